@@ -297,15 +297,15 @@ fn get_tokens_me(call: &Call<'_>) -> ApiResult {
         _ => OrgOAuthClientAuthorizedGrantType::Code,
     };
     let info = TokenInfo {
-        organization: Some(org_entity(shared)),
-        home_organization: Some(org_entity(shared)),
+        organization: Some(Box::new(org_entity(shared))),
+        home_organization: Some(Box::new(org_entity(shared))),
         authorized_scope: Some(vec!["all".to_owned()]),
-        o_auth_client: Some(OrgOAuthClient {
+        o_auth_client: Some(Box::new(OrgOAuthClient {
             id: Some(call.rec.client_id.clone()),
             name: client.map(|c| c.seed.display_name().to_owned()),
             authorized_grant_type: Some(grant_type),
             state: Some(OrgOAuthClientState::Active),
-            organization: Some(org_entity(shared)),
+            organization: Some(Box::new(org_entity(shared))),
             role_divisions: client.map(|c| {
                 c.roles
                     .iter()
@@ -317,7 +317,7 @@ fn get_tokens_me(call: &Call<'_>) -> ApiResult {
                     .collect()
             }),
             ..Default::default()
-        }),
+        })),
         ..Default::default()
     };
     ok(&info)
@@ -460,7 +460,7 @@ fn seeded_user_model(shared: &Shared, user: &UserRec, expand: &BTreeSet<String>)
             .map(Box::new),
         authorization: expand
             .contains("authorization")
-            .then(|| authorization(user)),
+            .then(|| Box::new(authorization(user))),
         self_uri: Some(format!("/api/v2/users/{}", user.seed.id)),
         ..Default::default()
     }
@@ -488,10 +488,11 @@ fn get_users_me(call: &Call<'_>) -> ApiResult {
         station: expand
             .contains("station")
             .then(|| stations(call.shared, user))
-            .flatten(),
+            .flatten()
+            .map(Box::new),
         authorization: expand
             .contains("authorization")
-            .then(|| authorization(user)),
+            .then(|| Box::new(authorization(user))),
         self_uri: Some(format!("/api/v2/users/{}", user.seed.id)),
         ..Default::default()
     };
@@ -746,7 +747,7 @@ pub(crate) fn conversation_model_at(
         name: caller.map(|u| u.seed.name.clone()),
         address: conv.caller_id.clone(),
         purpose: Some("user".to_owned()),
-        user: caller.map(user_ref),
+        user: caller.map(user_ref).map(Box::new),
         ani: conv.caller_id.clone(),
         ..base.clone()
     }];
@@ -770,7 +771,7 @@ pub(crate) fn conversation_model_at(
         Destination::User(user_id) => {
             let target = shared.world.users.get(user_id);
             participants.push(CallMediaParticipant {
-                user: target.map(user_ref),
+                user: target.map(user_ref).map(Box::new),
                 ..far(
                     conv.external_participant_id.clone(),
                     "user",
@@ -780,11 +781,11 @@ pub(crate) fn conversation_model_at(
             });
         }
         Destination::Queue(queue_id) => participants.push(CallMediaParticipant {
-            queue: Some(DomainEntityRef {
+            queue: Some(Box::new(DomainEntityRef {
                 id: Some(queue_id.clone()),
                 self_uri: Some(format!("/api/v2/routing/queues/{queue_id}")),
                 ..Default::default()
-            }),
+            })),
             ..far(conv.external_participant_id.clone(), "acd", None, None)
         }),
         Destination::Conversations => {}

@@ -39,6 +39,38 @@
 //! # }
 //! ```
 //!
+//! # The lean layout: nested models are boxed
+//!
+//! A property whose type is another model is an `Option<Box<T>>`: one
+//! pointer, whatever the size of `T`. Most nested objects of a Genesys
+//! payload are absent (a `User` has 16 of them; a plain `GET
+//! /api/v2/users` page fills two), so storing them inline made every
+//! struct as big as all its possible descendants (`User` was 3,704 bytes;
+//! it is 664). Arrays and maps are on the heap already and stay
+//! `Option<Vec<T>>`; strings, enums, numbers and dates stay inline. Decoded
+//! arrays are shrunk to their length (serde leaves room for four items
+//! where one came). `docs/benchmarks.md` has the memory per JSON byte.
+//!
+//! Set a boxed property with `Box::new` (or `.into()`, since `Box<T>:
+//! From<T>`), and read it through `as_deref()`:
+//!
+//! ```
+//! # #[cfg(feature = "conversations")] {
+//! use genesys_model::{CallMediaParticipant, DomainEntityRef};
+//!
+//! let participant = CallMediaParticipant {
+//!     purpose: Some("agent".into()),
+//!     user: Some(Box::new(DomainEntityRef {
+//!         id: Some("8f6c0a12-0000-4000-8000-000000000001".into()),
+//!         ..Default::default()
+//!     })),
+//!     ..Default::default()
+//! };
+//! let user_id = participant.user.as_deref().and_then(|u| u.id.as_deref());
+//! assert_eq!(user_id, Some("8f6c0a12-0000-4000-8000-000000000001"));
+//! # }
+//! ```
+//!
 //! String enums are open: each has an `Unrecognized(String)` variant that
 //! keeps a value Genesys added after this crate was generated, so it decodes
 //! today and re-encodes unchanged (see [`OpenEnum`]).

@@ -167,6 +167,22 @@ pub fn deserialize_enum<'de, T: OpenEnum, D: Deserializer<'de>>(
     deserializer.deserialize_str(EnumVisitor(PhantomData))
 }
 
+/// An array field decoded without spare capacity: serde grows a `Vec` by
+/// doubling (a single element gets room for four), which for a listing of
+/// sparse models holds more memory than the data; the decoded `Vec` is
+/// shrunk to its length.
+pub struct Compact<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Compact<Option<Vec<T>>> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut value = Option::<Vec<T>>::deserialize(deserializer)?;
+        if let Some(items) = &mut value {
+            items.shrink_to_fit();
+        }
+        Ok(Compact(value))
+    }
+}
+
 /// A value decoded with Genesys's leniency: numbers and booleans may come as
 /// strings, also inside arrays and maps.
 pub struct Lenient<T>(pub T);
@@ -202,6 +218,7 @@ impl<T: LenientDecode> LenientDecode for Vec<T> {
                 while let Some(Lenient(v)) = seq.next_element::<Lenient<T>>()? {
                     out.push(v);
                 }
+                out.shrink_to_fit();
                 Ok(out)
             }
         }

@@ -233,6 +233,8 @@ fn emit_model(model: &ModelDef) -> TokenStream {
         let fname = ident(&f.rust);
         if f.ty.is_lenient() {
             quote! { #json => self.#fname = map.next_value::<crate::__private::Lenient<_>>()?.0, }
+        } else if matches!(f.ty, Ty::Vec(_)) {
+            quote! { #json => self.#fname = map.next_value::<crate::__private::Compact<_>>()?.0, }
         } else {
             quote! { #json => self.#fname = map.next_value()?, }
         }

@@ -40,7 +40,8 @@ pub enum Ty {
     Enum(String),
     Vec(Box<Ty>),
     Map(Box<Ty>),
-    /// A model boxed to break a recursive cycle.
+    /// A nested model, boxed: every direct model field is one pointer
+    /// (the lean layout; `Vec` and map items are on the heap already).
     Boxed(Box<Ty>),
 }
 
@@ -373,7 +374,6 @@ fn build_models(
     models: &mut Vec<ModelDef>,
     enums: &mut Vec<EnumDef>,
 ) -> anyhow::Result<()> {
-    let boxed = recursive_edges(spec);
     let generated: BTreeSet<&str> = models.iter().map(|m| m.name.as_str()).collect();
     let mut sorted_defs: Vec<&String> = spec.definitions.keys().collect();
     sorted_defs.sort();
@@ -402,11 +402,10 @@ fn build_models(
             let mut ty = ctx
                 .resolve(prop)
                 .with_context(|| format!("definition {spec_name}, property {json}"))?;
-            let edge = (
-                spec_name.to_string(),
-                prop.ref_name().unwrap_or_default().to_owned(),
-            );
-            if matches!(ty, Ty::Model(_)) && boxed.contains(&edge) {
+            // The lean layout: a nested model is one pointer, so a struct
+            // does not carry its (mostly absent) nested objects inline, and
+            // recursive definitions need no special case.
+            if matches!(ty, Ty::Model(_)) {
                 ty = Ty::Boxed(Box::new(ty));
             }
             fields.push(FieldDef {
@@ -587,84 +586,6 @@ fn compute_gates(
             (name, gate)
         })
         .collect())
-}
-
-/// The (definition, target) property references that must be boxed: direct
-/// (not through an array or map) references inside a cycle, found as edges
-/// within one strongly connected component (Tarjan's algorithm).
-fn recursive_edges(spec: &Spec) -> BTreeSet<(String, String)> {
-    let names: Vec<&str> = spec.definitions.keys().map(String::as_str).collect();
-    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let edges: Vec<Vec<usize>> = names
-        .iter()
-        .map(|n| {
-            spec.definitions[*n]
-                .properties
-                .values()
-                .filter_map(|p| p.ref_name())
-                .filter_map(|r| index.get(r).copied())
-                .collect()
-        })
-        .collect();
-
-    let component = tarjan(&edges);
-    let mut out = BTreeSet::new();
-    for (from, targets) in edges.iter().enumerate() {
-        for &to in targets {
-            if component[from] == component[to] {
-                out.insert((names[from].to_owned(), names[to].to_owned()));
-            }
-        }
-    }
-    out
-}
-
-/// Strongly connected components: the component id of every node.
-/// Iterative, so deep reference chains cannot overflow the stack.
-fn tarjan(edges: &[Vec<usize>]) -> Vec<usize> {
-    const UNSEEN: usize = usize::MAX;
-    let n = edges.len();
-    let (mut index, mut low, mut comp) = (vec![UNSEEN; n], vec![0; n], vec![UNSEEN; n]);
-    let mut on_stack = vec![false; n];
-    let (mut stack, mut next_index, mut next_comp) = (Vec::new(), 0, 0);
-    for root in 0..n {
-        if index[root] != UNSEEN {
-            continue;
-        }
-        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
-        while let Some((node, edge)) = work.pop() {
-            if edge == 0 {
-                index[node] = next_index;
-                low[node] = next_index;
-                next_index += 1;
-                stack.push(node);
-                on_stack[node] = true;
-            }
-            if let Some(&to) = edges[node].get(edge) {
-                work.push((node, edge + 1));
-                if index[to] == UNSEEN {
-                    work.push((to, 0));
-                } else if on_stack[to] {
-                    low[node] = low[node].min(index[to]);
-                }
-                continue;
-            }
-            if low[node] == index[node] {
-                while let Some(member) = stack.pop() {
-                    on_stack[member] = false;
-                    comp[member] = next_comp;
-                    if member == node {
-                        break;
-                    }
-                }
-                next_comp += 1;
-            }
-            if let Some(&(parent, _)) = work.last() {
-                low[parent] = low[parent].min(low[node]);
-            }
-        }
-    }
-    comp
 }
 
 fn build_operation(

@@ -108,11 +108,10 @@ fn generated_text(ir_source: &str) -> String {
 }
 
 #[test]
-fn recursion_is_boxed_only_where_needed() {
+fn nested_models_are_boxed_and_collections_are_not() {
     let ir = fragment_ir();
     let node = || Box::new(Ty::Model("Node".into()));
     assert_eq!(field_ty(&ir, "Node", "parent"), Ty::Boxed(node()));
-    // Node → Leaf → Node is a cycle too.
     assert_eq!(
         field_ty(&ir, "Node", "sibling"),
         Ty::Boxed(Box::new(Ty::Model("Leaf".into())))

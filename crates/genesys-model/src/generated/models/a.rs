@@ -146,7 +146,9 @@ impl crate::__private::DecodeFields for ADFS {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -536,7 +538,9 @@ impl crate::__private::DecodeFields for AcceleratorInput {
                 self.dry_run = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "acceleratorId" => self.accelerator_id = map.next_value()?,
-            "parameters" => self.parameters = map.next_value()?,
+            "parameters" => {
+                self.parameters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -666,7 +670,9 @@ impl crate::__private::DecodeFields for AcceleratorList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -858,7 +864,7 @@ impl crate::__private::DecodeFields for AcceleratorMetadata {
             "origin" => self.origin = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "classification" => self.classification = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1149,7 +1155,7 @@ pub struct AcceleratorSpecification {
     /// presentation of data fields to be gathered for the accelerator
     pub presentation: Option<Vec<MetadataPresentation>>,
     /// resources created or modified as a result of running the accelerator
-    pub results: Option<MetadataResults>,
+    pub results: Option<Box<MetadataResults>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1223,11 +1229,19 @@ impl crate::__private::DecodeFields for AcceleratorSpecification {
             "origin" => self.origin = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "classification" => self.classification = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
-            "permissions" => self.permissions = map.next_value()?,
-            "products" => self.products = map.next_value()?,
-            "documentation" => self.documentation = map.next_value()?,
-            "presentation" => self.presentation = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "products" => {
+                self.products = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "documentation" => {
+                self.documentation = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "presentation" => {
+                self.presentation = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "results" => self.results = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -1479,7 +1493,7 @@ impl crate::__private::DecodeFields for AccessRestriction {
     ) -> Result<bool, A::Error> {
         match key {
             "kind" => self.kind = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1732,7 +1746,11 @@ impl crate::__private::DecodeFields for AcdEndDetailEventTopicAcdEndEvent {
             "addressTo" => self.address_to = map.next_value()?,
             "addressFrom" => self.address_from = map.next_value()?,
             "callbackUserName" => self.callback_user_name = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackScheduledTime" => {
                 self.callback_scheduled_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -1744,17 +1762,27 @@ impl crate::__private::DecodeFields for AcdEndDetailEventTopicAcdEndEvent {
             "divisionId" => self.division_id = map.next_value()?,
             "acdOutcome" => self.acd_outcome = map.next_value()?,
             "answeredUserId" => self.answered_user_id = map.next_value()?,
-            "requestedRoutings" => self.requested_routings = map.next_value()?,
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "usedRouting" => self.used_routing = map.next_value()?,
             "requestedRoutingSkillIds" => {
-                self.requested_routing_skill_ids = map.next_value()?;
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "requestedSkillExpressionIds" => {
-                self.requested_skill_expression_ids = map.next_value()?;
+                self.requested_skill_expression_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "requestedLanguageId" => self.requested_language_id = map.next_value()?,
             "requestedRoutingUserIds" => {
-                self.requested_routing_user_ids = map.next_value()?;
+                self.requested_routing_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "routingPriority" => {
                 self.routing_priority = map
@@ -1767,10 +1795,14 @@ impl crate::__private::DecodeFields for AcdEndDetailEventTopicAcdEndEvent {
                     .0;
             }
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             "flowType" => self.flow_type = map.next_value()?,
@@ -2677,7 +2709,11 @@ impl crate::__private::DecodeFields for AcdStartDetailEventTopicAcdStartEvent {
             "addressTo" => self.address_to = map.next_value()?,
             "addressFrom" => self.address_from = map.next_value()?,
             "callbackUserName" => self.callback_user_name = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackScheduledTime" => {
                 self.callback_scheduled_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -2688,10 +2724,14 @@ impl crate::__private::DecodeFields for AcdStartDetailEventTopicAcdStartEvent {
             "queueId" => self.queue_id = map.next_value()?,
             "divisionId" => self.division_id = map.next_value()?,
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             "routingPriority" => {
@@ -2700,7 +2740,9 @@ impl crate::__private::DecodeFields for AcdStartDetailEventTopicAcdStartEvent {
                     .0;
             }
             "requestedRoutingSkillIds" => {
-                self.requested_routing_skill_ids = map.next_value()?;
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "skillExpressionApplied" => {
                 self.skill_expression_applied = map
@@ -3315,13 +3357,13 @@ pub struct Action {
     /// Category of Action
     pub category: Option<String>,
     /// Action contract
-    pub contract: Option<ActionContract>,
+    pub contract: Option<Box<ActionContract>>,
     /// Version of this action
     pub version: Option<i32>,
     /// Indication of whether or not the action is designed to accept sensitive data
     pub secure: Option<bool>,
     /// Configuration to support request and response processing
-    pub config: Option<ActionConfig>,
+    pub config: Option<Box<ActionConfig>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -3529,7 +3571,7 @@ impl crate::__private::DecodeFields for ActionAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3629,7 +3671,9 @@ impl crate::__private::DecodeFields for ActionAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3765,8 +3809,12 @@ impl crate::__private::DecodeFields for ActionAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3859,7 +3907,7 @@ pub struct ActionAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4173,7 +4221,9 @@ impl crate::__private::DecodeFields for ActionAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4219,7 +4269,7 @@ pub struct ActionAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<ActionAggregateQueryFilter>,
+    pub filter: Option<Box<ActionAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -4301,15 +4351,19 @@ impl crate::__private::DecodeFields for ActionAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -4637,7 +4691,7 @@ pub struct ActionAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<ActionAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4869,7 +4923,9 @@ impl crate::__private::DecodeFields for ActionAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -4922,7 +4978,7 @@ pub struct ActionAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<ActionAggregateQueryFilter>,
+    pub filter: Option<Box<ActionAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -5010,15 +5066,19 @@ impl crate::__private::DecodeFields for ActionAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -5459,7 +5519,9 @@ impl crate::__private::DecodeFields for ActionCertificateListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -5577,9 +5639,9 @@ pub struct ActionConfig {
     /// Optional 1-60 second timeout enforced on the execution or test of this action. This setting is invalid for Custom Authentication Actions.
     pub timeout_seconds: Option<i64>,
     /// Configuration of outbound request.
-    pub request: Option<RequestConfig>,
+    pub request: Option<Box<RequestConfig>>,
     /// Configuration of response processing.
-    pub response: Option<ResponseConfig>,
+    pub response: Option<Box<ResponseConfig>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5683,9 +5745,9 @@ impl serde::Serialize for ActionConfig {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionContract {
     /// The output to expect when executing this action.
-    pub output: Option<ActionOutput>,
+    pub output: Option<Box<ActionOutput>>,
     /// The input required when executing this action.
-    pub input: Option<ActionInput>,
+    pub input: Option<Box<ActionInput>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5774,11 +5836,11 @@ pub struct ActionContractInput {
     /// Execution input contract
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub input: Option<PostInputContract>,
+    pub input: Option<Box<PostInputContract>>,
     /// Execution output contract
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub output: Option<PostOutputContract>,
+    pub output: Option<Box<PostOutputContract>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5950,7 +6012,9 @@ impl crate::__private::DecodeFields for ActionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6462,9 +6526,9 @@ crate::__impl_open_enum!(ActionEventRequestActionState);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionInput {
     /// JSON Schema that defines the body of the request that the client (edge/architect/postman) is sending to the service, on the /execute path. If the 'flatten' query parameter is omitted or false, this field will be returned. Either inputSchema or inputSchemaFlattened will be returned, not both.
-    pub input_schema: Option<JsonSchemaDocument>,
+    pub input_schema: Option<Box<JsonSchemaDocument>>,
     /// JSON Schema that defines the body of the request that the client (edge/architect/postman) is sending to the service, on the /execute path. The schema is transformed based on Architect's flattened format. If the 'flatten' query parameter is supplied as true, this field will be returned. Either inputSchema or inputSchemaFlattened will be returned, not both.
-    pub input_schema_flattened: Option<JsonSchemaDocument>,
+    pub input_schema_flattened: Option<Box<JsonSchemaDocument>>,
     /// The URI of the input schema
     pub input_schema_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -6594,13 +6658,13 @@ pub struct ActionMap {
     /// URL conditions that a page must match for web actions to be displayable.
     pub page_url_conditions: Option<Vec<UrlCondition>>,
     /// Type of activation.
-    pub activation: Option<Activation>,
+    pub activation: Option<Box<Activation>>,
     /// Weight of the action map with higher number denoting higher weight.
     pub weight: Option<i64>,
     /// The action that will be executed if this action map is triggered.
-    pub action: Option<ActionMapAction>,
+    pub action: Option<Box<ActionMapAction>>,
     /// The action map's associated schedule groups.
-    pub action_map_schedule_groups: Option<ActionMapScheduleGroups>,
+    pub action_map_schedule_groups: Option<Box<ActionMapScheduleGroups>>,
     /// Override organization-level frequency cap and always offer web engagements from this action map.
     pub ignore_frequency_cap: Option<bool>,
     /// The URI for this object
@@ -6722,20 +6786,36 @@ impl crate::__private::DecodeFields for ActionMap {
                 self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "displayName" => self.display_name = map.next_value()?,
-            "triggerWithSegments" => self.trigger_with_segments = map.next_value()?,
+            "triggerWithSegments" => {
+                self.trigger_with_segments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "triggerWithEventConditions" => {
-                self.trigger_with_event_conditions = map.next_value()?;
+                self.trigger_with_event_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "triggerWithOutcomeProbabilityConditions" => {
-                self.trigger_with_outcome_probability_conditions = map.next_value()?;
+                self.trigger_with_outcome_probability_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "triggerWithOutcomePercentileConditions" => {
-                self.trigger_with_outcome_percentile_conditions = map.next_value()?;
+                self.trigger_with_outcome_percentile_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "triggerWithOutcomeQuantileConditions" => {
-                self.trigger_with_outcome_quantile_conditions = map.next_value()?;
+                self.trigger_with_outcome_quantile_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "pageUrlConditions" => self.page_url_conditions = map.next_value()?,
+            "pageUrlConditions" => {
+                self.page_url_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "activation" => self.activation = map.next_value()?,
             "weight" => self.weight = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "action" => self.action = map.next_value()?,
@@ -6917,15 +6997,15 @@ impl serde::Serialize for ActionMap {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionMapAction {
     /// Action template associated with the action map.
-    pub action_template: Option<ActionMapActionTemplate>,
+    pub action_template: Option<Box<ActionMapActionTemplate>>,
     /// Media type of action.
     pub media_type: Option<ActionMapActionMediaType>,
     /// Architect Flow Id and input contract.
-    pub architect_flow_fields: Option<ArchitectFlowFields>,
+    pub architect_flow_fields: Option<Box<ArchitectFlowFields>>,
     /// Admin-configurable fields of a web messaging offer action.
-    pub web_messaging_offer_fields: Option<WebMessagingOfferFields>,
+    pub web_messaging_offer_fields: Option<Box<WebMessagingOfferFields>>,
     /// Admin-configurable fields of an open action.
-    pub open_action_fields: Option<OpenActionFields>,
+    pub open_action_fields: Option<Box<OpenActionFields>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7392,7 +7472,7 @@ pub struct ActionMapEstimateRequest {
     /// List of Segment IDs.
     pub segment_ids: Option<Vec<String>>,
     /// Outcome Criteria containing outcomeId and probability thresholds.
-    pub outcome_criteria: Option<ActionMapEstimateOutcomeCriteria>,
+    pub outcome_criteria: Option<Box<ActionMapEstimateOutcomeCriteria>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7438,7 +7518,9 @@ impl crate::__private::DecodeFields for ActionMapEstimateRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "segmentIds" => self.segment_ids = map.next_value()?,
+            "segmentIds" => {
+                self.segment_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "outcomeCriteria" => self.outcome_criteria = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7553,7 +7635,11 @@ impl crate::__private::DecodeFields for ActionMapEstimateResult {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "perSegmentCounts" => self.per_segment_counts = map.next_value()?,
+            "perSegmentCounts" => {
+                self.per_segment_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "outcomesScoresCount" => {
                 self.outcomes_scores_count = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -7695,7 +7781,9 @@ impl crate::__private::DecodeFields for ActionMapListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7892,9 +7980,9 @@ pub struct ActionMapScheduleGroups {
     /// The actions map's associated schedule group.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub action_map_schedule_group: Option<ActionMapScheduleGroup>,
+    pub action_map_schedule_group: Option<Box<ActionMapScheduleGroup>>,
     /// The action map's associated emergency schedule group.
-    pub emergency_action_map_schedule_group: Option<ActionMapScheduleGroup>,
+    pub emergency_action_map_schedule_group: Option<Box<ActionMapScheduleGroup>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7998,17 +8086,17 @@ impl serde::Serialize for ActionMapScheduleGroups {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionOutput {
     /// JSON schema that defines the transformed, successful result that will be sent back to the caller. If the 'flatten' query parameter is omitted or false, this field will be returned. Either successSchema or successSchemaFlattened will be returned, not both.
-    pub success_schema: Option<JsonSchemaDocument>,
+    pub success_schema: Option<Box<JsonSchemaDocument>>,
     /// URI to retrieve success schema
     pub success_schema_uri: Option<String>,
     /// JSON schema that defines the body of response when request is not successful. If the 'flatten' query parameter is omitted or false, this field will be returned. Either errorSchema or errorSchemaFlattened will be returned, not both.
-    pub error_schema: Option<JsonSchemaDocument>,
+    pub error_schema: Option<Box<JsonSchemaDocument>>,
     /// URI to retrieve error schema
     pub error_schema_uri: Option<String>,
     /// JSON schema that defines the transformed, successful result that will be sent back to the caller. The schema is transformed based on Architect's flattened format. If the 'flatten' query parameter is supplied as true, this field will be returned. Either successSchema or successSchemaFlattened will be returned, not both.
-    pub success_schema_flattened: Option<FlattenedJsonSchemaDocument>,
+    pub success_schema_flattened: Option<Box<FlattenedJsonSchemaDocument>>,
     /// JSON schema that defines the body of response when request is not successful. The schema is transformed based on Architect's flattened format. If the 'flatten' query parameter is supplied as true, this field will be returned. Either errorSchema or errorSchemaFlattened will be returned, not both.
-    pub error_schema_flattened: Option<FlattenedJsonSchemaDocument>,
+    pub error_schema_flattened: Option<Box<FlattenedJsonSchemaDocument>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8156,7 +8244,7 @@ pub struct ActionTarget {
     /// Description of the target.
     pub description: Option<String>,
     /// Service Level of the action target. Chat offers for the target will be throttled with the aim of achieving this service level.
-    pub service_level: Option<ServiceLevel>,
+    pub service_level: Option<Box<ServiceLevel>>,
     /// Indicates the non-default short abandon threshold
     pub short_abandon_threshold: Option<i64>,
     /// The URI for this object
@@ -8232,8 +8320,14 @@ impl crate::__private::DecodeFields for ActionTarget {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "userData" => self.user_data = map.next_value()?,
-            "supportedMediaTypes" => self.supported_media_types = map.next_value()?,
+            "userData" => {
+                self.user_data = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "supportedMediaTypes" => {
+                self.supported_media_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "state" => self.state = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "serviceLevel" => self.service_level = map.next_value()?,
@@ -8466,7 +8560,9 @@ impl crate::__private::DecodeFields for ActionTargetListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -8600,7 +8696,7 @@ pub struct ActionTemplate {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub state: Option<ActionTemplateState>,
     /// Properties used to configure an action of type content offer
-    pub content_offer: Option<ContentOffer>,
+    pub content_offer: Option<Box<ContentOffer>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// Date when action template was created in ISO-8601 format.
@@ -8957,7 +9053,9 @@ impl crate::__private::DecodeFields for ActionTemplateListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -9167,7 +9265,11 @@ impl crate::__private::DecodeFields for Actions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "skillsToRemove" => self.skills_to_remove = map.next_value()?,
+            "skillsToRemove" => {
+                self.skills_to_remove = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9776,7 +9878,7 @@ pub struct ActivityCode {
     /// Version metadata for the associated management unit's list of activity codes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10060,7 +10162,7 @@ pub struct ActivityCodeContainer {
     /// Version metadata for the associated management unit's list of activity codes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10448,7 +10550,11 @@ impl crate::__private::DecodeFields for ActivityCodeSummary {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "secondaryPresences" => self.secondary_presences = map.next_value()?,
+            "secondaryPresences" => {
+                self.secondary_presences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -10549,7 +10655,7 @@ impl crate::__private::DecodeFields for ActivityCodesReference {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -10813,7 +10919,7 @@ impl crate::__private::DecodeFields for ActivityPlanDeletionOccurrenceIds {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10886,7 +10992,7 @@ impl crate::__private::DecodeFields for ActivityPlanDeletionSessionIds {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10959,7 +11065,7 @@ impl crate::__private::DecodeFields for ActivityPlanDeletionSessionUserIds {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11051,7 +11157,9 @@ impl crate::__private::DecodeFields for ActivityPlanJobException {
     ) -> Result<bool, A::Error> {
         match key {
             "exceptionType" => self.exception_type = map.next_value()?,
-            "occurrences" => self.occurrences = map.next_value()?,
+            "occurrences" => {
+                self.occurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11205,7 +11313,9 @@ impl crate::__private::DecodeFields for ActivityPlanJobListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11253,17 +11363,19 @@ pub struct ActivityPlanJobResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub exceptions: Option<Vec<ActivityPlanJobException>>,
     /// Error details if status == 'Error'. These are errors that caused the job to fail to complete
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The activity plan associated with this job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub activity_plan: Option<ActivityPlanStructureWithOccurrenceSessionsUsersReference>,
+    pub activity_plan: Option<
+        Box<ActivityPlanStructureWithOccurrenceSessionsUsersReference>,
+    >,
     /// The type of the job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<ActivityPlanJobResponseType>,
     /// The occurrence associated with this job if type == 'DeleteOccurrence'
-    pub occurrence: Option<ActivityPlanOccurrenceReference>,
+    pub occurrence: Option<Box<ActivityPlanOccurrenceReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11347,7 +11459,9 @@ impl crate::__private::DecodeFields for ActivityPlanJobResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "exceptions" => self.exceptions = map.next_value()?,
+            "exceptions" => {
+                self.exceptions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "error" => self.error = map.next_value()?,
             "activityPlan" => self.activity_plan = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
@@ -11566,7 +11680,7 @@ pub struct ActivityPlanListItem {
     /// The activity code to which this activity plan applies. Note: It is recommended to load and cache the entire list of activity codes rather than look up individual codes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub activity_code: Option<ActivityCodeReference>,
+    pub activity_code: Option<Box<ActivityCodeReference>>,
     /// The type of the activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11576,7 +11690,7 @@ pub struct ActivityPlanListItem {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub optimization_objective: Option<ActivityPlanListItemOptimizationObjective>,
     /// Recurrence settings for this activity plan
-    pub recurrence_settings: Option<RecurrenceSettings>,
+    pub recurrence_settings: Option<Box<RecurrenceSettings>>,
     /// The state of this activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11584,7 +11698,7 @@ pub struct ActivityPlanListItem {
     /// The date on which the activity plan was last manually run, in ISO-8601 format
     pub last_run_date: Option<crate::DateTime>,
     /// The last user to run this activity plan
-    pub last_run_by: Option<UserReference>,
+    pub last_run_by: Option<Box<UserReference>>,
     /// The date the activity plan was created, in ISO-8601 format
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11592,7 +11706,7 @@ pub struct ActivityPlanListItem {
     /// The user who created this activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date the activity plan was modified, in ISO-8601 format
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11600,9 +11714,9 @@ pub struct ActivityPlanListItem {
     /// The last user to modify this activity plan. The id may be 'System' if it was an automated process
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The initial schedule period of the activity plan
-    pub initial_schedule_period: Option<SchedulingPeriodBase>,
+    pub initial_schedule_period: Option<Box<SchedulingPeriodBase>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11744,7 +11858,11 @@ impl crate::__private::DecodeFields for ActivityPlanListItem {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "description" => self.description = map.next_value()?,
             "activityCode" => self.activity_code = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
@@ -12059,7 +12177,9 @@ impl crate::__private::DecodeFields for ActivityPlanListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12248,7 +12368,9 @@ for ActivityPlanOccurrenceSessionsUsersStructureReference {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "sessions" => self.sessions = map.next_value()?,
+            "sessions" => {
+                self.sessions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12298,9 +12420,9 @@ pub struct ActivityPlanOccurrencesDeletionJobResponse {
     /// The list of exceptions that occurred while running this activity plan job. These are exceptions that affect individual occurrences but didn't prevent the job from completing
     pub exceptions: Option<Vec<ActivityPlanJobException>>,
     /// Error details if status == 'Error'. These are errors that caused the job to fail to complete
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The activity plan associated with this job
-    pub activity_plan: Option<ActivityPlanStructureWithOccurrencesReference>,
+    pub activity_plan: Option<Box<ActivityPlanStructureWithOccurrencesReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -12356,7 +12478,9 @@ impl crate::__private::DecodeFields for ActivityPlanOccurrencesDeletionJobRespon
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "exceptions" => self.exceptions = map.next_value()?,
+            "exceptions" => {
+                self.exceptions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "error" => self.error = map.next_value()?,
             "activityPlan" => self.activity_plan = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -12574,7 +12698,7 @@ pub struct ActivityPlanResponse {
     /// The activity code associated with this activity plan. It is recommended to load and cache the entire list of activity codes rather than look up individual codes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub activity_code: Option<ActivityCodeReference>,
+    pub activity_code: Option<Box<ActivityCodeReference>>,
     /// The type of the activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -12582,29 +12706,31 @@ pub struct ActivityPlanResponse {
     /// The initial schedule period of the activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_schedule_period: Option<SchedulingPeriod>,
+    pub initial_schedule_period: Option<Box<SchedulingPeriod>>,
     /// The length of the activity in minutes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub length_minutes: Option<i64>,
     /// Group settings for this activity plan
-    pub group_settings: Option<GroupSettings>,
+    pub group_settings: Option<Box<GroupSettings>>,
     /// Recurrence settings for this activity plan
-    pub recurrence_settings: Option<RecurrenceSettings>,
+    pub recurrence_settings: Option<Box<RecurrenceSettings>>,
     /// Attendee search rule for this activity plan
-    pub attendees_search_rule: Option<UserSearchRule>,
+    pub attendees_search_rule: Option<Box<UserSearchRule>>,
     /// Whether the sessions created by this activity plan should be facilitated
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub facilitated: Option<bool>,
     /// Facilitator search rule for this activity plan
-    pub facilitators_search_rule: Option<UserSearchRule>,
+    pub facilitators_search_rule: Option<Box<UserSearchRule>>,
     /// Transition time in minutes between facilitated sessions
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub transition_time_minutes: Option<i64>,
     /// Allowable service goal impact override settings for this activity plan
-    pub service_goal_impact_overrides: Option<ActivityPlanServiceGoalImpactOverrides>,
+    pub service_goal_impact_overrides: Option<
+        Box<ActivityPlanServiceGoalImpactOverrides>,
+    >,
     /// The optimization objective of this activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -12626,7 +12752,7 @@ pub struct ActivityPlanResponse {
     /// The user who created this activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date the activity plan was modified, in ISO-8601 format
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -12634,11 +12760,11 @@ pub struct ActivityPlanResponse {
     /// The last user to modify this activity plan. The id may be 'System' if it was an automated process
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date on which the activity plan was last manually run, in ISO-8601 format
     pub last_run_date: Option<crate::DateTime>,
     /// The last user to run this activity plan
-    pub last_run_by: Option<UserReference>,
+    pub last_run_by: Option<Box<UserReference>>,
     /// The valid start times available when scheduling sessions
     pub start_time_increment_minutes: Option<i64>,
     /// The URI for this object
@@ -12845,7 +12971,11 @@ impl crate::__private::DecodeFields for ActivityPlanResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "description" => self.description = map.next_value()?,
             "activityCode" => self.activity_code = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
@@ -12869,7 +12999,11 @@ impl crate::__private::DecodeFields for ActivityPlanResponse {
                 self.service_goal_impact_overrides = map.next_value()?;
             }
             "optimizationObjective" => self.optimization_objective = map.next_value()?,
-            "fixedAvailability" => self.fixed_availability = map.next_value()?,
+            "fixedAvailability" => {
+                self.fixed_availability = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "state" => self.state = map.next_value()?,
             "countsAsPaidTime" => {
                 self.counts_as_paid_time = map
@@ -13228,11 +13362,11 @@ pub struct ActivityPlanRunJobResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub exceptions: Option<Vec<ActivityPlanJobException>>,
     /// Error details if status == 'Error'. These are errors that caused the job to fail to complete
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The activity plan associated with this job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub activity_plan: Option<ActivityPlanReference>,
+    pub activity_plan: Option<Box<ActivityPlanReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -13308,7 +13442,9 @@ impl crate::__private::DecodeFields for ActivityPlanRunJobResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "exceptions" => self.exceptions = map.next_value()?,
+            "exceptions" => {
+                self.exceptions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "error" => self.error = map.next_value()?,
             "activityPlan" => self.activity_plan = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -13422,15 +13558,15 @@ pub struct ActivityPlanServiceGoalImpactOverrides {
     /// Abandon rate service goal override for the associated activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub abandon_rate: Option<ActivityPlanAbandonRateImpactOverride>,
+    pub abandon_rate: Option<Box<ActivityPlanAbandonRateImpactOverride>>,
     /// Service level goal override for the associated activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub service_level: Option<ActivityPlanServiceLevelImpactOverride>,
+    pub service_level: Option<Box<ActivityPlanServiceLevelImpactOverride>>,
     /// Average speed of answer service goal override for the associated activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub average_speed_of_answer: Option<ActivityPlanAsaImpactOverride>,
+    pub average_speed_of_answer: Option<Box<ActivityPlanAsaImpactOverride>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13701,7 +13837,7 @@ impl crate::__private::DecodeFields for ActivityPlanSessionStructureReference {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13809,7 +13945,9 @@ for ActivityPlanStructureWithOccurrenceSessionsUsersReference {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "occurrences" => self.occurrences = map.next_value()?,
+            "occurrences" => {
+                self.occurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13906,7 +14044,9 @@ impl crate::__private::DecodeFields for ActivityPlanStructureWithOccurrencesRefe
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "occurrences" => self.occurrences = map.next_value()?,
+            "occurrences" => {
+                self.occurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -14112,7 +14252,11 @@ impl crate::__private::DecodeFields for AcwDetailEventTopicAfterCallWorkEvent {
             "addressTo" => self.address_to = map.next_value()?,
             "addressFrom" => self.address_from = map.next_value()?,
             "callbackUserName" => self.callback_user_name = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackScheduledTime" => {
                 self.callback_scheduled_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -14130,10 +14274,14 @@ impl crate::__private::DecodeFields for AcwDetailEventTopicAfterCallWorkEvent {
                     .0;
             }
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -15398,9 +15546,9 @@ impl serde::Serialize for AddConversationRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddConversationResponse {
     /// The conversation reference
-    pub conversation: Option<ConversationReference>,
+    pub conversation: Option<Box<ConversationReference>>,
     /// The appointment reference
-    pub appointment: Option<CoachingAppointmentReference>,
+    pub appointment: Option<Box<CoachingAppointmentReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15754,11 +15902,11 @@ pub struct AddShiftTradeJobRequest {
     /// The shift that the initiating user wants to give up in this trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initiating_shift: Option<InitiatingShiftRequestItem>,
+    pub initiating_shift: Option<Box<InitiatingShiftRequestItem>>,
     /// Time frames when the initiating user is willing to accept a shift in exchange. Empty means giving up the shift without taking on another one
     pub acceptable_intervals: Option<Vec<RequiredDateRange>>,
     /// Optional shift trade target, can be used for example for direct user to user trade
-    pub target: Option<ShiftTradeTargetRequestItem>,
+    pub target: Option<Box<ShiftTradeTargetRequestItem>>,
     /// When this shift trade will expire. Date time is represented as an ISO-8601 string
     pub expiration_date: Option<crate::DateTime>,
     /// Optional note from the initiating user for shift trade review
@@ -15823,7 +15971,11 @@ impl crate::__private::DecodeFields for AddShiftTradeJobRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "initiatingShift" => self.initiating_shift = map.next_value()?,
-            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "acceptableIntervals" => {
+                self.acceptable_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "target" => self.target = map.next_value()?,
             "expirationDate" => self.expiration_date = map.next_value()?,
             "reviewNote" => self.review_note = map.next_value()?,
@@ -15974,7 +16126,11 @@ impl crate::__private::DecodeFields for AddShiftTradeRequest {
             "initiatingShiftId" => self.initiating_shift_id = map.next_value()?,
             "receivingUserId" => self.receiving_user_id = map.next_value()?,
             "expiration" => self.expiration = map.next_value()?,
-            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "acceptableIntervals" => {
+                self.acceptable_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16046,7 +16202,7 @@ pub struct AddWorkPlanRotationAgentRequest {
     /// The date range to which this agent is effective in the work plan rotation
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub date_range: Option<DateRangeWithOptionalEnd>,
+    pub date_range: Option<Box<DateRangeWithOptionalEnd>>,
     /// Start position of the work plan in the pattern for this agent in the work plan rotation. Position value starts from 0
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -16164,13 +16320,13 @@ pub struct AddWorkPlanRotationRequest {
     /// The date range to which this work plan rotation applies
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub date_range: Option<DateRangeWithOptionalEnd>,
+    pub date_range: Option<Box<DateRangeWithOptionalEnd>>,
     /// Agents in this work plan rotation
     pub agents: Option<Vec<AddWorkPlanRotationAgentRequest>>,
     /// Pattern with list of work plan IDs that rotate on a weekly basis
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub pattern: Option<WorkPlanPatternRequest>,
+    pub pattern: Option<Box<WorkPlanPatternRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16230,7 +16386,7 @@ impl crate::__private::DecodeFields for AddWorkPlanRotationRequest {
         match key {
             "name" => self.name = map.next_value()?,
             "dateRange" => self.date_range = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "pattern" => self.pattern = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16365,7 +16521,9 @@ impl crate::__private::DecodeFields for AdditionalLanguagesIntent {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "utterances" => self.utterances = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16486,7 +16644,9 @@ impl crate::__private::DecodeFields for AdditionalLanguagesSynonyms {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "synonyms" => self.synonyms = map.next_value()?,
+            "synonyms" => {
+                self.synonyms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16582,7 +16742,7 @@ impl crate::__private::DecodeFields for AdditionalMatchCriteria {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "topics" => self.topics = map.next_value()?,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
             "mediaFilter" => self.media_filter = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16668,7 +16828,7 @@ pub struct AdditionalMessage {
     /// The media ids associated with the text message. See <https://developer.genesys.cloud/api/rest/v2/conversations/messaging-media-upload> for example usage.
     pub media_ids: Option<Vec<String>>,
     /// Pre-defined message templates for structured communications. Supports various template types including WhatsApp business messaging template and form
-    pub messaging_template: Option<SendMessagingTemplateRequest>,
+    pub messaging_template: Option<Box<SendMessagingTemplateRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16721,7 +16881,9 @@ impl crate::__private::DecodeFields for AdditionalMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "textBody" => self.text_body = map.next_value()?,
-            "mediaIds" => self.media_ids = map.next_value()?,
+            "mediaIds" => {
+                self.media_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "messagingTemplate" => self.messaging_template = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16835,7 +16997,9 @@ impl crate::__private::DecodeFields for AdditionalSocialMediaMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "textBody" => self.text_body = map.next_value()?,
-            "mediaIds" => self.media_ids = map.next_value()?,
+            "mediaIds" => {
+                self.media_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "inReplyToMessageId" => self.in_reply_to_message_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17512,17 +17676,17 @@ pub struct AdherenceAdjustment {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The agent to whom this adherence adjustment applies
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// The management unit to which the agent belonged when the adherence adjustment was submitted
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The business unit to which the agent belonged when the adherence adjustment was submitted
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// The start timestamp of the adherence adjustment in ISO-8601 format
     pub start_date: Option<crate::DateTime>,
     /// The length of the adherence adjustment in minutes
     pub length_minutes: Option<i64>,
     /// The reason code for this adherence adjustment
-    pub reason_code: Option<AdherenceAdjustmentsReasonCodeReference>,
+    pub reason_code: Option<Box<AdherenceAdjustmentsReasonCodeReference>>,
     /// The status of the adherence adjustment
     pub status: Option<AdherenceAdjustmentStatus>,
     /// Indicates if the adherence adjustment is expired
@@ -17532,11 +17696,11 @@ pub struct AdherenceAdjustment {
     /// Notes provided by the reviewer for this adherence adjustment
     pub reviewer_notes: Option<String>,
     /// The user who reviewed the adherence adjustment, if applicable. The id may be 'System' if it was an automated process
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The date the adherence adjustment was reviewed, if applicable. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub reviewed_date: Option<crate::DateTime>,
     /// Version metadata for the adherence adjustment
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -17840,7 +18004,9 @@ impl crate::__private::DecodeFields for AdherenceAdjustmentsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17882,7 +18048,7 @@ pub struct AdherenceAdjustmentsReasonCode {
     /// The state of the reason code
     pub state: Option<AdherenceAdjustmentsReasonCodeState>,
     /// Version metadata for the reason code
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18166,7 +18332,9 @@ impl crate::__private::DecodeFields for AdherenceAdjustmentsReasonCodesListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18202,7 +18370,7 @@ impl serde::Serialize for AdherenceAdjustmentsReasonCodesListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdherenceExplanationAsyncResponse {
     /// A reference to the job that was started by the request
-    pub job: Option<AdherenceExplanationJobReference>,
+    pub job: Option<Box<AdherenceExplanationJobReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18281,17 +18449,19 @@ pub struct AdherenceExplanationJob {
     /// The status of the adherence explanation job
     pub status: Option<AdherenceExplanationJobStatus>,
     /// The adherence explanation added or modified by the job once complete; may be null if status == 'Error'. Used if type is in \[ 'AddExplanation', 'UpdateExplanation' \]
-    pub adherence_explanation: Option<AdherenceExplanationResponse>,
+    pub adherence_explanation: Option<Box<AdherenceExplanationResponse>>,
     /// A URL to fetch results of the job. Only set if status == 'Complete' and type is in \[ 'QueryAgentExplanations', 'QueryBuExplanations' \]
     pub download_url: Option<String>,
     /// Error details if status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'QueryAgentExplanations'
     pub agent_query_response_template: Option<
-        AdherenceExplanationListingAgentQueryResponse,
+        Box<AdherenceExplanationListingAgentQueryResponse>,
     >,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'QueryBuExplanations'
-    pub bu_query_response_template: Option<AdherenceExplanationListingBuQueryResponse>,
+    pub bu_query_response_template: Option<
+        Box<AdherenceExplanationListingBuQueryResponse>,
+    >,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18788,7 +18958,9 @@ impl crate::__private::DecodeFields for AdherenceExplanationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18866,7 +19038,9 @@ impl crate::__private::DecodeFields for AdherenceExplanationListingAgentQueryRes
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18944,7 +19118,9 @@ impl crate::__private::DecodeFields for AdherenceExplanationListingBuQueryRespon
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18982,11 +19158,11 @@ pub struct AdherenceExplanationNotification {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The agent for whom the adherence explanation applies
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// The management unit to which the agent belonged at the time the adherence explanation was submitted
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The business unit to which the agent belonged at the time the adherence explanation was submitted
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// The start date of the adherence explanation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub start_date: Option<crate::DateTime>,
     /// The length of the adherence explanation in minutes
@@ -19243,15 +19419,15 @@ pub struct AdherenceExplanationResponse {
     /// The agent to whom this adherence explanation applies
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// The management unit to which the agent belonged at the time the adherence explanation was submitted
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The business unit to which the agent belonged at the time the adherence explanation was submitted
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// The type of the adherence explanation
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -19271,7 +19447,7 @@ pub struct AdherenceExplanationResponse {
     /// Notes about the adherence explanation
     pub notes: Option<String>,
     /// The user who reviewed the adherence explanation, if applicable. The id may be 'System' if it was an automated process
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The timestamp for when the adherence explanation was reviewed, if applicable. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub reviewed_date: Option<crate::DateTime>,
     /// The URI for this object
@@ -19582,9 +19758,9 @@ pub struct AdherenceSettings {
     /// Whether to track on-queue activities
     pub track_on_queue_activity: Option<bool>,
     /// Activity categories that should be ignored for adherence purposes
-    pub ignored_activity_categories: Option<IgnoredActivityCategories>,
+    pub ignored_activity_categories: Option<Box<IgnoredActivityCategories>>,
     /// Activity code IDs that should be ignored for adherence purposes
-    pub ignored_activity_code_ids: Option<IgnoredActivityCodeIds>,
+    pub ignored_activity_code_ids: Option<Box<IgnoredActivityCodeIds>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19767,7 +19943,7 @@ pub type AdhocRecordingTopicConversationData = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdhocRecordingTopicLockData {
     /// The `lockedBy` property.
-    pub locked_by: Option<AdhocRecordingTopicUserData>,
+    pub locked_by: Option<Box<AdhocRecordingTopicUserData>>,
     /// The `dateCreated` property.
     pub date_created: Option<crate::DateTime>,
     /// The `dateExpires` property.
@@ -19879,9 +20055,9 @@ pub struct AdhocRecordingTopicRecordingDataV2 {
     /// The `dateModified` property.
     pub date_modified: Option<crate::DateTime>,
     /// The `workspace` property.
-    pub workspace: Option<AdhocRecordingTopicWorkspaceData>,
+    pub workspace: Option<Box<AdhocRecordingTopicWorkspaceData>>,
     /// The `createdBy` property.
-    pub created_by: Option<AdhocRecordingTopicUserData>,
+    pub created_by: Option<Box<AdhocRecordingTopicUserData>>,
     /// The `contentType` property.
     pub content_type: Option<String>,
     /// The `contentLength` property.
@@ -19893,15 +20069,15 @@ pub struct AdhocRecordingTopicRecordingDataV2 {
     /// The `dateUploaded` property.
     pub date_uploaded: Option<crate::DateTime>,
     /// The `uploadedBy` property.
-    pub uploaded_by: Option<AdhocRecordingTopicUserData>,
+    pub uploaded_by: Option<Box<AdhocRecordingTopicUserData>>,
     /// The `lockInfo` property.
-    pub lock_info: Option<AdhocRecordingTopicLockData>,
+    pub lock_info: Option<Box<AdhocRecordingTopicLockData>>,
     /// The `selfUri` property.
     pub self_uri: Option<String>,
     /// The `durationMillieconds` property.
     pub duration_millieconds: Option<i64>,
     /// The `conversation` property.
-    pub conversation: Option<AdhocRecordingTopicConversationData>,
+    pub conversation: Option<Box<AdhocRecordingTopicConversationData>>,
     /// The `read` property.
     pub read: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -20208,9 +20384,15 @@ impl crate::__private::DecodeFields for Adjacents {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "superiors" => self.superiors = map.next_value()?,
-            "siblings" => self.siblings = map.next_value()?,
-            "directReports" => self.direct_reports = map.next_value()?,
+            "superiors" => {
+                self.superiors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "siblings" => {
+                self.siblings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "directReports" => {
+                self.direct_reports = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20543,7 +20725,7 @@ pub struct AdminAgentScheduleBidBiddingPreference {
     /// The agent to whom this schedule bid preference applies
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// Indicates whether the preference has been submitted
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -20647,7 +20829,9 @@ impl crate::__private::DecodeFields for AdminAgentScheduleBidBiddingPreference {
             }
             "overrideReason" => self.override_reason = map.next_value()?,
             "agentScheduleBidPreferencePriorities" => {
-                self.agent_schedule_bid_preference_priorities = map.next_value()?;
+                self.agent_schedule_bid_preference_priorities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "endDate" => self.end_date = map.next_value()?,
             _ => return Ok(false),
@@ -20779,7 +20963,7 @@ crate::__impl_open_enum!(AdminAgentScheduleBidBiddingPreferenceOverrideReason);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdminAgentScheduleBidPreferenceResponse {
     /// The agents' schedule set preferences
-    pub result: Option<AdminAgentScheduleSetPreferences>,
+    pub result: Option<Box<AdminAgentScheduleSetPreferences>>,
     /// URL to retrieve results when the response contains a large dataset. If provided, the downloaded data will follow the same schema as the result.
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -20872,9 +21056,9 @@ pub struct AdminAgentScheduleSetPreferences {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The schedule bid
-    pub bid: Option<ScheduleBidReference>,
+    pub bid: Option<Box<ScheduleBidReference>>,
     /// The schedule bid group
-    pub bid_group: Option<ScheduleBidGroupReference>,
+    pub bid_group: Option<Box<ScheduleBidGroupReference>>,
     /// The agents' schedule bidding preferences
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -20947,7 +21131,9 @@ impl crate::__private::DecodeFields for AdminAgentScheduleSetPreferences {
             "bid" => self.bid = map.next_value()?,
             "bidGroup" => self.bid_group = map.next_value()?,
             "agentsScheduleBidPreferences" => {
-                self.agents_schedule_bid_preferences = map.next_value()?;
+                self.agents_schedule_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -21007,15 +21193,15 @@ pub struct AdminAgentWorkPlanBiddingPreference {
     /// The agent to whom this work plan bidding preference applies
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// Whether the preference is submitted
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub submitted: Option<bool>,
     /// The work plan assigned to the agent by the bid process
-    pub assigned_work_plan: Option<WorkPlanReference>,
+    pub assigned_work_plan: Option<Box<WorkPlanReference>>,
     /// The work plan that overrides the assigned work plan for the agent
-    pub overridden_work_plan: Option<WorkPlanReference>,
+    pub overridden_work_plan: Option<Box<WorkPlanReference>>,
     /// The reason why the assigned work plan has been overridden. This must be null without an override work plan
     pub override_reason: Option<AdminAgentWorkPlanBiddingPreferenceOverrideReason>,
     /// The agent priorities for the list of work plans. The index of the priorities should match with the list of work plans that belong to bid group. It contains null if priority is not set for the work plan
@@ -21295,9 +21481,13 @@ impl crate::__private::DecodeFields for AdminAgentWorkPlanPreferenceResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "workPlans" => self.work_plans = map.next_value()?,
+            "workPlans" => {
+                self.work_plans = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "agentWorkPlanBidPreferences" => {
-                self.agent_work_plan_bid_preferences = map.next_value()?;
+                self.agent_work_plan_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -21363,7 +21553,7 @@ pub struct AdminBulkUpdateAlternativeShiftTradeState {
     /// Version metadata for this alternative shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21563,7 +21753,9 @@ for AdminBulkUpdateAlternativeShiftTradeStateRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "managementUnitId" => self.management_unit_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -21616,9 +21808,9 @@ pub struct AdminTimeOffRequestPatch {
     /// A set of dates in yyyy-MM-dd format. Should be interpreted in the management unit's configured time zone
     pub full_day_management_unit_dates: Option<Vec<String>>,
     /// Earliest start offset in minutes for each full-day request date. Values may be null when time-off estimation is disabled or no estimate is available
-    pub full_day_earliest_start_offset_minutes: Option<ListWrapperInteger>,
+    pub full_day_earliest_start_offset_minutes: Option<Box<ListWrapperInteger>>,
     /// Latest end offset in minutes for each full-day request date. Values may be null when time-off estimation is disabled or no estimate is available
-    pub full_day_latest_end_offset_minutes: Option<ListWrapperInteger>,
+    pub full_day_latest_end_offset_minutes: Option<Box<ListWrapperInteger>>,
     /// A set of start date-times in ISO-8601 format for partial day requests
     pub partial_day_start_date_times: Option<Vec<crate::DateTime>>,
     /// The daily duration of this time off request in minutes
@@ -21630,7 +21822,7 @@ pub struct AdminTimeOffRequestPatch {
     /// Version metadata for the time off request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21715,7 +21907,9 @@ impl crate::__private::DecodeFields for AdminTimeOffRequestPatch {
             "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "notes" => self.notes = map.next_value()?,
             "fullDayManagementUnitDates" => {
-                self.full_day_management_unit_dates = map.next_value()?;
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "fullDayEarliestStartOffsetMinutes" => {
                 self.full_day_earliest_start_offset_minutes = map.next_value()?;
@@ -21724,7 +21918,9 @@ impl crate::__private::DecodeFields for AdminTimeOffRequestPatch {
                 self.full_day_latest_end_offset_minutes = map.next_value()?;
             }
             "partialDayStartDateTimes" => {
-                self.partial_day_start_date_times = map.next_value()?;
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "dailyDurationMinutes" => {
                 self.daily_duration_minutes = map
@@ -22537,7 +22733,11 @@ impl crate::__private::DecodeFields for AgentActionPayload {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "checklistItems" => self.checklist_items = map.next_value()?,
+            "checklistItems" => {
+                self.checklist_items = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22585,7 +22785,7 @@ pub struct AgentActivity {
     /// The `name` property.
     pub name: Option<String>,
     /// The `agent` property.
-    pub agent: Option<User>,
+    pub agent: Option<Box<User>>,
     /// The `numEvaluations` property.
     pub num_evaluations: Option<i32>,
     /// The `averageEvaluationScore` property.
@@ -22739,7 +22939,9 @@ impl crate::__private::DecodeFields for AgentActivity {
                     .0;
             }
             "agentEvaluatorActivityList" => {
-                self.agent_evaluator_activity_list = map.next_value()?;
+                self.agent_evaluator_activity_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "numEvaluationsWithoutViewPermission" => {
                 self.num_evaluations_without_view_permission = map
@@ -22872,11 +23074,11 @@ pub struct AgentActivityChangedTopicAgentActivity {
     /// The `id` property.
     pub id: Option<String>,
     /// The `routingStatus` property.
-    pub routing_status: Option<AgentActivityChangedTopicRoutingStatus>,
+    pub routing_status: Option<Box<AgentActivityChangedTopicRoutingStatus>>,
     /// The `presence` property.
-    pub presence: Option<AgentActivityChangedTopicPresence>,
+    pub presence: Option<Box<AgentActivityChangedTopicPresence>>,
     /// The `outOfOffice` property.
-    pub out_of_office: Option<AgentActivityChangedTopicOutOfOffice>,
+    pub out_of_office: Option<Box<AgentActivityChangedTopicOutOfOffice>>,
     /// The `activeQueueIds` property.
     pub active_queue_ids: Option<Vec<String>>,
     /// The `dateActiveQueuesChanged` property.
@@ -22938,7 +23140,11 @@ impl crate::__private::DecodeFields for AgentActivityChangedTopicAgentActivity {
             "routingStatus" => self.routing_status = map.next_value()?,
             "presence" => self.presence = map.next_value()?,
             "outOfOffice" => self.out_of_office = map.next_value()?,
-            "activeQueueIds" => self.active_queue_ids = map.next_value()?,
+            "activeQueueIds" => {
+                self.active_queue_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "dateActiveQueuesChanged" => {
                 self.date_active_queues_changed = map.next_value()?;
             }
@@ -23098,7 +23304,7 @@ pub type AgentActivityChangedTopicOutOfOffice = UserActivityOutOfOffice;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentActivityChangedTopicPresence {
     /// The `presenceDefinition` property.
-    pub presence_definition: Option<AgentActivityChangedTopicOrganizationPresence>,
+    pub presence_definition: Option<Box<AgentActivityChangedTopicOrganizationPresence>>,
     /// The `presenceMessage` property.
     pub presence_message: Option<String>,
     /// The `modifiedDate` property.
@@ -23428,7 +23634,9 @@ impl crate::__private::DecodeFields for AgentActivityEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -24143,7 +24351,9 @@ impl crate::__private::DecodeFields for AgentAssignedScheduleSetList {
     ) -> Result<bool, A::Error> {
         match key {
             "agentAssignedShiftSets" => {
-                self.agent_assigned_shift_sets = map.next_value()?;
+                self.agent_assigned_shift_sets = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -24186,7 +24396,7 @@ pub struct AgentAssignedShiftSet {
     /// The work plan or work plan rotation used for generating the shift set
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub effective_work_plan: Option<ShiftSetEffectiveWorkPlan>,
+    pub effective_work_plan: Option<Box<ShiftSetEffectiveWorkPlan>>,
     /// The scheduled shifts
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -24266,8 +24476,8 @@ impl crate::__private::DecodeFields for AgentAssignedShiftSet {
         match key {
             "id" => self.id = map.next_value()?,
             "effectiveWorkPlan" => self.effective_work_plan = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24741,11 +24951,11 @@ pub struct AgentBulkAddOpportunityEnrollmentResult {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<AgentBulkAddOpportunityEnrollmentResultStatus>,
     /// The error result if the operation failed
-    pub error: Option<BulkOpportunitiesError>,
+    pub error: Option<Box<BulkOpportunitiesError>>,
     /// The enrollment result that was added
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub enrollment: Option<AgentBulkAddOpportunityEnrollment>,
+    pub enrollment: Option<Box<AgentBulkAddOpportunityEnrollment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24934,7 +25144,9 @@ impl crate::__private::DecodeFields for AgentBulkAddOpportunityEnrollmentsReques
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "enrollments" => self.enrollments = map.next_value()?,
+            "enrollments" => {
+                self.enrollments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25028,7 +25240,9 @@ impl crate::__private::DecodeFields for AgentBulkAddOpportunityEnrollmentsRespon
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -25133,7 +25347,9 @@ for AgentBulkStatusUpdateOpportunityEnrollmentsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "enrollmentIds" => self.enrollment_ids = map.next_value()?,
+            "enrollmentIds" => {
+                self.enrollment_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25268,7 +25484,9 @@ for AgentBulkStatusUpdateOpportunityEnrollmentsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -25372,7 +25590,9 @@ impl crate::__private::DecodeFields for AgentBusinessUnitOpportunities {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "opportunities" => self.opportunities = map.next_value()?,
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25430,9 +25650,9 @@ pub struct AgentChecklist {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub checklist_items: Option<Vec<AgentChecklistItem>>,
     /// The user who created the agent checklist.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who last modified the agent checklist.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// Date when the agent checklist was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date when the agent checklist was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -25511,7 +25731,11 @@ impl crate::__private::DecodeFields for AgentChecklist {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "language" => self.language = map.next_value()?,
-            "checklistItems" => self.checklist_items = map.next_value()?,
+            "checklistItems" => {
+                self.checklist_items = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "modifiedBy" => self.modified_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
@@ -25679,7 +25903,11 @@ impl crate::__private::DecodeFields for AgentChecklistInfo {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "checklistItems" => self.checklist_items = map.next_value()?,
+            "checklistItems" => {
+                self.checklist_items = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25955,7 +26183,9 @@ impl crate::__private::DecodeFields for AgentChecklistListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -26189,8 +26419,16 @@ impl crate::__private::DecodeFields for AgentChecklistResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "checklistItems" => self.checklist_items = map.next_value()?,
-            "activationTriggers" => self.activation_triggers = map.next_value()?,
+            "checklistItems" => {
+                self.checklist_items = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "activationTriggers" => {
+                self.activation_triggers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "status" => self.status = map.next_value()?,
             "exitReason" => self.exit_reason = map.next_value()?,
             "language" => self.language = map.next_value()?,
@@ -26580,7 +26818,9 @@ impl crate::__private::DecodeFields for AgentChecklistResponseList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -26689,7 +26929,7 @@ impl crate::__private::DecodeFields for AgentCopilotAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26789,7 +27029,9 @@ impl crate::__private::DecodeFields for AgentCopilotAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26925,8 +27167,12 @@ impl crate::__private::DecodeFields for AgentCopilotAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27019,7 +27265,7 @@ pub struct AgentCopilotAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -27418,7 +27664,9 @@ impl crate::__private::DecodeFields for AgentCopilotAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27464,7 +27712,7 @@ pub struct AgentCopilotAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<AgentCopilotAggregateQueryFilter>,
+    pub filter: Option<Box<AgentCopilotAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -27480,7 +27728,7 @@ pub struct AgentCopilotAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<AgentCopilotAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<AgentCopilotAggregationSort>,
+    pub sort_metric: Option<Box<AgentCopilotAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -27560,15 +27808,19 @@ impl crate::__private::DecodeFields for AgentCopilotAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -27993,7 +28245,7 @@ pub struct AgentCopilotAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<AgentCopilotAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28257,7 +28509,9 @@ impl crate::__private::DecodeFields for AgentCopilotAsyncAggregateQueryResponse 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -28310,7 +28564,7 @@ pub struct AgentCopilotAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<AgentCopilotAggregateQueryFilter>,
+    pub filter: Option<Box<AgentCopilotAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -28326,7 +28580,7 @@ pub struct AgentCopilotAsyncAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<AgentCopilotAsyncAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<AgentCopilotAggregationSort>,
+    pub sort_metric: Option<Box<AgentCopilotAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// The number of results per page
@@ -28410,15 +28664,19 @@ impl crate::__private::DecodeFields for AgentCopilotAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -28795,7 +29053,11 @@ impl crate::__private::DecodeFields for AgentDirectRoutingBackupSettings {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "backedUpUsers" => self.backed_up_users = map.next_value()?,
+            "backedUpUsers" => {
+                self.backed_up_users = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28877,7 +29139,7 @@ pub struct AgentEffectiveBid {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub download_url: Option<String>,
     /// This field will always be null. Effective schedule sets are returned through the download URL. The schema is included here for documentation purposes
-    pub download_template: Option<AgentAssignedScheduleSetList>,
+    pub download_template: Option<Box<AgentAssignedScheduleSetList>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -29036,9 +29298,9 @@ pub struct AgentEvaluatorActivity {
     /// The `name` property.
     pub name: Option<String>,
     /// The `agent` property.
-    pub agent: Option<User>,
+    pub agent: Option<Box<User>>,
     /// The `evaluator` property.
-    pub evaluator: Option<User>,
+    pub evaluator: Option<Box<User>>,
     /// The `numEvaluations` property.
     pub num_evaluations: Option<i32>,
     /// The `averageEvaluationScore` property.
@@ -29211,9 +29473,9 @@ pub struct AgentGreeting {
     /// The ID of the associated user.
     pub id: Option<String>,
     /// The agent greeting prompt to use when inbound calls are connected
-    pub inbound_prompt: Option<Prompt>,
+    pub inbound_prompt: Option<Box<Prompt>>,
     /// The agent greeting prompt to use when outbound calls are connected
-    pub outbound_prompt: Option<Prompt>,
+    pub outbound_prompt: Option<Box<Prompt>>,
     /// The default language to use for the agent greeting inbound prompt
     pub inbound_prompt_default_language: Option<String>,
     /// The default language to use for the agent greeting outbound prompt
@@ -29488,7 +29750,7 @@ pub struct AgentIntegrationAssociationResponse {
     /// The integration associated with the agent
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub integration: Option<WfmIntegrationReference>,
+    pub integration: Option<Box<WfmIntegrationReference>>,
     /// Whether agentExternalId should be protected from update by automatic processes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -29670,7 +29932,11 @@ impl crate::__private::DecodeFields for AgentIntegrationsRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "selectedIntegrationId" => self.selected_integration_id = map.next_value()?,
-            "associatedIntegrations" => self.associated_integrations = map.next_value()?,
+            "associatedIntegrations" => {
+                self.associated_integrations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29717,9 +29983,9 @@ pub struct AgentIntegrationsResponse {
     /// The user associated with the integrations
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// The integration selected for the agent. If not set, no integration will be used for the agent
-    pub selected_integration: Option<WfmIntegrationReference>,
+    pub selected_integration: Option<Box<WfmIntegrationReference>>,
     /// Whether the integration association has been manually selected
     pub user_selected: Option<bool>,
     /// The list of integrations associated with the agent
@@ -29791,7 +30057,11 @@ impl crate::__private::DecodeFields for AgentIntegrationsResponse {
             "userSelected" => {
                 self.user_selected = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "associatedIntegrations" => self.associated_integrations = map.next_value()?,
+            "associatedIntegrations" => {
+                self.associated_integrations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29850,11 +30120,11 @@ impl serde::Serialize for AgentIntegrationsResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentManagementUnitReference {
     /// The user (agent) for whom the management unit was requested
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The management to which the user (agent) belongs
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The business unit to which the user (agent) belongs. Populate with expand=businessUnit
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30125,11 +30395,11 @@ pub struct AgentMuQueryResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub operation_id: Option<String>,
     /// The schema of the result of the operation. Null if downloadUrl is populated, but defines the schema of the data that will be returned from the downloadUrl
-    pub result: Option<AgentMuScheduleResult>,
+    pub result: Option<Box<AgentMuScheduleResult>>,
     /// The URL from which to download the result. The result will follow the schema documented by the result field
     pub download_url: Option<String>,
     /// Error details if status == 'Error'. Will always be null but the schema is documented in case of an error in an async notification
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30310,7 +30580,7 @@ pub struct AgentMuScheduleItem {
     /// The agent to whom this schedule applies. Note: selfUri will not be populated if retrieving result via downloadUrl
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// The shift definitions for this agent schedule
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -30383,9 +30653,11 @@ impl crate::__private::DecodeFields for AgentMuScheduleItem {
     ) -> Result<bool, A::Error> {
         match key {
             "agent" => self.agent = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
             "fullDayTimeOffMarkerDates" => {
-                self.full_day_time_off_marker_dates = map.next_value()?;
+                self.full_day_time_off_marker_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -30602,7 +30874,11 @@ impl crate::__private::DecodeFields for AgentMuScheduleResult {
     ) -> Result<bool, A::Error> {
         match key {
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30731,7 +31007,9 @@ impl crate::__private::DecodeFields for AgentMuScheduleShift {
             "lengthMinutes" => {
                 self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30789,7 +31067,7 @@ pub struct AgentOpportunityEnrollmentResult {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<AgentOpportunityEnrollmentResultStatus>,
     /// The schedule on which the enrollment was added when this enrollment was approved
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// The system-generated message code about enrollment processing results or failures
     pub system_message_code: Option<AgentOpportunityEnrollmentResultSystemMessageCode>,
     /// Supervisor's note explaining the agent's enrollment status change
@@ -30799,7 +31077,7 @@ pub struct AgentOpportunityEnrollmentResult {
     /// The metadata for the enrollment
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31449,7 +31727,9 @@ impl crate::__private::DecodeFields for AgentOwnedMappingPreviewListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31856,7 +32136,9 @@ impl crate::__private::DecodeFields for AgentPossibleWorkShiftsResponse {
                 self.pattern = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "weeklyPossibleWorkShifts" => {
-                self.weekly_possible_work_shifts = map.next_value()?;
+                self.weekly_possible_work_shifts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "schedulerIntervalLengthMinutes" => {
                 self.scheduler_interval_length_minutes = map
@@ -31985,8 +32267,14 @@ impl crate::__private::DecodeFields for AgentQueryAdherenceAdjustmentsRequest {
         match key {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "reasonCodeIds" => self.reason_code_ids = map.next_value()?,
-            "statuses" => self.statuses = map.next_value()?,
+            "reasonCodeIds" => {
+                self.reason_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "statuses" => {
+                self.statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32145,9 +32433,9 @@ impl serde::Serialize for AgentQueryAdherenceExplanationsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryAdherenceExplanationsResponse {
     /// The asynchronous job handling the query
-    pub job: Option<AdherenceExplanationJobReference>,
+    pub job: Option<Box<AdherenceExplanationJobReference>>,
     /// The result of the query. May come via notification
-    pub result: Option<AdherenceExplanationListingAgentQueryResponse>,
+    pub result: Option<Box<AdherenceExplanationListingAgentQueryResponse>>,
     /// The URL from which to download the result. May come via notification
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -32295,7 +32583,9 @@ impl crate::__private::DecodeFields for AgentQueryOpportunities {
     ) -> Result<bool, A::Error> {
         match key {
             "nextStartDate" => self.next_start_date = map.next_value()?,
-            "businessUnits" => self.business_units = map.next_value()?,
+            "businessUnits" => {
+                self.business_units = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32337,7 +32627,7 @@ impl serde::Serialize for AgentQueryOpportunities {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentQueryOpportunitiesResponse {
     /// The query result. Null if downloadUrl is populated
-    pub result: Option<AgentQueryOpportunities>,
+    pub result: Option<Box<AgentQueryOpportunities>>,
     /// The URL used to retrieve large datasets. If present, the response conforms to the schema for the result field
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -32460,13 +32750,13 @@ pub struct AgentQueryOpportunityResult {
     /// Subset of enrollment counts which are relevant to the agent
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub enrollment_counts: Option<PendingAndApprovedOpportunityEnrollmentCounts>,
+    pub enrollment_counts: Option<Box<PendingAndApprovedOpportunityEnrollmentCounts>>,
     /// The agent's enrollment in this opportunity, if enrolled
-    pub enrollment: Option<AgentOpportunityEnrollmentResult>,
+    pub enrollment: Option<Box<AgentOpportunityEnrollmentResult>>,
     /// The metadata for the opportunity
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -32850,7 +33140,9 @@ impl crate::__private::DecodeFields for AgentQueueTimeRequest {
                     .0;
             }
             "onQueueActivityCodeIds" => {
-                self.on_queue_activity_code_ids = map.next_value()?;
+                self.on_queue_activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -33228,7 +33520,7 @@ pub struct AgentScheduleBidScheduleSetResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub download_url: Option<String>,
     /// Schedule sets always come through downloadUrl, the schema included here is just for documentation
-    pub download_template: Option<BidGroupScheduleSet>,
+    pub download_template: Option<Box<BidGroupScheduleSet>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -33522,7 +33814,9 @@ impl crate::__private::DecodeFields for AgentScheduleBiddingPreferenceResponse {
             }
             "overrideReason" => self.override_reason = map.next_value()?,
             "agentScheduleBidPreferences" => {
-                self.agent_schedule_bid_preferences = map.next_value()?;
+                self.agent_schedule_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -33653,7 +33947,7 @@ pub struct AgentScheduleBids {
     /// The business unit to which the bids belong
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// Schedule bid summaries associated with this agent
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -33722,7 +34016,11 @@ impl crate::__private::DecodeFields for AgentScheduleBids {
         match key {
             "id" => self.id = map.next_value()?,
             "businessUnit" => self.business_unit = map.next_value()?,
-            "agentScheduleBids" => self.agent_schedule_bids = map.next_value()?,
+            "agentScheduleBids" => {
+                self.agent_schedule_bids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -33989,7 +34287,7 @@ pub struct AgentScheduleUnavailableTime {
     /// Exact date, time and length of the unavailability time span
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_span: Option<WfmTimeSpan>,
+    pub time_span: Option<Box<WfmTimeSpan>>,
     /// Comments explaining the unavailability time span
     pub notes: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -34086,7 +34384,7 @@ pub struct AgentSchedulingPreference {
     /// Exact date, time and length of the scheduling preference time span
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_span: Option<WfmTimeSpan>,
+    pub time_span: Option<Box<WfmTimeSpan>>,
     /// The preference level for this time span
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -34284,7 +34582,9 @@ impl crate::__private::DecodeFields for AgentSchedulingPreferenceListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34344,7 +34644,7 @@ pub struct AgentScoringRule {
     /// Whether the rule is published.
     pub published: Option<bool>,
     /// The evaluator for evaluations created by this rule.
-    pub evaluator: Option<AddressableEntityRef>,
+    pub evaluator: Option<Box<AddressableEntityRef>>,
     /// Which agent(s) to score. Valid values: First, Last, Each.
     pub agent_to_score: Option<AgentScoringRuleAgentToScore>,
     /// Date when the rule was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -34778,7 +35078,9 @@ impl crate::__private::DecodeFields for AgentScoringRuleEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -35272,7 +35574,9 @@ impl crate::__private::DecodeFields for AgentStateAgentQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35586,9 +35890,9 @@ crate::__impl_open_enum!(AgentStateAgentQueryPredicateDimension);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateCountsRequest {
     /// Filters that target user-level data
-    pub user_filter: Option<AgentStateUserFilter>,
+    pub user_filter: Option<Box<AgentStateUserFilter>>,
     /// Filters that target session-level data
-    pub session_filter: Option<AgentStateSessionFilter>,
+    pub session_filter: Option<Box<AgentStateSessionFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35785,7 +36089,11 @@ impl crate::__private::DecodeFields for AgentStateEventTopicAgentStateEventNotif
             "mediaType" => self.media_type = map.next_value()?,
             "queueId" => self.queue_id = map.next_value()?,
             "requestedLanguageId" => self.requested_language_id = map.next_value()?,
-            "requestedSkillIds" => self.requested_skill_ids = map.next_value()?,
+            "requestedSkillIds" => {
+                self.requested_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36446,9 +36754,9 @@ crate::__impl_open_enum!(AgentStatePresenceCountSystemPresence);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentStateQueryRequest {
     /// Filters that target user-level data
-    pub user_filter: Option<AgentStateUserFilter>,
+    pub user_filter: Option<Box<AgentStateUserFilter>>,
     /// Filters that target session-level data
-    pub session_filter: Option<AgentStateSessionFilter>,
+    pub session_filter: Option<Box<AgentStateSessionFilter>>,
     /// Search user order dimension names; default to userName
     pub user_order_by: Option<AgentStateQueryRequestUserOrderBy>,
     /// Search user order direction; default to asc
@@ -37207,8 +37515,12 @@ impl crate::__private::DecodeFields for AgentStateSessionFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37351,7 +37663,9 @@ impl crate::__private::DecodeFields for AgentStateSessionQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37647,8 +37961,12 @@ impl crate::__private::DecodeFields for AgentStateUserFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37739,9 +38057,9 @@ pub struct AgentTimeOffRequestPatch {
     /// Notes about the time off request. Can only be edited while the request is still pending
     pub notes: Option<String>,
     /// Earliest start offset in minutes for each full-day request date. Values may be null when time-off estimation is disabled or no estimate is available
-    pub full_day_earliest_start_offset_minutes: Option<ListWrapperInteger>,
+    pub full_day_earliest_start_offset_minutes: Option<Box<ListWrapperInteger>>,
     /// Latest end offset in minutes for each full-day request date. Values may be null when time-off estimation is disabled or no estimate is available
-    pub full_day_latest_end_offset_minutes: Option<ListWrapperInteger>,
+    pub full_day_latest_end_offset_minutes: Option<Box<ListWrapperInteger>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37910,7 +38228,7 @@ pub struct AgentUpdateAlternativeShiftTradeRequest {
     /// Version metadata for this alternative shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -38090,7 +38408,7 @@ impl crate::__private::DecodeFields for AgentUtilizationAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38190,7 +38508,9 @@ impl crate::__private::DecodeFields for AgentUtilizationAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38326,8 +38646,12 @@ impl crate::__private::DecodeFields for AgentUtilizationAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38420,7 +38744,7 @@ pub struct AgentUtilizationAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -38701,7 +39025,9 @@ impl crate::__private::DecodeFields for AgentUtilizationAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38747,7 +39073,7 @@ pub struct AgentUtilizationAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<AgentUtilizationAggregateQueryFilter>,
+    pub filter: Option<Box<AgentUtilizationAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -38831,15 +39157,19 @@ impl crate::__private::DecodeFields for AgentUtilizationAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -38979,7 +39309,7 @@ pub struct AgentUtilizationAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<AgentUtilizationAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -39223,7 +39553,9 @@ impl crate::__private::DecodeFields for AgentUtilizationAsyncAggregateQueryRespo
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -39276,7 +39608,7 @@ pub struct AgentUtilizationAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<AgentUtilizationAggregateQueryFilter>,
+    pub filter: Option<Box<AgentUtilizationAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -39364,15 +39696,19 @@ impl crate::__private::DecodeFields for AgentUtilizationAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -39518,7 +39854,7 @@ pub struct AgentVideoSettings {
     /// background for agent
     pub background: Option<AgentVideoSettingsBackground>,
     /// background image settings for agent
-    pub background_image: Option<BackgroundImageSettings>,
+    pub background_image: Option<Box<BackgroundImageSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -39721,7 +40057,7 @@ pub struct AgentWorkPlan {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub weekly_maximum_paid_minutes: Option<i64>,
     /// Optional days to schedule for this work plan
-    pub optional_days: Option<SetWrapperDayOfWeek>,
+    pub optional_days: Option<Box<SetWrapperDayOfWeek>>,
     /// Shifts in this work plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -39865,7 +40201,7 @@ impl crate::__private::DecodeFields for AgentWorkPlan {
                     .0;
             }
             "optionalDays" => self.optional_days = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -40207,7 +40543,9 @@ impl crate::__private::DecodeFields for AgentWorkPlanBid {
             "effectiveDate" => self.effective_date = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "workPlanFieldsVisibleToAgents" => {
-                self.work_plan_fields_visible_to_agents = map.next_value()?;
+                self.work_plan_fields_visible_to_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "bidType" => self.bid_type = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -40408,7 +40746,7 @@ pub struct AgentWorkPlanBiddingPreference {
     /// The work plan that belongs to the agent's bid group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub work_plan: Option<WorkPlanReference>,
+    pub work_plan: Option<Box<WorkPlanReference>>,
     /// The agent's priority for this work plan, with 1 being the best priority. Null if priority is not set for the work plan
     pub priority: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -40607,9 +40945,9 @@ pub struct AgentWorkPlanBiddingPreferenceResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub submitted: Option<bool>,
     /// The work plan assigned to the agent by the bid process
-    pub assigned_work_plan: Option<WorkPlanReference>,
+    pub assigned_work_plan: Option<Box<WorkPlanReference>>,
     /// The work plan that overrides the assigned work plan for the agent
-    pub overridden_work_plan: Option<WorkPlanReference>,
+    pub overridden_work_plan: Option<Box<WorkPlanReference>>,
     /// The reason why the assigned work plan has been overridden. This must be null without an override work plan
     pub override_reason: Option<AgentWorkPlanBiddingPreferenceResponseOverrideReason>,
     /// The list of work plan bidding preferences
@@ -40697,7 +41035,9 @@ impl crate::__private::DecodeFields for AgentWorkPlanBiddingPreferenceResponse {
             "overriddenWorkPlan" => self.overridden_work_plan = map.next_value()?,
             "overrideReason" => self.override_reason = map.next_value()?,
             "agentWorkPlanBidPreferences" => {
-                self.agent_work_plan_bid_preferences = map.next_value()?;
+                self.agent_work_plan_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -40826,7 +41166,7 @@ pub struct AgentWorkPlanBids {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The business unit to which the bids belong
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// Work plan bid summaries associated with this agent
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -40890,7 +41230,11 @@ impl crate::__private::DecodeFields for AgentWorkPlanBids {
         match key {
             "id" => self.id = map.next_value()?,
             "businessUnit" => self.business_unit = map.next_value()?,
-            "agentWorkPlanBids" => self.agent_work_plan_bids = map.next_value()?,
+            "agentWorkPlanBids" => {
+                self.agent_work_plan_bids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -40949,7 +41293,7 @@ pub struct AgentWorkPlanListResponse {
     /// The management unit of the work plans
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40999,7 +41343,9 @@ impl crate::__private::DecodeFields for AgentWorkPlanListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "managementUnit" => self.management_unit = map.next_value()?,
             _ => return Ok(false),
         }
@@ -41044,7 +41390,7 @@ pub struct AgentWorkPlanShift {
     /// Days of the week applicable for this shift
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub days: Option<SetWrapperDayOfWeek>,
+    pub days: Option<Box<SetWrapperDayOfWeek>>,
     /// Whether the start time of the shift is flexible
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -41312,7 +41658,9 @@ impl crate::__private::DecodeFields for AgentWorkPlanShift {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -41436,7 +41784,7 @@ pub struct AgentWorkPlans {
     /// The user (agent) for whom the work plans were requested
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The list of weekly work plan lookup keys. Keys to be searched under workPlanLookup property at top level of result
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -41641,9 +41989,9 @@ pub struct AgenticVirtualAgent {
     /// The status of the virtual agent.
     pub status: Option<AgenticVirtualAgentStatus>,
     /// The latest saved version of the virtual agent.
-    pub latest_saved_version: Option<AgenticVersionAddressableEntity>,
+    pub latest_saved_version: Option<Box<AgenticVersionAddressableEntity>>,
     /// The latest production ready version of the virtual agent.
-    pub latest_production_ready_version: Option<AgenticVersionAddressableEntity>,
+    pub latest_production_ready_version: Option<Box<AgenticVersionAddressableEntity>>,
     /// The URI of the image for the virtual agent.
     pub image_uri: Option<String>,
     /// The URI for this object
@@ -41914,10 +42262,16 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentAgentCardSkill {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
-            "examples" => self.examples = map.next_value()?,
-            "inputModes" => self.input_modes = map.next_value()?,
-            "outputModes" => self.output_modes = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "examples" => {
+                self.examples = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "inputModes" => {
+                self.input_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outputModes" => {
+                self.output_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42205,7 +42559,11 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentDynamicTurnInstructio
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "repetitionChecks" => self.repetition_checks = map.next_value()?,
+            "repetitionChecks" => {
+                self.repetition_checks = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42299,7 +42657,9 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -42515,7 +42875,7 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentGuardrails {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "custom" => self.custom = map.next_value()?,
+            "custom" => self.custom = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42607,7 +42967,7 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentJob {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -42778,7 +43138,9 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentPropertyDefinition {
             }
             "description" => self.description = map.next_value()?,
             "items" => self.items = map.next_value()?,
-            "mapping" => self.mapping = map.next_value()?,
+            "mapping" => {
+                self.mapping = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -43192,7 +43554,7 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentStructuredConditionGr
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43319,7 +43681,7 @@ for AgenticVirtualAgentStructuredConditionGroupAllOf {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43508,7 +43870,7 @@ for AgenticVirtualAgentStructuredOutputConditionGroup {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43635,7 +43997,7 @@ for AgenticVirtualAgentStructuredOutputConditionGroupAllOf {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43764,7 +44126,9 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentStructuredOutputRule 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "mapping" => self.mapping = map.next_value()?,
+            "mapping" => {
+                self.mapping = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "operator" => self.operator = map.next_value()?,
             "value" => self.value = map.next_value()?,
             _ => return Ok(false),
@@ -43974,7 +44338,9 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentStructuredOutputRuleA
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "mapping" => self.mapping = map.next_value()?,
+            "mapping" => {
+                self.mapping = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "operator" => self.operator = map.next_value()?,
             "value" => self.value = map.next_value()?,
             _ => return Ok(false),
@@ -44558,7 +44924,7 @@ pub struct AgenticVirtualAgentTargetDefinition {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<AgenticVirtualAgentTargetDefinitionType>,
     /// The reference target object. Contains information on the Conversation Attributes schema.
-    pub target: Option<AgenticVirtualAgentTargetReferenceDefinition>,
+    pub target: Option<Box<AgenticVirtualAgentTargetReferenceDefinition>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -44962,7 +45328,9 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentToolInput {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "mapping" => self.mapping = map.next_value()?,
+            "mapping" => {
+                self.mapping = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -45189,13 +45557,15 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentTypeDefinition {
             "undisclosed" => {
                 self.undisclosed = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "properties" => self.properties = map.next_value()?,
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "items" => self.items = map.next_value()?,
             "statusCodes" => {
                 self.status_codes = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "defaultInstruction" => self.default_instruction = map.next_value()?,
-            "enum" => self.enum_ = map.next_value()?,
+            "enum" => self.enum_ = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -45600,7 +45970,7 @@ impl crate::__private::DecodeFields for AgenticVirtualAgentVersionPublishJob {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -45693,7 +46063,7 @@ pub struct AgenticVirtualAgentVersionPublishJobRequest {
     /// The attributes of the virtual agent version to update as part of this publish job.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub virtual_agent_version: Option<AgenticVirtualAgentVersionPublish>,
+    pub virtual_agent_version: Option<Box<AgenticVirtualAgentVersionPublish>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -45779,7 +46149,7 @@ impl serde::Serialize for AgenticVirtualAgentVersionPublishJobRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgenticVirtualAgentVersionSettings {
     /// Comfort statement settings for tool calls.
-    pub comfort_statement: Option<AgenticVirtualAgentComfortStatementSettings>,
+    pub comfort_statement: Option<Box<AgenticVirtualAgentComfortStatementSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -45867,13 +46237,13 @@ pub struct AgentlessEmailSendRequestDto {
     /// The sender of the message.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from_address: Option<EmailAddress>,
+    pub from_address: Option<Box<EmailAddress>>,
     /// The recipient of the message. We currently support one recipient only.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub to_addresses: Option<Vec<EmailAddress>>,
     /// The address to use for reply.
-    pub reply_to_address: Option<EmailAddress>,
+    pub reply_to_address: Option<Box<EmailAddress>>,
     /// The subject of the message.
     pub subject: Option<String>,
     /// The Content of the message, in plain text.
@@ -45957,7 +46327,9 @@ impl crate::__private::DecodeFields for AgentlessEmailSendRequestDto {
             "senderType" => self.sender_type = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
-            "toAddresses" => self.to_addresses = map.next_value()?,
+            "toAddresses" => {
+                self.to_addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "replyToAddress" => self.reply_to_address = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
             "textBody" => self.text_body = map.next_value()?,
@@ -46093,13 +46465,13 @@ pub struct AgentlessEmailSendResponseDto {
     /// The sender of the message.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from_address: Option<EmailAddress>,
+    pub from_address: Option<Box<EmailAddress>>,
     /// The recipient of the message. We currently support one recipient only.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub to_addresses: Option<Vec<EmailAddress>>,
     /// The address to use for reply.
-    pub reply_to_address: Option<EmailAddress>,
+    pub reply_to_address: Option<Box<EmailAddress>>,
     /// The subject of the message.
     pub subject: Option<String>,
     /// The message creation timestamp. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -46200,7 +46572,9 @@ impl crate::__private::DecodeFields for AgentlessEmailSendResponseDto {
             "conversationId" => self.conversation_id = map.next_value()?,
             "senderType" => self.sender_type = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
-            "toAddresses" => self.to_addresses = map.next_value()?,
+            "toAddresses" => {
+                self.to_addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "replyToAddress" => self.reply_to_address = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
@@ -46379,7 +46753,9 @@ impl crate::__private::DecodeFields for AgentsBidAssignedScheduleSetOverrideRequ
     ) -> Result<bool, A::Error> {
         match key {
             "agentScheduleSetOverrides" => {
-                self.agent_schedule_set_overrides = map.next_value()?;
+                self.agent_schedule_set_overrides = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -46469,7 +46845,9 @@ impl crate::__private::DecodeFields for AgentsBidAssignedWorkPlanOverrideRequest
     ) -> Result<bool, A::Error> {
         match key {
             "agentWorkPlanOverrides" => {
-                self.agent_work_plan_overrides = map.next_value()?;
+                self.agent_work_plan_overrides = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -46556,7 +46934,9 @@ impl crate::__private::DecodeFields for AgentsEffectiveScheduleSetResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "effectiveBids" => self.effective_bids = map.next_value()?,
+            "effectiveBids" => {
+                self.effective_bids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -46634,7 +47014,9 @@ impl crate::__private::DecodeFields for AgentsIntegrationsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -46672,7 +47054,7 @@ pub struct AgentsWorkPlansResponse {
     /// URL from which to fetch results for requests with a large result set. If populated, the downloaded data will conform to the same schema as would normally be returned, excepting downloaded data will never itself contain a downloadUrl
     pub download_url: Option<String>,
     /// The result of agent(s) work plans query
-    pub result: Option<MuAgentsWorkPlansResult>,
+    pub result: Option<Box<MuAgentsWorkPlansResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -46861,7 +47243,7 @@ pub struct AggregateMetricData {
     /// The `qualifier` property.
     pub qualifier: Option<String>,
     /// The `stats` property.
-    pub stats: Option<StatisticalSummary>,
+    pub stats: Option<Box<StatisticalSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -47013,7 +47395,7 @@ pub struct AggregateViewData {
     /// The `name` property.
     pub name: Option<String>,
     /// The `stats` property.
-    pub stats: Option<StatisticalSummary>,
+    pub stats: Option<Box<StatisticalSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -47212,7 +47594,11 @@ impl crate::__private::DecodeFields for AggregatedExportJobRequest {
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
             "delimiter" => self.delimiter = map.next_value()?,
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "dateStart" => self.date_start = map.next_value()?,
             "dateEnd" => self.date_end = map.next_value()?,
             _ => return Ok(false),
@@ -47420,7 +47806,11 @@ impl crate::__private::DecodeFields for AggregatedExportSnapshotJobRequest {
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
             "delimiter" => self.delimiter = map.next_value()?,
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "dateStart" => self.date_start = map.next_value()?,
             "dateEnd" => self.date_end = map.next_value()?,
             "snapshotId" => self.snapshot_id = map.next_value()?,
@@ -47722,7 +48112,7 @@ pub struct AggregatedHistoricalExportJobStatus {
     /// The download URL for the completed export. Populated when status is Complete
     pub download_url: Option<String>,
     /// Error details if the export failed. Populated when status is Error
-    pub error: Option<CsvExportErrorDetails>,
+    pub error: Option<Box<CsvExportErrorDetails>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -47981,7 +48371,7 @@ pub struct AggregatedSessionExportJobStatus {
     /// The download URL for the completed export. Populated when status is Complete
     pub download_url: Option<String>,
     /// Error details if the export failed. Populated when status is Error
-    pub error: Option<CsvExportErrorDetails>,
+    pub error: Option<Box<CsvExportErrorDetails>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48240,7 +48630,7 @@ pub struct AggregatedSnapshotExportJobStatus {
     /// The download URL for the completed export. Populated when status is Complete
     pub download_url: Option<String>,
     /// Error details if the export failed. Populated when status is Error
-    pub error: Option<CsvExportErrorDetails>,
+    pub error: Option<Box<CsvExportErrorDetails>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48600,7 +48990,9 @@ impl crate::__private::DecodeFields for AggregationResult {
             "dimension" => self.dimension = map.next_value()?,
             "metric" => self.metric = map.next_value()?,
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -49548,7 +49940,11 @@ impl crate::__private::DecodeFields for AiScoringSettings {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "questionGroupSettings" => self.question_group_settings = map.next_value()?,
+            "questionGroupSettings" => {
+                self.question_group_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -49694,7 +50090,9 @@ impl crate::__private::DecodeFields for AlertListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -49876,7 +50274,11 @@ impl crate::__private::DecodeFields for AlertNotification {
     ) -> Result<bool, A::Error> {
         match key {
             "recipient" => self.recipient = map.next_value()?,
-            "notificationTypes" => self.notification_types = map.next_value()?,
+            "notificationTypes" => {
+                self.notification_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "locale" => self.locale = map.next_value()?,
             _ => return Ok(false),
         }
@@ -49937,7 +50339,7 @@ pub struct AlertRequest {
     /// The end date of the mute/snooze period. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_end: Option<crate::DateTime>,
     /// The fields need for an unread update requests
-    pub unread: Option<UnreadFields>,
+    pub unread: Option<Box<UnreadFields>>,
     /// The `validRequest` property.
     pub valid_request: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -50275,7 +50677,7 @@ pub struct AlertSummary {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub entities: Option<Vec<AlertSummaryEntity>>,
     /// The id of the conversation that triggered the alert. Only used for alerts based on instance-based conversation metrics.
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The metric type that is monitored.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -50350,7 +50752,9 @@ impl crate::__private::DecodeFields for AlertSummary {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conversation" => self.conversation = map.next_value()?,
             "metricType" => self.metric_type = map.next_value()?,
             "entitiesAreTeamMembers" => {
@@ -50457,13 +50861,13 @@ pub struct AlertSummaryEntity {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub entity_type: Option<AlertSummaryEntityEntityType>,
     /// User id of the entity being monitored
-    pub user: Option<AddressableEntityRef>,
+    pub user: Option<Box<AddressableEntityRef>>,
     /// Group id of the entity being monitored
-    pub group: Option<AddressableEntityRef>,
+    pub group: Option<Box<AddressableEntityRef>>,
     /// Queue id of the entity being monitored
-    pub queue: Option<AddressableEntityRef>,
+    pub queue: Option<Box<AddressableEntityRef>>,
     /// Team id of the entity being monitored
-    pub team: Option<AddressableEntityRef>,
+    pub team: Option<Box<AddressableEntityRef>>,
     /// Flag that indicated if the entity is current causing the alert to be triggered
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -50719,7 +51123,11 @@ impl crate::__private::DecodeFields for AlertablePresences {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "alertablePresences" => self.alertable_presences = map.next_value()?,
+            "alertablePresences" => {
+                self.alertable_presences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -50839,7 +51247,7 @@ impl serde::Serialize for AlertingUnreadStatus {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllTimePoints {
     /// Queried user
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Queried end workday for all time points to be collected. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_end_workday: Option<crate::Date>,
     /// All time point collected bt the user
@@ -51036,7 +51444,9 @@ impl crate::__private::DecodeFields for AllocationOutputsTemplate {
                     .0;
             }
             "planningGroupAllocationResults" => {
-                self.planning_group_allocation_results = map.next_value()?;
+                self.planning_group_allocation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -51467,7 +51877,9 @@ impl crate::__private::DecodeFields for AlternativeShiftAgentScheduledShift {
             "lengthMinutes" => {
                 self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -51535,7 +51947,7 @@ pub struct AlternativeShiftAsyncResponse {
     /// The job related to the async request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub job: Option<AlternativeShiftJobReference>,
+    pub job: Option<Box<AlternativeShiftJobReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -51626,7 +52038,7 @@ pub struct AlternativeShiftBuSettingsResponse {
     /// Version metadata for this business unit's alternative shift settings
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -51704,14 +52116,20 @@ impl crate::__private::DecodeFields for AlternativeShiftBuSettingsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "enabledGranularities" => self.enabled_granularities = map.next_value()?,
+            "enabledGranularities" => {
+                self.enabled_granularities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "minMinutesBeforeStartTime" => {
                 self.min_minutes_before_start_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
             "retainedActivityCategories" => {
-                self.retained_activity_categories = map.next_value()?;
+                self.retained_activity_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
@@ -51815,7 +52233,9 @@ for AlternativeShiftBulkUpdateTradesResponseTemplate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -52076,14 +52496,14 @@ pub struct AlternativeShiftJobResponse {
     /// The URL where completed results are available, only set if status == 'Complete'
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'ListOffers' or 'SearchOffers'
-    pub view_offers_results: Option<AlternativeShiftOffersViewResponseTemplate>,
+    pub view_offers_results: Option<Box<AlternativeShiftOffersViewResponseTemplate>>,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'ListUserTrades' or 'SearchTrades'
-    pub view_trades_results: Option<AlternativeShiftTradesViewResponseTemplate>,
+    pub view_trades_results: Option<Box<AlternativeShiftTradesViewResponseTemplate>>,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'BulkUpdateTrades'
     pub bulk_update_trades_results: Option<
-        AlternativeShiftBulkUpdateTradesResponseTemplate,
+        Box<AlternativeShiftBulkUpdateTradesResponseTemplate>,
     >,
     /// The URI for this object
     pub self_uri: Option<String>,
@@ -52366,13 +52786,13 @@ pub struct AlternativeShiftNotification {
     /// The user who initiated the alternative shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initiating_user: Option<UserReference>,
+    pub initiating_user: Option<Box<UserReference>>,
     /// The start date and time of the initiating shift. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub initiating_shift_date: Option<crate::DateTime>,
     /// The user on the receiving side of this alternative shift trade
-    pub receiving_user: Option<UserReference>,
+    pub receiving_user: Option<Box<UserReference>>,
     /// The start date and time of the receiving alternative shift. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub receiving_shift_date: Option<crate::DateTime>,
     /// The URI for this object
@@ -52648,7 +53068,7 @@ pub struct AlternativeShiftOffersRequest {
     /// The existing schedule being used to find alternative shift offers
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<AlternativeShiftScheduleLookup>,
+    pub schedule: Option<Box<AlternativeShiftScheduleLookup>>,
     /// The start date for the week in this schedule in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -52766,7 +53186,7 @@ pub struct AlternativeShiftOffersViewResponseTemplate {
     /// The existing schedule information associated with the offer
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<AlternativeShiftScheduleLookup>,
+    pub schedule: Option<Box<AlternativeShiftScheduleLookup>>,
     /// The first date of the week for the schedule we are querying in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -52886,8 +53306,12 @@ impl crate::__private::DecodeFields for AlternativeShiftOffersViewResponseTempla
             "managementUnitId" => self.management_unit_id = map.next_value()?,
             "schedule" => self.schedule = map.next_value()?,
             "offerWeekDate" => self.offer_week_date = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "alternativeDays" => self.alternative_days = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternativeDays" => {
+                self.alternative_days = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -53071,7 +53495,7 @@ pub struct AlternativeShiftSearchOffersRequest {
     /// The existing schedule being used to find alternative shift offers
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<AlternativeShiftScheduleLookup>,
+    pub schedule: Option<Box<AlternativeShiftScheduleLookup>>,
     /// The start date for the week in this schedule in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -53079,7 +53503,7 @@ pub struct AlternativeShiftSearchOffersRequest {
     /// The shift a user puts up for alternative shift offers
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initiating_shift: Option<InitiatingAlternativeShift>,
+    pub initiating_shift: Option<Box<InitiatingAlternativeShift>>,
     /// The acceptable intervals in offers. Intervals are represented as an ISO-8601 string. For example: YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss
     pub acceptable_intervals: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -53154,7 +53578,11 @@ impl crate::__private::DecodeFields for AlternativeShiftSearchOffersRequest {
             "schedule" => self.schedule = map.next_value()?,
             "queryWeekDate" => self.query_week_date = map.next_value()?,
             "initiatingShift" => self.initiating_shift = map.next_value()?,
-            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "acceptableIntervals" => {
+                self.acceptable_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -53225,11 +53653,11 @@ pub struct AlternativeShiftTradeBulkUpdateTemplateItem {
     /// The timestamp of when the trade request was manually reviewed by an admin in ISO-8601 format
     pub admin_date_reviewed: Option<crate::DateTime>,
     /// The admin who manually reviewed this alternative shift trade after system denial
-    pub admin_reviewed_by: Option<UserReference>,
+    pub admin_reviewed_by: Option<Box<UserReference>>,
     /// Version metadata for this alternative shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -53510,7 +53938,9 @@ impl crate::__private::DecodeFields for AlternativeShiftTradeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -53562,15 +53992,15 @@ pub struct AlternativeShiftTradeResponse {
     /// The existing schedule information associated with the trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<AlternativeShiftScheduleLookup>,
+    pub schedule: Option<Box<AlternativeShiftScheduleLookup>>,
     /// The management unit of this alternative shift trade request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The user who submitted the trade request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The start week date of the associated schedule in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub week_date: Option<crate::Date>,
     /// The date when the trade will expire in ISO-8601 format. The trade cannot be approved after expiration
@@ -53588,7 +54018,7 @@ pub struct AlternativeShiftTradeResponse {
     /// The timestamp of when the trade request was reviewed by an admin in ISO-8601 format
     pub admin_date_reviewed: Option<crate::DateTime>,
     /// The admin who reviewed this alternative shift trade after system denial
-    pub admin_reviewed_by: Option<UserReference>,
+    pub admin_reviewed_by: Option<Box<UserReference>>,
     /// A list of trade match violations
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -53596,7 +54026,7 @@ pub struct AlternativeShiftTradeResponse {
     /// Version metadata for this alternative shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -53732,8 +54162,14 @@ impl crate::__private::DecodeFields for AlternativeShiftTradeResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "shiftOfferJobId" => self.shift_offer_job_id = map.next_value()?,
-            "existingShifts" => self.existing_shifts = map.next_value()?,
-            "offeredShifts" => self.offered_shifts = map.next_value()?,
+            "existingShifts" => {
+                self.existing_shifts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "offeredShifts" => {
+                self.offered_shifts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "schedule" => self.schedule = map.next_value()?,
             "managementUnit" => self.management_unit = map.next_value()?,
             "user" => self.user = map.next_value()?,
@@ -53745,7 +54181,9 @@ impl crate::__private::DecodeFields for AlternativeShiftTradeResponse {
             "systemDateReviewed" => self.system_date_reviewed = map.next_value()?,
             "adminDateReviewed" => self.admin_date_reviewed = map.next_value()?,
             "adminReviewedBy" => self.admin_reviewed_by = map.next_value()?,
-            "violations" => self.violations = map.next_value()?,
+            "violations" => {
+                self.violations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -54056,7 +54494,9 @@ impl crate::__private::DecodeFields for AlternativeShiftTradesViewResponseTempla
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -54461,7 +54901,9 @@ impl crate::__private::DecodeFields for AnalyticsAgentStateAgentResponse {
             "sessionCount" => {
                 self.session_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sessions" => self.sessions = map.next_value()?,
+            "sessions" => {
+                self.sessions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "systemPresence" => self.system_presence = map.next_value()?,
             "organizationPresenceId" => self.organization_presence_id = map.next_value()?,
             "presenceDate" => self.presence_date = map.next_value()?,
@@ -55162,7 +55604,9 @@ impl crate::__private::DecodeFields for AnalyticsAgentStateAgentSessionResult {
             "segmentType" => self.segment_type = map.next_value()?,
             "routedQueueId" => self.routed_queue_id = map.next_value()?,
             "requestedRoutingSkillIds" => {
-                self.requested_routing_skill_ids = map.next_value()?;
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "requestedLanguageId" => self.requested_language_id = map.next_value()?,
             "originatingDirection" => self.originating_direction = map.next_value()?,
@@ -55605,16 +56049,38 @@ impl crate::__private::DecodeFields for AnalyticsAgentStateCountsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "segmentCounts" => self.segment_counts = map.next_value()?,
-            "presenceCounts" => self.presence_counts = map.next_value()?,
-            "routingStatusCounts" => self.routing_status_counts = map.next_value()?,
-            "isOutOfOfficeCounts" => self.is_out_of_office_counts = map.next_value()?,
-            "adherenceStateCounts" => self.adherence_state_counts = map.next_value()?,
+            "segmentCounts" => {
+                self.segment_counts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "presenceCounts" => {
+                self.presence_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingStatusCounts" => {
+                self.routing_status_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isOutOfOfficeCounts" => {
+                self.is_out_of_office_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "adherenceStateCounts" => {
+                self.adherence_state_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "scheduledActivityCategoryCounts" => {
-                self.scheduled_activity_category_counts = map.next_value()?;
+                self.scheduled_activity_category_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "actualActivityCategoryCounts" => {
-                self.actual_activity_category_counts = map.next_value()?;
+                self.actual_activity_category_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -55737,7 +56203,9 @@ impl crate::__private::DecodeFields for AnalyticsAgentStateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -55927,13 +56395,19 @@ impl crate::__private::DecodeFields for AnalyticsConversation {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "accessAttributes" => self.access_attributes = map.next_value()?,
+            "accessAttributes" => {
+                self.access_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "associatedConversationId" => {
                 self.associated_conversation_id = map.next_value()?;
             }
             "conferenceStart" => self.conference_start = map.next_value()?,
             "consultationConversationIds" => {
-                self.consultation_conversation_ids = map.next_value()?;
+                self.consultation_conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationEnd" => self.conversation_end = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
@@ -55944,10 +56418,16 @@ impl crate::__private::DecodeFields for AnalyticsConversation {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "externalTag" => self.external_tag = map.next_value()?,
             "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
-            "knowledgeBaseIds" => self.knowledge_base_ids = map.next_value()?,
+            "knowledgeBaseIds" => {
+                self.knowledge_base_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "mediaStatsMinConversationMos" => {
                 self.media_stats_min_conversation_mos = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -55967,10 +56447,18 @@ impl crate::__private::DecodeFields for AnalyticsConversation {
             "selfServed" => {
                 self.self_served = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "evaluations" => self.evaluations = map.next_value()?,
-            "surveys" => self.surveys = map.next_value()?,
-            "resolutions" => self.resolutions = map.next_value()?,
-            "participants" => self.participants = map.next_value()?,
+            "evaluations" => {
+                self.evaluations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "surveys" => {
+                self.surveys = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "resolutions" => {
+                self.resolutions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -56369,7 +56857,9 @@ impl crate::__private::DecodeFields for AnalyticsConversationAsyncQueryResponse 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "conversations" => self.conversations = map.next_value()?,
+            "conversations" => {
+                self.conversations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             "dataAvailabilityDate" => self.data_availability_date = map.next_value()?,
             _ => return Ok(false),
@@ -56473,8 +56963,12 @@ impl crate::__private::DecodeFields for AnalyticsConversationQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "conversations" => self.conversations = map.next_value()?,
-            "aggregations" => self.aggregations = map.next_value()?,
+            "conversations" => {
+                self.conversations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "aggregations" => {
+                self.aggregations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "totalHits" => {
                 self.total_hits = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -56706,10 +57200,14 @@ impl crate::__private::DecodeFields for AnalyticsConversationSegment {
             "queueId" => self.queue_id = map.next_value()?,
             "requestedLanguageId" => self.requested_language_id = map.next_value()?,
             "requestedRoutingSkillIds" => {
-                self.requested_routing_skill_ids = map.next_value()?;
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "requestedRoutingUserIds" => {
-                self.requested_routing_user_ids = map.next_value()?;
+                self.requested_routing_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "segmentEnd" => self.segment_end = map.next_value()?,
             "segmentStart" => self.segment_start = map.next_value()?,
@@ -56727,9 +57225,15 @@ impl crate::__private::DecodeFields for AnalyticsConversationSegment {
             }
             "wrapUpCode" => self.wrap_up_code = map.next_value()?,
             "wrapUpNote" => self.wrap_up_note = map.next_value()?,
-            "wrapUpTags" => self.wrap_up_tags = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
-            "properties" => self.properties = map.next_value()?,
+            "wrapUpTags" => {
+                self.wrap_up_tags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -57368,13 +57872,19 @@ impl crate::__private::DecodeFields for AnalyticsConversationWithoutAttributes {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "accessAttributes" => self.access_attributes = map.next_value()?,
+            "accessAttributes" => {
+                self.access_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "associatedConversationId" => {
                 self.associated_conversation_id = map.next_value()?;
             }
             "conferenceStart" => self.conference_start = map.next_value()?,
             "consultationConversationIds" => {
-                self.consultation_conversation_ids = map.next_value()?;
+                self.consultation_conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationEnd" => self.conversation_end = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
@@ -57385,10 +57895,16 @@ impl crate::__private::DecodeFields for AnalyticsConversationWithoutAttributes {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "externalTag" => self.external_tag = map.next_value()?,
             "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
-            "knowledgeBaseIds" => self.knowledge_base_ids = map.next_value()?,
+            "knowledgeBaseIds" => {
+                self.knowledge_base_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "mediaStatsMinConversationMos" => {
                 self.media_stats_min_conversation_mos = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -57408,10 +57924,18 @@ impl crate::__private::DecodeFields for AnalyticsConversationWithoutAttributes {
             "selfServed" => {
                 self.self_served = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "evaluations" => self.evaluations = map.next_value()?,
-            "surveys" => self.surveys = map.next_value()?,
-            "resolutions" => self.resolutions = map.next_value()?,
-            "participants" => self.participants = map.next_value()?,
+            "evaluations" => {
+                self.evaluations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "surveys" => {
+                self.surveys = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "resolutions" => {
+                self.resolutions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -57801,7 +58325,9 @@ for AnalyticsConversationWithoutAttributesMultiGetResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "conversations" => self.conversations = map.next_value()?,
+            "conversations" => {
+                self.conversations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -58436,7 +58962,9 @@ impl crate::__private::DecodeFields for AnalyticsFlow {
             "transferTargetAddress" => self.transfer_target_address = map.next_value()?,
             "transferTargetName" => self.transfer_target_name = map.next_value()?,
             "transferType" => self.transfer_type = map.next_value()?,
-            "outcomes" => self.outcomes = map.next_value()?,
+            "outcomes" => {
+                self.outcomes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -58990,7 +59518,7 @@ impl crate::__private::DecodeFields for AnalyticsMediaEndpointStat {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "codecs" => self.codecs = map.next_value()?,
+            "codecs" => self.codecs = map.next_value::<crate::__private::Compact<_>>()?.0,
             "discardedPackets" => {
                 self.discarded_packets = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -59241,7 +59769,9 @@ impl crate::__private::DecodeFields for AnalyticsParticipant {
             }
             "teamId" => self.team_id = map.next_value()?,
             "userId" => self.user_id = map.next_value()?,
-            "sessions" => self.sessions = map.next_value()?,
+            "sessions" => {
+                self.sessions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "attributes" => self.attributes = map.next_value()?,
             _ => return Ok(false),
         }
@@ -59607,7 +60137,9 @@ impl crate::__private::DecodeFields for AnalyticsParticipantWithoutAttributes {
             }
             "teamId" => self.team_id = map.next_value()?,
             "userId" => self.user_id = map.next_value()?,
-            "sessions" => self.sessions = map.next_value()?,
+            "sessions" => {
+                self.sessions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -60193,7 +60725,7 @@ impl crate::__private::DecodeFields for AnalyticsQueryAggregation {
             "dimension" => self.dimension = map.next_value()?,
             "metric" => self.metric = map.next_value()?,
             "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "ranges" => self.ranges = map.next_value()?,
+            "ranges" => self.ranges = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -61016,7 +61548,7 @@ pub struct AnalyticsSession {
     /// MediaEndpointStats associated with this session
     pub media_endpoint_stats: Option<Vec<AnalyticsMediaEndpointStat>>,
     /// IVR flow execution associated with this session
-    pub flow: Option<AnalyticsFlow>,
+    pub flow: Option<Box<AnalyticsFlow>>,
     /// List of metrics for this session
     pub metrics: Option<Vec<AnalyticsSessionMetric>>,
     /// List of segments for this session
@@ -61322,7 +61854,11 @@ impl crate::__private::DecodeFields for AnalyticsSession {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "activeSkillIds" => self.active_skill_ids = map.next_value()?,
+            "activeSkillIds" => {
+                self.active_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "acwSkipped" => {
                 self.acw_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -61345,11 +61881,15 @@ impl crate::__private::DecodeFields for AnalyticsSession {
                 self.authenticated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "bargedParticipantId" => self.barged_participant_id = map.next_value()?,
-            "bcc" => self.bcc = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackScheduledTime" => self.callback_scheduled_time = map.next_value()?,
             "callbackUserName" => self.callback_user_name = map.next_value()?,
-            "cc" => self.cc = map.next_value()?,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
             "cleared" => {
                 self.cleared = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -61365,7 +61905,11 @@ impl crate::__private::DecodeFields for AnalyticsSession {
             "deliveryStatusChangeDate" => {
                 self.delivery_status_change_date = map.next_value()?;
             }
-            "destinationAddresses" => self.destination_addresses = map.next_value()?,
+            "destinationAddresses" => {
+                self.destination_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "detectedSpeechEnd" => self.detected_speech_end = map.next_value()?,
             "detectedSpeechStart" => self.detected_speech_start = map.next_value()?,
             "direction" => self.direction = map.next_value()?,
@@ -61416,8 +61960,16 @@ impl crate::__private::DecodeFields for AnalyticsSession {
             }
             "remote" => self.remote = map.next_value()?,
             "remoteNameDisplayable" => self.remote_name_displayable = map.next_value()?,
-            "removedSkillIds" => self.removed_skill_ids = map.next_value()?,
-            "requestedRoutings" => self.requested_routings = map.next_value()?,
+            "removedSkillIds" => {
+                self.removed_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "roomId" => self.room_id = map.next_value()?,
             "routingRing" => {
                 self.routing_ring = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -61463,12 +62015,26 @@ impl crate::__private::DecodeFields for AnalyticsSession {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "agentGroups" => self.agent_groups = map.next_value()?,
-            "proposedAgents" => self.proposed_agents = map.next_value()?,
-            "mediaEndpointStats" => self.media_endpoint_stats = map.next_value()?,
+            "agentGroups" => {
+                self.agent_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "proposedAgents" => {
+                self.proposed_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "mediaEndpointStats" => {
+                self.media_endpoint_stats = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "flow" => self.flow = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "segments" => self.segments = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -63065,8 +63631,14 @@ impl crate::__private::DecodeFields for AnalyticsUserDetail {
     ) -> Result<bool, A::Error> {
         match key {
             "userId" => self.user_id = map.next_value()?,
-            "primaryPresence" => self.primary_presence = map.next_value()?,
-            "routingStatus" => self.routing_status = map.next_value()?,
+            "primaryPresence" => {
+                self.primary_presence = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingStatus" => {
+                self.routing_status = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -63170,7 +63742,9 @@ impl crate::__private::DecodeFields for AnalyticsUserDetailsAsyncQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userDetails" => self.user_details = map.next_value()?,
+            "userDetails" => {
+                self.user_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             "dataAvailabilityDate" => self.data_availability_date = map.next_value()?,
             _ => return Ok(false),
@@ -63274,8 +63848,12 @@ impl crate::__private::DecodeFields for AnalyticsUserDetailsQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userDetails" => self.user_details = map.next_value()?,
-            "aggregations" => self.aggregations = map.next_value()?,
+            "userDetails" => {
+                self.user_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "aggregations" => {
+                self.aggregations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "totalHits" => {
                 self.total_hits = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -63548,7 +64126,7 @@ pub struct Annotation {
     /// Duration of annotation (milliseconds), adjusted for any recording cuts.
     pub recording_duration_ms: Option<i64>,
     /// User that created this annotation (if any).
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// Text of annotation. Maximum character limit is 500.
     pub description: Option<String>,
     /// Reason for a pause annotation. Valid values: Hold,SecurePause,FlowOrQueue,Pause
@@ -63672,7 +64250,9 @@ impl crate::__private::DecodeFields for Annotation {
             "user" => self.user = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "reason" => self.reason = map.next_value()?,
-            "annotations" => self.annotations = map.next_value()?,
+            "annotations" => {
+                self.annotations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "realtimeLocation" => {
                 self.realtime_location = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -64195,7 +64775,11 @@ impl crate::__private::DecodeFields for AnswerOption {
             "builtInType" => self.built_in_type = map.next_value()?,
             "text" => self.text = map.next_value()?,
             "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "assistanceConditions" => self.assistance_conditions = map.next_value()?,
+            "assistanceConditions" => {
+                self.assistance_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -64417,8 +65001,12 @@ impl crate::__private::DecodeFields for ApiUsageClientQuery {
         match key {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -64580,8 +65168,12 @@ impl crate::__private::DecodeFields for ApiUsageOrganizationQuery {
         match key {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -64685,7 +65277,7 @@ pub struct ApiUsageQueryResult {
     /// Query status
     pub query_status: Option<ApiUsageQueryResultQueryStatus>,
     /// Cursor tokens to be used for navigating paginated results
-    pub cursors: Option<Cursors>,
+    pub cursors: Option<Box<Cursors>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -64731,7 +65323,9 @@ impl crate::__private::DecodeFields for ApiUsageQueryResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queryStatus" => self.query_status = map.next_value()?,
             "cursors" => self.cursors = map.next_value()?,
             _ => return Ok(false),
@@ -65125,10 +65719,20 @@ impl crate::__private::DecodeFields for ApiUsageSimpleSearch {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "oauthClientNames" => self.oauth_client_names = map.next_value()?,
-            "httpMethods" => self.http_methods = map.next_value()?,
-            "templateUris" => self.template_uris = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "oauthClientNames" => {
+                self.oauth_client_names = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "httpMethods" => {
+                self.http_methods = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "templateUris" => {
+                self.template_uris = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -65204,23 +65808,23 @@ pub struct AppEvent {
     /// Application that the customer is interacting with.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub app: Option<JourneyApp>,
+    pub app: Option<Box<JourneyApp>>,
     /// Customer's device.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub device: Option<Device>,
+    pub device: Option<Box<Device>>,
     /// Customer's IP address. May be null if the business configures the tracker to not collect IP addresses.
     pub ip_address: Option<String>,
     /// Customer's IP-based organization or ISP name.
     pub ip_organization: Option<String>,
     /// Customer's geolocation.
-    pub geolocation: Option<JourneyGeolocation>,
+    pub geolocation: Option<Box<JourneyGeolocation>>,
     /// SDK library used to generate the event.
-    pub sdk_library: Option<SdkLibrary>,
+    pub sdk_library: Option<Box<SdkLibrary>>,
     /// Information relating to the device's network connectivity.
-    pub network_connectivity: Option<NetworkConnectivity>,
+    pub network_connectivity: Option<Box<NetworkConnectivity>>,
     /// Marketing / traffic source information.
-    pub mkt_campaign: Option<JourneyCampaign>,
+    pub mkt_campaign: Option<Box<JourneyCampaign>>,
     /// Represents the keywords in a customer search query.
     pub search_query: Option<String>,
     /// User-defined attributes associated with a particular event.
@@ -65464,15 +66068,15 @@ pub struct AppEventRequest {
     /// Application that the customer is interacting with.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub app: Option<JourneyApp>,
+    pub app: Option<Box<JourneyApp>>,
     /// Customer's device.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub device: Option<RequestDevice>,
+    pub device: Option<Box<RequestDevice>>,
     /// SDK library used to generate the event.
-    pub sdk_library: Option<SdkLibrary>,
+    pub sdk_library: Option<Box<SdkLibrary>>,
     /// Information relating to the device's network connectivity.
-    pub network_connectivity: Option<NetworkConnectivity>,
+    pub network_connectivity: Option<Box<NetworkConnectivity>>,
     /// The referrer URL of the first event in the app session.
     pub referrer_url: Option<String>,
     /// Represents the keywords in a customer search query.
@@ -65742,25 +66346,25 @@ pub struct AppEventResponse {
     /// Application that the customer is interacting with.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub app: Option<JourneyApp>,
+    pub app: Option<Box<JourneyApp>>,
     /// Customer's device.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub device: Option<Device>,
+    pub device: Option<Box<Device>>,
     /// Customer's IP-based organization or ISP name.
     pub ip_organization: Option<String>,
     /// Customer's geolocation.
-    pub geolocation: Option<JourneyGeolocation>,
+    pub geolocation: Option<Box<JourneyGeolocation>>,
     /// SDK library used to generate the event.
-    pub sdk_library: Option<SdkLibrary>,
+    pub sdk_library: Option<Box<SdkLibrary>>,
     /// Information relating to the device's network connectivity.
-    pub network_connectivity: Option<NetworkConnectivity>,
+    pub network_connectivity: Option<Box<NetworkConnectivity>>,
     /// Marketing / traffic source information.
-    pub mkt_campaign: Option<JourneyCampaign>,
+    pub mkt_campaign: Option<Box<JourneyCampaign>>,
     /// The app session the event belongs to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub session: Option<AppEventResponseSession>,
+    pub session: Option<Box<AppEventResponseSession>>,
     /// Represents the keywords in a customer search query.
     pub search_query: Option<String>,
     /// User-defined attributes associated with a particular event.
@@ -66086,7 +66690,7 @@ pub struct AppEventResponseSession {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub screenview_count: Option<i64>,
     /// The referrer of the first event in the app session.
-    pub referrer: Option<Referrer>,
+    pub referrer: Option<Box<Referrer>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// UTC timestamp of the session's first event, that is when the session starts. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -66667,7 +67271,7 @@ impl serde::Serialize for AppleIMessageApp {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppleIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -66793,9 +67397,9 @@ pub struct AppleIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The Apple Messages for Business Id for the Apple messaging integration.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -66807,27 +67411,27 @@ pub struct AppleIntegration {
     /// The status of the Apple Integration
     pub status: Option<String>,
     /// The recipient associated to the Apple messaging Integration. This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Status of asynchronous create operation
     pub create_status: Option<AppleIntegrationCreateStatus>,
     /// Error information returned, if createStatus is set to Error
-    pub create_error: Option<ErrorBody>,
+    pub create_error: Option<Box<ErrorBody>>,
     /// Interactive Application (iMessage App) Settings.
-    pub apple_i_message_app: Option<AppleIMessageApp>,
+    pub apple_i_message_app: Option<Box<AppleIMessageApp>>,
     /// The Apple Messages for Business authentication setting.
-    pub apple_authentication: Option<AppleAuthentication>,
+    pub apple_authentication: Option<Box<AppleAuthentication>>,
     /// Apple Pay settings.
-    pub apple_pay: Option<ApplePay>,
+    pub apple_pay: Option<Box<ApplePay>>,
     /// The configuration to control identity resolution.
-    pub identity_resolution: Option<AppleIdentityResolutionConfig>,
+    pub identity_resolution: Option<Box<AppleIdentityResolutionConfig>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -67237,7 +67841,9 @@ impl crate::__private::DecodeFields for AppleIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -67359,9 +67965,9 @@ pub struct AppleIntegrationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The Apple Messages for Business Id for the Apple messaging integration.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -67371,11 +67977,11 @@ pub struct AppleIntegrationRequest {
     /// The url of the businesses logo.
     pub logo_url: Option<String>,
     /// Interactive Application (iMessage App) Settings.
-    pub apple_i_message_app: Option<AppleIMessageApp>,
+    pub apple_i_message_app: Option<Box<AppleIMessageApp>>,
     /// The Apple Messages for Business authentication setting.
-    pub apple_authentication: Option<AppleAuthentication>,
+    pub apple_authentication: Option<Box<AppleAuthentication>>,
     /// Apple Pay settings.
-    pub apple_pay: Option<ApplePay>,
+    pub apple_pay: Option<Box<ApplePay>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -67575,19 +68181,19 @@ pub struct AppleIntegrationUpdateRequest {
     /// The name of the Apple messaging integration.
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The name of the business.
     pub business_name: Option<String>,
     /// The url of the businesses logo.
     pub logo_url: Option<String>,
     /// Interactive Application (iMessage App) Settings.
-    pub apple_i_message_app: Option<AppleIMessageApp>,
+    pub apple_i_message_app: Option<Box<AppleIMessageApp>>,
     /// The Apple Messages for Business authentication setting.
-    pub apple_authentication: Option<AppleAuthentication>,
+    pub apple_authentication: Option<Box<AppleAuthentication>>,
     /// Apple Pay settings.
-    pub apple_pay: Option<ApplePay>,
+    pub apple_pay: Option<Box<ApplePay>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -68302,9 +68908,15 @@ impl crate::__private::DecodeFields for ApplePay {
             "storeName" => self.store_name = map.next_value()?,
             "merchantId" => self.merchant_id = map.next_value()?,
             "domainName" => self.domain_name = map.next_value()?,
-            "paymentCapabilities" => self.payment_capabilities = map.next_value()?,
+            "paymentCapabilities" => {
+                self.payment_capabilities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "supportedPaymentNetworks" => {
-                self.supported_payment_networks = map.next_value()?;
+                self.supported_payment_networks = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "paymentCertificateCredentialId" => {
                 self.payment_certificate_credential_id = map.next_value()?;
@@ -69191,9 +69803,9 @@ pub struct ArchitectDependencyTrackingBuildNotificationDependencyTrackingBuildNo
     /// The organization's new dependency tracking build status
     pub status: Option<String>,
     /// The `user` property.
-    pub user: Option<ArchitectDependencyTrackingBuildNotificationUser>,
+    pub user: Option<Box<ArchitectDependencyTrackingBuildNotificationUser>>,
     /// The `client` property.
-    pub client: Option<ArchitectDependencyTrackingBuildNotificationClient>,
+    pub client: Option<Box<ArchitectDependencyTrackingBuildNotificationClient>>,
     /// The time the last build started, in ISO 8601 format
     pub start_time: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -69414,7 +70026,9 @@ pub struct ArchitectDependencyTrackingBuildNotificationUser {
     /// The name of the user, if available.
     pub name: Option<String>,
     /// The `homeOrg` property.
-    pub home_org: Option<ArchitectDependencyTrackingBuildNotificationHomeOrganization>,
+    pub home_org: Option<
+        Box<ArchitectDependencyTrackingBuildNotificationHomeOrganization>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -69572,7 +70186,9 @@ impl crate::__private::DecodeFields for ArchitectExportJobStateResponse {
             "status" => self.status = map.next_value()?,
             "command" => self.command = map.next_value()?,
             "downloadUrl" => self.download_url = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -69746,7 +70362,7 @@ crate::__impl_open_enum!(ArchitectExportJobStateResponseCommand);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArchitectFlowFields {
     /// The architect flow.
-    pub architect_flow: Option<AddressableEntityRef>,
+    pub architect_flow: Option<Box<AddressableEntityRef>>,
     /// Collection of Architect Flow Request Mappings to use.
     pub flow_request_mappings: Option<Vec<RequestMapping>>,
     /// JSON fields this model does not know, kept so that a
@@ -69795,7 +70411,11 @@ impl crate::__private::DecodeFields for ArchitectFlowFields {
     ) -> Result<bool, A::Error> {
         match key {
             "architectFlow" => self.architect_flow = map.next_value()?,
-            "flowRequestMappings" => self.flow_request_mappings = map.next_value()?,
+            "flowRequestMappings" => {
+                self.flow_request_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -69844,9 +70464,9 @@ pub struct ArchitectFlowNotificationArchitectOperation {
     /// Indicates if the operation is complete
     pub complete: Option<bool>,
     /// The `user` property.
-    pub user: Option<ArchitectFlowNotificationUser>,
+    pub user: Option<Box<ArchitectFlowNotificationUser>>,
     /// The `client` property.
-    pub client: Option<ArchitectFlowNotificationClient>,
+    pub client: Option<Box<ArchitectFlowNotificationClient>>,
     /// The action being performed
     pub action_name: Option<ArchitectFlowNotificationArchitectOperationActionName>,
     /// The action status
@@ -69856,7 +70476,7 @@ pub struct ArchitectFlowNotificationArchitectOperation {
     /// The error code, if the action failed
     pub error_code: Option<String>,
     /// The `errorMessageParams` property.
-    pub error_message_params: Option<ArchitectFlowNotificationErrorMessageParams>,
+    pub error_message_params: Option<Box<ArchitectFlowNotificationErrorMessageParams>>,
     /// The error details, if the action failed
     pub error_details: Option<Vec<ArchitectFlowNotificationErrorDetail>>,
     /// JSON fields this model does not know, kept so that a
@@ -69931,7 +70551,9 @@ impl crate::__private::DecodeFields for ArchitectFlowNotificationArchitectOperat
             "errorMessage" => self.error_message = map.next_value()?,
             "errorCode" => self.error_code = map.next_value()?,
             "errorMessageParams" => self.error_message_params = map.next_value()?,
-            "errorDetails" => self.error_details = map.next_value()?,
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -70285,13 +70907,13 @@ pub struct ArchitectFlowNotificationFlowNotification {
     /// The flow deleted state
     pub deleted: Option<bool>,
     /// The `checkedInVersion` property.
-    pub checked_in_version: Option<ArchitectFlowNotificationFlowVersion>,
+    pub checked_in_version: Option<Box<ArchitectFlowNotificationFlowVersion>>,
     /// A bare-bones flow version object
-    pub saved_version: Option<ArchitectFlowNotificationFlowVersion>,
+    pub saved_version: Option<Box<ArchitectFlowNotificationFlowVersion>>,
     /// A bare-bones flow version object
-    pub published_version: Option<ArchitectFlowNotificationFlowVersion>,
+    pub published_version: Option<Box<ArchitectFlowNotificationFlowVersion>>,
     /// The `currentOperation` property.
-    pub current_operation: Option<ArchitectFlowNotificationArchitectOperation>,
+    pub current_operation: Option<Box<ArchitectFlowNotificationArchitectOperation>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -70491,7 +71113,9 @@ pub struct ArchitectFlowOutcomeNotificationFlowOutcomeNotification {
     /// The flow outcome description
     pub description: Option<String>,
     /// The `currentOperation` property.
-    pub current_operation: Option<ArchitectFlowOutcomeNotificationArchitectOperation>,
+    pub current_operation: Option<
+        Box<ArchitectFlowOutcomeNotificationArchitectOperation>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -70909,7 +71533,9 @@ impl crate::__private::DecodeFields for ArchitectJobMessage {
             "dateTime" => self.date_time = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -71233,7 +71859,7 @@ pub struct ArchitectJobStateResponse {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// Flow created from the Architect Job
-    pub flow: Option<AddressableEntityRef>,
+    pub flow: Option<Box<AddressableEntityRef>>,
     /// Status of the Architect Job
     pub status: Option<ArchitectJobStateResponseStatus>,
     /// The command executed by the Architect Job
@@ -71297,7 +71923,9 @@ impl crate::__private::DecodeFields for ArchitectJobStateResponse {
             "flow" => self.flow = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "command" => self.command = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -71533,7 +72161,7 @@ pub struct ArchitectPromptResourceNotificationPromptResourceNotification {
     pub duration_seconds: Option<f64>,
     /// The `audioFormat` property.
     pub audio_format: Option<
-        ArchitectPromptResourceNotificationPromptResourceAudioFormat,
+        Box<ArchitectPromptResourceNotificationPromptResourceAudioFormat>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -71752,7 +72380,9 @@ impl crate::__private::DecodeFields for ArchitectValidateJobStateResponse {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "command" => self.command = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -72113,7 +72743,7 @@ pub struct Article {
     /// A map that contains custom metadata about the article answer.
     pub metadata: Option<std::collections::BTreeMap<String, MetadataAttribute>>,
     /// The version of the Article.
-    pub version: Option<AddressableEntityRef>,
+    pub version: Option<Box<AddressableEntityRef>>,
     /// Variations of the Article.
     pub variations: Option<Vec<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
@@ -72171,13 +72801,17 @@ impl crate::__private::DecodeFields for Article {
         match key {
             "title" => self.title = map.next_value()?,
             "uri" => self.uri = map.next_value()?,
-            "snippets" => self.snippets = map.next_value()?,
+            "snippets" => {
+                self.snippets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "confidence" => {
                 self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "metadata" => self.metadata = map.next_value()?,
             "version" => self.version = map.next_value()?,
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -72252,9 +72886,9 @@ impl serde::Serialize for Article {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticlesFilter {
     /// The labels filter.
-    pub labels: Option<LabelsFilter>,
+    pub labels: Option<Box<LabelsFilter>>,
     /// The categories filter.
-    pub categories: Option<CategoriesFilter>,
+    pub categories: Option<Box<CategoriesFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -72432,7 +73066,11 @@ impl crate::__private::DecodeFields for AssessmentForm {
             "passPercent" => {
                 self.pass_percent = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "questionGroups" => self.question_groups = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -72523,7 +73161,7 @@ pub struct AssessmentFormQuestion {
     /// The `commentsRequired` property.
     pub comments_required: Option<bool>,
     /// The `visibilityCondition` property.
-    pub visibility_condition: Option<VisibilityCondition>,
+    pub visibility_condition: Option<Box<VisibilityCondition>>,
     /// Options from which to choose an answer for this question. Only used by Multiple Choice type questions.
     pub answer_options: Option<Vec<AnswerOption>>,
     /// How many characters are allowed in the text response to this question. Used by Free Text question types.
@@ -72619,7 +73257,9 @@ impl crate::__private::DecodeFields for AssessmentFormQuestion {
                     .0;
             }
             "visibilityCondition" => self.visibility_condition = map.next_value()?,
-            "answerOptions" => self.answer_options = map.next_value()?,
+            "answerOptions" => {
+                self.answer_options = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "maxResponseCharacters" => {
                 self.max_response_characters = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -72816,7 +73456,7 @@ pub struct AssessmentFormQuestionGroup {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub questions: Option<Vec<AssessmentFormQuestion>>,
     /// The `visibilityCondition` property.
-    pub visibility_condition: Option<VisibilityCondition>,
+    pub visibility_condition: Option<Box<VisibilityCondition>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -72919,7 +73559,9 @@ impl crate::__private::DecodeFields for AssessmentFormQuestionGroup {
             "manualWeight" => {
                 self.manual_weight = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "questions" => self.questions = map.next_value()?,
+            "questions" => {
+                self.questions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "visibilityCondition" => self.visibility_condition = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -73082,7 +73724,9 @@ impl crate::__private::DecodeFields for AssessmentJobListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -73185,7 +73829,9 @@ impl crate::__private::DecodeFields for AssessmentListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -73446,7 +74092,11 @@ impl crate::__private::DecodeFields for AssessmentQuestionGroupScore {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "questionScores" => self.question_scores = map.next_value()?,
+            "questionScores" => {
+                self.question_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -73869,8 +74519,16 @@ impl crate::__private::DecodeFields for AssessmentScoringSet {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "questionGroupScores" => self.question_group_scores = map.next_value()?,
-            "failureReasons" => self.failure_reasons = map.next_value()?,
+            "questionGroupScores" => {
+                self.question_group_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "failureReasons" => {
+                self.failure_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "comments" => self.comments = map.next_value()?,
             "agentComments" => self.agent_comments = map.next_value()?,
             "isPassed" => {
@@ -74027,8 +74685,16 @@ impl crate::__private::DecodeFields for AssignUsers {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "membersToAssign" => self.members_to_assign = map.next_value()?,
-            "membersToRemove" => self.members_to_remove = map.next_value()?,
+            "membersToAssign" => {
+                self.members_to_assign = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "membersToRemove" => {
+                self.members_to_remove = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -74168,11 +74834,11 @@ pub struct AssignedLearningModule {
     /// If true, learning module is excluded when retrieving modules for manual assignment
     pub excluded_from_catalog: Option<bool>,
     /// The user who created learning module
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date/time learning module was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The user who modified learning module
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date/time learning module was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of published learning module
@@ -74182,13 +74848,13 @@ pub struct AssignedLearningModule {
     /// The source of the learning module
     pub source: Option<AssignedLearningModuleSource>,
     /// The rule for learning module; read-only, and only populated when requested via expand param.
-    pub rule: Option<LearningModuleRule>,
+    pub rule: Option<Box<LearningModuleRule>>,
     /// If true, learning module content should be viewed one by one in order
     pub enforce_content_order: Option<bool>,
     /// Allows to view Assessment results in detail
-    pub review_assessment_results: Option<ReviewAssessmentResults>,
+    pub review_assessment_results: Option<Box<ReviewAssessmentResults>>,
     /// The auto assignment settings for this module
-    pub auto_assign: Option<LearningModuleAutoAssignResponse>,
+    pub auto_assign: Option<Box<LearningModuleAutoAssignResponse>>,
     /// The current assignments for the requested users
     pub current_assignments: Option<Vec<LearningAssignment>>,
     /// The URI for this object
@@ -74208,13 +74874,13 @@ pub struct AssignedLearningModule {
     /// The list of inform steps in a learning module
     pub inform_steps: Option<Vec<LearningModuleInformStep>>,
     /// The assessment form for learning module
-    pub assessment_form: Option<AssessmentForm>,
+    pub assessment_form: Option<Box<AssessmentForm>>,
     /// The learning module summary data
-    pub summary_data: Option<LearningModuleSummary>,
+    pub summary_data: Option<Box<LearningModuleSummary>>,
     /// The learning module reassign summary data
-    pub reassign_summary_data: Option<LearningModuleReassignSummary>,
+    pub reassign_summary_data: Option<Box<LearningModuleReassignSummary>>,
     /// The cover art for the learning module
-    pub cover_art: Option<LearningModuleCoverArtResponse>,
+    pub cover_art: Option<Box<LearningModuleCoverArtResponse>>,
     /// The recommended time in minutes to complete the module
     pub length_in_minutes: Option<i64>,
     /// The mode of archival for learning module
@@ -74363,7 +75029,11 @@ impl crate::__private::DecodeFields for AssignedLearningModule {
                 self.review_assessment_results = map.next_value()?;
             }
             "autoAssign" => self.auto_assign = map.next_value()?,
-            "currentAssignments" => self.current_assignments = map.next_value()?,
+            "currentAssignments" => {
+                self.current_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             "isArchived" => {
                 self.is_archived = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -74378,7 +75048,9 @@ impl crate::__private::DecodeFields for AssignedLearningModule {
                     .0;
             }
             "type" => self.type_ = map.next_value()?,
-            "informSteps" => self.inform_steps = map.next_value()?,
+            "informSteps" => {
+                self.inform_steps = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "assessmentForm" => self.assessment_form = map.next_value()?,
             "summaryData" => self.summary_data = map.next_value()?,
             "reassignSummaryData" => self.reassign_summary_data = map.next_value()?,
@@ -74817,7 +75489,9 @@ impl crate::__private::DecodeFields for AssignedLearningModuleDomainEntityListin
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -75093,7 +75767,7 @@ impl crate::__private::DecodeFields for AssignedWrapupCode {
         match key {
             "code" => self.code = map.next_value()?,
             "notes" => self.notes = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "durationSeconds" => {
                 self.duration_seconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -75223,9 +75897,21 @@ impl crate::__private::DecodeFields for Assignment {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "assignedMembers" => self.assigned_members = map.next_value()?,
-            "removedMembers" => self.removed_members = map.next_value()?,
-            "assignmentErrors" => self.assignment_errors = map.next_value()?,
+            "assignedMembers" => {
+                self.assigned_members = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "removedMembers" => {
+                self.removed_members = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "assignmentErrors" => {
+                self.assignment_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -75366,7 +76052,7 @@ impl serde::Serialize for AssignmentEffectiveDateRange {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignmentError {
     /// A user that is failed to be removed from the performance profile
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Error message from membership assignment
     pub message: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -75517,13 +76203,25 @@ impl crate::__private::DecodeFields for AssignmentValidation {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "membersNotAssigned" => self.members_not_assigned = map.next_value()?,
-            "membersAlreadyAssigned" => self.members_already_assigned = map.next_value()?,
+            "membersNotAssigned" => {
+                self.members_not_assigned = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "membersAlreadyAssigned" => {
+                self.members_already_assigned = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "membersAlreadyAssignedToOther" => {
-                self.members_already_assigned_to_other = map.next_value()?;
+                self.members_already_assigned_to_other = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "invalidMemberAssignments" => {
-                self.invalid_member_assignments = map.next_value()?;
+                self.invalid_member_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -75674,7 +76372,9 @@ impl crate::__private::DecodeFields for AssistanceCondition {
     ) -> Result<bool, A::Error> {
         match key {
             "operator" => self.operator = map.next_value()?,
-            "topicIds" => self.topic_ids = map.next_value()?,
+            "topicIds" => {
+                self.topic_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -75818,25 +76518,25 @@ pub struct Assistant {
     /// Date when the assistant was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The user who created the assistant.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who last modified the assistant.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// (Deprecated: use the 'knowledgeSuggestionConfig' for genesys knowledge suggestions) Configuration of Dialogflow used to assist the agent with transcriptions and knowledge suggestions.
-    pub google_dialogflow_config: Option<GoogleDialogflowConfig>,
+    pub google_dialogflow_config: Option<Box<GoogleDialogflowConfig>>,
     /// Configuration for speech transcription used to assist the agent.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub transcription_config: Option<TranscriptionConfig>,
+    pub transcription_config: Option<Box<TranscriptionConfig>>,
     /// Configuration that defines how to produce knowledge suggestions.
-    pub knowledge_suggestion_config: Option<KnowledgeSuggestionConfig>,
+    pub knowledge_suggestion_config: Option<Box<KnowledgeSuggestionConfig>>,
     /// State of the assistant.
     pub state: Option<AssistantState>,
     /// Agent copilot configuration.
-    pub copilot: Option<Copilot>,
+    pub copilot: Option<Box<Copilot>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// The parent assistant if this assistant is a variation of an assistant
-    pub variation_parent: Option<AddressableEntityRef>,
+    pub variation_parent: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -76097,27 +76797,27 @@ pub struct AssistantCopilotVariation {
     /// Date when the assistant was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The user who created the assistant.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who last modified the assistant.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// (Deprecated: use the 'knowledgeSuggestionConfig' for genesys knowledge suggestions) Configuration of Dialogflow used to assist the agent with transcriptions and knowledge suggestions.
-    pub google_dialogflow_config: Option<GoogleDialogflowConfig>,
+    pub google_dialogflow_config: Option<Box<GoogleDialogflowConfig>>,
     /// Configuration for speech transcription used to assist the agent.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub transcription_config: Option<TranscriptionConfig>,
+    pub transcription_config: Option<Box<TranscriptionConfig>>,
     /// Configuration that defines how to produce knowledge suggestions.
-    pub knowledge_suggestion_config: Option<KnowledgeSuggestionConfig>,
+    pub knowledge_suggestion_config: Option<Box<KnowledgeSuggestionConfig>>,
     /// State of the assistant.
     pub state: Option<AssistantCopilotVariationState>,
     /// Agent copilot configuration.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub copilot: Option<Copilot>,
+    pub copilot: Option<Box<Copilot>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// The parent assistant if this assistant is a variation of an assistant
-    pub variation_parent: Option<AddressableEntityRef>,
+    pub variation_parent: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -76429,7 +77129,9 @@ impl crate::__private::DecodeFields for AssistantCopilotVariationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -76545,7 +77247,9 @@ impl crate::__private::DecodeFields for AssistantListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -76615,7 +77319,7 @@ pub struct AssistantQueue {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub media_types: Option<Vec<String>>,
     /// Assistant to which the queue is assigned.
-    pub assistant: Option<Assistant>,
+    pub assistant: Option<Box<Assistant>>,
     /// Date when the assistant queue was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date when the assistant queue was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -76682,7 +77386,9 @@ impl crate::__private::DecodeFields for AssistantQueue {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "mediaTypes" => self.media_types = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "assistant" => self.assistant = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -76808,7 +77514,9 @@ impl crate::__private::DecodeFields for AssistantQueueListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -76997,7 +77705,9 @@ impl crate::__private::DecodeFields for AssistantQueueUsersBulkAddRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -77081,7 +77791,9 @@ impl crate::__private::DecodeFields for AssistantQueueUsersBulkRemoveRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -77336,7 +78048,7 @@ pub struct AssistantQueueUsersJobsResponse {
     /// Status of the job.
     pub status: Option<AssistantQueueUsersJobsResponseStatus>,
     /// Error, if any, related to the job.
-    pub error_info: Option<AssistantQueueUsersJobErrorInfo>,
+    pub error_info: Option<Box<AssistantQueueUsersJobErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -77530,7 +78242,9 @@ impl crate::__private::DecodeFields for AssistantQueueUsersQueryRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -77566,7 +78280,7 @@ impl serde::Serialize for AssistantQueueUsersQueryRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssistantQueueUsersQueryResponse {
     /// The queue information.
-    pub queue: Option<AssistantQueue>,
+    pub queue: Option<Box<AssistantQueue>>,
     /// List of users in the queue for which assistant is assigned.
     pub users: Option<Vec<UserReference>>,
     /// JSON fields this model does not know, kept so that a
@@ -77613,7 +78327,7 @@ impl crate::__private::DecodeFields for AssistantQueueUsersQueryResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "queue" => self.queue = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -77884,11 +78598,29 @@ impl crate::__private::DecodeFields for AsyncConversationQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "conversationFilters" => self.conversation_filters = map.next_value()?,
-            "segmentFilters" => self.segment_filters = map.next_value()?,
-            "evaluationFilters" => self.evaluation_filters = map.next_value()?,
-            "surveyFilters" => self.survey_filters = map.next_value()?,
-            "resolutionFilters" => self.resolution_filters = map.next_value()?,
+            "conversationFilters" => {
+                self.conversation_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "segmentFilters" => {
+                self.segment_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationFilters" => {
+                self.evaluation_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "surveyFilters" => {
+                self.survey_filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "resolutionFilters" => {
+                self.resolution_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "order" => self.order = map.next_value()?,
             "orderBy" => self.order_by = map.next_value()?,
             "interval" => self.interval = map.next_value()?,
@@ -78093,7 +78825,7 @@ pub struct AsyncForecastOperationResult {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BuShortTermForecast>,
+    pub result: Option<Box<BuShortTermForecast>>,
     /// Percent progress for the operation
     pub progress: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -78261,7 +78993,7 @@ pub struct AsyncIntradayResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BuIntradayResponse>,
+    pub result: Option<Box<BuIntradayResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -79041,9 +79773,19 @@ impl crate::__private::DecodeFields for AsyncUserDetailsQuery {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "userFilters" => self.user_filters = map.next_value()?,
-            "presenceFilters" => self.presence_filters = map.next_value()?,
-            "routingStatusFilters" => self.routing_status_filters = map.next_value()?,
+            "userFilters" => {
+                self.user_filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "presenceFilters" => {
+                self.presence_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingStatusFilters" => {
+                self.routing_status_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "order" => self.order = map.next_value()?,
             "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
@@ -79831,7 +80573,9 @@ impl crate::__private::DecodeFields for AttemptLimitsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -80190,7 +80934,9 @@ impl crate::__private::DecodeFields for AttendanceStatusListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -80238,11 +80984,11 @@ pub struct Attribute {
     /// The `description` property.
     pub description: Option<String>,
     /// The `createdBy` property.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The URI for this object
@@ -80492,12 +81238,18 @@ impl crate::__private::DecodeFields for AttributeDetailEventTopicAttributeUpdate
             "participantId" => self.participant_id = map.next_value()?,
             "attributes" => self.attributes = map.next_value()?,
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "communications" => self.communications = map.next_value()?,
+            "communications" => {
+                self.communications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "participantStartTime" => {
                 self.participant_start_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -80810,7 +81562,7 @@ impl crate::__private::DecodeFields for AttributeFilterItem {
         match key {
             "id" => self.id = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -81341,7 +82093,9 @@ impl crate::__private::DecodeFields for AudioConnectorIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -81733,7 +82487,7 @@ pub struct AudioUpdatedEvent {
     /// The updated audioState for the target communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub audio_state: Option<AudioState>,
+    pub audio_state: Option<Box<AudioState>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -81888,9 +82642,9 @@ pub struct AuditLogMessage {
     /// Home Organization Id associated with this audit message.
     pub user_home_org_id: Option<String>,
     /// User associated with this audit message.
-    pub user: Option<DomainEntityRef>,
+    pub user: Option<Box<DomainEntityRef>>,
     /// Client associated with this audit message.
-    pub client: Option<AddressableEntityRef>,
+    pub client: Option<Box<AddressableEntityRef>>,
     /// List of IP addresses of systems that originated or handled the request.
     pub remote_ip: Option<Vec<String>>,
     /// Name of the service that logged this audit message.
@@ -81900,11 +82654,11 @@ pub struct AuditLogMessage {
     /// Date and time of when the audit message was logged. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub event_date: Option<crate::DateTime>,
     /// Message describing the event being audited.
-    pub message: Option<MessageInfo>,
+    pub message: Option<Box<MessageInfo>>,
     /// Action that took place.
     pub action: Option<String>,
     /// Entity that was impacted.
-    pub entity: Option<DomainEntityRef>,
+    pub entity: Option<Box<DomainEntityRef>>,
     /// Type of the entity that was impacted.
     pub entity_type: Option<String>,
     /// Status of the event being audited
@@ -81912,7 +82666,7 @@ pub struct AuditLogMessage {
     /// Name of the application used to perform the audit's action
     pub application: Option<String>,
     /// Id and action of the audit initiating the transaction
-    pub initiating_action: Option<InitiatingAction>,
+    pub initiating_action: Option<Box<InitiatingAction>>,
     /// Whether the current audit is the initiator of the transaction
     pub transaction_initiator: Option<bool>,
     /// List of properties that were changed and changes made to those properties.
@@ -82008,7 +82762,9 @@ impl crate::__private::DecodeFields for AuditLogMessage {
             "userHomeOrgId" => self.user_home_org_id = map.next_value()?,
             "user" => self.user = map.next_value()?,
             "client" => self.client = map.next_value()?,
-            "remoteIp" => self.remote_ip = map.next_value()?,
+            "remoteIp" => {
+                self.remote_ip = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "serviceName" => self.service_name = map.next_value()?,
             "level" => self.level = map.next_value()?,
             "eventDate" => self.event_date = map.next_value()?,
@@ -82024,9 +82780,15 @@ impl crate::__private::DecodeFields for AuditLogMessage {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "propertyChanges" => self.property_changes = map.next_value()?,
+            "propertyChanges" => {
+                self.property_changes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "context" => self.context = map.next_value()?,
-            "entityChanges" => self.entity_changes = map.next_value()?,
+            "entityChanges" => {
+                self.entity_changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -82318,7 +83080,9 @@ impl crate::__private::DecodeFields for AuditQueryEntity {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "actions" => self.actions = map.next_value()?,
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -82532,7 +83296,9 @@ impl crate::__private::DecodeFields for AuditQueryExecutionResultsResponse {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "cursor" => self.cursor = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -82657,8 +83423,10 @@ impl crate::__private::DecodeFields for AuditQueryExecutionStatusResponse {
             "startDate" => self.start_date = map.next_value()?,
             "interval" => self.interval = map.next_value()?,
             "serviceName" => self.service_name = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "sort" => self.sort = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -83010,8 +83778,10 @@ impl crate::__private::DecodeFields for AuditQueryRequest {
         match key {
             "interval" => self.interval = map.next_value()?,
             "serviceName" => self.service_name = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "sort" => self.sort = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -83179,7 +83949,9 @@ impl crate::__private::DecodeFields for AuditQueryService {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -83263,7 +84035,9 @@ impl crate::__private::DecodeFields for AuditQueryServiceMapping {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "services" => self.services = map.next_value()?,
+            "services" => {
+                self.services = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -83539,8 +84313,10 @@ impl crate::__private::DecodeFields for AuditRealtimeQueryRequest {
         match key {
             "interval" => self.interval = map.next_value()?,
             "serviceName" => self.service_name = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "sort" => self.sort = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -83677,7 +84453,9 @@ impl crate::__private::DecodeFields for AuditRealtimeQueryResultsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -83811,7 +84589,7 @@ impl crate::__private::DecodeFields for AuditRealtimeRelatedRequest {
         match key {
             "auditId" => self.audit_id = map.next_value()?,
             "trustorOrgId" => self.trustor_org_id = map.next_value()?,
-            "sort" => self.sort = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -83901,7 +84679,9 @@ impl crate::__private::DecodeFields for AuditRealtimeRelatedResultsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -83948,11 +84728,11 @@ pub struct AuditTopicAuditLogMessage {
     /// The `userHomeOrgId` property.
     pub user_home_org_id: Option<String>,
     /// The `username` property.
-    pub username: Option<AuditTopicDomainEntityRef>,
+    pub username: Option<Box<AuditTopicDomainEntityRef>>,
     /// The `userDisplay` property.
     pub user_display: Option<String>,
     /// The `clientId` property.
-    pub client_id: Option<AuditTopicAddressableEntityRef>,
+    pub client_id: Option<Box<AuditTopicAddressableEntityRef>>,
     /// The `remoteIp` property.
     pub remote_ip: Option<Vec<String>>,
     /// The `serviceName` property.
@@ -83962,13 +84742,13 @@ pub struct AuditTopicAuditLogMessage {
     /// The `eventTime` property.
     pub event_time: Option<crate::DateTime>,
     /// The `message` property.
-    pub message: Option<AuditTopicMessageInfo>,
+    pub message: Option<Box<AuditTopicMessageInfo>>,
     /// The `action` property.
     pub action: Option<AuditTopicAuditLogMessageAction>,
     /// The `entityType` property.
     pub entity_type: Option<AuditTopicAuditLogMessageEntityType>,
     /// The `entity` property.
-    pub entity: Option<AuditTopicDomainEntityRef>,
+    pub entity: Option<Box<AuditTopicDomainEntityRef>>,
     /// The `propertyChanges` property.
     pub property_changes: Option<Vec<AuditTopicPropertyChange>>,
     /// The `context` property.
@@ -84052,7 +84832,9 @@ impl crate::__private::DecodeFields for AuditTopicAuditLogMessage {
             "username" => self.username = map.next_value()?,
             "userDisplay" => self.user_display = map.next_value()?,
             "clientId" => self.client_id = map.next_value()?,
-            "remoteIp" => self.remote_ip = map.next_value()?,
+            "remoteIp" => {
+                self.remote_ip = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "serviceName" => self.service_name = map.next_value()?,
             "level" => self.level = map.next_value()?,
             "eventTime" => self.event_time = map.next_value()?,
@@ -84060,7 +84842,11 @@ impl crate::__private::DecodeFields for AuditTopicAuditLogMessage {
             "action" => self.action = map.next_value()?,
             "entityType" => self.entity_type = map.next_value()?,
             "entity" => self.entity = map.next_value()?,
-            "propertyChanges" => self.property_changes = map.next_value()?,
+            "propertyChanges" => {
+                self.property_changes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "context" => self.context = map.next_value()?,
             _ => return Ok(false),
         }
@@ -86736,7 +87522,7 @@ pub type AuditTopicPropertyChange = PropertyChange;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthenticationProperties {
     /// The `sharepoint` property.
-    pub sharepoint: Option<SharepointAuthenticationProperties>,
+    pub sharepoint: Option<Box<SharepointAuthenticationProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -87008,7 +87794,9 @@ impl crate::__private::DecodeFields for AuthenticatorAttestationResponse {
         match key {
             "clientDataJSON" => self.client_data_json = map.next_value()?,
             "attestationObject" => self.attestation_object = map.next_value()?,
-            "transports" => self.transports = map.next_value()?,
+            "transports" => {
+                self.transports = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -87355,7 +88143,7 @@ pub struct AuthorizationPolicy {
     /// The subject to whom the policy will apply, including type and id
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub subject: Option<Subject>,
+    pub subject: Option<Box<Subject>>,
     /// The effect this policy should have when its conditions are met
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -87662,7 +88450,9 @@ impl crate::__private::DecodeFields for AuthorizationPolicyEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -87911,7 +88701,9 @@ impl crate::__private::DecodeFields for AuthorizedDomains {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "outbound" => self.outbound = map.next_value()?,
+            "outbound" => {
+                self.outbound = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -88147,7 +88939,9 @@ impl crate::__private::DecodeFields for AuthzDivisionCursorListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -88287,7 +89081,9 @@ impl crate::__private::DecodeFields for AuthzDivisionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -88461,7 +89257,9 @@ impl crate::__private::DecodeFields for AuthzDivisionGrantEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -88539,9 +89337,9 @@ pub struct AuthzGrant {
     /// The `subjectId` property.
     pub subject_id: Option<String>,
     /// The `division` property.
-    pub division: Option<AuthzDivision>,
+    pub division: Option<Box<AuthzDivision>>,
     /// The `role` property.
-    pub role: Option<AuthzGrantRole>,
+    pub role: Option<Box<AuthzGrantRole>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub grant_made_at: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -88707,7 +89505,9 @@ impl crate::__private::DecodeFields for AuthzGrantPolicy {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "actions" => self.actions = map.next_value()?,
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "condition" => self.condition = map.next_value()?,
             "domain" => self.domain = map.next_value()?,
             "entityName" => self.entity_name = map.next_value()?,
@@ -88834,7 +89634,9 @@ impl crate::__private::DecodeFields for AuthzGrantRole {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "policies" => self.policies = map.next_value()?,
+            "policies" => {
+                self.policies = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "default" => {
                 self.default = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -88966,7 +89768,7 @@ impl crate::__private::DecodeFields for AuthzSubject {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "grants" => self.grants = map.next_value()?,
+            "grants" => self.grants = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -89467,11 +90269,11 @@ impl serde::Serialize for AutoStart {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoStatusTransitionDetail {
     /// Next status of auto status transition.
-    pub next_status: Option<WorkitemStatusReference>,
+    pub next_status: Option<Box<WorkitemStatusReference>>,
     /// Date at which auto status transition occurs. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_of_transition: Option<crate::DateTime>,
     /// This property will be set if auto status transition is failed.
-    pub error_details: Option<TaskManagementErrorDetails>,
+    pub error_details: Option<Box<TaskManagementErrorDetails>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -89685,8 +90487,16 @@ impl crate::__private::DecodeFields for AutomaticTimeZoneMappingSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "callableWindows" => self.callable_windows = map.next_value()?,
-            "supportedCountries" => self.supported_countries = map.next_value()?,
+            "callableWindows" => {
+                self.callable_windows = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "supportedCountries" => {
+                self.supported_countries = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -89902,7 +90712,11 @@ impl crate::__private::DecodeFields for AvailableMediaType {
     ) -> Result<bool, A::Error> {
         match key {
             "mediaType" => self.media_type = map.next_value()?,
-            "availableSubTypes" => self.available_sub_types = map.next_value()?,
+            "availableSubTypes" => {
+                self.available_sub_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -89986,7 +90800,9 @@ impl crate::__private::DecodeFields for AvailableMediaTypeEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -90030,7 +90846,7 @@ pub struct AvailableTime {
     /// Workforce Management activity category for this availability period
     pub activity_category: Option<AvailableTimeActivityCategory>,
     /// Workforce Management schedule information associated with the available time
-    pub wfm_schedule: Option<WfmScheduleReference>,
+    pub wfm_schedule: Option<Box<WfmScheduleReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -90230,7 +91046,7 @@ crate::__impl_open_enum!(AvailableTimeActivityCategory);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailableTimeOffRange {
     /// The time off limit
-    pub time_off_limit: Option<TimeOffLimitReference>,
+    pub time_off_limit: Option<Box<TimeOffLimitReference>>,
     /// Start date of the requested date range. The end date is determined by the size of interval list. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub start_date: Option<crate::Date>,
     /// Granularity choice for time off limit
@@ -90486,8 +91302,14 @@ impl crate::__private::DecodeFields for AvailableTimeOffRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "activityCodeId" => self.activity_code_id = map.next_value()?,
-            "dateRanges" => self.date_ranges = map.next_value()?,
-            "supportedGranularities" => self.supported_granularities = map.next_value()?,
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "supportedGranularities" => {
+                self.supported_granularities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -90581,7 +91403,7 @@ impl crate::__private::DecodeFields for AvailableTimeOffResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -90731,8 +91553,16 @@ impl crate::__private::DecodeFields for AvailableTopic {
         match key {
             "description" => self.description = map.next_value()?,
             "id" => self.id = map.next_value()?,
-            "permissionDetails" => self.permission_details = map.next_value()?,
-            "requiresPermissions" => self.requires_permissions = map.next_value()?,
+            "permissionDetails" => {
+                self.permission_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requiresPermissions" => {
+                self.requires_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "requiresDivisionPermissions" => {
                 self.requires_division_permissions = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -90758,11 +91588,19 @@ impl crate::__private::DecodeFields for AvailableTopic {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "transports" => self.transports = map.next_value()?,
-            "publicApiTemplateUriPaths" => {
-                self.public_api_template_uri_paths = map.next_value()?;
+            "transports" => {
+                self.transports = map.next_value::<crate::__private::Compact<_>>()?.0;
             }
-            "topicParameters" => self.topic_parameters = map.next_value()?,
+            "publicApiTemplateUriPaths" => {
+                self.public_api_template_uri_paths = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "topicParameters" => {
+                self.topic_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -90965,7 +91803,9 @@ impl crate::__private::DecodeFields for AvailableTopicEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -91047,8 +91887,12 @@ impl crate::__private::DecodeFields for AvailableTranslations {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "orgSpecific" => self.org_specific = map.next_value()?,
-            "builtin" => self.builtin = map.next_value()?,
+            "orgSpecific" => {
+                self.org_specific = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "builtin" => {
+                self.builtin = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)

@@ -600,79 +600,165 @@ impl crate::__private::DecodeFields for BatchConversationEventRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "endTransferEvents" => self.end_transfer_events = map.next_value()?,
-            "phoneTransferEvents" => self.phone_transfer_events = map.next_value()?,
-            "progressTransferEvents" => self.progress_transfer_events = map.next_value()?,
-            "routingTransferEvents" => self.routing_transfer_events = map.next_value()?,
-            "userTransferEvents" => self.user_transfer_events = map.next_value()?,
+            "endTransferEvents" => {
+                self.end_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "phoneTransferEvents" => {
+                self.phone_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "progressTransferEvents" => {
+                self.progress_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingTransferEvents" => {
+                self.routing_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userTransferEvents" => {
+                self.user_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "communicationAnsweredEvents" => {
-                self.communication_answered_events = map.next_value()?;
+                self.communication_answered_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "communicationDispositionAppliedEvents" => {
-                self.communication_disposition_applied_events = map.next_value()?;
+                self.communication_disposition_applied_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "holdUpdatedEvents" => self.hold_updated_events = map.next_value()?,
+            "holdUpdatedEvents" => {
+                self.hold_updated_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "externalEstablishedEvents" => {
-                self.external_established_events = map.next_value()?;
+                self.external_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "ivrEstablishedEvents" => self.ivr_established_events = map.next_value()?,
-            "phoneEstablishedEvents" => self.phone_established_events = map.next_value()?,
+            "ivrEstablishedEvents" => {
+                self.ivr_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "phoneEstablishedEvents" => {
+                self.phone_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "routingEstablishedEvents" => {
-                self.routing_established_events = map.next_value()?;
+                self.routing_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "userEstablishedEvents" => self.user_established_events = map.next_value()?,
-            "audioUpdatedEvents" => self.audio_updated_events = map.next_value()?,
+            "userEstablishedEvents" => {
+                self.user_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "audioUpdatedEvents" => {
+                self.audio_updated_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "communicationEndedEvents" => {
-                self.communication_ended_events = map.next_value()?;
+                self.communication_ended_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "consultTransferEvents" => self.consult_transfer_events = map.next_value()?,
+            "consultTransferEvents" => {
+                self.consult_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "progressConsultTransferEvents" => {
-                self.progress_consult_transfer_events = map.next_value()?;
+                self.progress_consult_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "endConsultTransferEvents" => {
-                self.end_consult_transfer_events = map.next_value()?;
+                self.end_consult_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailBeginTransmittingEvents" => {
-                self.email_begin_transmitting_events = map.next_value()?;
+                self.email_begin_transmitting_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailCommunicationEndedEvents" => {
-                self.email_communication_ended_events = map.next_value()?;
+                self.email_communication_ended_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailExternalEstablishedEvents" => {
-                self.email_external_established_events = map.next_value()?;
+                self.email_external_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailFlowEstablishedEvents" => {
-                self.email_flow_established_events = map.next_value()?;
+                self.email_flow_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailRoutingEstablishedEvents" => {
-                self.email_routing_established_events = map.next_value()?;
+                self.email_routing_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailUserEstablishedEvents" => {
-                self.email_user_established_events = map.next_value()?;
+                self.email_user_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailCommunicationAnsweredEvents" => {
-                self.email_communication_answered_events = map.next_value()?;
+                self.email_communication_answered_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailCommunicationDispositionAppliedEvents" => {
-                self.email_communication_disposition_applied_events = map.next_value()?;
+                self.email_communication_disposition_applied_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailCommunicationSentMessageEvents" => {
-                self.email_communication_sent_message_events = map.next_value()?;
+                self.email_communication_sent_message_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailHoldUpdatedEvents" => {
-                self.email_hold_updated_events = map.next_value()?;
+                self.email_hold_updated_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailEndTransferEvents" => {
-                self.email_end_transfer_events = map.next_value()?;
+                self.email_end_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailProgressTransferEvents" => {
-                self.email_progress_transfer_events = map.next_value()?;
+                self.email_progress_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailRoutingTransferEvents" => {
-                self.email_routing_transfer_events = map.next_value()?;
+                self.email_routing_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "emailUserTransferEvents" => {
-                self.email_user_transfer_events = map.next_value()?;
+                self.email_user_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -1146,7 +1232,9 @@ impl crate::__private::DecodeFields for BatchDownloadJobStatusResult {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "status" => self.status = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1319,7 +1407,9 @@ impl crate::__private::DecodeFields for BatchDownloadJobSubmission {
     ) -> Result<bool, A::Error> {
         match key {
             "batchDownloadRequestList" => {
-                self.batch_download_request_list = map.next_value()?;
+                self.batch_download_request_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -1575,7 +1665,7 @@ impl crate::__private::DecodeFields for BatchEventResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1659,7 +1749,7 @@ impl crate::__private::DecodeFields for BatchGetCustomerIntentsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1738,7 +1828,9 @@ for BatchPredictiveRoutingCustomKpiAttributionEventRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "customKpiAttributionEvents" => {
-                self.custom_kpi_attribution_events = map.next_value()?;
+                self.custom_kpi_attribution_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -1819,7 +1911,11 @@ impl crate::__private::DecodeFields for BatchUserPresenceEventRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userPresenceEvents" => self.user_presence_events = map.next_value()?,
+            "userPresenceEvents" => {
+                self.user_presence_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1900,7 +1996,9 @@ impl crate::__private::DecodeFields for BatchUserRoutingStatusEventRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "userRoutingStatusEvents" => {
-                self.user_routing_status_events = map.next_value()?;
+                self.user_routing_status_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -1939,7 +2037,7 @@ pub struct BeginWebAuthnRegistrationResponse {
     /// The public key credential creation options the client should pass to the WebAuthn API's navigator.credentials.create() call.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub public_key: Option<PublicKeyCredentialCreationOptions>,
+    pub public_key: Option<Box<PublicKeyCredentialCreationOptions>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2092,8 +2190,12 @@ impl crate::__private::DecodeFields for BenefitAssessment {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
-            "kpiAssessments" => self.kpi_assessments = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "kpiAssessments" => {
+                self.kpi_assessments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "state" => self.state = map.next_value()?,
             "jobId" => self.job_id = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
@@ -2429,7 +2531,9 @@ impl crate::__private::DecodeFields for BidGroupScheduleSet {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "shiftSets" => self.shift_sets = map.next_value()?,
+            "shiftSets" => {
+                self.shift_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2473,7 +2577,7 @@ pub struct BidGroupWorkPlanRequest {
     /// The number of agents needed for this work plan to produce the optimal schedule
     pub suggested_agent_count: Option<i64>,
     /// The range of agent slot count per work plan. The suggested slot count must be in agent count range
-    pub agent_count_range: Option<AgentCountRange>,
+    pub agent_count_range: Option<Box<AgentCountRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2604,13 +2708,13 @@ pub struct BidGroupWorkPlanResponse {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The management unit to which this work plan belongs. Nullable in some routes
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The modified agent count for this work plan
     pub override_agent_count: Option<i64>,
     /// The number of agents needed for this work plan to produce the optimal schedule
     pub suggested_agent_count: Option<i64>,
     /// The range of agent slot count per work plan. The suggested slot count must be in agent count range
-    pub agent_count_range: Option<AgentCountRange>,
+    pub agent_count_range: Option<Box<AgentCountRange>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -2864,7 +2968,7 @@ pub struct BidGroupWorkPlanRotationResponse {
     /// The management unit to which the work plan rotation belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The count of agents that can be assigned to this work plan rotation
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2994,7 +3098,7 @@ pub struct BillingCharge {
     /// The name of the object.
     pub name: Option<String>,
     /// Represents the details of a product.
-    pub product: Option<BillingProduct>,
+    pub product: Option<Box<BillingProduct>>,
     /// List of plans within the organization.
     pub organizations: Option<Vec<NamedEntity>>,
     /// The quantity of usage that is prepaid.
@@ -3095,7 +3199,9 @@ impl crate::__private::DecodeFields for BillingCharge {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "product" => self.product = map.next_value()?,
-            "organizations" => self.organizations = map.next_value()?,
+            "organizations" => {
+                self.organizations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "prepaidQuantity" => {
                 self.prepaid_quantity = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -3259,11 +3365,11 @@ pub struct BillingContract {
     /// List of po numbers periods for this contract.
     pub purchase_order_numbers: Option<Vec<String>>,
     /// The bill to customer.
-    pub bill_to_customer: Option<Customer>,
+    pub bill_to_customer: Option<Box<Customer>>,
     /// The sold to customer.
-    pub sold_to_customer: Option<Customer>,
+    pub sold_to_customer: Option<Box<Customer>>,
     /// The end customer.
-    pub end_customer: Option<Customer>,
+    pub end_customer: Option<Box<Customer>>,
     /// The start date of the contract. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_start: Option<crate::Date>,
     /// The end date of the contract. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -3351,7 +3457,11 @@ impl crate::__private::DecodeFields for BillingContract {
             "externalNumber" => self.external_number = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "commercialModel" => self.commercial_model = map.next_value()?,
-            "purchaseOrderNumbers" => self.purchase_order_numbers = map.next_value()?,
+            "purchaseOrderNumbers" => {
+                self.purchase_order_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "billToCustomer" => self.bill_to_customer = map.next_value()?,
             "soldToCustomer" => self.sold_to_customer = map.next_value()?,
             "endCustomer" => self.end_customer = map.next_value()?,
@@ -3359,8 +3469,12 @@ impl crate::__private::DecodeFields for BillingContract {
             "dateEnd" => self.date_end = map.next_value()?,
             "dateRampStart" => self.date_ramp_start = map.next_value()?,
             "dateRampEnd" => self.date_ramp_end = map.next_value()?,
-            "billingPeriods" => self.billing_periods = map.next_value()?,
-            "plans" => self.plans = map.next_value()?,
+            "billingPeriods" => {
+                self.billing_periods = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "plans" => self.plans = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3575,7 +3689,9 @@ impl crate::__private::DecodeFields for BillingContractListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -3851,8 +3967,12 @@ impl crate::__private::DecodeFields for BillingContractPeriodDetail {
             "dateStart" => self.date_start = map.next_value()?,
             "dateEnd" => self.date_end = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "charges" => self.charges = map.next_value()?,
-            "wallets" => self.wallets = map.next_value()?,
+            "charges" => {
+                self.charges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "wallets" => {
+                self.wallets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3959,17 +4079,17 @@ pub struct BillingInvoice {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The bill to customer.
-    pub bill_to_customer: Option<Customer>,
+    pub bill_to_customer: Option<Box<Customer>>,
     /// The ship to customer.
-    pub ship_to_customer: Option<Customer>,
+    pub ship_to_customer: Option<Box<Customer>>,
     /// The sold to customer.
-    pub sold_to_customer: Option<Customer>,
+    pub sold_to_customer: Option<Box<Customer>>,
     /// Date when the invoice was issued. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_invoiced: Option<crate::Date>,
     /// Details of the bill to address.
-    pub bill_to_address: Option<InvoiceAddress>,
+    pub bill_to_address: Option<Box<InvoiceAddress>>,
     /// Details of the ship to address.
-    pub ship_to_address: Option<InvoiceAddress>,
+    pub ship_to_address: Option<Box<InvoiceAddress>>,
     /// Contains the ISO code for any currency allowed by the organization.
     pub currency_iso_code: Option<String>,
     /// Status of the payment.
@@ -4233,7 +4353,7 @@ pub struct BillingInvoiceItem {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// Represents the details of a product.
-    pub product: Option<BillingProduct>,
+    pub product: Option<Box<BillingProduct>>,
     /// Line Item Description.
     pub description: Option<String>,
     /// Invoice transaction date. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -4243,7 +4363,7 @@ pub struct BillingInvoiceItem {
     /// Invoice end date. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_end: Option<crate::Date>,
     /// A Genesys Cloud Organization.
-    pub organization: Option<NamedEntity>,
+    pub organization: Option<Box<NamedEntity>>,
     /// Quantity of the item.
     pub quantity: Option<i64>,
     /// Unit of Measure.
@@ -4680,7 +4800,9 @@ impl crate::__private::DecodeFields for BillingInvoiceItemListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -4796,7 +4918,9 @@ impl crate::__private::DecodeFields for BillingInvoiceListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -4864,7 +4988,7 @@ pub struct BillingPlan {
     /// List of organizations for the plan.
     pub organizations: Option<Vec<NamedEntity>>,
     /// Represents the details of a product.
-    pub product: Option<BillingProduct>,
+    pub product: Option<Box<BillingProduct>>,
     /// List of items for the plan.
     pub items: Option<Vec<BillingPlanItem>>,
     /// JSON fields this model does not know, kept so that a
@@ -4918,9 +5042,11 @@ impl crate::__private::DecodeFields for BillingPlan {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "organizations" => self.organizations = map.next_value()?,
+            "organizations" => {
+                self.organizations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "product" => self.product = map.next_value()?,
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5823,7 +5949,9 @@ impl crate::__private::DecodeFields for BillingUsage {
         match key {
             "name" => self.name = map.next_value()?,
             "totalUsage" => self.total_usage = map.next_value()?,
-            "resources" => self.resources = map.next_value()?,
+            "resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5962,7 +6090,7 @@ impl crate::__private::DecodeFields for BillingUsageReport {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "usages" => self.usages = map.next_value()?,
+            "usages" => self.usages = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6181,7 +6309,7 @@ pub struct BillingWallet {
     /// A Genesys Cloud Organization and it's related plans.
     pub organizations: Option<Vec<NamedEntity>>,
     /// Represents the details of a product.
-    pub product: Option<BillingProduct>,
+    pub product: Option<Box<BillingProduct>>,
     /// The initial balance in the wallet.
     pub starting_balance: Option<f64>,
     /// The final balance in the wallet after transactions.
@@ -6285,7 +6413,9 @@ impl crate::__private::DecodeFields for BillingWallet {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "organizations" => self.organizations = map.next_value()?,
+            "organizations" => {
+                self.organizations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "product" => self.product = map.next_value()?,
             "startingBalance" => {
                 self.starting_balance = map
@@ -6807,10 +6937,16 @@ impl crate::__private::DecodeFields for Biography {
     ) -> Result<bool, A::Error> {
         match key {
             "biography" => self.biography = map.next_value()?,
-            "interests" => self.interests = map.next_value()?,
-            "hobbies" => self.hobbies = map.next_value()?,
+            "interests" => {
+                self.interests = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "hobbies" => {
+                self.hobbies = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "spouse" => self.spouse = map.next_value()?,
-            "education" => self.education = map.next_value()?,
+            "education" => {
+                self.education = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6992,7 +7128,9 @@ impl crate::__private::DecodeFields for Bot {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "provider" => self.provider = map.next_value()?,
-            "versions" => self.versions = map.next_value()?,
+            "versions" => {
+                self.versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -7116,7 +7254,7 @@ impl crate::__private::DecodeFields for BotAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7216,7 +7354,9 @@ impl crate::__private::DecodeFields for BotAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7352,8 +7492,12 @@ impl crate::__private::DecodeFields for BotAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7446,7 +7590,7 @@ pub struct BotAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7860,7 +8004,9 @@ impl crate::__private::DecodeFields for BotAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7906,7 +8052,7 @@ pub struct BotAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<BotAggregateQueryFilter>,
+    pub filter: Option<Box<BotAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -7920,7 +8066,7 @@ pub struct BotAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<BotAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<BotAggregationSort>,
+    pub sort_metric: Option<Box<BotAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -8000,15 +8146,19 @@ impl crate::__private::DecodeFields for BotAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -8463,7 +8613,7 @@ pub struct BotAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<BotAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8757,7 +8907,9 @@ impl crate::__private::DecodeFields for BotAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -8810,7 +8962,7 @@ pub struct BotAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<BotAggregateQueryFilter>,
+    pub filter: Option<Box<BotAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8824,7 +8976,7 @@ pub struct BotAsyncAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<BotAsyncAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<BotAggregationSort>,
+    pub sort_metric: Option<Box<BotAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// The number of results per page
@@ -8908,15 +9060,19 @@ impl crate::__private::DecodeFields for BotAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -9133,7 +9289,7 @@ pub struct BotChannel {
     /// Information about the end user agent calling the bot flow.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user_agent: Option<TextBotUserAgent>,
+    pub user_agent: Option<Box<TextBotUserAgent>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9203,8 +9359,12 @@ impl crate::__private::DecodeFields for BotChannel {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "inputModes" => self.input_modes = map.next_value()?,
-            "outputModes" => self.output_modes = map.next_value()?,
+            "inputModes" => {
+                self.input_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outputModes" => {
+                self.output_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "userAgent" => self.user_agent = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9383,7 +9543,9 @@ impl crate::__private::DecodeFields for BotConnectorBot {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "versions" => self.versions = map.next_value()?,
+            "versions" => {
+                self.versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -9531,7 +9693,9 @@ impl crate::__private::DecodeFields for BotConnectorBotSummaryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -9722,8 +9886,14 @@ impl crate::__private::DecodeFields for BotConnectorBotVersion {
     ) -> Result<bool, A::Error> {
         match key {
             "version" => self.version = map.next_value()?,
-            "supportedLanguages" => self.supported_languages = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9853,7 +10023,9 @@ impl crate::__private::DecodeFields for BotConnectorBotVersionSummaryEntityListi
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -10016,7 +10188,9 @@ impl crate::__private::DecodeFields for BotConnectorIntent {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10122,7 +10296,9 @@ impl crate::__private::DecodeFields for BotConnectorSummary {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
-            "versions" => self.versions = map.next_value()?,
+            "versions" => {
+                self.versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10518,7 +10694,7 @@ impl crate::__private::DecodeFields for BotEntityValue {
             "name" => self.name = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "value" => self.value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10682,7 +10858,7 @@ pub struct BotExecutionConfiguration {
     /// The bot's launch credentials
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub bot_credentials: Option<NuanceBotCredentials>,
+    pub bot_credentials: Option<Box<NuanceBotCredentials>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10802,11 +10978,11 @@ pub struct BotFlowSession {
     /// The ID of the bot session.
     pub id: Option<String>,
     /// The flow associated to this bot session.
-    pub flow: Option<Entity>,
+    pub flow: Option<Box<Entity>>,
     /// The conversation details, across potentially multiple Bot Flow sessions.
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// Channel-specific information that describes the message channel/provider.
-    pub channel: Option<BotChannel>,
+    pub channel: Option<Box<BotChannel>>,
     /// The initial language of operation for the session.
     pub language: Option<String>,
     /// The language of the session at the time the session ended
@@ -11318,7 +11494,9 @@ impl crate::__private::DecodeFields for BotList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "chatBots" => self.chat_bots = map.next_value()?,
+            "chatBots" => {
+                self.chat_bots = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11432,7 +11610,9 @@ impl crate::__private::DecodeFields for BotListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -11916,7 +12096,9 @@ impl crate::__private::DecodeFields for BotSearchResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12254,7 +12436,9 @@ impl crate::__private::DecodeFields for BotSummaryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12423,8 +12607,14 @@ impl crate::__private::DecodeFields for BotVersion {
     ) -> Result<bool, A::Error> {
         match key {
             "version" => self.version = map.next_value()?,
-            "supportedLanguages" => self.supported_languages = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13058,7 +13248,7 @@ impl serde::Serialize for BuActivitySettingsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuActivitySettingsResponse {
     /// Default Activity Code settings
-    pub default_activity_code: Option<ActivityCodeReference>,
+    pub default_activity_code: Option<Box<ActivityCodeReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13144,9 +13334,9 @@ pub struct BuAdherenceAdjustmentsQueryJob {
     /// A URL to fetch results of the job. Only set if status == 'Complete'
     pub download_url: Option<String>,
     /// Error details if status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Schema template for deserializing data returned from the downloadUrl. Will always be null on the response
-    pub result: Option<AdherenceAdjustmentsListing>,
+    pub result: Option<Box<AdherenceAdjustmentsListing>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -13508,7 +13698,9 @@ impl crate::__private::DecodeFields for BuAdherenceAdjustmentsQueryJobsReference
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13546,7 +13738,7 @@ pub struct BuAdherenceAdjustmentsSettings {
     /// The maximum number of days in the past that an adherence adjustment can be submitted
     pub submission_range_constraint_days: Option<i64>,
     /// Version info metadata for these adherence adjustments settings
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13929,13 +14121,13 @@ crate::__impl_open_enum!(BuAgentScheduleActivityExternalActivityType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleHistoryChange {
     /// The metadata of the change, including who and when the change was made
-    pub metadata: Option<BuAgentScheduleHistoryChangeMetadata>,
+    pub metadata: Option<Box<BuAgentScheduleHistoryChangeMetadata>>,
     /// The list of changed shifts
     pub shifts: Option<Vec<BuAgentScheduleShift>>,
     /// The list of changed full day time off markers
     pub full_day_time_off_markers: Option<Vec<BuFullDayTimeOffMarker>>,
     /// The deleted shifts, full day time off markers, or the entire agent schedule
-    pub deletes: Option<BuAgentScheduleHistoryDeletedChange>,
+    pub deletes: Option<Box<BuAgentScheduleHistoryDeletedChange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13986,8 +14178,12 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryChange {
     ) -> Result<bool, A::Error> {
         match key {
             "metadata" => self.metadata = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "deletes" => self.deletes = map.next_value()?,
             _ => return Ok(false),
         }
@@ -14049,7 +14245,7 @@ pub struct BuAgentScheduleHistoryChangeMetadata {
     /// The timestamp of the schedule change. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The user that made the schedule change. The id may be 'System' if it was an automated process
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14188,9 +14384,13 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryDeletedChange {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "shiftIds" => self.shift_ids = map.next_value()?,
+            "shiftIds" => {
+                self.shift_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "fullDayTimeOffMarkerDates" => {
-                self.full_day_time_off_marker_dates = map.next_value()?;
+                self.full_day_time_off_marker_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "agentSchedule" => {
                 self.agent_schedule = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -14246,13 +14446,13 @@ impl serde::Serialize for BuAgentScheduleHistoryDeletedChange {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleHistoryDroppedChange {
     /// The metadata of the change, including who and when the change was made
-    pub metadata: Option<BuAgentScheduleHistoryChangeMetadata>,
+    pub metadata: Option<Box<BuAgentScheduleHistoryChangeMetadata>>,
     /// The IDs of deleted shifts
     pub shift_ids: Option<Vec<String>>,
     /// The dates of any deleted full day time off markers
     pub full_day_time_off_marker_dates: Option<Vec<crate::Date>>,
     /// The deleted shifts, full day time off markers, or the entire agent schedule
-    pub deletes: Option<BuAgentScheduleHistoryDeletedChange>,
+    pub deletes: Option<Box<BuAgentScheduleHistoryDeletedChange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14303,9 +14503,13 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryDroppedChange {
     ) -> Result<bool, A::Error> {
         match key {
             "metadata" => self.metadata = map.next_value()?,
-            "shiftIds" => self.shift_ids = map.next_value()?,
+            "shiftIds" => {
+                self.shift_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "fullDayTimeOffMarkerDates" => {
-                self.full_day_time_off_marker_dates = map.next_value()?;
+                self.full_day_time_off_marker_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "deletes" => self.deletes = map.next_value()?,
             _ => return Ok(false),
@@ -14368,7 +14572,7 @@ pub struct BuAgentScheduleHistoryResponse {
     /// The list of previously published schedules
     pub prior_published_schedules: Option<Vec<BuScheduleReference>>,
     /// The originally published agent schedules
-    pub base_published_schedule: Option<BuAgentScheduleHistoryChange>,
+    pub base_published_schedule: Option<Box<BuAgentScheduleHistoryChange>>,
     /// The changes dropped from the schedule history. This will happen if the schedule history is too large
     pub dropped_changes: Option<Vec<BuAgentScheduleHistoryDroppedChange>>,
     /// The list of changes for the schedule history
@@ -14425,11 +14629,19 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "priorPublishedSchedules" => {
-                self.prior_published_schedules = map.next_value()?;
+                self.prior_published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "basePublishedSchedule" => self.base_published_schedule = map.next_value()?,
-            "droppedChanges" => self.dropped_changes = map.next_value()?,
-            "changes" => self.changes = map.next_value()?,
+            "droppedChanges" => {
+                self.dropped_changes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "changes" => {
+                self.changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14601,17 +14813,17 @@ impl serde::Serialize for BuAgentSchedulePublishedScheduleReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleQueryResponse {
     /// The user to whom this agent schedule applies
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The shift definitions for this agent schedule
     pub shifts: Option<Vec<BuAgentScheduleShift>>,
     /// Full day time off markers which apply to this agent schedule
     pub full_day_time_off_markers: Option<Vec<BuFullDayTimeOffMarker>>,
     /// The work plan for this user
-    pub work_plan: Option<WorkPlanReference>,
+    pub work_plan: Option<Box<WorkPlanReference>>,
     /// The work plans per week for this user from the work plan rotation. Null values in the list denotes that user is not part of any work plan for that week
     pub work_plans_per_week: Option<Vec<WorkPlanReference>>,
     /// Versioned entity metadata for this agent schedule
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14668,10 +14880,18 @@ impl crate::__private::DecodeFields for BuAgentScheduleQueryResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "workPlan" => self.work_plan = map.next_value()?,
-            "workPlansPerWeek" => self.work_plans_per_week = map.next_value()?,
+            "workPlansPerWeek" => {
+                self.work_plans_per_week = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -14745,13 +14965,13 @@ impl serde::Serialize for BuAgentScheduleQueryResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleRescheduleResponse {
     /// The user to whom this agent schedule applies
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The shift definitions for this agent schedule
     pub shifts: Option<Vec<BuAgentScheduleShift>>,
     /// Full day time off markers which apply to this agent schedule
     pub full_day_time_off_markers: Option<Vec<BuFullDayTimeOffMarker>>,
     /// The work plan for this user
-    pub work_plan: Option<WorkPlanReference>,
+    pub work_plan: Option<Box<WorkPlanReference>>,
     /// The work plans per week for this user from the work plan rotation. Null values in the list denotes that user is not part of any work plan for that week
     pub work_plans_per_week: Option<Vec<WorkPlanReference>>,
     /// JSON fields this model does not know, kept so that a
@@ -14808,10 +15028,18 @@ impl crate::__private::DecodeFields for BuAgentScheduleRescheduleResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "workPlan" => self.work_plan = map.next_value()?,
-            "workPlansPerWeek" => self.work_plans_per_week = map.next_value()?,
+            "workPlansPerWeek" => {
+                self.work_plans_per_week = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14877,7 +15105,7 @@ impl serde::Serialize for BuAgentScheduleRescheduleResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuAgentScheduleSearchResponse {
     /// The user to whom this agent schedule applies
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The shift definitions for this agent schedule
     pub shifts: Option<Vec<BuAgentScheduleShift>>,
     /// Full day time off markers which apply to this agent schedule
@@ -14930,8 +15158,12 @@ impl crate::__private::DecodeFields for BuAgentScheduleSearchResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14993,7 +15225,7 @@ pub struct BuAgentScheduleShift {
     /// Whether this shift was manually edited. This is only set by clients and is used for rescheduling
     pub manually_edited: Option<bool>,
     /// The schedule to which this shift belongs
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// The ID of the work plan for which the work plan shift emanates from
     pub work_plan_id: Option<String>,
     /// The ID of the work plan shift that was used in schedule generation
@@ -15060,7 +15292,9 @@ impl crate::__private::DecodeFields for BuAgentScheduleShift {
             "lengthMinutes" => {
                 self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "manuallyEdited" => {
                 self.manually_edited = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -15160,11 +15394,11 @@ pub struct BuAgentScheduleShiftRequest {
     /// Whether this shift was manually edited. This is only set by clients and is used for rescheduling
     pub manually_edited: Option<bool>,
     /// The schedule to which this shift belongs
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// The ID of the work plan for which the work plan shift emanates from
-    pub work_plan_id: Option<ValueWrapperString>,
+    pub work_plan_id: Option<Box<ValueWrapperString>>,
     /// The ID of the work plan shift that was used in schedule generation
-    pub work_plan_shift_id: Option<ValueWrapperString>,
+    pub work_plan_shift_id: Option<Box<ValueWrapperString>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15227,7 +15461,9 @@ impl crate::__private::DecodeFields for BuAgentScheduleShiftRequest {
             "lengthMinutes" => {
                 self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "manuallyEdited" => {
                 self.manually_edited = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -15366,7 +15602,11 @@ impl crate::__private::DecodeFields for BuAgentScheduleUpdate {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "shiftStartDates" => self.shift_start_dates = map.next_value()?,
+            "shiftStartDates" => {
+                self.shift_start_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15497,7 +15737,11 @@ impl crate::__private::DecodeFields for BuAgentSchedulesQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "businessUnitTimeZone" => self.business_unit_time_zone = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15597,9 +15841,17 @@ impl crate::__private::DecodeFields for BuAgentSchedulesSearchResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "businessUnitTimeZone" => self.business_unit_time_zone = map.next_value()?,
-            "publishedSchedules" => self.published_schedules = map.next_value()?,
+            "publishedSchedules" => {
+                self.published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15665,14 +15917,14 @@ pub struct BuAlternativeShiftJobResponse {
     /// The URL where completed results are available, only set if status == 'Complete'
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'ListOffers' or 'SearchOffers'
-    pub view_offers_results: Option<AlternativeShiftOffersViewResponseTemplate>,
+    pub view_offers_results: Option<Box<AlternativeShiftOffersViewResponseTemplate>>,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'ListUserTrades' or 'SearchTrades'
-    pub view_trades_results: Option<AlternativeShiftTradesViewResponseTemplate>,
+    pub view_trades_results: Option<Box<AlternativeShiftTradesViewResponseTemplate>>,
     /// Schema template for deserializing data returned from the downloadUrl. Use if type == 'BulkUpdateTrades'
     pub bulk_update_trades_results: Option<
-        AlternativeShiftBulkUpdateTradesResponseTemplate,
+        Box<AlternativeShiftBulkUpdateTradesResponseTemplate>,
     >,
     /// The URI for this object
     pub self_uri: Option<String>,
@@ -15948,7 +16200,7 @@ pub struct BuAsyncAgentSchedulesQueryResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BuAgentSchedulesQueryResponse>,
+    pub result: Option<Box<BuAgentSchedulesQueryResponse>>,
     /// Percent progress for the operation
     pub progress: Option<i64>,
     /// The URL from which to download the result if it is too large to pass directly
@@ -16128,7 +16380,7 @@ pub struct BuAsyncAgentSchedulesSearchResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BuAgentSchedulesSearchResponse>,
+    pub result: Option<Box<BuAgentSchedulesSearchResponse>>,
     /// Percent progress for the operation
     pub progress: Option<i64>,
     /// The URL from which to download the result if it is too large to pass directly
@@ -16308,7 +16560,7 @@ pub struct BuAsyncScheduleResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BuScheduleMetadata>,
+    pub result: Option<Box<BuScheduleMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16458,7 +16710,7 @@ pub struct BuAsyncScheduleRunResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BuScheduleRun>,
+    pub result: Option<Box<BuScheduleRun>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16745,7 +16997,9 @@ impl crate::__private::DecodeFields for BuConvertTimeOffGranularityLimitJobListi
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17059,15 +17313,15 @@ pub struct BuConvertTimeOffLimitGranularityJobResponse {
     /// The time-off limit associated with this job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_off_limit: Option<BuTimeOffLimitReference>,
+    pub time_off_limit: Option<Box<BuTimeOffLimitReference>>,
     /// The status of the job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<BuConvertTimeOffLimitGranularityJobResponseStatus>,
     /// Progress of time-off limit granularity conversion
-    pub progress: Option<BuConvertTimeOffLimitGranularityJobProgress>,
+    pub progress: Option<Box<BuConvertTimeOffLimitGranularityJobProgress>>,
     /// Error information. Set only when status is Error
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -17373,7 +17627,7 @@ pub struct BuCreateBlankScheduleRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub description: Option<String>,
     /// The forecast to use when generating the schedule. Note that the forecast must fully encompass the schedule's start week + week count
-    pub short_term_forecast: Option<BuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<BuShortTermForecastReference>>,
     /// The number of weeks in the schedule. One extra day is added at the end
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -17666,15 +17920,17 @@ pub struct BuCreateTimeOffPlanRequest {
     /// A list of override dates to check for conflicts with time-off request dates. If a conflict is found, the request will not be auto-approved
     pub override_dates: Option<Vec<OverrideDate>>,
     /// Time-off type, if this time-off plan is associated with the integration
-    pub hris_time_off_type: Option<HrisTimeOffType>,
+    pub hris_time_off_type: Option<Box<HrisTimeOffType>>,
     /// Whether this time-off plan should be used by agents. Default is true
     pub enabled: Option<bool>,
     /// Whether this time-off plan should count against time-off limits. Default is false
     pub count_against_time_off_limits: Option<bool>,
     /// Business unit association, if the time-off plan belongs to a business unit. managementUnitAssociation must not be set if this is populated
-    pub business_unit_association: Option<CreateTimeOffPlanBusinessUnitAssociation>,
+    pub business_unit_association: Option<Box<CreateTimeOffPlanBusinessUnitAssociation>>,
     /// Management unit association, if the time-off plan belongs to a management unit. businessUnitAssociation must not be set if this is populated
-    pub management_unit_association: Option<CreateTimeOffPlanManagementUnitAssociation>,
+    pub management_unit_association: Option<
+        Box<CreateTimeOffPlanManagementUnitAssociation>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17761,7 +18017,11 @@ impl crate::__private::DecodeFields for BuCreateTimeOffPlanRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
             "daysBeforeStartToExpireFromWaitlist" => {
                 self.days_before_start_to_expire_from_waitlist = map
@@ -17774,9 +18034,13 @@ impl crate::__private::DecodeFields for BuCreateTimeOffPlanRequest {
                     .0;
             }
             "restrictedActivityCodeIds" => {
-                self.restricted_activity_code_ids = map.next_value()?;
+                self.restricted_activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "overrideDates" => self.override_dates = map.next_value()?,
+            "overrideDates" => {
+                self.override_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "hrisTimeOffType" => self.hris_time_off_type = map.next_value()?,
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -18027,12 +18291,22 @@ impl crate::__private::DecodeFields for BuCurrentAgentScheduleSearchResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "businessUnitTimeZone" => self.business_unit_time_zone = map.next_value()?,
-            "publishedSchedules" => self.published_schedules = map.next_value()?,
+            "publishedSchedules" => {
+                self.published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "updates" => self.updates = map.next_value()?,
+            "updates" => {
+                self.updates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18154,7 +18428,9 @@ impl crate::__private::DecodeFields for BuForecastGenerationPlanningGroupResult 
     ) -> Result<bool, A::Error> {
         match key {
             "planningGroupId" => self.planning_group_id = map.next_value()?,
-            "metricResults" => self.metric_results = map.next_value()?,
+            "metricResults" => {
+                self.metric_results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18240,7 +18516,11 @@ impl crate::__private::DecodeFields for BuForecastGenerationResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "planningGroupResults" => self.planning_group_results = map.next_value()?,
+            "planningGroupResults" => {
+                self.planning_group_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18441,15 +18721,23 @@ impl crate::__private::DecodeFields for BuForecastModificationResponse {
             "metric" => self.metric = map.next_value()?,
             "legacyMetric" => self.legacy_metric = map.next_value()?,
             "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "values" => self.values = map.next_value()?,
-            "secondaryValues" => self.secondary_values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "secondaryValues" => {
+                self.secondary_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "displayGranularity" => self.display_granularity = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "secondaryGranularity" => self.secondary_granularity = map.next_value()?,
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18797,7 +19085,11 @@ impl crate::__private::DecodeFields for BuForecastResult {
     ) -> Result<bool, A::Error> {
         match key {
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "weekNumber" => {
                 self.week_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -18862,7 +19154,7 @@ impl serde::Serialize for BuForecastResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuForecastResultResponse {
     /// The result of the operation. Populated whenever the result is small enough to pass through the api directly
-    pub result: Option<BuForecastResult>,
+    pub result: Option<Box<BuForecastResult>>,
     /// The download url to fetch the result. Only populated if the result is too large to pass through the api directly
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -19044,7 +19336,9 @@ impl crate::__private::DecodeFields for BuForecastStaffingRequirementsResult {
                 self.download_url_expiration_date = map.next_value()?;
             }
             "planningGroupStaffingRequirements" => {
-                self.planning_group_staffing_requirements = map.next_value()?;
+                self.planning_group_staffing_requirements = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -19110,7 +19404,7 @@ pub struct BuForecastStaffingRequirementsResultResponse {
     /// The forecast reference
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub forecast: Option<BuShortTermForecastReference>,
+    pub forecast: Option<Box<BuShortTermForecastReference>>,
     /// The reference start date for interval-based data for this forecast as an ISO-8601 string
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -19230,7 +19524,9 @@ impl crate::__private::DecodeFields for BuForecastStaffingRequirementsResultResp
                     .0;
             }
             "state" => self.state = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19966,13 +20262,13 @@ pub struct BuGenerateScheduleRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub description: Option<String>,
     /// The forecast to use when generating the schedule. Note that the forecast must fully encompass the schedule's start week + week count
-    pub short_term_forecast: Option<BuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<BuShortTermForecastReference>>,
     /// The number of weeks in the schedule. One extra day is added at the end
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub week_count: Option<i64>,
     /// Additional scheduling options
-    pub options: Option<SchedulingOptionsRequest>,
+    pub options: Option<Box<SchedulingOptionsRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20243,7 +20539,9 @@ for BuHeadcountForecastBuPlanningGroupHeadcountForecastResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20337,7 +20635,9 @@ for BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20383,7 +20683,7 @@ for BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuHeadcountForecastResponse {
     /// The headcount forecast, null when downloadUrl is provided
-    pub result: Option<BuHeadcountForecastBuPlanningGroupHeadcountForecastResult>,
+    pub result: Option<Box<BuHeadcountForecastBuPlanningGroupHeadcountForecastResult>>,
     /// Download URL. Null unless the response is too large to pass directly through the api
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -20476,9 +20776,9 @@ pub struct BuImportAgentScheduleUploadSchema {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_id: Option<String>,
     /// The ID of the work plan for this user. Mutually exclusive with workPlanIdsPerWeek
-    pub work_plan_id: Option<ValueWrapperString>,
+    pub work_plan_id: Option<Box<ValueWrapperString>>,
     /// The IDs of the work plans per week for this user. Mutually exclusive with workPlanId
-    pub work_plan_ids_per_week: Option<ListWrapperString>,
+    pub work_plan_ids_per_week: Option<Box<ListWrapperString>>,
     /// The shift definitions for this agent schedule
     pub shifts: Option<Vec<BuAgentScheduleShiftRequest>>,
     /// Any full day time off markers that apply to this agent schedule
@@ -20543,8 +20843,12 @@ impl crate::__private::DecodeFields for BuImportAgentScheduleUploadSchema {
             "userId" => self.user_id = map.next_value()?,
             "workPlanId" => self.work_plan_id = map.next_value()?,
             "workPlanIdsPerWeek" => self.work_plan_ids_per_week = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20699,9 +21003,15 @@ impl crate::__private::DecodeFields for BuImportShortTermForecastSchema {
             "weekCount" => {
                 self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "longTermPlanningGroups" => {
-                self.long_term_planning_groups = map.next_value()?;
+                self.long_term_planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "canUseForScheduling" => {
                 self.can_use_for_scheduling = map
@@ -20962,7 +21272,7 @@ pub struct BuImportTimeOffLimitValuesSchema {
     /// Version metadata for the time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21015,7 +21325,9 @@ impl crate::__private::DecodeFields for BuImportTimeOffLimitValuesSchema {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "limitValues" => self.limit_values = map.next_value()?,
+            "limitValues" => {
+                self.limit_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -21064,7 +21376,7 @@ pub struct BuImportTimeOffLimitValuesUploadResponse {
     /// Required headers for the PUT request to the url
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Always null. Defines the schema of the json body to be PUT to the url. The json body should be gzip encoded before uploading
-    pub upload_body_schema: Option<BuImportTimeOffLimitValuesSchema>,
+    pub upload_body_schema: Option<Box<BuImportTimeOffLimitValuesSchema>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21173,15 +21485,17 @@ pub struct BuIntradayDataGroup {
     /// The media type associated with this intraday group
     pub media_type: Option<BuIntradayDataGroupMediaType>,
     /// Forecast data summary for this date range
-    pub forecast_data_summary: Option<BuIntradayForecastData>,
+    pub forecast_data_summary: Option<Box<BuIntradayForecastData>>,
     /// Forecast data per interval for this date range
     pub forecast_data_per_interval: Option<Vec<BuIntradayForecastData>>,
     /// Schedule data summary for this date range
-    pub schedule_data_summary: Option<BuIntradayScheduleData>,
+    pub schedule_data_summary: Option<Box<BuIntradayScheduleData>>,
     /// Schedule data per interval for this date range
     pub schedule_data_per_interval: Option<Vec<BuIntradayScheduleData>>,
     /// Performance prediction data summary for this date range
-    pub performance_prediction_data_summary: Option<IntradayPerformancePredictionData>,
+    pub performance_prediction_data_summary: Option<
+        Box<IntradayPerformancePredictionData>,
+    >,
     /// Performance prediction data per interval for this date range
     pub performance_prediction_data_per_interval: Option<
         Vec<IntradayPerformancePredictionData>,
@@ -21254,17 +21568,23 @@ impl crate::__private::DecodeFields for BuIntradayDataGroup {
             "mediaType" => self.media_type = map.next_value()?,
             "forecastDataSummary" => self.forecast_data_summary = map.next_value()?,
             "forecastDataPerInterval" => {
-                self.forecast_data_per_interval = map.next_value()?;
+                self.forecast_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "scheduleDataSummary" => self.schedule_data_summary = map.next_value()?,
             "scheduleDataPerInterval" => {
-                self.schedule_data_per_interval = map.next_value()?;
+                self.schedule_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "performancePredictionDataSummary" => {
                 self.performance_prediction_data_summary = map.next_value()?;
             }
             "performancePredictionDataPerInterval" => {
-                self.performance_prediction_data_per_interval = map.next_value()?;
+                self.performance_prediction_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -21515,9 +21835,9 @@ pub struct BuIntradayResponse {
     /// The categories to which this data corresponds
     pub categories: Option<Vec<String>>,
     /// Short term forecast reference
-    pub short_term_forecast: Option<BuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<BuShortTermForecastReference>>,
     /// Schedule reference
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// Intraday data grouped by a single media type and set of planning group IDs
     pub intraday_data_groupings: Option<Vec<BuIntradayDataGroup>>,
     /// JSON fields this model does not know, kept so that a
@@ -21589,10 +21909,16 @@ impl crate::__private::DecodeFields for BuIntradayResponse {
                     .0;
             }
             "noDataReason" => self.no_data_reason = map.next_value()?,
-            "categories" => self.categories = map.next_value()?,
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "shortTermForecast" => self.short_term_forecast = map.next_value()?,
             "schedule" => self.schedule = map.next_value()?,
-            "intradayDataGroupings" => self.intraday_data_groupings = map.next_value()?,
+            "intradayDataGroupings" => {
+                self.intraday_data_groupings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21803,9 +22129,9 @@ impl serde::Serialize for BuIntradayScheduleData {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuListAlternativeShiftTradesResponse {
     /// The asynchronous job handling the request. Null if result returns synchronously
-    pub job: Option<BuAlternativeShiftJobResponse>,
+    pub job: Option<Box<BuAlternativeShiftJobResponse>>,
     /// The result of the request. May come via notification. Null if job is populated
-    pub result: Option<AlternativeShiftTradeListing>,
+    pub result: Option<Box<AlternativeShiftTradeListing>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21887,7 +22213,7 @@ impl serde::Serialize for BuListAlternativeShiftTradesResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuManagementUnitScheduleSummary {
     /// The management unit to which this summary applies
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The number of agents from this management unit that are in the schedule. On update requests, this reflects the number of agents whose schedules were actually modified
     pub agent_count: Option<i64>,
     /// The start of the schedule change in the management unit. Only populated in schedule update notifications. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -21951,7 +22277,7 @@ impl crate::__private::DecodeFields for BuManagementUnitScheduleSummary {
             }
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22017,7 +22343,7 @@ impl serde::Serialize for BuManagementUnitScheduleSummary {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuNotificationSettingsRequest {
     /// Schedule notification settings
-    pub scheduling: Option<BuScheduleNotificationsSettingsRequest>,
+    pub scheduling: Option<Box<BuScheduleNotificationsSettingsRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22095,7 +22421,7 @@ impl serde::Serialize for BuNotificationSettingsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuNotificationSettingsResponse {
     /// Schedule notification settings
-    pub scheduling: Option<BuScheduleNotificationsSettingsResponse>,
+    pub scheduling: Option<Box<BuScheduleNotificationsSettingsResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22177,7 +22503,7 @@ pub struct BuPlanningGroupHeadcountForecastResult {
     /// Required headcount per interval without accounting for shrinkage, referenced against the reference start date
     pub required_without_shrinkage_per_interval: Option<Vec<f64>>,
     /// The planning group to which this portion of the headcount forecast applies
-    pub planning_group: Option<PlanningGroupReference>,
+    pub planning_group: Option<Box<PlanningGroupReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22481,10 +22807,22 @@ impl crate::__private::DecodeFields for BuQueryAdherenceAdjustmentsRequest {
         match key {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "reasonCodeIds" => self.reason_code_ids = map.next_value()?,
-            "statuses" => self.statuses = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
+            "reasonCodeIds" => {
+                self.reason_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "statuses" => {
+                self.statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22626,8 +22964,14 @@ impl crate::__private::DecodeFields for BuQueryAdherenceExplanationsRequest {
         match key {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22686,9 +23030,9 @@ impl serde::Serialize for BuQueryAdherenceExplanationsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuQueryAdherenceExplanationsResponse {
     /// The asynchronous job handling the query
-    pub job: Option<AdherenceExplanationJobReference>,
+    pub job: Option<Box<AdherenceExplanationJobReference>>,
     /// The result of the query. May come via notification
-    pub result: Option<AdherenceExplanationListingBuQueryResponse>,
+    pub result: Option<Box<AdherenceExplanationListingBuQueryResponse>>,
     /// The URL from which to download the result. May come via notification
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -22842,8 +23186,12 @@ impl crate::__private::DecodeFields for BuQueryAgentSchedulesRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "managementUnitId" => self.management_unit_id = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
-            "teamIds" => self.team_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22895,9 +23243,9 @@ impl serde::Serialize for BuQueryAgentSchedulesRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuRescheduleAgentScheduleResult {
     /// The management unit to which this part of the result applies
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The agent schedules. Result will always come via the downloadUrl; however the schema is included for documentation
-    pub download_result: Option<MuRescheduleResultWrapper>,
+    pub download_result: Option<Box<MuRescheduleResultWrapper>>,
     /// The download URL from which to fetch the result
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -23147,9 +23495,19 @@ impl crate::__private::DecodeFields for BuRescheduleRequest {
         match key {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
-            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "doNotChangeWeeklyPaidTime" => {
                 self.do_not_change_weekly_paid_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -23348,12 +23706,12 @@ crate::__impl_open_enum!(BuRescheduleRequestActivitySmoothingType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuRescheduleResult {
     /// The generation results. Note the result will always be delivered via the generationResultsDownloadUrl; however the schema is included for documentation
-    pub generation_results: Option<ScheduleGenerationResult>,
+    pub generation_results: Option<Box<ScheduleGenerationResult>>,
     /// The download URL from which to fetch the generation results for the rescheduling run
     pub generation_results_download_url: Option<String>,
     /// The headcount forecast. Note the result will always be delivered via the headcountForecastDownloadUrl; however the schema is included for documentation
     pub headcount_forecast: Option<
-        BuHeadcountForecastBuPlanningGroupHeadcountForecastResult,
+        Box<BuHeadcountForecastBuPlanningGroupHeadcountForecastResult>,
     >,
     /// The download URL from which to fetch the headcount forecast for the rescheduling run
     pub headcount_forecast_download_url: Option<String>,
@@ -23424,7 +23782,11 @@ impl crate::__private::DecodeFields for BuRescheduleResult {
             "headcountForecastDownloadUrl" => {
                 self.headcount_forecast_download_url = map.next_value()?;
             }
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23500,11 +23862,11 @@ pub struct BuScheduleListItem {
     /// Whether this schedule is published
     pub published: Option<bool>,
     /// The forecast used for this schedule, if applicable
-    pub short_term_forecast: Option<BuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<BuShortTermForecastReference>>,
     /// Generation result summary for this schedule, if applicable
-    pub generation_results: Option<ScheduleGenerationResultSummary>,
+    pub generation_results: Option<Box<ScheduleGenerationResultSummary>>,
     /// Version metadata for this schedule
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -23711,7 +24073,9 @@ impl crate::__private::DecodeFields for BuScheduleListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23757,11 +24121,11 @@ pub struct BuScheduleMetadata {
     /// Whether this schedule is published
     pub published: Option<bool>,
     /// The forecast used for this schedule, if applicable
-    pub short_term_forecast: Option<BuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<BuShortTermForecastReference>>,
     /// Generation result summary for this schedule, if applicable
-    pub generation_results: Option<ScheduleGenerationResultSummary>,
+    pub generation_results: Option<Box<ScheduleGenerationResultSummary>>,
     /// Version metadata for this schedule
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// High level per-management unit schedule metadata
     pub management_units: Option<Vec<BuManagementUnitScheduleSummary>>,
     /// The URI for this object
@@ -23843,7 +24207,11 @@ impl crate::__private::DecodeFields for BuScheduleMetadata {
             "shortTermForecast" => self.short_term_forecast = map.next_value()?,
             "generationResults" => self.generation_results = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -24212,7 +24580,9 @@ impl crate::__private::DecodeFields for BuScheduleNotificationsSettingsRequest {
                     .0;
             }
             "activityCategorySettings" => {
-                self.activity_category_settings = map.next_value()?;
+                self.activity_category_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -24332,7 +24702,9 @@ impl crate::__private::DecodeFields for BuScheduleNotificationsSettingsResponse 
                     .0;
             }
             "activityCategorySettings" => {
-                self.activity_category_settings = map.next_value()?;
+                self.activity_category_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -24477,7 +24849,7 @@ pub struct BuScheduleReferenceForMuRoute {
     /// The start week date for this schedule. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub week_date: Option<crate::Date>,
     /// The start week date for this schedule
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -24600,15 +24972,15 @@ pub struct BuScheduleRun {
     /// The start date of the target week. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub target_week: Option<crate::Date>,
     /// The generated schedule. Null unless the schedule run is complete
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// The description of the generated schedule
     pub schedule_description: Option<String>,
     /// When the schedule generation run started. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub scheduling_start_time: Option<crate::DateTime>,
     /// The user who started the scheduling run
-    pub scheduling_started_by: Option<UserReference>,
+    pub scheduling_started_by: Option<Box<UserReference>>,
     /// The user who canceled the scheduling run, if applicable
-    pub scheduling_canceled_by: Option<UserReference>,
+    pub scheduling_canceled_by: Option<Box<UserReference>>,
     /// When the scheduling run was completed, if applicable. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub scheduling_completed_time: Option<crate::DateTime>,
     /// The number of schedule generation messages for this schedule generation run
@@ -24616,7 +24988,7 @@ pub struct BuScheduleRun {
     /// The list of schedule generation message counts by severity for this schedule generation run
     pub message_severity_counts: Option<Vec<SchedulerMessageSeverityCount>>,
     /// Rescheduling options for this run. Null unless intradayRescheduling is true
-    pub rescheduling_options: Option<ReschedulingOptionsRunResponse>,
+    pub rescheduling_options: Option<Box<ReschedulingOptionsRunResponse>>,
     /// When the reschedule result will expire. Null unless intradayRescheduling is true. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub rescheduling_result_expiration: Option<crate::DateTime>,
     /// The URI for this object
@@ -24748,7 +25120,11 @@ impl crate::__private::DecodeFields for BuScheduleRun {
             "messageCount" => {
                 self.message_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "messageSeverityCounts" => self.message_severity_counts = map.next_value()?,
+            "messageSeverityCounts" => {
+                self.message_severity_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "reschedulingOptions" => self.rescheduling_options = map.next_value()?,
             "reschedulingResultExpiration" => {
                 self.rescheduling_result_expiration = map.next_value()?;
@@ -25007,7 +25383,9 @@ impl crate::__private::DecodeFields for BuScheduleRunListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25047,7 +25425,7 @@ pub struct BuSchedulerSettingsRequest {
     /// Version metadata for this business unit's scheduler settings
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25153,7 +25531,7 @@ pub struct BuSchedulerSettingsResponse {
     /// Version metadata for this business unit's scheduler settings
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25263,11 +25641,11 @@ pub struct BuSchedulingSettingsRequest {
     /// Schedule generation message severity configuration
     pub message_severities: Option<Vec<SchedulerMessageTypeSeverity>>,
     /// Synchronize set of time off properties from scheduled activities to time off requests when the schedule is published
-    pub sync_time_off_properties: Option<SetWrapperSyncTimeOffProperty>,
+    pub sync_time_off_properties: Option<Box<SetWrapperSyncTimeOffProperty>>,
     /// Enables start and end time estimation for full-day time-off requests. When enabled, syncTimeOffProperties must include FullDayEarliestStartOffsetMinutes and FullDayLatestEndOffsetMinutes
     pub enable_time_off_full_day_estimation: Option<bool>,
     /// Configures the max percent increase and decrease of service goals for this business unit
-    pub service_goal_impact: Option<WfmServiceGoalImpactSettings>,
+    pub service_goal_impact: Option<Box<WfmServiceGoalImpactSettings>>,
     /// Indicates whether or not per minute granularity for scheduling will be enabled for this business unit. Defaults to false
     pub allow_work_plan_per_minute_granularity: Option<bool>,
     /// The activity smoothing type for schedule generation in this business unit
@@ -25343,7 +25721,11 @@ impl crate::__private::DecodeFields for BuSchedulingSettingsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "messageSeverities" => self.message_severities = map.next_value()?,
+            "messageSeverities" => {
+                self.message_severities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "syncTimeOffProperties" => self.sync_time_off_properties = map.next_value()?,
             "enableTimeOffFullDayEstimation" => {
                 self.enable_time_off_full_day_estimation = map
@@ -25508,7 +25890,7 @@ pub struct BuSchedulingSettingsResponse {
     /// Configures the max percent increase and decrease of service goals for this business unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub service_goal_impact: Option<WfmServiceGoalImpactSettings>,
+    pub service_goal_impact: Option<Box<WfmServiceGoalImpactSettings>>,
     /// Indicates whether or not per minute granularity for scheduling will be enabled for this business unit. Defaults to false
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -25634,8 +26016,16 @@ impl crate::__private::DecodeFields for BuSchedulingSettingsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "messageSeverities" => self.message_severities = map.next_value()?,
-            "syncTimeOffProperties" => self.sync_time_off_properties = map.next_value()?,
+            "messageSeverities" => {
+                self.message_severities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "syncTimeOffProperties" => {
+                self.sync_time_off_properties = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "enableTimeOffFullDayEstimation" => {
                 self.enable_time_off_full_day_estimation = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -25848,7 +26238,9 @@ impl crate::__private::DecodeFields for BuSearchAgentSchedulesRequest {
         match key {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26012,7 +26404,7 @@ pub struct BuSetTimeOffLimitValuesRequest {
     /// Version metadata for the time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26060,7 +26452,7 @@ impl crate::__private::DecodeFields for BuSetTimeOffLimitValuesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26117,7 +26509,7 @@ pub struct BuShortTermForecast {
     /// Whether this forecast contains modifications on legacy metrics
     pub legacy: Option<bool>,
     /// Metadata for this forecast
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// Whether this forecast can be used for scheduling
     pub can_use_for_scheduling: Option<bool>,
     /// The reference start date for interval-based data for this forecast. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -26127,13 +26519,13 @@ pub struct BuShortTermForecast {
     /// Any manual modifications applied to this forecast
     pub modifications: Option<Vec<BuForecastModificationResponse>>,
     /// Generation result metadata
-    pub generation_results: Option<BuForecastGenerationResult>,
+    pub generation_results: Option<Box<BuForecastGenerationResult>>,
     /// The time zone for this forecast
     pub time_zone: Option<String>,
     /// The version of the planning groups that was used for this forecast
     pub planning_groups_version: Option<i64>,
     /// A snapshot of the planning groups used for this forecast as of the version number indicated
-    pub planning_groups: Option<ForecastPlanningGroupsResponse>,
+    pub planning_groups: Option<Box<ForecastPlanningGroupsResponse>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -26234,8 +26626,12 @@ impl crate::__private::DecodeFields for BuShortTermForecast {
                     .0;
             }
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
-            "sourceDays" => self.source_days = map.next_value()?,
-            "modifications" => self.modifications = map.next_value()?,
+            "sourceDays" => {
+                self.source_days = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "modifications" => {
+                self.modifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "generationResults" => self.generation_results = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
             "planningGroupsVersion" => {
@@ -26450,7 +26846,7 @@ pub struct BuShortTermForecastListItem {
     /// Whether this forecast contains modifications on legacy metrics
     pub legacy: Option<bool>,
     /// Metadata for this forecast
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// Whether this forecast can be used for scheduling
     pub can_use_for_scheduling: Option<bool>,
     /// The URI for this object
@@ -26717,7 +27113,9 @@ impl crate::__private::DecodeFields for BuShortTermForecastListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27138,7 +27536,9 @@ impl crate::__private::DecodeFields for BuTimeOffLimitListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27390,15 +27790,15 @@ pub struct BuTimeOffLimitResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The staffing group to which this time-off limit is associated. If managementUnit is set, then the staffing group belongs to that management unit.Otherwise, if managementUnit is not set, it is a business unit level staffing group.At least one of managementUnit and staffingGroup must be set
-    pub staffing_group: Option<StaffingGroupReference>,
+    pub staffing_group: Option<Box<StaffingGroupReference>>,
     /// The management unit to which this time-off limit is associated. If staffingGroup is set, then the limit is associated with that staffing group, which belongs to this management unit.At least one of managementUnit and staffingGroup must be set
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// Granularity choice for time off limit
     pub granularity: Option<BuTimeOffLimitResponseGranularity>,
     /// Version metadata for the time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The start time of full day time off requests associated with this limit interval in HH:mm format.
     pub full_day_time_off_start_time: Option<String>,
     /// The URI for this object
@@ -27591,7 +27991,7 @@ pub struct BuTimeOffLimitValueRange {
     /// The ID of the time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_off_limit: Option<BuTimeOffLimitReference>,
+    pub time_off_limit: Option<Box<BuTimeOffLimitReference>>,
     /// Start date of the requested date range, in ISO-8601 format. The end date is determined by the size of interval lists
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -27619,7 +28019,7 @@ pub struct BuTimeOffLimitValueRange {
     /// Version metadata for the time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -27900,9 +28300,9 @@ pub struct BuTimeOffLimitValues {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub start_date: Option<crate::Date>,
     /// Time-off limit values specified in per day granularity. Set only if granularity is 'Daily'
-    pub values_per_day: Option<TimeOffLimitValues>,
+    pub values_per_day: Option<Box<TimeOffLimitValues>>,
     /// Time-off limit values specified in per fifteen minutes granularity. Set only if granularity is 'FifteenMinutes'
-    pub values_per_fifteen_minutes: Option<TimeOffLimitValues>,
+    pub values_per_fifteen_minutes: Option<Box<TimeOffLimitValues>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28012,7 +28412,7 @@ pub struct BuTimeOffLimitValuesForGranularityResponse {
     /// The ID of the time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_off_limit: Option<BuTimeOffLimitReference>,
+    pub time_off_limit: Option<Box<BuTimeOffLimitReference>>,
     /// Granularity choice for time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -28022,7 +28422,7 @@ pub struct BuTimeOffLimitValuesForGranularityResponse {
     /// Version metadata for the time-off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28089,7 +28489,9 @@ impl crate::__private::DecodeFields for BuTimeOffLimitValuesForGranularityRespon
         match key {
             "timeOffLimit" => self.time_off_limit = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
-            "limitValues" => self.limit_values = map.next_value()?,
+            "limitValues" => {
+                self.limit_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -28320,7 +28722,7 @@ impl crate::__private::DecodeFields for BuTimeOffLimitValuesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28402,7 +28804,9 @@ impl crate::__private::DecodeFields for BuTimeOffPlanListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -28469,11 +28873,11 @@ pub struct BuTimeOffPlanResponse {
     /// Whether newly approved time-off requests with activity codes associated with this time-off plan should be automatically published to the schedule
     pub auto_publish_approved_time_off_requests: Option<bool>,
     /// The IDs of non time-off activity codes to check for conflicts in case the auto approval rule specifies checking activity codes. If these activity codes are present in schedule and overlap with the time-off request duration, the request will not be auto approved
-    pub restricted_activity_codes: Option<ActivityCodesReference>,
+    pub restricted_activity_codes: Option<Box<ActivityCodesReference>>,
     /// A list of override dates to check for conflicts with time-off request dates. If a conflict is found, the request will not be auto-approved
     pub override_dates: Option<Vec<OverrideDate>>,
     /// Time-off type, if this time-off plan is associated with the integration
-    pub hris_time_off_type: Option<HrisTimeOffType>,
+    pub hris_time_off_type: Option<Box<HrisTimeOffType>>,
     /// Whether this time-off plan is currently being used by agents
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -28483,13 +28887,13 @@ pub struct BuTimeOffPlanResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub count_against_time_off_limits: Option<bool>,
     /// Business unit association, if the time-off plan belongs to a business unit. managementUnitAssociation must not be set if this is populated
-    pub business_unit_association: Option<TimeOffPlanBusinessUnitAssociation>,
+    pub business_unit_association: Option<Box<TimeOffPlanBusinessUnitAssociation>>,
     /// Management Unit association, if the time-off plan belongs to a management unit. businessUnitAssociation must not be set if this is populated
-    pub management_unit_association: Option<TimeOffPlanManagementUnitAssociation>,
+    pub management_unit_association: Option<Box<TimeOffPlanManagementUnitAssociation>>,
     /// Version metadata for the time-off plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -28625,8 +29029,16 @@ impl crate::__private::DecodeFields for BuTimeOffPlanResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
-            "timeOffLimits" => self.time_off_limits = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "timeOffLimits" => {
+                self.time_off_limits = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
             "daysBeforeStartToExpireFromWaitlist" => {
                 self.days_before_start_to_expire_from_waitlist = map
@@ -28641,7 +29053,9 @@ impl crate::__private::DecodeFields for BuTimeOffPlanResponse {
             "restrictedActivityCodes" => {
                 self.restricted_activity_codes = map.next_value()?;
             }
-            "overrideDates" => self.override_dates = map.next_value()?,
+            "overrideDates" => {
+                self.override_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "hrisTimeOffType" => self.hris_time_off_type = map.next_value()?,
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -28861,11 +29275,11 @@ pub struct BuUpdateAgentScheduleShift {
     /// Whether this shift was manually edited. This is only set by clients and is used for rescheduling
     pub manually_edited: Option<bool>,
     /// The schedule to which this shift belongs
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// The ID of the work plan for which the work plan shift emanates from
-    pub work_plan_id: Option<ValueWrapperString>,
+    pub work_plan_id: Option<Box<ValueWrapperString>>,
     /// The ID of the work plan shift that was used in schedule generation
-    pub work_plan_shift_id: Option<ValueWrapperString>,
+    pub work_plan_shift_id: Option<Box<ValueWrapperString>>,
     /// Set to true to delete the shift from the agent's schedule
     pub delete: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -28932,7 +29346,9 @@ impl crate::__private::DecodeFields for BuUpdateAgentScheduleShift {
             "lengthMinutes" => {
                 self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "manuallyEdited" => {
                 self.manually_edited = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -29034,15 +29450,15 @@ pub struct BuUpdateAgentScheduleUploadSchema {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_id: Option<String>,
     /// The ID of the work plan for this user. Mutually exclusive with workPlanIdsPerWeek
-    pub work_plan_id: Option<ValueWrapperString>,
+    pub work_plan_id: Option<Box<ValueWrapperString>>,
     /// The IDs of the work plans per week for this user. Mutually exclusive with workPlanId
-    pub work_plan_ids_per_week: Option<ListWrapperString>,
+    pub work_plan_ids_per_week: Option<Box<ListWrapperString>>,
     /// The shift definitions for this agent schedule
     pub shifts: Option<Vec<BuUpdateAgentScheduleShift>>,
     /// Any full day time off markers that apply to this agent schedule
     pub full_day_time_off_markers: Option<Vec<BuFullDayTimeOffMarker>>,
     /// Version metadata for this agent schedule. Required if updating or deleting an existing agent schedule, otherwise should be omitted
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// Whether to delete this agent's schedule. Defaults to false if not set
     pub delete: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -29109,8 +29525,12 @@ impl crate::__private::DecodeFields for BuUpdateAgentScheduleUploadSchema {
             "userId" => self.user_id = map.next_value()?,
             "workPlanId" => self.work_plan_id = map.next_value()?,
             "workPlanIdsPerWeek" => self.work_plan_ids_per_week = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
@@ -29194,7 +29614,7 @@ pub struct BuUpdateTimeOffPlanRequest {
     /// The name of this time-off plan
     pub name: Option<String>,
     /// The IDs of activity codes to associate with this time-off plan
-    pub activity_code_ids: Option<SetWrapperString>,
+    pub activity_code_ids: Option<Box<SetWrapperString>>,
     /// Auto approval rule for this time-off plan
     pub auto_approval_rule: Option<BuUpdateTimeOffPlanRequestAutoApprovalRule>,
     /// The number of days before the time-off request start date for when the request will be expired from the waitlist
@@ -29202,23 +29622,25 @@ pub struct BuUpdateTimeOffPlanRequest {
     /// Whether newly approved time-off requests with activity codes associated with this time-off plan should be automatically published to the schedule
     pub auto_publish_approved_time_off_requests: Option<bool>,
     /// The IDs of non time-off activity codes to check for conflicts in case the auto approval rule specifies checking activity codes. If these activity codes are present in schedule and overlap with the time-off request duration, the request will not be auto approved
-    pub restricted_activity_code_ids: Option<SetWrapperString>,
+    pub restricted_activity_code_ids: Option<Box<SetWrapperString>>,
     /// A list of override dates to check for conflicts with time-off request dates. If a conflict is found, the request will not be auto-approved
-    pub override_dates: Option<ListWrapperOverrideDate>,
+    pub override_dates: Option<Box<ListWrapperOverrideDate>>,
     /// Time-off type, if this time-off plan is associated with the integration
-    pub hris_time_off_type: Option<ValueWrapperHrisTimeOffType>,
+    pub hris_time_off_type: Option<Box<ValueWrapperHrisTimeOffType>>,
     /// Whether this time-off plan should be used by agents
     pub enabled: Option<bool>,
     /// Whether this time-off plan should count against time-off limits
     pub count_against_time_off_limits: Option<bool>,
     /// Business unit association, if the time-off plan belongs to a business unit. managementUnitAssociation must not be set if this is populated
-    pub business_unit_association: Option<UpdateTimeOffPlanBusinessUnitAssociation>,
+    pub business_unit_association: Option<Box<UpdateTimeOffPlanBusinessUnitAssociation>>,
     /// Management unit association, if the time-off plan belongs to a management unit. businessUnitAssociation must not be set if this is populated
-    pub management_unit_association: Option<UpdateTimeOffPlanManagementUnitAssociation>,
+    pub management_unit_association: Option<
+        Box<UpdateTimeOffPlanManagementUnitAssociation>,
+    >,
     /// Version metadata for this time-off plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29567,7 +29989,11 @@ impl crate::__private::DecodeFields for BuUserListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29651,7 +30077,7 @@ impl crate::__private::DecodeFields for BulkAddDecisionTableRowsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rows" => self.rows = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29749,7 +30175,7 @@ impl crate::__private::DecodeFields for BulkAddDecisionTableRowsResponse {
             "totalCreated" => {
                 self.total_created = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "rows" => self.rows = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29845,8 +30271,12 @@ impl crate::__private::DecodeFields for BulkAddOpportunitiesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "opportunities" => self.opportunities = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29938,7 +30368,9 @@ impl crate::__private::DecodeFields for BulkAddOpportunitiesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "opportunities" => self.opportunities = map.next_value()?,
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30022,7 +30454,7 @@ impl crate::__private::DecodeFields for BulkAddSourceIntentsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30111,7 +30543,9 @@ impl crate::__private::DecodeFields for BulkCallbackDisconnectRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "callbackDisconnectIdentifiers" => {
-                self.callback_disconnect_identifiers = map.next_value()?;
+                self.callback_disconnect_identifiers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -30200,7 +30634,11 @@ impl crate::__private::DecodeFields for BulkCallbackPatchRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "patchCallbackRequests" => self.patch_callback_requests = map.next_value()?,
+            "patchCallbackRequests" => {
+                self.patch_callback_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30286,7 +30724,9 @@ impl crate::__private::DecodeFields for BulkCallbackPatchResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -30386,7 +30826,9 @@ impl crate::__private::DecodeFields for BulkContactsEnrichRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30476,7 +30918,9 @@ impl crate::__private::DecodeFields for BulkContactsEnrichResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -30576,7 +31020,9 @@ impl crate::__private::DecodeFields for BulkContactsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30666,7 +31112,9 @@ impl crate::__private::DecodeFields for BulkContactsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -30772,7 +31220,9 @@ impl crate::__private::DecodeFields for BulkDeleteDecisionTableRowsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rowIds" => self.row_ids = map.next_value()?,
+            "rowIds" => {
+                self.row_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30858,7 +31308,9 @@ impl crate::__private::DecodeFields for BulkDeleteResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -30926,7 +31378,7 @@ pub struct BulkEntityErrorContactEnrichRequest {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<ContactEnrichRequest>,
+    pub entity: Option<Box<ContactEnrichRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30984,7 +31436,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorContactEnrichRequest {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31068,7 +31522,7 @@ pub struct BulkEntityErrorContactList {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<ContactList>,
+    pub entity: Option<Box<ContactList>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31126,7 +31580,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorContactList {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31210,7 +31666,7 @@ pub struct BulkEntityErrorEntity {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<Entity>,
+    pub entity: Option<Box<Entity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31268,7 +31724,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorEntity {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31352,7 +31810,7 @@ pub struct BulkEntityErrorExternalContact {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<ExternalContact>,
+    pub entity: Option<Box<ExternalContact>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31410,7 +31868,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorExternalContact {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31494,7 +31954,7 @@ pub struct BulkEntityErrorExternalOrganization {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<ExternalOrganization>,
+    pub entity: Option<Box<ExternalOrganization>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31552,7 +32012,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorExternalOrganization {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31636,7 +32098,7 @@ pub struct BulkEntityErrorExternalOrganizationEnrichRequest {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<ExternalOrganizationEnrichRequest>,
+    pub entity: Option<Box<ExternalOrganizationEnrichRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31695,7 +32157,9 @@ for BulkEntityErrorExternalOrganizationEnrichRequest {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31779,7 +32243,7 @@ pub struct BulkEntityErrorNote {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<Note>,
+    pub entity: Option<Box<Note>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31837,7 +32301,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorNote {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31921,7 +32387,7 @@ pub struct BulkEntityErrorPrefix {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<Prefix>,
+    pub entity: Option<Box<Prefix>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31979,7 +32445,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorPrefix {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -32063,7 +32531,7 @@ pub struct BulkEntityErrorRelationship {
     /// Additional error details for specific fields.
     pub details: Option<Vec<BulkErrorDetail>>,
     /// The entity body specified in the Bulk request operation that caused this error.
-    pub entity: Option<Relationship>,
+    pub entity: Option<Box<Relationship>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -32121,7 +32589,9 @@ impl crate::__private::DecodeFields for BulkEntityErrorRelationship {
             "retryable" => {
                 self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entity" => self.entity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -32478,7 +32948,9 @@ impl crate::__private::DecodeFields for BulkFetchContactsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32586,7 +33058,9 @@ impl crate::__private::DecodeFields for BulkFetchNotesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32696,7 +33170,9 @@ impl crate::__private::DecodeFields for BulkFetchOrganizationsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32804,7 +33280,9 @@ impl crate::__private::DecodeFields for BulkFetchRelationshipsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32904,7 +33382,9 @@ impl crate::__private::DecodeFields for BulkIdsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33286,7 +33766,9 @@ impl crate::__private::DecodeFields for BulkJobAddRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33372,7 +33854,9 @@ impl crate::__private::DecodeFields for BulkJobAddResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -33430,9 +33914,9 @@ impl serde::Serialize for BulkJobAddResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobAddResult {
     /// Error details if the operation failed.
-    pub error: Option<BulkJobError>,
+    pub error: Option<Box<BulkJobError>>,
     /// The result of the operation if it succeeded. For Workitem Bulk Add this is a summary.
-    pub entity: Option<BulkJobAddWorkitemSummary>,
+    pub entity: Option<Box<BulkJobAddWorkitemSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -33523,9 +34007,9 @@ pub struct BulkJobAddWorkitemSummary {
     /// The `name` property.
     pub name: Option<String>,
     /// The workbin of the workitem.
-    pub workbin: Option<WorkbinReference>,
+    pub workbin: Option<Box<WorkbinReference>>,
     /// The worktype of the workitem.
-    pub type_: Option<WorktypeReference>,
+    pub type_: Option<Box<WorktypeReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -33942,7 +34426,9 @@ impl crate::__private::DecodeFields for BulkJobTerminateRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33978,9 +34464,9 @@ impl serde::Serialize for BulkJobTerminateRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkJobTerminateResult {
     /// Error details if the operation failed.
-    pub error: Option<BulkJobError>,
+    pub error: Option<Box<BulkJobError>>,
     /// The result of the operation if it succeeded. For Workitem Bulk Terminate this is a summary.
-    pub entity: Option<BulkJobTerminateResultEntity>,
+    pub entity: Option<Box<BulkJobTerminateResultEntity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34201,7 +34687,9 @@ impl crate::__private::DecodeFields for BulkJobTerminateResultsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -34438,7 +34926,9 @@ impl crate::__private::DecodeFields for BulkJobsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -34550,7 +35040,9 @@ impl crate::__private::DecodeFields for BulkNotesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34636,7 +35128,9 @@ impl crate::__private::DecodeFields for BulkNotesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -34698,11 +35192,11 @@ pub struct BulkOpportunitiesEnrollmentResult {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<BulkOpportunitiesEnrollmentResultStatus>,
     /// The error result if the operation failed
-    pub error: Option<BulkOpportunitiesError>,
+    pub error: Option<Box<BulkOpportunitiesError>>,
     /// The enrollment result
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub enrollment: Option<OpportunityEnrollment>,
+    pub enrollment: Option<Box<OpportunityEnrollment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35180,7 +35674,7 @@ impl crate::__private::DecodeFields for BulkOpportunitiesExternalActivitiesReque
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35215,11 +35709,11 @@ pub struct BulkOpportunitiesReferenceResult {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<BulkOpportunitiesReferenceResultStatus>,
     /// The error result if the operation failed
-    pub error: Option<BulkOpportunitiesError>,
+    pub error: Option<Box<BulkOpportunitiesError>>,
     /// Reference to the opportunity
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub opportunity: Option<OpportunityReference>,
+    pub opportunity: Option<Box<OpportunityReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35408,7 +35902,7 @@ impl crate::__private::DecodeFields for BulkOpportunitiesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35498,7 +35992,11 @@ impl crate::__private::DecodeFields for BulkOpportunitiesStatusUpdateRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "opportunityIds" => self.opportunity_ids = map.next_value()?,
+            "opportunityIds" => {
+                self.opportunity_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "status" => self.status = map.next_value()?,
             _ => return Ok(false),
         }
@@ -35632,7 +36130,9 @@ impl crate::__private::DecodeFields for BulkOpportunitiesStatusUpdateResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -35740,7 +36240,9 @@ impl crate::__private::DecodeFields for BulkOpportunityEnrollmentsStatusUpdateRe
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "enrollmentIds" => self.enrollment_ids = map.next_value()?,
+            "enrollmentIds" => {
+                self.enrollment_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             "reviewNote" => self.review_note = map.next_value()?,
             _ => return Ok(false),
@@ -35873,7 +36375,9 @@ impl crate::__private::DecodeFields for BulkOrganizationsEnrichRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35963,7 +36467,9 @@ impl crate::__private::DecodeFields for BulkOrganizationsEnrichResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36063,7 +36569,9 @@ impl crate::__private::DecodeFields for BulkOrganizationsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36153,7 +36661,9 @@ impl crate::__private::DecodeFields for BulkOrganizationsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36259,7 +36769,9 @@ impl crate::__private::DecodeFields for BulkPrefixesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36345,7 +36857,9 @@ impl crate::__private::DecodeFields for BulkPrefixesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36461,7 +36975,9 @@ impl crate::__private::DecodeFields for BulkPublishOpportunitiesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36548,7 +37064,9 @@ impl crate::__private::DecodeFields for BulkRelationshipsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36636,7 +37154,9 @@ impl crate::__private::DecodeFields for BulkRelationshipsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36752,7 +37272,9 @@ impl crate::__private::DecodeFields for BulkRemoveOpportunitiesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36801,7 +37323,7 @@ pub struct BulkRemoveOpportunitiesResult {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<BulkRemoveOpportunitiesResultStatus>,
     /// The error result if the operation failed
-    pub error: Option<BulkOpportunitiesError>,
+    pub error: Option<Box<BulkOpportunitiesError>>,
     /// The ID of the opportunity
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -36995,7 +37517,7 @@ impl crate::__private::DecodeFields for BulkRemoveSourceIntentsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37081,7 +37603,9 @@ impl crate::__private::DecodeFields for BulkResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -37143,9 +37667,9 @@ pub struct BulkResponseResultContactListContactListBulkEntityErrorContactList {
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<ContactList>,
+    pub entity: Option<Box<ContactList>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorContactList>,
+    pub error: Option<Box<BulkEntityErrorContactList>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -37273,9 +37797,9 @@ pub struct BulkResponseResultExternalContactContactEnrichRequestBulkEntityErrorC
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<ExternalContact>,
+    pub entity: Option<Box<ExternalContact>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorContactEnrichRequest>,
+    pub error: Option<Box<BulkEntityErrorContactEnrichRequest>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -37403,9 +37927,9 @@ pub struct BulkResponseResultExternalContactEntityBulkEntityErrorEntity {
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<ExternalContact>,
+    pub entity: Option<Box<ExternalContact>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorEntity>,
+    pub error: Option<Box<BulkEntityErrorEntity>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -37531,9 +38055,9 @@ pub struct BulkResponseResultExternalContactExternalContactBulkEntityErrorExtern
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<ExternalContact>,
+    pub entity: Option<Box<ExternalContact>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorExternalContact>,
+    pub error: Option<Box<BulkEntityErrorExternalContact>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -37661,9 +38185,9 @@ pub struct BulkResponseResultExternalOrganizationEntityBulkEntityErrorEntity {
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<ExternalOrganization>,
+    pub entity: Option<Box<ExternalOrganization>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorEntity>,
+    pub error: Option<Box<BulkEntityErrorEntity>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -37790,9 +38314,9 @@ pub struct BulkResponseResultExternalOrganizationExternalOrganizationBulkEntityE
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<ExternalOrganization>,
+    pub entity: Option<Box<ExternalOrganization>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorExternalOrganization>,
+    pub error: Option<Box<BulkEntityErrorExternalOrganization>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -37920,9 +38444,9 @@ pub struct BulkResponseResultExternalOrganizationExternalOrganizationEnrichReque
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<ExternalOrganization>,
+    pub entity: Option<Box<ExternalOrganization>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorExternalOrganizationEnrichRequest>,
+    pub error: Option<Box<BulkEntityErrorExternalOrganizationEnrichRequest>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -38050,9 +38574,9 @@ pub struct BulkResponseResultNoteEntityBulkEntityErrorEntity {
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<Note>,
+    pub entity: Option<Box<Note>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorEntity>,
+    pub error: Option<Box<BulkEntityErrorEntity>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -38176,9 +38700,9 @@ pub struct BulkResponseResultNoteNoteBulkEntityErrorNote {
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<Note>,
+    pub entity: Option<Box<Note>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorNote>,
+    pub error: Option<Box<BulkEntityErrorNote>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -38301,9 +38825,9 @@ pub struct BulkResponseResultPrefixPrefixBulkEntityErrorPrefix {
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<Prefix>,
+    pub entity: Option<Box<Prefix>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorPrefix>,
+    pub error: Option<Box<BulkEntityErrorPrefix>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -38427,9 +38951,9 @@ pub struct BulkResponseResultRelationshipEntityBulkEntityErrorEntity {
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<Relationship>,
+    pub entity: Option<Box<Relationship>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorEntity>,
+    pub error: Option<Box<BulkEntityErrorEntity>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -38555,9 +39079,9 @@ pub struct BulkResponseResultRelationshipRelationshipBulkEntityErrorRelationship
     /// Whether the requested operation completed successfully.
     pub success: Option<bool>,
     /// The entity which was affected by this Bulk operation. Only returned on success.
-    pub entity: Option<Relationship>,
+    pub entity: Option<Box<Relationship>>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorRelationship>,
+    pub error: Option<Box<BulkEntityErrorRelationship>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -38687,7 +39211,7 @@ pub struct BulkResponseResultVoidEntityBulkEntityErrorEntity {
     /// The entity which was affected by this Bulk operation. Only returned on success.
     pub entity: Option<serde_json::Value>,
     /// An error describing why this Bulk operation failed. Only returned on failure.
-    pub error: Option<BulkEntityErrorEntity>,
+    pub error: Option<Box<BulkEntityErrorEntity>>,
     /// Status Code for the requested operation.
     pub status: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -38814,7 +39338,7 @@ impl serde::Serialize for BulkResponseResultVoidEntityBulkEntityErrorEntity {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkResult {
     /// Error details if the operation failed.
-    pub error: Option<BulkError>,
+    pub error: Option<Box<BulkError>>,
     /// The result of the operation if it succeeded.
     pub entity: Option<serde_json::Value>,
     /// JSON fields this model does not know, kept so that a
@@ -39072,7 +39596,9 @@ impl crate::__private::DecodeFields for BulkShiftTradeStateUpdateRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39158,11 +39684,17 @@ impl crate::__private::DecodeFields for BulkSourceIntentsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "errorResultIds" => self.error_result_ids = map.next_value()?,
+            "errorResultIds" => {
+                self.error_result_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39256,7 +39788,9 @@ impl crate::__private::DecodeFields for BulkUpdateActivityCodeRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39310,13 +39844,13 @@ pub struct BulkUpdateActivityCodeRequestItem {
     /// Whether this activity code is considered interruptible
     pub interruptible: Option<bool>,
     /// The planning group IDs associated with this activity code
-    pub planning_group_ids: Option<ListWrapperString>,
+    pub planning_group_ids: Option<Box<ListWrapperString>>,
     /// The style configuration for the activity code
-    pub style: Option<ValueWrapperActivityCodeStyle>,
+    pub style: Option<Box<ValueWrapperActivityCodeStyle>>,
     /// Version metadata for the associated business unit's list of activity codes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The ID of the activity code
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -39674,7 +40208,9 @@ impl crate::__private::DecodeFields for BulkUpdateActivityCodeResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39712,7 +40248,7 @@ pub struct BulkUpdateAgentUnavailableTimesResponse {
     /// The result of each unavailable time operation, in the order the operations were requested
     pub results: Option<Vec<BulkUpdateAgentUnavailableTimesResultItem>>,
     /// The error that stopped processing, populated when one or more operations failed
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -39756,7 +40292,9 @@ impl crate::__private::DecodeFields for BulkUpdateAgentUnavailableTimesResponse 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "error" => self.error = map.next_value()?,
             _ => return Ok(false),
         }
@@ -39799,7 +40337,7 @@ impl serde::Serialize for BulkUpdateAgentUnavailableTimesResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUpdateAgentUnavailableTimesResultItem {
     /// The unavailable time that was created, updated, or deleted. Populated when the operation completed successfully
-    pub unavailable_time: Option<TargetUnavailableTime>,
+    pub unavailable_time: Option<Box<TargetUnavailableTime>>,
     /// The status of the operation
     pub status: Option<BulkUpdateAgentUnavailableTimesResultItemStatus>,
     /// JSON fields this model does not know, kept so that a
@@ -39979,7 +40517,7 @@ impl crate::__private::DecodeFields for BulkUpdateDecisionTableRowsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rows" => self.rows = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40077,7 +40615,7 @@ impl crate::__private::DecodeFields for BulkUpdateDecisionTableRowsResponse {
             "totalUpdated" => {
                 self.total_updated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "rows" => self.rows = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40177,7 +40715,9 @@ impl crate::__private::DecodeFields for BulkUpdateOpportunityEnrollmentsStatusRe
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorCount" => {
                 self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -40296,9 +40836,17 @@ impl crate::__private::DecodeFields for BulkUpdateShiftTradeListJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "weekDates" => self.week_dates = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40358,7 +40906,7 @@ pub struct BulkUpdateShiftTradeStateRequestItem {
     /// Version metadata for the shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40520,7 +41068,7 @@ pub struct BulkUpdateShiftTradeStateResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BulkUpdateShiftTradeStateResult>,
+    pub result: Option<Box<BulkUpdateShiftTradeStateResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40708,7 +41256,9 @@ impl crate::__private::DecodeFields for BulkUpdateShiftTradeStateResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40748,13 +41298,13 @@ pub struct BulkUpdateShiftTradeStateResultItem {
     /// The state of the shift trade after the update request is processed
     pub state: Option<BulkUpdateShiftTradeStateResultItemState>,
     /// The user who reviewed the request, if applicable. The id may be 'System' if it was an automated process
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The date the request was reviewed, if applicable. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub reviewed_date: Option<crate::DateTime>,
     /// The reason the update failed, if applicable
     pub failure_reason: Option<BulkUpdateShiftTradeStateResultItemFailureReason>,
     /// Version metadata for the shift trade
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -41134,7 +41684,7 @@ impl crate::__private::DecodeFields for Bullseye {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rings" => self.rings = map.next_value()?,
+            "rings" => self.rings = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41208,13 +41758,13 @@ pub struct BusinessRulesDataSchema {
     /// The schema's enabled/disabled status. A disabled schema cannot be assigned to any other entities, but the data on those entities from the schema still exists.
     pub enabled: Option<bool>,
     /// The URI of the user that created this schema.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// The date and time this schema version was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// A JSON schema defining the extension to the built-in entity type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub json_schema: Option<JsonSchemaDocument>,
+    pub json_schema: Option<Box<JsonSchemaDocument>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -41287,7 +41837,9 @@ impl crate::__private::DecodeFields for BusinessRulesDataSchema {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "appliesTo" => self.applies_to = map.next_value()?,
+            "appliesTo" => {
+                self.applies_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -41437,7 +41989,9 @@ impl crate::__private::DecodeFields for BusinessRulesDataSchemaListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -41609,7 +42163,7 @@ pub struct BusinessRulesSchemaCreateRequest {
     /// A JSON schema defining the extension to the built-in entity type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub json_schema: Option<JsonSchemaWithDefinitions>,
+    pub json_schema: Option<Box<JsonSchemaWithDefinitions>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -41700,7 +42254,7 @@ pub struct BusinessRulesSchemaUpdateRequest {
     /// A JSON schema defining the extension to the built-in entity type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub json_schema: Option<JsonSchemaWithDefinitions>,
+    pub json_schema: Option<Box<JsonSchemaWithDefinitions>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -41838,9 +42392,9 @@ pub struct BusinessUnitActivityCode {
     /// Planning groups associated with this activity code
     pub planning_groups: Option<Vec<PlanningGroupReference>>,
     /// The style configuration for the activity code
-    pub style: Option<ActivityCodeStyle>,
+    pub style: Option<Box<ActivityCodeStyle>>,
     /// Version metadata of this activity code
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -41974,8 +42528,16 @@ impl crate::__private::DecodeFields for BusinessUnitActivityCode {
             "interruptible" => {
                 self.interruptible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "secondaryPresences" => self.secondary_presences = map.next_value()?,
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "secondaryPresences" => {
+                self.secondary_presences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "style" => self.style = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -42239,7 +42801,9 @@ impl crate::__private::DecodeFields for BusinessUnitActivityCodeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -42288,7 +42852,7 @@ pub struct BusinessUnitListItem {
     /// Whether the user has authorization to interact with this business unit
     pub authorized: Option<bool>,
     /// The division to which this entity belongs.
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -42449,7 +43013,9 @@ impl crate::__private::DecodeFields for BusinessUnitListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42573,9 +43139,9 @@ pub struct BusinessUnitResponse {
     /// The `name` property.
     pub name: Option<String>,
     /// Settings for this business unit
-    pub settings: Option<BusinessUnitSettingsResponse>,
+    pub settings: Option<Box<BusinessUnitSettingsResponse>>,
     /// The division to which this entity belongs.
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -42787,19 +43353,19 @@ pub struct BusinessUnitSettingsResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub time_zone: Option<String>,
     /// Short term forecasting settings
-    pub short_term_forecasting: Option<BuShortTermForecastingSettings>,
+    pub short_term_forecasting: Option<Box<BuShortTermForecastingSettings>>,
     /// Scheduling settings
-    pub scheduling: Option<BuSchedulingSettingsResponse>,
+    pub scheduling: Option<Box<BuSchedulingSettingsResponse>>,
     /// Notification settings
-    pub notifications: Option<BuNotificationSettingsResponse>,
+    pub notifications: Option<Box<BuNotificationSettingsResponse>>,
     /// Learning settings
-    pub learning: Option<BuActivitySettingsResponse>,
+    pub learning: Option<Box<BuActivitySettingsResponse>>,
     /// Coaching settings
-    pub coaching: Option<BuActivitySettingsResponse>,
+    pub coaching: Option<Box<BuActivitySettingsResponse>>,
     /// Version metadata for this business unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -43193,7 +43759,7 @@ pub struct ButtonComponent {
     /// Text to show inside the button.
     pub title: Option<String>,
     /// The button actions (Deprecated).
-    pub actions: Option<ContentActions>,
+    pub actions: Option<Box<ContentActions>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,

@@ -19,7 +19,7 @@ pub struct DID {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -43,9 +43,9 @@ pub struct DID {
     /// The `phoneNumber` property.
     pub phone_number: Option<String>,
     /// The `didPool` property.
-    pub did_pool: Option<DomainEntityRef>,
+    pub did_pool: Option<Box<DomainEntityRef>>,
     /// A Uri reference to the owner of this DID, which is either a User or an IVR
-    pub owner: Option<DomainEntityRef>,
+    pub owner: Option<Box<DomainEntityRef>>,
     /// The `ownerType` property.
     pub owner_type: Option<DIDOwnerType>,
     /// The URI for this object
@@ -467,7 +467,9 @@ impl crate::__private::DecodeFields for DIDEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -603,9 +605,9 @@ pub struct DIDNumber {
     /// True if this DID is assigned to an entity. False otherwise.
     pub assigned: Option<bool>,
     /// A Uri reference to the DID Pool this DID is a part of.
-    pub did_pool: Option<AddressableEntityRef>,
+    pub did_pool: Option<Box<AddressableEntityRef>>,
     /// A Uri reference to the owner of this DID. The owner's type can be found in ownerType. If the DID is unassigned, this will be NULL.
-    pub owner: Option<DomainEntityRef>,
+    pub owner: Option<Box<DomainEntityRef>>,
     /// The type of the entity that owns this DID. If the DID is unassigned, this will be NULL.
     pub owner_type: Option<DIDNumberOwnerType>,
     /// The URI for this object
@@ -884,7 +886,9 @@ impl crate::__private::DecodeFields for DIDNumberEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1008,7 +1012,7 @@ pub struct DIDPool {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -1463,7 +1467,9 @@ impl crate::__private::DecodeFields for DIDPoolEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1824,7 +1830,11 @@ impl crate::__private::DecodeFields for Daily {
     ) -> Result<bool, A::Error> {
         match key {
             "downloadUrl" => self.download_url = map.next_value()?,
-            "downloadResult" => self.download_result = map.next_value()?,
+            "downloadResult" => {
+                self.download_result = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2131,11 +2141,11 @@ pub struct DashboardConfiguration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub date_deleted: Option<crate::DateTime>,
     /// The id of user who created the dashboard
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// The flag to indicate if the dashboard is shared
     pub shared: Option<bool>,
     /// The list of users and teams the dashboard is shared with
-    pub dashboards_shared_with: Option<DashboardsSharedWith>,
+    pub dashboards_shared_with: Option<Box<DashboardsSharedWith>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -2247,7 +2257,9 @@ impl crate::__private::DecodeFields for DashboardConfiguration {
             "columns" => {
                 self.columns = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "widgets" => self.widgets = map.next_value()?,
+            "widgets" => {
+                self.widgets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "favorite" => {
                 self.favorite = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -2494,7 +2506,9 @@ impl crate::__private::DecodeFields for DashboardConfigurationBulkRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "dashboardConfigurationIds" => {
-                self.dashboard_configuration_ids = map.next_value()?;
+                self.dashboard_configuration_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -2609,7 +2623,9 @@ impl crate::__private::DecodeFields for DashboardConfigurationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -2790,7 +2806,9 @@ impl crate::__private::DecodeFields for DashboardConfigurationQueryRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "dashboardConfigurationIds" => {
-                self.dashboard_configuration_ids = map.next_value()?;
+                self.dashboard_configuration_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -3154,7 +3172,9 @@ impl crate::__private::DecodeFields for DashboardUserListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -3316,8 +3336,12 @@ impl crate::__private::DecodeFields for DashboardsSharedWith {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userIds" => self.user_ids = map.next_value()?,
-            "teamIds" => self.team_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3828,9 +3852,13 @@ impl crate::__private::DecodeFields for DataActionConditionSettings {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "contactColumnToDataActionFieldMappings" => {
-                self.contact_column_to_data_action_field_mappings = map.next_value()?;
+                self.contact_column_to_data_action_field_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -4340,7 +4368,7 @@ pub struct DataExtractionFileSchemaListing {
     /// The data schemas that are enabled for extraction
     pub enabled_data_schemas: Option<Vec<String>>,
     /// The `errors` property.
-    pub errors: Option<ErrorBody>,
+    pub errors: Option<Box<ErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4394,11 +4422,17 @@ impl crate::__private::DecodeFields for DataExtractionFileSchemaListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
-            "enabledDataSchemas" => self.enabled_data_schemas = map.next_value()?,
+            "enabledDataSchemas" => {
+                self.enabled_data_schemas = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "errors" => self.errors = map.next_value()?,
             _ => return Ok(false),
         }
@@ -4598,7 +4632,9 @@ impl crate::__private::DecodeFields for DataExtractionFileUrlListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5144,13 +5180,13 @@ pub struct DataSchema {
     /// The schema's enabled/disabled status. A disabled schema cannot be assigned to any other entities, but the data on those entities from the schema still exists.
     pub enabled: Option<bool>,
     /// The URI of the user that created this schema.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// The date and time this schema version was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// A JSON schema defining the extension to the built-in entity type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub json_schema: Option<JsonSchemaDocument>,
+    pub json_schema: Option<Box<JsonSchemaDocument>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5247,7 +5283,9 @@ impl crate::__private::DecodeFields for DataSchema {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "appliesTo" => self.applies_to = map.next_value()?,
+            "appliesTo" => {
+                self.applies_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -5418,7 +5456,9 @@ impl crate::__private::DecodeFields for DataSchemaListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -5555,11 +5595,11 @@ pub struct DataTable {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The description from the JSON schema (equates to the Description field on the JSON schema.)
     pub description: Option<String>,
     /// the schema as stored in the system.
-    pub schema: Option<JsonSchemaDocument>,
+    pub schema: Option<Box<JsonSchemaDocument>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -5692,7 +5732,7 @@ pub struct DataTableExportJob {
     /// The `name` property.
     pub name: Option<String>,
     /// The PureCloud user who started the export job
-    pub owner: Option<AddressableEntityRef>,
+    pub owner: Option<Box<AddressableEntityRef>>,
     /// The status of the export job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -5704,7 +5744,7 @@ pub struct DataTableExportJob {
     /// The URL of the location at which the caller can download the export file, when available
     pub download_uri: Option<String>,
     /// Any error information, or null of the processing is not in an error state
-    pub error_information: Option<ErrorBody>,
+    pub error_information: Option<Box<ErrorBody>>,
     /// The current count of the number of records processed
     pub count_records_processed: Option<i64>,
     /// The URI for this object
@@ -5984,7 +6024,9 @@ impl crate::__private::DecodeFields for DataTableImportEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6064,7 +6106,7 @@ pub struct DataTableImportJob {
     /// The `name` property.
     pub name: Option<String>,
     /// The PureCloud user who started the import job
-    pub owner: Option<AddressableEntityRef>,
+    pub owner: Option<Box<AddressableEntityRef>>,
     /// The status of the import job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -6078,7 +6120,7 @@ pub struct DataTableImportJob {
     /// The indication of whether the processing should remove rows that don't appear in the import file
     pub import_mode: Option<DataTableImportJobImportMode>,
     /// Any error information, or null of the processing is not in an error state
-    pub error_information: Option<ErrorBody>,
+    pub error_information: Option<Box<ErrorBody>>,
     /// The current count of the number of records processed
     pub count_records_updated: Option<i64>,
     /// The current count of the number of records deleted
@@ -6482,7 +6524,9 @@ impl crate::__private::DecodeFields for DataTableRowEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6676,7 +6720,9 @@ impl crate::__private::DecodeFields for DataTablesDomainEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6864,7 +6910,9 @@ impl crate::__private::DecodeFields for DatePicker {
             "title" => self.title = map.next_value()?,
             "subtitle" => self.subtitle = map.next_value()?,
             "datePickerAvailableDateTimes" => {
-                self.date_picker_available_date_times = map.next_value()?;
+                self.date_picker_available_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "dateSelected" => self.date_selected = map.next_value()?,
             _ => return Ok(false),
@@ -7274,7 +7322,9 @@ impl crate::__private::DecodeFields for DayOfWeekMinimums {
             "minimumValue" => {
                 self.minimum_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "daysOfWeek" => self.days_of_week = map.next_value()?,
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7392,7 +7442,7 @@ impl serde::Serialize for DecisionMetricsAdminNotificationTopicAddressableEntity
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsAdminNotificationTopicDecisionMetricsJobNotification {
     /// The `job` property.
-    pub job: Option<DecisionMetricsAdminNotificationTopicAddressableEntityRef>,
+    pub job: Option<Box<DecisionMetricsAdminNotificationTopicAddressableEntityRef>>,
     /// The `status` property.
     pub status: Option<
         DecisionMetricsAdminNotificationTopicDecisionMetricsJobNotificationStatus,
@@ -7455,7 +7505,9 @@ for DecisionMetricsAdminNotificationTopicDecisionMetricsJobNotification {
             "job" => self.job = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "uploadKey" => self.upload_key = map.next_value()?,
-            "updateErrors" => self.update_errors = map.next_value()?,
+            "updateErrors" => {
+                self.update_errors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7565,7 +7617,7 @@ crate::__impl_open_enum!(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionMetricsAdminNotificationTopicDecisionMetricsUpdateError {
     /// The `user` property.
-    pub user: Option<DecisionMetricsAdminNotificationTopicAddressableEntityRef>,
+    pub user: Option<Box<DecisionMetricsAdminNotificationTopicAddressableEntityRef>>,
     /// The `errors` property.
     pub errors: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -7613,7 +7665,7 @@ for DecisionMetricsAdminNotificationTopicDecisionMetricsUpdateError {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7660,13 +7712,13 @@ pub struct DecisionMetricsData {
     /// The user associated with the decision metrics
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The performance ranking value of the user for decision metrics. The value ranges from 0 to 9999, with the highest value indicating the best performer
     pub performance_rank: Option<i64>,
     /// A numeric tie-breaker value used to resolve ties in performance rankings. Values are sorted in ascending order, with lower values taking precedence
     pub tie_breaker_value: Option<i64>,
     /// The metadata associated to the users decision metric, which will be null if the user has no associated decision metrics
-    pub metadata: Option<WfmEntityMetadata>,
+    pub metadata: Option<Box<WfmEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7924,7 +7976,9 @@ impl crate::__private::DecodeFields for DecisionMetricsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7962,7 +8016,7 @@ pub struct DecisionMetricsUpdateError {
     /// The user for the decision metrics row where errors were found
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Errors found during the update process
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8018,7 +8072,7 @@ impl crate::__private::DecodeFields for DecisionMetricsUpdateError {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8150,7 +8204,7 @@ pub struct DecisionMetricsUpdateJobResponse {
     /// The update job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub job: Option<DecisionMetricsJobReference>,
+    pub job: Option<Box<DecisionMetricsJobReference>>,
     /// The status of the update job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8158,7 +8212,7 @@ pub struct DecisionMetricsUpdateJobResponse {
     /// The metadata of the update job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmEntityMetadata>,
+    pub metadata: Option<Box<WfmEntityMetadata>>,
     /// Errors occurred during update process, which will be non empty when status is `Error`
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8240,7 +8294,9 @@ impl crate::__private::DecodeFields for DecisionMetricsUpdateJobResponse {
             "job" => self.job = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
-            "updateErrors" => self.update_errors = map.next_value()?,
+            "updateErrors" => {
+                self.update_errors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8346,9 +8402,9 @@ pub struct DecisionMetricsUploadData {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_id: Option<String>,
     /// The performance ranking value of the user for decision metrics. The value ranges from 0 to 9999, with the highest value indicating the best performer
-    pub performance_rank: Option<ValueWrapperInteger>,
+    pub performance_rank: Option<Box<ValueWrapperInteger>>,
     /// A numeric tie-breaker value used to resolve ties in performance rankings. Values are sorted in ascending order, with lower values taking precedence
-    pub tie_breaker_value: Option<ValueWrapperInteger>,
+    pub tie_breaker_value: Option<Box<ValueWrapperInteger>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8462,7 +8518,7 @@ pub struct DecisionMetricsUploadResponse {
     /// Required headers for the PUT request to the url
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Always null. Defines the schema of the json body to be PUT to the url. The json body should be gzip encoded before uploading
-    pub upload_body_schema: Option<DecisionMetricsUploadSchema>,
+    pub upload_body_schema: Option<Box<DecisionMetricsUploadSchema>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8619,7 +8675,9 @@ impl crate::__private::DecodeFields for DecisionMetricsUploadSchema {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userMetrics" => self.user_metrics = map.next_value()?,
+            "userMetrics" => {
+                self.user_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8659,7 +8717,7 @@ pub struct DecisionTable {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The decision table description.
     pub description: Option<String>,
     /// UTC date time indicating when this decision table was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8669,17 +8727,17 @@ pub struct DecisionTable {
     /// UTC date time indicating when this decision table was published. Null if never published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The entity reference to the most recently published decision table version. Null if never published.
-    pub published: Option<DecisionTableVersionEntity>,
+    pub published: Option<Box<DecisionTableVersionEntity>>,
     /// The entity reference to the most recently created decision table version.
-    pub latest: Option<DecisionTableVersionEntity>,
+    pub latest: Option<Box<DecisionTableVersionEntity>>,
     /// The status of the most recently created decision table version. Lets clients distinguish e.g. a Draft latest version from a Superseded one without an extra request.
     pub latest_version_status: Option<DecisionTableLatestVersionStatus>,
     /// Number of snapshotted versions on this decision table.
     pub snapshot_count: Option<i64>,
     /// The column definitions of this decision table.
-    pub columns: Option<DecisionTableColumns>,
+    pub columns: Option<Box<DecisionTableColumns>>,
     /// The published contract information for this decision table.
-    pub published_contract: Option<DecisionTableContract>,
+    pub published_contract: Option<Box<DecisionTableContract>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -8998,7 +9056,7 @@ impl crate::__private::DecodeFields for DecisionTableColumnDefaultRowValue {
     ) -> Result<bool, A::Error> {
         match key {
             "value" => self.value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "special" => self.special = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9143,8 +9201,10 @@ impl crate::__private::DecodeFields for DecisionTableColumns {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "inputs" => self.inputs = map.next_value()?,
-            "outputs" => self.outputs = map.next_value()?,
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "outputs" => {
+                self.outputs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9186,13 +9246,13 @@ impl serde::Serialize for DecisionTableColumns {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableContract {
     /// DSS schema entity defining source properties for the decision table contract schemas
-    pub parent_schema: Option<BusinessRulesParentSchemaRef>,
+    pub parent_schema: Option<Box<BusinessRulesParentSchemaRef>>,
     /// JSON schema describing required value types for each column in every row in a decision table
-    pub row_authoring_schema: Option<JsonSchemaDocument>,
+    pub row_authoring_schema: Option<Box<JsonSchemaDocument>>,
     /// JSON schema for execution input data for a decision table
-    pub execution_input_schema: Option<JsonSchemaDocument>,
+    pub execution_input_schema: Option<Box<JsonSchemaDocument>>,
     /// JSON schema for execution output data for a decision table
-    pub execution_output_schema: Option<JsonSchemaDocument>,
+    pub execution_output_schema: Option<Box<JsonSchemaDocument>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9392,7 +9452,7 @@ impl serde::Serialize for DecisionTableExecutionRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableExecutionResponse {
     /// The decision table version entity that was executed.
-    pub table: Option<DecisionTableVersionEntity>,
+    pub table: Option<Box<DecisionTableVersionEntity>>,
     /// Total number of rows that matched execution input and would return results
     pub total_match_row_count: Option<i64>,
     /// Top 5 rows matching execution input, excluding the one produced the result.
@@ -9456,8 +9516,14 @@ impl crate::__private::DecodeFields for DecisionTableExecutionResponse {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "topMatchRows" => self.top_match_rows = map.next_value()?,
-            "rowExecutionOutputs" => self.row_execution_outputs = map.next_value()?,
+            "topMatchRows" => {
+                self.top_match_rows = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rowExecutionOutputs" => {
+                self.row_execution_outputs = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9522,7 +9588,7 @@ pub struct DecisionTableExportJob {
     /// Current status of the export job.
     pub status: Option<DecisionTableExportJobStatus>,
     /// The user who created the export job.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date when this export job was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date when this export job was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -9530,7 +9596,7 @@ pub struct DecisionTableExportJob {
     /// Name of the exported file.
     pub file_name: Option<String>,
     /// Reference to the download resource for obtaining the exported file.
-    pub download: Option<AddressableEntityRef>,
+    pub download: Option<Box<AddressableEntityRef>>,
     /// Date when the download link expires. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_download_expires: Option<crate::DateTime>,
     /// The type of export that was performed.
@@ -9542,7 +9608,7 @@ pub struct DecisionTableExportJob {
     /// The format of the exported file.
     pub format: Option<DecisionTableExportJobFormat>,
     /// Error details if the export job failed.
-    pub error: Option<DecisionTableExportJobError>,
+    pub error: Option<Box<DecisionTableExportJobError>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -9944,7 +10010,11 @@ impl crate::__private::DecodeFields for DecisionTableExportJobError {
             "errorMessage" => self.error_message = map.next_value()?,
             "messageWithParams" => self.message_with_params = map.next_value()?,
             "messageParams" => self.message_params = map.next_value()?,
-            "validationErrors" => self.validation_errors = map.next_value()?,
+            "validationErrors" => {
+                self.validation_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10064,7 +10134,9 @@ impl crate::__private::DecodeFields for DecisionTableExportJobListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -10332,7 +10404,7 @@ pub struct DecisionTableImportJob {
     /// Original file name supplied when the job was created, including the file extension
     pub file_name: Option<String>,
     /// The user who created the job
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// When the job was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// When the job was last updated. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -10342,9 +10414,9 @@ pub struct DecisionTableImportJob {
     /// When upload credentials expire. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_expires: Option<crate::DateTime>,
     /// Row-level metrics populated incrementally during import processing
-    pub row_metrics: Option<DecisionTableImportRowMetrics>,
+    pub row_metrics: Option<Box<DecisionTableImportRowMetrics>>,
     /// Present when the import job could not be successfully finished
-    pub error: Option<DecisionTableImportJobError>,
+    pub error: Option<Box<DecisionTableImportJobError>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10729,7 +10801,11 @@ impl crate::__private::DecodeFields for DecisionTableImportJobError {
             "errorMessage" => self.error_message = map.next_value()?,
             "messageWithParams" => self.message_with_params = map.next_value()?,
             "messageParams" => self.message_params = map.next_value()?,
-            "validationErrors" => self.validation_errors = map.next_value()?,
+            "validationErrors" => {
+                self.validation_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10849,7 +10925,9 @@ impl crate::__private::DecodeFields for DecisionTableImportJobListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -11121,11 +11199,11 @@ pub struct DecisionTableInputColumn {
     /// The id of the column.
     pub id: Option<String>,
     /// The default row value for this column that will complete the condition expression where no value is provided by a row.
-    pub defaults_to: Option<DecisionTableColumnDefaultRowValue>,
+    pub defaults_to: Option<Box<DecisionTableColumnDefaultRowValue>>,
     /// The input column condition expression, comprising the left side and comparator of a logical condition in the form of left|comparator|right, where each row of the decision table will provide the right side to form a complete condition
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub expression: Option<DecisionTableInputColumnExpression>,
+    pub expression: Option<Box<DecisionTableInputColumnExpression>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11222,7 +11300,7 @@ pub struct DecisionTableInputColumnExpression {
     /// A value that is defined by a contract schema and used to form the left side of a logical condition.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub contractual: Option<Contractual>,
+    pub contractual: Option<Box<Contractual>>,
     /// A comparator used to join the left and right sides of a logical condition.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11471,11 +11549,11 @@ crate::__impl_open_enum!(DecisionTableInputColumnExpressionComparator);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableInputColumnRequest {
     /// The default row value for this column that will complete the condition expression where no value is provided by a row.
-    pub defaults_to: Option<DecisionTableColumnDefaultRowValue>,
+    pub defaults_to: Option<Box<DecisionTableColumnDefaultRowValue>>,
     /// The input column condition expression, comprising the left side and comparator of a logical condition in the form of left|comparator|right, where each row of the decision table will provide the right side to form a complete condition
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub expression: Option<DecisionTableInputColumnExpression>,
+    pub expression: Option<Box<DecisionTableInputColumnExpression>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11586,7 +11664,7 @@ pub struct DecisionTableJobValidationError {
     /// The `errors` property.
     pub errors: Option<Vec<ErrorBody>>,
     /// The `limit` property.
-    pub limit: Option<Limit>,
+    pub limit: Option<Box<Limit>>,
     /// Row number in the import file when applicable (1-based for data rows; 0 may be used for file-level issues such as headers)
     pub row_number: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -11662,8 +11740,10 @@ impl crate::__private::DecodeFields for DecisionTableJobValidationError {
             "messageWithParams" => self.message_with_params = map.next_value()?,
             "messageParams" => self.message_params = map.next_value()?,
             "contextId" => self.context_id = map.next_value()?,
-            "details" => self.details = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "limit" => self.limit = map.next_value()?,
             "rowNumber" => {
                 self.row_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -11836,7 +11916,9 @@ impl crate::__private::DecodeFields for DecisionTableListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -11900,11 +11982,11 @@ pub struct DecisionTableOutputColumn {
     /// The id of the column.
     pub id: Option<String>,
     /// The default row value for this column that will be used for an output value where no value is provided by a row.
-    pub defaults_to: Option<DecisionTableColumnDefaultRowValue>,
+    pub defaults_to: Option<Box<DecisionTableColumnDefaultRowValue>>,
     /// The output data of this column that will be provided by each row.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub value: Option<OutputValue>,
+    pub value: Option<Box<OutputValue>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11999,11 +12081,11 @@ impl serde::Serialize for DecisionTableOutputColumn {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableOutputColumnRequest {
     /// The default row value for this column that will be used for an output value where no value is provided by a row.
-    pub defaults_to: Option<DecisionTableColumnDefaultRowValue>,
+    pub defaults_to: Option<Box<DecisionTableColumnDefaultRowValue>>,
     /// The output data of this column that will be provided by each row.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub value: Option<OutputValue>,
+    pub value: Option<Box<OutputValue>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12098,7 +12180,7 @@ pub struct DecisionTableRow {
     /// The decision table to which this row belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub table: Option<DecisionTableVersionEntity>,
+    pub table: Option<Box<DecisionTableVersionEntity>>,
     /// The absolute index of this row in the decision table, starting at 1
     pub row_index: Option<i64>,
     /// The date when this row was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -12545,7 +12627,9 @@ impl crate::__private::DecodeFields for DecisionTableRowListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12661,7 +12745,7 @@ impl serde::Serialize for DecisionTableRowListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecisionTableRowParameterValue {
     /// A literal parameter value
-    pub literal: Option<Literal>,
+    pub literal: Option<Box<Literal>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12745,7 +12829,7 @@ pub struct DecisionTableSnapshot {
     /// UTC date time when the snapshot was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The user who created the snapshot.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12859,7 +12943,7 @@ pub struct DecisionTableVersion {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The decision table version.
     pub version: Option<i64>,
     /// Current status of this decision table version
@@ -12877,17 +12961,17 @@ pub struct DecisionTableVersion {
     /// UTC date time indicating when this decision table version was published. Null if never published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The user who created this decision table version.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// The user who published this decision table version.
-    pub published_by: Option<AddressableEntityRef>,
+    pub published_by: Option<Box<AddressableEntityRef>>,
     /// Optional note recorded when this version was last published via rollback. Present while Published after rollback; cleared when Superseded. Not set on normal publish.
     pub rollback_reason: Option<String>,
     /// The column definitions of this decision table version.
-    pub columns: Option<DecisionTableColumns>,
+    pub columns: Option<Box<DecisionTableColumns>>,
     /// The contract information for this decision table version.
-    pub contract: Option<DecisionTableContract>,
+    pub contract: Option<Box<DecisionTableContract>>,
     /// Snapshot metadata on this version, if one exists.
-    pub snapshot: Option<DecisionTableSnapshot>,
+    pub snapshot: Option<Box<DecisionTableSnapshot>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -13197,7 +13281,7 @@ pub struct DecisionTableVersionEntity {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The decision table version.
     pub version: Option<i64>,
     /// The URI for this object
@@ -13372,7 +13456,9 @@ impl crate::__private::DecodeFields for DecisionTableVersionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -13770,7 +13856,7 @@ pub struct DefaultGreetingList {
     /// The `name` property.
     pub name: Option<String>,
     /// The `owner` property.
-    pub owner: Option<GreetingOwner>,
+    pub owner: Option<Box<GreetingOwner>>,
     /// The `ownerType` property.
     pub owner_type: Option<DefaultGreetingListOwnerType>,
     /// The `greetings` property.
@@ -14078,16 +14164,20 @@ impl crate::__private::DecodeFields for DefaultObjective {
         match key {
             "id" => self.id = map.next_value()?,
             "templateId" => self.template_id = map.next_value()?,
-            "zones" => self.zones = map.next_value()?,
+            "zones" => self.zones = map.next_value::<crate::__private::Compact<_>>()?.0,
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "mediaTypes" => self.media_types = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
-            "topics" => self.topics = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
             "topicIdsFilterType" => self.topic_ids_filter_type = map.next_value()?,
             "evaluationFormContextIds" => {
-                self.evaluation_form_context_ids = map.next_value()?;
+                self.evaluation_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "initialDirection" => self.initial_direction = map.next_value()?,
             _ => return Ok(false),
@@ -14269,7 +14359,7 @@ pub struct Definition {
     /// The `pattern` property.
     pub pattern: Option<String>,
     /// The `items` property.
-    pub items: Option<Items>,
+    pub items: Option<Box<Items>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -14328,7 +14418,7 @@ impl crate::__private::DecodeFields for Definition {
             "name" => self.name = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "type" => self.type_ = map.next_value()?,
+            "type" => self.type_ = map.next_value::<crate::__private::Compact<_>>()?.0,
             "pattern" => self.pattern = map.next_value()?,
             "items" => self.items = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -14508,7 +14598,7 @@ pub struct DeleteProgramResponse {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The `topicLinksJob` property.
-    pub topic_links_job: Option<AddressableEntityRef>,
+    pub topic_links_job: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -15609,7 +15699,9 @@ impl crate::__private::DecodeFields for DependencyEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -15770,8 +15862,16 @@ impl crate::__private::DecodeFields for DependencyObject {
             "stateUnknown" => {
                 self.state_unknown = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "consumedResources" => self.consumed_resources = map.next_value()?,
-            "consumingResources" => self.consuming_resources = map.next_value()?,
+            "consumedResources" => {
+                self.consumed_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "consumingResources" => {
+                self.consuming_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16425,7 +16525,9 @@ impl crate::__private::DecodeFields for DependencyObjectEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16547,9 +16649,9 @@ pub struct DependencyStatus {
     /// The `name` property.
     pub name: Option<String>,
     /// User that initiated the build.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// OAuth client that initiated the build.
-    pub client: Option<DomainEntityRef>,
+    pub client: Option<Box<DomainEntityRef>>,
     /// The `buildId` property.
     pub build_id: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -16631,7 +16733,9 @@ impl crate::__private::DecodeFields for DependencyStatus {
             "dateStarted" => self.date_started = map.next_value()?,
             "dateCompleted" => self.date_completed = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "failedObjects" => self.failed_objects = map.next_value()?,
+            "failedObjects" => {
+                self.failed_objects = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16983,7 +17087,9 @@ impl crate::__private::DecodeFields for DependencyTypeEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17099,15 +17205,15 @@ impl serde::Serialize for DependencyTypeEntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeploymentIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub resolve_identities: Option<bool>,
     /// The external source used for stitching this channel.
-    pub external_source: Option<IdentityResolutionExternalSource>,
+    pub external_source: Option<Box<IdentityResolutionExternalSource>>,
     /// Whether automerging of contacts should be enabled for each channel.
-    pub automerge: Option<IdentityResolutionAutomergeConfig>,
+    pub automerge: Option<Box<IdentityResolutionAutomergeConfig>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -17289,7 +17395,9 @@ impl crate::__private::DecodeFields for DeploymentPing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "actions" => self.actions = map.next_value()?,
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pollIntervalMilliseconds" => {
                 self.poll_interval_milliseconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -17363,11 +17471,11 @@ pub struct DeploymentWebAction {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub session_id: Option<String>,
     /// Web messaging offer specific properties.
-    pub web_messaging_offer_properties: Option<WebMessagingOfferProperties>,
+    pub web_messaging_offer_properties: Option<Box<WebMessagingOfferProperties>>,
     /// Content offer specific properties.
-    pub content_offer_properties: Option<ContentOffer>,
+    pub content_offer_properties: Option<Box<ContentOffer>>,
     /// Open action specific properties.
-    pub open_action_properties: Option<OpenActionProperties>,
+    pub open_action_properties: Option<Box<OpenActionProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17998,7 +18106,9 @@ impl crate::__private::DecodeFields for DetectedIntent {
             "probability" => {
                 self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18052,7 +18162,7 @@ pub struct DetectedNamedEntity {
     /// The probability of the detected named entity.
     pub probability: Option<f64>,
     /// The value of the detected named entity.
-    pub value: Option<DetectedNamedEntityValue>,
+    pub value: Option<Box<DetectedNamedEntityValue>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18263,7 +18373,7 @@ pub struct DevelopmentActivity {
     /// Date that activity was completed. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_completed: Option<crate::DateTime>,
     /// User that created activity
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// Date activity was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The user's percentage score for this activity
@@ -18287,7 +18397,7 @@ pub struct DevelopmentActivity {
     /// Due date for completion of the activity. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_due: Option<crate::DateTime>,
     /// Facilitator of the activity
-    pub facilitator: Option<UserReference>,
+    pub facilitator: Option<Box<UserReference>>,
     /// List of users attending the activity
     pub attendees: Option<Vec<UserReference>>,
     /// Indicates if the activity is overdue
@@ -18396,7 +18506,9 @@ impl crate::__private::DecodeFields for DevelopmentActivity {
             "status" => self.status = map.next_value()?,
             "dateDue" => self.date_due = map.next_value()?,
             "facilitator" => self.facilitator = map.next_value()?,
-            "attendees" => self.attendees = map.next_value()?,
+            "attendees" => {
+                self.attendees = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "isOverdue" => {
                 self.is_overdue = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -18706,7 +18818,7 @@ pub struct DevelopmentActivityAggregateParam {
     /// The filter applied to the data. This is ANDed with the interval parameter.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<DevelopmentActivityAggregateQueryRequestFilter>,
+    pub filter: Option<Box<DevelopmentActivityAggregateQueryRequestFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18762,8 +18874,12 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateParam {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18881,7 +18997,9 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateQueryRequest
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19018,7 +19136,9 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateQueryRequest
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19295,7 +19415,9 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateQueryRespons
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19385,7 +19507,7 @@ for DevelopmentActivityAggregateQueryResponseGroupedData {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19429,7 +19551,7 @@ pub struct DevelopmentActivityAggregateQueryResponseMetric {
     /// The metric this applies to
     pub metric: Option<DevelopmentActivityAggregateQueryResponseMetricMetric>,
     /// The aggregated values for this metric
-    pub stats: Option<DevelopmentActivityAggregateQueryResponseStatistics>,
+    pub stats: Option<Box<DevelopmentActivityAggregateQueryResponseStatistics>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19735,7 +19857,9 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19849,7 +19973,9 @@ impl crate::__private::DecodeFields for DevelopmentActivityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20339,7 +20465,7 @@ pub struct DialerAction {
     /// A map of key-value pairs pertinent to the DialerAction. Different types of DialerActions require different properties. MODIFY\_CONTACT\_ATTRIBUTE with an updateOption of SET takes a contact column as the key and accepts any value. SCHEDULE\_CALLBACK takes a key 'callbackOffset' that specifies how far in the future the callback should be scheduled, in minutes. SET\_CALLER\_ID takes two keys: 'callerAddress', which should be the caller id phone number, and 'callerName'. For either key, you can also specify a column on the contact to get the value from. To do this, specify 'contact.Column', where 'Column' is the name of the contact column from which to get the value. SET\_SKILLS takes a key 'skills' with an array of skill ids wrapped into a string (Example: {'skills': '\['skillIdHere'\]'} ).
     pub properties: Option<std::collections::BTreeMap<String, String>>,
     /// The Data Action to use for this action. Required for a dataActionBehavior.
-    pub data_action: Option<DomainEntityRef>,
+    pub data_action: Option<Box<DomainEntityRef>>,
     /// A list of mappings defining which contact data fields will be passed to which data action input fields for this condition. Valid for a dataActionBehavior.
     pub contact_column_to_data_action_field_mappings: Option<
         Vec<ContactColumnToDataActionFieldMapping>,
@@ -20428,7 +20554,9 @@ impl crate::__private::DecodeFields for DialerAction {
             "properties" => self.properties = map.next_value()?,
             "dataAction" => self.data_action = map.next_value()?,
             "contactColumnToDataActionFieldMappings" => {
-                self.contact_column_to_data_action_field_mappings = map.next_value()?;
+                self.contact_column_to_data_action_field_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "contactIdField" => self.contact_id_field = map.next_value()?,
             "callAnalysisResultField" => {
@@ -21210,7 +21338,9 @@ impl crate::__private::DecodeFields for DialerCallabletimesetConfigChangeCallabl
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "timeSlots" => self.time_slots = map.next_value()?,
+            "timeSlots" => {
+                self.time_slots = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZoneId" => self.time_zone_id = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
             _ => return Ok(false),
@@ -21335,7 +21465,9 @@ for DialerCallabletimesetConfigChangeCallableTimeSet {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "callableTimes" => self.callable_times = map.next_value()?,
+            "callableTimes" => {
+                self.callable_times = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "additionalProperties" => self.additional_properties = map.next_value()?,
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
@@ -21595,17 +21727,17 @@ impl serde::Serialize for DialerCallabletimesetConfigChangeTimeSlot {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerCampaignConfigChangeCampaign {
     /// The `contactList` property.
-    pub contact_list: Option<DialerCampaignConfigChangeUriReference>,
+    pub contact_list: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub queue: Option<DialerCampaignConfigChangeUriReference>,
+    pub queue: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// dialing mode of the campaign
     pub dialing_mode: Option<DialerCampaignConfigChangeCampaignDialingMode>,
     /// A UriReference for a resource
-    pub script: Option<DialerCampaignConfigChangeUriReference>,
+    pub script: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub edge_group: Option<DialerCampaignConfigChangeUriReference>,
+    pub edge_group: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub site: Option<DialerCampaignConfigChangeUriReference>,
+    pub site: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// The `campaignStatus` property.
     pub campaign_status: Option<DialerCampaignConfigChangeCampaignCampaignStatus>,
     /// the contact list phone columns to be called for the campaign
@@ -21615,9 +21747,9 @@ pub struct DialerCampaignConfigChangeCampaign {
     /// identifiers of the do not call lists
     pub dnc_lists: Option<Vec<DialerCampaignConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub callable_time_set: Option<DialerCampaignConfigChangeUriReference>,
+    pub callable_time_set: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub call_analysis_response_set: Option<DialerCampaignConfigChangeUriReference>,
+    pub call_analysis_response_set: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// caller id name to be displayed on the outbound call
     pub caller_name: Option<String>,
     /// caller id phone number to be displayed on the outbound call
@@ -21635,7 +21767,7 @@ pub struct DialerCampaignConfigChangeCampaign {
     /// for preview campaigns with multiple phone columns, indicator if one (true) or multiple (false) phone numbers will be available to call for each preview
     pub single_number_preview: Option<bool>,
     /// The `contactSort` property.
-    pub contact_sort: Option<DialerCampaignConfigChangeContactSort>,
+    pub contact_sort: Option<Box<DialerCampaignConfigChangeContactSort>>,
     /// List of contact sort objects.
     pub contact_sorts: Option<Vec<DialerCampaignConfigChangeContactSort>>,
     /// for non-preview campaigns, how long to wait before dispositioning as 'no-answer', default 30 seconds
@@ -21647,7 +21779,7 @@ pub struct DialerCampaignConfigChangeCampaign {
     /// List of contact filters
     pub contact_list_filters: Option<Vec<DialerCampaignConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub division: Option<DialerCampaignConfigChangeUriReference>,
+    pub division: Option<Box<DialerCampaignConfigChangeUriReference>>,
     /// For Preview Campaigns. Name of the contact column in the contact list containing the userIds of agents to assign specific contact records to.
     pub agent_owned_column: Option<String>,
     /// The `additionalProperties` property.
@@ -21800,11 +21932,15 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeCampaign {
             "edgeGroup" => self.edge_group = map.next_value()?,
             "site" => self.site = map.next_value()?,
             "campaignStatus" => self.campaign_status = map.next_value()?,
-            "phoneColumns" => self.phone_columns = map.next_value()?,
+            "phoneColumns" => {
+                self.phone_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "abandonRate" => {
                 self.abandon_rate = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "dncLists" => self.dnc_lists = map.next_value()?,
+            "dncLists" => {
+                self.dnc_lists = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "callableTimeSet" => self.callable_time_set = map.next_value()?,
             "callAnalysisResponseSet" => {
                 self.call_analysis_response_set = map.next_value()?;
@@ -21816,8 +21952,10 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeCampaign {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "errors" => self.errors = map.next_value()?,
-            "ruleSets" => self.rule_sets = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "ruleSets" => {
+                self.rule_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "skipPreviewDisabled" => {
                 self.skip_preview_disabled = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -21834,7 +21972,9 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeCampaign {
                     .0;
             }
             "contactSort" => self.contact_sort = map.next_value()?,
-            "contactSorts" => self.contact_sorts = map.next_value()?,
+            "contactSorts" => {
+                self.contact_sorts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "noAnswerTimeout" => {
                 self.no_answer_timeout = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -21844,7 +21984,11 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeCampaign {
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "contactListFilters" => self.contact_list_filters = map.next_value()?,
+            "contactListFilters" => {
+                self.contact_list_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "division" => self.division = map.next_value()?,
             "agentOwnedColumn" => self.agent_owned_column = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
@@ -22675,7 +22819,7 @@ pub type DialerCampaignConfigChangeUriReference = ConnectionOption;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerCampaignProgressEventCampaignProgress {
     /// The `campaign` property.
-    pub campaign: Option<DialerCampaignProgressEventUriReference>,
+    pub campaign: Option<Box<DialerCampaignProgressEventUriReference>>,
     /// The number of contacts that have been called so far
     pub number_of_contacts_called: Option<f64>,
     /// The number of contacts that have been messaged so far
@@ -22925,7 +23069,7 @@ pub type DialerCampaignProgressEventUriReference = ConnectionOption;
 pub struct DialerCampaignRuleConfigChangeCampaignRule {
     /// The `campaignRuleEntities` property.
     pub campaign_rule_entities: Option<
-        DialerCampaignRuleConfigChangeCampaignRuleEntities,
+        Box<DialerCampaignRuleConfigChangeCampaignRuleEntities>,
     >,
     /// The list of conditions that will trigger this Campaign Rule
     pub campaign_rule_conditions: Option<
@@ -23025,8 +23169,16 @@ impl crate::__private::DecodeFields for DialerCampaignRuleConfigChangeCampaignRu
     ) -> Result<bool, A::Error> {
         match key {
             "campaignRuleEntities" => self.campaign_rule_entities = map.next_value()?,
-            "campaignRuleConditions" => self.campaign_rule_conditions = map.next_value()?,
-            "campaignRuleActions" => self.campaign_rule_actions = map.next_value()?,
+            "campaignRuleConditions" => {
+                self.campaign_rule_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "campaignRuleActions" => {
+                self.campaign_rule_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "matchAnyConditions" => {
                 self.match_any_conditions = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -23152,7 +23304,7 @@ pub struct DialerCampaignRuleConfigChangeCampaignRuleAction {
     pub action_type: Option<DialerCampaignRuleConfigChangeCampaignRuleActionActionType>,
     /// The `campaignRuleActionEntities` property.
     pub campaign_rule_action_entities: Option<
-        DialerCampaignRuleConfigChangeCampaignRuleActionEntities,
+        Box<DialerCampaignRuleConfigChangeCampaignRuleActionEntities>,
     >,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
@@ -23406,8 +23558,12 @@ for DialerCampaignRuleConfigChangeCampaignRuleActionEntities {
                     .0;
             }
             "additionalProperties" => self.additional_properties = map.next_value()?,
-            "campaigns" => self.campaigns = map.next_value()?,
-            "sequences" => self.sequences = map.next_value()?,
+            "campaigns" => {
+                self.campaigns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sequences" => {
+                self.sequences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23676,8 +23832,12 @@ for DialerCampaignRuleConfigChangeCampaignRuleEntities {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "campaigns" => self.campaigns = map.next_value()?,
-            "sequences" => self.sequences = map.next_value()?,
+            "campaigns" => {
+                self.campaigns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sequences" => {
+                self.sequences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23944,7 +24104,7 @@ pub struct DialerCampaignScheduleConfigChangeCampaignSchedule {
     /// time zone identifier to be applied to the intervals; for example Africa/Abidjan
     pub time_zone: Option<String>,
     /// The `campaign` property.
-    pub campaign: Option<DialerCampaignScheduleConfigChangeUriReference>,
+    pub campaign: Option<Box<DialerCampaignScheduleConfigChangeUriReference>>,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -24021,8 +24181,12 @@ for DialerCampaignScheduleConfigChangeCampaignSchedule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "campaign" => self.campaign = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
@@ -24253,7 +24417,9 @@ for DialerCampaignScheduleConfigChangeRecurrencePattern {
             "interval" => {
                 self.interval = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "daysOfWeek" => self.days_of_week = map.next_value()?,
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "additionalProperties" => self.additional_properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -24625,9 +24791,9 @@ pub struct DialerCampaignScheduleConfigChangeScheduleRecurrence {
     /// the timezone the recurrence will use
     pub time_zone: Option<String>,
     /// The `range` property.
-    pub range: Option<DialerCampaignScheduleConfigChangeRecurrenceRange>,
+    pub range: Option<Box<DialerCampaignScheduleConfigChangeRecurrenceRange>>,
     /// The `pattern` property.
-    pub pattern: Option<DialerCampaignScheduleConfigChangeRecurrencePattern>,
+    pub pattern: Option<Box<DialerCampaignScheduleConfigChangeRecurrencePattern>>,
     /// modifications to the original recurrence schedule
     pub alterations: Option<Vec<DialerCampaignScheduleConfigChangeAlteration>>,
     /// The `additionalProperties` property.
@@ -24698,7 +24864,9 @@ for DialerCampaignScheduleConfigChangeScheduleRecurrence {
             "timeZone" => self.time_zone = map.next_value()?,
             "range" => self.range = map.next_value()?,
             "pattern" => self.pattern = map.next_value()?,
-            "alterations" => self.alterations = map.next_value()?,
+            "alterations" => {
+                self.alterations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "additionalProperties" => self.additional_properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -24781,9 +24949,9 @@ pub type DialerCampaignScheduleConfigChangeUriReference = ConnectionOption;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerCampaignSkillCombinationStatsEventCampaignSkillCombinationStats {
     /// The `campaign` property.
-    pub campaign: Option<DialerCampaignSkillCombinationStatsEventUriReference>,
+    pub campaign: Option<Box<DialerCampaignSkillCombinationStatsEventUriReference>>,
     /// A UriReference for a resource
-    pub contact_list: Option<DialerCampaignSkillCombinationStatsEventUriReference>,
+    pub contact_list: Option<Box<DialerCampaignSkillCombinationStatsEventUriReference>>,
     /// The total number of unique skill combinations
     pub total_skill_combinations: Option<i64>,
     /// The total number of remaining contacts
@@ -24873,7 +25041,9 @@ for DialerCampaignSkillCombinationStatsEventCampaignSkillCombinationStats {
                     .0;
             }
             "skillCombinationDetails" => {
-                self.skill_combination_details = map.next_value()?;
+                self.skill_combination_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -25010,7 +25180,11 @@ for DialerCampaignSkillCombinationStatsEventSkillCombinationDetailNotification {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "skillCombination" => self.skill_combination = map.next_value()?,
+            "skillCombination" => {
+                self.skill_combination = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "totalCount" => {
                 self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -25134,7 +25308,7 @@ pub struct DialerContact {
         std::collections::BTreeMap<String, ContactColumnTimeZone>,
     >,
     /// the priority property within ConfigurationOverides indicates whether or not the contact to be placed in front of the queue or at the end of the queue
-    pub configuration_overrides: Option<ConfigurationOverrides>,
+    pub configuration_overrides: Option<Box<ConfigurationOverrides>>,
     /// Timestamp for when the contact was added. Contacts added prior to 2023 September 1 may be missing this value. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The type of retention for this contact. Valid values: Never, Today, RetentionDays, DateExpiration
@@ -25564,7 +25738,7 @@ pub struct DialerContactlistConfigChangeContactList {
     /// the columns containing email addresses
     pub email_columns: Option<Vec<DialerContactlistConfigChangeEmailColumn>>,
     /// The `importStatus` property.
-    pub import_status: Option<DialerContactlistConfigChangeImportStatus>,
+    pub import_status: Option<Box<DialerContactlistConfigChangeImportStatus>>,
     /// the name of the column that holds the indicators for contacts that are to be dialed in preview mode only
     pub preview_mode_column_name: Option<String>,
     /// list of user-defined values indicating the contact is to be dialed in preview mode only
@@ -25572,13 +25746,13 @@ pub struct DialerContactlistConfigChangeContactList {
     /// the number of contacts in the contact list
     pub size: Option<i64>,
     /// The `attemptLimits` property.
-    pub attempt_limits: Option<DialerContactlistConfigChangeUriReference>,
+    pub attempt_limits: Option<Box<DialerContactlistConfigChangeUriReference>>,
     /// whether or not automatic time zone mapping is enabled on the list
     pub automatic_time_zone_mapping: Option<bool>,
     /// zip code column from the contact list to be used optionally with automatic time zone mapping
     pub zip_code_column_name: Option<String>,
     /// A UriReference for a resource
-    pub division: Option<DialerContactlistConfigChangeUriReference>,
+    pub division: Option<Box<DialerContactlistConfigChangeUriReference>>,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -25676,13 +25850,21 @@ impl crate::__private::DecodeFields for DialerContactlistConfigChangeContactList
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "columnNames" => self.column_names = map.next_value()?,
-            "phoneColumns" => self.phone_columns = map.next_value()?,
-            "emailColumns" => self.email_columns = map.next_value()?,
+            "columnNames" => {
+                self.column_names = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "phoneColumns" => {
+                self.phone_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emailColumns" => {
+                self.email_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "importStatus" => self.import_status = map.next_value()?,
             "previewModeColumnName" => self.preview_mode_column_name = map.next_value()?,
             "previewModeAcceptedValues" => {
-                self.preview_mode_accepted_values = map.next_value()?;
+                self.preview_mode_accepted_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "attemptLimits" => self.attempt_limits = map.next_value()?,
@@ -26048,7 +26230,7 @@ pub type DialerContactlistConfigChangeUriReference = ConnectionOption;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerContactlistfilterConfigChangeContactListFilter {
     /// The `contactList` property.
-    pub contact_list: Option<DialerContactlistfilterConfigChangeUriReference>,
+    pub contact_list: Option<Box<DialerContactlistfilterConfigChangeUriReference>>,
     /// The list of contact list columns
     pub contact_list_columns: Option<Vec<String>>,
     /// The `clauses` property.
@@ -26136,8 +26318,14 @@ for DialerContactlistfilterConfigChangeContactListFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "contactList" => self.contact_list = map.next_value()?,
-            "contactListColumns" => self.contact_list_columns = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
+            "contactListColumns" => {
+                self.contact_list_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filterType" => self.filter_type = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
             "id" => self.id = map.next_value()?,
@@ -26334,7 +26522,9 @@ impl crate::__private::DecodeFields for DialerContactlistfilterConfigChangeFilte
     ) -> Result<bool, A::Error> {
         match key {
             "filterType" => self.filter_type = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "additionalProperties" => self.additional_properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26434,7 +26624,7 @@ pub struct DialerContactlistfilterConfigChangeFilterPredicate {
     /// The value the predicate applies to
     pub value: Option<String>,
     /// The `range` property.
-    pub range: Option<DialerContactlistfilterConfigChangeFilterRange>,
+    pub range: Option<Box<DialerContactlistfilterConfigChangeFilterRange>>,
     /// Whether or not to invert to result of evaluating the predicate
     pub inverted: Option<bool>,
     /// The `additionalProperties` property.
@@ -26786,7 +26976,7 @@ impl crate::__private::DecodeFields for DialerContactlistfilterConfigChangeFilte
             "maxInclusive" => {
                 self.max_inclusive = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "inSet" => self.in_set = map.next_value()?,
+            "inSet" => self.in_set = map.next_value::<crate::__private::Compact<_>>()?.0,
             "additionalProperties" => self.additional_properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26917,7 +27107,7 @@ pub type DialerContactlistfilterConfigChangeUriReference = ConnectionOption;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerDnclistConfigChangeDncList {
     /// The `importStatus` property.
-    pub import_status: Option<DialerDnclistConfigChangeImportStatus>,
+    pub import_status: Option<Box<DialerDnclistConfigChangeImportStatus>>,
     /// the number of phone numbers in the do not call list
     pub size: Option<i64>,
     /// the type of dnc list being created, rds (csv file), gryphon, or dnc.com
@@ -26931,7 +27121,7 @@ pub struct DialerDnclistConfigChangeDncList {
     /// The `contactMethod` property.
     pub contact_method: Option<DialerDnclistConfigChangeDncListContactMethod>,
     /// The `division` property.
-    pub division: Option<DialerDnclistConfigChangeUriReference>,
+    pub division: Option<Box<DialerDnclistConfigChangeUriReference>>,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -27019,7 +27209,9 @@ impl crate::__private::DecodeFields for DialerDnclistConfigChangeDncList {
             "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "dncSourceType" => self.dnc_source_type = map.next_value()?,
             "loginId" => self.login_id = map.next_value()?,
-            "dncCodes" => self.dnc_codes = map.next_value()?,
+            "dncCodes" => {
+                self.dnc_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "licenseId" => self.license_id = map.next_value()?,
             "contactMethod" => self.contact_method = map.next_value()?,
             "division" => self.division = map.next_value()?,
@@ -27385,7 +27577,9 @@ impl crate::__private::DecodeFields for DialerEventEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -27557,7 +27751,11 @@ for DialerOutboundSettingsConfigChangeAutomaticTimeZoneMappingSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "callableWindows" => self.callable_windows = map.next_value()?,
+            "callableWindows" => {
+                self.callable_windows = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27612,7 +27810,7 @@ pub struct DialerOutboundSettingsConfigChangeOutboundSettings {
     >,
     /// The `automaticTimeZoneMapping` property.
     pub automatic_time_zone_mapping: Option<
-        DialerOutboundSettingsConfigChangeAutomaticTimeZoneMappingSettings,
+        Box<DialerOutboundSettingsConfigChangeAutomaticTimeZoneMappingSettings>,
     >,
     /// The globally unique identifier for the object.
     pub id: Option<String>,
@@ -27960,7 +28158,11 @@ impl crate::__private::DecodeFields for DialerPreview {
             "contactId" => self.contact_id = map.next_value()?,
             "contactListId" => self.contact_list_id = map.next_value()?,
             "campaignId" => self.campaign_id = map.next_value()?,
-            "phoneNumberColumns" => self.phone_number_columns = map.next_value()?,
+            "phoneNumberColumns" => {
+                self.phone_number_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackAutoAnswer" => {
                 self.callback_auto_answer = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -28538,8 +28740,12 @@ impl crate::__private::DecodeFields for DialerRule {
             "name" => self.name = map.next_value()?,
             "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "category" => self.category = map.next_value()?,
-            "conditions" => self.conditions = map.next_value()?,
-            "actions" => self.actions = map.next_value()?,
+            "conditions" => {
+                self.conditions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28776,7 +28982,7 @@ impl serde::Serialize for DialerRulesetConfigChangeAction {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerRulesetConfigChangeCondition {
     /// A UriReference for a resource
-    pub data_action: Option<DialerRulesetConfigChangeUriReference>,
+    pub data_action: Option<Box<DialerRulesetConfigChangeUriReference>>,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -28906,7 +29112,7 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeCondition {
             "value" => self.value = map.next_value()?,
             "valueType" => self.value_type = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "codes" => self.codes = map.next_value()?,
+            "codes" => self.codes = map.next_value::<crate::__private::Compact<_>>()?.0,
             "propertyType" => self.property_type = map.next_value()?,
             "property" => self.property = map.next_value()?,
             "dataNotFoundResolution" => {
@@ -28920,9 +29126,13 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeCondition {
             }
             "agentWrapupField" => self.agent_wrapup_field = map.next_value()?,
             "contactColumnToDataActionFieldMappings" => {
-                self.contact_column_to_data_action_field_mappings = map.next_value()?;
+                self.contact_column_to_data_action_field_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29740,13 +29950,17 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeRule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "conditions" => self.conditions = map.next_value()?,
+            "conditions" => {
+                self.conditions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "additionalProperties" => self.additional_properties = map.next_value()?,
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "category" => self.category = map.next_value()?,
-            "actions" => self.actions = map.next_value()?,
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29858,9 +30072,9 @@ crate::__impl_open_enum!(DialerRulesetConfigChangeRuleCategory);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DialerRulesetConfigChangeRuleSet {
     /// The `contactList` property.
-    pub contact_list: Option<DialerRulesetConfigChangeUriReference>,
+    pub contact_list: Option<Box<DialerRulesetConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub queue: Option<DialerRulesetConfigChangeUriReference>,
+    pub queue: Option<Box<DialerRulesetConfigChangeUriReference>>,
     /// The `rules` property.
     pub rules: Option<Vec<DialerRulesetConfigChangeRule>>,
     /// The `additionalProperties` property.
@@ -29938,7 +30152,7 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeRuleSet {
         match key {
             "contactList" => self.contact_list = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             "additionalProperties" => self.additional_properties = map.next_value()?,
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
@@ -30128,7 +30342,9 @@ impl crate::__private::DecodeFields for DialerSequenceConfigChangeCampaignSequen
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "campaigns" => self.campaigns = map.next_value()?,
+            "campaigns" => {
+                self.campaigns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "currentCampaign" => {
                 self.current_campaign = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -30457,7 +30673,7 @@ pub struct DialerSequenceScheduleConfigChangeSequenceSchedule {
     /// time zone identifier to be applied to the intervals; for example Africa/Abidjan
     pub time_zone: Option<String>,
     /// The `sequence` property.
-    pub sequence: Option<DialerSequenceScheduleConfigChangeUriReference>,
+    pub sequence: Option<Box<DialerSequenceScheduleConfigChangeUriReference>>,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -30534,8 +30750,12 @@ for DialerSequenceScheduleConfigChangeSequenceSchedule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "sequence" => self.sequence = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
@@ -30720,7 +30940,9 @@ for DialerWrapupcodemappingConfigChangeWrapUpCodeMapping {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "defaultSet" => self.default_set = map.next_value()?,
+            "defaultSet" => {
+                self.default_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "mapping" => self.mapping = map.next_value()?,
             _ => return Ok(false),
         }
@@ -30800,7 +31022,7 @@ pub struct DialogflowAgent {
     /// The `name` property.
     pub name: Option<String>,
     /// The project this Dialogflow agent belongs to
-    pub project: Option<DialogflowProject>,
+    pub project: Option<Box<DialogflowProject>>,
     /// The supported languages of the Dialogflow agent
     pub languages: Option<Vec<String>>,
     /// An array of Intents associated with this agent
@@ -30808,7 +31030,7 @@ pub struct DialogflowAgent {
     /// Available environments for this agent
     pub environments: Option<Vec<String>>,
     /// The Integration this Dialogflow agent was referenced from.
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -30869,9 +31091,15 @@ impl crate::__private::DecodeFields for DialogflowAgent {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "project" => self.project = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
-            "environments" => self.environments = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "environments" => {
+                self.environments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "integration" => self.integration = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -30959,11 +31187,11 @@ pub struct DialogflowAgentSummary {
     /// The `name` property.
     pub name: Option<String>,
     /// The project this Dialogflow agent belongs to.
-    pub project: Option<DialogflowProject>,
+    pub project: Option<Box<DialogflowProject>>,
     /// A description of the Dialogflow agent.
     pub description: Option<String>,
     /// The Integration this Dialogflow agent was referenced from.
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -31168,7 +31396,9 @@ impl crate::__private::DecodeFields for DialogflowAgentSummaryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -31288,13 +31518,13 @@ pub struct DialogflowCXAgent {
     /// The `name` property.
     pub name: Option<String>,
     /// The project this Dialogflow CX agent belongs to.
-    pub project: Option<DialogflowCXProject>,
+    pub project: Option<Box<DialogflowCXProject>>,
     /// The supported languages of the Dialogflow CX agent. Each value will be a language code in the country-locale format. e.g. en-us, es-us, fr-ca, etc.
     pub languages: Option<Vec<String>>,
     /// Available environments for this CX agent.
     pub environments: Option<Vec<DialogflowCXEnvironment>>,
     /// The Integration this Dialogflow CX agent was referenced from.
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -31353,8 +31583,12 @@ impl crate::__private::DecodeFields for DialogflowCXAgent {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "project" => self.project = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
-            "environments" => self.environments = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "environments" => {
+                self.environments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "integration" => self.integration = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -31435,11 +31669,11 @@ pub struct DialogflowCXAgentSummary {
     /// The `name` property.
     pub name: Option<String>,
     /// The project this Dialogflow CX agent belongs to.
-    pub project: Option<DialogflowCXProject>,
+    pub project: Option<Box<DialogflowCXProject>>,
     /// A description of the Dialogflow CX agent.
     pub description: Option<String>,
     /// The Integration this Dialogflow CX agent was referenced from.
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -31644,7 +31878,9 @@ impl crate::__private::DecodeFields for DialogflowCXAgentSummaryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32239,11 +32475,11 @@ pub struct DictionaryFeedback {
     /// The Timestamp when dictionary feedback created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The Id of the user who created the dictionary feedback
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The Timestamp when dictionary feedback modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The Id of the user who modified the dictionary feedback
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The transcription engine for the dictionary feedback. Only returned when GenesysExtended feature is enabled.
     pub transcription_engine: Option<DictionaryFeedbackTranscriptionEngine>,
     /// The status of the dictionary feedback
@@ -32353,8 +32589,14 @@ impl crate::__private::DecodeFields for DictionaryFeedback {
             "status" => self.status = map.next_value()?,
             "invalidReason" => self.invalid_reason = map.next_value()?,
             "displayAs" => self.display_as = map.next_value()?,
-            "examplePhrases" => self.example_phrases = map.next_value()?,
-            "soundsLike" => self.sounds_like = map.next_value()?,
+            "examplePhrases" => {
+                self.example_phrases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "soundsLike" => {
+                self.sounds_like = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -32680,7 +32922,9 @@ impl crate::__private::DecodeFields for DictionaryFeedbackEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32974,24 +33218,30 @@ impl serde::Serialize for DigitLength {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigitalAction {
     /// The settings for an 'update contact column' action.
-    pub update_contact_column_action_settings: Option<UpdateContactColumnActionSettings>,
+    pub update_contact_column_action_settings: Option<
+        Box<UpdateContactColumnActionSettings>,
+    >,
     /// The settings for a 'do not send' action.
     pub do_not_send_action_settings: Option<serde_json::Value>,
     /// The settings for an 'Append to DNC' action.
-    pub append_to_dnc_action_settings: Option<AppendToDncActionSettings>,
+    pub append_to_dnc_action_settings: Option<Box<AppendToDncActionSettings>>,
     /// The settings for a 'mark contact uncontactable' action.
     pub mark_contact_uncontactable_action_settings: Option<
-        MarkContactUncontactableActionSettings,
+        Box<MarkContactUncontactableActionSettings>,
     >,
     /// The settings for an 'mark contact address uncontactable' action.
     pub mark_contact_address_uncontactable_action_settings: Option<serde_json::Value>,
     /// The settings for a 'Set content template' action.
-    pub set_content_template_action_settings: Option<SetContentTemplateActionSettings>,
+    pub set_content_template_action_settings: Option<
+        Box<SetContentTemplateActionSettings>,
+    >,
     /// The settings for a 'set sms phone number' action.
-    pub set_sms_phone_number_action_settings: Option<SetSmsPhoneNumberActionSettings>,
+    pub set_sms_phone_number_action_settings: Option<
+        Box<SetSmsPhoneNumberActionSettings>,
+    >,
     /// The settings for a 'set WhatsApp integration' action.
     pub set_whats_app_integration_action_settings: Option<
-        SetWhatsAppIntegrationActionSettings,
+        Box<SetWhatsAppIntegrationActionSettings>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -33177,31 +33427,31 @@ pub struct DigitalCondition {
     /// If true, inverts the result of evaluating this condition. Default is false.
     pub inverted: Option<bool>,
     /// The settings for a 'contact list column' condition.
-    pub contact_column_condition_settings: Option<ContactColumnConditionSettings>,
+    pub contact_column_condition_settings: Option<Box<ContactColumnConditionSettings>>,
     /// The settings for a 'contact address' condition.
-    pub contact_address_condition_settings: Option<ContactAddressConditionSettings>,
+    pub contact_address_condition_settings: Option<Box<ContactAddressConditionSettings>>,
     /// The settings for a 'contact address type' condition.
     pub contact_address_type_condition_settings: Option<
-        ContactAddressTypeConditionSettings,
+        Box<ContactAddressTypeConditionSettings>,
     >,
     /// The settings for a 'last attempt by column' condition.
     pub last_attempt_by_column_condition_settings: Option<
-        LastAttemptByColumnConditionSettings,
+        Box<LastAttemptByColumnConditionSettings>,
     >,
     /// The settings for a 'last attempt overall' condition.
     pub last_attempt_overall_condition_settings: Option<
-        LastAttemptOverallConditionSettings,
+        Box<LastAttemptOverallConditionSettings>,
     >,
     /// The settings for a 'last result by column' condition.
     pub last_result_by_column_condition_settings: Option<
-        LastResultByColumnConditionSettings,
+        Box<LastResultByColumnConditionSettings>,
     >,
     /// The settings for a 'last result overall' condition.
     pub last_result_overall_condition_settings: Option<
-        LastResultOverallConditionSettings,
+        Box<LastResultOverallConditionSettings>,
     >,
     /// The settings for a 'data action' condition.
-    pub data_action_condition_settings: Option<DataActionConditionSettings>,
+    pub data_action_condition_settings: Option<Box<DataActionConditionSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -33751,8 +34001,12 @@ impl crate::__private::DecodeFields for DigitalRule {
             "name" => self.name = map.next_value()?,
             "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "category" => self.category = map.next_value()?,
-            "conditions" => self.conditions = map.next_value()?,
-            "actions" => self.actions = map.next_value()?,
+            "conditions" => {
+                self.conditions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33867,7 +34121,7 @@ pub struct DigitalRuleSet {
     /// Required for updates, must match the version number of the most recent update
     pub version: Option<i64>,
     /// A ContactList to provide suggestions for contact columns on relevant conditions and actions.
-    pub contact_list: Option<DomainEntityRef>,
+    pub contact_list: Option<Box<DomainEntityRef>>,
     /// The list of rules.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -33941,7 +34195,7 @@ impl crate::__private::DecodeFields for DigitalRuleSet {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "contactList" => self.contact_list = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -34102,7 +34356,9 @@ impl crate::__private::DecodeFields for DigitalRuleSetEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -34309,11 +34565,11 @@ impl serde::Serialize for Digits {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirectRouting {
     /// Direct Routing Settings specific to Call media.
-    pub call_media_settings: Option<DirectRoutingMediaSettings>,
+    pub call_media_settings: Option<Box<DirectRoutingMediaSettings>>,
     /// Direct Routing Settings specific to Email media.
-    pub email_media_settings: Option<DirectRoutingMediaSettings>,
+    pub email_media_settings: Option<Box<DirectRoutingMediaSettings>>,
     /// Direct Routing Settings specific to Message media.
-    pub message_media_settings: Option<DirectRoutingMediaSettings>,
+    pub message_media_settings: Option<Box<DirectRoutingMediaSettings>>,
     /// ID of another queue to be used as the default backup if an agent does not have their Backup Settings configured. If not set, the current queue will be used as backup, but with Direct Routing criteria removed from the conversation.
     pub backup_queue_id: Option<String>,
     /// Flag indicating if Direct Routing interactions should wait for Direct Routing agent or go immediately to selected backup.
@@ -34768,7 +35024,9 @@ impl crate::__private::DecodeFields for DirectoryUserDevicesListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -34966,7 +35224,7 @@ pub struct DisallowedEntityLearningAssignmentItem {
     /// The error code associated with this disallowed entity
     pub error_code: Option<String>,
     /// The entity that was disallowed
-    pub entity: Option<LearningAssignmentItem>,
+    pub entity: Option<Box<LearningAssignmentItem>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35055,7 +35313,7 @@ pub struct DisallowedEntityLearningAssignmentReference {
     /// The error code associated with this disallowed entity
     pub error_code: Option<String>,
     /// The entity that was disallowed
-    pub entity: Option<LearningAssignmentReference>,
+    pub entity: Option<Box<LearningAssignmentReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35510,15 +35768,15 @@ pub struct Disposition {
     /// The final media analyzer result that triggered the disposition result, if any.
     pub analyzer: Option<String>,
     /// Contains various parameters related to call analysis.
-    pub disposition_parameters: Option<DispositionParameters>,
+    pub disposition_parameters: Option<Box<DispositionParameters>>,
     /// Absolute time when the speech started. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub detected_speech_start: Option<crate::DateTime>,
     /// Absolute time when the speech ended. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub detected_speech_end: Option<crate::DateTime>,
     /// Answering Machine Detection timeout configuration.
-    pub amd_timeout: Option<DispositionAmdTimeout>,
+    pub amd_timeout: Option<Box<DispositionAmdTimeout>>,
     /// Silent Call timeout configuration.
-    pub silent_call_timeout: Option<DispositionSilentCallTimeout>,
+    pub silent_call_timeout: Option<Box<DispositionSilentCallTimeout>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35886,7 +36144,7 @@ impl serde::Serialize for DispositionAmdTimeout {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DispositionParameters {
     /// ALSD evaluation inputs and output (isPersonalLikely) of the ALSD detector the last time it ran on the call (could be multiple times)
-    pub adjustable_live_speaker_detection: Option<AdjustableLiveSpeakerDetection>,
+    pub adjustable_live_speaker_detection: Option<Box<AdjustableLiveSpeakerDetection>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -36682,7 +36940,7 @@ pub struct DivisionedDomainEntityRef {
     /// The `selfUri` property.
     pub self_uri: Option<String>,
     /// The division this entity belongs to.
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -36866,7 +37124,9 @@ impl crate::__private::DecodeFields for DivsPermittedEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -37069,7 +37329,9 @@ impl crate::__private::DecodeFields for DmarcResult {
             "status" => self.status = map.next_value()?,
             "detectedPolicy" => self.detected_policy = map.next_value()?,
             "dateChecked" => self.date_checked = map.next_value()?,
-            "records" => self.records = map.next_value()?,
+            "records" => {
+                self.records = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37239,7 +37501,7 @@ pub struct DncList {
     /// The status of the import process
     ///
     /// Read-only: set by Genesys.
-    pub import_status: Option<ImportStatus>,
+    pub import_status: Option<Box<ImportStatus>>,
     /// The total number of phone numbers in the DncList.
     ///
     /// Read-only: set by Genesys.
@@ -37259,7 +37521,7 @@ pub struct DncList {
     /// A gryphon license number. Required if the dncSourceType is gryphon.
     pub license_id: Option<String>,
     /// The division this DncList belongs to.
-    pub division: Option<DomainEntityRef>,
+    pub division: Option<Box<DomainEntityRef>>,
     /// The column to evaluate exclusion against. Required if the dncSourceType is rds\_custom.
     pub custom_exclusion_column: Option<String>,
     /// The URI for this object
@@ -37361,7 +37623,9 @@ impl crate::__private::DecodeFields for DncList {
             "contactMethod" => self.contact_method = map.next_value()?,
             "loginId" => self.login_id = map.next_value()?,
             "campaignId" => self.campaign_id = map.next_value()?,
-            "dncCodes" => self.dnc_codes = map.next_value()?,
+            "dncCodes" => {
+                self.dnc_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "licenseId" => self.license_id = map.next_value()?,
             "division" => self.division = map.next_value()?,
             "customExclusionColumn" => self.custom_exclusion_column = map.next_value()?,
@@ -37618,7 +37882,7 @@ pub struct DncListCreate {
     /// The status of the import process
     ///
     /// Read-only: set by Genesys.
-    pub import_status: Option<ImportStatus>,
+    pub import_status: Option<Box<ImportStatus>>,
     /// The total number of phone numbers in the DncList.
     ///
     /// Read-only: set by Genesys.
@@ -37638,7 +37902,7 @@ pub struct DncListCreate {
     /// A gryphon license number. Required if the dncSourceType is gryphon.
     pub license_id: Option<String>,
     /// The division this DncList belongs to.
-    pub division: Option<DomainEntityRef>,
+    pub division: Option<Box<DomainEntityRef>>,
     /// The column to evaluate exclusion against. Required if the dncSourceType is rds\_custom.
     pub custom_exclusion_column: Option<String>,
     /// The URI for this object
@@ -37740,7 +38004,9 @@ impl crate::__private::DecodeFields for DncListCreate {
             "contactMethod" => self.contact_method = map.next_value()?,
             "loginId" => self.login_id = map.next_value()?,
             "campaignId" => self.campaign_id = map.next_value()?,
-            "dncCodes" => self.dnc_codes = map.next_value()?,
+            "dncCodes" => {
+                self.dnc_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "licenseId" => self.license_id = map.next_value()?,
             "division" => self.division = map.next_value()?,
             "customExclusionColumn" => self.custom_exclusion_column = map.next_value()?,
@@ -37981,9 +38247,9 @@ pub struct DncListDivisionView {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The status of the import process.
-    pub import_status: Option<ImportStatus>,
+    pub import_status: Option<Box<ImportStatus>>,
     /// The number of contacts in the DncList.
     pub size: Option<i64>,
     /// The type of the DncList.
@@ -38309,7 +38575,9 @@ impl crate::__private::DecodeFields for DncListDivisionViewListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -38503,7 +38771,9 @@ impl crate::__private::DecodeFields for DncListEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -38675,7 +38945,9 @@ impl crate::__private::DecodeFields for DncPatchCustomExclusionColumnsRequest {
         match key {
             "action" => self.action = map.next_value()?,
             "customExclusionColumnEntries" => {
-                self.custom_exclusion_column_entries = map.next_value()?;
+                self.custom_exclusion_column_entries = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "expirationDateTime" => self.expiration_date_time = map.next_value()?,
             _ => return Ok(false),
@@ -38819,7 +39091,11 @@ impl crate::__private::DecodeFields for DncPatchEmailsRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "action" => self.action = map.next_value()?,
-            "emailAddresses" => self.email_addresses = map.next_value()?,
+            "emailAddresses" => {
+                self.email_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "expirationDateTime" => self.expiration_date_time = map.next_value()?,
             _ => return Ok(false),
         }
@@ -38962,7 +39238,9 @@ impl crate::__private::DecodeFields for DncPatchPhoneNumbersRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "action" => self.action = map.next_value()?,
-            "phoneNumbers" => self.phone_numbers = map.next_value()?,
+            "phoneNumbers" => {
+                self.phone_numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "expirationDateTime" => self.expiration_date_time = map.next_value()?,
             _ => return Ok(false),
         }
@@ -39107,7 +39385,11 @@ impl crate::__private::DecodeFields for DncPatchWhatsAppNumbersRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "action" => self.action = map.next_value()?,
-            "whatsAppNumbers" => self.whats_app_numbers = map.next_value()?,
+            "whatsAppNumbers" => {
+                self.whats_app_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "expirationDateTime" => self.expiration_date_time = map.next_value()?,
             _ => return Ok(false),
         }
@@ -39568,11 +39850,11 @@ pub struct Document {
     /// The `contentUri` property.
     pub content_uri: Option<String>,
     /// The `workspace` property.
-    pub workspace: Option<DomainEntityRef>,
+    pub workspace: Option<Box<DomainEntityRef>>,
     /// The `createdBy` property.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// The `uploadedBy` property.
-    pub uploaded_by: Option<DomainEntityRef>,
+    pub uploaded_by: Option<Box<DomainEntityRef>>,
     /// The `sharingUri` property.
     pub sharing_uri: Option<String>,
     /// The `contentType` property.
@@ -39600,13 +39882,13 @@ pub struct Document {
     /// The `thumbnails` property.
     pub thumbnails: Option<Vec<DocumentThumbnail>>,
     /// The `uploadStatus` property.
-    pub upload_status: Option<DomainEntityRef>,
+    pub upload_status: Option<Box<DomainEntityRef>>,
     /// The `uploadDestinationUri` property.
     pub upload_destination_uri: Option<String>,
     /// The `uploadMethod` property.
     pub upload_method: Option<DocumentUploadMethod>,
     /// The `lockInfo` property.
-    pub lock_info: Option<LockInfo>,
+    pub lock_info: Option<Box<LockInfo>>,
     /// A list of permitted action rights for the user making the request
     pub acl: Option<Vec<String>>,
     /// The `sharingStatus` property.
@@ -39749,15 +40031,21 @@ impl crate::__private::DecodeFields for Document {
             "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "callerAddress" => self.caller_address = map.next_value()?,
             "receiverAddress" => self.receiver_address = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
-            "tagValues" => self.tag_values = map.next_value()?,
-            "attributes" => self.attributes = map.next_value()?,
-            "thumbnails" => self.thumbnails = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "tagValues" => {
+                self.tag_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "uploadStatus" => self.upload_status = map.next_value()?,
             "uploadDestinationUri" => self.upload_destination_uri = map.next_value()?,
             "uploadMethod" => self.upload_method = map.next_value()?,
             "lockInfo" => self.lock_info = map.next_value()?,
-            "acl" => self.acl = map.next_value()?,
+            "acl" => self.acl = map.next_value::<crate::__private::Compact<_>>()?.0,
             "sharingStatus" => self.sharing_status = map.next_value()?,
             "downloadSharingUri" => self.download_sharing_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -40117,7 +40405,7 @@ crate::__impl_open_enum!(DocumentSharingStatus);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentAttribute {
     /// The `attribute` property.
-    pub attribute: Option<Attribute>,
+    pub attribute: Option<Box<Attribute>>,
     /// The `values` property.
     pub values: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -40164,7 +40452,7 @@ impl crate::__private::DecodeFields for DocumentAttribute {
     ) -> Result<bool, A::Error> {
         match key {
             "attribute" => self.attribute = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40254,7 +40542,7 @@ impl crate::__private::DecodeFields for DocumentBody {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40294,15 +40582,15 @@ pub struct DocumentBodyBlock {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentBodyBlockType>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// Paragraph. It must contain a value if the type of the block is Paragraph.
-    pub paragraph: Option<DocumentBodyParagraph>,
+    pub paragraph: Option<Box<DocumentBodyParagraph>>,
     /// List. It must contain a value if the type of the block is UnorderedList or OrderedList.
-    pub list: Option<DocumentBodyList>,
+    pub list: Option<Box<DocumentBodyList>>,
     /// Table. It must contain a value if type of the block is Table.
-    pub table: Option<DocumentBodyTable>,
+    pub table: Option<Box<DocumentBodyTable>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40500,15 +40788,15 @@ pub struct DocumentBodyBlockWithHighlight {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentBodyBlockWithHighlightType>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// Paragraph. It must contain a value if the type of the block is Paragraph.
-    pub paragraph: Option<DocumentBodyParagraphWithHighlight>,
+    pub paragraph: Option<Box<DocumentBodyParagraphWithHighlight>>,
     /// List. It must contain a value if the type of the block is UnorderedList or OrderedList.
-    pub list: Option<DocumentBodyListWithHighlight>,
+    pub list: Option<Box<DocumentBodyListWithHighlight>>,
     /// Table. It must contain a value if type of the block is Table.
-    pub table: Option<DocumentBodyTableWithHighlight>,
+    pub table: Option<Box<DocumentBodyTableWithHighlight>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40708,7 +40996,7 @@ pub struct DocumentBodyImage {
     /// The URL of the page OR an email OR the reference to the knowledge article that the hyperlink goes to. Possible URL value types are https://&lt;url link&gt; | mailto:&lt;email&gt; | grn:knowledge:::documentVariation/&lt;knowledgeBaseId&gt;/&lt;documentId&gt;/&lt;variationId&gt; | grn:knowledge:::document/&lt;knowledgeBaseId&gt;/&lt;documentId&gt; | grn:knowledge:::category/&lt;knowledgeBaseId&gt;/&lt;categoryId&gt; | grn:knowledge:::label/&lt;knowledgeBaseId&gt;/&lt;labelId&gt;
     pub hyperlink: Option<String>,
     /// The properties for the image.
-    pub properties: Option<DocumentBodyImageProperties>,
+    pub properties: Option<Box<DocumentBodyImageProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40811,7 +41099,7 @@ pub struct DocumentBodyImageProperties {
     /// The width of the image converted to em unit.
     pub width: Option<f64>,
     /// The width of the image in the specified unit.
-    pub width_with_unit: Option<DocumentElementLength>,
+    pub width_with_unit: Option<Box<DocumentElementLength>>,
     /// Alternate text for the image for accessibility and when the image can't be loaded.
     pub alt_text: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -40997,7 +41285,7 @@ crate::__impl_open_enum!(DocumentBodyImagePropertiesAlign);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyList {
     /// Properties for the UnorderedList or OrderedList.
-    pub properties: Option<DocumentBodyListBlockProperties>,
+    pub properties: Option<Box<DocumentBodyListBlockProperties>>,
     /// The list of items for an OrderedList or an UnorderedList.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -41050,7 +41338,7 @@ impl crate::__private::DecodeFields for DocumentBodyList {
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41096,7 +41384,7 @@ pub struct DocumentBodyListBlock {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentBodyListBlockType>,
     /// The properties for the list block.
-    pub properties: Option<DocumentBodyListItemProperties>,
+    pub properties: Option<Box<DocumentBodyListItemProperties>>,
     /// The list of items for an OrderedList or an UnorderedList.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -41155,7 +41443,7 @@ impl crate::__private::DecodeFields for DocumentBodyListBlock {
         match key {
             "type" => self.type_ = map.next_value()?,
             "properties" => self.properties = map.next_value()?,
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41444,7 +41732,7 @@ pub struct DocumentBodyListBlockWithHighlight {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentBodyListBlockWithHighlightType>,
     /// The properties for the list block.
-    pub properties: Option<DocumentBodyListItemProperties>,
+    pub properties: Option<Box<DocumentBodyListItemProperties>>,
     /// The list of items for an OrderedList or an UnorderedList.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -41503,7 +41791,7 @@ impl crate::__private::DecodeFields for DocumentBodyListBlockWithHighlight {
         match key {
             "type" => self.type_ = map.next_value()?,
             "properties" => self.properties = map.next_value()?,
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42057,7 +42345,7 @@ crate::__impl_open_enum!(DocumentBodyListItemPropertiesOrderedType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyListWithHighlight {
     /// Properties for the UnorderedList or OrderedList.
-    pub properties: Option<DocumentBodyListBlockProperties>,
+    pub properties: Option<Box<DocumentBodyListBlockProperties>>,
     /// The list of items for an OrderedList or an UnorderedList.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -42110,7 +42398,7 @@ impl crate::__private::DecodeFields for DocumentBodyListWithHighlight {
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42156,7 +42444,7 @@ pub struct DocumentBodyParagraph {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub blocks: Option<Vec<DocumentContentBlock>>,
     /// The properties for the paragraph.
-    pub properties: Option<DocumentBodyParagraphProperties>,
+    pub properties: Option<Box<DocumentBodyParagraphProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -42204,7 +42492,7 @@ impl crate::__private::DecodeFields for DocumentBodyParagraph {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             "properties" => self.properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -42585,7 +42873,7 @@ pub struct DocumentBodyParagraphWithHighlight {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub blocks: Option<Vec<DocumentContentBlockWithHighlight>>,
     /// The properties for the paragraph.
-    pub properties: Option<DocumentBodyParagraphProperties>,
+    pub properties: Option<Box<DocumentBodyParagraphProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -42633,7 +42921,7 @@ impl crate::__private::DecodeFields for DocumentBodyParagraphWithHighlight {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             "properties" => self.properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -42676,7 +42964,7 @@ impl serde::Serialize for DocumentBodyParagraphWithHighlight {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTable {
     /// The properties for the table.
-    pub properties: Option<DocumentBodyTableProperties>,
+    pub properties: Option<Box<DocumentBodyTableProperties>>,
     /// The list of rows for the table.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -42729,7 +43017,7 @@ impl crate::__private::DecodeFields for DocumentBodyTable {
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "rows" => self.rows = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42819,7 +43107,7 @@ impl crate::__private::DecodeFields for DocumentBodyTableCaptionBlock {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42859,15 +43147,15 @@ pub struct DocumentBodyTableCaptionItem {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentBodyTableCaptionItemType>,
     /// Text. It must contain a value if the type of the block is Text.
-    pub text: Option<DocumentText>,
+    pub text: Option<Box<DocumentText>>,
     /// Paragraph. It must contain a value if the type of the block is Paragraph.
-    pub paragraph: Option<DocumentBodyParagraph>,
+    pub paragraph: Option<Box<DocumentBodyParagraph>>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// List. It must contain a value if the type of the block is UnorderedList or OrderedList.
-    pub list: Option<DocumentBodyList>,
+    pub list: Option<Box<DocumentBodyList>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -43061,7 +43349,7 @@ crate::__impl_open_enum!(DocumentBodyTableCaptionItemType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableCellBlock {
     /// The properties for the table cell.
-    pub properties: Option<DocumentBodyTableCellBlockProperties>,
+    pub properties: Option<Box<DocumentBodyTableCellBlockProperties>>,
     /// The list of content blocks for the table.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -43114,7 +43402,7 @@ impl crate::__private::DecodeFields for DocumentBodyTableCellBlock {
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43160,7 +43448,7 @@ pub struct DocumentBodyTableCellBlockProperties {
     /// The width of the table cell converted to em unit.
     pub width: Option<f64>,
     /// The width of the table cell in the specified unit.
-    pub width_with_unit: Option<DocumentElementLength>,
+    pub width_with_unit: Option<Box<DocumentElementLength>>,
     /// The height for the table cell.
     pub height: Option<f64>,
     /// The horizontal alignment for the table cell.
@@ -43644,7 +43932,7 @@ crate::__impl_open_enum!(DocumentBodyTableCellBlockPropertiesScope);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableCellBlockWithHighlight {
     /// The properties for the table cell.
-    pub properties: Option<DocumentBodyTableCellBlockProperties>,
+    pub properties: Option<Box<DocumentBodyTableCellBlockProperties>>,
     /// The list of content blocks for the table.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -43697,7 +43985,7 @@ impl crate::__private::DecodeFields for DocumentBodyTableCellBlockWithHighlight 
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43741,7 +44029,7 @@ pub struct DocumentBodyTableProperties {
     /// The width of the table converted to em unit.
     pub width: Option<f64>,
     /// The width of the table in the specified unit.
-    pub width_with_unit: Option<DocumentElementLength>,
+    pub width_with_unit: Option<Box<DocumentElementLength>>,
     /// The height for the table.
     pub height: Option<f64>,
     /// The cell spacing for the table. The valid values in 'em'.
@@ -43759,7 +44047,7 @@ pub struct DocumentBodyTableProperties {
     /// The background color for the table. The valid values in hex color code representation. For example black color - #000000
     pub background_color: Option<String>,
     /// The caption for the table. The valid values in hex color code representation. For example black color - #000000
-    pub caption: Option<DocumentBodyTableCaptionBlock>,
+    pub caption: Option<Box<DocumentBodyTableCaptionBlock>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -44068,7 +44356,7 @@ crate::__impl_open_enum!(DocumentBodyTablePropertiesBorderStyle);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableRowBlock {
     /// The properties for the table rows.
-    pub properties: Option<DocumentBodyTableRowBlockProperties>,
+    pub properties: Option<Box<DocumentBodyTableRowBlockProperties>>,
     /// The list of cells for the table.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -44121,7 +44409,7 @@ impl crate::__private::DecodeFields for DocumentBodyTableRowBlock {
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "cells" => self.cells = map.next_value()?,
+            "cells" => self.cells = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -44467,7 +44755,7 @@ crate::__impl_open_enum!(DocumentBodyTableRowBlockPropertiesBorderStyle);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableRowBlockWithHighlight {
     /// The properties for the table rows.
-    pub properties: Option<DocumentBodyTableRowBlockProperties>,
+    pub properties: Option<Box<DocumentBodyTableRowBlockProperties>>,
     /// The list of cells for the table.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -44520,7 +44808,7 @@ impl crate::__private::DecodeFields for DocumentBodyTableRowBlockWithHighlight {
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "cells" => self.cells = map.next_value()?,
+            "cells" => self.cells = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -44562,7 +44850,7 @@ impl serde::Serialize for DocumentBodyTableRowBlockWithHighlight {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentBodyTableWithHighlight {
     /// The properties for the table.
-    pub properties: Option<DocumentBodyTableProperties>,
+    pub properties: Option<Box<DocumentBodyTableProperties>>,
     /// The list of rows for the table.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -44615,7 +44903,7 @@ impl crate::__private::DecodeFields for DocumentBodyTableWithHighlight {
     ) -> Result<bool, A::Error> {
         match key {
             "properties" => self.properties = map.next_value()?,
-            "rows" => self.rows = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -44661,7 +44949,7 @@ pub struct DocumentBodyVideo {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub url: Option<String>,
     /// The properties for the video.
-    pub properties: Option<DocumentBodyVideoProperties>,
+    pub properties: Option<Box<DocumentBodyVideoProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -44753,9 +45041,9 @@ pub struct DocumentBodyVideoProperties {
     /// The indentation for the video. The valid values in 'em'.
     pub indentation: Option<f64>,
     /// The width of the video in the specified unit.
-    pub width: Option<DocumentElementLength>,
+    pub width: Option<Box<DocumentElementLength>>,
     /// The height of the video in the specified unit.
-    pub height: Option<DocumentElementLength>,
+    pub height: Option<Box<DocumentElementLength>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -44977,7 +45265,7 @@ impl crate::__private::DecodeFields for DocumentBodyWithHighlight {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "blocks" => self.blocks = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -45023,7 +45311,7 @@ pub struct DocumentChunkBlock {
     /// The confidence associated with a chunk with respect to a search query.
     pub confidence: Option<f64>,
     /// Reference to document associated with a chunk
-    pub document: Option<DocumentChunkReference>,
+    pub document: Option<Box<DocumentChunkReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -45242,11 +45530,11 @@ pub struct DocumentContentBlock {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentContentBlockType>,
     /// Text. It must contain a value if the type of the block is Text.
-    pub text: Option<DocumentText>,
+    pub text: Option<Box<DocumentText>>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -45400,13 +45688,13 @@ pub struct DocumentContentBlockWithHighlight {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentContentBlockWithHighlightType>,
     /// Text. It must contain a value if the type of the block is Text.
-    pub text: Option<DocumentText>,
+    pub text: Option<Box<DocumentText>>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// The block highlight data.
-    pub answer_highlight: Option<DocumentContentHighlightIndex>,
+    pub answer_highlight: Option<Box<DocumentContentHighlightIndex>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -45885,7 +46173,9 @@ impl crate::__private::DecodeFields for DocumentEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -46005,13 +46295,13 @@ pub struct DocumentListContentBlock {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentListContentBlockType>,
     /// Text. It must contain a value if the type of the block is Text.
-    pub text: Option<DocumentText>,
+    pub text: Option<Box<DocumentText>>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// List. It must contain a value if the type of the block is UnorderedList or OrderedList.
-    pub list: Option<DocumentBodyList>,
+    pub list: Option<Box<DocumentBodyList>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -46194,15 +46484,15 @@ pub struct DocumentListContentBlockWithHighlight {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentListContentBlockWithHighlightType>,
     /// Text. It must contain a value if the type of the block is Text.
-    pub text: Option<DocumentText>,
+    pub text: Option<Box<DocumentText>>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// List. It must contain a value if the type of the block is UnorderedList or OrderedList.
-    pub list: Option<DocumentBodyListWithHighlight>,
+    pub list: Option<Box<DocumentBodyListWithHighlight>>,
     /// The block highlight data.
-    pub answer_highlight: Option<DocumentContentHighlightIndex>,
+    pub answer_highlight: Option<Box<DocumentContentHighlightIndex>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -46450,7 +46740,9 @@ impl crate::__private::DecodeFields for DocumentQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "clauses" => self.clauses = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "operator" => self.operator = map.next_value()?,
             _ => return Ok(false),
         }
@@ -46588,7 +46880,9 @@ impl crate::__private::DecodeFields for DocumentQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "operator" => self.operator = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -46867,8 +47161,8 @@ impl crate::__private::DecodeFields for DocumentQueryPredicate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "fields" => self.fields = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "type" => self.type_ = map.next_value()?,
             _ => return Ok(false),
         }
@@ -47060,17 +47354,17 @@ pub struct DocumentTableContentBlock {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentTableContentBlockType>,
     /// Text. It must contain a value if the type of the block is Text.
-    pub text: Option<DocumentText>,
+    pub text: Option<Box<DocumentText>>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// Paragraph. It must contain a value if the type of the block is Paragraph.
-    pub paragraph: Option<DocumentBodyParagraph>,
+    pub paragraph: Option<Box<DocumentBodyParagraph>>,
     /// List. It must contain a value if the type of the block is UnorderedList or OrderedList.
-    pub list: Option<DocumentBodyList>,
+    pub list: Option<Box<DocumentBodyList>>,
     /// Table. It must contain a value if the type of the block is Table.
-    pub table: Option<DocumentBodyTable>,
+    pub table: Option<Box<DocumentBodyTable>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -47283,19 +47577,19 @@ pub struct DocumentTableContentBlockWithHighlight {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<DocumentTableContentBlockWithHighlightType>,
     /// Text. It must contain a value if the type of the block is Text.
-    pub text: Option<DocumentText>,
+    pub text: Option<Box<DocumentText>>,
     /// Image. It must contain a value if the type of the block is Image.
-    pub image: Option<DocumentBodyImage>,
+    pub image: Option<Box<DocumentBodyImage>>,
     /// Video. It must contain a value if the type of the block is Video.
-    pub video: Option<DocumentBodyVideo>,
+    pub video: Option<Box<DocumentBodyVideo>>,
     /// Paragraph. It must contain a value if the type of the block is Paragraph.
-    pub paragraph: Option<DocumentBodyParagraphWithHighlight>,
+    pub paragraph: Option<Box<DocumentBodyParagraphWithHighlight>>,
     /// List. It must contain a value if the type of the block is UnorderedList or OrderedList.
-    pub list: Option<DocumentBodyListWithHighlight>,
+    pub list: Option<Box<DocumentBodyListWithHighlight>>,
     /// Table. It must contain a value if the type of the block is Table.
-    pub table: Option<DocumentBodyTableWithHighlight>,
+    pub table: Option<Box<DocumentBodyTableWithHighlight>>,
     /// The block highlight data.
-    pub answer_highlight: Option<DocumentContentHighlightIndex>,
+    pub answer_highlight: Option<Box<DocumentContentHighlightIndex>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -47524,7 +47818,7 @@ pub struct DocumentText {
     /// The URL of the page OR an email OR the reference to the knowledge article that the hyperlink goes to. Possible URL value types are https://&lt;url link&gt; | mailto:&lt;email&gt; | grn:knowledge:::documentVariation/&lt;knowledgeBaseId&gt;/&lt;documentId&gt;/&lt;variationId&gt; | grn:knowledge:::document/&lt;knowledgeBaseId&gt;/&lt;documentId&gt; | grn:knowledge:::category/&lt;knowledgeBaseId&gt;/&lt;categoryId&gt; | grn:knowledge:::label/&lt;knowledgeBaseId&gt;/&lt;labelId&gt;
     pub hyperlink: Option<String>,
     /// The properties for the text.
-    pub properties: Option<DocumentTextProperties>,
+    pub properties: Option<Box<DocumentTextProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -47577,7 +47871,7 @@ impl crate::__private::DecodeFields for DocumentText {
     ) -> Result<bool, A::Error> {
         match key {
             "text" => self.text = map.next_value()?,
-            "marks" => self.marks = map.next_value()?,
+            "marks" => self.marks = map.next_value::<crate::__private::Compact<_>>()?.0,
             "hyperlink" => self.hyperlink = map.next_value()?,
             "properties" => self.properties = map.next_value()?,
             _ => return Ok(false),
@@ -48019,12 +48313,28 @@ impl crate::__private::DecodeFields for DocumentUpdate {
             }
             "name" => self.name = map.next_value()?,
             "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "addTags" => self.add_tags = map.next_value()?,
-            "removeTags" => self.remove_tags = map.next_value()?,
-            "addTagIds" => self.add_tag_ids = map.next_value()?,
-            "removeTagIds" => self.remove_tag_ids = map.next_value()?,
-            "updateAttributes" => self.update_attributes = map.next_value()?,
-            "removeAttributes" => self.remove_attributes = map.next_value()?,
+            "addTags" => {
+                self.add_tags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "removeTags" => {
+                self.remove_tags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "addTagIds" => {
+                self.add_tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "removeTagIds" => {
+                self.remove_tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "updateAttributes" => {
+                self.update_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "removeAttributes" => {
+                self.remove_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -48124,7 +48434,7 @@ pub struct DocumentUpload {
     /// The workspace the document will be uploaded to
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub workspace: Option<DomainEntityRef>,
+    pub workspace: Option<Box<DomainEntityRef>>,
     /// The `tags` property.
     pub tags: Option<Vec<String>>,
     /// The `tagIds` property.
@@ -48185,8 +48495,10 @@ impl crate::__private::DecodeFields for DocumentUpload {
         match key {
             "name" => self.name = map.next_value()?,
             "workspace" => self.workspace = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
-            "tagIds" => self.tag_ids = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "tagIds" => {
+                self.tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -48251,19 +48563,19 @@ pub struct DocumentVariationAnswer {
     /// The last modification date-time for the document variation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contexts: Option<Vec<DocumentVariationContext>>,
     /// The reference to document to which the variation is associated.
-    pub document: Option<KnowledgeDocumentReference>,
+    pub document: Option<Box<KnowledgeDocumentReference>>,
     /// The priority of the variation.
     pub priority: Option<i64>,
     /// The name of the variation.
     pub name: Option<String>,
     /// The content for the variation.
-    pub body: Option<DocumentBodyWithHighlight>,
+    pub body: Option<Box<DocumentBodyWithHighlight>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48335,7 +48647,9 @@ impl crate::__private::DecodeFields for DocumentVariationAnswer {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -48440,7 +48754,7 @@ pub struct DocumentVariationContext {
     /// The knowledge context associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub context: Option<KnowledgeContextReference>,
+    pub context: Option<Box<KnowledgeContextReference>>,
     /// The list of knowledge context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -48496,7 +48810,7 @@ impl crate::__private::DecodeFields for DocumentVariationContext {
     ) -> Result<bool, A::Error> {
         match key {
             "context" => self.context = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -48639,19 +48953,19 @@ pub struct DocumentVariationRequest {
     /// The last modification date-time for the document variation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contexts: Option<Vec<DocumentVariationContext>>,
     /// The reference to document to which the variation is associated.
-    pub document: Option<KnowledgeDocumentReference>,
+    pub document: Option<Box<KnowledgeDocumentReference>>,
     /// The priority of the variation.
     pub priority: Option<i64>,
     /// The name of the variation.
     pub name: Option<String>,
     /// The content for the variation.
-    pub body: Option<DocumentBody>,
+    pub body: Option<Box<DocumentBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48723,7 +49037,9 @@ impl crate::__private::DecodeFields for DocumentVariationRequest {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -48832,19 +49148,19 @@ pub struct DocumentVariationResponse {
     /// The last modification date-time for the document variation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contexts: Option<Vec<DocumentVariationContext>>,
     /// The reference to document to which the variation is associated.
-    pub document: Option<KnowledgeDocumentReference>,
+    pub document: Option<Box<KnowledgeDocumentReference>>,
     /// The priority of the variation.
     pub priority: Option<i64>,
     /// The name of the variation.
     pub name: Option<String>,
     /// The content for the variation.
-    pub body: Option<DocumentBody>,
+    pub body: Option<Box<DocumentBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48916,7 +49232,9 @@ impl crate::__private::DecodeFields for DocumentVariationResponse {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -49073,7 +49391,9 @@ impl crate::__private::DecodeFields for DocumentVariationResponseListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -49663,14 +49983,14 @@ impl crate::__private::DecodeFields for DocumentationSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -49950,8 +50270,8 @@ impl crate::__private::DecodeFields for DocumentationSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -50191,8 +50511,10 @@ impl crate::__private::DecodeFields for DocumentationSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -50353,7 +50675,7 @@ impl crate::__private::DecodeFields for DocumentationV2SearchAggregation {
             "type" => self.type_ = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "order" => self.order = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -50538,14 +50860,14 @@ impl crate::__private::DecodeFields for DocumentationV2SearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -50801,10 +51123,12 @@ impl crate::__private::DecodeFields for DocumentationV2SearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "query" => self.query = map.next_value()?,
-            "aggregations" => self.aggregations = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "aggregations" => {
+                self.aggregations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -51092,7 +51416,7 @@ pub struct DomainCertificateAuthority {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -51241,8 +51565,14 @@ impl crate::__private::DecodeFields for DomainCertificateAuthority {
             "createdByApp" => self.created_by_app = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "services" => self.services = map.next_value()?,
-            "certificateDetails" => self.certificate_details = map.next_value()?,
+            "services" => {
+                self.services = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "certificateDetails" => {
+                self.certificate_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -51468,7 +51798,7 @@ pub struct DomainEdgeSoftwareUpdateDto {
     /// Version
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub version: Option<DomainEdgeSoftwareVersionDto>,
+    pub version: Option<Box<DomainEdgeSoftwareVersionDto>>,
     /// The `maxDownloadRate` property.
     pub max_download_rate: Option<i32>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -52004,7 +52334,9 @@ impl crate::__private::DecodeFields for DomainEdgeSoftwareVersionDtoEntityListin
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -52297,7 +52629,9 @@ impl crate::__private::DecodeFields for DomainEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -52531,7 +52865,9 @@ impl crate::__private::DecodeFields for DomainEntityListingEvaluationForm {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -52745,7 +53081,9 @@ impl crate::__private::DecodeFields for DomainEntityListingQueryResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -52939,7 +53277,9 @@ impl crate::__private::DecodeFields for DomainEntityListingResponseDivisionView 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -53133,7 +53473,9 @@ impl crate::__private::DecodeFields for DomainEntityListingSurveyForm {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -53574,7 +53916,7 @@ pub struct DomainLogicalInterface {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -53628,9 +53970,9 @@ pub struct DomainLogicalInterface {
     /// The list of IP addresses on this interface. Priority of dns addresses are based on order in the list.
     pub addresses: Option<Vec<DomainNetworkAddress>>,
     /// IPv4 interface settings.
-    pub ipv4_capabilities: Option<DomainCapabilities>,
+    pub ipv4_capabilities: Option<Box<DomainCapabilities>>,
     /// IPv6 interface settings.
-    pub ipv6_capabilities: Option<DomainCapabilities>,
+    pub ipv6_capabilities: Option<Box<DomainCapabilities>>,
     /// The `currentState` property.
     pub current_state: Option<DomainLogicalInterfaceCurrentState>,
     /// The `lastModifiedUserId` property.
@@ -53872,8 +54214,10 @@ impl crate::__private::DecodeFields for DomainLogicalInterface {
             "interfaceType" => self.interface_type = map.next_value()?,
             "publicNatAddressIpV4" => self.public_nat_address_ip_v4 = map.next_value()?,
             "publicNatAddressIpV6" => self.public_nat_address_ip_v6 = map.next_value()?,
-            "routes" => self.routes = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "routes" => self.routes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "ipv4Capabilities" => self.ipv4_capabilities = map.next_value()?,
             "ipv6Capabilities" => self.ipv6_capabilities = map.next_value()?,
             "currentState" => self.current_state = map.next_value()?,
@@ -53881,7 +54225,11 @@ impl crate::__private::DecodeFields for DomainLogicalInterface {
             "lastModifiedCorrelationId" => {
                 self.last_modified_correlation_id = map.next_value()?;
             }
-            "commandResponses" => self.command_responses = map.next_value()?,
+            "commandResponses" => {
+                self.command_responses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "inheritPhoneTrunkBasesIPv4" => {
                 self.inherit_phone_trunk_bases_i_pv4 = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -53913,10 +54261,14 @@ impl crate::__private::DecodeFields for DomainLogicalInterface {
                     .0;
             }
             "externalTrunkBaseAssignments" => {
-                self.external_trunk_base_assignments = map.next_value()?;
+                self.external_trunk_base_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "phoneTrunkBaseAssignments" => {
-                self.phone_trunk_base_assignments = map.next_value()?;
+                self.phone_trunk_base_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "traceEnabled" => {
                 self.trace_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -54550,7 +54902,7 @@ pub struct DomainNetworkCommandResponse {
     /// The `acknowledged` property.
     pub acknowledged: Option<bool>,
     /// The `errorInfo` property.
-    pub error_info: Option<ErrorDetails>,
+    pub error_info: Option<Box<ErrorDetails>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -54798,9 +55150,9 @@ pub struct DomainOrgRoleDifference {
     /// The `samePermissionPolicies` property.
     pub same_permission_policies: Option<Vec<DomainPermissionPolicy>>,
     /// The `userOrgRole` property.
-    pub user_org_role: Option<DomainOrganizationRole>,
+    pub user_org_role: Option<Box<DomainOrganizationRole>>,
     /// The `roleFromDefault` property.
-    pub role_from_default: Option<DomainOrganizationRole>,
+    pub role_from_default: Option<Box<DomainOrganizationRole>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -54859,12 +55211,20 @@ impl crate::__private::DecodeFields for DomainOrgRoleDifference {
     ) -> Result<bool, A::Error> {
         match key {
             "removedPermissionPolicies" => {
-                self.removed_permission_policies = map.next_value()?;
+                self.removed_permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "addedPermissionPolicies" => {
-                self.added_permission_policies = map.next_value()?;
+                self.added_permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "samePermissionPolicies" => self.same_permission_policies = map.next_value()?,
+            "samePermissionPolicies" => {
+                self.same_permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "userOrgRole" => self.user_org_role = map.next_value()?,
             "roleFromDefault" => self.role_from_default = map.next_value()?,
             _ => return Ok(false),
@@ -55119,9 +55479,19 @@ impl crate::__private::DecodeFields for DomainOrganizationRole {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "defaultRoleId" => self.default_role_id = map.next_value()?,
-            "permissions" => self.permissions = map.next_value()?,
-            "unusedPermissions" => self.unused_permissions = map.next_value()?,
-            "permissionPolicies" => self.permission_policies = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "unusedPermissions" => {
+                self.unused_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "userCount" => {
                 self.user_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -55131,7 +55501,9 @@ impl crate::__private::DecodeFields for DomainOrganizationRole {
                     .0;
             }
             "baseLicense" => self.base_license = map.next_value()?,
-            "addonLicenses" => self.addon_licenses = map.next_value()?,
+            "addonLicenses" => {
+                self.addon_licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateLicenseLastUpdated" => {
                 self.date_license_last_updated = map.next_value()?;
             }
@@ -55390,9 +55762,19 @@ impl crate::__private::DecodeFields for DomainOrganizationRoleCreate {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "defaultRoleId" => self.default_role_id = map.next_value()?,
-            "permissions" => self.permissions = map.next_value()?,
-            "unusedPermissions" => self.unused_permissions = map.next_value()?,
-            "permissionPolicies" => self.permission_policies = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "unusedPermissions" => {
+                self.unused_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "userCount" => {
                 self.user_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -55402,7 +55784,9 @@ impl crate::__private::DecodeFields for DomainOrganizationRoleCreate {
                     .0;
             }
             "baseLicense" => self.base_license = map.next_value()?,
-            "addonLicenses" => self.addon_licenses = map.next_value()?,
+            "addonLicenses" => {
+                self.addon_licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateLicenseLastUpdated" => {
                 self.date_license_last_updated = map.next_value()?;
             }
@@ -55618,8 +56002,14 @@ impl crate::__private::DecodeFields for DomainOrganizationRoleUpdate {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "permissions" => self.permissions = map.next_value()?,
-            "permissionPolicies" => self.permission_policies = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -55979,7 +56369,7 @@ pub struct DomainPermissionPolicy {
     /// The `allowConditions` property.
     pub allow_conditions: Option<bool>,
     /// The `resourceConditionNode` property.
-    pub resource_condition_node: Option<DomainResourceConditionNode>,
+    pub resource_condition_node: Option<Box<DomainResourceConditionNode>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -56045,8 +56435,14 @@ impl crate::__private::DecodeFields for DomainPermissionPolicy {
             "entityName" => self.entity_name = map.next_value()?,
             "policyName" => self.policy_name = map.next_value()?,
             "policyDescription" => self.policy_description = map.next_value()?,
-            "actionSet" => self.action_set = map.next_value()?,
-            "namedResources" => self.named_resources = map.next_value()?,
+            "actionSet" => {
+                self.action_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "namedResources" => {
+                self.named_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "allowConditions" => {
                 self.allow_conditions = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -56236,7 +56632,7 @@ pub struct DomainPhysicalInterface {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -56266,7 +56662,7 @@ pub struct DomainPhysicalInterface {
     /// The `portLabel` property.
     pub port_label: Option<String>,
     /// The `physicalCapabilities` property.
-    pub physical_capabilities: Option<DomainPhysicalCapabilities>,
+    pub physical_capabilities: Option<Box<DomainPhysicalCapabilities>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -56626,9 +57022,11 @@ impl crate::__private::DecodeFields for DomainResourceConditionNode {
         match key {
             "variableName" => self.variable_name = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "operands" => self.operands = map.next_value()?,
+            "operands" => {
+                self.operands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conjunction" => self.conjunction = map.next_value()?,
-            "terms" => self.terms = map.next_value()?,
+            "terms" => self.terms = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -56784,11 +57182,11 @@ crate::__impl_open_enum!(DomainResourceConditionNodeConjunction);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DomainResourceConditionValue {
     /// The `user` property.
-    pub user: Option<UserFullReference>,
+    pub user: Option<Box<UserFullReference>>,
     /// The `queue` property.
-    pub queue: Option<QueueFullReference>,
+    pub queue: Option<Box<QueueFullReference>>,
     /// The `team` property.
-    pub team: Option<TeamFullReference>,
+    pub team: Option<Box<TeamFullReference>>,
     /// The `value` property.
     pub value: Option<String>,
     /// The `type` property.
@@ -57183,7 +57581,7 @@ impl serde::Serialize for DomainRole {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Domains {
     /// The authorized domains settings for email processing.
-    pub authorized_domains: Option<AuthorizedDomains>,
+    pub authorized_domains: Option<Box<AuthorizedDomains>>,
     /// Allow reply and forward to recipients included in the previous email, ignoring the authorized domains list
     pub allow_existing_email_participants: Option<bool>,
     /// Allow new outbound email (no existing conversation) to be sent to any domain, ignoring the authorized domains list.This setting applies only to new outbound emails sent on behalf of queue or agentless, NOT campaigns.This setting can only be true if allowExistingEmailParticipants is also true.
@@ -57372,7 +57770,9 @@ impl crate::__private::DecodeFields for DownloadResponse {
             "id" => self.id = map.next_value()?,
             "contentLocationUri" => self.content_location_uri = map.next_value()?,
             "imageUri" => self.image_uri = map.next_value()?,
-            "thumbnails" => self.thumbnails = map.next_value()?,
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "resultUri" => self.result_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -57535,7 +57935,7 @@ impl crate::__private::DecodeFields for DownloadServiceRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "files" => self.files = map.next_value()?,
+            "files" => self.files = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -57650,8 +58050,10 @@ impl crate::__private::DecodeFields for Draft {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "miner" => self.miner = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
-            "topics" => self.topics = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -57808,7 +58210,9 @@ impl crate::__private::DecodeFields for DraftIntents {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "utterances" => self.utterances = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -57917,7 +58321,9 @@ impl crate::__private::DecodeFields for DraftListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -57979,7 +58385,7 @@ impl serde::Serialize for DraftListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DraftManipulationRequest {
     /// A set of definitions to translate email attributes and correctly display date and time, for a given language
-    pub translate: Option<HistoryHeadersTranslation>,
+    pub translate: Option<Box<HistoryHeadersTranslation>>,
     /// The kind of draft that as to be treated. Used to prefix response subject or auto-include information
     pub draft_type: Option<DraftManipulationRequestDraftType>,
     /// JSON fields this model does not know, kept so that a
@@ -58155,8 +58561,10 @@ impl crate::__private::DecodeFields for DraftRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intents" => self.intents = map.next_value()?,
-            "topics" => self.topics = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -58270,7 +58678,9 @@ impl crate::__private::DecodeFields for DraftTopicRequest {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -58326,7 +58736,7 @@ pub struct DraftTopics {
     /// Topic name.
     pub name: Option<String>,
     /// The miner to which the topic belongs.
-    pub miner: Option<Miner>,
+    pub miner: Option<Box<Miner>>,
     /// Number of conversations where a topic has occurred.
     pub conversation_count: Option<i64>,
     /// Percentage of conversations where a topic has occurred.
@@ -58430,7 +58840,9 @@ impl crate::__private::DecodeFields for DraftTopics {
             "phraseCount" => {
                 self.phrase_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -58567,7 +58979,7 @@ impl crate::__private::DecodeFields for DraftValidationResult {
     ) -> Result<bool, A::Error> {
         match key {
             "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -58682,7 +59094,7 @@ impl crate::__private::DecodeFields for Duration {
             "positive" => {
                 self.positive = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "units" => self.units = map.next_value()?,
+            "units" => self.units = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -59042,7 +59454,7 @@ pub struct DynamicGroupDefinition {
     /// The group the dynamic group definition belongs to
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub group: Option<AddressableEntityRef>,
+    pub group: Option<Box<AddressableEntityRef>>,
     /// Last modified date/time of the dynamic group definition. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -59050,7 +59462,7 @@ pub struct DynamicGroupDefinition {
     /// Properties used for building a dynamic groups query
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub query: Option<DynamicGroupQuery>,
+    pub query: Option<Box<DynamicGroupQuery>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -59258,7 +59670,11 @@ impl crate::__private::DecodeFields for DynamicGroupLanguageSkillCondition {
             "proficiency" => {
                 self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "childConditions" => self.child_conditions = map.next_value()?,
+            "childConditions" => {
+                self.child_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -59429,7 +59845,11 @@ impl crate::__private::DecodeFields for DynamicGroupQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "skillConditions" => self.skill_conditions = map.next_value()?,
+            "skillConditions" => {
+                self.skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -59629,7 +60049,11 @@ impl crate::__private::DecodeFields for DynamicGroupRoutingSkillCondition {
             "proficiency" => {
                 self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "childConditions" => self.child_conditions = map.next_value()?,
+            "childConditions" => {
+                self.child_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -59826,9 +60250,15 @@ impl crate::__private::DecodeFields for DynamicGroupSkillCondition {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "routingSkillConditions" => self.routing_skill_conditions = map.next_value()?,
+            "routingSkillConditions" => {
+                self.routing_skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "languageSkillConditions" => {
-                self.language_skill_conditions = map.next_value()?;
+                self.language_skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "operation" => self.operation = map.next_value()?,
             _ => return Ok(false),
@@ -60117,7 +60547,7 @@ pub struct DynamicListValues {
     /// Array of input mappings for the data action. Maps guide variables to data action input parameters.
     pub inputs: Option<Vec<DataActionInput>>,
     /// The `fieldMapping` property.
-    pub field_mapping: Option<FieldMapping>,
+    pub field_mapping: Option<Box<FieldMapping>>,
     /// Defines how matching should work at runtime. Only 'Exact' matching is supported for dynamic lists.
     pub match_type: Option<DynamicListValuesMatchType>,
     /// JSON fields this model does not know, kept so that a
@@ -60168,7 +60598,7 @@ impl crate::__private::DecodeFields for DynamicListValues {
     ) -> Result<bool, A::Error> {
         match key {
             "dataActionId" => self.data_action_id = map.next_value()?,
-            "inputs" => self.inputs = map.next_value()?,
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
             "fieldMapping" => self.field_mapping = map.next_value()?,
             "matchType" => self.match_type = map.next_value()?,
             _ => return Ok(false),
@@ -60270,7 +60700,7 @@ pub struct DynamicListValuesAllOf {
     /// Array of input mappings for the data action. Maps guide variables to data action input parameters.
     pub inputs: Option<Vec<DataActionInput>>,
     /// The `fieldMapping` property.
-    pub field_mapping: Option<FieldMapping>,
+    pub field_mapping: Option<Box<FieldMapping>>,
     /// Defines how matching should work at runtime. Only 'Exact' matching is supported for dynamic lists.
     pub match_type: Option<DynamicListValuesAllOfMatchType>,
     /// JSON fields this model does not know, kept so that a
@@ -60321,7 +60751,7 @@ impl crate::__private::DecodeFields for DynamicListValuesAllOf {
     ) -> Result<bool, A::Error> {
         match key {
             "dataActionId" => self.data_action_id = map.next_value()?,
-            "inputs" => self.inputs = map.next_value()?,
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
             "fieldMapping" => self.field_mapping = map.next_value()?,
             "matchType" => self.match_type = map.next_value()?,
             _ => return Ok(false),

@@ -19,7 +19,7 @@ pub struct Edge {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -73,11 +73,11 @@ pub struct Edge {
     /// The current status of the Edge.
     pub status_code: Option<EdgeStatusCode>,
     /// The `edgeGroup` property.
-    pub edge_group: Option<EdgeGroup>,
+    pub edge_group: Option<Box<EdgeGroup>>,
     /// The Site to which the Edge is assigned.
-    pub site: Option<Site>,
+    pub site: Option<Box<Site>>,
     /// Details about an in-progress or recently in-progress Edge software upgrade. This node appears only if a software upgrade was recently initiated for this Edge.
-    pub software_status: Option<DomainEdgeSoftwareUpdateDto>,
+    pub software_status: Option<Box<DomainEdgeSoftwareUpdateDto>>,
     /// The `onlineStatus` property.
     pub online_status: Option<EdgeOnlineStatus>,
     /// The `serialNumber` property.
@@ -271,7 +271,9 @@ impl crate::__private::DecodeFields for Edge {
             "state" => self.state = map.next_value()?,
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
-            "interfaces" => self.interfaces = map.next_value()?,
+            "interfaces" => {
+                self.interfaces = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "make" => self.make = map.next_value()?,
             "model" => self.model = map.next_value()?,
             "apiVersion" => self.api_version = map.next_value()?,
@@ -1232,7 +1234,7 @@ pub struct EdgeConnectionInfo {
     /// Connection errors
     pub connection_errors: Option<Vec<String>>,
     /// The `site` property.
-    pub site: Option<AddressableEntityRef>,
+    pub site: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1296,7 +1298,11 @@ impl crate::__private::DecodeFields for EdgeConnectionInfo {
             "name" => self.name = map.next_value()?,
             "interfaceName" => self.interface_name = map.next_value()?,
             "interfaceIpAddress" => self.interface_ip_address = map.next_value()?,
-            "connectionErrors" => self.connection_errors = map.next_value()?,
+            "connectionErrors" => {
+                self.connection_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "site" => self.site = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -1457,7 +1463,9 @@ impl crate::__private::DecodeFields for EdgeEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1593,7 +1601,7 @@ pub struct EdgeGroup {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -1621,7 +1629,7 @@ pub struct EdgeGroup {
     /// A trunk base settings assignment of trunkType "EDGE" to use for edge-to-edge communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub edge_trunk_base_assignment: Option<TrunkBaseAssignment>,
+    pub edge_trunk_base_assignment: Option<Box<TrunkBaseAssignment>>,
     /// Trunk base settings of trunkType "PHONE" to inherit to edge logical interface for phone communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1746,7 +1754,11 @@ impl crate::__private::DecodeFields for EdgeGroup {
             "edgeTrunkBaseAssignment" => {
                 self.edge_trunk_base_assignment = map.next_value()?;
             }
-            "phoneTrunkBases" => self.phone_trunk_bases = map.next_value()?,
+            "phoneTrunkBases" => {
+                self.phone_trunk_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2017,7 +2029,9 @@ impl crate::__private::DecodeFields for EdgeGroupEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -2222,8 +2236,12 @@ impl crate::__private::DecodeFields for EdgeInterface {
             "name" => self.name = map.next_value()?,
             "macAddress" => self.mac_address = map.next_value()?,
             "ifName" => self.if_name = map.next_value()?,
-            "endpoints" => self.endpoints = map.next_value()?,
-            "lineTypes" => self.line_types = map.next_value()?,
+            "endpoints" => {
+                self.endpoints = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "lineTypes" => {
+                self.line_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "addressFamilyId" => self.address_family_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2313,7 +2331,7 @@ pub struct EdgeLogicalInterfacesChangeTopicDomainLogicalInterfaceChange {
     /// The `id` property.
     pub id: Option<String>,
     /// The `errorInfo` property.
-    pub error_info: Option<EdgeLogicalInterfacesChangeTopicErrorInfo>,
+    pub error_info: Option<Box<EdgeLogicalInterfacesChangeTopicErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2524,7 +2542,7 @@ pub struct EdgeLogsJob {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -2636,7 +2654,7 @@ impl crate::__private::DecodeFields for EdgeLogsJob {
             "state" => self.state = map.next_value()?,
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
-            "files" => self.files = map.next_value()?,
+            "files" => self.files = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2810,7 +2828,7 @@ pub struct EdgeLogsJobFile {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -3308,7 +3326,7 @@ pub struct EdgeLogsJobResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -3622,7 +3640,9 @@ impl crate::__private::DecodeFields for EdgeLogsJobUploadRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "fileIds" => self.file_ids = map.next_value()?,
+            "fileIds" => {
+                self.file_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3658,7 +3678,7 @@ impl serde::Serialize for EdgeLogsJobUploadRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetrics {
     /// The `edge` property.
-    pub edge: Option<DomainEntityRef>,
+    pub edge: Option<Box<DomainEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub event_time: Option<crate::DateTime>,
     /// The `upTimeMsec` property.
@@ -3733,11 +3753,17 @@ impl crate::__private::DecodeFields for EdgeMetrics {
             "upTimeMsec" => {
                 self.up_time_msec = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "processors" => self.processors = map.next_value()?,
-            "memory" => self.memory = map.next_value()?,
-            "disks" => self.disks = map.next_value()?,
-            "subsystems" => self.subsystems = map.next_value()?,
-            "networks" => self.networks = map.next_value()?,
+            "processors" => {
+                self.processors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "memory" => self.memory = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "disks" => self.disks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subsystems" => {
+                self.subsystems = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "networks" => {
+                self.networks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4958,7 +4984,7 @@ pub struct EdgeMetricsTopicEdgeMetricSubsystem {
     /// The `delayMs` property.
     pub delay_ms: Option<i64>,
     /// The `mediaSubsystem` property.
-    pub media_subsystem: Option<EdgeMetricsTopicEdgeMetricSubsystemMedia>,
+    pub media_subsystem: Option<Box<EdgeMetricsTopicEdgeMetricSubsystemMedia>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5151,7 +5177,7 @@ impl serde::Serialize for EdgeMetricsTopicEdgeMetricSubsystemMedia {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeMetricsTopicEdgeMetrics {
     /// The `edge` property.
-    pub edge: Option<EdgeMetricsTopicUriReference>,
+    pub edge: Option<Box<EdgeMetricsTopicUriReference>>,
     /// The `eventTime` property.
     pub event_time: Option<crate::DateTime>,
     /// The `upTimeMsec` property.
@@ -5226,11 +5252,17 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetrics {
             "upTimeMsec" => {
                 self.up_time_msec = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "processors" => self.processors = map.next_value()?,
-            "memory" => self.memory = map.next_value()?,
-            "disks" => self.disks = map.next_value()?,
-            "subsystems" => self.subsystems = map.next_value()?,
-            "networks" => self.networks = map.next_value()?,
+            "processors" => {
+                self.processors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "memory" => self.memory = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "disks" => self.disks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subsystems" => {
+                self.subsystems = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "networks" => {
+                self.networks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5590,13 +5622,13 @@ pub struct EdgeOfflineConfiguration {
     /// Network settings for your hardware Edge.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub network: Option<EdgeOfflineConfigurationNetwork>,
+    pub network: Option<Box<EdgeOfflineConfigurationNetwork>>,
     /// Boolean to know if the verification code will be used to provision the Edge. Only used if the Edge is being provisioned.
     pub use_verification_code: Option<bool>,
     /// The type of Certificate Authority this Edge will use. Defaults to NotRequested if the Edge is already provisioned. PureCloud signed CA is recommended. Public CA signed by a trusted third party. China CA must be used if the Site's Location is in China.
     pub cert_type: Option<EdgeOfflineConfigurationCertType>,
     /// The Site that will be associated to the Edge. Required if the Edge is being provisioned.
-    pub site: Option<DomainEntityRef>,
+    pub site: Option<Box<DomainEntityRef>>,
     /// Edge HTTP proxy configuration for the WAN port. The field can be a hostname, FQDN, IPv4 or IPv6 address. If port is not included, port 80 is assumed.
     pub proxy: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5795,9 +5827,9 @@ pub struct EdgeOfflineConfigurationInterface {
     /// The list of IP addresses on this interface. Priority of dns addresses are based on order in the list.
     pub addresses: Option<Vec<DomainNetworkAddress>>,
     /// IPv4 interface settings.
-    pub ipv4_capabilities: Option<DomainCapabilities>,
+    pub ipv4_capabilities: Option<Box<DomainCapabilities>>,
     /// IPv6 interface settings.
-    pub ipv6_capabilities: Option<DomainCapabilities>,
+    pub ipv6_capabilities: Option<Box<DomainCapabilities>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5849,8 +5881,10 @@ impl crate::__private::DecodeFields for EdgeOfflineConfigurationInterface {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "routes" => self.routes = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "routes" => self.routes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "ipv4Capabilities" => self.ipv4_capabilities = map.next_value()?,
             "ipv6Capabilities" => self.ipv6_capabilities = map.next_value()?,
             _ => return Ok(false),
@@ -5911,7 +5945,7 @@ impl serde::Serialize for EdgeOfflineConfigurationInterface {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeOfflineConfigurationNetwork {
     /// Settings for the Edge WAN interface.
-    pub wan: Option<EdgeOfflineConfigurationInterface>,
+    pub wan: Option<Box<EdgeOfflineConfigurationInterface>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6464,7 +6498,7 @@ pub struct EdgeTrunkBase {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -6488,7 +6522,7 @@ pub struct EdgeTrunkBase {
     /// The meta-base this trunk is based on.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub trunk_metabase: Option<DomainEntityRef>,
+    pub trunk_metabase: Option<Box<DomainEntityRef>>,
     /// The `properties` property.
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The type of this trunk base.
@@ -6496,9 +6530,9 @@ pub struct EdgeTrunkBase {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub trunk_type: Option<EdgeTrunkBaseTrunkType>,
     /// Used to determine the media regions for inbound and outbound calls through a trunk. Also determines the dial plan to use for calls that came in on a trunk and have to be sent out on it as well.
-    pub site: Option<DomainEntityRef>,
+    pub site: Option<Box<DomainEntityRef>>,
     /// Allows a customer to set the site to which inbound calls will be routed
-    pub inbound_site: Option<DomainEntityRef>,
+    pub inbound_site: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -6923,9 +6957,9 @@ impl serde::Serialize for EdgeVersionInformation {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeVersionReport {
     /// The `oldestVersion` property.
-    pub oldest_version: Option<EdgeVersionInformation>,
+    pub oldest_version: Option<Box<EdgeVersionInformation>>,
     /// The `newestVersion` property.
-    pub newest_version: Option<EdgeVersionInformation>,
+    pub newest_version: Option<Box<EdgeVersionInformation>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7459,7 +7493,7 @@ pub struct Email {
     /// A globally unique identifier for the recording associated with this call.
     pub recording_id: Option<String>,
     /// The `errorInfo` property.
-    pub error_info: Option<ErrorBody>,
+    pub error_info: Option<Box<ErrorBody>>,
     /// System defined string indicating what caused the communication to disconnect. Will be null until the communication disconnects.
     pub disconnect_type: Option<EmailDisconnectType>,
     /// The timestamp the email was placed on hold in the cloud clock if the email is currently on hold. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -7485,13 +7519,13 @@ pub struct Email {
     /// Indicates if the inbound email was marked as spam.
     pub spam: Option<bool>,
     /// Call wrap up or disposition data.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// After-call work for the communication.
-    pub after_call_work: Option<AfterCallWork>,
+    pub after_call_work: Option<Box<AfterCallWork>>,
     /// Indicates if after-call work is required for a communication. Only used when the ACW Setting is Agent Requested.
     pub after_call_work_required: Option<bool>,
     /// Represents the queue settings for this media type.
-    pub queue_media_settings: Option<ConversationQueueMediaSettings>,
+    pub queue_media_settings: Option<Box<ConversationQueueMediaSettings>>,
     /// Represents the time when an email was put into parked state. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub park_time: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -7629,7 +7663,9 @@ impl crate::__private::DecodeFields for Email {
             "messagesSent" => {
                 self.messages_sent = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "direction" => self.direction = map.next_value()?,
             "recordingId" => self.recording_id = map.next_value()?,
             "errorInfo" => self.error_info = map.next_value()?,
@@ -7645,7 +7681,11 @@ impl crate::__private::DecodeFields for Email {
             "scriptId" => self.script_id = map.next_value()?,
             "peerId" => self.peer_id = map.next_value()?,
             "messageId" => self.message_id = map.next_value()?,
-            "draftAttachments" => self.draft_attachments = map.next_value()?,
+            "draftAttachments" => {
+                self.draft_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "spam" => self.spam = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "wrapup" => self.wrapup = map.next_value()?,
             "afterCallWork" => self.after_call_work = map.next_value()?,
@@ -8716,7 +8756,7 @@ pub struct EmailCampaignSchedule {
     /// The Campaign that this email campaign schedule is for.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub email_campaign: Option<DivisionedDomainEntityRef>,
+    pub email_campaign: Option<Box<DivisionedDomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -8794,8 +8834,12 @@ impl crate::__private::DecodeFields for EmailCampaignSchedule {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "emailCampaign" => self.email_campaign = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -8908,7 +8952,7 @@ pub struct EmailCampaignScheduleConfigChangeEmailCampaignSchedule {
     /// time zone identifier to be applied to the intervals; for example Africa/Abidjan
     pub time_zone: Option<String>,
     /// The `emailCampaign` property.
-    pub email_campaign: Option<EmailCampaignScheduleConfigChangeUriReference>,
+    pub email_campaign: Option<Box<EmailCampaignScheduleConfigChangeUriReference>>,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -8985,8 +9029,12 @@ for EmailCampaignScheduleConfigChangeEmailCampaignSchedule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "emailCampaign" => self.email_campaign = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
@@ -9263,7 +9311,9 @@ impl crate::__private::DecodeFields for EmailCampaignScheduleEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -9769,7 +9819,7 @@ impl crate::__private::DecodeFields for EmailCommunicationDispositionAppliedEven
             "communicationId" => self.communication_id = map.next_value()?,
             "code" => self.code = map.next_value()?,
             "notes" => self.notes = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10248,13 +10298,13 @@ pub struct EmailConfig {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub email_columns: Option<Vec<String>>,
     /// The content template used to formulate the email to send to the contact.
-    pub content_template: Option<DomainEntityRef>,
+    pub content_template: Option<Box<DomainEntityRef>>,
     /// The email address that will be used as the sender of the email.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from_address: Option<FromEmailAddress>,
+    pub from_address: Option<Box<FromEmailAddress>>,
     /// The email address from which any reply will be sent.
-    pub reply_to_address: Option<ReplyToEmailAddress>,
+    pub reply_to_address: Option<Box<ReplyToEmailAddress>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10315,7 +10365,9 @@ impl crate::__private::DecodeFields for EmailConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "emailColumns" => self.email_columns = map.next_value()?,
+            "emailColumns" => {
+                self.email_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "contentTemplate" => self.content_template = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
             "replyToAddress" => self.reply_to_address = map.next_value()?,
@@ -10463,12 +10515,24 @@ impl crate::__private::DecodeFields for EmailConversation {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "participants" => self.participants = map.next_value()?,
-            "otherMediaUris" => self.other_media_uris = map.next_value()?,
-            "recentTransfers" => self.recent_transfers = map.next_value()?,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "otherMediaUris" => {
+                self.other_media_uris = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "recentTransfers" => {
+                self.recent_transfers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
             "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
-            "divisions" => self.divisions = map.next_value()?,
+            "divisions" => {
+                self.divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -10636,7 +10700,9 @@ impl crate::__private::DecodeFields for EmailConversationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -11091,11 +11157,11 @@ pub struct EmailExternalEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<EmailInitialConfiguration>,
+    pub initial_configuration: Option<Box<EmailInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11309,11 +11375,11 @@ pub struct EmailFlowEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<EmailInitialConfiguration>,
+    pub initial_configuration: Option<Box<EmailInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11750,8 +11816,8 @@ impl crate::__private::DecodeFields for EmailInitialConfiguration {
         match key {
             "to" => self.to = map.next_value()?,
             "from" => self.from = map.next_value()?,
-            "cc" => self.cc = map.next_value()?,
-            "bcc" => self.bcc = map.next_value()?,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
             "subject" => self.subject = map.next_value()?,
             "previousEmailId" => self.previous_email_id = map.next_value()?,
             "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
@@ -11887,17 +11953,17 @@ pub struct EmailMediaParticipant {
     /// List of roles this participant's media has had on the conversation, ie monitor, coach, etc
     pub media_roles: Option<Vec<String>>,
     /// The PureCloud user for this participant.
-    pub user: Option<DomainEntityRef>,
+    pub user: Option<Box<DomainEntityRef>>,
     /// The PureCloud queue for this participant. Id and selfUri will be populated, name is optional.
-    pub queue: Option<DomainEntityRef>,
+    pub queue: Option<Box<DomainEntityRef>>,
     /// The PureCloud team for this participant.
-    pub team: Option<DomainEntityRef>,
+    pub team: Option<Box<DomainEntityRef>>,
     /// A list of ad-hoc attributes for the participant.
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// If the conversation ends in error, contains additional error details.
-    pub error_info: Option<ErrorInfo>,
+    pub error_info: Option<Box<ErrorInfo>>,
     /// The Engage script that should be used by this participant.
-    pub script: Option<DomainEntityRef>,
+    pub script: Option<Box<DomainEntityRef>>,
     /// The amount of time the participant has to complete wrap-up.
     pub wrapup_timeout_ms: Option<i32>,
     /// Value is true when the participant has skipped wrap-up.
@@ -11907,21 +11973,21 @@ pub struct EmailMediaParticipant {
     /// The source provider for the communication.
     pub provider: Option<String>,
     /// If this participant represents an external contact, then this will be the reference for the external contact.
-    pub external_contact: Option<DomainEntityRef>,
+    pub external_contact: Option<Box<DomainEntityRef>>,
     /// If this participant represents an external contact, then this will be the initial division for the external contact. This value will not be updated if the external contact is reassigned.
     pub external_contact_initial_division_id: Option<String>,
     /// If this participant represents an external org, then this will be the reference for the external org.
-    pub external_organization: Option<DomainEntityRef>,
+    pub external_organization: Option<Box<DomainEntityRef>>,
     /// Wrapup for this participant, if it has been applied.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// The peer communication corresponding to a matching leg for this communication.
     pub peer: Option<String>,
     /// The reason specifying why participant flagged the conversation.
     pub flagged_reason: Option<EmailMediaParticipantFlaggedReason>,
     /// Journey System data/context that is applicable to this communication. When used for historical purposes, the context should be immutable. When null, there is no applicable Journey System context.
-    pub journey_context: Option<JourneyContext>,
+    pub journey_context: Option<Box<JourneyContext>>,
     /// Information on how a communication should be routed to an agent.
-    pub conversation_routing_data: Option<ConversationRoutingData>,
+    pub conversation_routing_data: Option<Box<ConversationRoutingData>>,
     /// The timestamp when this participant started after-call work. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub start_acw_time: Option<crate::DateTime>,
     /// The timestamp when this participant ended after-call work. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -12104,7 +12170,9 @@ impl crate::__private::DecodeFields for EmailMediaParticipant {
                     .0;
             }
             "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
-            "mediaRoles" => self.media_roles = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "user" => self.user = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
             "team" => self.team = map.next_value()?,
@@ -12148,7 +12216,11 @@ impl crate::__private::DecodeFields for EmailMediaParticipant {
             "autoGenerated" => {
                 self.auto_generated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "draftAttachments" => self.draft_attachments = map.next_value()?,
+            "draftAttachments" => {
+                self.draft_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "spam" => self.spam = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "messageId" => self.message_id = map.next_value()?,
             _ => return Ok(false),
@@ -12769,9 +12841,9 @@ crate::__impl_open_enum!(EmailMediaParticipantFlaggedReason);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMediaPolicy {
     /// Actions applied when specified conditions are met
-    pub actions: Option<PolicyActions>,
+    pub actions: Option<Box<PolicyActions>>,
     /// Conditions for when actions should be applied
-    pub conditions: Option<EmailMediaPolicyConditions>,
+    pub conditions: Option<Box<EmailMediaPolicyConditions>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12868,7 +12940,7 @@ pub struct EmailMediaPolicyConditions {
     /// The `languages` property.
     pub languages: Option<Vec<Language>>,
     /// The `timeAllowed` property.
-    pub time_allowed: Option<TimeAllowed>,
+    pub time_allowed: Option<Box<TimeAllowed>>,
     /// Teams to match conversations against
     pub teams: Option<Vec<Team>>,
     /// The `customerParticipation` property.
@@ -12930,13 +13002,23 @@ impl crate::__private::DecodeFields for EmailMediaPolicyConditions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "forUsers" => self.for_users = map.next_value()?,
-            "dateRanges" => self.date_ranges = map.next_value()?,
-            "forQueues" => self.for_queues = map.next_value()?,
-            "wrapupCodes" => self.wrapup_codes = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "forUsers" => {
+                self.for_users = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "forQueues" => {
+                self.for_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "wrapupCodes" => {
+                self.wrapup_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeAllowed" => self.time_allowed = map.next_value()?,
-            "teams" => self.teams = map.next_value()?,
+            "teams" => self.teams = map.next_value::<crate::__private::Compact<_>>()?.0,
             "customerParticipation" => self.customer_participation = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13078,7 +13160,7 @@ pub struct EmailMediaSettings {
     /// The alerting timeout for the media type, in seconds
     pub alerting_timeout_seconds: Option<i64>,
     /// The targeted service level for the media type
-    pub service_level: Option<ServiceLevel>,
+    pub service_level: Option<Box<ServiceLevel>>,
     /// How long to play the alerting tone for an auto-answer interaction
     pub auto_answer_alert_tone_seconds: Option<f64>,
     /// How long to play the alerting tone for a manual-answer interaction
@@ -13207,7 +13289,9 @@ impl crate::__private::DecodeFields for EmailMediaSettings {
                     .0;
             }
             "allOutboundEmailAddresses" => {
-                self.all_outbound_email_addresses = map.next_value()?;
+                self.all_outbound_email_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -13323,9 +13407,9 @@ pub struct EmailMessage {
     /// The sender of the email message.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<EmailAddress>,
+    pub from: Option<Box<EmailAddress>>,
     /// The receiver of the reply email message.
-    pub reply_to: Option<EmailAddress>,
+    pub reply_to: Option<Box<EmailAddress>>,
     /// The subject of the email message.
     pub subject: Option<String>,
     /// The attachments of the email message.
@@ -13443,13 +13527,15 @@ impl crate::__private::DecodeFields for EmailMessage {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "to" => self.to = map.next_value()?,
-            "cc" => self.cc = map.next_value()?,
-            "bcc" => self.bcc = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
             "from" => self.from = map.next_value()?,
             "replyTo" => self.reply_to = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
-            "attachments" => self.attachments = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "textBody" => self.text_body = map.next_value()?,
             "htmlBody" => self.html_body = map.next_value()?,
             "time" => self.time = map.next_value()?,
@@ -13703,9 +13789,9 @@ pub struct EmailMessagePreview {
     /// The sender of the email message.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<EmailAddress>,
+    pub from: Option<Box<EmailAddress>>,
     /// The receiver of the reply email message.
-    pub reply_to: Option<EmailAddress>,
+    pub reply_to: Option<Box<EmailAddress>>,
     /// The subject of the email message.
     pub subject: Option<String>,
     /// The attachments of the email message.
@@ -13814,13 +13900,15 @@ impl crate::__private::DecodeFields for EmailMessagePreview {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "to" => self.to = map.next_value()?,
-            "cc" => self.cc = map.next_value()?,
-            "bcc" => self.bcc = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
             "from" => self.from = map.next_value()?,
             "replyTo" => self.reply_to = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
-            "attachments" => self.attachments = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "textBodyPreview" => self.text_body_preview = map.next_value()?,
             "time" => self.time = map.next_value()?,
             "historyIncluded" => {
@@ -14130,7 +14218,9 @@ impl crate::__private::DecodeFields for EmailMessagePreviewListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14256,9 +14346,9 @@ pub struct EmailMessageReply {
     /// The sender of the email message.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<EmailAddress>,
+    pub from: Option<Box<EmailAddress>>,
     /// The receiver of the reply email message.
-    pub reply_to: Option<EmailAddress>,
+    pub reply_to: Option<Box<EmailAddress>>,
     /// The subject of the email message.
     pub subject: Option<String>,
     /// The attachments of the email message.
@@ -14356,13 +14446,15 @@ impl crate::__private::DecodeFields for EmailMessageReply {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "to" => self.to = map.next_value()?,
-            "cc" => self.cc = map.next_value()?,
-            "bcc" => self.bcc = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
             "from" => self.from = map.next_value()?,
             "replyTo" => self.reply_to = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
-            "attachments" => self.attachments = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "textBody" => self.text_body = map.next_value()?,
             "htmlBody" => self.html_body = map.next_value()?,
             "time" => self.time = map.next_value()?,
@@ -14487,9 +14579,9 @@ impl serde::Serialize for EmailMessageReply {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailOutboundDomainResult {
     /// The `dnsCnameBounceRecord` property.
-    pub dns_cname_bounce_record: Option<DnsRecordEntry>,
+    pub dns_cname_bounce_record: Option<Box<DnsRecordEntry>>,
     /// The `dnsTxtSendingRecord` property.
-    pub dns_txt_sending_record: Option<DnsRecordEntry>,
+    pub dns_txt_sending_record: Option<Box<DnsRecordEntry>>,
     /// The `domainName` property.
     pub domain_name: Option<String>,
     /// The `senderStatus` property.
@@ -14497,9 +14589,9 @@ pub struct EmailOutboundDomainResult {
     /// The `senderType` property.
     pub sender_type: Option<EmailOutboundDomainResultSenderType>,
     /// The email settings associated with this domain.
-    pub email_setting: Option<EmailSetting>,
+    pub email_setting: Option<Box<EmailSetting>>,
     /// The DMARC verification status for this domain.
-    pub dmarc_verification_result: Option<DmarcResult>,
+    pub dmarc_verification_result: Option<Box<DmarcResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14948,7 +15040,7 @@ pub struct EmailRefinementConfig {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub enabled: Option<bool>,
     /// Configured refinement setting object.
-    pub refinement_setting: Option<RefinementSettingEntity>,
+    pub refinement_setting: Option<Box<RefinementSettingEntity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15071,11 +15163,11 @@ pub struct EmailRoutingEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<EmailInitialConfiguration>,
+    pub initial_configuration: Option<Box<EmailInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15186,7 +15278,9 @@ impl crate::__private::DecodeFields for EmailRoutingEstablishedEvent {
             "conversationId" => self.conversation_id = map.next_value()?,
             "communicationId" => self.communication_id = map.next_value()?,
             "queueId" => self.queue_id = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "languageId" => self.language_id = map.next_value()?,
             "label" => self.label = map.next_value()?,
             "initialConfiguration" => self.initial_configuration = map.next_value()?,
@@ -15463,7 +15557,9 @@ impl crate::__private::DecodeFields for EmailRoutingTransferEvent {
             "objectCommunicationId" => self.object_communication_id = map.next_value()?,
             "destinationQueueId" => self.destination_queue_id = map.next_value()?,
             "languageId" => self.language_id = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15616,7 +15712,7 @@ pub struct EmailSetting {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The domain list settings.
-    pub domains: Option<Domains>,
+    pub domains: Option<Box<Domains>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -15803,7 +15899,9 @@ impl crate::__private::DecodeFields for EmailSettingEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16188,7 +16286,7 @@ pub struct EmailSummaryGenerationConfig {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub enabled: Option<bool>,
     /// Configured summary setting object.
-    pub summary_setting: Option<EmailSummarySettingsEntity>,
+    pub summary_setting: Option<Box<EmailSummarySettingsEntity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16495,11 +16593,11 @@ pub struct EmailUserEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<EmailInitialConfiguration>,
+    pub initial_configuration: Option<Box<EmailInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17143,7 +17241,11 @@ impl crate::__private::DecodeFields for EmbeddedIntegration {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "domainWhitelist" => self.domain_whitelist = map.next_value()?,
+            "domainWhitelist" => {
+                self.domain_whitelist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17185,7 +17287,7 @@ impl serde::Serialize for EmbeddedIntegration {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmergencyCallFlow {
     /// The call flow to execute in an emergency.
-    pub emergency_flow: Option<DomainEntityRef>,
+    pub emergency_flow: Option<Box<DomainEntityRef>>,
     /// The IVR(s) to route to the call flow during an emergency.
     pub ivrs: Option<Vec<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
@@ -17232,7 +17334,7 @@ impl crate::__private::DecodeFields for EmergencyCallFlow {
     ) -> Result<bool, A::Error> {
         match key {
             "emergencyFlow" => self.emergency_flow = map.next_value()?,
-            "ivrs" => self.ivrs = map.next_value()?,
+            "ivrs" => self.ivrs = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17280,7 +17382,7 @@ pub struct EmergencyGroup {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -17397,7 +17499,11 @@ impl crate::__private::DecodeFields for EmergencyGroup {
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "emergencyCallFlows" => self.emergency_call_flows = map.next_value()?,
+            "emergencyCallFlows" => {
+                self.emergency_call_flows = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17576,7 +17682,7 @@ pub struct EmergencyGroupDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -17766,7 +17872,9 @@ impl crate::__private::DecodeFields for EmergencyGroupDivisionViewEntityListing 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17972,7 +18080,9 @@ impl crate::__private::DecodeFields for EmergencyGroupListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -18094,7 +18204,7 @@ pub struct EmergencyLocation {
     /// Emergency address
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub address: Option<LocationAddress>,
+    pub address: Option<Box<LocationAddress>>,
     /// Phone number in E164 format
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -18997,9 +19107,9 @@ pub struct EncryptionKey {
     /// key data summary (base 64 encoded public key)
     pub keydata_summary: Option<String>,
     /// user that requested generation of public key
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// Local configuration
-    pub local_encryption_configuration: Option<LocalEncryptionConfiguration>,
+    pub local_encryption_configuration: Option<Box<LocalEncryptionConfiguration>>,
     /// Key type used in this configuration
     pub key_configuration_type: Option<EncryptionKeyKeyConfigurationType>,
     /// ARN of internal key to be wrapped by AWS KMS Symmetric key
@@ -19296,7 +19406,9 @@ impl crate::__private::DecodeFields for EncryptionKeyEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -19776,7 +19888,7 @@ pub struct Endpoint {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -19804,11 +19916,11 @@ pub struct Endpoint {
     /// Schema
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schema: Option<DomainEntityRef>,
+    pub schema: Option<Box<DomainEntityRef>>,
     /// The `enabled` property.
     pub enabled: Option<bool>,
     /// The `site` property.
-    pub site: Option<DomainEntityRef>,
+    pub site: Option<Box<DomainEntityRef>>,
     /// The `dids` property.
     pub dids: Option<Vec<String>>,
     /// The URI for this object
@@ -19920,7 +20032,7 @@ impl crate::__private::DecodeFields for Endpoint {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "site" => self.site = map.next_value()?,
-            "dids" => self.dids = map.next_value()?,
+            "dids" => self.dids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20791,7 +20903,7 @@ impl crate::__private::DecodeFields for EnrichFieldRules {
     ) -> Result<bool, A::Error> {
         match key {
             "defaultAction" => self.default_action = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             "defaultArrayAction" => self.default_array_action = map.next_value()?,
             _ => return Ok(false),
         }
@@ -21124,8 +21236,12 @@ impl crate::__private::DecodeFields for EntityChange {
             "entityId" => self.entity_id = map.next_value()?,
             "entityName" => self.entity_name = map.next_value()?,
             "entityType" => self.entity_type = map.next_value()?,
-            "oldValues" => self.old_values = map.next_value()?,
-            "newValues" => self.new_values = map.next_value()?,
+            "oldValues" => {
+                self.old_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "newValues" => {
+                self.new_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21261,7 +21377,9 @@ impl crate::__private::DecodeFields for EntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21486,7 +21604,7 @@ impl crate::__private::DecodeFields for EntityTypeCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "key" => self.key = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "shouldIgnoreCase" => {
                 self.should_ignore_case = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -21696,7 +21814,7 @@ pub struct ErrorBody {
     /// The `errors` property.
     pub errors: Option<Vec<ErrorBody>>,
     /// The `limit` property.
-    pub limit: Option<Limit>,
+    pub limit: Option<Box<Limit>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21765,8 +21883,10 @@ impl crate::__private::DecodeFields for ErrorBody {
             "messageWithParams" => self.message_with_params = map.next_value()?,
             "messageParams" => self.message_params = map.next_value()?,
             "contextId" => self.context_id = map.next_value()?,
-            "details" => self.details = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "limit" => self.limit = map.next_value()?,
             _ => return Ok(false),
         }
@@ -22208,15 +22328,15 @@ pub struct EscalationRuleRequest {
     /// The status of the escalation rule.
     pub status: Option<EscalationRuleRequestStatus>,
     /// The target integration configuration used for an open message escalation.
-    pub open_escalation: Option<EscalationTarget>,
+    pub open_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for a Facebook message escalation.
-    pub facebook_escalation: Option<EscalationTarget>,
+    pub facebook_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for an Instagram message escalation.
-    pub instagram_escalation: Option<EscalationTarget>,
+    pub instagram_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for a X (formerly Twitter) message escalation.
-    pub twitter_escalation: Option<EscalationTarget>,
+    pub twitter_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for a Google Business Profile message escalation.
-    pub google_business_profile_escalation: Option<EscalationTarget>,
+    pub google_business_profile_escalation: Option<Box<EscalationTarget>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22488,15 +22608,15 @@ pub struct EscalationRuleResponse {
     /// The status of the escalation rule.
     pub status: Option<EscalationRuleResponseStatus>,
     /// The target integration configuration used for an open message escalation.
-    pub open_escalation: Option<EscalationTarget>,
+    pub open_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for a Facebook message escalation.
-    pub facebook_escalation: Option<EscalationTarget>,
+    pub facebook_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for an Instagram message escalation.
-    pub instagram_escalation: Option<EscalationTarget>,
+    pub instagram_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for a X (formerly Twitter) message escalation.
-    pub twitter_escalation: Option<EscalationTarget>,
+    pub twitter_escalation: Option<Box<EscalationTarget>>,
     /// The target integration configuration used for a Google Business Profile message escalation.
-    pub google_business_profile_escalation: Option<EscalationTarget>,
+    pub google_business_profile_escalation: Option<Box<EscalationTarget>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -22780,7 +22900,7 @@ pub struct EscalationTarget {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub destination: Option<EscalationTargetDestination>,
     /// Set the integration ID.Only valid when type is OverrideIntegration.
-    pub override_: Option<OverrideEscalationTarget>,
+    pub override_: Option<Box<OverrideEscalationTarget>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -23691,8 +23811,14 @@ impl crate::__private::DecodeFields for EstimateAvailableTimeOffRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "fullDayDates" => self.full_day_dates = map.next_value()?,
-            "partialDayDates" => self.partial_day_dates = map.next_value()?,
+            "fullDayDates" => {
+                self.full_day_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "partialDayDates" => {
+                self.partial_day_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "activityCodeId" => self.activity_code_id = map.next_value()?,
             "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
@@ -23759,7 +23885,7 @@ pub struct EstimateAvailableTimeOffResponse {
     /// The user to whom the time off request belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The ID of the activity code associated with the time off request. Activity code must be of the TimeOff category
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -23831,8 +23957,14 @@ impl crate::__private::DecodeFields for EstimateAvailableTimeOffResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "fullDayDates" => self.full_day_dates = map.next_value()?,
-            "partialDayDates" => self.partial_day_dates = map.next_value()?,
+            "fullDayDates" => {
+                self.full_day_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "partialDayDates" => {
+                self.partial_day_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "user" => self.user = map.next_value()?,
             "activityCodeId" => self.activity_code_id = map.next_value()?,
             "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
@@ -24033,7 +24165,9 @@ impl crate::__private::DecodeFields for EstimatedWaitTimePredictions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24130,8 +24264,14 @@ impl crate::__private::DecodeFields for EvaluateShiftTradeListJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "weekDates" => self.week_dates = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24215,7 +24355,9 @@ impl crate::__private::DecodeFields for EvaluateShiftTradeListJobResponseItem {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24253,9 +24395,9 @@ pub struct EvaluatedShiftTradeResponseItem {
     /// The evaluated shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub trade: Option<ShiftTradeResponseItem>,
+    pub trade: Option<Box<ShiftTradeResponseItem>>,
     /// A preview of what the schedule would look like if the shift trade is approved plus any violations, or null if the shift is in a one-sided trade
-    pub match_review: Option<ShiftTradeMatchReviewResponse>,
+    pub match_review: Option<Box<ShiftTradeMatchReviewResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24361,23 +24503,23 @@ pub struct Evaluation {
     /// The `name` property.
     pub name: Option<String>,
     /// The `conversation` property.
-    pub conversation: Option<ConversationReference>,
+    pub conversation: Option<Box<ConversationReference>>,
     /// Evaluation form used for evaluation.
-    pub evaluation_form: Option<EvaluationForm>,
+    pub evaluation_form: Option<Box<EvaluationForm>>,
     /// The `evaluator` property.
-    pub evaluator: Option<User>,
+    pub evaluator: Option<Box<User>>,
     /// The `agent` property.
-    pub agent: Option<User>,
+    pub agent: Option<Box<User>>,
     /// The `calibration` property.
     pub calibration: Option<Box<Calibration>>,
     /// The `status` property.
     pub status: Option<EvaluationStatus>,
     /// The `answers` property.
-    pub answers: Option<EvaluationScoringSet>,
+    pub answers: Option<Box<EvaluationScoringSet>>,
     /// The `agentHasRead` property.
     pub agent_has_read: Option<bool>,
     /// The `assignee` property.
-    pub assignee: Option<User>,
+    pub assignee: Option<Box<User>>,
     /// Indicates whether an assignee is applicable for the evaluation. Set to false when assignee is not applicable.
     pub assignee_applicable: Option<bool>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -24393,7 +24535,7 @@ pub struct Evaluation {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub revision_created_date: Option<crate::DateTime>,
     /// The `queue` property.
-    pub queue: Option<Queue>,
+    pub queue: Option<Box<Queue>>,
     /// List of different communication types used in conversation.
     pub media_type: Option<Vec<String>>,
     /// Evaluation is assigned in the following division(s).
@@ -24417,7 +24559,7 @@ pub struct Evaluation {
     /// Is only true when the user making the request does not have sufficient permissions to see evaluation
     pub redacted: Option<bool>,
     /// Team of the evaluation agent
-    pub agent_team: Option<Team>,
+    pub agent_team: Option<Box<Team>>,
     /// The `isScoringIndex` property.
     pub is_scoring_index: Option<bool>,
     /// List of user authorized actions on evaluation. Possible values: assign, edit, editScore, editAgentSignoff, delete, release, viewAudit
@@ -24425,21 +24567,21 @@ pub struct Evaluation {
     /// Is true when evaluation assistance didn't execute successfully
     pub has_assistance_failed: Option<bool>,
     /// The source that created the evaluation.
-    pub evaluation_source: Option<EvaluationSource>,
+    pub evaluation_source: Option<Box<EvaluationSource>>,
     /// The number of times this evaluation has been disputed
     pub dispute_count: Option<i64>,
     /// The evaluation version number
     pub version: Option<i64>,
     /// List of all versions of the evaluation
-    pub version_history: Option<PagelessDomainEntityListingEvaluationVersion>,
+    pub version_history: Option<Box<PagelessDomainEntityListingEvaluationVersion>>,
     /// Is true when the evaluation review was declined
     pub declined_review: Option<bool>,
     /// The shared id for different versions of an evaluation
     pub evaluation_context_id: Option<String>,
     /// The previous evaluation version
-    pub retracted_evaluation: Option<EvaluationReference>,
+    pub retracted_evaluation: Option<Box<EvaluationReference>>,
     /// AI scoring details for the evaluation.
-    pub ai_scoring: Option<AiScoring>,
+    pub ai_scoring: Option<Box<AiScoring>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -24641,8 +24783,12 @@ impl crate::__private::DecodeFields for Evaluation {
             "submittedDate" => self.submitted_date = map.next_value()?,
             "revisionCreatedDate" => self.revision_created_date = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
-            "mediaType" => self.media_type = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rescore" => {
                 self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -24666,7 +24812,11 @@ impl crate::__private::DecodeFields for Evaluation {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "authorizedActions" => self.authorized_actions = map.next_value()?,
+            "authorizedActions" => {
+                self.authorized_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "hasAssistanceFailed" => {
                 self.has_assistance_failed = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -25222,7 +25372,7 @@ impl crate::__private::DecodeFields for EvaluationAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25322,7 +25472,9 @@ impl crate::__private::DecodeFields for EvaluationAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25458,8 +25610,12 @@ impl crate::__private::DecodeFields for EvaluationAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25552,7 +25708,7 @@ pub struct EvaluationAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25926,7 +26082,9 @@ impl crate::__private::DecodeFields for EvaluationAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25972,7 +26130,7 @@ pub struct EvaluationAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<EvaluationAggregateQueryFilter>,
+    pub filter: Option<Box<EvaluationAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -26056,15 +26214,19 @@ impl crate::__private::DecodeFields for EvaluationAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26288,8 +26450,12 @@ impl crate::__private::DecodeFields for EvaluationAggregationQueryMe {
         match key {
             "interval" => self.interval = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "contextId" => self.context_id = map.next_value()?,
             _ => return Ok(false),
@@ -26426,7 +26592,7 @@ pub struct EvaluationAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<EvaluationAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26634,9 +26800,9 @@ crate::__impl_open_enum!(EvaluationAggregationViewFunction);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationAssignment {
     /// The `evaluationForm` property.
-    pub evaluation_form: Option<EvaluationForm>,
+    pub evaluation_form: Option<Box<EvaluationForm>>,
     /// The `user` property.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26769,7 +26935,9 @@ impl crate::__private::DecodeFields for EvaluationAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26822,7 +26990,7 @@ pub struct EvaluationAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<EvaluationAggregateQueryFilter>,
+    pub filter: Option<Box<EvaluationAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -26910,15 +27078,19 @@ impl crate::__private::DecodeFields for EvaluationAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -27075,29 +27247,29 @@ pub struct EvaluationCreateBody {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// Evaluation form used for evaluation (must be included for a successful request)
-    pub evaluation_form: Option<EvaluationCreateEvalForm>,
+    pub evaluation_form: Option<Box<EvaluationCreateEvalForm>>,
     /// User ID of the evaluator (must be included for a successful request)
-    pub evaluator: Option<EvaluationCreateUser>,
+    pub evaluator: Option<Box<EvaluationCreateUser>>,
     /// User ID of the agent (must be included for a successful request)
-    pub agent: Option<EvaluationCreateUser>,
+    pub agent: Option<Box<EvaluationCreateUser>>,
     /// The `agentHasRead` property.
     pub agent_has_read: Option<bool>,
     /// The `answers` property.
-    pub answers: Option<EvaluationScoringSet>,
+    pub answers: Option<Box<EvaluationScoringSet>>,
     /// The `calibration` property.
-    pub calibration: Option<EvaluationCreateCalibration>,
+    pub calibration: Option<Box<EvaluationCreateCalibration>>,
     /// The `evaluationContextId` property.
     pub evaluation_context_id: Option<String>,
     /// The `conversation` property.
-    pub conversation: Option<EvaluationCreateConversation>,
+    pub conversation: Option<Box<EvaluationCreateConversation>>,
     /// The `resourceType` property.
     pub resource_type: Option<EvaluationCreateBodyResourceType>,
     /// The `evaluationSource` property.
-    pub evaluation_source: Option<EvaluationSource>,
+    pub evaluation_source: Option<Box<EvaluationSource>>,
     /// The `rescore` property.
     pub rescore: Option<bool>,
     /// The `queue` property.
-    pub queue: Option<EvaluationCreateQueue>,
+    pub queue: Option<Box<EvaluationCreateQueue>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub release_date: Option<crate::DateTime>,
     /// The `status` property.
@@ -27107,7 +27279,7 @@ pub struct EvaluationCreateBody {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_assignee_changed: Option<crate::DateTime>,
     /// The `assignee` property.
-    pub assignee: Option<EvaluationCreateUser>,
+    pub assignee: Option<Box<EvaluationCreateUser>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -27948,7 +28120,9 @@ impl crate::__private::DecodeFields for EvaluationDetailQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28084,8 +28258,12 @@ impl crate::__private::DecodeFields for EvaluationDetailQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28180,7 +28358,7 @@ pub struct EvaluationDetailQueryPredicate {
     /// Right hand side for dimension or metric predicates
     pub value: Option<String>,
     /// Right hand side for dimension or metric predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28620,7 +28798,9 @@ impl crate::__private::DecodeFields for EvaluationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -28754,7 +28934,7 @@ pub struct EvaluationForm {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub modified_date: Option<crate::DateTime>,
     /// The `published` property.
@@ -28766,13 +28946,13 @@ pub struct EvaluationForm {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub question_groups: Option<Vec<EvaluationQuestionGroup>>,
     /// A list of the published versions of this form. Not populated by default, its availability depends on the endpoint. Use the 'expand=publishHistory' query parameter to retrieve this data where applicable (refer to the endpoint description to see if it is applicable).
-    pub published_versions: Option<DomainEntityListingEvaluationForm>,
+    pub published_versions: Option<Box<DomainEntityListingEvaluationForm>>,
     /// Settings for evaluations associated with this form
-    pub evaluation_settings: Option<EvaluationSettings>,
+    pub evaluation_settings: Option<Box<EvaluationSettings>>,
     /// The name of the form's most recently published version
     pub latest_version_form_name: Option<String>,
     /// AI scoring settings for the evaluation form.
-    pub ai_scoring: Option<AiScoringSettings>,
+    pub ai_scoring: Option<Box<AiScoringSettings>>,
     /// Is this form redacted
     pub redacted: Option<bool>,
     /// The language dialect for this evaluation form. Supported dialects: ar, cs, da, de, en-US, es, fi, fr, fr-CA, he, hi, it, ja, ko, nl, no, pl, pt-BR, pt-PT, ru, sv, th, tr, uk, zh-CN, zh-TW
@@ -28901,7 +29081,11 @@ impl crate::__private::DecodeFields for EvaluationForm {
                 self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "contextId" => self.context_id = map.next_value()?,
-            "questionGroups" => self.question_groups = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "publishedVersions" => self.published_versions = map.next_value()?,
             "evaluationSettings" => self.evaluation_settings = map.next_value()?,
             "latestVersionFormName" => self.latest_version_form_name = map.next_value()?,
@@ -29054,9 +29238,9 @@ impl serde::Serialize for EvaluationForm {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationFormAndScoringSet {
     /// The `evaluationForm` property.
-    pub evaluation_form: Option<EvaluationForm>,
+    pub evaluation_form: Option<Box<EvaluationForm>>,
     /// The `answers` property.
-    pub answers: Option<EvaluationScoringSet>,
+    pub answers: Option<Box<EvaluationScoringSet>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29147,7 +29331,7 @@ pub struct EvaluationFormDivisionView {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Unique Id for all versions of this form
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -29374,7 +29558,9 @@ impl crate::__private::DecodeFields for EvaluationFormDivisionViewListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -29496,7 +29682,7 @@ pub struct EvaluationFormResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub modified_date: Option<crate::DateTime>,
     /// The `published` property.
@@ -29508,13 +29694,13 @@ pub struct EvaluationFormResponse {
     /// Mode for evaluation form weight
     pub weight_mode: Option<EvaluationFormResponseWeightMode>,
     /// Settings for evaluations associated with this form
-    pub evaluation_settings: Option<EvaluationSettings>,
+    pub evaluation_settings: Option<Box<EvaluationSettings>>,
     /// A list of the published versions of this form. Not populated by default, its availability depends on the endpoint. Use the 'expand=publishHistory' query parameter to retrieve this data where applicable (refer to the endpoint description to see if it is applicable).
-    pub published_versions: Option<DomainEntityListingEvaluationForm>,
+    pub published_versions: Option<Box<DomainEntityListingEvaluationForm>>,
     /// The name of the form's most recently published version
     pub latest_version_form_name: Option<String>,
     /// AI scoring settings for the evaluation form.
-    pub ai_scoring: Option<AiScoringSettings>,
+    pub ai_scoring: Option<Box<AiScoringSettings>>,
     /// The language dialect for this evaluation form. Supported dialects: ar, cs, da, de, en-US, es, fi, fr, fr-CA, he, hi, it, ja, ko, nl, no, pl, pt-BR, pt-PT, ru, sv, th, tr, uk, zh-CN, zh-TW
     pub dialect: Option<String>,
     /// The URI for this object
@@ -29604,7 +29790,11 @@ impl crate::__private::DecodeFields for EvaluationFormResponse {
                 self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "contextId" => self.context_id = map.next_value()?,
-            "questionGroups" => self.question_groups = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "weightMode" => self.weight_mode = map.next_value()?,
             "evaluationSettings" => self.evaluation_settings = map.next_value()?,
             "publishedVersions" => self.published_versions = map.next_value()?,
@@ -29850,7 +30040,9 @@ impl crate::__private::DecodeFields for EvaluationFormResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -29968,7 +30160,7 @@ pub struct EvaluationFormSearchResponse {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub modified_date: Option<crate::DateTime>,
     /// The `published` property.
@@ -29980,13 +30172,13 @@ pub struct EvaluationFormSearchResponse {
     /// Mode for evaluation form weight
     pub weight_mode: Option<EvaluationFormSearchResponseWeightMode>,
     /// Settings for evaluations associated with this form
-    pub evaluation_settings: Option<EvaluationSettings>,
+    pub evaluation_settings: Option<Box<EvaluationSettings>>,
     /// A list of the published versions of this form. Not populated by default, its availability depends on the endpoint. Use the 'expand=publishHistory' query parameter to retrieve this data where applicable (refer to the endpoint description to see if it is applicable).
-    pub published_versions: Option<DomainEntityListingEvaluationForm>,
+    pub published_versions: Option<Box<DomainEntityListingEvaluationForm>>,
     /// The name of the form's most recently published version
     pub latest_version_form_name: Option<String>,
     /// AI scoring settings for the evaluation form.
-    pub ai_scoring: Option<AiScoringSettings>,
+    pub ai_scoring: Option<Box<AiScoringSettings>>,
     /// The language dialect for this evaluation form. Supported dialects: ar, cs, da, de, en-US, es, fi, fr, fr-CA, he, hi, it, ja, ko, nl, no, pl, pt-BR, pt-PT, ru, sv, th, tr, uk, zh-CN, zh-TW
     pub dialect: Option<String>,
     /// The URI for this object
@@ -30069,7 +30261,11 @@ impl crate::__private::DecodeFields for EvaluationFormSearchResponse {
                 self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "contextId" => self.context_id = map.next_value()?,
-            "questionGroups" => self.question_groups = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "weightMode" => self.weight_mode = map.next_value()?,
             "evaluationSettings" => self.evaluation_settings = map.next_value()?,
             "publishedVersions" => self.published_versions = map.next_value()?,
@@ -30451,9 +30647,9 @@ pub struct EvaluationQualityV2TopicEvaluationV2 {
     /// The `conversationId` property.
     pub conversation_id: Option<String>,
     /// The `agent` property.
-    pub agent: Option<EvaluationQualityV2TopicUser>,
+    pub agent: Option<Box<EvaluationQualityV2TopicUser>>,
     /// The `evaluator` property.
-    pub evaluator: Option<EvaluationQualityV2TopicUser>,
+    pub evaluator: Option<Box<EvaluationQualityV2TopicUser>>,
     /// The `eventTime` property.
     pub event_time: Option<crate::DateTime>,
     /// The `evaluationFormId` property.
@@ -30461,7 +30657,7 @@ pub struct EvaluationQualityV2TopicEvaluationV2 {
     /// The `formName` property.
     pub form_name: Option<String>,
     /// The `scoringSet` property.
-    pub scoring_set: Option<EvaluationQualityV2TopicEvaluationScoringSet>,
+    pub scoring_set: Option<Box<EvaluationQualityV2TopicEvaluationScoringSet>>,
     /// The `contextId` property.
     pub context_id: Option<String>,
     /// The `status` property.
@@ -30489,9 +30685,9 @@ pub struct EvaluationQualityV2TopicEvaluationV2 {
     /// The `mediaType` property.
     pub media_type: Option<Vec<String>>,
     /// The `calibration` property.
-    pub calibration: Option<EvaluationQualityV2TopicCalibration>,
+    pub calibration: Option<Box<EvaluationQualityV2TopicCalibration>>,
     /// The `evaluationSource` property.
-    pub evaluation_source: Option<EvaluationQualityV2TopicEvaluationSource>,
+    pub evaluation_source: Option<Box<EvaluationQualityV2TopicEvaluationSource>>,
     /// The `assigneeUserId` property.
     pub assignee_user_id: Option<String>,
     /// The `previousAssigneeUserId` property.
@@ -30509,7 +30705,7 @@ pub struct EvaluationQualityV2TopicEvaluationV2 {
     /// The `declinedReview` property.
     pub declined_review: Option<bool>,
     /// The `retractedEvaluation` property.
-    pub retracted_evaluation: Option<EvaluationQualityV2TopicEvaluationReference>,
+    pub retracted_evaluation: Option<Box<EvaluationQualityV2TopicEvaluationReference>>,
     /// The `rescoreCount` property.
     pub rescore_count: Option<i64>,
     /// The `evaluatorCommentHasUpdated` property.
@@ -30674,12 +30870,16 @@ impl crate::__private::DecodeFields for EvaluationQualityV2TopicEvaluationV2 {
             "eventType" => self.event_type = map.next_value()?,
             "resourceId" => self.resource_id = map.next_value()?,
             "resourceType" => self.resource_type = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rescore" => {
                 self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "conversationDate" => self.conversation_date = map.next_value()?,
-            "mediaType" => self.media_type = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "calibration" => self.calibration = map.next_value()?,
             "evaluationSource" => self.evaluation_source = map.next_value()?,
             "assigneeUserId" => self.assignee_user_id = map.next_value()?,
@@ -31228,13 +31428,13 @@ pub struct EvaluationQuestion {
     /// The `commentsRequired` property.
     pub comments_required: Option<bool>,
     /// The `visibilityCondition` property.
-    pub visibility_condition: Option<VisibilityCondition>,
+    pub visibility_condition: Option<Box<VisibilityCondition>>,
     /// Options from which to choose an answer for this question. Only used by Multiple Choice type questions.
     pub answer_options: Option<Vec<AnswerOption>>,
     /// Only used by Multiple Select type questions. A list of multiple choice questions representing selectable options.
     pub multiple_select_option_questions: Option<Vec<EvaluationQuestion>>,
     /// The default selected answer for the question
-    pub default_answer: Option<DefaultAnswer>,
+    pub default_answer: Option<Box<DefaultAnswer>>,
     /// Focus setting for automated scoring
     pub automated_scoring_focus: Option<EvaluationQuestionAutomatedScoringFocus>,
     /// The `isKill` property.
@@ -31360,9 +31560,13 @@ impl crate::__private::DecodeFields for EvaluationQuestion {
                     .0;
             }
             "visibilityCondition" => self.visibility_condition = map.next_value()?,
-            "answerOptions" => self.answer_options = map.next_value()?,
+            "answerOptions" => {
+                self.answer_options = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "multipleSelectOptionQuestions" => {
-                self.multiple_select_option_questions = map.next_value()?;
+                self.multiple_select_option_questions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "defaultAnswer" => self.default_answer = map.next_value()?,
             "automatedScoringFocus" => self.automated_scoring_focus = map.next_value()?,
@@ -31697,9 +31901,9 @@ pub struct EvaluationQuestionGroup {
     /// The `questions` property.
     pub questions: Option<Vec<EvaluationQuestion>>,
     /// The `visibilityCondition` property.
-    pub visibility_condition: Option<VisibilityCondition>,
+    pub visibility_condition: Option<Box<VisibilityCondition>>,
     /// Default scoring settings for the questions within this question group.
-    pub default_answers_to: Option<DefaultAnswersTo>,
+    pub default_answers_to: Option<Box<DefaultAnswersTo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31822,7 +32026,9 @@ impl crate::__private::DecodeFields for EvaluationQuestionGroup {
             "manualWeight" => {
                 self.manual_weight = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "questions" => self.questions = map.next_value()?,
+            "questions" => {
+                self.questions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "visibilityCondition" => self.visibility_condition = map.next_value()?,
             "defaultAnswersTo" => self.default_answers_to = map.next_value()?,
             _ => return Ok(false),
@@ -32181,7 +32387,11 @@ impl crate::__private::DecodeFields for EvaluationQuestionGroupScore {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "questionScores" => self.question_scores = map.next_value()?,
+            "questionScores" => {
+                self.question_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32367,7 +32577,7 @@ pub struct EvaluationQuestionScore {
     /// Comments from the evaluator specific to this question
     pub comments: Option<String>,
     /// Suggested AI answer
-    pub ai_answer: Option<AiAnswer>,
+    pub ai_answer: Option<Box<AiAnswer>>,
     /// Only applicable to Multiple Select questions. Scores corresponding to the options of Multiple Select questions.
     pub multiple_select_question_option_scores: Option<Vec<EvaluationQuestionScore>>,
     /// JSON fields this model does not know, kept so that a
@@ -32482,7 +32692,9 @@ impl crate::__private::DecodeFields for EvaluationQuestionScore {
             "comments" => self.comments = map.next_value()?,
             "aiAnswer" => self.ai_answer = map.next_value()?,
             "multipleSelectQuestionOptionScores" => {
-                self.multiple_select_question_option_scores = map.next_value()?;
+                self.multiple_select_question_option_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -32744,23 +32956,23 @@ pub struct EvaluationResponse {
     /// The `name` property.
     pub name: Option<String>,
     /// The `conversation` property.
-    pub conversation: Option<ConversationReference>,
+    pub conversation: Option<Box<ConversationReference>>,
     /// Evaluation form used for evaluation.
-    pub evaluation_form: Option<EvaluationFormResponse>,
+    pub evaluation_form: Option<Box<EvaluationFormResponse>>,
     /// The `evaluator` property.
-    pub evaluator: Option<User>,
+    pub evaluator: Option<Box<User>>,
     /// The `agent` property.
-    pub agent: Option<User>,
+    pub agent: Option<Box<User>>,
     /// The `calibration` property.
-    pub calibration: Option<AddressableEntityRef>,
+    pub calibration: Option<Box<AddressableEntityRef>>,
     /// The `status` property.
     pub status: Option<EvaluationResponseStatus>,
     /// The `answers` property.
-    pub answers: Option<EvaluationScoringSet>,
+    pub answers: Option<Box<EvaluationScoringSet>>,
     /// The `agentHasRead` property.
     pub agent_has_read: Option<bool>,
     /// The `assignee` property.
-    pub assignee: Option<User>,
+    pub assignee: Option<Box<User>>,
     /// Indicates whether an assignee is applicable for the evaluation. Set to false when assignee is not applicable.
     pub assignee_applicable: Option<bool>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -32776,7 +32988,7 @@ pub struct EvaluationResponse {
     /// Date of when evaluation revision is created. Null if there is no revision. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub revision_created_date: Option<crate::DateTime>,
     /// The `queue` property.
-    pub queue: Option<Queue>,
+    pub queue: Option<Box<Queue>>,
     /// List of different communication types used in conversation.
     pub media_type: Option<Vec<String>>,
     /// Evaluation is assigned in the following division(s).
@@ -32806,21 +33018,21 @@ pub struct EvaluationResponse {
     /// Is true when evaluation assistance didn't execute successfully
     pub has_assistance_failed: Option<bool>,
     /// The source that created the evaluation.
-    pub evaluation_source: Option<EvaluationSource>,
+    pub evaluation_source: Option<Box<EvaluationSource>>,
     /// The number of times this evaluation has been disputed
     pub dispute_count: Option<i64>,
     /// The evaluation version number
     pub version: Option<i64>,
     /// List of all versions of the evaluation
-    pub version_history: Option<PagelessDomainEntityListingEvaluationVersion>,
+    pub version_history: Option<Box<PagelessDomainEntityListingEvaluationVersion>>,
     /// Is true when the evaluation review was declined
     pub declined_review: Option<bool>,
     /// The shared id for different versions of an evaluation
     pub evaluation_context_id: Option<String>,
     /// The previous evaluation version
-    pub retracted_evaluation: Option<EvaluationReference>,
+    pub retracted_evaluation: Option<Box<EvaluationReference>>,
     /// AI scoring details for the evaluation.
-    pub ai_scoring: Option<AiScoring>,
+    pub ai_scoring: Option<Box<AiScoring>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -32991,8 +33203,12 @@ impl crate::__private::DecodeFields for EvaluationResponse {
             "submittedDate" => self.submitted_date = map.next_value()?,
             "revisionCreatedDate" => self.revision_created_date = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
-            "mediaType" => self.media_type = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rescore" => {
                 self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -33015,7 +33231,11 @@ impl crate::__private::DecodeFields for EvaluationResponse {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "authorizedActions" => self.authorized_actions = map.next_value()?,
+            "authorizedActions" => {
+                self.authorized_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "hasAssistanceFailed" => {
                 self.has_assistance_failed = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -33602,7 +33822,11 @@ impl crate::__private::DecodeFields for EvaluationScoringSet {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "questionGroupScores" => self.question_group_scores = map.next_value()?,
+            "questionGroupScores" => {
+                self.question_group_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "anyFailedKillQuestions" => {
                 self.any_failed_kill_questions = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -33611,7 +33835,11 @@ impl crate::__private::DecodeFields for EvaluationScoringSet {
             "comments" => self.comments = map.next_value()?,
             "privateComments" => self.private_comments = map.next_value()?,
             "agentComments" => self.agent_comments = map.next_value()?,
-            "transcriptTopics" => self.transcript_topics = map.next_value()?,
+            "transcriptTopics" => {
+                self.transcript_topics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34056,8 +34284,12 @@ impl crate::__private::DecodeFields for EvaluationSearchAggregationDTO {
             "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "calendarInterval" => self.calendar_interval = map.next_value()?,
             "format" => self.format = map.next_value()?,
-            "ranges" => self.ranges = map.next_value()?,
-            "subAggregations" => self.sub_aggregations = map.next_value()?,
+            "ranges" => self.ranges = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subAggregations" => {
+                self.sub_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34508,7 +34740,9 @@ impl crate::__private::DecodeFields for EvaluationSearchAggregationResponse {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "buckets" => self.buckets = map.next_value()?,
+            "buckets" => {
+                self.buckets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34677,7 +34911,7 @@ impl crate::__private::DecodeFields for EvaluationSearchCriteriaDTO {
             "type" => self.type_ = map.next_value()?,
             "field" => self.field = map.next_value()?,
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
@@ -35055,23 +35289,23 @@ pub struct EvaluationSearchItemResponse {
     /// The `name` property.
     pub name: Option<String>,
     /// The `conversation` property.
-    pub conversation: Option<ConversationReference>,
+    pub conversation: Option<Box<ConversationReference>>,
     /// Evaluation form used for evaluation.
-    pub evaluation_form: Option<EvaluationFormSearchResponse>,
+    pub evaluation_form: Option<Box<EvaluationFormSearchResponse>>,
     /// The `evaluator` property.
-    pub evaluator: Option<User>,
+    pub evaluator: Option<Box<User>>,
     /// The `agent` property.
-    pub agent: Option<User>,
+    pub agent: Option<Box<User>>,
     /// The `calibration` property.
-    pub calibration: Option<AddressableEntityRef>,
+    pub calibration: Option<Box<AddressableEntityRef>>,
     /// The `status` property.
     pub status: Option<EvaluationSearchItemResponseStatus>,
     /// The `answers` property.
-    pub answers: Option<EvaluationScoringSet>,
+    pub answers: Option<Box<EvaluationScoringSet>>,
     /// The `agentHasRead` property.
     pub agent_has_read: Option<bool>,
     /// The `assignee` property.
-    pub assignee: Option<User>,
+    pub assignee: Option<Box<User>>,
     /// Indicates whether an assignee is applicable for the evaluation. Set to false when assignee is not applicable.
     pub assignee_applicable: Option<bool>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -35087,7 +35321,7 @@ pub struct EvaluationSearchItemResponse {
     /// Date of when evaluation revision is created. Null if there is no revision. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub revision_created_date: Option<crate::DateTime>,
     /// The `queue` property.
-    pub queue: Option<Queue>,
+    pub queue: Option<Box<Queue>>,
     /// List of different communication types used in conversation.
     pub media_type: Option<Vec<String>>,
     /// Evaluation is assigned in the following division(s).
@@ -35117,21 +35351,21 @@ pub struct EvaluationSearchItemResponse {
     /// Is true when evaluation assistance didn't execute successfully
     pub has_assistance_failed: Option<bool>,
     /// The source that created the evaluation.
-    pub evaluation_source: Option<EvaluationSource>,
+    pub evaluation_source: Option<Box<EvaluationSource>>,
     /// The number of times this evaluation has been disputed
     pub dispute_count: Option<i64>,
     /// The evaluation version number
     pub version: Option<i64>,
     /// List of all versions of the evaluation
-    pub version_history: Option<PagelessDomainEntityListingEvaluationVersion>,
+    pub version_history: Option<Box<PagelessDomainEntityListingEvaluationVersion>>,
     /// Is true when the evaluation review was declined
     pub declined_review: Option<bool>,
     /// The shared id for different versions of an evaluation
     pub evaluation_context_id: Option<String>,
     /// The previous evaluation version
-    pub retracted_evaluation: Option<EvaluationReference>,
+    pub retracted_evaluation: Option<Box<EvaluationReference>>,
     /// AI scoring details for the evaluation.
-    pub ai_scoring: Option<AiScoring>,
+    pub ai_scoring: Option<Box<AiScoring>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -35302,8 +35536,12 @@ impl crate::__private::DecodeFields for EvaluationSearchItemResponse {
             "submittedDate" => self.submitted_date = map.next_value()?,
             "revisionCreatedDate" => self.revision_created_date = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
-            "mediaType" => self.media_type = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rescore" => {
                 self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -35326,7 +35564,11 @@ impl crate::__private::DecodeFields for EvaluationSearchItemResponse {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "authorizedActions" => self.authorized_actions = map.next_value()?,
+            "authorizedActions" => {
+                self.authorized_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "hasAssistanceFailed" => {
                 self.has_assistance_failed = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -35836,8 +36078,10 @@ impl crate::__private::DecodeFields for EvaluationSearchRequestDTO {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "query" => self.query = map.next_value()?,
-            "aggregations" => self.aggregations = map.next_value()?,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "aggregations" => {
+                self.aggregations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36079,7 +36323,9 @@ impl crate::__private::DecodeFields for EvaluationSearchResponse {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "aggregations" => self.aggregations = map.next_value()?,
             _ => return Ok(false),
         }
@@ -36235,8 +36481,12 @@ impl crate::__private::DecodeFields for EvaluationSearchSubAggregationDTO {
             "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "calendarInterval" => self.calendar_interval = map.next_value()?,
             "format" => self.format = map.next_value()?,
-            "ranges" => self.ranges = map.next_value()?,
-            "subAggregations" => self.sub_aggregations = map.next_value()?,
+            "ranges" => self.ranges = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subAggregations" => {
+                self.sub_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36704,7 +36954,11 @@ impl crate::__private::DecodeFields for EvaluationSettings {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "disputesAssignees" => self.disputes_assignees = map.next_value()?,
+            "disputesAssignees" => {
+                self.disputes_assignees = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36793,7 +37047,7 @@ impl serde::Serialize for EvaluationSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSettingsAssignee {
     /// The user the dispute should be assigned to
-    pub user: Option<UserReferenceWithName>,
+    pub user: Option<Box<UserReferenceWithName>>,
     /// The assignee type. Valid values: Original, Individual, None
     pub type_: Option<EvaluationSettingsAssigneeType>,
     /// JSON fields this model does not know, kept so that a
@@ -37395,7 +37649,7 @@ pub struct EvaluatorActivity {
     /// The `name` property.
     pub name: Option<String>,
     /// The `evaluator` property.
-    pub evaluator: Option<User>,
+    pub evaluator: Option<Box<User>>,
     /// The `numEvaluationsAssigned` property.
     pub num_evaluations_assigned: Option<i32>,
     /// The `numEvaluationsStarted` property.
@@ -37708,7 +37962,9 @@ impl crate::__private::DecodeFields for EvaluatorActivityEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -37838,21 +38094,21 @@ pub struct Event {
     /// The session that the event belongs to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub session: Option<EventSession>,
+    pub session: Option<Box<EventSession>>,
     /// The name representing the type of event.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub event_type: Option<String>,
     /// Deprecated. Event where a customer has achieved a specific outcome or goal. Journey Outcomes is being removed. See <https://help.genesys.cloud/announcements/genesys-cloud/deprecation-journey-outcomes/>
-    pub outcome_achieved_event: Option<OutcomeAchievedEvent>,
+    pub outcome_achieved_event: Option<Box<OutcomeAchievedEvent>>,
     /// Event that represents a segment being assigned.
-    pub segment_assignment_event: Option<SegmentAssignmentEvent>,
+    pub segment_assignment_event: Option<Box<SegmentAssignmentEvent>>,
     /// Event triggered by web actions.
-    pub web_action_event: Option<WebActionEvent>,
+    pub web_action_event: Option<Box<WebActionEvent>>,
     /// Event that tracks user interactions with content in a browser such as pageviews, downloads, mobile ad clicks, etc.
-    pub web_event: Option<WebEvent>,
+    pub web_event: Option<Box<WebEvent>>,
     /// Event that tracks user interactions with content in an application such as screen views, searches, etc.
-    pub app_event: Option<AppEvent>,
+    pub app_event: Option<Box<AppEvent>>,
     /// Timestamp indicating when the event actually took place. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -38517,7 +38773,9 @@ impl crate::__private::DecodeFields for EventAggregatesResponse {
         match key {
             "interval" => self.interval = map.next_value()?,
             "eventDefinitionAggregates" => {
-                self.event_definition_aggregates = map.next_value()?;
+                self.event_definition_aggregates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -38655,7 +38913,7 @@ impl crate::__private::DecodeFields for EventCondition {
     ) -> Result<bool, A::Error> {
         match key {
             "key" => self.key = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "operator" => self.operator = map.next_value()?,
             "streamType" => self.stream_type = map.next_value()?,
             "sessionType" => self.session_type = map.next_value()?,
@@ -38962,7 +39220,7 @@ impl serde::Serialize for EventDefinition {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventDefinitionAggregates {
     /// Event definition.
-    pub event_definition: Option<AddressableEntityRef>,
+    pub event_definition: Option<Box<AddressableEntityRef>>,
     /// How many events have occurred.
     pub event_count: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -39097,7 +39355,9 @@ impl crate::__private::DecodeFields for EventDefinitionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39289,7 +39549,9 @@ impl crate::__private::DecodeFields for EventListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -39357,9 +39619,9 @@ pub struct EventLog {
     /// The `name` property.
     pub name: Option<String>,
     /// The `errorEntity` property.
-    pub error_entity: Option<DomainEntityRef>,
+    pub error_entity: Option<Box<DomainEntityRef>>,
     /// The `relatedEntity` property.
-    pub related_entity: Option<DomainEntityRef>,
+    pub related_entity: Option<Box<DomainEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub timestamp: Option<crate::DateTime>,
     /// The `level` property.
@@ -39369,7 +39631,7 @@ pub struct EventLog {
     /// The `correlationId` property.
     pub correlation_id: Option<String>,
     /// The `eventMessage` property.
-    pub event_message: Option<EventMessage>,
+    pub event_message: Option<Box<EventMessage>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -39780,7 +40042,9 @@ impl crate::__private::DecodeFields for EventMessage {
             "messageWithParams" => self.message_with_params = map.next_value()?,
             "messageParams" => self.message_params = map.next_value()?,
             "documentationUri" => self.documentation_uri = map.next_value()?,
-            "resourceURIs" => self.resource_ur_is = map.next_value()?,
+            "resourceURIs" => {
+                self.resource_ur_is = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40712,7 +40976,11 @@ impl crate::__private::DecodeFields for EventQueryRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "eventDefinitionIds" => self.event_definition_ids = map.next_value()?,
+            "eventDefinitionIds" => {
+                self.event_definition_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "searchTerm" => self.search_term = map.next_value()?,
             "sortOrder" => self.sort_order = map.next_value()?,
             _ => return Ok(false),
@@ -40864,7 +41132,9 @@ impl crate::__private::DecodeFields for EventQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -41032,7 +41302,7 @@ impl serde::Serialize for EventSession {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventSetting {
     /// Settings regarding typing events
-    pub typing: Option<TypingSetting>,
+    pub typing: Option<Box<TypingSetting>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -41344,9 +41614,9 @@ pub struct ExecutionDataFlowSettingsResponse {
     /// whether or not the setting is enabled.
     pub enabled: Option<bool>,
     /// User that last changed the setting.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// OAuth client that last changed the setting.
-    pub modified_by_client: Option<DomainEntityRef>,
+    pub modified_by_client: Option<Box<DomainEntityRef>>,
     /// The time this setting was set. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The URI for this object
@@ -41495,9 +41765,9 @@ pub struct ExecutionDataGlobalSettingsResponse {
     /// whether or not the setting is enabled.
     pub enabled: Option<bool>,
     /// User that last changed the setting.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// OAuth client that last changed the setting.
-    pub modified_by_client: Option<DomainEntityRef>,
+    pub modified_by_client: Option<Box<DomainEntityRef>>,
     /// The time this setting was set. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The URI for this object
@@ -41688,7 +41958,7 @@ impl crate::__private::DecodeFields for ExecutionDataRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41817,7 +42087,7 @@ pub struct ExpandableWebDeployment {
     /// The list of domains that are approved to use this deployment; the list will be added to CORS headers for ease of web use.
     pub allowed_domains: Option<Vec<String>>,
     /// The supported content profile for a deployment
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Javascript snippet used to load the config
     pub snippet: Option<String>,
     /// The date the deployment was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -41825,9 +42095,9 @@ pub struct ExpandableWebDeployment {
     /// The date the deployment was most recently modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// A reference to the user who most recently modified the deployment
-    pub last_modified_user: Option<AddressableEntityRef>,
+    pub last_modified_user: Option<Box<AddressableEntityRef>>,
     /// A reference to the inboundshortmessage flow used by this deployment
-    pub flow: Option<WebDeploymentFlowEntityRef>,
+    pub flow: Option<Box<WebDeploymentFlowEntityRef>>,
     /// The current status of the deployment
     pub status: Option<ExpandableWebDeploymentStatus>,
     /// The push integration objects associated with the deployment
@@ -41835,7 +42105,7 @@ pub struct ExpandableWebDeployment {
     /// The config version this deployment uses
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub configuration: Option<WebDeploymentConfigurationVersionResponse>,
+    pub configuration: Option<Box<WebDeploymentConfigurationVersionResponse>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -41932,7 +42202,11 @@ impl crate::__private::DecodeFields for ExpandableWebDeployment {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "allowedDomains" => self.allowed_domains = map.next_value()?,
+            "allowedDomains" => {
+                self.allowed_domains = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "supportedContent" => self.supported_content = map.next_value()?,
             "snippet" => self.snippet = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
@@ -41940,7 +42214,11 @@ impl crate::__private::DecodeFields for ExpandableWebDeployment {
             "lastModifiedUser" => self.last_modified_user = map.next_value()?,
             "flow" => self.flow = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "pushIntegrations" => self.push_integrations = map.next_value()?,
+            "pushIntegrations" => {
+                self.push_integrations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "configuration" => self.configuration = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -42186,7 +42464,9 @@ impl crate::__private::DecodeFields for ExpandableWebDeploymentEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -42539,7 +42819,9 @@ impl crate::__private::DecodeFields for ExpiredEdgeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42577,7 +42859,7 @@ pub struct ExportDetails {
     /// The flow to export. If you do not provide the flow ID, you must provide both the name and type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub flow: Option<ArchitectFlowReference>,
+    pub flow: Option<Box<ArchitectFlowReference>>,
     /// Name to assign to the file after download. The extension will be automatically appended based on desired export type. Must contain only alphanumeric characters, underscores, or hyphens.
     pub file_name: Option<String>,
     /// The export type for the flow. Default: 'Yaml'.
@@ -42974,7 +43256,7 @@ pub struct Extension {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -42998,9 +43280,9 @@ pub struct Extension {
     /// The `number` property.
     pub number: Option<String>,
     /// A Uri reference to the owner of this extension, which is either a User or an IVR
-    pub owner: Option<DomainEntityRef>,
+    pub owner: Option<Box<DomainEntityRef>>,
     /// The `extensionPool` property.
-    pub extension_pool: Option<DomainEntityRef>,
+    pub extension_pool: Option<Box<DomainEntityRef>>,
     /// The `ownerType` property.
     pub owner_type: Option<ExtensionOwnerType>,
     /// The URI for this object
@@ -43422,7 +43704,9 @@ impl crate::__private::DecodeFields for ExtensionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -43558,7 +43842,7 @@ pub struct ExtensionPool {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -43854,7 +44138,7 @@ pub struct ExtensionPoolDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -44044,7 +44328,9 @@ impl crate::__private::DecodeFields for ExtensionPoolDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -44256,7 +44542,9 @@ impl crate::__private::DecodeFields for ExtensionPoolEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -44390,7 +44678,7 @@ pub struct ExternalContact {
     /// Read-only: set by Genesys.
     pub id: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The first name of the contact. Max: 1000 characters. Leading and trailing whitespace stripped.
     pub first_name: Option<String>,
     /// The middle name of the contact. Max: 1000 characters. Leading and trailing whitespace stripped.
@@ -44402,13 +44690,13 @@ pub struct ExternalContact {
     /// The title of the contact. Max: 1000 characters. Leading and trailing whitespace stripped.
     pub title: Option<String>,
     /// The `workPhone` property.
-    pub work_phone: Option<PhoneNumber>,
+    pub work_phone: Option<Box<PhoneNumber>>,
     /// The `cellPhone` property.
-    pub cell_phone: Option<PhoneNumber>,
+    pub cell_phone: Option<Box<PhoneNumber>>,
     /// The `homePhone` property.
-    pub home_phone: Option<PhoneNumber>,
+    pub home_phone: Option<Box<PhoneNumber>>,
     /// The `otherPhone` property.
-    pub other_phone: Option<PhoneNumber>,
+    pub other_phone: Option<Box<PhoneNumber>>,
     /// The work email of the contact. Max: 256 characters. Leading and trailing whitespace stripped. Valid email format
     pub work_email: Option<String>,
     /// The personal email of the contact. Max: 256 characters. Leading and trailing whitespace stripped. Valid email format
@@ -44416,17 +44704,17 @@ pub struct ExternalContact {
     /// The other email of the contact. Max: 256 characters. Leading and trailing whitespace stripped. Valid email format
     pub other_email: Option<String>,
     /// The `address` property.
-    pub address: Option<ContactAddress>,
+    pub address: Option<Box<ContactAddress>>,
     /// User information for a Twitter account
-    pub twitter_id: Option<TwitterId>,
+    pub twitter_id: Option<Box<TwitterId>>,
     /// The `lineId` property.
-    pub line_id: Option<LineId>,
+    pub line_id: Option<Box<LineId>>,
     /// User information for a WhatsApp account
-    pub whats_app_id: Option<WhatsAppId>,
+    pub whats_app_id: Option<Box<WhatsAppId>>,
     /// User information for a Facebook account
-    pub facebook_id: Option<FacebookId>,
+    pub facebook_id: Option<Box<FacebookId>>,
     /// User information for an Instagram account
-    pub instagram_id: Option<InstagramId>,
+    pub instagram_id: Option<Box<InstagramId>>,
     /// User information for an Apple account. Max: 10 ids
     pub apple_opaque_ids: Option<Vec<AppleOpaqueId>>,
     /// A list of external identifiers that identify this contact in an external system. Max: 10 ids
@@ -44438,13 +44726,13 @@ pub struct ExternalContact {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub create_date: Option<crate::DateTime>,
     /// The `externalOrganization` property.
-    pub external_organization: Option<ExternalOrganization>,
+    pub external_organization: Option<Box<ExternalOrganization>>,
     /// The `surveyOptOut` property.
     pub survey_opt_out: Option<bool>,
     /// A string that identifies an external system-of-record resource that may have more detailed information on the contact. Should be a valid URL (including the http/https protocol, port, and path \[if any\]). Leading and trailing whitespace stripped. Max 1000 characters.
     pub external_system_url: Option<String>,
     /// The schema defining custom fields for this contact
-    pub schema: Option<DataSchema>,
+    pub schema: Option<Box<DataSchema>>,
     /// Custom fields defined in the schema referenced by schemaId and schemaVersion.
     pub custom_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Links to the sources of data (e.g. one source might be a CRM) that contributed data to this record. Read-only, and only populated when requested via expand param.
@@ -44454,15 +44742,15 @@ pub struct ExternalContact {
     /// The type of contact
     pub type_: Option<ExternalContactType>,
     /// The contact at the head of the merge tree. If null, this contact is not a part of any merge.
-    pub canonical_contact: Option<ContactAddressableEntityRef>,
+    pub canonical_contact: Option<Box<ContactAddressableEntityRef>>,
     /// The set of all contacts that are a part of the merge tree. If null, this contact is not a part of any merge.
     pub merge_set: Option<Vec<ContactAddressableEntityRef>>,
     /// The input contacts from the merge operation.
     pub merged_from: Option<Vec<ContactAddressableEntityRef>>,
     /// The output contact from the merge operation.
-    pub merged_to: Option<ContactAddressableEntityRef>,
+    pub merged_to: Option<Box<ContactAddressableEntityRef>>,
     /// (Deprecated: use mergedTo and mergedFrom instead) Information about the merge history of this contact. If null, this contact is not a part of any merge.
-    pub merge_operation: Option<MergeOperation>,
+    pub merge_operation: Option<Box<MergeOperation>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -44616,9 +44904,17 @@ impl crate::__private::DecodeFields for ExternalContact {
             "whatsAppId" => self.whats_app_id = map.next_value()?,
             "facebookId" => self.facebook_id = map.next_value()?,
             "instagramId" => self.instagram_id = map.next_value()?,
-            "appleOpaqueIds" => self.apple_opaque_ids = map.next_value()?,
-            "externalIds" => self.external_ids = map.next_value()?,
-            "identifiers" => self.identifiers = map.next_value()?,
+            "appleOpaqueIds" => {
+                self.apple_opaque_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "identifiers" => {
+                self.identifiers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "modifyDate" => self.modify_date = map.next_value()?,
             "createDate" => self.create_date = map.next_value()?,
             "externalOrganization" => self.external_organization = map.next_value()?,
@@ -44628,11 +44924,19 @@ impl crate::__private::DecodeFields for ExternalContact {
             "externalSystemUrl" => self.external_system_url = map.next_value()?,
             "schema" => self.schema = map.next_value()?,
             "customFields" => self.custom_fields = map.next_value()?,
-            "externalDataSources" => self.external_data_sources = map.next_value()?,
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "type" => self.type_ = map.next_value()?,
             "canonicalContact" => self.canonical_contact = map.next_value()?,
-            "mergeSet" => self.merge_set = map.next_value()?,
-            "mergedFrom" => self.merged_from = map.next_value()?,
+            "mergeSet" => {
+                self.merge_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mergedFrom" => {
+                self.merged_from = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "mergedTo" => self.merged_to = map.next_value()?,
             "mergeOperation" => self.merge_operation = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -45100,10 +45404,10 @@ pub struct ExternalContactsContactChangedTopicContact {
     /// The `id` property.
     pub id: Option<String>,
     /// The `division` property.
-    pub division: Option<ExternalContactsContactChangedTopicDivision>,
+    pub division: Option<Box<ExternalContactsContactChangedTopicDivision>>,
     /// The `externalOrganization` property.
     pub external_organization: Option<
-        ExternalContactsContactChangedTopicExternalOrganization,
+        Box<ExternalContactsContactChangedTopicExternalOrganization>,
     >,
     /// The `type` property.
     pub type_: Option<ExternalContactsContactChangedTopicContactType>,
@@ -45118,13 +45422,13 @@ pub struct ExternalContactsContactChangedTopicContact {
     /// The `title` property.
     pub title: Option<String>,
     /// The `workPhone` property.
-    pub work_phone: Option<ExternalContactsContactChangedTopicPhoneNumber>,
+    pub work_phone: Option<Box<ExternalContactsContactChangedTopicPhoneNumber>>,
     /// The `cellPhone` property.
-    pub cell_phone: Option<ExternalContactsContactChangedTopicPhoneNumber>,
+    pub cell_phone: Option<Box<ExternalContactsContactChangedTopicPhoneNumber>>,
     /// The `homePhone` property.
-    pub home_phone: Option<ExternalContactsContactChangedTopicPhoneNumber>,
+    pub home_phone: Option<Box<ExternalContactsContactChangedTopicPhoneNumber>>,
     /// The `otherPhone` property.
-    pub other_phone: Option<ExternalContactsContactChangedTopicPhoneNumber>,
+    pub other_phone: Option<Box<ExternalContactsContactChangedTopicPhoneNumber>>,
     /// The `workEmail` property.
     pub work_email: Option<String>,
     /// The `personalEmail` property.
@@ -45132,21 +45436,21 @@ pub struct ExternalContactsContactChangedTopicContact {
     /// The `otherEmail` property.
     pub other_email: Option<String>,
     /// The `address` property.
-    pub address: Option<ExternalContactsContactChangedTopicContactAddress>,
+    pub address: Option<Box<ExternalContactsContactChangedTopicContactAddress>>,
     /// The `surveyOptOut` property.
     pub survey_opt_out: Option<bool>,
     /// The `externalSystemUrl` property.
     pub external_system_url: Option<String>,
     /// The `twitterId` property.
-    pub twitter_id: Option<ExternalContactsContactChangedTopicTwitterId>,
+    pub twitter_id: Option<Box<ExternalContactsContactChangedTopicTwitterId>>,
     /// The `lineId` property.
-    pub line_id: Option<ExternalContactsContactChangedTopicLineId>,
+    pub line_id: Option<Box<ExternalContactsContactChangedTopicLineId>>,
     /// The `whatsAppId` property.
-    pub whats_app_id: Option<ExternalContactsContactChangedTopicWhatsAppId>,
+    pub whats_app_id: Option<Box<ExternalContactsContactChangedTopicWhatsAppId>>,
     /// The `facebookId` property.
-    pub facebook_id: Option<ExternalContactsContactChangedTopicFacebookId>,
+    pub facebook_id: Option<Box<ExternalContactsContactChangedTopicFacebookId>>,
     /// The `instagramId` property.
-    pub instagram_id: Option<ExternalContactsContactChangedTopicInstagramId>,
+    pub instagram_id: Option<Box<ExternalContactsContactChangedTopicInstagramId>>,
     /// The `externalIds` property.
     pub external_ids: Option<Vec<ExternalContactsContactChangedTopicExternalId>>,
     /// The `appleOpaqueIds` property.
@@ -45154,7 +45458,7 @@ pub struct ExternalContactsContactChangedTopicContact {
     /// The `canonicalContactId` property.
     pub canonical_contact_id: Option<String>,
     /// The `schema` property.
-    pub schema: Option<ExternalContactsContactChangedTopicDataSchema>,
+    pub schema: Option<Box<ExternalContactsContactChangedTopicDataSchema>>,
     /// The `customFields` property.
     pub custom_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The `mergeSet` property.
@@ -45164,7 +45468,7 @@ pub struct ExternalContactsContactChangedTopicContact {
     /// The `mergedTo` property.
     pub merged_to: Option<String>,
     /// The `mergeOperation` property.
-    pub merge_operation: Option<ExternalContactsContactChangedTopicMergeOperation>,
+    pub merge_operation: Option<Box<ExternalContactsContactChangedTopicMergeOperation>>,
     /// The `createDate` property.
     pub create_date: Option<crate::DateTime>,
     /// The `modifyDate` property.
@@ -45310,13 +45614,23 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicConta
             "whatsAppId" => self.whats_app_id = map.next_value()?,
             "facebookId" => self.facebook_id = map.next_value()?,
             "instagramId" => self.instagram_id = map.next_value()?,
-            "externalIds" => self.external_ids = map.next_value()?,
-            "appleOpaqueIds" => self.apple_opaque_ids = map.next_value()?,
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "appleOpaqueIds" => {
+                self.apple_opaque_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "canonicalContactId" => self.canonical_contact_id = map.next_value()?,
             "schema" => self.schema = map.next_value()?,
             "customFields" => self.custom_fields = map.next_value()?,
-            "mergeSet" => self.merge_set = map.next_value()?,
-            "mergedFrom" => self.merged_from = map.next_value()?,
+            "mergeSet" => {
+                self.merge_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mergedFrom" => {
+                self.merged_from = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "mergedTo" => self.merged_to = map.next_value()?,
             "mergeOperation" => self.merge_operation = map.next_value()?,
             "createDate" => self.create_date = map.next_value()?,
@@ -45651,7 +45965,7 @@ pub type ExternalContactsContactChangedTopicDivision = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalContactsContactChangedTopicExternalId {
     /// The `externalSource` property.
-    pub external_source: Option<ExternalContactsContactChangedTopicExternalSource>,
+    pub external_source: Option<Box<ExternalContactsContactChangedTopicExternalSource>>,
     /// The `value` property.
     pub value: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -45742,7 +46056,7 @@ pub struct ExternalContactsContactChangedTopicExternalOrganization {
     /// The `id` property.
     pub id: Option<String>,
     /// The `division` property.
-    pub division: Option<ExternalContactsContactChangedTopicDivision>,
+    pub division: Option<Box<ExternalContactsContactChangedTopicDivision>>,
     /// The `name` property.
     pub name: Option<String>,
     /// The `companyType` property.
@@ -45752,11 +46066,11 @@ pub struct ExternalContactsContactChangedTopicExternalOrganization {
     /// The `primaryContactId` property.
     pub primary_contact_id: Option<String>,
     /// The `address` property.
-    pub address: Option<ExternalContactsContactChangedTopicContactAddress>,
+    pub address: Option<Box<ExternalContactsContactChangedTopicContactAddress>>,
     /// The `phoneNumber` property.
-    pub phone_number: Option<ExternalContactsContactChangedTopicPhoneNumber>,
+    pub phone_number: Option<Box<ExternalContactsContactChangedTopicPhoneNumber>>,
     /// The `faxNumber` property.
-    pub fax_number: Option<ExternalContactsContactChangedTopicPhoneNumber>,
+    pub fax_number: Option<Box<ExternalContactsContactChangedTopicPhoneNumber>>,
     /// The `employeeCount` property.
     pub employee_count: Option<i64>,
     /// The `revenue` property.
@@ -45768,7 +46082,7 @@ pub struct ExternalContactsContactChangedTopicExternalOrganization {
     /// The `tickers` property.
     pub tickers: Option<Vec<ExternalContactsContactChangedTopicTicker>>,
     /// The `twitterId` property.
-    pub twitter_id: Option<ExternalContactsContactChangedTopicTwitterId>,
+    pub twitter_id: Option<Box<ExternalContactsContactChangedTopicTwitterId>>,
     /// The `externalSystemUrl` property.
     pub external_system_url: Option<String>,
     /// The `customFields` property.
@@ -45874,9 +46188,13 @@ for ExternalContactsContactChangedTopicExternalOrganization {
             "revenue" => {
                 self.revenue = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "tags" => self.tags = map.next_value()?,
-            "websites" => self.websites = map.next_value()?,
-            "tickers" => self.tickers = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "websites" => {
+                self.websites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tickers" => {
+                self.tickers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "twitterId" => self.twitter_id = map.next_value()?,
             "externalSystemUrl" => self.external_system_url = map.next_value()?,
             "customFields" => self.custom_fields = map.next_value()?,
@@ -46093,7 +46411,7 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicFaceb
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "displayName" => self.display_name = map.next_value()?,
             _ => return Ok(false),
         }
@@ -46260,7 +46578,7 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicInsta
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "displayName" => self.display_name = map.next_value()?,
             "handle" => self.handle = map.next_value()?,
             _ => return Ok(false),
@@ -46356,7 +46674,7 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicLineI
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "displayName" => self.display_name = map.next_value()?,
             _ => return Ok(false),
         }
@@ -46774,7 +47092,7 @@ impl serde::Serialize for ExternalContactsContactChangedTopicWhatsAppBusinessSco
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalContactsContactChangedTopicWhatsAppId {
     /// The `phoneNumber` property.
-    pub phone_number: Option<ExternalContactsContactChangedTopicPhoneNumber>,
+    pub phone_number: Option<Box<ExternalContactsContactChangedTopicPhoneNumber>>,
     /// The `displayName` property.
     pub display_name: Option<String>,
     /// The `username` property.
@@ -46836,7 +47154,9 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicWhats
             "displayName" => self.display_name = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "whatsAppBusinessScopedIds" => {
-                self.whats_app_business_scoped_ids = map.next_value()?;
+                self.whats_app_business_scoped_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -46903,7 +47223,7 @@ pub struct ExternalContactsContactNoteChangedTopicNote {
     /// The `id` property.
     pub id: Option<String>,
     /// The `division` property.
-    pub division: Option<ExternalContactsContactNoteChangedTopicDivision>,
+    pub division: Option<Box<ExternalContactsContactNoteChangedTopicDivision>>,
     /// The `entityId` property.
     pub entity_id: Option<String>,
     /// The `entityType` property.
@@ -46911,7 +47231,7 @@ pub struct ExternalContactsContactNoteChangedTopicNote {
     /// The `noteText` property.
     pub note_text: Option<String>,
     /// The `createdBy` property.
-    pub created_by: Option<ExternalContactsContactNoteChangedTopicUser>,
+    pub created_by: Option<Box<ExternalContactsContactNoteChangedTopicUser>>,
     /// The `createDate` property.
     pub create_date: Option<crate::DateTime>,
     /// The `modifyDate` property.
@@ -47327,7 +47647,9 @@ impl crate::__private::DecodeFields for ExternalContactsPatchRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "changes" => self.changes = map.next_value()?,
+            "changes" => {
+                self.changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -47447,12 +47769,12 @@ pub struct ExternalContactsRelationshipChangedTopicRelationship {
     /// The `id` property.
     pub id: Option<String>,
     /// The `division` property.
-    pub division: Option<ExternalContactsRelationshipChangedTopicDivision>,
+    pub division: Option<Box<ExternalContactsRelationshipChangedTopicDivision>>,
     /// The `user` property.
-    pub user: Option<ExternalContactsRelationshipChangedTopicUser>,
+    pub user: Option<Box<ExternalContactsRelationshipChangedTopicUser>>,
     /// The `externalOrganization` property.
     pub external_organization: Option<
-        ExternalContactsRelationshipChangedTopicExternalOrganization,
+        Box<ExternalContactsRelationshipChangedTopicExternalOrganization>,
     >,
     /// The `relationship` property.
     pub relationship: Option<String>,
@@ -48043,11 +48365,11 @@ pub struct ExternalEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<InitialConfiguration>,
+    pub initial_configuration: Option<Box<InitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -48264,7 +48586,7 @@ pub struct ExternalEvent {
     /// The identifiers of the contact the event is for.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub identifiers: Option<ExternalEventIdentifiers>,
+    pub identifiers: Option<Box<ExternalEventIdentifiers>>,
     /// The event attributes.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -48686,7 +49008,9 @@ impl crate::__private::DecodeFields for ExternalEventChangesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "changes" => self.changes = map.next_value()?,
+            "changes" => {
+                self.changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -48876,7 +49200,9 @@ impl crate::__private::DecodeFields for ExternalEventIdentifiers {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "externalIds" => self.external_ids = map.next_value()?,
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -49513,7 +49839,9 @@ impl crate::__private::DecodeFields for ExternalEventsConfigurationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -49677,7 +50005,9 @@ impl crate::__private::DecodeFields for ExternalEventsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -49765,7 +50095,11 @@ impl crate::__private::DecodeFields for ExternalEventsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "unprocessedEntities" => self.unprocessed_entities = map.next_value()?,
+            "unprocessedEntities" => {
+                self.unprocessed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -49805,7 +50139,7 @@ pub struct ExternalId {
     /// The external source of the identifier. Max: 255 characters. Leading and trailing whitespace stripped.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub external_source: Option<ExternalSource>,
+    pub external_source: Option<Box<ExternalSource>>,
     /// The string value of the identifier. Max: 255 characters. Leading and trailing whitespace stripped.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -50636,7 +50970,7 @@ impl crate::__private::DecodeFields for ExternalMetricDataWriteRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -50722,8 +51056,16 @@ impl crate::__private::DecodeFields for ExternalMetricDataWriteResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "processedEntities" => self.processed_entities = map.next_value()?,
-            "unprocessedEntities" => self.unprocessed_entities = map.next_value()?,
+            "processedEntities" => {
+                self.processed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "unprocessedEntities" => {
+                self.unprocessed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -51427,7 +51769,9 @@ impl crate::__private::DecodeFields for ExternalMetricDefinitionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -51720,17 +52064,17 @@ pub struct ExternalOrganization {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The `companyType` property.
     pub company_type: Option<String>,
     /// The `industry` property.
     pub industry: Option<String>,
     /// The `address` property.
-    pub address: Option<ContactAddress>,
+    pub address: Option<Box<ContactAddress>>,
     /// The `phoneNumber` property.
-    pub phone_number: Option<PhoneNumber>,
+    pub phone_number: Option<Box<PhoneNumber>>,
     /// The `faxNumber` property.
-    pub fax_number: Option<PhoneNumber>,
+    pub fax_number: Option<Box<PhoneNumber>>,
     /// The `employeeCount` property.
     pub employee_count: Option<i64>,
     /// The `revenue` property.
@@ -51742,7 +52086,7 @@ pub struct ExternalOrganization {
     /// The `tickers` property.
     pub tickers: Option<Vec<Ticker>>,
     /// The `twitterId` property.
-    pub twitter_id: Option<TwitterId>,
+    pub twitter_id: Option<Box<TwitterId>>,
     /// A string that identifies an external system-of-record resource that may have more detailed information on the organization. It should be a valid URL (including the http/https protocol, port, and path \[if any\]). The value is automatically trimmed of any leading and trailing whitespace.
     pub external_system_url: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -51750,9 +52094,9 @@ pub struct ExternalOrganization {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub create_date: Option<crate::DateTime>,
     /// The `trustor` property.
-    pub trustor: Option<Trustor>,
+    pub trustor: Option<Box<Trustor>>,
     /// The schema defining custom fields for this contact
-    pub schema: Option<DataSchema>,
+    pub schema: Option<Box<DataSchema>>,
     /// Custom fields defined in the schema referenced by schemaId and schemaVersion.
     pub custom_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Identifiers claimed by this external org
@@ -51882,9 +52226,13 @@ impl crate::__private::DecodeFields for ExternalOrganization {
             "revenue" => {
                 self.revenue = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "tags" => self.tags = map.next_value()?,
-            "websites" => self.websites = map.next_value()?,
-            "tickers" => self.tickers = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "websites" => {
+                self.websites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tickers" => {
+                self.tickers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "twitterId" => self.twitter_id = map.next_value()?,
             "externalSystemUrl" => self.external_system_url = map.next_value()?,
             "modifyDate" => self.modify_date = map.next_value()?,
@@ -51892,9 +52240,17 @@ impl crate::__private::DecodeFields for ExternalOrganization {
             "trustor" => self.trustor = map.next_value()?,
             "schema" => self.schema = map.next_value()?,
             "customFields" => self.custom_fields = map.next_value()?,
-            "identifiers" => self.identifiers = map.next_value()?,
-            "externalIds" => self.external_ids = map.next_value()?,
-            "externalDataSources" => self.external_data_sources = map.next_value()?,
+            "identifiers" => {
+                self.identifiers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -52095,15 +52451,15 @@ pub struct ExternalOrganizationEnrichRequest {
     /// A user-specified tracker string, only useful in the Bulk-Enrich API. If one Bulk-Enrich operation in a request fails, the requested operation will be repeated in the Bulk API response, including this id field, allowing associating request and response operations.
     pub id: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// An ordered list of one or more Identifiers which might each be claimed by an External Organization. `action` describes what to do with any possibly matching External Organization. Identifier lookups will occur in the order specified here.
     pub matching_identifiers: Option<Vec<ExternalOrganizationIdentifier>>,
     /// The action that should be taken based on any External Organization found by `matchingIdentifiers`.
     pub action: Option<ExternalOrganizationEnrichRequestAction>,
     /// Data to be added, either as an update to an existing External Organization or the body of a new External Organization. Omitting a field in this contract means that it will be treated as null in the `fieldRules` logic.
-    pub external_organization: Option<ExternalOrganization>,
+    pub external_organization: Option<Box<ExternalOrganization>>,
     /// Logic describing how to combine data from the submitted request with data found in the database.
-    pub field_rules: Option<EnrichFieldRules>,
+    pub field_rules: Option<Box<EnrichFieldRules>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -52161,7 +52517,11 @@ impl crate::__private::DecodeFields for ExternalOrganizationEnrichRequest {
         match key {
             "id" => self.id = map.next_value()?,
             "division" => self.division = map.next_value()?,
-            "matchingIdentifiers" => self.matching_identifiers = map.next_value()?,
+            "matchingIdentifiers" => {
+                self.matching_identifiers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "action" => self.action = map.next_value()?,
             "externalOrganization" => self.external_organization = map.next_value()?,
             "fieldRules" => self.field_rules = map.next_value()?,
@@ -52275,7 +52635,7 @@ crate::__impl_open_enum!(ExternalOrganizationEnrichRequestAction);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalOrganizationIdentifier {
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The type of this identifier
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -52287,7 +52647,7 @@ pub struct ExternalOrganizationIdentifier {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The External Source ID of the identifier
-    pub external_source: Option<ExternalSource>,
+    pub external_source: Option<Box<ExternalSource>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -52469,7 +52829,7 @@ pub struct ExternalOrganizationIdentifierClaimRequest {
     /// The identifier that should be claimed/released from an external org
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub identifier: Option<ExternalOrganizationIdentifier>,
+    pub identifier: Option<Box<ExternalOrganizationIdentifier>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -52642,7 +53002,9 @@ impl crate::__private::DecodeFields for ExternalOrganizationIdentifierListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -52760,7 +53122,9 @@ impl crate::__private::DecodeFields for ExternalOrganizationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -52888,7 +53252,7 @@ impl serde::Serialize for ExternalOrganizationListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalOrganizationTrustorLink {
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The id of a PureCloud External Organization entity in the External Contacts system that will be used to represent the trustor org
     pub external_organization_id: Option<String>,
     /// The id of a PureCloud organization that has granted trust to this PureCloud organization
@@ -53271,7 +53635,7 @@ pub struct ExternalSource {
     /// The `active` property.
     pub active: Option<bool>,
     /// The `linkConfiguration` property.
-    pub link_configuration: Option<LinkConfiguration>,
+    pub link_configuration: Option<Box<LinkConfiguration>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a

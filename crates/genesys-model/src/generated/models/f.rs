@@ -294,7 +294,7 @@ pub struct FacebookDataIngestionRuleResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// Id of the Integration when source is owned (Authenticated). This entity is created using the /conversations/messaging/integrations/facebook resource. Optional when configuring non-owned pages.
     pub integration_id: Option<String>,
     /// The URI for this object
@@ -553,7 +553,7 @@ pub struct FacebookDataIngestionRuleVersionResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// Id of the Integration when source is owned (Authenticated). This entity is created using the /conversations/messaging/integrations/facebook resource. Optional when configuring non-owned pages.
     pub integration_id: Option<String>,
     /// The URI for this object
@@ -875,7 +875,9 @@ for FacebookDataIngestionRuleVersionResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1051,7 +1053,7 @@ impl crate::__private::DecodeFields for FacebookId {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "displayName" => self.display_name = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1093,7 +1095,7 @@ impl serde::Serialize for FacebookId {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacebookIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1219,9 +1221,9 @@ pub struct FacebookIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The App Id from Facebook messenger
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1235,15 +1237,15 @@ pub struct FacebookIntegration {
     /// The status of the Facebook Integration
     pub status: Option<String>,
     /// The recipient reference associated to the Facebook Integration. This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Version number required for updates.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1251,7 +1253,7 @@ pub struct FacebookIntegration {
     /// Status of asynchronous create operation
     pub create_status: Option<FacebookIntegrationCreateStatus>,
     /// Error information returned, if createStatus is set to Error
-    pub create_error: Option<ErrorBody>,
+    pub create_error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1638,7 +1640,9 @@ impl crate::__private::DecodeFields for FacebookIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1760,9 +1764,9 @@ pub struct FacebookIntegrationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The long-lived Page Access Token of Facebook page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When a pageAccessToken is provided, pageId and userAccessToken are not required.
     pub page_access_token: Option<String>,
     /// The short-lived User Access Token of the Facebook user logged into the Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When userAccessToken is provided, pageId is mandatory. When userAccessToken/pageId combination is provided, pageAccessToken is not required.
@@ -1955,9 +1959,9 @@ pub struct FacebookIntegrationUpdateRequest {
     /// The name of the Facebook Integration
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The long-lived Page Access Token of Facebook page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
     pub page_access_token: Option<String>,
     /// The short-lived User Access Token of the Facebook user logged into the Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
@@ -2292,7 +2296,9 @@ impl crate::__private::DecodeFields for FacebookPermissionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2524,9 +2530,9 @@ impl serde::Serialize for Facet {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacetEntry {
     /// The `attribute` property.
-    pub attribute: Option<TermAttribute>,
+    pub attribute: Option<Box<TermAttribute>>,
     /// The `statistics` property.
-    pub statistics: Option<FacetStatistics>,
+    pub statistics: Option<Box<FacetStatistics>>,
     /// The `other` property.
     pub other: Option<i64>,
     /// The `total` property.
@@ -2605,7 +2611,7 @@ impl crate::__private::DecodeFields for FacetEntry {
                 self.term_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "termType" => self.term_type = map.next_value()?,
-            "terms" => self.terms = map.next_value()?,
+            "terms" => self.terms = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3121,7 +3127,7 @@ impl serde::Serialize for FacetTerm {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FailedDeleteProtectionUpdate {
     /// The `conversation` property.
-    pub conversation: Option<ConversationReference>,
+    pub conversation: Option<Box<ConversationReference>>,
     /// The `errorMessage` property.
     pub error_message: Option<String>,
     /// The `errorCode` property.
@@ -3409,7 +3415,9 @@ impl crate::__private::DecodeFields for FailedRecordingEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -3691,7 +3699,9 @@ impl crate::__private::DecodeFields for Fallback {
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "actions" => self.actions = map.next_value()?,
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4025,9 +4035,9 @@ pub struct FaxDocument {
     /// The `contentUri` property.
     pub content_uri: Option<String>,
     /// The `workspace` property.
-    pub workspace: Option<DomainEntityRef>,
+    pub workspace: Option<Box<DomainEntityRef>>,
     /// The `createdBy` property.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// The `sharingUri` property.
     pub sharing_uri: Option<String>,
     /// The `contentType` property.
@@ -4150,7 +4160,9 @@ impl crate::__private::DecodeFields for FaxDocument {
             }
             "callerAddress" => self.caller_address = map.next_value()?,
             "receiverAddress" => self.receiver_address = map.next_value()?,
-            "thumbnails" => self.thumbnails = map.next_value()?,
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadSharingUri" => self.download_sharing_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -4382,7 +4394,9 @@ impl crate::__private::DecodeFields for FaxDocumentEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -4512,9 +4526,9 @@ pub struct FaxSendRequest {
     /// The content type that is going to be uploaded. If Content Management document is used for faxing, contentType will be ignored
     pub content_type: Option<FaxSendRequestContentType>,
     /// Workspace in which the document should be stored. If Content Management document is used for faxing, workspace will be ignored
-    pub workspace: Option<Workspace>,
+    pub workspace: Option<Box<Workspace>>,
     /// Data for coversheet generation.
-    pub cover_sheet: Option<CoverSheet>,
+    pub cover_sheet: Option<Box<CoverSheet>>,
     /// Time zone offset minutes from GMT
     pub time_zone_offset_minutes: Option<i32>,
     /// The URI for this object
@@ -4586,7 +4600,9 @@ impl crate::__private::DecodeFields for FaxSendRequest {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "documentId" => self.document_id = map.next_value()?,
             "contentType" => self.content_type = map.next_value()?,
             "workspace" => self.workspace = map.next_value()?,
@@ -5292,9 +5308,9 @@ pub struct FaxTopicFaxDataV2 {
     /// The `dateModified` property.
     pub date_modified: Option<crate::DateTime>,
     /// The `workspace` property.
-    pub workspace: Option<FaxTopicWorkspaceData>,
+    pub workspace: Option<Box<FaxTopicWorkspaceData>>,
     /// The `createdBy` property.
-    pub created_by: Option<FaxTopicUserData>,
+    pub created_by: Option<Box<FaxTopicUserData>>,
     /// The `contentType` property.
     pub content_type: Option<String>,
     /// The `contentLength` property.
@@ -5306,9 +5322,9 @@ pub struct FaxTopicFaxDataV2 {
     /// The `dateUploaded` property.
     pub date_uploaded: Option<crate::DateTime>,
     /// The `uploadedBy` property.
-    pub uploaded_by: Option<FaxTopicUserData>,
+    pub uploaded_by: Option<Box<FaxTopicUserData>>,
     /// The `lockInfo` property.
-    pub lock_info: Option<FaxTopicLockData>,
+    pub lock_info: Option<Box<FaxTopicLockData>>,
     /// The `selfUri` property.
     pub self_uri: Option<String>,
     /// The `callerAddress` property.
@@ -6293,7 +6309,9 @@ impl crate::__private::DecodeFields for FieldConfig {
             "name" => self.name = map.next_value()?,
             "entityType" => self.entity_type = map.next_value()?,
             "state" => self.state = map.next_value()?,
-            "sections" => self.sections = map.next_value()?,
+            "sections" => {
+                self.sections = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "version" => self.version = map.next_value()?,
             "schemaVersion" => self.schema_version = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -6419,11 +6437,11 @@ crate::__impl_open_enum!(FieldConfigEntityType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldConfigs {
     /// The `org` property.
-    pub org: Option<FieldConfig>,
+    pub org: Option<Box<FieldConfig>>,
     /// The `person` property.
-    pub person: Option<FieldConfig>,
+    pub person: Option<Box<FieldConfig>>,
     /// The `group` property.
-    pub group: Option<FieldConfig>,
+    pub group: Option<Box<FieldConfig>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6599,7 +6617,9 @@ impl crate::__private::DecodeFields for FieldList {
             }
             "instructionText" => self.instruction_text = map.next_value()?,
             "key" => self.key = map.next_value()?,
-            "labelKeys" => self.label_keys = map.next_value()?,
+            "labelKeys" => {
+                self.label_keys = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "params" => self.params = map.next_value()?,
             "repeatable" => {
                 self.repeatable = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -6940,8 +6960,16 @@ impl crate::__private::DecodeFields for FileSpecificationTemplate {
             "header" => self.header = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "delimiter" => self.delimiter = map.next_value()?,
             "delimiterValue" => self.delimiter_value = map.next_value()?,
-            "columnInformation" => self.column_information = map.next_value()?,
-            "preprocessingRules" => self.preprocessing_rules = map.next_value()?,
+            "columnInformation" => {
+                self.column_information = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "preprocessingRules" => {
+                self.preprocessing_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7248,7 +7276,9 @@ impl crate::__private::DecodeFields for FileSpecificationTemplateEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7410,7 +7440,9 @@ impl crate::__private::DecodeFields for FileUploadMode {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "fileTypes" => self.file_types = map.next_value()?,
+            "fileTypes" => {
+                self.file_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "maxFileSizeKB" => {
                 self.max_file_size_kb = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -7510,7 +7542,7 @@ impl crate::__private::DecodeFields for FileUploadSettings {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "modes" => self.modes = map.next_value()?,
+            "modes" => self.modes = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7630,7 +7662,7 @@ impl crate::__private::DecodeFields for Filter {
             "name" => self.name = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7744,7 +7776,9 @@ impl crate::__private::DecodeFields for FilterPreviewResponse {
             "totalContacts" => {
                 self.total_contacts = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "preview" => self.preview = map.next_value()?,
+            "preview" => {
+                self.preview = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7798,7 +7832,7 @@ pub struct FinishWebAuthnRegistrationRequest {
     /// The credential creation response returned by the authenticator (i.e., the result of navigator.credentials.create()).
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub credential: Option<PublicKeyCredentialCreationResponse>,
+    pub credential: Option<Box<PublicKeyCredentialCreationResponse>>,
     /// The user-facing name for this verifier.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -7909,9 +7943,9 @@ impl serde::Serialize for FinishWebAuthnRegistrationRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FixedAvailability {
     /// The range of time of day the activity can be scheduled
-    pub availability_range: Option<AvailabilityRange>,
+    pub availability_range: Option<Box<AvailabilityRange>>,
     /// The range of date for which the activity plan could be scheduled
-    pub date_range: Option<RequiredLocalDateRange>,
+    pub date_range: Option<Box<RequiredLocalDateRange>>,
     /// The days of week available for scheduling. Empty list or null means daysOfWeek is not considered
     pub days_of_week: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -7963,7 +7997,9 @@ impl crate::__private::DecodeFields for FixedAvailability {
         match key {
             "availabilityRange" => self.availability_range = map.next_value()?,
             "dateRange" => self.date_range = map.next_value()?,
-            "daysOfWeek" => self.days_of_week = map.next_value()?,
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8015,7 +8051,7 @@ impl serde::Serialize for FixedAvailability {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlattenedJsonSchemaDocument {
     /// The `schema` property.
-    pub schema: Option<JsonSchemaDocument>,
+    pub schema: Option<Box<JsonSchemaDocument>>,
     /// Properties in the original document that were arrays
     pub array_properties: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -8064,7 +8100,11 @@ impl crate::__private::DecodeFields for FlattenedJsonSchemaDocument {
     ) -> Result<bool, A::Error> {
         match key {
             "schema" => self.schema = map.next_value()?,
-            "arrayProperties" => self.array_properties = map.next_value()?,
+            "arrayProperties" => {
+                self.array_properties = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8114,15 +8154,15 @@ pub struct Flow {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The `description` property.
     pub description: Option<String>,
     /// The `type` property.
     pub type_: Option<FlowType>,
     /// User that has the flow locked.
-    pub locked_user: Option<User>,
+    pub locked_user: Option<Box<User>>,
     /// OAuth client that has the flow locked.
-    pub locked_client: Option<DomainEntityRef>,
+    pub locked_client: Option<Box<DomainEntityRef>>,
     /// The `active` property.
     pub active: Option<bool>,
     /// The `system` property.
@@ -8130,23 +8170,23 @@ pub struct Flow {
     /// The `deleted` property.
     pub deleted: Option<bool>,
     /// The `publishedVersion` property.
-    pub published_version: Option<FlowVersion>,
+    pub published_version: Option<Box<FlowVersion>>,
     /// The `savedVersion` property.
-    pub saved_version: Option<FlowVersion>,
+    pub saved_version: Option<Box<FlowVersion>>,
     /// json schema describing the inputs for the flow
     pub input_schema: Option<serde_json::Value>,
     /// json schema describing the outputs for the flow
     pub output_schema: Option<serde_json::Value>,
     /// The `checkedInVersion` property.
-    pub checked_in_version: Option<FlowVersion>,
+    pub checked_in_version: Option<Box<FlowVersion>>,
     /// The `debugVersion` property.
-    pub debug_version: Option<FlowVersion>,
+    pub debug_version: Option<Box<FlowVersion>>,
     /// The `publishedBy` property.
-    pub published_by: Option<User>,
+    pub published_by: Option<Box<User>>,
     /// The `currentOperation` property.
-    pub current_operation: Option<Operation>,
+    pub current_operation: Option<Box<Operation>>,
     /// Information about the natural language understanding configuration for the published version of the flow
-    pub nlu_info: Option<NluInfo>,
+    pub nlu_info: Option<Box<NluInfo>>,
     /// List of supported languages for the published version of the flow.
     pub supported_languages: Option<Vec<SupportedLanguage>>,
     /// Compatible flow types designate which flow types are allowed to embed a flow’s configuration within their own flow configuration. Currently the only flows that can be embedded are Common Module flows and the embedding flow can invoke them using the Call Common Module action.
@@ -8283,8 +8323,16 @@ impl crate::__private::DecodeFields for Flow {
             "publishedBy" => self.published_by = map.next_value()?,
             "currentOperation" => self.current_operation = map.next_value()?,
             "nluInfo" => self.nlu_info = map.next_value()?,
-            "supportedLanguages" => self.supported_languages = map.next_value()?,
-            "compatibleFlowTypes" => self.compatible_flow_types = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "compatibleFlowTypes" => {
+                self.compatible_flow_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "worktypeId" => self.worktype_id = map.next_value()?,
             "virtualAgentEnabled" => {
                 self.virtual_agent_enabled = map
@@ -8675,11 +8723,13 @@ impl crate::__private::DecodeFields for FlowActivityData {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             "truncated" => {
                 self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8912,9 +8962,15 @@ impl crate::__private::DecodeFields for FlowActivityEntityData {
             "queueId" => self.queue_id = map.next_value()?,
             "requestedLanguageId" => self.requested_language_id = map.next_value()?,
             "requestedRoutingSkillIds" => {
-                self.requested_routing_skill_ids = map.next_value()?;
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "requestedRoutings" => self.requested_routings = map.next_value()?,
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "routingPriority" => {
                 self.routing_priority = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -8924,7 +8980,9 @@ impl crate::__private::DecodeFields for FlowActivityEntityData {
             "teamId" => self.team_id = map.next_value()?,
             "usedRouting" => self.used_routing = map.next_value()?,
             "userId" => self.user_id = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9621,7 +9679,9 @@ impl crate::__private::DecodeFields for FlowActivityMetricValue {
         match key {
             "metric" => self.metric = map.next_value()?,
             "qualifier" => self.qualifier = map.next_value()?,
-            "entityIds" => self.entity_ids = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -9722,7 +9782,7 @@ pub struct FlowActivityQuery {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub group_by: Option<Vec<String>>,
     /// Filter to return a subset of observations. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<FlowActivityQueryFilter>,
+    pub filter: Option<Box<FlowActivityQueryFilter>>,
     /// Sort the result set in ascending/descending order. Default is ascending
     pub order: Option<FlowActivityQueryOrder>,
     /// JSON fields this model does not know, kept so that a
@@ -9779,8 +9839,12 @@ impl crate::__private::DecodeFields for FlowActivityQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
             "order" => self.order = map.next_value()?,
             _ => return Ok(false),
@@ -9940,7 +10004,9 @@ impl crate::__private::DecodeFields for FlowActivityQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10076,8 +10142,12 @@ impl crate::__private::DecodeFields for FlowActivityQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10688,7 +10758,9 @@ impl crate::__private::DecodeFields for FlowActivityResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11019,7 +11091,7 @@ impl crate::__private::DecodeFields for FlowAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11119,7 +11191,9 @@ impl crate::__private::DecodeFields for FlowAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11255,8 +11329,12 @@ impl crate::__private::DecodeFields for FlowAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11349,7 +11427,7 @@ pub struct FlowAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12128,7 +12206,9 @@ impl crate::__private::DecodeFields for FlowAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12174,7 +12254,7 @@ pub struct FlowAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<FlowAggregateQueryFilter>,
+    pub filter: Option<Box<FlowAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -12256,15 +12336,19 @@ impl crate::__private::DecodeFields for FlowAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12634,7 +12718,7 @@ pub struct FlowAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<FlowAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12908,7 +12992,9 @@ impl crate::__private::DecodeFields for FlowAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12961,7 +13047,7 @@ pub struct FlowAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<FlowAggregateQueryFilter>,
+    pub filter: Option<Box<FlowAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -13049,15 +13135,19 @@ impl crate::__private::DecodeFields for FlowAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -13465,21 +13555,21 @@ pub struct FlowDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The `type` property.
     pub type_: Option<FlowDivisionViewType>,
     /// the flow description
     pub description: Option<String>,
     /// json schema describing the inputs for the flow
-    pub input_schema: Option<JsonSchemaDocument>,
+    pub input_schema: Option<Box<JsonSchemaDocument>>,
     /// json schema describing the outputs for the flow
-    pub output_schema: Option<JsonSchemaDocument>,
+    pub output_schema: Option<Box<JsonSchemaDocument>>,
     /// List of supported languages for the published version of the flow.
     pub supported_languages: Option<Vec<SupportedLanguage>>,
     /// published version information if there is a published version
-    pub published_version: Option<FlowVersion>,
+    pub published_version: Option<Box<FlowVersion>>,
     /// debug version information if there is a debug version
-    pub debug_version: Option<FlowVersion>,
+    pub debug_version: Option<Box<FlowVersion>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -13558,7 +13648,11 @@ impl crate::__private::DecodeFields for FlowDivisionView {
             "description" => self.description = map.next_value()?,
             "inputSchema" => self.input_schema = map.next_value()?,
             "outputSchema" => self.output_schema = map.next_value()?,
-            "supportedLanguages" => self.supported_languages = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "publishedVersion" => self.published_version = map.next_value()?,
             "debugVersion" => self.debug_version = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -13877,7 +13971,9 @@ impl crate::__private::DecodeFields for FlowDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14161,10 +14257,14 @@ impl crate::__private::DecodeFields for FlowEndDetailEventTopicFlowEndEvent {
                     .0;
             }
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "exitReason" => self.exit_reason = map.next_value()?,
             "transferType" => self.transfer_type = map.next_value()?,
@@ -15086,7 +15186,9 @@ impl crate::__private::DecodeFields for FlowEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15249,7 +15351,7 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15349,7 +15451,9 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15485,8 +15589,12 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15579,7 +15687,7 @@ pub struct FlowExecutionAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15873,7 +15981,9 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15919,7 +16029,7 @@ pub struct FlowExecutionAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<FlowExecutionAggregateQueryFilter>,
+    pub filter: Option<Box<FlowExecutionAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -16003,15 +16113,19 @@ impl crate::__private::DecodeFields for FlowExecutionAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16339,7 +16453,7 @@ pub struct FlowExecutionAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<FlowExecutionAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16571,7 +16685,9 @@ impl crate::__private::DecodeFields for FlowExecutionAsyncAggregateQueryResponse
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16624,7 +16740,7 @@ pub struct FlowExecutionAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<FlowExecutionAggregateQueryFilter>,
+    pub filter: Option<Box<FlowExecutionAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -16712,15 +16828,19 @@ impl crate::__private::DecodeFields for FlowExecutionAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -17337,7 +17457,7 @@ pub struct FlowExecutionLaunchResponse {
     /// The flow execution name.
     pub name: Option<String>,
     /// The version of the flow that launched
-    pub flow_version: Option<DomainEntityRef>,
+    pub flow_version: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -17444,7 +17564,7 @@ impl serde::Serialize for FlowExecutionLaunchResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealth {
     /// Info about given flow version.
-    pub flow_version_info: Option<FlowHealthVersionInfo>,
+    pub flow_version_info: Option<Box<FlowHealthVersionInfo>>,
     /// Each language's status about its health computation.
     pub language_info: Option<std::collections::BTreeMap<String, LocaleInfo>>,
     /// Health metrics information for the intents.
@@ -17502,7 +17622,9 @@ impl crate::__private::DecodeFields for FlowHealth {
         match key {
             "flowVersionInfo" => self.flow_version_info = map.next_value()?,
             "languageInfo" => self.language_info = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17684,11 +17806,11 @@ pub struct FlowHealthIntent {
     /// The `name` property.
     pub name: Option<String>,
     /// Info about given flow version.
-    pub flow_version_info: Option<FlowHealthIntentVersionInfo>,
+    pub flow_version_info: Option<Box<FlowHealthIntentVersionInfo>>,
     /// Language provided for this intent's health.
     pub language: Option<FlowHealthIntentLanguage>,
     /// Health computation details for given language.
-    pub health: Option<HealthInfo>,
+    pub health: Option<Box<HealthInfo>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18046,9 +18168,9 @@ pub struct FlowHealthIntentUtterance {
     /// Validation results for this utterance.
     pub static_validation_results: Option<Vec<String>>,
     /// Details about this utterance being an outlier or not.
-    pub outlier_info: Option<OutlierInfo>,
+    pub outlier_info: Option<Box<OutlierInfo>>,
     /// Confusion details with other utterances.
-    pub confusion_info: Option<ConfusionInfo>,
+    pub confusion_info: Option<Box<ConfusionInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18108,7 +18230,9 @@ impl crate::__private::DecodeFields for FlowHealthIntentUtterance {
                 self.issue_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "staticValidationResults" => {
-                self.static_validation_results = map.next_value()?;
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "outlierInfo" => self.outlier_info = map.next_value()?,
             "confusionInfo" => self.confusion_info = map.next_value()?,
@@ -18179,11 +18303,11 @@ impl serde::Serialize for FlowHealthIntentUtterance {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthIntentVersionInfo {
     /// NLU Version Info for this flow version.
-    pub nlu_version: Option<AddressableEntityRef>,
+    pub nlu_version: Option<Box<AddressableEntityRef>>,
     /// Given flow's Version Info.
-    pub flow_version: Option<AddressableEntityRef>,
+    pub flow_version: Option<Box<AddressableEntityRef>>,
     /// NLU Domain Info for this flow version.
-    pub nlu_domain: Option<AddressableEntityRef>,
+    pub nlu_domain: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18293,9 +18417,9 @@ pub struct FlowHealthUtterance {
     /// Validation results for the utterance.
     pub static_validation_results: Option<Vec<String>>,
     /// Details about this utterance being an outlier or not.
-    pub outlier_info: Option<OutlierInfo>,
+    pub outlier_info: Option<Box<OutlierInfo>>,
     /// Confusion details with other utterances.
-    pub confusion_info: Option<ConfusionDetails>,
+    pub confusion_info: Option<Box<ConfusionDetails>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18362,7 +18486,9 @@ impl crate::__private::DecodeFields for FlowHealthUtterance {
             }
             "language" => self.language = map.next_value()?,
             "staticValidationResults" => {
-                self.static_validation_results = map.next_value()?;
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "outlierInfo" => self.outlier_info = map.next_value()?,
             "confusionInfo" => self.confusion_info = map.next_value()?,
@@ -18558,9 +18684,9 @@ crate::__impl_open_enum!(FlowHealthUtteranceLanguage);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowHealthVersionInfo {
     /// Given flow's Version Info.
-    pub flow_version: Option<AddressableEntityRef>,
+    pub flow_version: Option<Box<AddressableEntityRef>>,
     /// NLU Domain Info for this flow version.
-    pub nlu_domain: Option<AddressableEntityRef>,
+    pub nlu_domain: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18649,7 +18775,7 @@ pub struct FlowLogLevel {
     /// The logLevel for this characteristics set
     pub level: Option<FlowLogLevelLevel>,
     /// Shows what characteristics are enabled for this log level
-    pub characteristics: Option<FlowCharacteristics>,
+    pub characteristics: Option<Box<FlowCharacteristics>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18800,7 +18926,7 @@ pub struct FlowLogLevelCharacteristicsDefinition {
     /// The minimum level required for this characteristic to be enabled.
     pub minimum_level: Option<FlowLogLevelCharacteristicsDefinitionMinimumLevel>,
     /// If set, this is the id of the characteristic that this one depends on and it must be enabled for this to be enabled.
-    pub depends_on: Option<FlowCharacteristics>,
+    pub depends_on: Option<Box<FlowCharacteristics>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18997,8 +19123,14 @@ impl crate::__private::DecodeFields for FlowLogLevelCharacteristicsDefinitions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "logLevels" => self.log_levels = map.next_value()?,
-            "characteristics" => self.characteristics = map.next_value()?,
+            "logLevels" => {
+                self.log_levels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "characteristics" => {
+                self.characteristics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19042,7 +19174,7 @@ pub struct FlowLogLevelRequest {
     /// The log level characteristics currently set for this flow
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub log_level_characteristics: Option<FlowLogLevel>,
+    pub log_level_characteristics: Option<Box<FlowLogLevel>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19655,7 +19787,11 @@ impl crate::__private::DecodeFields for FlowMetricsTopicFlowMetricRecord {
             "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "recordId" => self.record_id = map.next_value()?,
             "activeRouting" => self.active_routing = map.next_value()?,
-            "activeSkillIds" => self.active_skill_ids = map.next_value()?,
+            "activeSkillIds" => {
+                self.active_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "addressFrom" => self.address_from = map.next_value()?,
             "addressTo" => self.address_to = map.next_value()?,
             "agentAssistantId" => self.agent_assistant_id = map.next_value()?,
@@ -19682,10 +19818,16 @@ impl crate::__private::DecodeFields for FlowMetricsTopicFlowMetricRecord {
                     .0;
             }
             "deliveryStatus" => self.delivery_status = map.next_value()?,
-            "destinationAddresses" => self.destination_addresses = map.next_value()?,
+            "destinationAddresses" => {
+                self.destination_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "direction" => self.direction = map.next_value()?,
             "disconnectType" => self.disconnect_type = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dnis" => self.dnis = map.next_value()?,
             "edgeId" => self.edge_id = map.next_value()?,
             "eligibleAgentCounts" => {
@@ -19713,7 +19855,11 @@ impl crate::__private::DecodeFields for FlowMetricsTopicFlowMetricRecord {
             "flaggedReason" => self.flagged_reason = map.next_value()?,
             "flowId" => self.flow_id = map.next_value()?,
             "flowInType" => self.flow_in_type = map.next_value()?,
-            "flowMilestoneIds" => self.flow_milestone_ids = map.next_value()?,
+            "flowMilestoneIds" => {
+                self.flow_milestone_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "flowName" => self.flow_name = map.next_value()?,
             "flowOutType" => self.flow_out_type = map.next_value()?,
             "flowSubType" => self.flow_sub_type = map.next_value()?,
@@ -19755,12 +19901,22 @@ impl crate::__private::DecodeFields for FlowMetricsTopicFlowMetricRecord {
                 self.recognition_failure_reason = map.next_value()?;
             }
             "remote" => self.remote = map.next_value()?,
-            "removedSkillIds" => self.removed_skill_ids = map.next_value()?,
+            "removedSkillIds" => {
+                self.removed_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "requestedLanguageId" => self.requested_language_id = map.next_value()?,
             "requestedRoutingSkillIds" => {
-                self.requested_routing_skill_ids = map.next_value()?;
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "requestedRoutings" => self.requested_routings = map.next_value()?,
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "roomId" => self.room_id = map.next_value()?,
             "routingPriority" => {
                 self.routing_priority = map
@@ -19801,9 +19957,17 @@ impl crate::__private::DecodeFields for FlowMetricsTopicFlowMetricRecord {
                     .0;
             }
             "wrapUpCode" => self.wrap_up_code = map.next_value()?,
-            "proposedAgents" => self.proposed_agents = map.next_value()?,
-            "outcomes" => self.outcomes = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "proposedAgents" => {
+                self.proposed_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "outcomes" => {
+                self.outcomes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21796,7 +21960,7 @@ pub struct FlowMilestone {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The flow milestone description.
     pub description: Option<String>,
     /// The URI for this object
@@ -21925,7 +22089,7 @@ pub struct FlowMilestoneDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -22109,7 +22273,9 @@ impl crate::__private::DecodeFields for FlowMilestoneDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -22303,7 +22469,9 @@ impl crate::__private::DecodeFields for FlowMilestoneListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -22466,7 +22634,7 @@ impl crate::__private::DecodeFields for FlowObservationDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22510,7 +22678,7 @@ pub struct FlowObservationQuery {
     /// Filter to return a subset of observations. Expresses boolean logical predicates as well as dimensional filters
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<FlowObservationQueryFilter>,
+    pub filter: Option<Box<FlowObservationQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -22570,8 +22738,12 @@ impl crate::__private::DecodeFields for FlowObservationQuery {
     ) -> Result<bool, A::Error> {
         match key {
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "detailMetrics" => self.detail_metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "detailMetrics" => {
+                self.detail_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22677,7 +22849,9 @@ impl crate::__private::DecodeFields for FlowObservationQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22813,8 +22987,12 @@ impl crate::__private::DecodeFields for FlowObservationQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22907,7 +23085,7 @@ pub struct FlowObservationQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -23188,7 +23366,9 @@ impl crate::__private::DecodeFields for FlowObservationQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23230,11 +23410,11 @@ pub struct FlowOutcome {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The `description` property.
     pub description: Option<String>,
     /// The `currentOperation` property.
-    pub current_operation: Option<Operation>,
+    pub current_operation: Option<Box<Operation>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -23641,12 +23821,20 @@ impl crate::__private::DecodeFields for FlowOutcomeDetailEventTopicFlowOutcomeEv
                     .0;
             }
             "flowOutcomeValue" => self.flow_outcome_value = map.next_value()?,
-            "flowMilestones" => self.flow_milestones = map.next_value()?,
+            "flowMilestones" => {
+                self.flow_milestones = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -24232,7 +24420,7 @@ pub struct FlowOutcomeDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -24416,7 +24604,9 @@ impl crate::__private::DecodeFields for FlowOutcomeDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -24610,7 +24800,9 @@ impl crate::__private::DecodeFields for FlowOutcomeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -24937,9 +25129,9 @@ pub struct FlowPathsElement {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub flows: Option<Vec<FlowPathsFlowDetails>>,
     /// The flow milestone, set if the element type is Milestone.
-    pub flow_milestone: Option<AddressableEntityRef>,
+    pub flow_milestone: Option<Box<AddressableEntityRef>>,
     /// The flow outcome, set if the element type is Outcome or Milestone.
-    pub flow_outcome: Option<AddressableEntityRef>,
+    pub flow_outcome: Option<Box<AddressableEntityRef>>,
     /// The value of the flow outcome, if the element type is Outcome.
     pub flow_outcome_value: Option<FlowPathsElementFlowOutcomeValue>,
     /// JSON fields this model does not know, kept so that a
@@ -25010,7 +25202,7 @@ impl crate::__private::DecodeFields for FlowPathsElement {
             "parentId" => self.parent_id = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "flows" => self.flows = map.next_value()?,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
             "flowMilestone" => self.flow_milestone = map.next_value()?,
             "flowOutcome" => self.flow_outcome = map.next_value()?,
             "flowOutcomeValue" => self.flow_outcome_value = map.next_value()?,
@@ -25261,7 +25453,7 @@ pub struct FlowPathsFlowDetails {
     /// The identifier of the flow.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub flow: Option<AddressableEntityRef>,
+    pub flow: Option<Box<AddressableEntityRef>>,
     /// The version of the flow.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -25593,7 +25785,7 @@ impl crate::__private::DecodeFields for FlowPathsQuery {
     ) -> Result<bool, A::Error> {
         match key {
             "category" => self.category = map.next_value()?,
-            "flows" => self.flows = map.next_value()?,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25783,7 +25975,9 @@ impl crate::__private::DecodeFields for FlowResultEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -25905,7 +26099,7 @@ pub struct FlowRuntimeExecution {
     /// The Version of the flow definition of the flow execution.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub flow_version: Option<FlowVersion>,
+    pub flow_version: Option<Box<FlowVersion>>,
     /// The time the flow was launched. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -25919,11 +26113,11 @@ pub struct FlowRuntimeExecution {
     /// The completion reason set at the flow completion time, if applicable.
     pub completion_reason: Option<String>,
     /// Additional information if the flow is in error
-    pub flow_error_info: Option<ErrorBody>,
+    pub flow_error_info: Option<Box<ErrorBody>>,
     /// List of the flow's output variables, if any. Output variables are only supplied for Completed flows.
     pub output_data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The conversation to which this Flow execution is related
-    pub conversation: Option<DomainEntityRef>,
+    pub conversation: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -26182,13 +26376,13 @@ pub struct FlowSettingsResponse {
     /// The Flow Type
     pub type_: Option<FlowSettingsResponseType>,
     /// User that last changed the log level setting.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// OAuth client that last changed the log level setting.
-    pub modified_by_client: Option<DomainEntityRef>,
+    pub modified_by_client: Option<Box<DomainEntityRef>>,
     /// The time this log level was set. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The log level set for this flow
-    pub log_level_characteristics: Option<FlowLogLevel>,
+    pub log_level_characteristics: Option<Box<FlowLogLevel>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -26549,7 +26743,9 @@ impl crate::__private::DecodeFields for FlowSettingsResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -26809,10 +27005,14 @@ impl crate::__private::DecodeFields for FlowStartDetailEventTopicFlowStartEvent 
             "divisionId" => self.division_id = map.next_value()?,
             "flowVersion" => self.flow_version = map.next_value()?,
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -27332,9 +27532,9 @@ pub struct FlowVersion {
     /// The `debug` property.
     pub debug: Option<bool>,
     /// The `createdBy` property.
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// The `createdByClient` property.
-    pub created_by_client: Option<DomainEntityRef>,
+    pub created_by_client: Option<Box<DomainEntityRef>>,
     /// The `configurationUri` property.
     pub configuration_uri: Option<String>,
     /// The `dateCreated` property.
@@ -27348,9 +27548,9 @@ pub struct FlowVersion {
     /// The `publishResultUri` property.
     pub publish_result_uri: Option<String>,
     /// The `inputSchema` property.
-    pub input_schema: Option<JsonSchemaDocument>,
+    pub input_schema: Option<Box<JsonSchemaDocument>>,
     /// The `outputSchema` property.
-    pub output_schema: Option<JsonSchemaDocument>,
+    pub output_schema: Option<Box<JsonSchemaDocument>>,
     /// Indicates whether virtual agent is enabled for this flow.
     pub virtual_agent_enabled: Option<bool>,
     /// The date this version became the published version of the flow. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -27358,7 +27558,7 @@ pub struct FlowVersion {
     /// The date this version was no longer the published version of the flow. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published_end: Option<crate::DateTime>,
     /// Information about the natural language understanding configuration for the flow version
-    pub nlu_info: Option<NluInfo>,
+    pub nlu_info: Option<Box<NluInfo>>,
     /// List of supported languages for this version of the flow
     pub supported_languages: Option<Vec<SupportedLanguage>>,
     /// Compatible flow types designate which flow types are allowed to embed a flow’s configuration within their own flow configuration. Currently the only flows that can be embedded are Common Module flows and the embedding flow can invoke them using the Call Common Module action.
@@ -27503,8 +27703,16 @@ impl crate::__private::DecodeFields for FlowVersion {
             "datePublished" => self.date_published = map.next_value()?,
             "datePublishedEnd" => self.date_published_end = map.next_value()?,
             "nluInfo" => self.nlu_info = map.next_value()?,
-            "supportedLanguages" => self.supported_languages = map.next_value()?,
-            "compatibleFlowTypes" => self.compatible_flow_types = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "compatibleFlowTypes" => {
+                self.compatible_flow_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -27818,7 +28026,9 @@ impl crate::__private::DecodeFields for FlowVersionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -27992,11 +28202,21 @@ impl crate::__private::DecodeFields for FlowsQueryCriteriaResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "criteria" => self.criteria = map.next_value()?,
-            "flowTypes" => self.flow_types = map.next_value()?,
-            "actionTypes" => self.action_types = map.next_value()?,
-            "errorCodes" => self.error_codes = map.next_value()?,
-            "warningCodes" => self.warning_codes = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowTypes" => {
+                self.flow_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actionTypes" => {
+                self.action_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCodes" => {
+                self.error_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "warningCodes" => {
+                self.warning_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28283,7 +28503,11 @@ impl crate::__private::DecodeFields for FooterTemplate {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "applicableResources" => self.applicable_resources = map.next_value()?,
+            "applicableResources" => {
+                self.applicable_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28524,7 +28748,7 @@ pub struct ForecastInputPlanningGroupData {
     /// The capacity plan forecast metrics for this planning group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub capacity_plan_forecast_metrics: Option<CapacityPlanForecastMetrics>,
+    pub capacity_plan_forecast_metrics: Option<Box<CapacityPlanForecastMetrics>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28968,7 +29192,7 @@ pub struct ForecastPlanningGroupResponse {
     /// Route path configuration for this planning group
     pub route_paths: Option<Vec<RoutePathResponse>>,
     /// Service goals for this planning group
-    pub service_goal_template: Option<ForecastServiceGoalTemplateResponse>,
+    pub service_goal_template: Option<Box<ForecastServiceGoalTemplateResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29020,7 +29244,9 @@ impl crate::__private::DecodeFields for ForecastPlanningGroupResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "routePaths" => self.route_paths = map.next_value()?,
+            "routePaths" => {
+                self.route_paths = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "serviceGoalTemplate" => self.service_goal_template = map.next_value()?,
             _ => return Ok(false),
         }
@@ -29077,7 +29303,7 @@ pub struct ForecastPlanningGroupsResponse {
     /// The `entities` property.
     pub entities: Option<Vec<ForecastPlanningGroupResponse>>,
     /// A snapshot of a business unit’s service goal impact settings taken at forecast generation time.
-    pub business_unit_service_goal_impact: Option<WfmServiceGoalImpactSettings>,
+    pub business_unit_service_goal_impact: Option<Box<WfmServiceGoalImpactSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29123,7 +29349,9 @@ impl crate::__private::DecodeFields for ForecastPlanningGroupsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "businessUnitServiceGoalImpact" => {
                 self.business_unit_service_goal_impact = map.next_value()?;
             }
@@ -29171,11 +29399,11 @@ impl serde::Serialize for ForecastPlanningGroupsResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastServiceGoalTemplateImpactOverrideResponse {
     /// Allowed service level percent increase and decrease; undefined if the goal is not enabled
-    pub service_level: Option<WfmServiceGoalImpact>,
+    pub service_level: Option<Box<WfmServiceGoalImpact>>,
     /// Allowed average speed of answer percent increase and decrease; undefined if the goal is not enabled
-    pub average_speed_of_answer: Option<WfmServiceGoalImpact>,
+    pub average_speed_of_answer: Option<Box<WfmServiceGoalImpact>>,
     /// Allowed abandon rate percent increase and decrease; undefined if the goal is not enabled
-    pub abandon_rate: Option<WfmServiceGoalImpact>,
+    pub abandon_rate: Option<Box<WfmServiceGoalImpact>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29278,13 +29506,13 @@ impl serde::Serialize for ForecastServiceGoalTemplateImpactOverrideResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ForecastServiceGoalTemplateResponse {
     /// The service level goal for this forecast
-    pub service_level: Option<ForecastServiceLevelResponse>,
+    pub service_level: Option<Box<ForecastServiceLevelResponse>>,
     /// The average speed of answer goal for this forecast
-    pub average_speed_of_answer: Option<ForecastAverageSpeedOfAnswerResponse>,
+    pub average_speed_of_answer: Option<Box<ForecastAverageSpeedOfAnswerResponse>>,
     /// The abandon rate goal for this forecast
-    pub abandon_rate: Option<ForecastAbandonRateResponse>,
+    pub abandon_rate: Option<Box<ForecastAbandonRateResponse>>,
     /// The service goal impact overrides for this forecast
-    pub impact_override: Option<ForecastServiceGoalTemplateImpactOverrideResponse>,
+    pub impact_override: Option<Box<ForecastServiceGoalTemplateImpactOverrideResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29693,13 +29921,13 @@ pub struct Form {
     /// Message displayed when response is received
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub received_message: Option<FormMessage>,
+    pub received_message: Option<Box<FormMessage>>,
     /// Message displayed as reply
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub reply_message: Option<FormMessage>,
+    pub reply_message: Option<Box<FormMessage>>,
     /// Introduction section of the form
-    pub introduction: Option<FormIntroduction>,
+    pub introduction: Option<Box<FormIntroduction>>,
     /// Pages of the form
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -29797,7 +30025,9 @@ impl crate::__private::DecodeFields for Form {
             "receivedMessage" => self.received_message = map.next_value()?,
             "replyMessage" => self.reply_message = map.next_value()?,
             "introduction" => self.introduction = map.next_value()?,
-            "formPages" => self.form_pages = map.next_value()?,
+            "formPages" => {
+                self.form_pages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "showSummary" => {
                 self.show_summary = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -30180,7 +30410,9 @@ impl crate::__private::DecodeFields for FormListPicker {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "sections" => self.sections = map.next_value()?,
+            "sections" => {
+                self.sections = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30389,7 +30621,7 @@ impl crate::__private::DecodeFields for FormListPickerSection {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30617,7 +30849,11 @@ impl crate::__private::DecodeFields for FormPage {
         match key {
             "title" => self.title = map.next_value()?,
             "subtitle" => self.subtitle = map.next_value()?,
-            "pageComponents" => self.page_components = map.next_value()?,
+            "pageComponents" => {
+                self.page_components = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30673,13 +30909,13 @@ pub struct FormPageComponent {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub form_component_type: Option<FormPageComponentFormComponentType>,
     /// List picker configuration
-    pub list_picker: Option<FormListPicker>,
+    pub list_picker: Option<Box<FormListPicker>>,
     /// Date picker configuration
-    pub date_picker: Option<FormDatePicker>,
+    pub date_picker: Option<Box<FormDatePicker>>,
     /// Input field configuration
-    pub input: Option<Input>,
+    pub input: Option<Box<Input>>,
     /// Wheel picker configuration
-    pub wheel_picker: Option<WheelPicker>,
+    pub wheel_picker: Option<Box<WheelPicker>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30899,7 +31135,7 @@ impl crate::__private::DecodeFields for Format {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "flags" => self.flags = map.next_value()?,
+            "flags" => self.flags = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31248,7 +31484,9 @@ impl crate::__private::DecodeFields for FreeTrialLimitDocs {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "namespaces" => self.namespaces = map.next_value()?,
+            "namespaces" => {
+                self.namespaces = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31336,7 +31574,7 @@ impl crate::__private::DecodeFields for FreeTrialNamespace {
         match key {
             "name" => self.name = map.next_value()?,
             "friendlyName" => self.friendly_name = map.next_value()?,
-            "limits" => self.limits = map.next_value()?,
+            "limits" => self.limits = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31386,7 +31624,7 @@ pub struct FromEmailAddress {
     /// The OutboundDomain used for the email address.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub domain: Option<DomainEntityRef>,
+    pub domain: Option<Box<DomainEntityRef>>,
     /// The friendly name of the email address.
     pub friendly_name: Option<String>,
     /// The local part of the email address.
@@ -31822,9 +32060,9 @@ pub struct FunctionConfig {
     /// Action identifier.
     pub id: Option<String>,
     /// Function configuration.
-    pub function: Option<Function>,
+    pub function: Option<Box<Function>>,
     /// Zip file configuration and state.
-    pub zip: Option<FunctionZipConfig>,
+    pub zip: Option<Box<FunctionZipConfig>>,
     /// History of failed zip upload file configuration including their state and error messages. Contains no more than last ten failures.
     pub upload_exception_history: Option<Vec<FunctionZipConfig>>,
     /// The URI for this object
@@ -31883,7 +32121,11 @@ impl crate::__private::DecodeFields for FunctionConfig {
             "id" => self.id = map.next_value()?,
             "function" => self.function = map.next_value()?,
             "zip" => self.zip = map.next_value()?,
-            "uploadExceptionHistory" => self.upload_exception_history = map.next_value()?,
+            "uploadExceptionHistory" => {
+                self.upload_exception_history = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }

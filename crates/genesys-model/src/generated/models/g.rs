@@ -137,7 +137,7 @@ pub struct GDPRRequest {
     /// The user that created this request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// The replacement terms for the provided search terms, in the case of a GDPR\_UPDATE request
     pub replacement_terms: Option<Vec<ReplacementTerm>>,
     /// The type of GDPR request
@@ -155,7 +155,7 @@ pub struct GDPRRequest {
     /// The subject of the GDPR request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub subject: Option<GDPRSubject>,
+    pub subject: Option<Box<GDPRSubject>>,
     /// The location where the results of the request can be retrieved
     pub results_url: Option<String>,
     /// The locations where the results of the request can be retrieved if multiple archive files created
@@ -254,13 +254,19 @@ impl crate::__private::DecodeFields for GDPRRequest {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "createdBy" => self.created_by = map.next_value()?,
-            "replacementTerms" => self.replacement_terms = map.next_value()?,
+            "replacementTerms" => {
+                self.replacement_terms = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "requestType" => self.request_type = map.next_value()?,
             "createdDate" => self.created_date = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
             "resultsUrl" => self.results_url = map.next_value()?,
-            "resultsUrls" => self.results_urls = map.next_value()?,
+            "resultsUrls" => {
+                self.results_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -552,7 +558,9 @@ impl crate::__private::DecodeFields for GDPRRequestEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -674,11 +682,11 @@ pub struct GDPRSubject {
     /// The `externalContactId` property.
     pub external_contact_id: Option<String>,
     /// The `dialerContactId` property.
-    pub dialer_contact_id: Option<DialerContactId>,
+    pub dialer_contact_id: Option<Box<DialerContactId>>,
     /// The `journeyCustomer` property.
-    pub journey_customer: Option<GDPRJourneyCustomer>,
+    pub journey_customer: Option<Box<GDPRJourneyCustomer>>,
     /// The `socialHandle` property.
-    pub social_handle: Option<SocialHandle>,
+    pub social_handle: Option<Box<SocialHandle>>,
     /// The `externalId` property.
     pub external_id: Option<String>,
     /// The `addresses` property.
@@ -759,9 +767,17 @@ impl crate::__private::DecodeFields for GDPRSubject {
             "journeyCustomer" => self.journey_customer = map.next_value()?,
             "socialHandle" => self.social_handle = map.next_value()?,
             "externalId" => self.external_id = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
-            "phoneNumbers" => self.phone_numbers = map.next_value()?,
-            "emailAddresses" => self.email_addresses = map.next_value()?,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "phoneNumbers" => {
+                self.phone_numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emailAddresses" => {
+                self.email_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -940,7 +956,9 @@ impl crate::__private::DecodeFields for GDPRSubjectEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1254,14 +1272,14 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1499,8 +1517,8 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1740,8 +1758,10 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1970,7 +1990,9 @@ impl crate::__private::DecodeFields for GSuite {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -2645,7 +2667,9 @@ for GamificationScorecardChangeTopicEvaluationDetail {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "mediaTypes" => self.media_types = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2744,7 +2768,7 @@ pub type GamificationScorecardChangeTopicMetric = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GamificationScorecardChangeTopicPerformanceMetric {
     /// The `metric` property.
-    pub metric: Option<GamificationScorecardChangeTopicMetric>,
+    pub metric: Option<Box<GamificationScorecardChangeTopicMetric>>,
     /// The `points` property.
     pub points: Option<i64>,
     /// The `value` property.
@@ -2814,8 +2838,16 @@ for GamificationScorecardChangeTopicPerformanceMetric {
             "metric" => self.metric = map.next_value()?,
             "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "punctualityEvents" => self.punctuality_events = map.next_value()?,
-            "evaluationDetails" => self.evaluation_details = map.next_value()?,
+            "punctualityEvents" => {
+                self.punctuality_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationDetails" => {
+                self.evaluation_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3109,7 +3141,11 @@ impl crate::__private::DecodeFields for GamificationScorecardChangeTopicScorecar
             "teamId" => self.team_id = map.next_value()?,
             "performanceProfileId" => self.performance_profile_id = map.next_value()?,
             "userId" => self.user_id = map.next_value()?,
-            "performanceMetrics" => self.performance_metrics = map.next_value()?,
+            "performanceMetrics" => {
+                self.performance_metrics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3621,7 +3657,7 @@ pub struct GenAIPhrasesJob {
     /// The `state` property.
     pub state: Option<GenAIPhrasesJobState>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -3690,7 +3726,11 @@ impl crate::__private::DecodeFields for GenAIPhrasesJob {
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
-            "aiGeneratedPhrases" => self.ai_generated_phrases = map.next_value()?,
+            "aiGeneratedPhrases" => {
+                self.ai_generated_phrases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3809,7 +3849,7 @@ pub struct GenAIPhrasesJobRequest {
     /// topic used for phrases generation by GenAI
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub topic: Option<GenAIPhrasesJobTopic>,
+    pub topic: Option<Box<GenAIPhrasesJobTopic>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3959,7 +3999,9 @@ impl crate::__private::DecodeFields for GenAIPhrasesJobTopic {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "dialect" => self.dialect = map.next_value()?,
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4022,7 +4064,7 @@ pub struct GenAIPhrasesJobs {
     /// The `state` property.
     pub state: Option<GenAIPhrasesJobsState>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -4298,7 +4340,7 @@ pub struct GeneralProgramJob {
     /// The `state` property.
     pub state: Option<GeneralProgramJobState>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -4956,7 +4998,9 @@ impl crate::__private::DecodeFields for GeneralTopicsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5315,7 +5359,7 @@ pub struct GeneratedGuideContent {
     /// The generated variables content, which can be used when creating a guide version.
     pub variables: Option<Vec<Variable>>,
     /// The generated resources content, which can be used when creating a guide version.
-    pub resources: Option<GuideVersionResources>,
+    pub resources: Option<Box<GuideVersionResources>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5362,7 +5406,9 @@ impl crate::__private::DecodeFields for GeneratedGuideContent {
     ) -> Result<bool, A::Error> {
         match key {
             "instruction" => self.instruction = map.next_value()?,
-            "variables" => self.variables = map.next_value()?,
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "resources" => self.resources = map.next_value()?,
             _ => return Ok(false),
         }
@@ -5431,7 +5477,7 @@ pub struct GenericDataIngestionRuleResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// ISO 3166-1 alpha-2 country codes where Data Ingestion Rules should apply. Defaults to worldwide.
     pub countries: Option<Vec<String>>,
     /// The URI for this object
@@ -5510,7 +5556,9 @@ impl crate::__private::DecodeFields for GenericDataIngestionRuleResponse {
             "dateModified" => self.date_modified = map.next_value()?,
             "platform" => self.platform = map.next_value()?,
             "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
-            "countries" => self.countries = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -5752,7 +5800,9 @@ impl crate::__private::DecodeFields for GenericDataIngestionRuleResponseEntityLi
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6005,7 +6055,9 @@ impl crate::__private::DecodeFields for GenericSAML {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -6353,7 +6405,7 @@ pub struct GenericTemplate {
     /// List of button components offered with this message content.
     pub components: Option<Vec<RecordingButtonComponent>>,
     /// Actions to be taken.
-    pub actions: Option<RecordingContentActions>,
+    pub actions: Option<Box<RecordingContentActions>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6406,7 +6458,9 @@ impl crate::__private::DecodeFields for GenericTemplate {
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "url" => self.url = map.next_value()?,
-            "components" => self.components = map.next_value()?,
+            "components" => {
+                self.components = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "actions" => self.actions = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6741,7 +6795,9 @@ impl crate::__private::DecodeFields for Geolocation {
             "country" => self.country = map.next_value()?,
             "region" => self.region = map.next_value()?,
             "city" => self.city = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7214,7 +7270,9 @@ impl crate::__private::DecodeFields for GetAgentsWorkPlansRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "agentIds" => self.agent_ids = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "startDate" => self.start_date = map.next_value()?,
             "weekCount" => {
                 self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -7776,7 +7834,9 @@ impl crate::__private::DecodeFields for GetCelebrationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7970,7 +8030,9 @@ impl crate::__private::DecodeFields for GetContestsEssentialsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -8128,7 +8190,9 @@ impl crate::__private::DecodeFields for GetExternalEventsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8224,7 +8288,9 @@ impl crate::__private::DecodeFields for GetFlowExecutionDataJobResult {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "jobState" => self.job_state = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -8388,7 +8454,9 @@ impl crate::__private::DecodeFields for GetMetricDefinitionsResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -8488,7 +8556,9 @@ impl crate::__private::DecodeFields for GetMetricResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -8588,7 +8658,9 @@ impl crate::__private::DecodeFields for GetMetricsResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -8688,7 +8760,9 @@ impl crate::__private::DecodeFields for GetProfilesResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9232,7 +9306,9 @@ impl crate::__private::DecodeFields for GetTemplatesResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9287,7 +9363,7 @@ pub struct GetUploadSourceUrlJobStatusResponse {
     /// Key that identifies the file in the storage including the file name
     pub upload_key: Option<String>,
     /// Any error information, or null of the processing is not in failed state.
-    pub error_information: Option<ErrorBody>,
+    pub error_information: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -9474,7 +9550,7 @@ pub struct GoogleAuthToken {
     /// User reference that created this Integration
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9550,7 +9626,7 @@ impl crate::__private::DecodeFields for GoogleAuthToken {
         match key {
             "id" => self.id = map.next_value()?,
             "clientId" => self.client_id = map.next_value()?,
-            "scopes" => self.scopes = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateCreated" => self.date_created = map.next_value()?,
             "createdBy" => self.created_by = map.next_value()?,
             _ => return Ok(false),
@@ -9931,7 +10007,9 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileAccountListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10058,7 +10136,7 @@ pub struct GoogleBusinessProfileDataIngestionRuleRequest {
     /// The external source associated with this data ingestion rule, which will be used when performing identity resolution
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub external_source: Option<DomainEntityRef>,
+    pub external_source: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10202,11 +10280,11 @@ pub struct GoogleBusinessProfileDataIngestionRuleResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// The Integration Id from which public social posts are ingested. This entity is created using the /conversations/messaging/integrations/open/extensions/googlebusinessprofile resource
     pub integration_id: Option<String>,
     /// The external source associated with this data ingestion rule, which is used when performing identity resolution
-    pub external_source: Option<DomainEntityRef>,
+    pub external_source: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10473,11 +10551,11 @@ pub struct GoogleBusinessProfileDataIngestionRuleVersionResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// The Integration Id from which public social posts are ingested. This entity is created using the /conversations/messaging/integrations/open/extensions/googlebusinessprofile resource
     pub integration_id: Option<String>,
     /// The external source associated with this data ingestion rule, which is used when performing identity resolution
-    pub external_source: Option<DomainEntityRef>,
+    pub external_source: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10809,7 +10887,9 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -10936,33 +11016,33 @@ pub struct GoogleBusinessProfileOpenIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The status of the Google Business Profile Open Integration
     pub status: Option<String>,
     /// The recipient associated to the Google Business Profile Open Integration. This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Status of asynchronous create operation
     pub create_status: Option<GoogleBusinessProfileOpenIntegrationCreateStatus>,
     /// Error information returned, if createStatus is set to Error
-    pub create_error: Option<ErrorBody>,
+    pub create_error: Option<Box<ErrorBody>>,
     /// Google OAuth 2 access token reference. The actual token cannot be accessed via Genesys API, only referenced by this property by its ID. When the token is not referenced by any integration, it is deleted after 24 hours.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub token: Option<GoogleAuthTokenReference>,
+    pub token: Option<Box<GoogleAuthTokenReference>>,
     /// Google Business Profile account accessible with the authorization token
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub account: Option<GoogleBusinessProfileAccountReference>,
+    pub account: Option<Box<GoogleBusinessProfileAccountReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11243,17 +11323,17 @@ pub struct GoogleBusinessProfileOpenIntegrationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// Google OAuth 2 access token reference. The actual token cannot be accessed via Genesys API, only referenced by this property by its ID. When the token is not referenced by any integration, it is deleted after 24 hours.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub token: Option<GoogleAuthTokenReference>,
+    pub token: Option<Box<GoogleAuthTokenReference>>,
     /// Google Business Profile account accessible with the authorization token
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub account: Option<GoogleBusinessProfileAccountReference>,
+    pub account: Option<Box<GoogleBusinessProfileAccountReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11408,13 +11488,13 @@ pub struct GoogleBusinessProfileOpenIntegrationUpdateRequest {
     /// The name of the Google Business Profile Open Integration.
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// Google OAuth 2 access token reference. The actual token cannot be accessed via Genesys API, only referenced by this property by its ID. When the token is not referenced by any integration, it is deleted after 24 hours.
-    pub token: Option<GoogleAuthTokenReference>,
+    pub token: Option<Box<GoogleAuthTokenReference>>,
     /// Google Business Profile account accessible with the authorization token
-    pub account: Option<GoogleBusinessProfileAccountReference>,
+    pub account: Option<Box<GoogleBusinessProfileAccountReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11637,7 +11717,11 @@ impl crate::__private::DecodeFields for GoogleDialogflowConfig {
     ) -> Result<bool, A::Error> {
         match key {
             "integrationId" => self.integration_id = map.next_value()?,
-            "conversationProfiles" => self.conversation_profiles = map.next_value()?,
+            "conversationProfiles" => {
+                self.conversation_profiles = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11872,7 +11956,7 @@ impl crate::__private::DecodeFields for GoogleOAuthSettingsResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "clientId" => self.client_id = map.next_value()?,
-            "scopes" => self.scopes = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11975,7 +12059,9 @@ impl crate::__private::DecodeFields for Grammar {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12162,9 +12248,9 @@ pub struct GrammarLanguage {
     /// The URL to the DTMF mode file associated with this grammar language
     pub dtmf_file_url: Option<String>,
     /// Additional information about the associated voice file
-    pub voice_file_metadata: Option<GrammarLanguageFileMetadata>,
+    pub voice_file_metadata: Option<Box<GrammarLanguageFileMetadata>>,
     /// Additional information about the associated dtmf file
-    pub dtmf_file_metadata: Option<GrammarLanguageFileMetadata>,
+    pub dtmf_file_metadata: Option<Box<GrammarLanguageFileMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -12472,9 +12558,9 @@ crate::__impl_open_enum!(GrammarLanguageFileMetadataFileType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GrammarLanguageUpdate {
     /// Additional information about the associated voice file
-    pub voice_file_metadata: Option<GrammarLanguageFileMetadata>,
+    pub voice_file_metadata: Option<Box<GrammarLanguageFileMetadata>>,
     /// Additional information about the associated dtmf file
-    pub dtmf_file_metadata: Option<GrammarLanguageFileMetadata>,
+    pub dtmf_file_metadata: Option<Box<GrammarLanguageFileMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12646,7 +12732,9 @@ impl crate::__private::DecodeFields for GrammarListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12762,7 +12850,7 @@ impl serde::Serialize for GrammarListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Graph {
     /// The list of graph vertices
-    pub vertices: Option<GraphVertices>,
+    pub vertices: Option<Box<GraphVertices>>,
     /// The list of graph edges
     pub edges: Option<Vec<GraphEdge>>,
     /// JSON fields this model does not know, kept so that a
@@ -12809,7 +12897,7 @@ impl crate::__private::DecodeFields for Graph {
     ) -> Result<bool, A::Error> {
         match key {
             "vertices" => self.vertices = map.next_value()?,
-            "edges" => self.edges = map.next_value()?,
+            "edges" => self.edges = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12851,11 +12939,11 @@ impl serde::Serialize for Graph {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphApiSettings {
     /// The Graph API server integration to use for emails.
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// Graph API Server Status
     pub status: Option<GraphApiSettingsStatus>,
     /// Additional Graph API Server error information
-    pub error_info: Option<EmailErrorInfo>,
+    pub error_info: Option<Box<EmailErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13246,8 +13334,12 @@ impl crate::__private::DecodeFields for GraphVertices {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "contacts" => self.contacts = map.next_value()?,
-            "identifiers" => self.identifiers = map.next_value()?,
+            "contacts" => {
+                self.contacts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "identifiers" => {
+                self.identifiers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13305,9 +13397,9 @@ pub struct Greeting {
     /// Greeting owner
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub owner: Option<DomainEntity>,
+    pub owner: Option<Box<DomainEntity>>,
     /// The `audioFile` property.
-    pub audio_file: Option<GreetingAudioFile>,
+    pub audio_file: Option<Box<GreetingAudioFile>>,
     /// The `audioTTS` property.
     pub audio_tts: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -13788,7 +13880,9 @@ impl crate::__private::DecodeFields for GreetingListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14354,8 +14448,10 @@ impl crate::__private::DecodeFields for Group {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "type" => self.type_ = map.next_value()?,
-            "images" => self.images = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rulesVisible" => {
                 self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14370,7 +14466,7 @@ impl crate::__private::DecodeFields for Group {
                 self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "email" => self.email = map.next_value()?,
-            "owners" => self.owners = map.next_value()?,
+            "owners" => self.owners = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15615,8 +15711,10 @@ impl crate::__private::DecodeFields for GroupCreate {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "type" => self.type_ = map.next_value()?,
-            "images" => self.images = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rulesVisible" => {
                 self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15631,7 +15729,9 @@ impl crate::__private::DecodeFields for GroupCreate {
                 self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "email" => self.email = map.next_value()?,
-            "ownerIds" => self.owner_ids = map.next_value()?,
+            "ownerIds" => {
+                self.owner_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16074,7 +16174,9 @@ impl crate::__private::DecodeFields for GroupEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16198,9 +16300,9 @@ pub struct GroupGreetingEventGreeting {
     /// The `ownerType` property.
     pub owner_type: Option<String>,
     /// The `owner` property.
-    pub owner: Option<GroupGreetingEventGreetingOwner>,
+    pub owner: Option<Box<GroupGreetingEventGreetingOwner>>,
     /// The `greetingAudioFile` property.
-    pub greeting_audio_file: Option<GroupGreetingEventGreetingAudioFile>,
+    pub greeting_audio_file: Option<Box<GroupGreetingEventGreetingAudioFile>>,
     /// The `audioTTS` property.
     pub audio_tts: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -16493,7 +16595,9 @@ impl crate::__private::DecodeFields for GroupMembersUpdate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "memberIds" => self.member_ids = map.next_value()?,
+            "memberIds" => {
+                self.member_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16806,7 +16910,9 @@ impl crate::__private::DecodeFields for GroupProfileEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17003,14 +17109,14 @@ impl crate::__private::DecodeFields for GroupSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17285,8 +17391,8 @@ impl crate::__private::DecodeFields for GroupSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -17655,8 +17761,10 @@ impl crate::__private::DecodeFields for GroupUpdate {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "images" => self.images = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rulesVisible" => {
                 self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17671,7 +17779,9 @@ impl crate::__private::DecodeFields for GroupUpdate {
                 self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "email" => self.email = map.next_value()?,
-            "ownerIds" => self.owner_ids = map.next_value()?,
+            "ownerIds" => {
+                self.owner_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18011,8 +18121,10 @@ impl crate::__private::DecodeFields for GroupsSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18248,7 +18360,9 @@ impl crate::__private::DecodeFields for GuestCategoryResponseListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -18330,7 +18444,7 @@ pub struct GuestResponseCategory {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The reference to category to which this category belongs.
-    pub parent_category: Option<GuestCategoryReference>,
+    pub parent_category: Option<Box<GuestCategoryReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18491,9 +18605,9 @@ pub struct Guide {
     /// The URI for this object
     pub self_uri: Option<String>,
     /// The latest saved version of the guide.
-    pub latest_saved_version: Option<GuideVersionRef>,
+    pub latest_saved_version: Option<Box<GuideVersionRef>>,
     /// The latest production ready version of the guide.
-    pub latest_production_ready_version: Option<GuideVersionRef>,
+    pub latest_production_ready_version: Option<Box<GuideVersionRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18747,9 +18861,9 @@ pub struct GuideContentGenerationJob {
     /// The list of errors in case of job failure.
     pub errors: Option<Vec<ErrorBody>>,
     /// The `guide` property.
-    pub guide: Option<AddressableEntityRef>,
+    pub guide: Option<Box<AddressableEntityRef>>,
     /// The `guideContent` property.
-    pub guide_content: Option<GeneratedGuideContent>,
+    pub guide_content: Option<Box<GeneratedGuideContent>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18805,7 +18919,7 @@ impl crate::__private::DecodeFields for GuideContentGenerationJob {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "guide" => self.guide = map.next_value()?,
             "guideContent" => self.guide_content = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -18995,7 +19109,9 @@ impl crate::__private::DecodeFields for GuideEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -19117,7 +19233,7 @@ pub struct GuideJob {
     /// The list of errors in case of job failure.
     pub errors: Option<Vec<ErrorBody>>,
     /// The `guide` property.
-    pub guide: Option<AddressableEntityRef>,
+    pub guide: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -19171,7 +19287,7 @@ impl crate::__private::DecodeFields for GuideJob {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "guide" => self.guide = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -19348,7 +19464,9 @@ impl crate::__private::DecodeFields for GuideSessionInputEvent {
             "text" => self.text = map.next_value()?,
             "mode" => self.mode = map.next_value()?,
             "invocationId" => self.invocation_id = map.next_value()?,
-            "invocations" => self.invocations = map.next_value()?,
+            "invocations" => {
+                self.invocations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19964,7 +20082,9 @@ impl crate::__private::DecodeFields for GuideSessionTurnInvocationResponse {
             "id" => self.id = map.next_value()?,
             "group" => self.group = map.next_value()?,
             "actionName" => self.action_name = map.next_value()?,
-            "parameters" => self.parameters = map.next_value()?,
+            "parameters" => {
+                self.parameters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20020,7 +20140,7 @@ pub struct GuideSessionTurnRequest {
     /// The input event for this turn.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub input_event: Option<GuideSessionInputEvent>,
+    pub input_event: Option<Box<GuideSessionInputEvent>>,
     /// The language code for this turn.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -20032,9 +20152,9 @@ pub struct GuideSessionTurnRequest {
     /// The input variables for this turn.
     pub input_variables: Option<Vec<GuideSessionVariable>>,
     /// The knowledge settings for this turn.
-    pub knowledge_settings: Option<KnowledgeSettings>,
+    pub knowledge_settings: Option<Box<KnowledgeSettings>>,
     /// The context for this turn, including conversation custom attributes and messages.
-    pub context: Option<GuideSessionTurnRequestContext>,
+    pub context: Option<Box<GuideSessionTurnRequestContext>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20104,7 +20224,11 @@ impl crate::__private::DecodeFields for GuideSessionTurnRequest {
             "inputEvent" => self.input_event = map.next_value()?,
             "languageCode" => self.language_code = map.next_value()?,
             "version" => self.version = map.next_value()?,
-            "inputVariables" => self.input_variables = map.next_value()?,
+            "inputVariables" => {
+                self.input_variables = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "knowledgeSettings" => self.knowledge_settings = map.next_value()?,
             "context" => self.context = map.next_value()?,
             _ => return Ok(false),
@@ -20234,9 +20358,13 @@ impl crate::__private::DecodeFields for GuideSessionTurnRequestContext {
     ) -> Result<bool, A::Error> {
         match key {
             "customConversationAttributes" => {
-                self.custom_conversation_attributes = map.next_value()?;
+                self.custom_conversation_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "knowledgeQueryDetected" => {
                 self.knowledge_query_detected = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20293,7 +20421,7 @@ impl serde::Serialize for GuideSessionTurnRequestContext {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuideSessionTurnResponse {
     /// The response content for this turn.
-    pub response: Option<GuideSessionTurnResponseData>,
+    pub response: Option<Box<GuideSessionTurnResponseData>>,
     /// The status of the turn.
     pub status: Option<GuideSessionTurnResponseStatus>,
     /// The result of the turn.
@@ -20305,7 +20433,7 @@ pub struct GuideSessionTurnResponse {
     /// The invocations for this turn.
     pub invocations: Option<Vec<GuideSessionTurnInvocationResponse>>,
     /// The context for this turn, including conversation custom attribute updates.
-    pub context: Option<GuideSessionTurnResponseContext>,
+    pub context: Option<Box<GuideSessionTurnResponseContext>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20364,9 +20492,15 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponse {
             "response" => self.response = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "result" => self.result = map.next_value()?,
-            "outputVariables" => self.output_variables = map.next_value()?,
+            "outputVariables" => {
+                self.output_variables = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "invocationId" => self.invocation_id = map.next_value()?,
-            "invocations" => self.invocations = map.next_value()?,
+            "invocations" => {
+                self.invocations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "context" => self.context = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20588,7 +20722,9 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponseContext {
     ) -> Result<bool, A::Error> {
         match key {
             "customConversationAttributes" => {
-                self.custom_conversation_attributes = map.next_value()?;
+                self.custom_conversation_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -20794,7 +20930,7 @@ pub struct GuideVersion {
     /// The `selfUri` property.
     pub self_uri: Option<String>,
     /// The guide this version belongs to.
-    pub guide: Option<AddressableEntityRef>,
+    pub guide: Option<Box<AddressableEntityRef>>,
     /// Guide version.
     pub version: Option<String>,
     /// The instruction given to this version of the guide, for how it should behave when interacting with a User.
@@ -20808,9 +20944,9 @@ pub struct GuideVersion {
     /// The variables associated with this version of the guide. Includes input variables (provided) and output variables (captured during execution).
     pub variables: Option<Vec<Variable>>,
     /// The resources associated with this version of the guide.
-    pub resources: Option<GuideVersionResources>,
+    pub resources: Option<Box<GuideVersionResources>>,
     /// The knowledge settings associated with this version of the guide.
-    pub knowledge_settings: Option<AuthoringKnowledgeSettings>,
+    pub knowledge_settings: Option<Box<AuthoringKnowledgeSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20879,7 +21015,9 @@ impl crate::__private::DecodeFields for GuideVersion {
             "state" => self.state = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
-            "variables" => self.variables = map.next_value()?,
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "resources" => self.resources = map.next_value()?,
             "knowledgeSettings" => self.knowledge_settings = map.next_value()?,
             _ => return Ok(false),
@@ -21148,9 +21286,9 @@ pub struct GuideVersionPublishJob {
     /// The list of errors in case of job failure.
     pub errors: Option<Vec<ErrorBody>>,
     /// The `guide` property.
-    pub guide: Option<AddressableEntityRef>,
+    pub guide: Option<Box<AddressableEntityRef>>,
     /// The `guideVersion` property.
-    pub guide_version: Option<GuideVersion>,
+    pub guide_version: Option<Box<GuideVersion>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -21206,7 +21344,7 @@ impl crate::__private::DecodeFields for GuideVersionPublishJob {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "guide" => self.guide = map.next_value()?,
             "guideVersion" => self.guide_version = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -21320,7 +21458,7 @@ pub struct GuideVersionPublishJobRequest {
     /// The attributes of the guide version to update as part of this publish job.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub guide_version: Option<GuideVersionPublish>,
+    pub guide_version: Option<Box<GuideVersionPublish>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21535,7 +21673,9 @@ impl crate::__private::DecodeFields for GuideVersionResources {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "dataActions" => self.data_actions = map.next_value()?,
+            "dataActions" => {
+                self.data_actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)

@@ -72,9 +72,13 @@ impl crate::__private::DecodeFields for HeadcountForecast {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "required" => self.required = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "requiredWithoutShrinkage" => {
-                self.required_without_shrinkage = map.next_value()?;
+                self.required_without_shrinkage = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -395,7 +399,7 @@ pub struct HealthInfo {
     /// Status of health computation for this intent.
     pub status: Option<HealthInfoStatus>,
     /// Error details for the intent, if any.
-    pub error_info: Option<FlowHealthErrorInfo>,
+    pub error_info: Option<Box<FlowHealthErrorInfo>>,
     /// Overall health score for the intent ranged between 0 and 100 as 100 is the perfect health score.
     pub overall_score: Option<f64>,
     /// Number of issues found in the intent.
@@ -466,9 +470,13 @@ impl crate::__private::DecodeFields for HealthInfo {
                 self.issue_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "staticValidationResults" => {
-                self.static_validation_results = map.next_value()?;
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "utterances" => self.utterances = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -683,7 +691,7 @@ pub struct HelpSettings {
     /// The response configuration for the keywords
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub response: Option<ComplianceResponse>,
+    pub response: Option<Box<ComplianceResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -734,7 +742,9 @@ impl crate::__private::DecodeFields for HelpSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "keyword" => self.keyword = map.next_value()?,
+            "keyword" => {
+                self.keyword = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "response" => self.response = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1367,7 +1377,9 @@ impl crate::__private::DecodeFields for HistoricalAdherenceExceptionInfo {
                 self.scheduled_activity_category = map.next_value()?;
             }
             "scheduledSecondaryPresenceLookupIds" => {
-                self.scheduled_secondary_presence_lookup_ids = map.next_value()?;
+                self.scheduled_secondary_presence_lookup_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "actualActivityCodeId" => self.actual_activity_code_id = map.next_value()?,
             "actualActivityCategory" => self.actual_activity_category = map.next_value()?,
@@ -1922,10 +1934,16 @@ impl crate::__private::DecodeFields for HistoricalAdherenceQueryResult {
                     .0;
             }
             "impact" => self.impact = map.next_value()?,
-            "exceptionInfo" => self.exception_info = map.next_value()?,
-            "dayMetrics" => self.day_metrics = map.next_value()?,
+            "exceptionInfo" => {
+                self.exception_info = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dayMetrics" => {
+                self.day_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "actualsEndDate" => self.actuals_end_date = map.next_value()?,
-            "actuals" => self.actuals = map.next_value()?,
+            "actuals" => {
+                self.actuals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2083,9 +2101,9 @@ crate::__impl_open_enum!(HistoricalAdherenceQueryResultImpact);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoricalData {
     /// Daily time series for historical data
-    pub daily: Option<Daily>,
+    pub daily: Option<Box<Daily>>,
     /// Quarter hour time series for historical data
-    pub quarter_hour: Option<QuarterHourly>,
+    pub quarter_hour: Option<Box<QuarterHourly>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2622,7 +2640,9 @@ impl crate::__private::DecodeFields for HistoricalImportDeleteFilesJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "requestIds" => self.request_ids = map.next_value()?,
+            "requestIds" => {
+                self.request_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2720,8 +2740,14 @@ impl crate::__private::DecodeFields for HistoricalImportDeleteFilesJobResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "state" => self.state = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
-            "disallowedEntities" => self.disallowed_entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disallowedEntities" => {
+                self.disallowed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2870,7 +2896,9 @@ impl crate::__private::DecodeFields for HistoricalImportOverallDeleteStatusRespo
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3265,7 +3293,7 @@ pub struct HistoricalImportStatusJobResponse {
     /// The job id for the import request
     pub id: Option<String>,
     /// The historical import status result of the import job
-    pub import_status_result: Option<HistoricalImportStatus>,
+    pub import_status_result: Option<Box<HistoricalImportStatus>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -3410,7 +3438,9 @@ impl crate::__private::DecodeFields for HistoricalImportStatusListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3457,7 +3487,9 @@ pub struct HistoricalShrinkageActivityCategoryResponse {
         HistoricalShrinkageActivityCategoryResponseActivityCategory,
     >,
     /// Aggregated shrinkage data for the activity category
-    pub shrinkage_for_activity_category: Option<HistoricalShrinkageAggregateResponse>,
+    pub shrinkage_for_activity_category: Option<
+        Box<HistoricalShrinkageAggregateResponse>,
+    >,
     /// Shrinkage for the activity codes under this activity category
     pub shrinkage_for_activity_codes: Option<
         Vec<HistoricalShrinkageActivityCodeResponse>,
@@ -3518,7 +3550,9 @@ impl crate::__private::DecodeFields for HistoricalShrinkageActivityCategoryRespo
                 self.shrinkage_for_activity_category = map.next_value()?;
             }
             "shrinkageForActivityCodes" => {
-                self.shrinkage_for_activity_codes = map.next_value()?;
+                self.shrinkage_for_activity_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -3648,7 +3682,7 @@ pub struct HistoricalShrinkageActivityCodeResponse {
     /// The ID of the activity code for which shrinkage data is provided
     pub activity_code_id: Option<String>,
     /// Aggregated shrinkage data for the activity code
-    pub shrinkage_for_activity_code: Option<HistoricalShrinkageAggregateResponse>,
+    pub shrinkage_for_activity_code: Option<Box<HistoricalShrinkageAggregateResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3962,7 +3996,7 @@ pub struct HistoricalShrinkageResult {
     /// Total duration in seconds for which agents in the management unit are actually logged-in
     pub total_logged_in_duration_seconds: Option<i64>,
     /// Aggregated shrinkage data for all the activity categories
-    pub aggregated_shrinkage: Option<HistoricalShrinkageAggregateResponse>,
+    pub aggregated_shrinkage: Option<Box<HistoricalShrinkageAggregateResponse>>,
     /// Shrinkage for activity categories
     pub shrinkage_for_activity_categories: Option<
         Vec<HistoricalShrinkageActivityCategoryResponse>,
@@ -4046,9 +4080,15 @@ impl crate::__private::DecodeFields for HistoricalShrinkageResult {
             }
             "aggregatedShrinkage" => self.aggregated_shrinkage = map.next_value()?,
             "shrinkageForActivityCategories" => {
-                self.shrinkage_for_activity_categories = map.next_value()?;
+                self.shrinkage_for_activity_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "businessUnitIds" => self.business_unit_ids = map.next_value()?,
+            "businessUnitIds" => {
+                self.business_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4170,7 +4210,9 @@ impl crate::__private::DecodeFields for HistoricalShrinkageResultListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4212,9 +4254,9 @@ pub struct HistoryEntry {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub timestamp: Option<crate::DateTime>,
     /// User associated with this entry.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// OAuth client associated with this entry.
-    pub client: Option<DomainEntityRef>,
+    pub client: Option<Box<DomainEntityRef>>,
     /// The `version` property.
     pub version: Option<String>,
     /// The `secure` property.
@@ -4708,9 +4750,9 @@ pub struct HistoryListing {
     /// The `complete` property.
     pub complete: Option<bool>,
     /// The `user` property.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The `client` property.
-    pub client: Option<DomainEntityRef>,
+    pub client: Option<Box<DomainEntityRef>>,
     /// The `errorMessage` property.
     pub error_message: Option<String>,
     /// The `errorCode` property.
@@ -4832,7 +4874,9 @@ impl crate::__private::DecodeFields for HistoryListing {
             "client" => self.client = map.next_value()?,
             "errorMessage" => self.error_message = map.next_value()?,
             "errorCode" => self.error_code = map.next_value()?,
-            "errorDetails" => self.error_details = map.next_value()?,
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorMessageParams" => self.error_message_params = map.next_value()?,
             "actionName" => self.action_name = map.next_value()?,
             "actionStatus" => self.action_status = map.next_value()?,
@@ -4848,7 +4892,9 @@ impl crate::__private::DecodeFields for HistoryListing {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageCount" => {
                 self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6433,7 +6479,9 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesJobResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6517,7 +6565,7 @@ crate::__impl_open_enum!(HrisTimeOffTypesJobResponseStatus);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HrisTimeOffTypesResponse {
     /// The asynchronous job handling the query
-    pub job: Option<HrisTimeOffTypesJobReference>,
+    pub job: Option<Box<HrisTimeOffTypesJobReference>>,
     /// List of time off types. It is available only via notification
     pub entities: Option<Vec<HrisTimeOffTypeResponse>>,
     /// JSON fields this model does not know, kept so that a
@@ -6564,7 +6612,9 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "job" => self.job = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6603,7 +6653,7 @@ pub struct Humanize {
     /// Whether or not humanize conversations setting is enabled
     pub enabled: Option<bool>,
     /// Bot messenger profile setting
-    pub bot: Option<BotMessengerProfile>,
+    pub bot: Option<Box<BotMessengerProfile>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,

@@ -19,7 +19,7 @@ pub struct IVR {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -43,13 +43,13 @@ pub struct IVR {
     /// The phone number(s) to contact the IVR by. Each phone number must be unique and not in use by another resource. For example, a user and an iVR cannot have the same phone number.
     pub dnis: Option<Vec<String>>,
     /// The Architect flow to execute during the hours an organization is open.
-    pub open_hours_flow: Option<DomainEntityRef>,
+    pub open_hours_flow: Option<Box<DomainEntityRef>>,
     /// The Architect flow to execute during the hours an organization is closed.
-    pub closed_hours_flow: Option<DomainEntityRef>,
+    pub closed_hours_flow: Option<Box<DomainEntityRef>>,
     /// The Architect flow to execute during an organization's holiday hours.
-    pub holiday_hours_flow: Option<DomainEntityRef>,
+    pub holiday_hours_flow: Option<Box<DomainEntityRef>>,
     /// The schedule group defining the open and closed hours for an organization. If this is provided, an open flow and a closed flow must be specified as well.
-    pub schedule_group: Option<DomainEntityRef>,
+    pub schedule_group: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -151,7 +151,7 @@ impl crate::__private::DecodeFields for IVR {
             "state" => self.state = map.next_value()?,
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
-            "dnis" => self.dnis = map.next_value()?,
+            "dnis" => self.dnis = map.next_value::<crate::__private::Compact<_>>()?.0,
             "openHoursFlow" => self.open_hours_flow = map.next_value()?,
             "closedHoursFlow" => self.closed_hours_flow = map.next_value()?,
             "holidayHoursFlow" => self.holiday_hours_flow = map.next_value()?,
@@ -355,7 +355,7 @@ pub struct IVRDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -545,7 +545,9 @@ impl crate::__private::DecodeFields for IVRDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -757,7 +759,9 @@ impl crate::__private::DecodeFields for IVREntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -885,7 +889,7 @@ impl serde::Serialize for IVREntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IVRIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1082,7 +1086,7 @@ pub struct IdentifierClaimRequest {
     /// The identifier that should be claimed/released from a contact
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub identifier: Option<ContactIdentifier>,
+    pub identifier: Option<Box<ContactIdentifier>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1524,7 +1528,9 @@ impl crate::__private::DecodeFields for IdentityNow {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -2038,7 +2044,9 @@ impl crate::__private::DecodeFields for IdentityProviderEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -2338,7 +2346,7 @@ impl serde::Serialize for IdentityResolutionExternalSource {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdentityResolutionQueueConfig {
     /// The `callOnBehalfOfQueue` property.
-    pub call_on_behalf_of_queue: Option<OutboundQueueIdentityResolutionConfig>,
+    pub call_on_behalf_of_queue: Option<Box<OutboundQueueIdentityResolutionConfig>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2604,7 +2612,9 @@ impl crate::__private::DecodeFields for IdleTokenTimeout {
                     .0;
             }
             "inactivityTimeoutGroupBundles" => {
-                self.inactivity_timeout_group_bundles = map.next_value()?;
+                self.inactivity_timeout_group_bundles = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -2954,7 +2964,9 @@ impl crate::__private::DecodeFields for IgnorePhrasesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3374,7 +3386,7 @@ impl crate::__private::DecodeFields for IgnoreTopicsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "topics" => self.topics = map.next_value()?,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3588,7 +3600,7 @@ impl crate::__private::DecodeFields for IgnoredActivityCategories {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3666,7 +3678,7 @@ impl crate::__private::DecodeFields for IgnoredActivityCodeIds {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4038,7 +4050,9 @@ impl crate::__private::DecodeFields for IgnoredMinedPhraseListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -4232,7 +4246,9 @@ impl crate::__private::DecodeFields for IgnoredMinedTopicListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -4581,11 +4597,11 @@ impl serde::Serialize for Image {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImapSettings {
     /// The IMAP server integration to use for ingesting emails.
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// Imap Server Status
     pub status: Option<ImapSettingsStatus>,
     /// Additional Imap Server error information
-    pub error_info: Option<EmailErrorInfo>,
+    pub error_info: Option<Box<EmailErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4745,7 +4761,7 @@ pub struct ImportForecastResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Always null, result will come via notification
-    pub result: Option<BuShortTermForecast>,
+    pub result: Option<Box<BuShortTermForecast>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4897,7 +4913,7 @@ pub struct ImportForecastUploadResponse {
     /// Required headers for the PUT request to the url
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Always null. Defines the schema of the json body to be PUT to the url. The json body should be gzip encoded before uploading
-    pub upload_body_schema: Option<BuImportShortTermForecastSchema>,
+    pub upload_body_schema: Option<Box<BuImportShortTermForecastSchema>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5010,7 +5026,7 @@ pub struct ImportScheduleUploadResponse {
     /// Required headers for the PUT request to the url
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Always null. Defines the schema of the json body to be PUT to the url. The json body should be gzip encoded before uploading
-    pub upload_body_schema: Option<ImportScheduleUploadSchema>,
+    pub upload_body_schema: Option<Box<ImportScheduleUploadSchema>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5127,10 +5143,10 @@ pub struct ImportScheduleUploadSchema {
     /// Whether the imported schedule should be immediately published
     pub published: Option<bool>,
     /// The short term forecast to associate with the imported schedule
-    pub short_term_forecast: Option<BuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<BuShortTermForecastReference>>,
     /// The headcount forecast to associate with the imported schedule
     pub headcount_forecast: Option<
-        BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema,
+        Box<BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema>,
     >,
     /// Individual agent schedules
     pub agent_schedules: Option<Vec<BuImportAgentScheduleUploadSchema>>,
@@ -5206,7 +5222,11 @@ impl crate::__private::DecodeFields for ImportScheduleUploadSchema {
             }
             "shortTermForecast" => self.short_term_forecast = map.next_value()?,
             "headcountForecast" => self.headcount_forecast = map.next_value()?,
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5497,7 +5517,11 @@ impl crate::__private::DecodeFields for ImportStatus {
                     .0;
             }
             "failureReason" => self.failure_reason = map.next_value()?,
-            "targetContactListIds" => self.target_contact_list_ids = map.next_value()?,
+            "targetContactListIds" => {
+                self.target_contact_list_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "listNamePrefix" => self.list_name_prefix = map.next_value()?,
             _ => return Ok(false),
         }
@@ -5711,19 +5735,19 @@ pub struct ImportTemplate {
     /// ContactListTemplate for this ImportTemplate.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub contact_list_template: Option<DomainEntityRef>,
+    pub contact_list_template: Option<Box<DomainEntityRef>>,
     /// ContactListFilter for this ImportTemplate.
-    pub contact_list_filter: Option<DomainEntityRef>,
+    pub contact_list_filter: Option<Box<DomainEntityRef>>,
     /// Whether or not to use splitting criteria. Default is false.
     pub use_splitting_criteria: Option<bool>,
     /// How to split contact records, required if useSplittingCriteria is true.
-    pub splitting_information: Option<SplittingInformation>,
+    pub splitting_information: Option<Box<SplittingInformation>>,
     /// The list name format for target ContactLists. When Custom is provided, customListNameFormatValue is required.
     pub list_name_format: Option<ImportTemplateListNameFormat>,
     /// Custom value for the list name format, at least %N is required. Any character other than the specified tokens will be used as is. Available tokens: %N: ListNamePrefix; %P: Part number; %F: Filter name; %C: Column value; YYYY: year; MM: month; DD: day; hh: hour; mm: minute; ss: second.
     pub custom_list_name_format_value: Option<String>,
     /// The status of the import process.
-    pub import_status: Option<ImportStatus>,
+    pub import_status: Option<Box<ImportStatus>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -6095,7 +6119,9 @@ impl crate::__private::DecodeFields for ImportTemplateEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6348,7 +6374,7 @@ impl crate::__private::DecodeFields for InactivityTimeoutGroupBundle {
                     .0;
             }
             "inactivityTimeoutUnit" => self.inactivity_timeout_unit = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6461,7 +6487,7 @@ pub struct InactivityTimeoutSettings {
     /// Action to take when timeout occurs
     pub action_type: Option<InactivityTimeoutSettingsActionType>,
     /// Flow ID for architect flow action
-    pub flow_id: Option<DomainEntityRef>,
+    pub flow_id: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6717,17 +6743,17 @@ pub struct InboundDomain {
     /// Indicates if this a PureCloud sub-domain. If true, then the appropriate DNS records are created for sending/receiving email.
     pub sub_domain: Option<bool>,
     /// The DNS settings if the inbound domain is using a custom Mail From. These settings can only be used on InboundDomains where subDomain is false.
-    pub mail_from_settings: Option<MailFromResult>,
+    pub mail_from_settings: Option<Box<MailFromResult>>,
     /// The custom SMTP server integration to use when sending outbound emails from this domain.
-    pub custom_smtp_server: Option<DomainEntityRef>,
+    pub custom_smtp_server: Option<Box<DomainEntityRef>>,
     /// The IMAP server integration and settings to use for processing inbound emails.
-    pub imap_settings: Option<ImapSettings>,
+    pub imap_settings: Option<Box<ImapSettings>>,
     /// The GraphAPI server integration and settings to use for processing inbound and outbound emails.
-    pub graph_api_settings: Option<GraphApiSettings>,
+    pub graph_api_settings: Option<Box<GraphApiSettings>>,
     /// The email settings associated with this domain.
-    pub email_setting: Option<EmailSetting>,
+    pub email_setting: Option<Box<EmailSetting>>,
     /// The DMARC verification status for this domain.
-    pub dmarc_verification_result: Option<DmarcResult>,
+    pub dmarc_verification_result: Option<Box<DmarcResult>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -6965,15 +6991,15 @@ pub struct InboundDomainCreateRequest {
     /// Indicates if this a PureCloud sub-domain. If true, then the appropriate DNS records are created for sending/receiving email.
     pub sub_domain: Option<bool>,
     /// The DNS settings if the inbound domain is using a custom Mail From. These settings can only be used on InboundDomains where subDomain is false.
-    pub mail_from_settings: Option<MailFromResult>,
+    pub mail_from_settings: Option<Box<MailFromResult>>,
     /// The custom SMTP server integration to use when sending outbound emails from this domain.
-    pub custom_smtp_server: Option<DomainEntityRef>,
+    pub custom_smtp_server: Option<Box<DomainEntityRef>>,
     /// The IMAP server integration and settings to use for processing inbound emails.
-    pub imap_settings: Option<ImapSettings>,
+    pub imap_settings: Option<Box<ImapSettings>>,
     /// The GraphAPI server integration and settings to use for processing inbound and outbound emails.
-    pub graph_api_settings: Option<GraphApiSettings>,
+    pub graph_api_settings: Option<Box<GraphApiSettings>>,
     /// The email settings to associate with this domain.
-    pub email_setting: Option<EmailSettingReference>,
+    pub email_setting: Option<Box<EmailSettingReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7198,7 +7224,9 @@ impl crate::__private::DecodeFields for InboundDomainEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7314,15 +7342,15 @@ impl serde::Serialize for InboundDomainEntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InboundDomainPatchRequest {
     /// The DNS settings if the inbound domain is using a custom Mail From. These settings can only be used on InboundDomains where subDomain is false.
-    pub mail_from_settings: Option<MailFromResult>,
+    pub mail_from_settings: Option<Box<MailFromResult>>,
     /// The custom SMTP server integration to use when sending outbound emails from this domain.
-    pub custom_smtp_server: Option<DomainEntityRef>,
+    pub custom_smtp_server: Option<Box<DomainEntityRef>>,
     /// The IMAP server integration and settings to use for processing inbound emails.
-    pub imap_settings: Option<ImapSettings>,
+    pub imap_settings: Option<Box<ImapSettings>>,
     /// The GraphAPI server integration and settings to use for processing inbound and outbound emails.
-    pub graph_api_settings: Option<GraphApiSettings>,
+    pub graph_api_settings: Option<Box<GraphApiSettings>>,
     /// The email settings to associate with this domain.
-    pub email_setting: Option<EmailSettingReference>,
+    pub email_setting: Option<Box<EmailSettingReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7543,7 +7571,9 @@ impl crate::__private::DecodeFields for InboundMessageRequest {
             "queueId" => self.queue_id = map.next_value()?,
             "flowId" => self.flow_id = map.next_value()?,
             "provider" => self.provider = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "languageId" => self.language_id = map.next_value()?,
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -7806,13 +7836,13 @@ pub struct InboundRoute {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub pattern: Option<String>,
     /// The queue to route the emails to.
-    pub queue: Option<DomainEntityRef>,
+    pub queue: Option<Box<DomainEntityRef>>,
     /// The priority to use for routing.
     pub priority: Option<i32>,
     /// The skills to use for routing.
     pub skills: Option<Vec<DomainEntityRef>>,
     /// The language to use for routing.
-    pub language: Option<DomainEntityRef>,
+    pub language: Option<Box<DomainEntityRef>>,
     /// The sender name to use for outgoing replies.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -7820,15 +7850,15 @@ pub struct InboundRoute {
     /// The sender email to use for outgoing replies.
     pub from_email: Option<String>,
     /// The flow to use for processing the email.
-    pub flow: Option<DomainEntityRef>,
+    pub flow: Option<Box<DomainEntityRef>>,
     /// The route to use for email replies.
     pub reply_email_address: Option<Box<QueueEmailAddress>>,
     /// The recipients that should be automatically blind copied on outbound emails associated with this InboundRoute.
     pub auto_bcc: Option<Vec<EmailAddress>>,
     /// The flow to use for processing inbound emails that have been marked as spam.
-    pub spam_flow: Option<DomainEntityRef>,
+    pub spam_flow: Option<Box<DomainEntityRef>>,
     /// The configuration for the canned response signature that will be appended to outbound emails sent via this route
-    pub signature: Option<Signature>,
+    pub signature: Option<Box<Signature>>,
     /// The configuration to indicate how the history of a conversation has to be included in a draft
     pub history_inclusion: Option<InboundRouteHistoryInclusion>,
     /// Control if multiple actions are allowed on this route. When true the disconnect has to be done manually. When false a conversation will be disconnected by the system after every action
@@ -7977,13 +8007,15 @@ impl crate::__private::DecodeFields for InboundRoute {
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "skills" => self.skills = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
             "language" => self.language = map.next_value()?,
             "fromName" => self.from_name = map.next_value()?,
             "fromEmail" => self.from_email = map.next_value()?,
             "flow" => self.flow = map.next_value()?,
             "replyEmailAddress" => self.reply_email_address = map.next_value()?,
-            "autoBcc" => self.auto_bcc = map.next_value()?,
+            "autoBcc" => {
+                self.auto_bcc = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "spamFlow" => self.spam_flow = map.next_value()?,
             "signature" => self.signature = map.next_value()?,
             "historyInclusion" => self.history_inclusion = map.next_value()?,
@@ -7992,7 +8024,11 @@ impl crate::__private::DecodeFields for InboundRoute {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "mailboxFolders" => self.mailbox_folders = map.next_value()?,
+            "mailboxFolders" => {
+                self.mailbox_folders = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "status" => self.status = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -8426,7 +8462,9 @@ impl crate::__private::DecodeFields for InboundRouteEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -8576,7 +8614,7 @@ pub struct IncomingMessageRequest {
     /// Message received from the user to send to the bot
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub input_message: Option<InputMessage>,
+    pub input_message: Option<Box<InputMessage>>,
     /// Type of messaging platform being used
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8731,7 +8769,9 @@ impl crate::__private::DecodeFields for IncomingMessageRequest {
             "languageCode" => self.language_code = map.next_value()?,
             "inputMessage" => self.input_message = map.next_value()?,
             "messagingPlatformType" => self.messaging_platform_type = map.next_value()?,
-            "channels" => self.channels = map.next_value()?,
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "botSessionTimeout" => {
                 self.bot_session_timeout = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -9061,7 +9101,7 @@ pub struct InfixOperator {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub operator_type: Option<InfixOperatorOperatorType>,
     /// Dictates when the following operand should occur relative to current operand
-    pub operator_position: Option<OperatorPosition>,
+    pub operator_position: Option<Box<OperatorPosition>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9207,11 +9247,11 @@ pub struct InfrastructureascodeJob {
     /// Date and time on which job was submitted. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_submitted: Option<crate::DateTime>,
     /// User who submitted the job
-    pub submitted_by: Option<UserReference>,
+    pub submitted_by: Option<Box<UserReference>>,
     /// Job status
     pub status: Option<InfrastructureascodeJobStatus>,
     /// Information about errors, if any
-    pub error_info: Option<ErrorInfo>,
+    pub error_info: Option<Box<ErrorInfo>>,
     /// The output results of the terraform job
     pub results: Option<String>,
     /// The results of rolling back the job if there were errors. Not returned if job was successful.
@@ -9465,7 +9505,7 @@ crate::__impl_open_enum!(InfrastructureascodeJobStatus);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InitialConfiguration {
     /// Indicates the initial audio state for the communication.
-    pub audio_state: Option<AudioState>,
+    pub audio_state: Option<Box<AudioState>>,
     /// Indicates that this communication's initial state is alerting. If false, the communication started in a connected state.
     pub alerting: Option<bool>,
     /// Indicates the direction of this communication with respect to the contact center. `true` means the communication is INBOUND. `false` means the communication is OUTBOUND.
@@ -9617,9 +9657,9 @@ pub struct InitiateScreenRecording {
     /// The `recordACW` property.
     pub record_acw: Option<bool>,
     /// The `archiveRetention` property.
-    pub archive_retention: Option<ArchiveRetention>,
+    pub archive_retention: Option<Box<ArchiveRetention>>,
     /// The `deleteRetention` property.
-    pub delete_retention: Option<DeleteRetention>,
+    pub delete_retention: Option<Box<DeleteRetention>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9915,7 +9955,7 @@ pub struct InitiatingShiftRequestItem {
     /// A reference to the associated schedule to which this initiating shift belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// The start week date of this schedule in the business unit time zone (yyyy-MM-dd format). Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -10551,7 +10591,9 @@ impl crate::__private::DecodeFields for InputMessage {
         match key {
             "type" => self.type_ = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10663,7 +10705,7 @@ pub struct InsightsAgentItem {
     /// The `name` property.
     pub name: Option<String>,
     /// This user's manager.
-    pub manager: Option<DomainEntityRef>,
+    pub manager: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10765,9 +10807,9 @@ impl serde::Serialize for InsightsAgentItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsAgents {
     /// The performance profile
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The division
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// Granularity
     pub granularity: Option<InsightsAgentsGranularity>,
     /// Start workday used as the date range. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -10836,7 +10878,9 @@ impl crate::__private::DecodeFields for InsightsAgents {
             "granularity" => self.granularity = map.next_value()?,
             "dateStartWorkday" => self.date_start_workday = map.next_value()?,
             "dateEndWorkday" => self.date_end_workday = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10950,21 +10994,21 @@ crate::__impl_open_enum!(InsightsAgentsGranularity);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetails {
     /// The performance profile
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The division
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// Granularity
     pub granularity: Option<InsightsDetailsGranularity>,
     /// The comparative period work day date range
-    pub comparative_period: Option<WorkdayPeriod>,
+    pub comparative_period: Option<Box<WorkdayPeriod>>,
     /// The primary period work day date range
-    pub primary_period: Option<WorkdayPeriod>,
+    pub primary_period: Option<Box<WorkdayPeriod>>,
     /// The query user
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The list of insights data for each metric of the user
     pub metric_data: Option<Vec<InsightsDetailsMetricItem>>,
     /// Overall insights data of the user
-    pub overall_data: Option<InsightsDetailsOverallItem>,
+    pub overall_data: Option<Box<InsightsDetailsOverallItem>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11030,7 +11074,9 @@ impl crate::__private::DecodeFields for InsightsDetails {
             "comparativePeriod" => self.comparative_period = map.next_value()?,
             "primaryPeriod" => self.primary_period = map.next_value()?,
             "user" => self.user = map.next_value()?,
-            "metricData" => self.metric_data = map.next_value()?,
+            "metricData" => {
+                self.metric_data = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "overallData" => self.overall_data = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11159,11 +11205,11 @@ crate::__impl_open_enum!(InsightsDetailsGranularity);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetailsMetricItem {
     /// The gamification metric for the data
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// Insights data in the comparative period
-    pub comparative_period: Option<InsightsDetailsMetricPeriodPoints>,
+    pub comparative_period: Option<Box<InsightsDetailsMetricPeriodPoints>>,
     /// Insights data in the primary period
-    pub primary_period: Option<InsightsDetailsMetricPeriodPoints>,
+    pub primary_period: Option<Box<InsightsDetailsMetricPeriodPoints>>,
     /// Percent of goal change
     pub percent_of_goal_change: Option<f64>,
     /// Value change
@@ -11471,9 +11517,9 @@ impl serde::Serialize for InsightsDetailsMetricPeriodPoints {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsDetailsOverallItem {
     /// Insights data in the comparative period
-    pub comparative_period: Option<InsightsDetailsOverallPeriodPoints>,
+    pub comparative_period: Option<Box<InsightsDetailsOverallPeriodPoints>>,
     /// Insights data in the primary period
-    pub primary_period: Option<InsightsDetailsOverallPeriodPoints>,
+    pub primary_period: Option<Box<InsightsDetailsOverallPeriodPoints>>,
     /// Percent of goal change
     pub percent_of_goal_change: Option<f64>,
     /// JSON fields this model does not know, kept so that a
@@ -11745,15 +11791,15 @@ impl serde::Serialize for InsightsDetailsOverallPeriodPoints {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsRankings {
     /// The performance profile
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The division
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// Granularity
     pub granularity: Option<InsightsRankingsGranularity>,
     /// The comparative period work day date range
-    pub comparative_period: Option<WorkdayPeriod>,
+    pub comparative_period: Option<Box<WorkdayPeriod>>,
     /// The primary period work day date range
-    pub primary_period: Option<WorkdayPeriod>,
+    pub primary_period: Option<Box<WorkdayPeriod>>,
     /// The leaders users
     pub leaders: Option<Vec<InsightsSummaryUserItem>>,
     /// The trailing users
@@ -11820,8 +11866,12 @@ impl crate::__private::DecodeFields for InsightsRankings {
             "granularity" => self.granularity = map.next_value()?,
             "comparativePeriod" => self.comparative_period = map.next_value()?,
             "primaryPeriod" => self.primary_period = map.next_value()?,
-            "leaders" => self.leaders = map.next_value()?,
-            "trailers" => self.trailers = map.next_value()?,
+            "leaders" => {
+                self.leaders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "trailers" => {
+                self.trailers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12036,15 +12086,15 @@ pub struct InsightsSummary {
     /// The `total` property.
     pub total: Option<i64>,
     /// The performance profile
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The division
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// Granularity
     pub granularity: Option<InsightsSummaryGranularity>,
     /// The comparative period work day date range
-    pub comparative_period: Option<WorkdayPeriod>,
+    pub comparative_period: Option<Box<WorkdayPeriod>>,
     /// The primary period work day date range
-    pub primary_period: Option<WorkdayPeriod>,
+    pub primary_period: Option<Box<WorkdayPeriod>>,
     /// The `pageCount` property.
     pub page_count: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -12110,7 +12160,9 @@ impl crate::__private::DecodeFields for InsightsSummary {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12267,11 +12319,11 @@ crate::__impl_open_enum!(InsightsSummaryGranularity);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryMetricItem {
     /// The gamification metric for the data
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// Insights data in the comparative period
-    pub comparative_period: Option<InsightsSummaryMetricPeriodPoints>,
+    pub comparative_period: Option<Box<InsightsSummaryMetricPeriodPoints>>,
     /// Insights data in the primary period
-    pub primary_period: Option<InsightsSummaryMetricPeriodPoints>,
+    pub primary_period: Option<Box<InsightsSummaryMetricPeriodPoints>>,
     /// Percent of goal change
     pub percent_of_goal_change: Option<f64>,
     /// Value change
@@ -12543,9 +12595,9 @@ impl serde::Serialize for InsightsSummaryMetricPeriodPoints {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryOverallItem {
     /// Insights data in the comparative period
-    pub comparative_period: Option<InsightsSummaryOverallPeriodPoints>,
+    pub comparative_period: Option<Box<InsightsSummaryOverallPeriodPoints>>,
     /// Insights data in the primary period
-    pub primary_period: Option<InsightsSummaryOverallPeriodPoints>,
+    pub primary_period: Option<Box<InsightsSummaryOverallPeriodPoints>>,
     /// Percent of goal change
     pub percent_of_goal_change: Option<f64>,
     /// JSON fields this model does not know, kept so that a
@@ -12781,11 +12833,11 @@ impl serde::Serialize for InsightsSummaryOverallPeriodPoints {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsSummaryUserItem {
     /// Queried user
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The list of insights data for each metric of the user
     pub metric_data: Option<Vec<InsightsSummaryMetricItem>>,
     /// Overall insights data of the user
-    pub overall_data: Option<InsightsSummaryOverallItem>,
+    pub overall_data: Option<Box<InsightsSummaryOverallItem>>,
     /// Ranking of the user
     pub ranking: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -12836,7 +12888,9 @@ impl crate::__private::DecodeFields for InsightsSummaryUserItem {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "metricData" => self.metric_data = map.next_value()?,
+            "metricData" => {
+                self.metric_data = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "overallData" => self.overall_data = map.next_value()?,
             "ranking" => {
                 self.ranking = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -12899,19 +12953,19 @@ impl serde::Serialize for InsightsSummaryUserItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsTrend {
     /// The performance profile
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The division
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// Granularity
     pub granularity: Option<InsightsTrendGranularity>,
     /// The comparative period work day date range
-    pub comparative_period: Option<WorkdayPeriod>,
+    pub comparative_period: Option<Box<WorkdayPeriod>>,
     /// The primary period work day date range
-    pub primary_period: Option<WorkdayPeriod>,
+    pub primary_period: Option<Box<WorkdayPeriod>>,
     /// The list of insights trend for each metric
     pub entities: Option<Vec<InsightsTrendMetricItem>>,
     /// The insights trend in total
-    pub total: Option<InsightsTrendTotalItem>,
+    pub total: Option<Box<InsightsTrendTotalItem>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12974,7 +13028,9 @@ impl crate::__private::DecodeFields for InsightsTrend {
             "granularity" => self.granularity = map.next_value()?,
             "comparativePeriod" => self.comparative_period = map.next_value()?,
             "primaryPeriod" => self.primary_period = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "total" => self.total = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13096,9 +13152,9 @@ crate::__impl_open_enum!(InsightsTrendGranularity);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsTrendMetricItem {
     /// The gamification metric for the trend
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// Trends for the metric
-    pub trends: Option<InsightsTrends>,
+    pub trends: Option<Box<InsightsTrends>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13185,7 +13241,7 @@ impl serde::Serialize for InsightsTrendMetricItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InsightsTrendTotalItem {
     /// Trends for the metric
-    pub trends: Option<InsightsTrends>,
+    pub trends: Option<Box<InsightsTrends>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13311,8 +13367,14 @@ impl crate::__private::DecodeFields for InsightsTrends {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "comparativePeriod" => self.comparative_period = map.next_value()?,
-            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "comparativePeriod" => {
+                self.comparative_period = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "primaryPeriod" => {
+                self.primary_period = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13487,7 +13549,7 @@ pub struct InstagramDataIngestionRuleResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// The Integration Id from which public social posts are ingested. This entity is created using the /conversations/messaging/integrations/instagram resource
     pub integration_id: Option<String>,
     /// The URI for this object
@@ -13746,7 +13808,7 @@ pub struct InstagramDataIngestionRuleVersionResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// The Integration Id from which public social posts are ingested. This entity is created using the /conversations/messaging/integrations/instagram resource
     pub integration_id: Option<String>,
     /// The URI for this object
@@ -14068,7 +14130,9 @@ for InstagramDataIngestionRuleVersionResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14310,7 +14374,7 @@ impl crate::__private::DecodeFields for InstagramId {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "displayName" => self.display_name = map.next_value()?,
             "handle" => self.handle = map.next_value()?,
             _ => return Ok(false),
@@ -14359,7 +14423,7 @@ impl serde::Serialize for InstagramId {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstagramIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -14485,9 +14549,9 @@ pub struct InstagramIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The App ID from Facebook
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -14505,15 +14569,15 @@ pub struct InstagramIntegration {
     /// The status of the Instagram Integration
     pub status: Option<String>,
     /// The recipient reference associated to the Instagram Integration. This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Version number required for updates.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -14521,7 +14585,7 @@ pub struct InstagramIntegration {
     /// Status of asynchronous create operation
     pub create_status: Option<InstagramIntegrationCreateStatus>,
     /// Error information returned, if createStatus is set to Error
-    pub create_error: Option<ErrorBody>,
+    pub create_error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -14932,7 +14996,9 @@ impl crate::__private::DecodeFields for InstagramIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15054,9 +15120,9 @@ pub struct InstagramIntegrationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The long-lived Page Access Token of Instagram page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When a pageAccessToken is provided, pageId and userAccessToken are not required.
     pub page_access_token: Option<String>,
     /// The short-lived User Access Token of Instagram user logged into Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. When userAccessToken is provided, pageId is mandatory. When userAccessToken/pageId combination is provided, pageAccessToken is not required.
@@ -15249,9 +15315,9 @@ pub struct InstagramIntegrationUpdateRequest {
     /// The name of the Instagram Integration
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The long-lived Page Access Token of Instagram page. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
     pub page_access_token: Option<String>,
     /// The short-lived User Access Token of the Instagram user logged into the Facebook app. See <https://developers.facebook.com/docs/facebook-login/access-tokens>. Either pageAccessToken or userAccessToken should be provided.
@@ -15804,7 +15870,9 @@ impl crate::__private::DecodeFields for IntakeSettingsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15882,7 +15950,11 @@ impl crate::__private::DecodeFields for IntakeSettingsUpdate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intakeSettings" => self.intake_settings = map.next_value()?,
+            "intakeSettings" => {
+                self.intake_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15922,7 +15994,7 @@ pub struct Integration {
     /// The name of the integration, used to distinguish this integration from others of the same type.
     pub name: Option<String>,
     /// Type of the integration
-    pub integration_type: Option<IntegrationType>,
+    pub integration_type: Option<Box<IntegrationType>>,
     /// Notes about the integration.
     pub notes: Option<String>,
     /// Configured state of the integration.
@@ -15930,9 +16002,9 @@ pub struct Integration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub intended_state: Option<IntegrationIntendedState>,
     /// Configuration information for the integration.
-    pub config: Option<IntegrationConfigurationInfo>,
+    pub config: Option<Box<IntegrationConfigurationInfo>>,
     /// Last reported status of the integration.
-    pub reported_state: Option<IntegrationStatusInfo>,
+    pub reported_state: Option<Box<IntegrationStatusInfo>>,
     /// Read-only attributes for the integration.
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// The URI for this object
@@ -16233,7 +16305,7 @@ impl serde::Serialize for IntegrationAction {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationActionFields {
     /// Reference to the Integration Action to be used when integrationAction type is qualified
-    pub integration_action: Option<IntegrationAction>,
+    pub integration_action: Option<Box<IntegrationAction>>,
     /// Collection of Request Mappings to use
     pub request_mappings: Option<Vec<RequestMapping>>,
     /// JSON fields this model does not know, kept so that a
@@ -16284,7 +16356,11 @@ impl crate::__private::DecodeFields for IntegrationActionFields {
     ) -> Result<bool, A::Error> {
         match key {
             "integrationAction" => self.integration_action = map.next_value()?,
-            "requestMappings" => self.request_mappings = map.next_value()?,
+            "requestMappings" => {
+                self.request_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16529,7 +16605,7 @@ impl serde::Serialize for IntegrationConfiguration {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegrationConfigurationInfo {
     /// The current, active configuration for the integration.
-    pub current: Option<IntegrationConfiguration>,
+    pub current: Option<Box<IntegrationConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16685,7 +16761,9 @@ impl crate::__private::DecodeFields for IntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16803,7 +16881,7 @@ pub struct IntegrationExport {
     /// The aws-s3-recording-bulk-actions-integration that the policy uses for exports.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// True if the policy should export screen recordings in addition to the other conversation media. Default = true
     pub should_export_screen_recordings: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -16910,7 +16988,7 @@ pub struct IntegrationStatusInfo {
     /// Localized, human-readable, effective status of the integration.
     pub effective: Option<String>,
     /// Localizable status details for the integration.
-    pub detail: Option<MessageInfo>,
+    pub detail: Option<Box<MessageInfo>>,
     /// Date and time (in UTC) when the integration status (i.e. the code field) was last updated. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub last_updated: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -17240,7 +17318,7 @@ impl crate::__private::DecodeFields for IntegrationType {
             "description" => self.description = map.next_value()?,
             "provider" => self.provider = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "configPropertiesSchemaUri" => {
                 self.config_properties_schema_uri = map.next_value()?;
             }
@@ -17256,7 +17334,9 @@ impl crate::__private::DecodeFields for IntegrationType {
             "privacyPolicyUri" => self.privacy_policy_uri = map.next_value()?,
             "supportContactUri" => self.support_contact_uri = map.next_value()?,
             "salesContactUri" => self.sales_contact_uri = map.next_value()?,
-            "helpLinks" => self.help_links = map.next_value()?,
+            "helpLinks" => {
+                self.help_links = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "credentials" => self.credentials = map.next_value()?,
             "nonInstallable" => {
                 self.non_installable = map
@@ -17266,8 +17346,16 @@ impl crate::__private::DecodeFields for IntegrationType {
             "maxInstances" => {
                 self.max_instances = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "userPermissions" => self.user_permissions = map.next_value()?,
-            "vendorOAuthClientIds" => self.vendor_o_auth_client_ids = map.next_value()?,
+            "userPermissions" => {
+                self.user_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "vendorOAuthClientIds" => {
+                self.vendor_o_auth_client_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17540,7 +17628,9 @@ impl crate::__private::DecodeFields for IntegrationTypeEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -18006,9 +18096,19 @@ impl crate::__private::DecodeFields for IntentDefinition {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "entityTypeBindings" => self.entity_type_bindings = map.next_value()?,
-            "entityNameReferences" => self.entity_name_references = map.next_value()?,
-            "utterances" => self.utterances = map.next_value()?,
+            "entityTypeBindings" => {
+                self.entity_type_bindings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "entityNameReferences" => {
+                self.entity_name_references = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "additionalLanguages" => self.additional_languages = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18156,7 +18256,9 @@ impl crate::__private::DecodeFields for IntentFeedback {
             "probability" => {
                 self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "assessment" => self.assessment = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18611,7 +18713,9 @@ impl crate::__private::DecodeFields for IntentsCategoryListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -18954,9 +19058,9 @@ pub struct InternalMessage {
     /// The user ID for the participant on sending side of the internal message conversation.
     pub source_user_id: Option<String>,
     /// Address for the participant on receiving side of the internal message communication.
-    pub to_address: Option<Address>,
+    pub to_address: Option<Box<Address>>,
     /// Address for the participant on the sending side of the internal message communication.
-    pub from_address: Option<Address>,
+    pub from_address: Option<Box<Address>>,
     /// The messages sent on this communication channel.
     pub messages: Option<Vec<InternalMessageDetails>>,
     /// JSON fields this model does not know, kept so that a
@@ -19059,7 +19163,9 @@ impl crate::__private::DecodeFields for InternalMessage {
             "state" => self.state = map.next_value()?,
             "initialState" => self.initial_state = map.next_value()?,
             "id" => self.id = map.next_value()?,
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "disconnectType" => self.disconnect_type = map.next_value()?,
             "startAlertingTime" => self.start_alerting_time = map.next_value()?,
             "connectedTime" => self.connected_time = map.next_value()?,
@@ -19070,7 +19176,9 @@ impl crate::__private::DecodeFields for InternalMessage {
             "sourceUserId" => self.source_user_id = map.next_value()?,
             "toAddress" => self.to_address = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19511,12 +19619,24 @@ impl crate::__private::DecodeFields for InternalMessageConversation {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "participants" => self.participants = map.next_value()?,
-            "otherMediaUris" => self.other_media_uris = map.next_value()?,
-            "recentTransfers" => self.recent_transfers = map.next_value()?,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "otherMediaUris" => {
+                self.other_media_uris = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "recentTransfers" => {
+                self.recent_transfers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
             "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
-            "divisions" => self.divisions = map.next_value()?,
+            "divisions" => {
+                self.divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -19684,7 +19804,9 @@ impl crate::__private::DecodeFields for InternalMessageConversationEntityListing
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -19804,7 +19926,7 @@ pub struct InternalMessageData {
     /// The `name` property.
     pub name: Option<String>,
     /// The conversation of this message.
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The id of the communication of this message.
     pub communication_id: Option<String>,
     /// The time when the message was received or sent. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -19812,11 +19934,11 @@ pub struct InternalMessageData {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub timestamp: Option<crate::DateTime>,
     /// The sender of the text message.
-    pub sender: Option<UserReference>,
+    pub sender: Option<Box<UserReference>>,
     /// The recipient of the text message.
-    pub recipient: Option<UserReference>,
+    pub recipient: Option<Box<UserReference>>,
     /// The message into normalized format
-    pub normalized_message: Option<ConversationNormalizedMessage>,
+    pub normalized_message: Option<Box<ConversationNormalizedMessage>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -20059,7 +20181,9 @@ impl crate::__private::DecodeFields for InternalMessageDataEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20356,17 +20480,17 @@ pub struct InternalMessageMediaParticipant {
     /// List of roles this participant's media has had on the conversation, ie monitor, coach, etc
     pub media_roles: Option<Vec<String>>,
     /// The PureCloud user for this participant.
-    pub user: Option<DomainEntityRef>,
+    pub user: Option<Box<DomainEntityRef>>,
     /// The PureCloud queue for this participant. Id and selfUri will be populated, name is optional.
-    pub queue: Option<DomainEntityRef>,
+    pub queue: Option<Box<DomainEntityRef>>,
     /// The PureCloud team for this participant.
-    pub team: Option<DomainEntityRef>,
+    pub team: Option<Box<DomainEntityRef>>,
     /// A list of ad-hoc attributes for the participant.
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// If the conversation ends in error, contains additional error details.
-    pub error_info: Option<ErrorInfo>,
+    pub error_info: Option<Box<ErrorInfo>>,
     /// The Engage script that should be used by this participant.
-    pub script: Option<DomainEntityRef>,
+    pub script: Option<Box<DomainEntityRef>>,
     /// The amount of time the participant has to complete wrap-up.
     pub wrapup_timeout_ms: Option<i64>,
     /// Value is true when the participant has skipped wrap-up.
@@ -20376,21 +20500,21 @@ pub struct InternalMessageMediaParticipant {
     /// The source provider for the communication.
     pub provider: Option<String>,
     /// If this participant represents an external contact, then this will be the reference for the external contact.
-    pub external_contact: Option<DomainEntityRef>,
+    pub external_contact: Option<Box<DomainEntityRef>>,
     /// If this participant represents an external contact, then this will be the initial division for the external contact. This value will not be updated if the external contact is reassigned.
     pub external_contact_initial_division_id: Option<String>,
     /// If this participant represents an external org, then this will be the reference for the external org.
-    pub external_organization: Option<DomainEntityRef>,
+    pub external_organization: Option<Box<DomainEntityRef>>,
     /// Wrapup for this participant, if it has been applied.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// The peer communication corresponding to a matching leg for this communication.
     pub peer: Option<String>,
     /// The reason specifying why participant flagged the conversation.
     pub flagged_reason: Option<InternalMessageMediaParticipantFlaggedReason>,
     /// Journey System data/context that is applicable to this communication. When used for historical purposes, the context should be immutable. When null, there is no applicable Journey System context.
-    pub journey_context: Option<JourneyContext>,
+    pub journey_context: Option<Box<JourneyContext>>,
     /// Information on how a communication should be routed to an agent.
-    pub conversation_routing_data: Option<ConversationRoutingData>,
+    pub conversation_routing_data: Option<Box<ConversationRoutingData>>,
     /// The timestamp when this participant started after-call work. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub start_acw_time: Option<crate::DateTime>,
     /// The timestamp when this participant ended after-call work. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -20402,13 +20526,13 @@ pub struct InternalMessageMediaParticipant {
     /// The internal message communication ID.
     pub internal_message_id: Option<String>,
     /// The user participant on receiving side of the internal message conversation.
-    pub target_user: Option<AddressableEntityRef>,
+    pub target_user: Option<Box<AddressableEntityRef>>,
     /// The user participant on sending side of the internal message conversation.
-    pub source_user: Option<AddressableEntityRef>,
+    pub source_user: Option<Box<AddressableEntityRef>>,
     /// Address for the participant on receiving side of the internal message communication.
-    pub to_address: Option<Address>,
+    pub to_address: Option<Box<Address>>,
     /// Address for the participant on the sending side of the internal message communication.
-    pub from_address: Option<Address>,
+    pub from_address: Option<Box<Address>>,
     /// Message instance details on the communication.
     pub messages: Option<Vec<InternalMessageDetails>>,
     /// JSON fields this model does not know, kept so that a
@@ -20573,7 +20697,9 @@ impl crate::__private::DecodeFields for InternalMessageMediaParticipant {
                     .0;
             }
             "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
-            "mediaRoles" => self.media_roles = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "user" => self.user = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
             "team" => self.team = map.next_value()?,
@@ -20615,7 +20741,9 @@ impl crate::__private::DecodeFields for InternalMessageMediaParticipant {
             "sourceUser" => self.source_user = map.next_value()?,
             "toAddress" => self.to_address = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21514,8 +21642,14 @@ impl crate::__private::DecodeFields for IntradayPlanningGroupRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "businessUnitDate" => self.business_unit_date = map.next_value()?,
-            "categories" => self.categories = map.next_value()?,
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "intervalLengthMinutes" => {
                 self.interval_length_minutes = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -21579,7 +21713,7 @@ impl serde::Serialize for IntradayPlanningGroupRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvalidAssignment {
     /// Invalid user for validation
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The reason for the invalid input for validation
     pub message: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -22006,7 +22140,11 @@ impl crate::__private::DecodeFields for IpAddressAuthentication {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "networkWhitelist" => self.network_whitelist = map.next_value()?,
+            "networkWhitelist" => {
+                self.network_whitelist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22336,7 +22474,9 @@ impl crate::__private::DecodeFields for IpAddressRangeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22473,11 +22613,11 @@ pub struct ItemValidationLimits {
     /// A structure denoting the system-imposed minimum string length (for text-based core types) or numeric values (for number-based) core types. For example, the validationLimits for a text-based core type specify the min/max values for a minimum string length (minLength) constraint supplied by a schemaauthor on a text field. Similarly, the maxLength's min/max specifies maximum string length constraint supplied by a schema author for the same field.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub min_length: Option<MinLength>,
+    pub min_length: Option<Box<MinLength>>,
     /// A structure denoting the system-imposed minimum and maximum string length (for text-based core types) or numeric values (for number-based) core types. For example, the validationLimits for a text-based core type specify the min/max values for a minimum string length (minLength) constraint supplied by a schemaauthor on a text field. Similarly, the maxLength's min/max specifies maximum string length constraint supplied by a schema author for the same field.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub max_length: Option<MaxLength>,
+    pub max_length: Option<Box<MaxLength>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22796,11 +22936,11 @@ pub struct IvrEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<InitialConfiguration>,
+    pub initial_configuration: Option<Box<InitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,

@@ -59,7 +59,9 @@ impl crate::__private::DecodeFields for Journey {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "patterns" => self.patterns = map.next_value()?,
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -110,7 +112,7 @@ pub struct JourneyAction {
     /// Details about the action map from the Journey System which triggered this action
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub action_map: Option<JourneyActionMap>,
+    pub action_map: Option<Box<JourneyActionMap>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -442,7 +444,7 @@ impl crate::__private::DecodeFields for JourneyAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -542,7 +544,9 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -678,8 +682,12 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -772,7 +780,7 @@ pub struct JourneyAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1250,7 +1258,9 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1296,7 +1306,7 @@ pub struct JourneyAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<JourneyAggregateQueryFilter>,
+    pub filter: Option<Box<JourneyAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1378,15 +1388,19 @@ impl crate::__private::DecodeFields for JourneyAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1824,7 +1838,7 @@ pub struct JourneyAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<JourneyAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2507,7 +2521,7 @@ pub struct JourneyAppEventsNotificationAppEventsNotification {
     /// The `correlationId` property.
     pub correlation_id: Option<String>,
     /// The `externalContact` property.
-    pub external_contact: Option<JourneyAppEventsNotificationExternalContact>,
+    pub external_contact: Option<Box<JourneyAppEventsNotificationExternalContact>>,
     /// The `createdDate` property.
     pub created_date: Option<crate::DateTime>,
     /// The `customerId` property.
@@ -2515,17 +2529,17 @@ pub struct JourneyAppEventsNotificationAppEventsNotification {
     /// The `customerIdType` property.
     pub customer_id_type: Option<String>,
     /// The `session` property.
-    pub session: Option<JourneyAppEventsNotificationSession>,
+    pub session: Option<Box<JourneyAppEventsNotificationSession>>,
     /// The `eventType` property.
     pub event_type: Option<JourneyAppEventsNotificationAppEventsNotificationEventType>,
     /// The `appEvent` property.
-    pub app_event: Option<JourneyAppEventsNotificationAppMessage>,
+    pub app_event: Option<Box<JourneyAppEventsNotificationAppMessage>>,
     /// The `segmentAssignmentEvent` property.
     pub segment_assignment_event: Option<
-        JourneyAppEventsNotificationSegmentAssignmentMessage,
+        Box<JourneyAppEventsNotificationSegmentAssignmentMessage>,
     >,
     /// The `webActionEvent` property.
-    pub web_action_event: Option<JourneyAppEventsNotificationWebActionMessage>,
+    pub web_action_event: Option<Box<JourneyAppEventsNotificationWebActionMessage>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2754,21 +2768,23 @@ pub struct JourneyAppEventsNotificationAppMessage {
     /// The `screenName` property.
     pub screen_name: Option<String>,
     /// The `app` property.
-    pub app: Option<JourneyAppEventsNotificationApp>,
+    pub app: Option<Box<JourneyAppEventsNotificationApp>>,
     /// The `device` property.
-    pub device: Option<JourneyAppEventsNotificationDevice>,
+    pub device: Option<Box<JourneyAppEventsNotificationDevice>>,
     /// The `ipAddress` property.
     pub ip_address: Option<String>,
     /// The `ipOrganization` property.
     pub ip_organization: Option<String>,
     /// The `geolocation` property.
-    pub geolocation: Option<JourneyAppEventsNotificationGeoLocation>,
+    pub geolocation: Option<Box<JourneyAppEventsNotificationGeoLocation>>,
     /// The `sdkLibrary` property.
-    pub sdk_library: Option<JourneyAppEventsNotificationSdkLibrary>,
+    pub sdk_library: Option<Box<JourneyAppEventsNotificationSdkLibrary>>,
     /// The `networkConnectivity` property.
-    pub network_connectivity: Option<JourneyAppEventsNotificationNetworkConnectivity>,
+    pub network_connectivity: Option<
+        Box<JourneyAppEventsNotificationNetworkConnectivity>,
+    >,
     /// The `mktCampaign` property.
-    pub mkt_campaign: Option<JourneyAppEventsNotificationMktCampaign>,
+    pub mkt_campaign: Option<Box<JourneyAppEventsNotificationMktCampaign>>,
     /// The `searchQuery` property.
     pub search_query: Option<String>,
     /// The `attributes` property.
@@ -4298,7 +4314,7 @@ pub type JourneyAppEventsNotificationSegment = ActionMapActionTemplate;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyAppEventsNotificationSegmentAssignmentMessage {
     /// The `segment` property.
-    pub segment: Option<JourneyAppEventsNotificationSegment>,
+    pub segment: Option<Box<JourneyAppEventsNotificationSegment>>,
     /// The `assignmentState` property.
     pub assignment_state: Option<
         JourneyAppEventsNotificationSegmentAssignmentMessageAssignmentState,
@@ -4560,11 +4576,11 @@ impl serde::Serialize for JourneyAppEventsNotificationSession {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyAppEventsNotificationWebActionMessage {
     /// The `action` property.
-    pub action: Option<JourneyAppEventsNotificationEventAction>,
+    pub action: Option<Box<JourneyAppEventsNotificationEventAction>>,
     /// The `actionTarget` property.
-    pub action_target: Option<JourneyAppEventsNotificationActionTarget>,
+    pub action_target: Option<Box<JourneyAppEventsNotificationActionTarget>>,
     /// The `actionMap` property.
-    pub action_map: Option<JourneyAppEventsNotificationActionMap>,
+    pub action_map: Option<Box<JourneyAppEventsNotificationActionMap>>,
     /// The `errorCode` property.
     pub error_code: Option<String>,
     /// The `errorMessage` property.
@@ -4576,15 +4592,15 @@ pub struct JourneyAppEventsNotificationWebActionMessage {
     /// The `ipOrganization` property.
     pub ip_organization: Option<String>,
     /// The `browser` property.
-    pub browser: Option<JourneyAppEventsNotificationBrowser>,
+    pub browser: Option<Box<JourneyAppEventsNotificationBrowser>>,
     /// The `device` property.
-    pub device: Option<JourneyAppEventsNotificationDevice>,
+    pub device: Option<Box<JourneyAppEventsNotificationDevice>>,
     /// The `geolocation` property.
-    pub geolocation: Option<JourneyAppEventsNotificationGeoLocation>,
+    pub geolocation: Option<Box<JourneyAppEventsNotificationGeoLocation>>,
     /// The `mktCampaign` property.
-    pub mkt_campaign: Option<JourneyAppEventsNotificationMktCampaign>,
+    pub mkt_campaign: Option<Box<JourneyAppEventsNotificationMktCampaign>>,
     /// The `visitReferrer` property.
-    pub visit_referrer: Option<JourneyAppEventsNotificationReferrer>,
+    pub visit_referrer: Option<Box<JourneyAppEventsNotificationReferrer>>,
     /// The `timeToDisposition` property.
     pub time_to_disposition: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -4850,7 +4866,9 @@ impl crate::__private::DecodeFields for JourneyAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -4903,7 +4921,7 @@ pub struct JourneyAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<JourneyAggregateQueryFilter>,
+    pub filter: Option<Box<JourneyAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -4991,15 +5009,19 @@ impl crate::__private::DecodeFields for JourneyAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -5335,7 +5357,7 @@ pub struct JourneyCaseAssociation {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The case that was associated with the journey session.
-    pub associated_case: Option<AddressableEntityRef>,
+    pub associated_case: Option<Box<AddressableEntityRef>>,
     /// The reference for the case that was associated with the journey session.
     pub case_reference: Option<String>,
     /// The date of the association. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -5470,11 +5492,11 @@ pub struct JourneyContext {
     /// A subset of the Journey System's customer data at a point-in-time (for external linkage and internal usage/context)
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub customer: Option<JourneyCustomer>,
+    pub customer: Option<Box<JourneyCustomer>>,
     /// A subset of the Journey System's tracked customer session data at a point-in-time (for external linkage and internal usage/context)
-    pub customer_session: Option<JourneyCustomerSession>,
+    pub customer_session: Option<Box<JourneyCustomerSession>>,
     /// A subset of the Journey System's action data relevant to a part of a conversation (for external linkage and internal usage/context)
-    pub triggering_action: Option<JourneyAction>,
+    pub triggering_action: Option<Box<JourneyAction>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5940,7 +5962,7 @@ pub struct JourneyEventDefinition {
     /// The JSON schema of this event definition
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub json_schema: Option<JsonSchemaDocument>,
+    pub json_schema: Option<Box<JsonSchemaDocument>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -6195,7 +6217,9 @@ impl crate::__private::DecodeFields for JourneyEventDefinitionListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6264,7 +6288,7 @@ pub struct JourneyEventsSettings {
     /// Tracks when a visitor scrolls to a specific percentage of a webpage.
     pub scroll_depth_events: Option<Vec<ScrollPercentageEventTrigger>>,
     /// Configuration settings for tracking behavior and filtering
-    pub tracking_settings: Option<TrackingSettings>,
+    pub tracking_settings: Option<Box<TrackingSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6344,20 +6368,42 @@ impl crate::__private::DecodeFields for JourneyEventsSettings {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "excludedQueryParameters" => {
-                self.excluded_query_parameters = map.next_value()?;
+                self.excluded_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "shouldKeepUrlFragment" => {
                 self.should_keep_url_fragment = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "searchQueryParameters" => self.search_query_parameters = map.next_value()?,
+            "searchQueryParameters" => {
+                self.search_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "pageviewConfig" => self.pageview_config = map.next_value()?,
-            "clickEvents" => self.click_events = map.next_value()?,
-            "formsTrackEvents" => self.forms_track_events = map.next_value()?,
-            "idleEvents" => self.idle_events = map.next_value()?,
-            "inViewportEvents" => self.in_viewport_events = map.next_value()?,
-            "scrollDepthEvents" => self.scroll_depth_events = map.next_value()?,
+            "clickEvents" => {
+                self.click_events = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "formsTrackEvents" => {
+                self.forms_track_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "idleEvents" => {
+                self.idle_events = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "inViewportEvents" => {
+                self.in_viewport_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "scrollDepthEvents" => {
+                self.scroll_depth_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "trackingSettings" => self.tracking_settings = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6515,9 +6561,9 @@ pub struct JourneyExternalEventsSchema {
     /// The date and time this schema version was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The URI of the user that created this schema.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// A JSON schema defining the extension to the built-in entity type.
-    pub json_schema: Option<JourneyJsonSchemaDocument>,
+    pub json_schema: Option<Box<JourneyJsonSchemaDocument>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -6709,7 +6755,9 @@ impl crate::__private::DecodeFields for JourneyExternalEventsSchemaListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7064,7 +7112,9 @@ impl crate::__private::DecodeFields for JourneyJsonSchemaDocument {
             "$schema" => self.schema = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "required" => self.required = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "properties" => self.properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7208,7 +7258,9 @@ impl crate::__private::DecodeFields for JourneyJsonSchemaRequest {
             "$schema" => self.schema = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "required" => self.required = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "properties" => self.properties = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7506,7 +7558,7 @@ impl serde::Serialize for JourneyOutcomeEventsNotificationOutcome {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
     /// The `outcome` property.
-    pub outcome: Option<JourneyOutcomeEventsNotificationOutcome>,
+    pub outcome: Option<Box<JourneyOutcomeEventsNotificationOutcome>>,
     /// The `outcomeTouchpoints` property.
     pub outcome_touchpoints: Option<
         Vec<JourneyOutcomeEventsNotificationOutcomeTouchpoint>,
@@ -7514,7 +7566,7 @@ pub struct JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
     /// The `segmentAssignments` property.
     pub segment_assignments: Option<Vec<JourneyOutcomeEventsNotificationSegment>>,
     /// The `associatedValue` property.
-    pub associated_value: Option<JourneyOutcomeEventsNotificationAssociatedValue>,
+    pub associated_value: Option<Box<JourneyOutcomeEventsNotificationAssociatedValue>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7570,8 +7622,16 @@ for JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "outcome" => self.outcome = map.next_value()?,
-            "outcomeTouchpoints" => self.outcome_touchpoints = map.next_value()?,
-            "segmentAssignments" => self.segment_assignments = map.next_value()?,
+            "outcomeTouchpoints" => {
+                self.outcome_touchpoints = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "segmentAssignments" => {
+                self.segment_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "associatedValue" => self.associated_value = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7637,7 +7697,7 @@ pub struct JourneyOutcomeEventsNotificationOutcomeEventsNotification {
     /// The `correlationId` property.
     pub correlation_id: Option<String>,
     /// The `externalContact` property.
-    pub external_contact: Option<JourneyOutcomeEventsNotificationExternalContact>,
+    pub external_contact: Option<Box<JourneyOutcomeEventsNotificationExternalContact>>,
     /// The `createdDate` property.
     pub created_date: Option<crate::DateTime>,
     /// The `customerId` property.
@@ -7645,14 +7705,14 @@ pub struct JourneyOutcomeEventsNotificationOutcomeEventsNotification {
     /// The `customerIdType` property.
     pub customer_id_type: Option<String>,
     /// The `session` property.
-    pub session: Option<JourneyOutcomeEventsNotificationSession>,
+    pub session: Option<Box<JourneyOutcomeEventsNotificationSession>>,
     /// The `eventType` property.
     pub event_type: Option<
         JourneyOutcomeEventsNotificationOutcomeEventsNotificationEventType,
     >,
     /// The `outcomeAttributionEventMessage` property.
     pub outcome_attribution_event_message: Option<
-        JourneyOutcomeEventsNotificationOutcomeAttributionMessage,
+        Box<JourneyOutcomeEventsNotificationOutcomeAttributionMessage>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -7859,7 +7919,7 @@ pub struct JourneyOutcomeEventsNotificationOutcomeTouchpoint {
     /// The `createdDate` property.
     pub created_date: Option<crate::DateTime>,
     /// The `actionMap` property.
-    pub action_map: Option<JourneyOutcomeEventsNotificationActionMap>,
+    pub action_map: Option<Box<JourneyOutcomeEventsNotificationActionMap>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7909,7 +7969,9 @@ for JourneyOutcomeEventsNotificationOutcomeTouchpoint {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "channels" => self.channels = map.next_value()?,
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdDate" => self.created_date = map.next_value()?,
             "actionMap" => self.action_map = map.next_value()?,
             _ => return Ok(false),
@@ -8302,7 +8364,9 @@ impl crate::__private::DecodeFields for JourneyPage {
             "lang" => self.lang = map.next_value()?,
             "pathname" => self.pathname = map.next_value()?,
             "queryString" => self.query_string = map.next_value()?,
-            "breadcrumb" => self.breadcrumb = map.next_value()?,
+            "breadcrumb" => {
+                self.breadcrumb = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8485,7 +8549,9 @@ impl crate::__private::DecodeFields for JourneyPattern {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "streamType" => self.stream_type = map.next_value()?,
             "sessionType" => self.session_type = map.next_value()?,
@@ -8615,7 +8681,7 @@ pub struct JourneySchemaUpdateRequest {
     /// A JSON schema defining the extension to the built-in entity type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub json_schema: Option<JourneyJsonSchemaRequest>,
+    pub json_schema: Option<Box<JourneyJsonSchemaRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8758,13 +8824,13 @@ pub struct JourneySegment {
     /// The context of the segment.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub context: Option<Context>,
+    pub context: Option<Box<Context>>,
     /// The pattern of rules defining the segment.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub journey: Option<Journey>,
+    pub journey: Option<Box<Journey>>,
     /// Details of an entity corresponding to this segment in an external system.
-    pub external_segment: Option<ExternalSegment>,
+    pub external_segment: Option<Box<ExternalSegment>>,
     /// Time, in days, from when the segment is assigned until it is automatically unassigned.
     pub assignment_expiration_days: Option<i64>,
     /// The URI for this object
@@ -9115,7 +9181,7 @@ pub struct JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNoti
     pub correlation_id: Option<String>,
     /// The `externalContact` property.
     pub external_contact: Option<
-        JourneySegmentAssignmentEventsNotificationExternalContact,
+        Box<JourneySegmentAssignmentEventsNotificationExternalContact>,
     >,
     /// The `createdDate` property.
     pub created_date: Option<crate::DateTime>,
@@ -9124,14 +9190,14 @@ pub struct JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNoti
     /// The `customerIdType` property.
     pub customer_id_type: Option<String>,
     /// The `session` property.
-    pub session: Option<JourneySegmentAssignmentEventsNotificationSession>,
+    pub session: Option<Box<JourneySegmentAssignmentEventsNotificationSession>>,
     /// The `eventType` property.
     pub event_type: Option<
         JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNotificationEventType,
     >,
     /// The `segmentAssignmentEvent` property.
     pub segment_assignment_event: Option<
-        JourneySegmentAssignmentEventsNotificationSegmentAssignmentMessage,
+        Box<JourneySegmentAssignmentEventsNotificationSegmentAssignmentMessage>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -9359,11 +9425,11 @@ pub struct JourneySegmentRequest {
     /// Whether or not the segment should be displayed to agent/supervisor users.
     pub should_display_to_agent: Option<bool>,
     /// The context of the segment. Defaults if not provided.
-    pub context: Option<RequestContext>,
+    pub context: Option<Box<RequestContext>>,
     /// The pattern of rules defining the segment. Defaults if not provided.
-    pub journey: Option<RequestJourney>,
+    pub journey: Option<Box<RequestJourney>>,
     /// Details of an entity corresponding to this segment in an external system.
-    pub external_segment: Option<RequestExternalSegment>,
+    pub external_segment: Option<Box<RequestExternalSegment>>,
     /// Time, in days, from when the segment is assigned until it is automatically unassigned.
     pub assignment_expiration_days: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -9955,7 +10021,7 @@ pub struct JourneySessionEventsNotificationConversationUserDisposition {
     /// The `notes` property.
     pub notes: Option<String>,
     /// The `user` property.
-    pub user: Option<JourneySessionEventsNotificationUser>,
+    pub user: Option<Box<JourneySessionEventsNotificationUser>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10087,7 +10153,7 @@ pub type JourneySessionEventsNotificationOutcome = ActionMapActionTemplate;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneySessionEventsNotificationOutcomeAchievement {
     /// The `outcome` property.
-    pub outcome: Option<JourneySessionEventsNotificationOutcome>,
+    pub outcome: Option<Box<JourneySessionEventsNotificationOutcome>>,
     /// The `achievedDate` property.
     pub achieved_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -10264,7 +10330,9 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationPage {
             "lang" => self.lang = map.next_value()?,
             "pathname" => self.pathname = map.next_value()?,
             "queryString" => self.query_string = map.next_value()?,
-            "breadcrumb" => self.breadcrumb = map.next_value()?,
+            "breadcrumb" => {
+                self.breadcrumb = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10378,7 +10446,7 @@ pub type JourneySessionEventsNotificationSegment = ActionMapActionTemplate;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneySessionEventsNotificationSegmentAssignment {
     /// The `segment` property.
-    pub segment: Option<JourneySessionEventsNotificationSegment>,
+    pub segment: Option<Box<JourneySessionEventsNotificationSegment>>,
     /// The `assignedDate` property.
     pub assigned_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -10476,7 +10544,7 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     /// The `endedDate` property.
     pub ended_date: Option<crate::DateTime>,
     /// The `externalContact` property.
-    pub external_contact: Option<JourneySessionEventsNotificationExternalContact>,
+    pub external_contact: Option<Box<JourneySessionEventsNotificationExternalContact>>,
     /// The `customerId` property.
     pub customer_id: Option<String>,
     /// The `customerIdType` property.
@@ -10494,11 +10562,11 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     /// The `awayDate` property.
     pub away_date: Option<crate::DateTime>,
     /// The `browser` property.
-    pub browser: Option<JourneySessionEventsNotificationBrowser>,
+    pub browser: Option<Box<JourneySessionEventsNotificationBrowser>>,
     /// The `device` property.
-    pub device: Option<JourneySessionEventsNotificationDevice>,
+    pub device: Option<Box<JourneySessionEventsNotificationDevice>>,
     /// The `geolocation` property.
-    pub geolocation: Option<JourneySessionEventsNotificationGeoLocation>,
+    pub geolocation: Option<Box<JourneySessionEventsNotificationGeoLocation>>,
     /// The `idleDate` property.
     pub idle_date: Option<crate::DateTime>,
     /// The `ipAddress` property.
@@ -10506,11 +10574,11 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     /// The `ipOrganization` property.
     pub ip_organization: Option<String>,
     /// The `lastPage` property.
-    pub last_page: Option<JourneySessionEventsNotificationPage>,
+    pub last_page: Option<Box<JourneySessionEventsNotificationPage>>,
     /// The `mktCampaign` property.
-    pub mkt_campaign: Option<JourneySessionEventsNotificationMktCampaign>,
+    pub mkt_campaign: Option<Box<JourneySessionEventsNotificationMktCampaign>>,
     /// The `referrer` property.
-    pub referrer: Option<JourneySessionEventsNotificationReferrer>,
+    pub referrer: Option<Box<JourneySessionEventsNotificationReferrer>>,
     /// The `searchTerms` property.
     pub search_terms: Option<Vec<String>>,
     /// The `userAgentString` property.
@@ -10524,9 +10592,9 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     /// The `screenviewCount` property.
     pub screenview_count: Option<i64>,
     /// The `lastEvent` property.
-    pub last_event: Option<JourneySessionEventsNotificationSessionLastEvent>,
+    pub last_event: Option<Box<JourneySessionEventsNotificationSessionLastEvent>>,
     /// The `conversation` property.
-    pub conversation: Option<JourneySessionEventsNotificationConversation>,
+    pub conversation: Option<Box<JourneySessionEventsNotificationConversation>>,
     /// The `originatingDirection` property.
     pub originating_direction: Option<
         JourneySessionEventsNotificationSessionEventOriginatingDirection,
@@ -10535,12 +10603,14 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     pub conversation_subject: Option<String>,
     /// The `lastUserDisposition` property.
     pub last_user_disposition: Option<
-        JourneySessionEventsNotificationConversationUserDisposition,
+        Box<JourneySessionEventsNotificationConversationUserDisposition>,
     >,
     /// The `lastConnectedUser` property.
-    pub last_connected_user: Option<JourneySessionEventsNotificationUser>,
+    pub last_connected_user: Option<Box<JourneySessionEventsNotificationUser>>,
     /// The `lastConnectedQueue` property.
-    pub last_connected_queue: Option<JourneySessionEventsNotificationConnectedQueue>,
+    pub last_connected_queue: Option<
+        Box<JourneySessionEventsNotificationConnectedQueue>,
+    >,
     /// The `conversationChannels` property.
     pub conversation_channels: Option<
         Vec<JourneySessionEventsNotificationConversationChannel>,
@@ -10556,12 +10626,12 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     /// The `authenticated` property.
     pub authenticated: Option<bool>,
     /// The `app` property.
-    pub app: Option<JourneySessionEventsNotificationApp>,
+    pub app: Option<Box<JourneySessionEventsNotificationApp>>,
     /// The `sdkLibrary` property.
-    pub sdk_library: Option<JourneySessionEventsNotificationSdkLibrary>,
+    pub sdk_library: Option<Box<JourneySessionEventsNotificationSdkLibrary>>,
     /// The `networkConnectivity` property.
     pub network_connectivity: Option<
-        JourneySessionEventsNotificationNetworkConnectivity,
+        Box<JourneySessionEventsNotificationNetworkConnectivity>,
     >,
     /// The `divisionIds` property.
     pub division_ids: Option<Vec<String>>,
@@ -10570,7 +10640,7 @@ pub struct JourneySessionEventsNotificationSessionEvent {
     /// The `caseAssociations` property.
     pub case_associations: Option<Vec<JourneySessionEventsNotificationCaseAssociation>>,
     /// The `caseEntity` property.
-    pub case_entity: Option<JourneySessionEventsNotificationCase>,
+    pub case_entity: Option<Box<JourneySessionEventsNotificationCase>>,
     /// The `caseReference` property.
     pub case_reference: Option<String>,
     /// The `caseStatus` property.
@@ -10744,8 +10814,16 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationSessionE
             "customerId" => self.customer_id = map.next_value()?,
             "customerIdType" => self.customer_id_type = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "outcomeAchievements" => self.outcome_achievements = map.next_value()?,
-            "segmentAssignments" => self.segment_assignments = map.next_value()?,
+            "outcomeAchievements" => {
+                self.outcome_achievements = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "segmentAssignments" => {
+                self.segment_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "awayDate" => self.away_date = map.next_value()?,
             "browser" => self.browser = map.next_value()?,
             "device" => self.device = map.next_value()?,
@@ -10756,7 +10834,9 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationSessionE
             "lastPage" => self.last_page = map.next_value()?,
             "mktCampaign" => self.mkt_campaign = map.next_value()?,
             "referrer" => self.referrer = map.next_value()?,
-            "searchTerms" => self.search_terms = map.next_value()?,
+            "searchTerms" => {
+                self.search_terms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "userAgentString" => self.user_agent_string = map.next_value()?,
             "durationInSeconds" => {
                 self.duration_in_seconds = map
@@ -10781,7 +10861,11 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationSessionE
             "lastUserDisposition" => self.last_user_disposition = map.next_value()?,
             "lastConnectedUser" => self.last_connected_user = map.next_value()?,
             "lastConnectedQueue" => self.last_connected_queue = map.next_value()?,
-            "conversationChannels" => self.conversation_channels = map.next_value()?,
+            "conversationChannels" => {
+                self.conversation_channels = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "lastUserDisconnectType" => {
                 self.last_user_disconnect_type = map.next_value()?;
             }
@@ -10792,9 +10876,15 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationSessionE
             "app" => self.app = map.next_value()?,
             "sdkLibrary" => self.sdk_library = map.next_value()?,
             "networkConnectivity" => self.network_connectivity = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "lastScreen" => self.last_screen = map.next_value()?,
-            "caseAssociations" => self.case_associations = map.next_value()?,
+            "caseAssociations" => {
+                self.case_associations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "caseEntity" => self.case_entity = map.next_value()?,
             "caseReference" => self.case_reference = map.next_value()?,
             "caseStatus" => self.case_status = map.next_value()?,
@@ -11531,9 +11621,9 @@ pub struct JourneyView {
     /// The version of the journey view
     pub version: Option<i64>,
     /// User that has created the view.
-    pub created_by: Option<JourneyViewUser>,
+    pub created_by: Option<Box<JourneyViewUser>>,
     /// User that has modified the view.
-    pub modified_by: Option<JourneyViewUser>,
+    pub modified_by: Option<Box<JourneyViewUser>>,
     /// An absolute timeframe for the journey view, expressed as an ISO 8601 interval. Only one of interval or duration must be specified. Intervals are represented as an ISO-8601 string. For example: YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss
     pub interval: Option<String>,
     /// A relative timeframe for the journey view, expressed as an ISO 8601 duration. Only one of interval or duration must be specified. Periods are represented as an ISO-8601 string. For example: P1D or P1DT12H
@@ -11629,8 +11719,10 @@ impl crate::__private::DecodeFields for JourneyView {
             "modifiedBy" => self.modified_by = map.next_value()?,
             "interval" => self.interval = map.next_value()?,
             "duration" => self.duration = map.next_value()?,
-            "elements" => self.elements = map.next_value()?,
-            "charts" => self.charts = map.next_value()?,
+            "elements" => {
+                self.elements = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "charts" => self.charts = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -11766,7 +11858,7 @@ pub struct JourneyViewChart {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub metrics: Option<Vec<JourneyViewChartMetric>>,
     /// Optional display attributes for rendering the chart
-    pub display_attributes: Option<JourneyViewChartDisplayAttributes>,
+    pub display_attributes: Option<Box<JourneyViewChartDisplayAttributes>>,
     /// A maximum on the number of values being grouped by
     pub group_by_max: Option<i64>,
     /// The URI for this object
@@ -11845,8 +11937,14 @@ impl crate::__private::DecodeFields for JourneyViewChart {
             }
             "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "groupByTime" => self.group_by_time = map.next_value()?,
-            "groupByAttributes" => self.group_by_attributes = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "groupByAttributes" => {
+                self.group_by_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "displayAttributes" => self.display_attributes = map.next_value()?,
             "groupByMax" => {
                 self.group_by_max = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -12506,7 +12604,7 @@ impl crate::__private::DecodeFields for JourneyViewChartMetricResult {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12543,7 +12641,7 @@ impl serde::Serialize for JourneyViewChartMetricResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewChartMetricResultValue {
     /// Value for this metric
-    pub value: Option<Number>,
+    pub value: Option<Box<Number>>,
     /// Group by attributes for this metric
     pub group_by_attributes: Option<Vec<GroupByAttribute>>,
     /// JSON fields this model does not know, kept so that a
@@ -12592,7 +12690,11 @@ impl crate::__private::DecodeFields for JourneyViewChartMetricResultValue {
     ) -> Result<bool, A::Error> {
         match key {
             "value" => self.value = map.next_value()?,
-            "groupByAttributes" => self.group_by_attributes = map.next_value()?,
+            "groupByAttributes" => {
+                self.group_by_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12692,7 +12794,9 @@ impl crate::__private::DecodeFields for JourneyViewChartResult {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12757,11 +12861,11 @@ pub struct JourneyViewElement {
     /// Required attributes of the element
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub attributes: Option<JourneyViewElementAttributes>,
+    pub attributes: Option<Box<JourneyViewElementAttributes>>,
     /// Attributes that defines the visualization of the element in the journey view
-    pub display_attributes: Option<JourneyViewElementDisplayAttributes>,
+    pub display_attributes: Option<Box<JourneyViewElementDisplayAttributes>>,
     /// Any filters applied to this element
-    pub filter: Option<JourneyViewElementFilter>,
+    pub filter: Option<Box<JourneyViewElementFilter>>,
     /// A list of JourneyViewLink objects, listing the elements downstream of this element
     pub followed_by: Option<Vec<JourneyViewLink>>,
     /// JSON fields this model does not know, kept so that a
@@ -12832,7 +12936,9 @@ impl crate::__private::DecodeFields for JourneyViewElement {
             "attributes" => self.attributes = map.next_value()?,
             "displayAttributes" => self.display_attributes = map.next_value()?,
             "filter" => self.filter = map.next_value()?,
-            "followedBy" => self.followed_by = map.next_value()?,
+            "followedBy" => {
+                self.followed_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13194,8 +13300,14 @@ impl crate::__private::DecodeFields for JourneyViewElementFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
-            "numberPredicates" => self.number_predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "numberPredicates" => {
+                self.number_predicates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13290,7 +13402,7 @@ pub struct JourneyViewElementFilterNumberPredicate {
     /// the range of comparators to filter on
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub range: Option<JourneyViewElementFilterRange>,
+    pub range: Option<Box<JourneyViewElementFilterRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13512,7 +13624,7 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterPredicate {
     ) -> Result<bool, A::Error> {
         match key {
             "dimension" => self.dimension = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "operator" => self.operator = map.next_value()?,
             "noValue" => {
                 self.no_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -13612,17 +13724,17 @@ crate::__impl_open_enum!(JourneyViewElementFilterPredicateOperator);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyViewElementFilterRange {
     /// comparator: less than
-    pub lt: Option<JourneyViewElementFilterRangeData>,
+    pub lt: Option<Box<JourneyViewElementFilterRangeData>>,
     /// comparator: less than or equal
-    pub lte: Option<JourneyViewElementFilterRangeData>,
+    pub lte: Option<Box<JourneyViewElementFilterRangeData>>,
     /// comparator: greater than
-    pub gt: Option<JourneyViewElementFilterRangeData>,
+    pub gt: Option<Box<JourneyViewElementFilterRangeData>>,
     /// comparator: greater than or equal
-    pub gte: Option<JourneyViewElementFilterRangeData>,
+    pub gte: Option<Box<JourneyViewElementFilterRangeData>>,
     /// comparator: is equal to
-    pub eq: Option<JourneyViewElementFilterRangeData>,
+    pub eq: Option<Box<JourneyViewElementFilterRangeData>>,
     /// comparator: is not equal to
-    pub neq: Option<JourneyViewElementFilterRangeData>,
+    pub neq: Option<Box<JourneyViewElementFilterRangeData>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13827,7 +13939,7 @@ pub struct JourneyViewJob {
     /// The journey view for which the job is executed
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub journey_view: Option<JourneyView>,
+    pub journey_view: Option<Box<JourneyView>>,
     /// Timestamp for the estimated time of completion. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -14184,7 +14296,9 @@ impl crate::__private::DecodeFields for JourneyViewJobListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14315,7 +14429,7 @@ pub struct JourneyViewJobNotificationTopicJourneyViewJobNotificationEventV2 {
     /// The `dateCompleted` property.
     pub date_completed: Option<String>,
     /// The `journeyView` property.
-    pub journey_view: Option<JourneyViewJobNotificationTopicJourneyView>,
+    pub journey_view: Option<Box<JourneyViewJobNotificationTopicJourneyView>>,
     /// The `dateCompletionEstimated` property.
     pub date_completion_estimated: Option<String>,
     /// The `estimatedCompletionMargin` property.
@@ -14552,9 +14666,9 @@ pub struct JourneyViewLink {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// A time constraint on this link, which requires a customer to complete the downstream element within this amount of time to be counted.
-    pub constraint_within: Option<JourneyViewLinkTimeConstraint>,
+    pub constraint_within: Option<Box<JourneyViewLinkTimeConstraint>>,
     /// A time constraint on this link, which requires a customer must complete the downstream element after this amount of time to be counted.
-    pub constraint_after: Option<JourneyViewLinkTimeConstraint>,
+    pub constraint_after: Option<Box<JourneyViewLinkTimeConstraint>>,
     /// The type of events that will be counted. Note: Concurrent will override any JourneyViewLinkTimeConstraint. Default is Sequential.
     pub event_count_type: Option<JourneyViewLinkEventCountType>,
     /// Other (secondary) attributes on which this link should join the customers being counted
@@ -14620,7 +14734,11 @@ impl crate::__private::DecodeFields for JourneyViewLink {
             "constraintWithin" => self.constraint_within = map.next_value()?,
             "constraintAfter" => self.constraint_after = map.next_value()?,
             "eventCountType" => self.event_count_type = map.next_value()?,
-            "joinAttributes" => self.join_attributes = map.next_value()?,
+            "joinAttributes" => {
+                self.join_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14949,7 +15067,9 @@ impl crate::__private::DecodeFields for JourneyViewListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15111,8 +15231,10 @@ impl crate::__private::DecodeFields for JourneyViewResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "elements" => self.elements = map.next_value()?,
-            "charts" => self.charts = map.next_value()?,
+            "elements" => {
+                self.elements = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "charts" => self.charts = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15156,7 +15278,7 @@ pub struct JourneyViewResultElement {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// the metrics of the current element
-    pub metrics: Option<JourneyViewResultMetrics>,
+    pub metrics: Option<Box<JourneyViewResultMetrics>>,
     /// the list of links following the current element in the journey
     pub followed_by: Option<Vec<JourneyViewResultLink>>,
     /// The URI for this object
@@ -15210,7 +15332,9 @@ impl crate::__private::DecodeFields for JourneyViewResultElement {
         match key {
             "id" => self.id = map.next_value()?,
             "metrics" => self.metrics = map.next_value()?,
-            "followedBy" => self.followed_by = map.next_value()?,
+            "followedBy" => {
+                self.followed_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15522,7 +15646,7 @@ pub struct JourneyViewSchedule {
     /// Last modified user
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<AddressableEntityRef>,
+    pub user: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -15770,7 +15894,9 @@ impl crate::__private::DecodeFields for JourneyViewScheduleListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16035,7 +16161,7 @@ for JourneyWebActionEventsNotificationActionMapPageUrlCondition {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "operator" => self.operator = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16193,19 +16319,19 @@ pub type JourneyWebActionEventsNotificationActionTarget = ActionMapActionTemplat
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
     /// The `action` property.
-    pub action: Option<JourneyWebActionEventsNotificationEventAction>,
+    pub action: Option<Box<JourneyWebActionEventsNotificationEventAction>>,
     /// The `actionMap` property.
-    pub action_map: Option<JourneyWebActionEventsNotificationActionMap>,
+    pub action_map: Option<Box<JourneyWebActionEventsNotificationActionMap>>,
     /// The `actionTarget` property.
-    pub action_target: Option<JourneyWebActionEventsNotificationActionTarget>,
+    pub action_target: Option<Box<JourneyWebActionEventsNotificationActionTarget>>,
     /// The `blockingReason` property.
     pub blocking_reason: Option<
         JourneyWebActionEventsNotificationBlockedWebActionOfferMessageBlockingReason,
     >,
     /// The `blockingActionMap` property.
-    pub blocking_action_map: Option<JourneyWebActionEventsNotificationActionMap>,
+    pub blocking_action_map: Option<Box<JourneyWebActionEventsNotificationActionMap>>,
     /// The `blockingAction` property.
-    pub blocking_action: Option<JourneyWebActionEventsNotificationEventAction>,
+    pub blocking_action: Option<Box<JourneyWebActionEventsNotificationEventAction>>,
     /// The `blockingFrequencyCapBehaviour` property.
     pub blocking_frequency_cap_behaviour: Option<
         JourneyWebActionEventsNotificationBlockedWebActionOfferMessageBlockingFrequencyCapBehaviour,
@@ -16215,10 +16341,12 @@ pub struct JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
         Vec<JourneyWebActionEventsNotificationActionMapPageUrlCondition>,
     >,
     /// The `blockingScheduleGroup` property.
-    pub blocking_schedule_group: Option<JourneyWebActionEventsNotificationScheduleGroup>,
+    pub blocking_schedule_group: Option<
+        Box<JourneyWebActionEventsNotificationScheduleGroup>,
+    >,
     /// The `blockingEmergencyScheduleGroup` property.
     pub blocking_emergency_schedule_group: Option<
-        JourneyWebActionEventsNotificationEmergencyGroup,
+        Box<JourneyWebActionEventsNotificationEmergencyGroup>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -16300,7 +16428,9 @@ for JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
                 self.blocking_frequency_cap_behaviour = map.next_value()?;
             }
             "blockingPageUrlConditions" => {
-                self.blocking_page_url_conditions = map.next_value()?;
+                self.blocking_page_url_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "blockingScheduleGroup" => self.blocking_schedule_group = map.next_value()?,
             "blockingEmergencyScheduleGroup" => {
@@ -16600,7 +16730,7 @@ pub struct JourneyWebActionEventsNotificationWebActionEventsNotification {
     /// The `correlationId` property.
     pub correlation_id: Option<String>,
     /// The `externalContact` property.
-    pub external_contact: Option<JourneyWebActionEventsNotificationExternalContact>,
+    pub external_contact: Option<Box<JourneyWebActionEventsNotificationExternalContact>>,
     /// The `createdDate` property.
     pub created_date: Option<crate::DateTime>,
     /// The `customerId` property.
@@ -16608,16 +16738,18 @@ pub struct JourneyWebActionEventsNotificationWebActionEventsNotification {
     /// The `customerIdType` property.
     pub customer_id_type: Option<String>,
     /// The `session` property.
-    pub session: Option<JourneyWebActionEventsNotificationSession>,
+    pub session: Option<Box<JourneyWebActionEventsNotificationSession>>,
     /// The `eventType` property.
     pub event_type: Option<
         JourneyWebActionEventsNotificationWebActionEventsNotificationEventType,
     >,
     /// The `webActionEvent` property.
-    pub web_action_event: Option<JourneyWebActionEventsNotificationWebActionMessage>,
+    pub web_action_event: Option<
+        Box<JourneyWebActionEventsNotificationWebActionMessage>,
+    >,
     /// The `blockedWebActionOfferEvent` property.
     pub blocked_web_action_offer_event: Option<
-        JourneyWebActionEventsNotificationBlockedWebActionOfferMessage,
+        Box<JourneyWebActionEventsNotificationBlockedWebActionOfferMessage>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -16835,11 +16967,11 @@ crate::__impl_open_enum!(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JourneyWebActionEventsNotificationWebActionMessage {
     /// The `action` property.
-    pub action: Option<JourneyWebActionEventsNotificationEventAction>,
+    pub action: Option<Box<JourneyWebActionEventsNotificationEventAction>>,
     /// The `actionTarget` property.
-    pub action_target: Option<JourneyWebActionEventsNotificationActionTarget>,
+    pub action_target: Option<Box<JourneyWebActionEventsNotificationActionTarget>>,
     /// The `actionMap` property.
-    pub action_map: Option<JourneyWebActionEventsNotificationActionMap>,
+    pub action_map: Option<Box<JourneyWebActionEventsNotificationActionMap>>,
     /// The `errorCode` property.
     pub error_code: Option<String>,
     /// The `errorMessage` property.
@@ -16851,15 +16983,15 @@ pub struct JourneyWebActionEventsNotificationWebActionMessage {
     /// The `ipOrganization` property.
     pub ip_organization: Option<String>,
     /// The `browser` property.
-    pub browser: Option<JourneyWebActionEventsNotificationBrowser>,
+    pub browser: Option<Box<JourneyWebActionEventsNotificationBrowser>>,
     /// The `device` property.
-    pub device: Option<JourneyWebActionEventsNotificationDevice>,
+    pub device: Option<Box<JourneyWebActionEventsNotificationDevice>>,
     /// The `geolocation` property.
-    pub geolocation: Option<JourneyWebActionEventsNotificationGeoLocation>,
+    pub geolocation: Option<Box<JourneyWebActionEventsNotificationGeoLocation>>,
     /// The `mktCampaign` property.
-    pub mkt_campaign: Option<JourneyWebActionEventsNotificationMktCampaign>,
+    pub mkt_campaign: Option<Box<JourneyWebActionEventsNotificationMktCampaign>>,
     /// The `visitReferrer` property.
-    pub visit_referrer: Option<JourneyWebActionEventsNotificationReferrer>,
+    pub visit_referrer: Option<Box<JourneyWebActionEventsNotificationReferrer>>,
     /// The `timeToDisposition` property.
     pub time_to_disposition: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -17177,7 +17309,7 @@ pub struct JourneyWebEventsNotificationWebEventsNotification {
     /// The `correlationId` property.
     pub correlation_id: Option<String>,
     /// The `externalContact` property.
-    pub external_contact: Option<JourneyWebEventsNotificationExternalContact>,
+    pub external_contact: Option<Box<JourneyWebEventsNotificationExternalContact>>,
     /// The `createdDate` property.
     pub created_date: Option<crate::DateTime>,
     /// The `customerId` property.
@@ -17185,16 +17317,16 @@ pub struct JourneyWebEventsNotificationWebEventsNotification {
     /// The `customerIdType` property.
     pub customer_id_type: Option<String>,
     /// The `session` property.
-    pub session: Option<JourneyWebEventsNotificationSession>,
+    pub session: Option<Box<JourneyWebEventsNotificationSession>>,
     /// The `eventType` property.
     pub event_type: Option<JourneyWebEventsNotificationWebEventsNotificationEventType>,
     /// The `webEvent` property.
-    pub web_event: Option<JourneyWebEventsNotificationWebMessage>,
+    pub web_event: Option<Box<JourneyWebEventsNotificationWebMessage>>,
     /// The `webActionEvent` property.
-    pub web_action_event: Option<JourneyWebEventsNotificationWebActionMessage>,
+    pub web_action_event: Option<Box<JourneyWebEventsNotificationWebActionMessage>>,
     /// The `segmentAssignmentEvent` property.
     pub segment_assignment_event: Option<
-        JourneyWebEventsNotificationSegmentAssignmentMessage,
+        Box<JourneyWebEventsNotificationSegmentAssignmentMessage>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -17436,17 +17568,17 @@ pub struct JourneyWebEventsNotificationWebMessage {
     /// The `authenticated` property.
     pub authenticated: Option<bool>,
     /// The `browser` property.
-    pub browser: Option<JourneyWebEventsNotificationBrowser>,
+    pub browser: Option<Box<JourneyWebEventsNotificationBrowser>>,
     /// The `device` property.
-    pub device: Option<JourneyWebEventsNotificationDevice>,
+    pub device: Option<Box<JourneyWebEventsNotificationDevice>>,
     /// The `geolocation` property.
-    pub geolocation: Option<JourneyWebEventsNotificationGeoLocation>,
+    pub geolocation: Option<Box<JourneyWebEventsNotificationGeoLocation>>,
     /// The `mktCampaign` property.
-    pub mkt_campaign: Option<JourneyWebEventsNotificationMktCampaign>,
+    pub mkt_campaign: Option<Box<JourneyWebEventsNotificationMktCampaign>>,
     /// The `page` property.
-    pub page: Option<JourneyWebEventsNotificationPage>,
+    pub page: Option<Box<JourneyWebEventsNotificationPage>>,
     /// The `referrer` property.
-    pub referrer: Option<JourneyWebEventsNotificationReferrer>,
+    pub referrer: Option<Box<JourneyWebEventsNotificationReferrer>>,
     /// The `attributes` property.
     pub attributes: Option<
         std::collections::BTreeMap<
@@ -17771,7 +17903,7 @@ impl crate::__private::DecodeFields for JsonCursorSearchResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "types" => self.types = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
             "results" => self.results = map.next_value()?,
             "aggregations" => self.aggregations = map.next_value()?,
             "cursor" => self.cursor = map.next_value()?,
@@ -17986,7 +18118,7 @@ impl crate::__private::DecodeFields for JsonNodeSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
             "results" => self.results = map.next_value()?,
             "aggregations" => self.aggregations = map.next_value()?,
             _ => return Ok(false),
@@ -18226,7 +18358,9 @@ impl crate::__private::DecodeFields for JsonSchemaDocument {
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "required" => self.required = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "properties" => self.properties = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
             _ => return Ok(false),
@@ -18421,7 +18555,9 @@ impl crate::__private::DecodeFields for JsonSchemaWithDefinitions {
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "required" => self.required = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "properties" => self.properties = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
             "definitions" => self.definitions = map.next_value()?,
@@ -18636,7 +18772,7 @@ impl crate::__private::DecodeFields for JsonSearchResponse {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "types" => self.types = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
             "results" => self.results = map.next_value()?,
             "aggregations" => self.aggregations = map.next_value()?,
             _ => return Ok(false),

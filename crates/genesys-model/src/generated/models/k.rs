@@ -29,9 +29,9 @@ pub struct KeyPerformanceIndicator {
     /// Source of values for Key Performance Indicator.
     pub source: Option<KeyPerformanceIndicatorSource>,
     /// Defines what wrap up codes are mapped to Key Performance Indicator.
-    pub wrap_up_code_config: Option<WrapUpCodeConfig>,
+    pub wrap_up_code_config: Option<Box<WrapUpCodeConfig>>,
     /// Defines what outcome ids are mapped to Key Performance Indicator.
-    pub outcome_config: Option<OutcomeConfig>,
+    pub outcome_config: Option<Box<OutcomeConfig>>,
     /// The status of the Key Performance Indicator.
     pub status: Option<KeyPerformanceIndicatorStatus>,
     /// The group the Key Performance Indicator belongs to.
@@ -126,7 +126,7 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicator {
             "outcomeConfig" => self.outcome_config = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "kpiGroup" => self.kpi_group = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -561,7 +561,7 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorAssessment {
         match key {
             "kpi" => self.kpi = map.next_value()?,
             "assessmentResult" => self.assessment_result = map.next_value()?,
-            "checks" => self.checks = map.next_value()?,
+            "checks" => self.checks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -701,7 +701,9 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -784,7 +786,9 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorType {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "sources" => self.sources = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1149,7 +1153,7 @@ pub struct Knowledge {
     /// whether or not knowledge base is enabled
     pub enabled: Option<bool>,
     /// The knowledge base for messenger
-    pub knowledge_base: Option<AddressableEntityRef>,
+    pub knowledge_base: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1285,7 +1289,7 @@ impl crate::__private::DecodeFields for KnowledgeAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1385,7 +1389,9 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1521,8 +1527,12 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1615,7 +1625,7 @@ pub struct KnowledgeAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2074,7 +2084,9 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2120,7 +2132,7 @@ pub struct KnowledgeAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<KnowledgeAggregateQueryFilter>,
+    pub filter: Option<Box<KnowledgeAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2136,7 +2148,7 @@ pub struct KnowledgeAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<KnowledgeAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<KnowledgeAggregationSort>,
+    pub sort_metric: Option<Box<KnowledgeAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -2216,15 +2228,19 @@ impl crate::__private::DecodeFields for KnowledgeAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -2693,7 +2709,7 @@ pub struct KnowledgeAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<KnowledgeAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3089,7 +3105,7 @@ pub struct KnowledgeAnswerDocumentResponse {
     /// The answer found inside a variationContent.
     pub answer: Option<String>,
     /// The variation with the answer's highlight data.
-    pub variation: Option<DocumentVariationAnswer>,
+    pub variation: Option<Box<DocumentVariationAnswer>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3191,7 +3207,7 @@ pub struct KnowledgeAnswerDocumentsResponse {
     /// The results with answers if the answerMode request property is not set or contains "AnswerHighlight". Empty array otherwise.
     pub results: Option<Vec<KnowledgeAnswerDocumentResponse>>,
     /// The results with AI-generated answer if the answerMode request property contains "AnswerGeneration".
-    pub answer_generation: Option<KnowledgeAnswerGenerationResponse>,
+    pub answer_generation: Option<Box<KnowledgeAnswerGenerationResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3237,7 +3253,9 @@ impl crate::__private::DecodeFields for KnowledgeAnswerDocumentsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "answerGeneration" => self.answer_generation = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3327,7 +3345,9 @@ impl crate::__private::DecodeFields for KnowledgeAnswerGenerationResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "answer" => self.answer = map.next_value()?,
-            "documents" => self.documents = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3415,7 +3435,9 @@ impl crate::__private::DecodeFields for KnowledgeAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3468,7 +3490,7 @@ pub struct KnowledgeAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<KnowledgeAggregateQueryFilter>,
+    pub filter: Option<Box<KnowledgeAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -3484,7 +3506,7 @@ pub struct KnowledgeAsyncAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<KnowledgeAsyncAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<KnowledgeAggregationSort>,
+    pub sort_metric: Option<Box<KnowledgeAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// The number of results per page
@@ -3568,15 +3590,19 @@ impl crate::__private::DecodeFields for KnowledgeAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -4779,7 +4805,9 @@ impl crate::__private::DecodeFields for KnowledgeBaseListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -6313,11 +6341,11 @@ pub struct KnowledgeConversationContextResponse {
     /// The conversation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The queue used to assign the interaction to the user.
-    pub queue: Option<AddressableEntityRef>,
+    pub queue: Option<Box<AddressableEntityRef>>,
     /// The end-user participant of the conversation.
-    pub external_contact: Option<AddressableEntityRef>,
+    pub external_contact: Option<Box<AddressableEntityRef>>,
     /// The media type of the conversation.
     pub media_type: Option<KnowledgeConversationContextResponseMediaType>,
     /// JSON fields this model does not know, kept so that a
@@ -6790,7 +6818,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkRemoveRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6878,7 +6908,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkUpdateEntity {
         match key {
             "id" => self.id = map.next_value()?,
             "categoryId" => self.category_id = map.next_value()?,
-            "labelIds" => self.label_ids = map.next_value()?,
+            "labelIds" => {
+                self.label_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6969,7 +7001,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkUpdateRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7160,7 +7194,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkVersionAddRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7204,7 +7240,7 @@ pub struct KnowledgeDocumentChunkRequest {
     /// Page number of the returned results.
     pub page_number: Option<i64>,
     /// Filter for the document chunks.
-    pub filter: Option<DocumentQuery>,
+    pub filter: Option<Box<DocumentQuery>>,
     /// The type of the query that initiates the chunks search.
     pub query_type: Option<KnowledgeDocumentChunkRequestQueryType>,
     /// Indicates whether the chunks search query should be preprocessed.
@@ -7212,9 +7248,9 @@ pub struct KnowledgeDocumentChunkRequest {
     /// Indicates whether the chunk results would also include draft documents.
     pub include_draft_documents: Option<bool>,
     /// The client application details from which chunks request was sent.
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// Conversation context information if the chunks search is initiated in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeConversationContext>>,
     /// The confidence threshold for the chunk results. If applied, the returned results will have an equal or higher confidence than the threshold. The value should be between 0 to 1.
     pub confidence_threshold: Option<f64>,
     /// JSON fields this model does not know, kept so that a
@@ -7479,9 +7515,9 @@ pub struct KnowledgeDocumentChunkResponse {
     /// Chunks matching the search query.
     pub results: Option<Vec<DocumentChunkBlock>>,
     /// The client application details from which chunks search happened.
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// Conversation context information if the chunks search is initiated in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContextResponse>,
+    pub conversation_context: Option<Box<KnowledgeConversationContextResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7574,7 +7610,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentChunkResponse {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "application" => self.application = map.next_value()?,
             "conversationContext" => self.conversation_context = map.next_value()?,
             _ => return Ok(false),
@@ -7752,11 +7790,11 @@ pub struct KnowledgeDocumentCopy {
     /// Knowledge session ID.
     pub session_id: Option<String>,
     /// Conversation context information, if the document content is copied in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeConversationContext>>,
     /// The client application in which the document content was copied.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8062,7 +8100,7 @@ pub struct KnowledgeDocumentFeedback {
     /// The variation of the document on which feedback was given.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub document_variation: Option<EntityReference>,
+    pub document_variation: Option<Box<EntityReference>>,
     /// Feedback rating.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8072,7 +8110,7 @@ pub struct KnowledgeDocumentFeedback {
     /// Free-text comment of the feedback. Maximum length: 2000 characters.
     pub comment: Option<String>,
     /// The search that surfaced the document on which feedback was given.
-    pub search: Option<EntityReference>,
+    pub search: Option<Box<EntityReference>>,
     /// Knowledge guest session ID.
     pub session_id: Option<String>,
     /// The date and time of the feedback. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8086,13 +8124,13 @@ pub struct KnowledgeDocumentFeedback {
     /// The document on which feedback was given.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub document: Option<KnowledgeDocumentVersionReference>,
+    pub document: Option<Box<KnowledgeDocumentVersionReference>>,
     /// The client application from which feedback was given.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// Conversation context information if the feedback is given in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeConversationContext>>,
     /// The ID of the user who created the feedback.
     pub user_id: Option<String>,
     /// The URI for this object
@@ -8588,7 +8626,7 @@ pub struct KnowledgeDocumentFeedbackResponse {
     /// The variation of the document on which feedback was given.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub document_variation: Option<EntityReference>,
+    pub document_variation: Option<Box<EntityReference>>,
     /// Feedback rating.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8598,7 +8636,7 @@ pub struct KnowledgeDocumentFeedbackResponse {
     /// Free-text comment of the feedback. Maximum length: 2000 characters.
     pub comment: Option<String>,
     /// The search that surfaced the document on which feedback was given.
-    pub search: Option<EntityReference>,
+    pub search: Option<Box<EntityReference>>,
     /// Knowledge guest session ID.
     pub session_id: Option<String>,
     /// The date and time of the feedback. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8610,13 +8648,13 @@ pub struct KnowledgeDocumentFeedbackResponse {
     /// The state of the feedback.
     pub state: Option<KnowledgeDocumentFeedbackResponseState>,
     /// The document on which feedback was given.
-    pub document: Option<KnowledgeDocumentVersionReference>,
+    pub document: Option<Box<KnowledgeDocumentVersionReference>>,
     /// The client application from which feedback was given.
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// Conversation context information if the feedback is given in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContextResponse>,
+    pub conversation_context: Option<Box<KnowledgeConversationContextResponse>>,
     /// The user who created the feedback.
-    pub user: Option<AddressableEntityRef>,
+    pub user: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -9148,7 +9186,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedbackResponseListing
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -9537,7 +9577,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentGuestSearch {
             }
             "queryType" => self.query_type = map.next_value()?,
             "sessionId" => self.session_id = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9935,7 +9977,7 @@ pub struct KnowledgeDocumentGuestSearchResult {
     /// The confidence associated with a document with respect to a search query.
     pub confidence: Option<f64>,
     /// Document that matched the query.
-    pub document: Option<KnowledgeGuestSearchDocumentResponse>,
+    pub document: Option<Box<KnowledgeGuestSearchDocumentResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10036,11 +10078,11 @@ pub struct KnowledgeDocumentPresentation {
     /// Knowledge session ID.
     pub session_id: Option<String>,
     /// Conversation context information if the documents were presented in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeConversationContext>>,
     /// The client application in which the documents were presented.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10106,7 +10148,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentPresentation {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "documents" => self.documents = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "searchId" => self.search_id = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "surfacingMethod" => self.surfacing_method = map.next_value()?,
@@ -10323,11 +10367,11 @@ pub struct KnowledgeDocumentQuery {
     /// Indicates whether the results would also include draft documents.
     pub include_draft_documents: Option<bool>,
     /// Retrieves the documents created/modified/published in specified date and time range.
-    pub interval: Option<DocumentQueryInterval>,
+    pub interval: Option<Box<DocumentQueryInterval>>,
     /// Filter for the document query.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<DocumentQuery>,
+    pub filter: Option<Box<DocumentQuery>>,
     /// Indicates which document variations to include in returned documents. All: all variations regardless of the filter expression; AllMatching: all variations that match the filter expression; SingleMostRelevant: single variation that matches the filter expression and has the highest priority. The default is All.
     pub include_variations: Option<KnowledgeDocumentQueryIncludeVariations>,
     /// The sort order for results.
@@ -10704,7 +10748,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResponse {
             "pageCount" => {
                 self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10790,23 +10836,23 @@ pub struct KnowledgeDocumentQueryResult {
     /// The date on which the document was last published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The user who created the document.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The reference to category associated with the document.
-    pub category: Option<CategoryResponse>,
+    pub category: Option<Box<CategoryResponse>>,
     /// The references to labels associated with the document.
     pub labels: Option<Vec<LabelResponse>>,
     /// Knowledge base to which the document belongs to.
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The reference to external id associated with the document.
     pub external_id: Option<String>,
     /// The URL to external document.
     pub external_url: Option<String>,
     /// The reference to source associated with the document.
-    pub source: Option<AddressableEntityRef>,
+    pub source: Option<Box<AddressableEntityRef>>,
     /// Whether the document is read-only.
     pub readonly: Option<bool>,
     /// Variations of the document.
@@ -10905,7 +10951,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResult {
             "visible" => {
                 self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -10920,7 +10968,7 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResult {
             "modifiedBy" => self.modified_by = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "labels" => self.labels = map.next_value()?,
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
             "knowledgeBase" => self.knowledge_base = map.next_value()?,
             "externalId" => self.external_id = map.next_value()?,
             "externalUrl" => self.external_url = map.next_value()?,
@@ -10928,7 +10976,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResult {
             "readonly" => {
                 self.readonly = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11156,19 +11206,19 @@ pub struct KnowledgeDocumentQueryVariation {
     /// The last modification date-time for the document variation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contexts: Option<Vec<DocumentVariationContext>>,
     /// The reference to document to which the variation is associated.
-    pub document: Option<KnowledgeDocumentReference>,
+    pub document: Option<Box<KnowledgeDocumentReference>>,
     /// The priority of the variation.
     pub priority: Option<i64>,
     /// The name of the variation.
     pub name: Option<String>,
     /// The content for the variation.
-    pub body: Option<DocumentBody>,
+    pub body: Option<Box<DocumentBody>>,
     /// The chunk blocks associated with the variation.
     pub chunks: Option<Vec<DocumentVariationQueryChunkBlock>>,
     /// The URI for this object
@@ -11244,14 +11294,16 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryVariation {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "name" => self.name = map.next_value()?,
             "body" => self.body = map.next_value()?,
-            "chunks" => self.chunks = map.next_value()?,
+            "chunks" => self.chunks = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11361,7 +11413,7 @@ pub struct KnowledgeDocumentReference {
     /// The knowledge base that the document belongs to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11548,9 +11600,13 @@ impl crate::__private::DecodeFields for KnowledgeDocumentReq {
             "visible" => {
                 self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "categoryId" => self.category_id = map.next_value()?,
-            "labelIds" => self.label_ids = map.next_value()?,
+            "labelIds" => {
+                self.label_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "externalId" => self.external_id = map.next_value()?,
             "externalUrl" => self.external_url = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -11662,23 +11718,23 @@ pub struct KnowledgeDocumentResponse {
     /// The date on which the document was last published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The user who created the document.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The reference to category associated with the document.
-    pub category: Option<CategoryResponse>,
+    pub category: Option<Box<CategoryResponse>>,
     /// The references to labels associated with the document.
     pub labels: Option<Vec<LabelResponse>>,
     /// Knowledge base to which the document belongs to.
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The reference to external id associated with the document.
     pub external_id: Option<String>,
     /// The URL to external document.
     pub external_url: Option<String>,
     /// The reference to source associated with the document.
-    pub source: Option<AddressableEntityRef>,
+    pub source: Option<Box<AddressableEntityRef>>,
     /// Whether the document is read-only.
     pub readonly: Option<bool>,
     /// Variations of the document.
@@ -11777,7 +11833,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponse {
             "visible" => {
                 self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -11792,7 +11850,7 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponse {
             "modifiedBy" => self.modified_by = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "labels" => self.labels = map.next_value()?,
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
             "knowledgeBase" => self.knowledge_base = map.next_value()?,
             "externalId" => self.external_id = map.next_value()?,
             "externalUrl" => self.external_url = map.next_value()?,
@@ -11800,7 +11858,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponse {
             "readonly" => {
                 self.readonly = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12076,7 +12136,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponseListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -12156,13 +12218,13 @@ pub struct KnowledgeDocumentSearch {
     /// Documents matching the search query.
     pub results: Option<Vec<KnowledgeDocumentSearchResult>>,
     /// The client application details from which search happened.
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// Conversation context information if the search is initiated in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContextResponse>,
+    pub conversation_context: Option<Box<KnowledgeConversationContextResponse>>,
     /// The confidence threshold for the search results. If applied, the returned results will have an equal or higher confidence than the threshold.
     pub confidence_threshold: Option<f64>,
     /// The results with AI-generated answer if the answerMode request property contains "AnswerGeneration".
-    pub answer_generation: Option<KnowledgeAnswerGenerationResponse>,
+    pub answer_generation: Option<Box<KnowledgeAnswerGenerationResponse>>,
     /// Indicates whether the search query should be preprocessed.
     pub preprocess_query: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -12255,7 +12317,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearch {
                 self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "queryType" => self.query_type = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "application" => self.application = map.next_value()?,
             "conversationContext" => self.conversation_context = map.next_value()?,
             "confidenceThreshold" => {
@@ -12453,17 +12517,17 @@ pub struct KnowledgeDocumentSearchRequest {
     /// Indicates whether the search results would also include draft documents.
     pub include_draft_documents: Option<bool>,
     /// Retrieves the documents created/modified/published in specified date and time range.
-    pub interval: Option<DocumentQueryInterval>,
+    pub interval: Option<Box<DocumentQueryInterval>>,
     /// Filter for the document search.
-    pub filter: Option<DocumentQuery>,
+    pub filter: Option<Box<DocumentQuery>>,
     /// The sort order for search results.
     pub sort_order: Option<KnowledgeDocumentSearchRequestSortOrder>,
     /// The field in the documents that you want to sort the search results by.
     pub sort_by: Option<KnowledgeDocumentSearchRequestSortBy>,
     /// The client application details from which search request was sent.
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// Conversation context information if the search is initiated in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeConversationContext>>,
     /// The confidence threshold for the search results. If applied, the returned results will have an equal or higher confidence than the threshold. The value should be between 0 to 1.
     pub confidence_threshold: Option<f64>,
     /// The number of articles to be sent for answer-highlighting. Can range from 1-5.
@@ -12595,7 +12659,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchRequest {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "answerMode" => self.answer_mode = map.next_value()?,
+            "answerMode" => {
+                self.answer_mode = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "preprocessQuery" => {
                 self.preprocess_query = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -12896,7 +12962,7 @@ pub struct KnowledgeDocumentSearchResult {
     /// The confidence associated with a document with respect to a search query.
     pub confidence: Option<f64>,
     /// Document that matched the query.
-    pub document: Option<KnowledgeSearchDocumentResponse>,
+    pub document: Option<Box<KnowledgeSearchDocumentResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12991,19 +13057,19 @@ pub struct KnowledgeDocumentSearchVariation {
     /// The last modification date-time for the document variation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contexts: Option<Vec<DocumentVariationContext>>,
     /// The reference to document to which the variation is associated.
-    pub document: Option<KnowledgeDocumentReference>,
+    pub document: Option<Box<KnowledgeDocumentReference>>,
     /// The priority of the variation.
     pub priority: Option<i64>,
     /// The name of the variation.
     pub name: Option<String>,
     /// The content for the variation.
-    pub body: Option<DocumentBodyWithHighlight>,
+    pub body: Option<Box<DocumentBodyWithHighlight>>,
     /// The chunk blocks associated with the variation.
     pub chunks: Option<Vec<DocumentVariationSearchChunkBlock>>,
     /// The URI for this object
@@ -13079,14 +13145,16 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchVariation {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "name" => self.name = map.next_value()?,
             "body" => self.body = map.next_value()?,
-            "chunks" => self.chunks = map.next_value()?,
+            "chunks" => self.chunks = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13250,7 +13318,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestion {
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13306,9 +13376,9 @@ pub struct KnowledgeDocumentSuggestionRequest {
     /// Indicates whether the suggestion results would also include draft documents.
     pub include_draft_documents: Option<bool>,
     /// Retrieves the documents created/modified/published in specified date and time range.
-    pub interval: Option<DocumentQueryInterval>,
+    pub interval: Option<Box<DocumentQueryInterval>>,
     /// Filter for the document suggestions.
-    pub filter: Option<DocumentQuery>,
+    pub filter: Option<Box<DocumentQuery>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13442,7 +13512,7 @@ pub struct KnowledgeDocumentSuggestionResult {
     /// Matched phrase to the autocomplete suggestions query.
     pub matched_phrase: Option<String>,
     /// The `document` property.
-    pub document: Option<KnowledgeDocumentSuggestionResultDocument>,
+    pub document: Option<Box<KnowledgeDocumentSuggestionResultDocument>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13535,7 +13605,7 @@ pub struct KnowledgeDocumentSuggestionResultDocument {
     /// The knowledge base that the document belongs to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The title of the document.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -13662,7 +13732,7 @@ pub struct KnowledgeDocumentVersion {
     /// Published date of document version. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The document which is versioned.
-    pub document: Option<KnowledgeDocumentResponse>,
+    pub document: Option<Box<KnowledgeDocumentResponse>>,
     /// The globally unique identifier for the document version. If the value is provided, the document is restored to the given version. If not, it publishes the draft changes as a new version of the document.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -13871,7 +13941,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -13937,7 +14009,7 @@ pub struct KnowledgeDocumentVersionReference {
     /// The knowledge base that the document belongs to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The globally unique identifier for the version of the document.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -14071,11 +14143,11 @@ pub struct KnowledgeDocumentVersionVariation {
     /// The name of the variation.
     pub name: Option<String>,
     /// The content for the variation.
-    pub body: Option<DocumentBody>,
+    pub body: Option<Box<DocumentBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// Reference to the document version to which the variation is associated with.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14142,7 +14214,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionVariation {
             "id" => self.id = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14292,7 +14366,9 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionVariationListing
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -14370,11 +14446,11 @@ pub struct KnowledgeDocumentView {
     /// The client application from which the document was viewed.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub application: Option<KnowledgeSearchClientApplication>,
+    pub application: Option<Box<KnowledgeSearchClientApplication>>,
     /// The unique identifier of the knowledge session in which the document was viewed.
     pub session_id: Option<String>,
     /// Conversation context information if the document was viewed in the context of a conversation.
-    pub conversation_context: Option<KnowledgeConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeConversationContext>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14766,8 +14842,12 @@ impl crate::__private::DecodeFields for KnowledgeDocumentsAnswerFilter {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "answerMode" => self.answer_mode = map.next_value()?,
-            "variationIds" => self.variation_ids = map.next_value()?,
+            "answerMode" => {
+                self.answer_mode = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "variationIds" => {
+                self.variation_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15320,7 +15400,9 @@ impl crate::__private::DecodeFields for KnowledgeExportJobDocumentsFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "sourceId" => self.source_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15369,7 +15451,7 @@ impl serde::Serialize for KnowledgeExportJobDocumentsFilter {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeExportJobFilter {
     /// Filters for narrowing down which documents to export.
-    pub documents_filter: Option<KnowledgeExportJobDocumentsFilter>,
+    pub documents_filter: Option<Box<KnowledgeExportJobDocumentsFilter>>,
     /// Specifies what version should be exported.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -15431,7 +15513,9 @@ impl crate::__private::DecodeFields for KnowledgeExportJobFilter {
         match key {
             "documentsFilter" => self.documents_filter = map.next_value()?,
             "versionFilter" => self.version_filter = map.next_value()?,
-            "exclude" => self.exclude = map.next_value()?,
+            "exclude" => {
+                self.exclude = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15522,7 +15606,7 @@ pub struct KnowledgeExportJobRequest {
     /// What to export.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub export_filter: Option<KnowledgeExportJobFilter>,
+    pub export_filter: Option<Box<KnowledgeExportJobFilter>>,
     /// File type of the document
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -15708,21 +15792,21 @@ pub struct KnowledgeExportJobResponse {
     /// The current count of the number of records processed.
     pub count_document_processed: Option<i64>,
     /// Filters to narrow down what to export.
-    pub export_filter: Option<KnowledgeExportJobFilter>,
+    pub export_filter: Option<Box<KnowledgeExportJobFilter>>,
     /// The status of the export job.
     pub status: Option<KnowledgeExportJobResponseStatus>,
     /// Knowledge base which document export belongs to.
-    pub knowledge_base: Option<KnowledgeBase>,
+    pub knowledge_base: Option<Box<KnowledgeBase>>,
     /// The user who created the operation
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The timestamp of when the export began. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The timestamp of when the export stopped. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// Any error information, or null of the processing is not in failed state.
-    pub error_information: Option<ErrorBody>,
+    pub error_information: Option<Box<ErrorBody>>,
     /// Source of the export job.
-    pub source: Option<KnowledgeOperationSource>,
+    pub source: Option<Box<KnowledgeOperationSource>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -16564,7 +16648,7 @@ pub struct KnowledgeGuestAnswerDocumentResponse {
     /// The answer found inside a variationContent.
     pub answer: Option<String>,
     /// The variation with the answer's highlight data.
-    pub variation: Option<KnowledgeGuestDocumentVariationAnswer>,
+    pub variation: Option<Box<KnowledgeGuestDocumentVariationAnswer>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16706,7 +16790,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestAnswerDocumentsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16758,7 +16844,7 @@ pub struct KnowledgeGuestDocumentCopy {
     /// Knowledge session ID.
     pub session_id: Option<String>,
     /// The client application in which the document content was copied.
-    pub application: Option<KnowledgeGuestSearchClientApplication>,
+    pub application: Option<Box<KnowledgeGuestSearchClientApplication>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17047,7 +17133,7 @@ pub struct KnowledgeGuestDocumentFeedback {
     /// The variation of the document on which feedback was given.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub document_variation: Option<EntityReference>,
+    pub document_variation: Option<Box<EntityReference>>,
     /// Feedback rating.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -17057,7 +17143,7 @@ pub struct KnowledgeGuestDocumentFeedback {
     /// Free-text comment of the feedback. Maximum length: 2000 characters.
     pub comment: Option<String>,
     /// The search that surfaced the document on which feedback was given.
-    pub search: Option<EntityReference>,
+    pub search: Option<Box<EntityReference>>,
     /// Knowledge guest session ID.
     pub session_id: Option<String>,
     /// The date and time of the feedback. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -17071,9 +17157,9 @@ pub struct KnowledgeGuestDocumentFeedback {
     /// The document on which feedback was given.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub document: Option<KnowledgeGuestDocumentVersionReference>,
+    pub document: Option<Box<KnowledgeGuestDocumentVersionReference>>,
     /// The client application from which feedback was given.
-    pub application: Option<KnowledgeGuestSearchClientApplication>,
+    pub application: Option<Box<KnowledgeGuestSearchClientApplication>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17536,7 +17622,7 @@ pub struct KnowledgeGuestDocumentPresentation {
     /// Knowledge session ID.
     pub session_id: Option<String>,
     /// The client application in which the documents were presented.
-    pub application: Option<KnowledgeGuestSearchClientApplication>,
+    pub application: Option<Box<KnowledgeGuestSearchClientApplication>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17594,7 +17680,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentPresentation {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "documents" => self.documents = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "searchId" => self.search_id = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "surfacingMethod" => self.surfacing_method = map.next_value()?,
@@ -17817,15 +17905,15 @@ pub struct KnowledgeGuestDocumentResponse {
     /// The date on which the document was last published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The user who created the document.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// ID of the guest session.
     pub session_id: Option<String>,
     /// The reference to category associated with the document.
-    pub category: Option<GuestCategoryReference>,
+    pub category: Option<Box<GuestCategoryReference>>,
     /// Variations of the document.
     pub variations: Option<Vec<KnowledgeGuestDocumentVariation>>,
     /// The URI for this object
@@ -17912,7 +18000,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentResponse {
             "visible" => {
                 self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -17928,7 +18018,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentResponse {
             "documentVersion" => self.document_version = map.next_value()?,
             "sessionId" => self.session_id = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18169,7 +18261,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentResponseListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -18296,7 +18390,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentSuggestion {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "sessionId" => self.session_id = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18557,15 +18653,15 @@ pub struct KnowledgeGuestDocumentVariation {
     /// The last modification date-time for the document variation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contexts: Option<Vec<KnowledgeGuestDocumentVariationContext>>,
     /// The reference to document to which the variation is associated.
-    pub document: Option<AddressableEntityRef>,
+    pub document: Option<Box<AddressableEntityRef>>,
     /// The content for the variation.
-    pub body: Option<DocumentBody>,
+    pub body: Option<Box<DocumentBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18633,7 +18729,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariation {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "body" => self.body = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -18724,15 +18822,15 @@ pub struct KnowledgeGuestDocumentVariationAnswer {
     /// The last modification date-time for the document variation. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contexts: Option<Vec<KnowledgeGuestDocumentVariationContext>>,
     /// The reference to document to which the variation is associated.
-    pub document: Option<AddressableEntityRef>,
+    pub document: Option<Box<AddressableEntityRef>>,
     /// The content for the variation.
-    pub body: Option<DocumentBodyWithHighlight>,
+    pub body: Option<Box<DocumentBodyWithHighlight>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18800,7 +18898,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariationAnswer {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "body" => self.body = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -18887,7 +18987,7 @@ pub struct KnowledgeGuestDocumentVariationContext {
     /// The knowledge context associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub context: Option<AddressableEntityRef>,
+    pub context: Option<Box<AddressableEntityRef>>,
     /// The list of knowledge context values associated with the variation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -18943,7 +19043,7 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariationContext {
     ) -> Result<bool, A::Error> {
         match key {
             "context" => self.context = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19356,11 +19456,11 @@ pub struct KnowledgeGuestSearchClientApplication {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<KnowledgeGuestSearchClientApplicationType>,
     /// Application details when type is MessengerKnowledgeApp or SupportCenter.
-    pub deployment: Option<EntityReference>,
+    pub deployment: Option<Box<EntityReference>>,
     /// Application details when type is BotFlow.
-    pub bot_flow: Option<EntityReference>,
+    pub bot_flow: Option<Box<EntityReference>>,
     /// Application details when type is Assistant.
-    pub assistant: Option<EntityReference>,
+    pub assistant: Option<Box<EntityReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19549,15 +19649,15 @@ pub struct KnowledgeGuestSearchDocumentResponse {
     /// The date on which the document was last published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The user who created the document.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// ID of the guest session.
     pub session_id: Option<String>,
     /// The reference to category associated with the document.
-    pub category: Option<GuestCategoryReference>,
+    pub category: Option<Box<GuestCategoryReference>>,
     /// Variations of the document.
     pub variations: Option<Vec<KnowledgeGuestDocumentVariationAnswer>>,
     /// The answer to the query.
@@ -19648,7 +19748,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestSearchDocumentResponse {
             "visible" => {
                 self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -19664,7 +19766,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestSearchDocumentResponse {
             "documentVersion" => self.document_version = map.next_value()?,
             "sessionId" => self.session_id = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "answer" => self.answer = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -19863,7 +19967,7 @@ pub struct KnowledgeGuestSession {
     /// The app where the session is started.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub app: Option<KnowledgeGuestSessionApp>,
+    pub app: Option<Box<KnowledgeGuestSessionApp>>,
     /// An arbitrary ID for the customer starting the session. Used to track multiple sessions started by the same customer.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -19939,7 +20043,9 @@ impl crate::__private::DecodeFields for KnowledgeGuestSession {
             "app" => self.app = map.next_value()?,
             "customerId" => self.customer_id = map.next_value()?,
             "pageUrl" => self.page_url = map.next_value()?,
-            "contexts" => self.contexts = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "journeySessionId" => self.journey_session_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20203,7 +20309,7 @@ impl crate::__private::DecodeFields for KnowledgeGuestSessionContext {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20260,7 +20366,7 @@ pub struct KnowledgeImportJobError {
     /// The `errors` property.
     pub errors: Option<Vec<ErrorBody>>,
     /// The `limit` property.
-    pub limit: Option<Limit>,
+    pub limit: Option<Box<Limit>>,
     /// Index of the faulty document.
     pub document_index: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -20336,8 +20442,10 @@ impl crate::__private::DecodeFields for KnowledgeImportJobError {
             "messageWithParams" => self.message_with_params = map.next_value()?,
             "messageParams" => self.message_params = map.next_value()?,
             "contextId" => self.context_id = map.next_value()?,
-            "details" => self.details = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "limit" => self.limit = map.next_value()?,
             "documentIndex" => {
                 self.document_index = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -20458,7 +20566,7 @@ pub struct KnowledgeImportJobReport {
     /// List of errors occurred during processing import.
     pub errors: Option<Vec<KnowledgeImportJobError>>,
     /// Statistics related to the import job.
-    pub statistics: Option<KnowledgeImportJobStatistics>,
+    pub statistics: Option<Box<KnowledgeImportJobStatistics>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20502,7 +20610,7 @@ impl crate::__private::DecodeFields for KnowledgeImportJobReport {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "statistics" => self.statistics = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20553,7 +20661,7 @@ pub struct KnowledgeImportJobRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub file_type: Option<KnowledgeImportJobRequestFileType>,
     /// Additional optional settings
-    pub settings: Option<KnowledgeImportJobSettings>,
+    pub settings: Option<Box<KnowledgeImportJobSettings>>,
     /// If enabled pre-validation step will be skipped.
     pub skip_confirmation_step: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -20733,15 +20841,15 @@ pub struct KnowledgeImportJobResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub file_type: Option<KnowledgeImportJobResponseFileType>,
     /// Additional optional settings
-    pub settings: Option<KnowledgeImportJobSettings>,
+    pub settings: Option<Box<KnowledgeImportJobSettings>>,
     /// Status of the import job
     pub status: Option<KnowledgeImportJobResponseStatus>,
     /// Report of the import job
-    pub report: Option<KnowledgeImportJobReport>,
+    pub report: Option<Box<KnowledgeImportJobReport>>,
     /// Knowledge base which document import does belong to
-    pub knowledge_base: Option<KnowledgeBase>,
+    pub knowledge_base: Option<Box<KnowledgeBase>>,
     /// The user who created the operation
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// Created date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Last modified date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -21156,7 +21264,9 @@ impl crate::__private::DecodeFields for KnowledgeImportJobSettings {
                 self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "categoryId" => self.category_id = map.next_value()?,
-            "labelIds" => self.label_ids = map.next_value()?,
+            "labelIds" => {
+                self.label_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21724,7 +21834,7 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationFilter {
             "name" => self.name = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "action" => self.action = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22023,7 +22133,9 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationOptionsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "filters" => self.filters = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22348,7 +22460,7 @@ impl crate::__private::DecodeFields for KnowledgeParseImportResult {
             "failure" => {
                 self.failure = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22449,7 +22561,7 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "uploadKey" => self.upload_key = map.next_value()?,
-            "hints" => self.hints = map.next_value()?,
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22537,8 +22649,10 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequestImport {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "edits" => self.edits = map.next_value()?,
-            "excludes" => self.excludes = map.next_value()?,
+            "edits" => self.edits = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "excludes" => {
+                self.excludes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22622,7 +22736,7 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequestPatch {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "hints" => self.hints = map.next_value()?,
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22668,9 +22782,9 @@ pub struct KnowledgeParseJobResponse {
     /// Results of the parse
     pub parse_results: Option<Vec<KnowledgeParseRecord>>,
     /// Result of the import phase
-    pub import_result: Option<KnowledgeParseImportResult>,
+    pub import_result: Option<Box<KnowledgeParseImportResult>>,
     /// The user who created the operation
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// Created date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Last modified date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -22738,9 +22852,11 @@ impl crate::__private::DecodeFields for KnowledgeParseJobResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "downloadURL" => self.download_url = map.next_value()?,
-            "hints" => self.hints = map.next_value()?,
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
             "status" => self.status = map.next_value()?,
-            "parseResults" => self.parse_results = map.next_value()?,
+            "parseResults" => {
+                self.parse_results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "importResult" => self.import_result = map.next_value()?,
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
@@ -22915,7 +23031,7 @@ pub struct KnowledgeParseRecord {
     /// Parsed article title.
     pub title: Option<String>,
     /// Parsed article content.
-    pub body: Option<DocumentBody>,
+    pub body: Option<Box<DocumentBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -23141,11 +23257,11 @@ pub struct KnowledgeSearchClientApplication {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<KnowledgeSearchClientApplicationType>,
     /// Application details when type is MessengerKnowledgeApp or SupportCenter.
-    pub deployment: Option<AddressableEntityRef>,
+    pub deployment: Option<Box<AddressableEntityRef>>,
     /// Application details when type is BotFlow.
-    pub bot_flow: Option<AddressableEntityRef>,
+    pub bot_flow: Option<Box<AddressableEntityRef>>,
     /// Application details when type is Assistant.
-    pub assistant: Option<AddressableEntityRef>,
+    pub assistant: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -23334,23 +23450,23 @@ pub struct KnowledgeSearchDocumentResponse {
     /// The date on which the document was last published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The user who created the document.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The version of the document.
-    pub document_version: Option<AddressableEntityRef>,
+    pub document_version: Option<Box<AddressableEntityRef>>,
     /// The reference to category associated with the document.
-    pub category: Option<CategoryResponse>,
+    pub category: Option<Box<CategoryResponse>>,
     /// The references to labels associated with the document.
     pub labels: Option<Vec<LabelResponse>>,
     /// Knowledge base to which the document belongs to.
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The reference to external id associated with the document.
     pub external_id: Option<String>,
     /// The URL to external document.
     pub external_url: Option<String>,
     /// The reference to source associated with the document.
-    pub source: Option<AddressableEntityRef>,
+    pub source: Option<Box<AddressableEntityRef>>,
     /// Whether the document is read-only.
     pub readonly: Option<bool>,
     /// Variations of the document.
@@ -23453,7 +23569,9 @@ impl crate::__private::DecodeFields for KnowledgeSearchDocumentResponse {
             "visible" => {
                 self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -23468,7 +23586,7 @@ impl crate::__private::DecodeFields for KnowledgeSearchDocumentResponse {
             "modifiedBy" => self.modified_by = map.next_value()?,
             "documentVersion" => self.document_version = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "labels" => self.labels = map.next_value()?,
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
             "knowledgeBase" => self.knowledge_base = map.next_value()?,
             "externalId" => self.external_id = map.next_value()?,
             "externalUrl" => self.external_url = map.next_value()?,
@@ -23476,7 +23594,9 @@ impl crate::__private::DecodeFields for KnowledgeSearchDocumentResponse {
             "readonly" => {
                 self.readonly = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "answer" => self.answer = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -23716,17 +23836,17 @@ pub struct KnowledgeSearchPreviewRequest {
     /// Setting for answer generation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub generation_setting: Option<KnowledgeGenerationSetting>,
+    pub generation_setting: Option<Box<KnowledgeGenerationSetting>>,
     /// Indicates if stateful search and generation is enabled for the knowledge setting.
     pub stateful: Option<bool>,
     /// List of conversation turns to use for stateful search.
     pub conversation_turns: Option<Vec<KnowledgeConversationTurn>>,
     /// Composite tag filter applied to the search preview.
-    pub filter: Option<V3SourceTagFilter>,
+    pub filter: Option<Box<V3SourceTagFilter>>,
     /// The touchpoint application to simulate for the preview.
-    pub application: Option<V3KnowledgeSearchPreviewClientApplication>,
+    pub application: Option<Box<V3KnowledgeSearchPreviewClientApplication>>,
     /// The channel context to simulate for the preview.
-    pub conversation_context: Option<KnowledgeV3PreviewConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeV3PreviewConversationContext>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -23801,12 +23921,18 @@ impl crate::__private::DecodeFields for KnowledgeSearchPreviewRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "query" => self.query = map.next_value()?,
-            "sources" => self.sources = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "generationSetting" => self.generation_setting = map.next_value()?,
             "stateful" => {
                 self.stateful = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "conversationTurns" => self.conversation_turns = map.next_value()?,
+            "conversationTurns" => {
+                self.conversation_turns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "filter" => self.filter = map.next_value()?,
             "application" => self.application = map.next_value()?,
             "conversationContext" => self.conversation_context = map.next_value()?,
@@ -23902,11 +24028,11 @@ pub struct KnowledgeSearchPreviewResponse {
     /// The sessionId for search request.
     pub session_id: Option<String>,
     /// Content matching the search query.
-    pub result: Option<KnowledgeSearchResult>,
+    pub result: Option<Box<KnowledgeSearchResult>>,
     /// The touchpoint application used for the preview.
-    pub application: Option<V3KnowledgeSearchPreviewClientApplication>,
+    pub application: Option<Box<V3KnowledgeSearchPreviewClientApplication>>,
     /// The channel context used for the preview.
-    pub conversation_context: Option<KnowledgeV3PreviewConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeV3PreviewConversationContext>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24089,7 +24215,11 @@ impl crate::__private::DecodeFields for KnowledgeSearchResult {
     ) -> Result<bool, A::Error> {
         match key {
             "generatedAnswer" => self.generated_answer = map.next_value()?,
-            "retrievedReferences" => self.retrieved_references = map.next_value()?,
+            "retrievedReferences" => {
+                self.retrieved_references = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24224,7 +24354,7 @@ impl serde::Serialize for KnowledgeSetting {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KnowledgeSettingDynamicFilter {
     /// Filter based on copilot context values.
-    pub context: Option<CopilotContextFilter>,
+    pub context: Option<Box<CopilotContextFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24356,7 +24486,9 @@ impl crate::__private::DecodeFields for KnowledgeSettingListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -24569,11 +24701,11 @@ pub struct KnowledgeSettingsRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub sources: Option<Vec<V3SourceRef>>,
     /// Setting for answer generation.
-    pub generation_setting: Option<KnowledgeGenerationSetting>,
+    pub generation_setting: Option<Box<KnowledgeGenerationSetting>>,
     /// Indicates if stateful search and generation is enabled for the knowledge setting.
     pub stateful: Option<bool>,
     /// Composite tag filter of search results.
-    pub filter: Option<V3SourceTagFilter>,
+    pub filter: Option<Box<V3SourceTagFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24636,7 +24768,9 @@ impl crate::__private::DecodeFields for KnowledgeSettingsRequest {
         match key {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "sources" => self.sources = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "generationSetting" => self.generation_setting = map.next_value()?,
             "stateful" => {
                 self.stateful = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -24722,17 +24856,17 @@ pub struct KnowledgeSettingsResponse {
     /// Knowledge source information searched upon.
     pub sources: Option<Vec<V3SourceRef>>,
     /// Settings for answer generation.
-    pub generation_setting: Option<KnowledgeGenerationSetting>,
+    pub generation_setting: Option<Box<KnowledgeGenerationSetting>>,
     /// Indicates if stateful search and generation is enabled for the knowledge setting.
     pub stateful: Option<bool>,
     /// Composite tag filter of search results.
-    pub filter: Option<V3SourceTagFilter>,
+    pub filter: Option<Box<V3SourceTagFilter>>,
     /// Knowledge setting created date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Knowledge setting last modification date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The user who modified the knowledge setting.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -24801,7 +24935,9 @@ impl crate::__private::DecodeFields for KnowledgeSettingsResponse {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "sources" => self.sources = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "generationSetting" => self.generation_setting = map.next_value()?,
             "stateful" => {
                 self.stateful = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -25034,9 +25170,9 @@ pub struct KnowledgeSourcesSearchRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub knowledge_setting_id: Option<String>,
     /// The client application details from which search requested.
-    pub application: Option<V3KnowledgeSearchClientApplication>,
+    pub application: Option<Box<V3KnowledgeSearchClientApplication>>,
     /// Conversation context information if the search is initiated in the context of a conversation.
-    pub conversation_context: Option<KnowledgeV3ConversationContext>,
+    pub conversation_context: Option<Box<KnowledgeV3ConversationContext>>,
     /// The session id for search request.
     pub session_id: Option<String>,
     /// The type of the query that initiates the search.
@@ -25124,7 +25260,11 @@ impl crate::__private::DecodeFields for KnowledgeSourcesSearchRequest {
             "sessionId" => self.session_id = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "generationLanguage" => self.generation_language = map.next_value()?,
-            "conversationTurns" => self.conversation_turns = map.next_value()?,
+            "conversationTurns" => {
+                self.conversation_turns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25509,13 +25649,13 @@ pub struct KnowledgeSourcesSearchResponse {
     /// The sessionId for search request.
     pub session_id: Option<String>,
     /// Content matching the search query.
-    pub result: Option<KnowledgeSearchResult>,
+    pub result: Option<Box<KnowledgeSearchResult>>,
     /// Knowledge Setting Id used for the search request.
     pub knowledge_setting_id: Option<String>,
     /// Conversation context information if the search is initiated in the context of a conversation.
-    pub conversation_context: Option<KnowledgeV3ConversationContextResponse>,
+    pub conversation_context: Option<Box<KnowledgeV3ConversationContextResponse>>,
     /// The client application details from which search happened.
-    pub application: Option<V3KnowledgeSearchClientApplication>,
+    pub application: Option<Box<V3KnowledgeSearchClientApplication>>,
     /// The type of the query that initiates the search.
     pub query_type: Option<KnowledgeSourcesSearchResponseQueryType>,
     /// The language used for answer generation.
@@ -26005,7 +26145,7 @@ pub struct KnowledgeSuggestionConfig {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub vendor_name: Option<KnowledgeSuggestionConfigVendorName>,
     /// The ID of knowledge base to query when Genesys is the knowledge suggestions provider.
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The knowledge bases to query based on dialect, when Genesys is the knowledge suggestions provider.
     pub knowledge_bases: Option<Vec<KnowledgeBaseWithDialectReference>>,
     /// Include segmented articles in knowledge suggestions.
@@ -26084,7 +26224,11 @@ impl crate::__private::DecodeFields for KnowledgeSuggestionConfig {
         match key {
             "vendorName" => self.vendor_name = map.next_value()?,
             "knowledgeBase" => self.knowledge_base = map.next_value()?,
-            "knowledgeBases" => self.knowledge_bases = map.next_value()?,
+            "knowledgeBases" => {
+                self.knowledge_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "receiveSegmentedArticles" => {
                 self.receive_segmented_articles = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -26230,7 +26374,7 @@ pub struct KnowledgeSyncJobReport {
     /// List of errors occurred during processing sync.
     pub errors: Option<Vec<ErrorBody>>,
     /// Statistics related to the sync job.
-    pub statistics: Option<KnowledgeSyncJobStatistics>,
+    pub statistics: Option<Box<KnowledgeSyncJobStatistics>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26274,7 +26418,7 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobReport {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "statistics" => self.statistics = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26418,21 +26562,21 @@ pub struct KnowledgeSyncJobResponse {
     /// The status of the export job.
     pub status: Option<KnowledgeSyncJobResponseStatus>,
     /// Report of the sync job
-    pub report: Option<KnowledgeSyncJobReport>,
+    pub report: Option<Box<KnowledgeSyncJobReport>>,
     /// Knowledge base which document export belongs to.
-    pub knowledge_base: Option<KnowledgeBaseReference>,
+    pub knowledge_base: Option<Box<KnowledgeBaseReference>>,
     /// The timestamp of when the export began. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The timestamp of when the export stopped. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The user who created the operation
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The URL of the location at which the caller can download the sync file, when available.
     pub download_url: Option<String>,
     /// The URL of the location at which the caller can download the entities in json format that failed during the sync.
     pub failed_entities_url: Option<String>,
     /// Source of the sync job.
-    pub source: Option<KnowledgeOperationSource>,
+    pub source: Option<Box<KnowledgeOperationSource>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -27431,11 +27575,11 @@ pub struct KnowledgeV3ConversationContextResponse {
     /// The conversation.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The queue used to assign the interaction to the user.
-    pub queue: Option<AddressableEntityRef>,
+    pub queue: Option<Box<AddressableEntityRef>>,
     /// The end-user participant of the conversation.
-    pub external_contact: Option<AddressableEntityRef>,
+    pub external_contact: Option<Box<AddressableEntityRef>>,
     /// The media type of the conversation.
     pub media_type: Option<KnowledgeV3ConversationContextResponseMediaType>,
     /// JSON fields this model does not know, kept so that a

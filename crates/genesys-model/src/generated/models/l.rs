@@ -407,7 +407,9 @@ impl crate::__private::DecodeFields for LabelListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -808,7 +810,11 @@ impl crate::__private::DecodeFields for LabelUtilizationRequest {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "interruptingLabelIds" => self.interrupting_label_ids = map.next_value()?,
+            "interruptingLabelIds" => {
+                self.interrupting_label_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -912,7 +918,11 @@ impl crate::__private::DecodeFields for LabelUtilizationResponse {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "interruptingLabelIds" => self.interrupting_label_ids = map.next_value()?,
+            "interruptingLabelIds" => {
+                self.interrupting_label_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "labelName" => self.label_name = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1013,7 +1023,9 @@ impl crate::__private::DecodeFields for LabelsFilter {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1313,7 +1325,9 @@ impl crate::__private::DecodeFields for LanguageEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1676,7 +1690,11 @@ impl crate::__private::DecodeFields for LanguageSupportInfoRecord {
     ) -> Result<bool, A::Error> {
         match key {
             "language" => self.language = map.next_value()?,
-            "featureSupport" => self.feature_support = map.next_value()?,
+            "featureSupport" => {
+                self.feature_support = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1760,7 +1778,9 @@ impl crate::__private::DecodeFields for LanguageSupportResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "languages" => self.languages = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2043,7 +2063,9 @@ impl crate::__private::DecodeFields for LastAttemptOverallConditionSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "mediaTypes" => self.media_types = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "operator" => self.operator = map.next_value()?,
             "value" => self.value = map.next_value()?,
             _ => return Ok(false),
@@ -2201,11 +2223,23 @@ impl crate::__private::DecodeFields for LastResultByColumnConditionSettings {
     ) -> Result<bool, A::Error> {
         match key {
             "emailColumnName" => self.email_column_name = map.next_value()?,
-            "emailWrapupCodes" => self.email_wrapup_codes = map.next_value()?,
+            "emailWrapupCodes" => {
+                self.email_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "smsColumnName" => self.sms_column_name = map.next_value()?,
-            "smsWrapupCodes" => self.sms_wrapup_codes = map.next_value()?,
+            "smsWrapupCodes" => {
+                self.sms_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "whatsAppColumnName" => self.whats_app_column_name = map.next_value()?,
-            "whatsAppWrapupCodes" => self.whats_app_wrapup_codes = map.next_value()?,
+            "whatsAppWrapupCodes" => {
+                self.whats_app_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2332,9 +2366,21 @@ impl crate::__private::DecodeFields for LastResultOverallConditionSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "emailWrapupCodes" => self.email_wrapup_codes = map.next_value()?,
-            "smsWrapupCodes" => self.sms_wrapup_codes = map.next_value()?,
-            "whatsAppWrapupCodes" => self.whats_app_wrapup_codes = map.next_value()?,
+            "emailWrapupCodes" => {
+                self.email_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "smsWrapupCodes" => {
+                self.sms_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "whatsAppWrapupCodes" => {
+                self.whats_app_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2390,7 +2436,7 @@ pub struct LauncherButtonSettings {
     /// The display type of the launcher button
     pub display_type: Option<LauncherButtonSettingsDisplayType>,
     /// The icon for the launcher button
-    pub icon: Option<Icon>,
+    pub icon: Option<Box<Icon>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2568,9 +2614,9 @@ crate::__impl_open_enum!(LauncherButtonSettingsDisplayType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Leaderboard {
     /// The targeted division for this leaderboard
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The metric id if the leaderboard is about a specific metric
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// Start workday used as the date range. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_start_workday: Option<crate::Date>,
     /// End workday used as the date range. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -2578,9 +2624,9 @@ pub struct Leaderboard {
     /// The list of leaders generated.
     pub leaders: Option<Vec<LeaderboardItem>>,
     /// The requesting user's rank
-    pub user_rank: Option<LeaderboardItem>,
+    pub user_rank: Option<Box<LeaderboardItem>>,
     /// The targeted performance profile for the average points
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2642,7 +2688,9 @@ impl crate::__private::DecodeFields for Leaderboard {
             "metric" => self.metric = map.next_value()?,
             "dateStartWorkday" => self.date_start_workday = map.next_value()?,
             "dateEndWorkday" => self.date_end_workday = map.next_value()?,
-            "leaders" => self.leaders = map.next_value()?,
+            "leaders" => {
+                self.leaders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "userRank" => self.user_rank = map.next_value()?,
             "performanceProfile" => self.performance_profile = map.next_value()?,
             _ => return Ok(false),
@@ -2724,7 +2772,7 @@ impl serde::Serialize for Leaderboard {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LeaderboardItem {
     /// The user object for this leaderboard rank
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The rank of the user
     pub rank: Option<i64>,
     /// The points collected by the user
@@ -2832,7 +2880,7 @@ pub struct LearningAssessment {
     /// Status of the assessment
     pub status: Option<LearningAssessmentStatus>,
     /// Answers for the assessment
-    pub answers: Option<AssessmentScoringSet>,
+    pub answers: Option<Box<AssessmentScoringSet>>,
     /// Date the assessment was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date the assessment was last updated. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -3033,11 +3081,11 @@ pub struct LearningAssessmentScoringRequest {
     /// The assessment form to score against
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub assessment_form: Option<AssessmentForm>,
+    pub assessment_form: Option<Box<AssessmentForm>>,
     /// The answers to score
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub answers: Option<AssessmentScoringSet>,
+    pub answers: Option<Box<AssessmentScoringSet>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3135,15 +3183,15 @@ pub struct LearningAssignment {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The assessment associated with this assignment
-    pub assessment: Option<LearningAssessment>,
+    pub assessment: Option<Box<LearningAssessment>>,
     /// The date the assignment was completed. If not yet completed, this will be null. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_completed: Option<crate::DateTime>,
     /// The user who created the assignment
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date when the assignment was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The user who modified the assignment
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date when the assignment was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// True if the assignment is overdue
@@ -3167,7 +3215,7 @@ pub struct LearningAssignment {
     /// List of assignment steps
     pub steps: Option<Vec<LearningAssignmentStep>>,
     /// The next assignment step
-    pub next_step: Option<LearningAssignmentStep>,
+    pub next_step: Option<Box<LearningAssignmentStep>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// The Learning Assignment state
@@ -3177,11 +3225,11 @@ pub struct LearningAssignment {
     /// The version of Learning module assigned
     pub version: Option<i64>,
     /// The Learning module object associated with this assignment
-    pub module: Option<LearningModule>,
+    pub module: Option<Box<LearningModule>>,
     /// The user to whom the assignment is assigned
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The assessment form associated with this assignment
-    pub assessment_form: Option<AssessmentForm>,
+    pub assessment_form: Option<Box<AssessmentForm>>,
     /// The length in minutes of the assignment
     pub length_in_minutes: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -3329,7 +3377,7 @@ impl crate::__private::DecodeFields for LearningAssignment {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "steps" => self.steps = map.next_value()?,
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
             "nextStep" => self.next_step = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "state" => self.state = map.next_value()?,
@@ -3624,7 +3672,7 @@ pub struct LearningAssignmentAggregateParam {
     /// The filter applied to the data. This is ANDed with the interval parameter.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<LearningAssignmentAggregateQueryRequestFilter>,
+    pub filter: Option<Box<LearningAssignmentAggregateQueryRequestFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3680,8 +3728,12 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateParam {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3799,7 +3851,9 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestC
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3936,7 +3990,9 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestF
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4213,7 +4269,9 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryResponse
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4303,7 +4361,7 @@ for LearningAssignmentAggregateQueryResponseGroupedData {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4347,7 +4405,7 @@ pub struct LearningAssignmentAggregateQueryResponseMetric {
     /// The metric this applies to
     pub metric: Option<LearningAssignmentAggregateQueryResponseMetricMetric>,
     /// The aggregated values for this metric
-    pub stats: Option<LearningAssignmentAggregateQueryResponseStats>,
+    pub stats: Option<Box<LearningAssignmentAggregateQueryResponseStats>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4652,7 +4710,9 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4736,8 +4796,14 @@ impl crate::__private::DecodeFields for LearningAssignmentBulkAddResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
-            "disallowedEntities" => self.disallowed_entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disallowedEntities" => {
+                self.disallowed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4827,8 +4893,14 @@ impl crate::__private::DecodeFields for LearningAssignmentBulkRemoveResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
-            "disallowedEntities" => self.disallowed_entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disallowedEntities" => {
+                self.disallowed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5749,7 +5821,9 @@ for LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -5795,7 +5869,7 @@ for LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningAssignmentRuleRunTopicLearningAssignmentsCreated {
     /// The `module` property.
-    pub module: Option<LearningAssignmentRuleRunTopicLearningModuleReference>,
+    pub module: Option<Box<LearningAssignmentRuleRunTopicLearningModuleReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5883,7 +5957,7 @@ pub struct LearningAssignmentStep {
     /// The ID of the learning assignment step
     pub id: Option<String>,
     /// The module step data for this step
-    pub module_step: Option<LearningModuleInformStep>,
+    pub module_step: Option<Box<LearningModuleInformStep>>,
     /// The structure for any SCO associated with this step
     pub structure: Option<Vec<LearningAssignmentStepScoStructure>>,
     /// The success status of this step
@@ -5895,9 +5969,9 @@ pub struct LearningAssignmentStep {
     /// The percentage score for this step
     pub percentage_score: Option<f64>,
     /// The SCO (Shareable Content Object) data
-    pub shareable_content_object: Option<LearningShareableContentObject>,
+    pub shareable_content_object: Option<Box<LearningShareableContentObject>>,
     /// The signed cookie information needed to access the content of this step (if required)
-    pub signed_cookie: Option<LearningAssignmentStepSignedCookie>,
+    pub signed_cookie: Option<Box<LearningAssignmentStepSignedCookie>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5969,7 +6043,9 @@ impl crate::__private::DecodeFields for LearningAssignmentStep {
         match key {
             "id" => self.id = map.next_value()?,
             "moduleStep" => self.module_step = map.next_value()?,
-            "structure" => self.structure = map.next_value()?,
+            "structure" => {
+                self.structure = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "successStatus" => self.success_status = map.next_value()?,
             "completionStatus" => self.completion_status = map.next_value()?,
             "completionPercentage" => {
@@ -6235,7 +6311,9 @@ impl crate::__private::DecodeFields for LearningAssignmentStepScoStructure {
             "name" => self.name = map.next_value()?,
             "successStatus" => self.success_status = map.next_value()?,
             "completionStatus" => self.completion_status = map.next_value()?,
-            "children" => self.children = map.next_value()?,
+            "children" => {
+                self.children = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6473,9 +6551,9 @@ pub struct LearningAssignmentTopicLearningAssignmentNotification {
     /// The `id` property.
     pub id: Option<String>,
     /// The `user` property.
-    pub user: Option<LearningAssignmentTopicUserReference>,
+    pub user: Option<Box<LearningAssignmentTopicUserReference>>,
     /// The `module` property.
-    pub module: Option<LearningAssignmentTopicLearningModuleReference>,
+    pub module: Option<Box<LearningAssignmentTopicLearningModuleReference>>,
     /// The `version` property.
     pub version: Option<i64>,
     /// The `state` property.
@@ -6483,11 +6561,11 @@ pub struct LearningAssignmentTopicLearningAssignmentNotification {
     /// The `dateRecommendedForCompletion` property.
     pub date_recommended_for_completion: Option<crate::DateTime>,
     /// The `createdBy` property.
-    pub created_by: Option<LearningAssignmentTopicUserReference>,
+    pub created_by: Option<Box<LearningAssignmentTopicUserReference>>,
     /// The `dateCreated` property.
     pub date_created: Option<crate::DateTime>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<LearningAssignmentTopicUserReference>,
+    pub modified_by: Option<Box<LearningAssignmentTopicUserReference>>,
     /// The `dateModified` property.
     pub date_modified: Option<crate::DateTime>,
     /// The `isOverdue` property.
@@ -6850,7 +6928,7 @@ pub struct LearningAssignmentUpdate {
     /// The Learning Assignment state
     pub state: Option<LearningAssignmentUpdateState>,
     /// An updated Assessment
-    pub assessment: Option<LearningAssessment>,
+    pub assessment: Option<Box<LearningAssessment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7176,7 +7254,9 @@ impl crate::__private::DecodeFields for LearningAssignmentUserListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7306,7 +7386,7 @@ pub struct LearningAssignmentUserQuery {
     /// Learning module rule object
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub rule: Option<LearningModuleRule>,
+    pub rule: Option<Box<LearningModuleRule>>,
     /// The user name to be searched for
     pub search_term: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -7477,7 +7557,9 @@ impl crate::__private::DecodeFields for LearningAssignmentsDomainEntity {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7919,11 +8001,11 @@ pub struct LearningModule {
     /// If true, learning module is excluded when retrieving modules for manual assignment
     pub excluded_from_catalog: Option<bool>,
     /// The user who created learning module
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date/time learning module was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The user who modified learning module
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date/time learning module was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The version of published learning module
@@ -7933,13 +8015,13 @@ pub struct LearningModule {
     /// The source of the learning module
     pub source: Option<LearningModuleSource>,
     /// The rule for learning module; read-only, and only populated when requested via expand param.
-    pub rule: Option<LearningModuleRule>,
+    pub rule: Option<Box<LearningModuleRule>>,
     /// If true, learning module content should be viewed one by one in order
     pub enforce_content_order: Option<bool>,
     /// Allows to view Assessment results in detail
-    pub review_assessment_results: Option<ReviewAssessmentResults>,
+    pub review_assessment_results: Option<Box<ReviewAssessmentResults>>,
     /// The auto assignment settings for this module
-    pub auto_assign: Option<LearningModuleAutoAssignResponse>,
+    pub auto_assign: Option<Box<LearningModuleAutoAssignResponse>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// If true, learning module is archived
@@ -7957,13 +8039,13 @@ pub struct LearningModule {
     /// The list of inform steps in a learning module
     pub inform_steps: Option<Vec<LearningModuleInformStep>>,
     /// The assessment form for learning module
-    pub assessment_form: Option<AssessmentForm>,
+    pub assessment_form: Option<Box<AssessmentForm>>,
     /// The learning module summary data
-    pub summary_data: Option<LearningModuleSummary>,
+    pub summary_data: Option<Box<LearningModuleSummary>>,
     /// The learning module reassign summary data
-    pub reassign_summary_data: Option<LearningModuleReassignSummary>,
+    pub reassign_summary_data: Option<Box<LearningModuleReassignSummary>>,
     /// The cover art for the learning module
-    pub cover_art: Option<LearningModuleCoverArtResponse>,
+    pub cover_art: Option<Box<LearningModuleCoverArtResponse>>,
     /// The recommended time in minutes to complete the module
     pub length_in_minutes: Option<i64>,
     /// The mode of archival for learning module
@@ -8122,7 +8204,9 @@ impl crate::__private::DecodeFields for LearningModule {
                     .0;
             }
             "type" => self.type_ = map.next_value()?,
-            "informSteps" => self.inform_steps = map.next_value()?,
+            "informSteps" => {
+                self.inform_steps = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "assessmentForm" => self.assessment_form = map.next_value()?,
             "summaryData" => self.summary_data = map.next_value()?,
             "reassignSummaryData" => self.reassign_summary_data = map.next_value()?,
@@ -8580,7 +8664,7 @@ pub struct LearningModuleAutoAssignResponse {
     /// The rule reference
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub rule: Option<UsersRulesRuleReference>,
+    pub rule: Option<Box<UsersRulesRuleReference>>,
     /// Whether the rule is enabled for the module
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8816,7 +8900,9 @@ impl crate::__private::DecodeFields for LearningModuleCoverArtResponse {
             "id" => self.id = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "url" => self.url = map.next_value()?,
-            "thumbnails" => self.thumbnails = map.next_value()?,
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9698,7 +9784,9 @@ impl crate::__private::DecodeFields for LearningModuleList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -9828,7 +9916,7 @@ pub struct LearningModuleMigrateResponse {
     /// The autoAssign Response
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub auto_assign: Option<LearningModuleAutoAssignResponse>,
+    pub auto_assign: Option<Box<LearningModuleAutoAssignResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9919,15 +10007,15 @@ pub struct LearningModulePreviewGetResponse {
     /// The description of learning module
     pub description: Option<String>,
     /// The cover art for the learning module
-    pub cover_art: Option<LearningModuleCoverArtResponse>,
+    pub cover_art: Option<Box<LearningModuleCoverArtResponse>>,
     /// If true, learning module content should be viewed one by one in order
     pub enforce_content_order: Option<bool>,
     /// Allows to view Assessment results in detail
-    pub review_assessment_results: Option<ReviewAssessmentResults>,
+    pub review_assessment_results: Option<Box<ReviewAssessmentResults>>,
     /// The assessment form for learning module
-    pub assessment_form: Option<AssessmentForm>,
+    pub assessment_form: Option<Box<AssessmentForm>>,
     /// the assignment preview
-    pub assignment: Option<LearningModulePreviewGetResponseAssignment>,
+    pub assignment: Option<Box<LearningModulePreviewGetResponseAssignment>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10196,7 +10284,7 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponseAssignme
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "steps" => self.steps = map.next_value()?,
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10338,7 +10426,7 @@ pub struct LearningModulePreviewGetResponseStep {
     /// The id of the step
     pub id: Option<String>,
     /// The module step data for this step
-    pub module_step: Option<LearningModuleInformStep>,
+    pub module_step: Option<Box<LearningModuleInformStep>>,
     /// The structure for any SCO associated with this step
     pub structure: Option<Vec<LearningModulePreviewGetScoStructure>>,
     /// The success status of this step
@@ -10350,7 +10438,7 @@ pub struct LearningModulePreviewGetResponseStep {
     /// The percentage score for this step
     pub percentage_score: Option<f64>,
     /// The signed cookie information needed to access the content of this step (if required)
-    pub signed_cookie: Option<LearningAssignmentStepSignedCookie>,
+    pub signed_cookie: Option<Box<LearningAssignmentStepSignedCookie>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10414,7 +10502,9 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponseStep {
         match key {
             "id" => self.id = map.next_value()?,
             "moduleStep" => self.module_step = map.next_value()?,
-            "structure" => self.structure = map.next_value()?,
+            "structure" => {
+                self.structure = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "successStatus" => self.success_status = map.next_value()?,
             "completionStatus" => self.completion_status = map.next_value()?,
             "completionPercentage" => {
@@ -10610,7 +10700,7 @@ pub struct LearningModulePreviewGetScoStructure {
     /// Percentage Score
     pub percentage_score: Option<f64>,
     /// The SCO (Shareable Content Object) data
-    pub shareable_content_object: Option<LearningShareableContentObject>,
+    pub shareable_content_object: Option<Box<LearningShareableContentObject>>,
     /// Child items belonging to this SCO in the course manifest
     pub children: Option<Vec<LearningModulePreviewGetScoStructure>>,
     /// JSON fields this model does not know, kept so that a
@@ -10682,7 +10772,9 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetScoStructure {
                     .0;
             }
             "shareableContentObject" => self.shareable_content_object = map.next_value()?,
-            "children" => self.children = map.next_value()?,
+            "children" => {
+                self.children = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10850,13 +10942,13 @@ pub struct LearningModulePreviewUpdateRequest {
     /// The assignment State
     pub state: Option<LearningModulePreviewUpdateRequestState>,
     /// The assignment current step
-    pub current_step: Option<LearningModulePreviewUpdateRequestCurrentStep>,
+    pub current_step: Option<Box<LearningModulePreviewUpdateRequestCurrentStep>>,
     /// The assignment Steps
     pub steps: Option<Vec<LearningModulePreviewUpdateStep>>,
     /// The assessment for learning module
-    pub assessment: Option<LearningAssessment>,
+    pub assessment: Option<Box<LearningAssessment>>,
     /// The assessment form for learning module
-    pub assessment_form: Option<AssessmentForm>,
+    pub assessment_form: Option<Box<AssessmentForm>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10908,7 +11000,7 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateRequest {
         match key {
             "state" => self.state = map.next_value()?,
             "currentStep" => self.current_step = map.next_value()?,
-            "steps" => self.steps = map.next_value()?,
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
             "assessment" => self.assessment = map.next_value()?,
             "assessmentForm" => self.assessment_form = map.next_value()?,
             _ => return Ok(false),
@@ -11040,7 +11132,7 @@ pub struct LearningModulePreviewUpdateRequestCurrentStep {
     /// The completion percentage for this step
     pub completion_percentage: Option<f64>,
     /// The SCO (Shareable Content Object) data
-    pub shareable_content_object: Option<LearningShareableContentObject>,
+    pub shareable_content_object: Option<Box<LearningShareableContentObject>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11145,7 +11237,7 @@ pub struct LearningModulePreviewUpdateResponse {
     /// The Learning Module id
     pub id: Option<String>,
     /// The Assignment Preview
-    pub assignment: Option<LearningModulePreviewUpdateResponseAssignment>,
+    pub assignment: Option<Box<LearningModulePreviewUpdateResponseAssignment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11239,7 +11331,7 @@ pub struct LearningModulePreviewUpdateResponseAssignment {
     /// True if the assessment was passed
     pub is_passed: Option<bool>,
     /// The next assignment step
-    pub current_step: Option<LearningModulePreviewUpdateResponseCurrentStep>,
+    pub current_step: Option<Box<LearningModulePreviewUpdateResponseCurrentStep>>,
     /// List of assignment steps
     pub steps: Option<Vec<LearningModulePreviewUpdateStep>>,
     /// JSON fields this model does not know, kept so that a
@@ -11330,7 +11422,7 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateResponseAssig
                 self.is_passed = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "currentStep" => self.current_step = map.next_value()?,
-            "steps" => self.steps = map.next_value()?,
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11477,7 +11569,7 @@ crate::__impl_open_enum!(LearningModulePreviewUpdateResponseAssignmentState);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningModulePreviewUpdateResponseCurrentStep {
     /// The SCO (Shareable Content Object) data
-    pub shareable_content_object: Option<LearningShareableContentObject>,
+    pub shareable_content_object: Option<Box<LearningShareableContentObject>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11634,7 +11726,9 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateScoStructure 
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "children" => self.children = map.next_value()?,
+            "children" => {
+                self.children = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11874,7 +11968,9 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateStep {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "structure" => self.structure = map.next_value()?,
+            "structure" => {
+                self.structure = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12380,9 +12476,9 @@ pub struct LearningModuleRequest {
     /// The type for the learning module. Informational, AssessedContent and Assessment are deprecated
     pub type_: Option<LearningModuleRequestType>,
     /// The assessment form for learning module
-    pub assessment_form: Option<AssessmentForm>,
+    pub assessment_form: Option<Box<AssessmentForm>>,
     /// The cover art for the learning module
-    pub cover_art: Option<LearningModuleCoverArtRequest>,
+    pub cover_art: Option<Box<LearningModuleCoverArtRequest>>,
     /// The recommended time in minutes to complete the module
     pub length_in_minutes: Option<i64>,
     /// If true, learning module is excluded when retrieving modules for manual assignment
@@ -12392,9 +12488,9 @@ pub struct LearningModuleRequest {
     /// If true, learning module content should be viewed one by one in order
     pub enforce_content_order: Option<bool>,
     /// Allows to view Assessment results in detail
-    pub review_assessment_results: Option<ReviewAssessmentResults>,
+    pub review_assessment_results: Option<Box<ReviewAssessmentResults>>,
     /// The configuration for linking a module to a rule
-    pub auto_assign: Option<LearningModuleAutoAssignRequest>,
+    pub auto_assign: Option<Box<LearningModuleAutoAssignRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12486,7 +12582,9 @@ impl crate::__private::DecodeFields for LearningModuleRequest {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "informSteps" => self.inform_steps = map.next_value()?,
+            "informSteps" => {
+                self.inform_steps = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "type" => self.type_ = map.next_value()?,
             "assessmentForm" => self.assessment_form = map.next_value()?,
             "coverArt" => self.cover_art = map.next_value()?,
@@ -12755,7 +12853,7 @@ impl crate::__private::DecodeFields for LearningModuleRule {
             "isActive" => {
                 self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "parts" => self.parts = map.next_value()?,
+            "parts" => self.parts = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12887,7 +12985,7 @@ impl crate::__private::DecodeFields for LearningModuleRuleParts {
         match key {
             "operation" => self.operation = map.next_value()?,
             "selector" => self.selector = map.next_value()?,
-            "value" => self.value = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Compact<_>>()?.0,
             "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -13281,14 +13379,18 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "lengthInMinutes" => {
                 self.length_in_minutes = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
             "activityCodeId" => self.activity_code_id = map.next_value()?,
-            "intervals" => self.intervals = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "slotsType" => self.slots_type = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13461,7 +13563,9 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "lengthInMinutes" => {
                 self.length_in_minutes = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -13470,7 +13574,9 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobResponse {
             "businessUnitId" => self.business_unit_id = map.next_value()?,
             "activityCodeId" => self.activity_code_id = map.next_value()?,
             "slotsType" => self.slots_type = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13590,7 +13696,7 @@ pub struct LearningScheduleSlotsJobResult {
     /// The status of the job
     pub status: Option<LearningScheduleSlotsJobResultStatus>,
     /// The slot found from the job
-    pub slot: Option<LearningScheduleSlotsJobSlot>,
+    pub slot: Option<Box<LearningScheduleSlotsJobSlot>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13842,7 +13948,7 @@ pub struct LearningScheduleSlotsJobSlot {
     /// Start date and time of the slot. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_start: Option<crate::DateTime>,
     /// The schedule information of the slot
-    pub schedule: Option<LearningScheduleSlotsJobSchedule>,
+    pub schedule: Option<Box<LearningScheduleSlotsJobSchedule>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14015,7 +14121,9 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsQueryRequest {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "interruptibleAssignmentId" => {
                 self.interruptible_assignment_id = map.next_value()?;
             }
@@ -14125,8 +14233,16 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "suggestedSlots" => self.suggested_slots = map.next_value()?,
-            "wfmScheduleActivities" => self.wfm_schedule_activities = map.next_value()?,
+            "suggestedSlots" => {
+                self.suggested_slots = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "wfmScheduleActivities" => {
+                self.wfm_schedule_activities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15655,7 +15771,7 @@ crate::__impl_open_enum!(LearningSlotScheduleActivityExternalActivityType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearningSlotWfmScheduleActivity {
     /// User that the schedule is for
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// List of user's scheduled activities
     pub activities: Option<Vec<LearningSlotScheduleActivity>>,
     /// List of user's days off
@@ -15708,8 +15824,14 @@ impl crate::__private::DecodeFields for LearningSlotWfmScheduleActivity {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "activities" => self.activities = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15876,7 +15998,7 @@ pub struct LexBotAlias {
     /// The `name` property.
     pub name: Option<String>,
     /// The Lex bot this is an alias for
-    pub bot: Option<LexBot>,
+    pub bot: Option<Box<LexBot>>,
     /// The version of the Lex bot this alias points at
     pub bot_version: Option<String>,
     /// The status of the Lex bot alias
@@ -15959,7 +16081,9 @@ impl crate::__private::DecodeFields for LexBotAlias {
             "status" => self.status = map.next_value()?,
             "failureReason" => self.failure_reason = map.next_value()?,
             "language" => self.language = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16205,7 +16329,9 @@ impl crate::__private::DecodeFields for LexBotAliasEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16399,7 +16525,9 @@ impl crate::__private::DecodeFields for LexBotEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16934,7 +17062,7 @@ pub struct LexV2BotAlias {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub alias_id: Option<String>,
     /// The Lex V2 bot this is an alias for
-    pub bot: Option<LexV2Bot>,
+    pub bot: Option<Box<LexV2Bot>>,
     /// The version of the Lex V2 bot this alias points at
     pub bot_version: Option<String>,
     /// The status of the Lex V2 bot alias
@@ -17019,7 +17147,9 @@ impl crate::__private::DecodeFields for LexV2BotAlias {
             "botVersion" => self.bot_version = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "language" => self.language = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17239,7 +17369,9 @@ impl crate::__private::DecodeFields for LexV2BotAliasEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17433,7 +17565,9 @@ impl crate::__private::DecodeFields for LexV2BotEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17847,13 +17981,13 @@ pub struct Library {
     /// Current version for this resource.
     pub version: Option<i32>,
     /// User that created the library.
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// The date and time the response was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// This value is deprecated. Responses representing message templates may be added to any library.
     pub response_type: Option<LibraryResponseType>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -18117,7 +18251,9 @@ impl crate::__private::DecodeFields for LibraryBatchRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "libraryIds" => self.library_ids = map.next_value()?,
+            "libraryIds" => {
+                self.library_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18326,7 +18462,9 @@ impl crate::__private::DecodeFields for LibraryDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -18520,7 +18658,9 @@ impl crate::__private::DecodeFields for LibraryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -18710,8 +18850,14 @@ impl crate::__private::DecodeFields for LicenseAssignmentRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "licenseId" => self.license_id = map.next_value()?,
-            "userIdsAdd" => self.user_ids_add = map.next_value()?,
-            "userIdsRemove" => self.user_ids_remove = map.next_value()?,
+            "userIdsAdd" => {
+                self.user_ids_add = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIdsRemove" => {
+                self.user_ids_remove = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18812,7 +18958,9 @@ impl crate::__private::DecodeFields for LicenseBatchAssignmentRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "assignments" => self.assignments = map.next_value()?,
+            "assignments" => {
+                self.assignments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18854,7 +19002,7 @@ pub struct LicenseDefinition {
     /// The `description` property.
     pub description: Option<String>,
     /// The `permissions` property.
-    pub permissions: Option<Permissions>,
+    pub permissions: Option<Box<Permissions>>,
     /// The `prerequisites` property.
     pub prerequisites: Option<Vec<AddressableLicenseDefinition>>,
     /// The `comprises` property.
@@ -18917,8 +19065,12 @@ impl crate::__private::DecodeFields for LicenseDefinition {
             "id" => self.id = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "permissions" => self.permissions = map.next_value()?,
-            "prerequisites" => self.prerequisites = map.next_value()?,
-            "comprises" => self.comprises = map.next_value()?,
+            "prerequisites" => {
+                self.prerequisites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "comprises" => {
+                self.comprises = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -19233,7 +19385,9 @@ impl crate::__private::DecodeFields for LicenseUser {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "licenses" => self.licenses = map.next_value()?,
+            "licenses" => {
+                self.licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20024,10 +20178,16 @@ impl crate::__private::DecodeFields for LimitChangeRequestDetails {
                 self.current_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "dateCreated" => self.date_created = map.next_value()?,
-            "statusHistory" => self.status_history = map.next_value()?,
+            "statusHistory" => {
+                self.status_history = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateCompleted" => self.date_completed = map.next_value()?,
             "rejectReason" => self.reject_reason = map.next_value()?,
-            "approvalNamespaces" => self.approval_namespaces = map.next_value()?,
+            "approvalNamespaces" => {
+                self.approval_namespaces = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20864,7 +21024,9 @@ impl crate::__private::DecodeFields for LimitChangeRequestsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -21114,7 +21276,9 @@ impl crate::__private::DecodeFields for LimitDocumentation {
     ) -> Result<bool, A::Error> {
         match key {
             "url" => self.url = map.next_value()?,
-            "namespaces" => self.namespaces = map.next_value()?,
+            "namespaces" => {
+                self.namespaces = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21193,7 +21357,9 @@ impl crate::__private::DecodeFields for LimitsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21237,7 +21403,7 @@ pub struct Line {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -21261,21 +21427,21 @@ pub struct Line {
     /// The `properties` property.
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The edge group associated with the line. (Deprecated)
-    pub edge_group: Option<DomainEntityRef>,
+    pub edge_group: Option<Box<DomainEntityRef>>,
     /// The station base/template. (Deprecated - Please use the lineBaseSettings field instead, as it contains the same data)
-    pub template: Option<DomainEntityRef>,
+    pub template: Option<Box<DomainEntityRef>>,
     /// The `site` property.
-    pub site: Option<DomainEntityRef>,
+    pub site: Option<Box<DomainEntityRef>>,
     /// The station base/template.
-    pub line_base_settings: Option<DomainEntityRef>,
+    pub line_base_settings: Option<Box<DomainEntityRef>>,
     /// The primary edge associated to the line. (Deprecated)
-    pub primary_edge: Option<Edge>,
+    pub primary_edge: Option<Box<Edge>>,
     /// The secondary edge associated to the line. (Deprecated)
-    pub secondary_edge: Option<Edge>,
+    pub secondary_edge: Option<Box<Edge>>,
     /// The `loggedInUser` property.
-    pub logged_in_user: Option<DomainEntityRef>,
+    pub logged_in_user: Option<Box<DomainEntityRef>>,
     /// The `defaultForUser` property.
-    pub default_for_user: Option<DomainEntityRef>,
+    pub default_for_user: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -21621,7 +21787,7 @@ pub struct LineBase {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -21643,7 +21809,7 @@ pub struct LineBase {
     /// The application that created the resource.
     pub created_by_app: Option<String>,
     /// The `lineMetaBase` property.
-    pub line_meta_base: Option<DomainEntityRef>,
+    pub line_meta_base: Option<Box<DomainEntityRef>>,
     /// The `properties` property.
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The URI for this object
@@ -21995,7 +22161,9 @@ impl crate::__private::DecodeFields for LineBaseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -22207,7 +22375,9 @@ impl crate::__private::DecodeFields for LineEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -22395,7 +22565,7 @@ impl crate::__private::DecodeFields for LineId {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "displayName" => self.display_name = map.next_value()?,
             _ => return Ok(false),
         }
@@ -22506,7 +22676,11 @@ impl crate::__private::DecodeFields for LineStatus {
                 self.reachable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "addressOfRecord" => self.address_of_record = map.next_value()?,
-            "contactAddresses" => self.contact_addresses = map.next_value()?,
+            "contactAddresses" => {
+                self.contact_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "reachableStateTime" => self.reachable_state_time = map.next_value()?,
             _ => return Ok(false),
         }
@@ -22762,9 +22936,9 @@ impl serde::Serialize for LinkConfiguration {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAlternativeShiftTradesResponse {
     /// The asynchronous job handling the request. Null if result returns synchronously
-    pub job: Option<AlternativeShiftJobResponse>,
+    pub job: Option<Box<AlternativeShiftJobResponse>>,
     /// The result of the request. May come via notification. Null if job is populated
-    pub result: Option<AlternativeShiftTradeListing>,
+    pub result: Option<Box<AlternativeShiftTradeListing>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22901,7 +23075,9 @@ impl crate::__private::DecodeFields for ListItem {
     ) -> Result<bool, A::Error> {
         match key {
             "value" => self.value = map.next_value()?,
-            "synonyms" => self.synonyms = map.next_value()?,
+            "synonyms" => {
+                self.synonyms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "description" => self.description = map.next_value()?,
             _ => return Ok(false),
@@ -23030,7 +23206,9 @@ impl crate::__private::DecodeFields for ListPicker {
             "title" => self.title = map.next_value()?,
             "subtitle" => self.subtitle = map.next_value()?,
             "header" => self.header = map.next_value()?,
-            "sections" => self.sections = map.next_value()?,
+            "sections" => {
+                self.sections = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23290,7 +23468,7 @@ impl crate::__private::DecodeFields for ListPickerSection {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             "multipleSelection" => {
                 self.multiple_selection = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -23452,7 +23630,7 @@ impl crate::__private::DecodeFields for ListWrapperAgentWorkPlanField {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23531,7 +23709,7 @@ for ListWrapperAlternativeShiftBuSettingsActivityCategory {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23610,7 +23788,7 @@ for ListWrapperAlternativeShiftBuSettingsGranularity {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23688,7 +23866,7 @@ impl crate::__private::DecodeFields for ListWrapperBidGroupWorkPlanRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23766,7 +23944,7 @@ impl crate::__private::DecodeFields for ListWrapperBidGroupWorkPlanRotationReque
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23844,7 +24022,7 @@ impl crate::__private::DecodeFields for ListWrapperFixedAvailability {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24000,7 +24178,7 @@ impl crate::__private::DecodeFields for ListWrapperInterval {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24078,7 +24256,7 @@ impl crate::__private::DecodeFields for ListWrapperOverrideDate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24156,7 +24334,7 @@ impl crate::__private::DecodeFields for ListWrapperPlanningGroupMinimumsRequest 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24234,7 +24412,7 @@ impl crate::__private::DecodeFields for ListWrapperRequiredDateRange {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24312,7 +24490,7 @@ impl crate::__private::DecodeFields for ListWrapperScheduleSetRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24390,7 +24568,7 @@ impl crate::__private::DecodeFields for ListWrapperSecondaryPresence {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24468,7 +24646,7 @@ impl crate::__private::DecodeFields for ListWrapperShiftStartVariance {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24546,7 +24724,7 @@ impl crate::__private::DecodeFields for ListWrapperString {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24598,11 +24776,11 @@ pub struct ListedDictionaryFeedback {
     /// The Timestamp when dictionary feedback created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The Id of the user who created the dictionary feedback
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The Timestamp when dictionary feedback modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The Id of the user who modified the dictionary feedback
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The transcription engine for the dictionary feedback. Only returned when GenesysExtended feature is enabled.
     pub transcription_engine: Option<ListedDictionaryFeedbackTranscriptionEngine>,
     /// The status of the dictionary feedback
@@ -24965,7 +25143,7 @@ pub struct ListedProgram {
     /// The `tags` property.
     pub tags: Option<Vec<String>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<AddressableEntityRef>,
+    pub modified_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The URI for this object
@@ -25036,7 +25214,7 @@ impl crate::__private::DecodeFields for ListedProgram {
             "topicsCount" => {
                 self.topics_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "modifiedBy" => self.modified_by = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -25150,7 +25328,7 @@ pub struct ListedTopic {
     /// The `phrasesCount` property.
     pub phrases_count: Option<i64>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<AddressableEntityRef>,
+    pub modified_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The URI for this object
@@ -25233,7 +25411,7 @@ impl crate::__private::DecodeFields for ListedTopic {
             "programsCount" => {
                 self.programs_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dialect" => self.dialect = map.next_value()?,
             "participants" => self.participants = map.next_value()?,
             "phrasesCount" => {
@@ -25550,7 +25728,9 @@ impl crate::__private::DecodeFields for Listing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -25690,7 +25870,9 @@ impl crate::__private::DecodeFields for Literal {
             "date" => self.date = map.next_value()?,
             "datetime" => self.datetime = map.next_value()?,
             "special" => self.special = map.next_value()?,
-            "strings" => self.strings = map.next_value()?,
+            "strings" => {
+                self.strings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "boolean" => {
                 self.boolean = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -26185,7 +26367,7 @@ impl serde::Serialize for LocalEncryptionKeyRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocaleFlowVersionInfo {
     /// NLU Version Info for this flow version.
-    pub nlu_version: Option<AddressableEntityRef>,
+    pub nlu_version: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26322,7 +26504,9 @@ impl crate::__private::DecodeFields for LocaleHealth {
                 self.issue_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "staticValidationResults" => {
-                self.static_validation_results = map.next_value()?;
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -26377,9 +26561,9 @@ pub struct LocaleInfo {
     /// Status of health computation for this flow version.
     pub status: Option<LocaleInfoStatus>,
     /// Error details for the flow version, if any.
-    pub error_info: Option<FlowHealthErrorInfo>,
+    pub error_info: Option<Box<FlowHealthErrorInfo>>,
     /// Info about given flow version.
-    pub flow_version_info: Option<LocaleFlowVersionInfo>,
+    pub flow_version_info: Option<Box<LocaleFlowVersionInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26691,7 +26875,7 @@ pub struct Location {
     /// Optional description on the users location
     pub notes: Option<String>,
     /// The `locationDefinition` property.
-    pub location_definition: Option<LocationDefinition>,
+    pub location_definition: Option<Box<LocationDefinition>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -27638,9 +27822,9 @@ pub struct LocationCreateDefinition {
     /// The user id of the location contact
     pub contact_user: Option<String>,
     /// Emergency number for the location
-    pub emergency_number: Option<LocationEmergencyNumber>,
+    pub emergency_number: Option<Box<LocationEmergencyNumber>>,
     /// Address of the location
-    pub address: Option<LocationAddress>,
+    pub address: Option<Box<LocationAddress>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -27707,7 +27891,7 @@ impl crate::__private::DecodeFields for LocationCreateDefinition {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "state" => self.state = map.next_value()?,
-            "path" => self.path = map.next_value()?,
+            "path" => self.path = map.next_value::<crate::__private::Compact<_>>()?.0,
             "notes" => self.notes = map.next_value()?,
             "contactUser" => self.contact_user = map.next_value()?,
             "emergencyNumber" => self.emergency_number = map.next_value()?,
@@ -27866,11 +28050,11 @@ pub struct LocationDefinition {
     /// The `name` property.
     pub name: Option<String>,
     /// Site contact for the location entity
-    pub contact_user: Option<AddressableEntityRef>,
+    pub contact_user: Option<Box<AddressableEntityRef>>,
     /// Emergency number for the location entity
-    pub emergency_number: Option<LocationEmergencyNumber>,
+    pub emergency_number: Option<Box<LocationEmergencyNumber>>,
     /// The `address` property.
-    pub address: Option<LocationAddress>,
+    pub address: Option<Box<LocationAddress>>,
     /// Current state of the location entity
     pub state: Option<LocationDefinitionState>,
     /// Notes for the location entity
@@ -27884,7 +28068,7 @@ pub struct LocationDefinition {
     /// Floorplan images of the location entity, retrieved with ?expand=images query parameter
     pub floorplan_image: Option<Vec<LocationImage>>,
     /// Address verification information, retrieve dwith the ?expand=addressVerificationDetails query parameter
-    pub address_verification_details: Option<LocationAddressVerificationDetails>,
+    pub address_verification_details: Option<Box<LocationAddressVerificationDetails>>,
     /// Boolean field which states if the address has been verified as an actual address
     pub address_verified: Option<bool>,
     /// Boolean field which states if the address has been stored for E911
@@ -28057,9 +28241,15 @@ impl crate::__private::DecodeFields for LocationDefinition {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "path" => self.path = map.next_value()?,
-            "profileImage" => self.profile_image = map.next_value()?,
-            "floorplanImage" => self.floorplan_image = map.next_value()?,
+            "path" => self.path = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "profileImage" => {
+                self.profile_image = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "floorplanImage" => {
+                self.floorplan_image = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "addressVerificationDetails" => {
                 self.address_verification_details = map.next_value()?;
             }
@@ -28812,7 +29002,9 @@ impl crate::__private::DecodeFields for LocationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -29248,14 +29440,14 @@ impl crate::__private::DecodeFields for LocationSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29534,9 +29726,9 @@ impl crate::__private::DecodeFields for LocationSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "expand" => self.expand = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29673,9 +29865,9 @@ pub struct LocationUpdateDefinition {
     /// The user id of the location contact
     pub contact_user: Option<String>,
     /// Emergency number for the location
-    pub emergency_number: Option<LocationEmergencyNumber>,
+    pub emergency_number: Option<Box<LocationEmergencyNumber>>,
     /// Address of the location
-    pub address: Option<LocationAddress>,
+    pub address: Option<Box<LocationAddress>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29745,7 +29937,7 @@ impl crate::__private::DecodeFields for LocationUpdateDefinition {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "state" => self.state = map.next_value()?,
-            "path" => self.path = map.next_value()?,
+            "path" => self.path = map.next_value::<crate::__private::Compact<_>>()?.0,
             "notes" => self.notes = map.next_value()?,
             "contactUser" => self.contact_user = map.next_value()?,
             "emergencyNumber" => self.emergency_number = map.next_value()?,
@@ -29999,8 +30191,10 @@ impl crate::__private::DecodeFields for LocationsSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30094,7 +30288,7 @@ impl serde::Serialize for LocationsSearchResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LockInfo {
     /// The `lockedBy` property.
-    pub locked_by: Option<DomainEntityRef>,
+    pub locked_by: Option<Box<DomainEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -30281,7 +30475,7 @@ pub struct LogCaptureDownloadExecutionResponse {
     /// Details of the user that created the job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<AddressableEntityRef>,
+    pub user: Option<Box<AddressableEntityRef>>,
     /// Execution state of the download.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -30681,7 +30875,9 @@ impl crate::__private::DecodeFields for LogCaptureQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -30950,7 +31146,9 @@ impl crate::__private::DecodeFields for LogCaptureUserConfigurationListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31298,7 +31496,9 @@ impl crate::__private::DecodeFields for LogicalInterfaceEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -31608,7 +31808,11 @@ impl crate::__private::DecodeFields for LongTermForecastResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
             "weekCount" => {
                 self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -31664,7 +31868,7 @@ impl serde::Serialize for LongTermForecastResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LongTermForecastResultResponse {
     /// The result of the operation. Populated whenever the result is small enough to pass through the api directly
-    pub result: Option<LongTermForecastResult>,
+    pub result: Option<Box<LongTermForecastResult>>,
     /// The download url to fetch the result. Only populated if the result is too large to pass through the api directly
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -31755,7 +31959,7 @@ pub struct LongTermRequirements {
     /// Forecast metadata
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub forecast_metadata: Option<ForecastMetadata>,
+    pub forecast_metadata: Option<Box<ForecastMetadata>>,
     /// Date the generation of the requirements started. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -31841,8 +32045,12 @@ impl crate::__private::DecodeFields for LongTermRequirements {
         match key {
             "forecastMetadata" => self.forecast_metadata = map.next_value()?,
             "dateGenerationStarted" => self.date_generation_started = map.next_value()?,
-            "months" => self.months = map.next_value()?,
-            "requirementResults" => self.requirement_results = map.next_value()?,
+            "months" => self.months = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "requirementResults" => {
+                self.requirement_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32067,7 +32275,7 @@ pub struct LongTermRequirementsResponse {
     /// Error code when status is Failed
     pub error_code: Option<LongTermRequirementsResponseErrorCode>,
     /// For schema documentation only, always null, schema for staffing forecast result at downloadUrl
-    pub long_term_requirements: Option<LongTermRequirements>,
+    pub long_term_requirements: Option<Box<LongTermRequirements>>,
     /// Download URL for the staffing forecast result
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -32540,7 +32748,7 @@ pub struct LongTermRequirementsServiceGoalDetail {
     /// The service goals used to generate the requirements
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub service_goals: Option<LongTermRequirementsServiceGoal>,
+    pub service_goals: Option<Box<LongTermRequirementsServiceGoal>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,

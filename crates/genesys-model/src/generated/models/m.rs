@@ -77,7 +77,9 @@ pub struct MaestroWebhooksInvocationTopicPublicWebhooksEvent {
     /// The `invocationTime` property.
     pub invocation_time: Option<String>,
     /// The `webhooksInvocation` property.
-    pub webhooks_invocation: Option<MaestroWebhooksInvocationTopicWebhooksInvocation>,
+    pub webhooks_invocation: Option<
+        Box<MaestroWebhooksInvocationTopicWebhooksInvocation>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -340,7 +342,9 @@ impl crate::__private::DecodeFields for MailFromResult {
     ) -> Result<bool, A::Error> {
         match key {
             "status" => self.status = map.next_value()?,
-            "records" => self.records = map.next_value()?,
+            "records" => {
+                self.records = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "mailFromDomain" => self.mail_from_domain = map.next_value()?,
             _ => return Ok(false),
         }
@@ -485,7 +489,9 @@ impl crate::__private::DecodeFields for ManageDeleteProtectionResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "failedUpdates" => self.failed_updates = map.next_value()?,
+            "failedUpdates" => {
+                self.failed_updates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -527,23 +533,23 @@ pub struct ManagementUnit {
     /// The `name` property.
     pub name: Option<String>,
     /// The business unit to which this management unit belongs
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// Start day of week for scheduling and forecasting purposes. Moving to Business Unit
     pub start_day_of_week: Option<ManagementUnitStartDayOfWeek>,
     /// The time zone for the management unit in standard Olson format. Moving to Business Unit
     pub time_zone: Option<String>,
     /// The configuration settings for this management unit
-    pub settings: Option<ManagementUnitSettingsResponse>,
+    pub settings: Option<Box<ManagementUnitSettingsResponse>>,
     /// Version info metadata for this management unit. Deprecated, use settings.metadata
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The division to which this entity belongs.
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// The version of the underlying entity. Deprecated, use field from settings.metadata instead
     pub version: Option<i32>,
     /// The user who last modified this entity. Deprecated, use field from settings.metadata instead
     ///
     /// Read-only: set by Genesys.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date and time at which this entity was last modified. Deprecated, use field from settings.metadata instead. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Read-only: set by Genesys.
@@ -969,7 +975,9 @@ impl crate::__private::DecodeFields for ManagementUnitListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1169,19 +1177,19 @@ impl serde::Serialize for ManagementUnitReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitSettingsRequest {
     /// Adherence settings for this management unit
-    pub adherence: Option<AdherenceSettings>,
+    pub adherence: Option<Box<AdherenceSettings>>,
     /// Short term forecasting settings for this management unit. Moving to Business Unit
-    pub short_term_forecasting: Option<ShortTermForecastingSettings>,
+    pub short_term_forecasting: Option<Box<ShortTermForecastingSettings>>,
     /// Time off request settings for this management unit
-    pub time_off: Option<TimeOffSettingsRequest>,
+    pub time_off: Option<Box<TimeOffSettingsRequest>>,
     /// Scheduling settings for this management unit
-    pub scheduling: Option<SchedulingSettingsRequest>,
+    pub scheduling: Option<Box<SchedulingSettingsRequest>>,
     /// Shift trade settings for this management unit
-    pub shift_trading: Option<ShiftTradeSettings>,
+    pub shift_trading: Option<Box<ShiftTradeSettings>>,
     /// Version info metadata for the associated management unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1317,19 +1325,19 @@ impl serde::Serialize for ManagementUnitSettingsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ManagementUnitSettingsResponse {
     /// Adherence settings for this management unit
-    pub adherence: Option<AdherenceSettings>,
+    pub adherence: Option<Box<AdherenceSettings>>,
     /// Short term forecasting settings for this management unit
-    pub short_term_forecasting: Option<ShortTermForecastingSettings>,
+    pub short_term_forecasting: Option<Box<ShortTermForecastingSettings>>,
     /// Time off request settings for this management unit
-    pub time_off: Option<TimeOffSettingsResponse>,
+    pub time_off: Option<Box<TimeOffSettingsResponse>>,
     /// Scheduling settings for this management unit. These settings are only available if you have the permission wfm:managementUnit:view
-    pub scheduling: Option<SchedulingSettingsResponse>,
+    pub scheduling: Option<Box<SchedulingSettingsResponse>>,
     /// Shift trade settings for this management unit
-    pub shift_trading: Option<ShiftTradeSettings>,
+    pub shift_trading: Option<Box<ShiftTradeSettings>>,
     /// Version info metadata for the associated management unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1467,7 +1475,7 @@ pub struct ManagementUnitUserListing {
     /// The management unit associated with the users
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// Users in the management unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1525,7 +1533,7 @@ impl crate::__private::DecodeFields for ManagementUnitUserListing {
     ) -> Result<bool, A::Error> {
         match key {
             "managementUnit" => self.management_unit = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1749,7 +1757,7 @@ pub struct ManualEscalationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub social_media_normalized_message_id: Option<String>,
     /// The escalation target to which the specified social media normalized message should be routed.
-    pub escalation_target: Option<EscalationTarget>,
+    pub escalation_target: Option<Box<EscalationTarget>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1855,7 +1863,7 @@ pub struct ManualEscalationResponse {
     /// The ID of the message in the conversation.
     pub conversation_normalized_message_id: Option<String>,
     /// The target integration configuration used for an social media message.
-    pub escalation_target: Option<EscalationTarget>,
+    pub escalation_target: Option<Box<EscalationTarget>>,
     /// Escalation Status of the message.
     pub escalation_status: Option<ManualEscalationResponseEscalationStatus>,
     /// JSON fields this model does not know, kept so that a
@@ -2289,7 +2297,9 @@ impl crate::__private::DecodeFields for MarkContactUncontactableActionSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "mediaTypes" => self.media_types = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2533,7 +2543,9 @@ impl crate::__private::DecodeFields for MaskingRule {
             }
             "type" => self.type_ = map.next_value()?,
             "direction" => self.direction = map.next_value()?,
-            "integrations" => self.integrations = map.next_value()?,
+            "integrations" => {
+                self.integrations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             _ => return Ok(false),
@@ -2758,7 +2770,9 @@ impl crate::__private::DecodeFields for MaskingRuleListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3057,7 +3071,7 @@ impl crate::__private::DecodeFields for MatchCriteria {
             "jsonPath" => self.json_path = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
             "value" => self.value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3279,12 +3293,16 @@ impl crate::__private::DecodeFields for MatchCriteriaTestResult {
             "jsonPath" => self.json_path = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
             "value" => self.value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "generatedJsonPathCondition" => {
                 self.generated_json_path_condition = map.next_value()?;
             }
             "match" => self.match_ = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "jsonPathExtraction" => self.json_path_extraction = map.next_value()?,
+            "jsonPathExtraction" => {
+                self.json_path_extraction = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3460,13 +3478,13 @@ pub struct MatchShiftTradeJobRequest {
     /// Associated schedule information for the receiving user
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub receiving_schedule: Option<ReceivingScheduleLookup>,
+    pub receiving_schedule: Option<Box<ReceivingScheduleLookup>>,
     /// The ID of the shift the receiving user is giving up in trade, if applicable
     pub receiving_shift_id: Option<String>,
     /// Version metadata for the shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3604,7 +3622,7 @@ pub struct MatchShiftTradeRequest {
     /// Version metadata for the shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3717,7 +3735,7 @@ impl serde::Serialize for MatchShiftTradeRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MatchShiftTradeResponse {
     /// The associated shift trade
-    pub trade: Option<ShiftTradeResponse>,
+    pub trade: Option<Box<ShiftTradeResponse>>,
     /// Constraint violations which disallow this shift trade
     pub violations: Option<Vec<ShiftTradeMatchViolation>>,
     /// Constraint violations for this shift trade which require shift trade administrator review
@@ -3776,9 +3794,19 @@ impl crate::__private::DecodeFields for MatchShiftTradeResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "trade" => self.trade = map.next_value()?,
-            "violations" => self.violations = map.next_value()?,
-            "adminReviewViolations" => self.admin_review_violations = map.next_value()?,
-            "unevaluatedRules" => self.unevaluated_rules = map.next_value()?,
+            "violations" => {
+                self.violations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "adminReviewViolations" => {
+                self.admin_review_violations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "unevaluatedRules" => {
+                self.unevaluated_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4160,21 +4188,21 @@ impl serde::Serialize for MaxParticipants {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaEndpointStatistics {
     /// Trunk information utilized when creating the media endpoint
-    pub trunk: Option<MediaStatisticsTrunkInfo>,
+    pub trunk: Option<Box<MediaStatisticsTrunkInfo>>,
     /// Station information associated with media endpoint
-    pub station: Option<NamedEntity>,
+    pub station: Option<Box<NamedEntity>>,
     /// User information associated media endpoint
-    pub user: Option<NamedEntity>,
+    pub user: Option<Box<NamedEntity>>,
     /// The ICE protocol statistics and details. Reference: <https://www.rfc-editor.org/rfc/rfc5245>
-    pub ice: Option<MediaIceStatistics>,
+    pub ice: Option<Box<MediaIceStatistics>>,
     /// Statistics of sent and received RTP. Reference: <https://www.rfc-editor.org/rfc/rfc3550>
-    pub rtp: Option<MediaRtpStatistics>,
+    pub rtp: Option<Box<MediaRtpStatistics>>,
     /// Media reconnect attempt count
     pub reconnect_attempts: Option<i64>,
     /// Source type of media endpoint
     pub source_type: Option<MediaEndpointStatisticsSourceType>,
     /// Client information associated with media endpoint
-    pub client_info: Option<MediaStatisticsClientInfo>,
+    pub client_info: Option<Box<MediaStatisticsClientInfo>>,
     /// Media endpoint statistics creation time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Media endpoint statistics processed time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -4515,9 +4543,9 @@ crate::__impl_open_enum!(MediaIceSelectedCandidateType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaIceSelectedPair {
     /// The remote candidate that was chosen
-    pub client: Option<MediaIceSelectedCandidate>,
+    pub client: Option<Box<MediaIceSelectedCandidate>>,
     /// The local candidate that was chosen
-    pub server: Option<MediaIceSelectedCandidate>,
+    pub server: Option<Box<MediaIceSelectedCandidate>>,
     /// Relative milliseconds since creation of endpoint when this ICE candidate pair has been selected
     pub candidate_pair_selected_milliseconds: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -4667,7 +4695,9 @@ impl crate::__private::DecodeFields for MediaIceStatistics {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "selectedPairs" => self.selected_pairs = map.next_value()?,
+            "selectedPairs" => {
+                self.selected_pairs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4703,7 +4733,7 @@ impl serde::Serialize for MediaIceStatistics {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaParticipantRequest {
     /// Wrap-up to assign to this participant.
-    pub wrapup: Option<WrapupInput>,
+    pub wrapup: Option<Box<WrapupInput>>,
     /// The state to update to set for this participant's communications. Possible values are: 'connected' and 'disconnected'.
     pub state: Option<MediaParticipantRequestState>,
     /// True to enable ad-hoc recording of this participant, otherwise false to disable recording.
@@ -4963,13 +4993,13 @@ crate::__impl_open_enum!(MediaParticipantRequestState);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaPolicies {
     /// Conditions and actions for calls
-    pub call_policy: Option<CallMediaPolicy>,
+    pub call_policy: Option<Box<CallMediaPolicy>>,
     /// Conditions and actions for chats
-    pub chat_policy: Option<ChatMediaPolicy>,
+    pub chat_policy: Option<Box<ChatMediaPolicy>>,
     /// Conditions and actions for emails
-    pub email_policy: Option<EmailMediaPolicy>,
+    pub email_policy: Option<Box<EmailMediaPolicy>>,
     /// Conditions and actions for messages
-    pub message_policy: Option<MessageMediaPolicy>,
+    pub message_policy: Option<Box<MessageMediaPolicy>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5132,8 +5162,16 @@ impl crate::__private::DecodeFields for MediaRegions {
     ) -> Result<bool, A::Error> {
         match key {
             "awsHomeRegion" => self.aws_home_region = map.next_value()?,
-            "awsCoreRegions" => self.aws_core_regions = map.next_value()?,
-            "awsSatelliteRegions" => self.aws_satellite_regions = map.next_value()?,
+            "awsCoreRegions" => {
+                self.aws_core_regions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "awsSatelliteRegions" => {
+                self.aws_satellite_regions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5459,7 +5497,7 @@ pub struct MediaSettings {
     /// The alerting timeout for the media type, in seconds
     pub alerting_timeout_seconds: Option<i64>,
     /// The targeted service level for the media type
-    pub service_level: Option<ServiceLevel>,
+    pub service_level: Option<Box<ServiceLevel>>,
     /// How long to play the alerting tone for an auto-answer interaction
     pub auto_answer_alert_tone_seconds: Option<f64>,
     /// How long to play the alerting tone for a manual-answer interaction
@@ -5753,7 +5791,11 @@ impl crate::__private::DecodeFields for MediaStatistics {
             }
             "preferredRegion" => self.preferred_region = map.next_value()?,
             "effectiveRegion" => self.effective_region = map.next_value()?,
-            "mediaStatistics" => self.media_statistics = map.next_value()?,
+            "mediaStatistics" => {
+                self.media_statistics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5974,7 +6016,9 @@ impl crate::__private::DecodeFields for MediaStatisticsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6222,9 +6266,9 @@ crate::__impl_open_enum!(MediaStatisticsTrunkInfoType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaSummary {
     /// The `contactCenter` property.
-    pub contact_center: Option<MediaSummaryDetail>,
+    pub contact_center: Option<Box<MediaSummaryDetail>>,
     /// The `enterprise` property.
-    pub enterprise: Option<MediaSummaryDetail>,
+    pub enterprise: Option<Box<MediaSummaryDetail>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6831,8 +6875,12 @@ impl crate::__private::DecodeFields for MediaTypeAccess {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "inbound" => self.inbound = map.next_value()?,
-            "outbound" => self.outbound = map.next_value()?,
+            "inbound" => {
+                self.inbound = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outbound" => {
+                self.outbound = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6895,7 +6943,7 @@ impl serde::Serialize for MediaTypeAccess {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaTypes {
     /// Specify allowed media types for inbound and outbound messages. If this field is empty, all inbound and outbound media will be blocked.
-    pub allow: Option<MediaTypeAccess>,
+    pub allow: Option<Box<MediaTypeAccess>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7068,7 +7116,9 @@ impl crate::__private::DecodeFields for MediaUtilization {
                     .0;
             }
             "interruptableMediaTypes" => {
-                self.interruptable_media_types = map.next_value()?;
+                self.interruptable_media_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "includeNonAcd" => {
                 self.include_non_acd = map
@@ -7437,7 +7487,7 @@ pub struct MemberGroup {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The group type
     pub type_: Option<MemberGroupType>,
     /// The number of members in this group
@@ -7757,7 +7807,9 @@ impl crate::__private::DecodeFields for MemberListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7797,7 +7849,7 @@ pub struct MergeContactsRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub contact_ids: Option<Vec<String>>,
     /// Override data to set for specific Contact fields after a merge. Any null fields in `valueOverride` will not replace existing data.
-    pub value_override: Option<ExternalContact>,
+    pub value_override: Option<Box<ExternalContact>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7846,7 +7898,9 @@ impl crate::__private::DecodeFields for MergeContactsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "contactIds" => self.contact_ids = map.next_value()?,
+            "contactIds" => {
+                self.contact_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "valueOverride" => self.value_override = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7980,7 +8034,7 @@ pub struct MergeInfo {
     /// The status of a merge operation being taken against a cluster
     pub status: Option<MergeInfoStatus>,
     /// Error details about a failed merge. Only present if the status of the merge is ManualFailed or AutoFailed
-    pub error: Option<MergeError>,
+    pub error: Option<Box<MergeError>>,
     /// The date the merge was attempted. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_merged: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -8145,11 +8199,11 @@ crate::__impl_open_enum!(MergeInfoStatus);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MergeOperation {
     /// The source contact for the merge operation
-    pub source_contact: Option<AddressableEntityRef>,
+    pub source_contact: Option<Box<AddressableEntityRef>>,
     /// The target contact for the merge operation
-    pub target_contact: Option<AddressableEntityRef>,
+    pub target_contact: Option<Box<AddressableEntityRef>>,
     /// The contact created as a result of the merge operation
-    pub resulting_contact: Option<AddressableEntityRef>,
+    pub resulting_contact: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8391,7 +8445,7 @@ pub struct Message {
     /// A globally unique identifier for the recording associated with this message.
     pub recording_id: Option<String>,
     /// The `errorInfo` property.
-    pub error_info: Option<ErrorBody>,
+    pub error_info: Option<Box<ErrorBody>>,
     /// System defined string indicating what caused the communication to disconnect. Will be null until the communication disconnects.
     pub disconnect_type: Option<MessageDisconnectType>,
     /// The timestamp the message was placed on hold in the cloud clock if the message is currently on hold. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8417,17 +8471,17 @@ pub struct Message {
     /// The id of the peer communication corresponding to a matching leg for this communication.
     pub peer_id: Option<String>,
     /// Address and name data for a call endpoint.
-    pub to_address: Option<Address>,
+    pub to_address: Option<Box<Address>>,
     /// Address and name data for a call endpoint.
-    pub from_address: Option<Address>,
+    pub from_address: Option<Box<Address>>,
     /// The messages sent on this communication channel.
     pub messages: Option<Vec<MessageDetails>>,
     /// A subset of the Journey System's data relevant to a part of a conversation (for external linkage and internal usage/context).
-    pub journey_context: Option<JourneyContext>,
+    pub journey_context: Option<Box<JourneyContext>>,
     /// Call wrap up or disposition data.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// After-call work for the communication.
-    pub after_call_work: Option<AfterCallWork>,
+    pub after_call_work: Option<Box<AfterCallWork>>,
     /// Indicates if after-call work is required for a communication. Only used when the ACW Setting is Agent Requested.
     pub after_call_work_required: Option<bool>,
     /// UUID of virtual agent assistant that provide suggestions to the agent participant during the conversation.
@@ -8435,7 +8489,7 @@ pub struct Message {
     /// The internal id representing the customer supplied sms integration message.
     pub byo_sms_integration_id: Option<String>,
     /// Represents the queue settings for this media type.
-    pub queue_media_settings: Option<ConversationQueueMediaSettings>,
+    pub queue_media_settings: Option<Box<ConversationQueueMediaSettings>>,
     /// The `engagementSource` property.
     pub engagement_source: Option<MessageEngagementSource>,
     /// Represents the time when a parked message will resume. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8591,7 +8645,9 @@ impl crate::__private::DecodeFields for Message {
             "initialState" => self.initial_state = map.next_value()?,
             "id" => self.id = map.next_value()?,
             "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "direction" => self.direction = map.next_value()?,
             "recordingId" => self.recording_id = map.next_value()?,
             "errorInfo" => self.error_info = map.next_value()?,
@@ -8611,7 +8667,9 @@ impl crate::__private::DecodeFields for Message {
             "peerId" => self.peer_id = map.next_value()?,
             "toAddress" => self.to_address = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "journeyContext" => self.journey_context = map.next_value()?,
             "wrapup" => self.wrapup = map.next_value()?,
             "afterCallWork" => self.after_call_work = map.next_value()?,
@@ -9680,12 +9738,24 @@ impl crate::__private::DecodeFields for MessageConversation {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "participants" => self.participants = map.next_value()?,
-            "otherMediaUris" => self.other_media_uris = map.next_value()?,
-            "recentTransfers" => self.recent_transfers = map.next_value()?,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "otherMediaUris" => {
+                self.other_media_uris = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "recentTransfers" => {
+                self.recent_transfers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
             "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
-            "divisions" => self.divisions = map.next_value()?,
+            "divisions" => {
+                self.divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9853,7 +9923,9 @@ impl crate::__private::DecodeFields for MessageConversationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -9993,11 +10065,11 @@ pub struct MessageData {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<MessageDataStatus>,
     /// The message into normalized format
-    pub normalized_message: Option<ConversationNormalizedMessage>,
+    pub normalized_message: Option<Box<ConversationNormalizedMessage>>,
     /// The delivery event associated with this message in normalized format, if the message direction was outbound
     pub normalized_receipts: Option<Vec<ConversationNormalizedMessage>>,
     /// User who sent this message.
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// The id of the conversation of this message.
     pub conversation_id: Option<String>,
     /// The URI for this object
@@ -10094,7 +10166,11 @@ impl crate::__private::DecodeFields for MessageData {
             "messengerType" => self.messenger_type = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "normalizedMessage" => self.normalized_message = map.next_value()?,
-            "normalizedReceipts" => self.normalized_receipts = map.next_value()?,
+            "normalizedReceipts" => {
+                self.normalized_receipts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -10430,11 +10506,11 @@ pub struct MessageDetails {
     /// Deprecated: This attribute is no longer used. Messages have not included associated stickers for a long time.
     pub stickers: Option<Vec<MessageSticker>>,
     /// Information that describes the content of the message, if any
-    pub message_metadata: Option<ConversationMessageMetadata>,
+    pub message_metadata: Option<Box<ConversationMessageMetadata>>,
     /// For social media messages, the visibility of the message in the originating social platform
     pub social_visibility: Option<MessageDetailsSocialVisibility>,
     /// Provider specific error information for a communication.
-    pub error_info: Option<ErrorBody>,
+    pub error_info: Option<Box<ErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10533,8 +10609,10 @@ impl crate::__private::DecodeFields for MessageDetails {
                     .0;
             }
             "messageTime" => self.message_time = map.next_value()?,
-            "media" => self.media = map.next_value()?,
-            "stickers" => self.stickers = map.next_value()?,
+            "media" => self.media = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "stickers" => {
+                self.stickers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "messageMetadata" => self.message_metadata = map.next_value()?,
             "socialVisibility" => self.social_visibility = map.next_value()?,
             "errorInfo" => self.error_info = map.next_value()?,
@@ -12066,7 +12144,9 @@ impl crate::__private::DecodeFields for MessageMediaListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12214,17 +12294,17 @@ pub struct MessageMediaParticipant {
     /// List of roles this participant's media has had on the conversation, ie monitor, coach, etc
     pub media_roles: Option<Vec<String>>,
     /// The PureCloud user for this participant.
-    pub user: Option<DomainEntityRef>,
+    pub user: Option<Box<DomainEntityRef>>,
     /// The PureCloud queue for this participant. Id and selfUri will be populated, name is optional.
-    pub queue: Option<DomainEntityRef>,
+    pub queue: Option<Box<DomainEntityRef>>,
     /// The PureCloud team for this participant.
-    pub team: Option<DomainEntityRef>,
+    pub team: Option<Box<DomainEntityRef>>,
     /// A list of ad-hoc attributes for the participant.
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// If the conversation ends in error, contains additional error details.
-    pub error_info: Option<ErrorInfo>,
+    pub error_info: Option<Box<ErrorInfo>>,
     /// The Engage script that should be used by this participant.
-    pub script: Option<DomainEntityRef>,
+    pub script: Option<Box<DomainEntityRef>>,
     /// The amount of time the participant has to complete wrap-up.
     pub wrapup_timeout_ms: Option<i32>,
     /// Value is true when the participant has skipped wrap-up.
@@ -12234,21 +12314,21 @@ pub struct MessageMediaParticipant {
     /// The source provider for the communication.
     pub provider: Option<String>,
     /// If this participant represents an external contact, then this will be the reference for the external contact.
-    pub external_contact: Option<DomainEntityRef>,
+    pub external_contact: Option<Box<DomainEntityRef>>,
     /// If this participant represents an external contact, then this will be the initial division for the external contact. This value will not be updated if the external contact is reassigned.
     pub external_contact_initial_division_id: Option<String>,
     /// If this participant represents an external org, then this will be the reference for the external org.
-    pub external_organization: Option<DomainEntityRef>,
+    pub external_organization: Option<Box<DomainEntityRef>>,
     /// Wrapup for this participant, if it has been applied.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// The peer communication corresponding to a matching leg for this communication.
     pub peer: Option<String>,
     /// The reason specifying why participant flagged the conversation.
     pub flagged_reason: Option<MessageMediaParticipantFlaggedReason>,
     /// Journey System data/context that is applicable to this communication. When used for historical purposes, the context should be immutable. When null, there is no applicable Journey System context.
-    pub journey_context: Option<JourneyContext>,
+    pub journey_context: Option<Box<JourneyContext>>,
     /// Information on how a communication should be routed to an agent.
-    pub conversation_routing_data: Option<ConversationRoutingData>,
+    pub conversation_routing_data: Option<Box<ConversationRoutingData>>,
     /// The timestamp when this participant started after-call work. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub start_acw_time: Option<crate::DateTime>,
     /// The timestamp when this participant ended after-call work. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -12258,9 +12338,9 @@ pub struct MessageMediaParticipant {
     /// The time when this participant's communications will resume. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub resume_time: Option<crate::DateTime>,
     /// Address for the participant on receiving side of the message conversation. If the address is a phone number, E.164 format is recommended.
-    pub to_address: Option<Address>,
+    pub to_address: Option<Box<Address>>,
     /// Address for the participant on the sending side of the message conversation. If the address is a phone number, E.164 format is recommended.
-    pub from_address: Option<Address>,
+    pub from_address: Option<Box<Address>>,
     /// Message instance details on the communication.
     pub messages: Option<Vec<MessageDetails>>,
     /// Indicates the type of message platform from which the message originated.
@@ -12274,7 +12354,7 @@ pub struct MessageMediaParticipant {
     /// The ID of the participant being monitored when performing a message monitor.
     pub monitored_participant_id: Option<String>,
     /// The participant being monitored when performing a message monitor.
-    pub monitored_participant: Option<AddressableEntityRef>,
+    pub monitored_participant: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12447,7 +12527,9 @@ impl crate::__private::DecodeFields for MessageMediaParticipant {
                     .0;
             }
             "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
-            "mediaRoles" => self.media_roles = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "user" => self.user = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
             "team" => self.team = map.next_value()?,
@@ -12486,7 +12568,9 @@ impl crate::__private::DecodeFields for MessageMediaParticipant {
             "resumeTime" => self.resume_time = map.next_value()?,
             "toAddress" => self.to_address = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "type" => self.type_ = map.next_value()?,
             "recipientCountry" => self.recipient_country = map.next_value()?,
             "recipientType" => self.recipient_type = map.next_value()?,
@@ -13224,9 +13308,9 @@ crate::__impl_open_enum!(MessageMediaParticipantType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageMediaPolicy {
     /// Actions applied when specified conditions are met
-    pub actions: Option<PolicyActions>,
+    pub actions: Option<Box<PolicyActions>>,
     /// Conditions for when actions should be applied
-    pub conditions: Option<MessageMediaPolicyConditions>,
+    pub conditions: Option<Box<MessageMediaPolicyConditions>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13323,7 +13407,7 @@ pub struct MessageMediaPolicyConditions {
     /// The `languages` property.
     pub languages: Option<Vec<Language>>,
     /// The `timeAllowed` property.
-    pub time_allowed: Option<TimeAllowed>,
+    pub time_allowed: Option<Box<TimeAllowed>>,
     /// Teams to match conversations against
     pub teams: Option<Vec<Team>>,
     /// The `customerParticipation` property.
@@ -13387,13 +13471,23 @@ impl crate::__private::DecodeFields for MessageMediaPolicyConditions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "forUsers" => self.for_users = map.next_value()?,
-            "dateRanges" => self.date_ranges = map.next_value()?,
-            "forQueues" => self.for_queues = map.next_value()?,
-            "wrapupCodes" => self.wrapup_codes = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "forUsers" => {
+                self.for_users = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "forQueues" => {
+                self.for_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "wrapupCodes" => {
+                self.wrapup_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeAllowed" => self.time_allowed = map.next_value()?,
-            "teams" => self.teams = map.next_value()?,
+            "teams" => self.teams = map.next_value::<crate::__private::Compact<_>>()?.0,
             "customerParticipation" => self.customer_participation = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13535,7 +13629,7 @@ pub struct MessageMediaSettings {
     /// The alerting timeout for the media type, in seconds
     pub alerting_timeout_seconds: Option<i64>,
     /// The targeted service level for the media type
-    pub service_level: Option<ServiceLevel>,
+    pub service_level: Option<Box<ServiceLevel>>,
     /// How long to play the alerting tone for an auto-answer interaction
     pub auto_answer_alert_tone_seconds: Option<f64>,
     /// How long to play the alerting tone for a manual-answer interaction
@@ -13547,7 +13641,7 @@ pub struct MessageMediaSettings {
     /// Indicates if inactivity timeout is enabled for all subtypes.
     pub enable_inactivity_timeout: Option<bool>,
     /// Inactivity timeout settings for messages
-    pub inactivity_timeout_settings: Option<InactivityTimeoutSettings>,
+    pub inactivity_timeout_settings: Option<Box<InactivityTimeoutSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14323,7 +14417,7 @@ pub struct MessageTypingEventRequest {
     /// Typing event
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub typing: Option<ConversationEventTyping>,
+    pub typing: Option<Box<ConversationEventTyping>>,
     /// The time when the message typing event was sent. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_sent: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -14426,15 +14520,15 @@ pub struct MessagingCampaign {
     /// Required for updates, must match the version number of the most recent update
     pub version: Option<i64>,
     /// The division this entity belongs to.
-    pub division: Option<DomainEntityRef>,
+    pub division: Option<Box<DomainEntityRef>>,
     /// The current status of the messaging campaign. A messaging campaign may be turned 'on' or 'off'.
     pub campaign_status: Option<MessagingCampaignCampaignStatus>,
     /// The callable time set for this messaging campaign.
-    pub callable_time_set: Option<DomainEntityRef>,
+    pub callable_time_set: Option<Box<DomainEntityRef>>,
     /// The contact list that this messaging campaign will send messages for.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub contact_list: Option<DomainEntityRef>,
+    pub contact_list: Option<Box<DomainEntityRef>>,
     /// The dnc lists to check before sending a message for this messaging campaign.
     pub dnc_lists: Option<Vec<DomainEntityRef>>,
     /// Whether this messaging campaign is always running
@@ -14452,13 +14546,13 @@ pub struct MessagingCampaign {
     /// A list of current error conditions associated with this messaging campaign.
     pub errors: Option<Vec<RestErrorDetail>>,
     /// Indicates (when true) that the campaign supports dynamic queueing of the contact list at the time of a request for contacts.
-    pub dynamic_contact_queueing_settings: Option<DynamicContactQueueingSettings>,
+    pub dynamic_contact_queueing_settings: Option<Box<DynamicContactQueueingSettings>>,
     /// Configuration for this messaging campaign to send Email messages.
-    pub email_config: Option<EmailConfig>,
+    pub email_config: Option<Box<EmailConfig>>,
     /// Configuration for this messaging campaign to send SMS messages.
-    pub sms_config: Option<SmsConfig>,
+    pub sms_config: Option<Box<SmsConfig>>,
     /// Configuration for this messaging campaign to send WhatsApp messages.
-    pub whats_app_config: Option<WhatsAppConfig>,
+    pub whats_app_config: Option<Box<WhatsAppConfig>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -14572,19 +14666,29 @@ impl crate::__private::DecodeFields for MessagingCampaign {
             "campaignStatus" => self.campaign_status = map.next_value()?,
             "callableTimeSet" => self.callable_time_set = map.next_value()?,
             "contactList" => self.contact_list = map.next_value()?,
-            "dncLists" => self.dnc_lists = map.next_value()?,
+            "dncLists" => {
+                self.dnc_lists = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "alwaysRunning" => {
                 self.always_running = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "contactSorts" => self.contact_sorts = map.next_value()?,
+            "contactSorts" => {
+                self.contact_sorts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "messagesPerMinute" => {
                 self.messages_per_minute = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "ruleSets" => self.rule_sets = map.next_value()?,
-            "contactListFilters" => self.contact_list_filters = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "ruleSets" => {
+                self.rule_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contactListFilters" => {
+                self.contact_list_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dynamicContactQueueingSettings" => {
                 self.dynamic_contact_queueing_settings = map.next_value()?;
             }
@@ -14937,7 +15041,7 @@ pub struct MessagingCampaignDivisionView {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -15117,7 +15221,9 @@ impl crate::__private::DecodeFields for MessagingCampaignDivisionViewEntityListi
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15311,7 +15417,9 @@ impl crate::__private::DecodeFields for MessagingCampaignEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15447,7 +15555,7 @@ pub struct MessagingCampaignSchedule {
     /// The Campaign that this messaging campaign schedule is for.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub messaging_campaign: Option<DivisionedDomainEntityRef>,
+    pub messaging_campaign: Option<Box<DivisionedDomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -15527,8 +15635,12 @@ impl crate::__private::DecodeFields for MessagingCampaignSchedule {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "messagingCampaign" => self.messaging_campaign = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -15643,7 +15755,9 @@ pub struct MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
     /// time zone identifier to be applied to the intervals; for example Africa/Abidjan
     pub time_zone: Option<String>,
     /// The `messagingCampaign` property.
-    pub messaging_campaign: Option<MessagingCampaignScheduleConfigChangeUriReference>,
+    pub messaging_campaign: Option<
+        Box<MessagingCampaignScheduleConfigChangeUriReference>,
+    >,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -15722,8 +15836,12 @@ for MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "messagingCampaign" => self.messaging_campaign = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
@@ -16003,7 +16121,9 @@ impl crate::__private::DecodeFields for MessagingCampaignScheduleEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16375,7 +16495,7 @@ impl crate::__private::DecodeFields for MessagingCommunicationDispositionApplied
             "communicationId" => self.communication_id = map.next_value()?,
             "code" => self.code = map.next_value()?,
             "notes" => self.notes = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16702,7 +16822,7 @@ pub struct MessagingConferResponse {
     /// conversation ID.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The internal communication ID.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -17016,7 +17136,9 @@ impl crate::__private::DecodeFields for MessagingConfigListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17380,11 +17502,11 @@ pub struct MessagingExternalEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<MessagingInitialConfiguration>,
+    pub initial_configuration: Option<Box<MessagingInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17584,11 +17706,11 @@ pub struct MessagingFlowEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<MessagingInitialConfiguration>,
+    pub initial_configuration: Option<Box<MessagingInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17928,7 +18050,7 @@ impl serde::Serialize for MessagingHoldUpdatedEvent {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -18310,9 +18432,9 @@ pub struct MessagingIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The status of the Integration
     pub status: Option<MessagingIntegrationStatus>,
     /// The type of Messaging Integration
@@ -18322,15 +18444,15 @@ pub struct MessagingIntegration {
     /// The type of Open Messaging Integration Extension. Only present when 'messengerType' is 'open' and the Open Integration has an extension
     pub open_extension_type: Option<MessagingIntegrationOpenExtensionType>,
     /// The recipient associated to the Integration. This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Version number required for updates.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -18837,7 +18959,9 @@ impl crate::__private::DecodeFields for MessagingIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -19173,11 +19297,11 @@ pub struct MessagingRoutingEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<MessagingInitialConfiguration>,
+    pub initial_configuration: Option<Box<MessagingInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19288,7 +19412,9 @@ impl crate::__private::DecodeFields for MessagingRoutingEstablishedEvent {
             "conversationId" => self.conversation_id = map.next_value()?,
             "communicationId" => self.communication_id = map.next_value()?,
             "queueId" => self.queue_id = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "languageId" => self.language_id = map.next_value()?,
             "label" => self.label = map.next_value()?,
             "initialConfiguration" => self.initial_configuration = map.next_value()?,
@@ -19565,7 +19691,9 @@ impl crate::__private::DecodeFields for MessagingRoutingTransferEvent {
             "objectCommunicationId" => self.object_communication_id = map.next_value()?,
             "destinationQueueId" => self.destination_queue_id = map.next_value()?,
             "languageId" => self.language_id = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19722,13 +19850,13 @@ pub struct MessagingSetting {
     /// Version number
     pub version: Option<String>,
     /// User reference that created this Setting
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that modified this Setting
-    pub updated_by: Option<DomainEntityRef>,
+    pub updated_by: Option<Box<DomainEntityRef>>,
     /// Configuration relating to message contents
-    pub content: Option<ContentSetting>,
+    pub content: Option<Box<ContentSetting>>,
     /// Configuration relating to events which may occur
-    pub event: Option<EventSetting>,
+    pub event: Option<Box<EventSetting>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -19987,9 +20115,9 @@ pub struct MessagingSettingPatchRequest {
     /// The messaging Setting profile name
     pub name: Option<String>,
     /// Settings relating to message contents
-    pub content: Option<ContentSetting>,
+    pub content: Option<Box<ContentSetting>>,
     /// Settings relating to events which may occur
-    pub event: Option<EventSetting>,
+    pub event: Option<Box<EventSetting>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -20120,13 +20248,13 @@ pub struct MessagingSettingReference {
     /// Version number
     pub version: Option<String>,
     /// User reference that created this Setting
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that modified this Setting
-    pub updated_by: Option<DomainEntityRef>,
+    pub updated_by: Option<Box<DomainEntityRef>>,
     /// Settings relating to message contents
-    pub content: Option<ContentSetting>,
+    pub content: Option<Box<ContentSetting>>,
     /// Settings relating to events which may occur
-    pub event: Option<EventSetting>,
+    pub event: Option<Box<EventSetting>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20301,9 +20429,9 @@ pub struct MessagingSettingRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Settings relating to message contents
-    pub content: Option<ContentSetting>,
+    pub content: Option<Box<ContentSetting>>,
     /// Settings relating to events which may occur
-    pub event: Option<EventSetting>,
+    pub event: Option<Box<EventSetting>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -20503,7 +20631,7 @@ impl serde::Serialize for MessagingSettingRequestReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagingTemplate {
     /// Defines a messaging template for a WhatsApp messaging channel
-    pub whats_app: Option<WhatsAppDefinition>,
+    pub whats_app: Option<Box<WhatsAppDefinition>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20607,11 +20735,11 @@ pub struct MessagingUserEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<MessagingInitialConfiguration>,
+    pub initial_configuration: Option<Box<MessagingInitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21116,9 +21244,9 @@ crate::__impl_open_enum!(MessagingUserTransferEventTransferType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessengerApps {
     /// The conversation settings that handles chats within the messenger
-    pub conversations: Option<ConversationAppSettings>,
+    pub conversations: Option<Box<ConversationAppSettings>>,
     /// The knowledge base config for messenger
-    pub knowledge: Option<Knowledge>,
+    pub knowledge: Option<Box<Knowledge>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21298,15 +21426,15 @@ pub struct MessengerSettings {
     /// Whether or not messenger is enabled
     pub enabled: Option<bool>,
     /// The style settings for messenger
-    pub styles: Option<MessengerStyles>,
+    pub styles: Option<Box<MessengerStyles>>,
     /// The launcher button settings for messenger
-    pub launcher_button: Option<LauncherButtonSettings>,
+    pub launcher_button: Option<Box<LauncherButtonSettings>>,
     /// The file upload settings for messenger
-    pub file_upload: Option<FileUploadSettings>,
+    pub file_upload: Option<Box<FileUploadSettings>>,
     /// The apps embedded in the messenger
-    pub apps: Option<MessengerApps>,
+    pub apps: Option<Box<MessengerApps>>,
     /// The homescreen settings for messenger
-    pub home_screen: Option<MessengerHomeScreen>,
+    pub home_screen: Option<Box<MessengerHomeScreen>>,
     /// The session persistence type for messenger
     pub session_persistence_type: Option<MessengerSettingsSessionPersistenceType>,
     /// JSON fields this model does not know, kept so that a
@@ -21621,7 +21749,9 @@ impl crate::__private::DecodeFields for MetaData {
     ) -> Result<bool, A::Error> {
         match key {
             "pairing-token" => self.pairing_token = map.next_value()?,
-            "pairing-trust" => self.pairing_trust = map.next_value()?,
+            "pairing-trust" => {
+                self.pairing_trust = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pairing-url" => self.pairing_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -21682,7 +21812,7 @@ pub struct Metabase {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `description` property.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -22313,7 +22443,7 @@ pub struct MetadataPresentation {
     /// title for a set of data to be gathered
     pub title: Option<String>,
     /// description of the contents of the data gathering interface
-    pub schema: Option<MetadataSchema>,
+    pub schema: Option<Box<MetadataSchema>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22472,7 +22602,7 @@ impl crate::__private::DecodeFields for MetadataProperty {
             "sensitive" => self.sensitive = map.next_value()?,
             "help" => self.help = map.next_value()?,
             "default" => self.default = map.next_value()?,
-            "enum" => self.enum_ = map.next_value()?,
+            "enum" => self.enum_ = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -22731,7 +22861,9 @@ impl crate::__private::DecodeFields for MetadataResults {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22828,8 +22960,12 @@ impl crate::__private::DecodeFields for MetadataSchema {
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "properties" => self.properties = map.next_value()?,
-            "required" => self.required = map.next_value()?,
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22901,9 +23037,9 @@ pub struct MeteredAssignmentByAgent {
     /// The `maxNumberEvaluations` property.
     pub max_number_evaluations: Option<i64>,
     /// The `evaluationForm` property.
-    pub evaluation_form: Option<EvaluationForm>,
+    pub evaluation_form: Option<Box<EvaluationForm>>,
     /// The `timeInterval` property.
-    pub time_interval: Option<TimeInterval>,
+    pub time_interval: Option<Box<TimeInterval>>,
     /// The `timeZone` property.
     pub time_zone: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -22962,7 +23098,9 @@ impl crate::__private::DecodeFields for MeteredAssignmentByAgent {
     ) -> Result<bool, A::Error> {
         match key {
             "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
-            "evaluators" => self.evaluators = map.next_value()?,
+            "evaluators" => {
+                self.evaluators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "maxNumberEvaluations" => {
                 self.max_number_evaluations = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -23049,11 +23187,11 @@ pub struct MeteredEvaluationAssignment {
     /// The `maxNumberEvaluations` property.
     pub max_number_evaluations: Option<i32>,
     /// The `evaluationForm` property.
-    pub evaluation_form: Option<EvaluationForm>,
+    pub evaluation_form: Option<Box<EvaluationForm>>,
     /// The `assignToActiveUser` property.
     pub assign_to_active_user: Option<bool>,
     /// The `timeInterval` property.
-    pub time_interval: Option<TimeInterval>,
+    pub time_interval: Option<Box<TimeInterval>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -23112,7 +23250,9 @@ impl crate::__private::DecodeFields for MeteredEvaluationAssignment {
     ) -> Result<bool, A::Error> {
         match key {
             "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
-            "evaluators" => self.evaluators = map.next_value()?,
+            "evaluators" => {
+                self.evaluators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "maxNumberEvaluations" => {
                 self.max_number_evaluations = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -23207,11 +23347,11 @@ pub struct Metric {
     /// The id of associated external metric definition
     pub external_metric_definition_id: Option<String>,
     /// Associated objective for this metric
-    pub objective: Option<Objective>,
+    pub objective: Option<Box<Objective>>,
     /// Performance profile id of this metric
     pub performance_profile_id: Option<String>,
     /// The linked metric entity reference
-    pub linked_metric: Option<AddressableEntityRef>,
+    pub linked_metric: Option<Box<AddressableEntityRef>>,
     /// The created date of this metric. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The unlinked workday for this metric if this metric was ever unlinked. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -23221,7 +23361,7 @@ pub struct Metric {
     /// The time unit in which the metric should be displayed -- this parameter is ignored when displaying non-time values
     pub time_display_unit: Option<MetricTimeDisplayUnit>,
     /// The source performance profile when this metric is linked
-    pub source_performance_profile: Option<PerformanceProfile>,
+    pub source_performance_profile: Option<Box<PerformanceProfile>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -23500,7 +23640,7 @@ pub struct MetricDefinition {
     /// Metric names used as divisor
     pub divisor_metrics: Option<Vec<String>>,
     /// A predefined default objective for this metric
-    pub default_objective: Option<DefaultObjective>,
+    pub default_objective: Option<Box<DefaultObjective>>,
     /// An optional field to specify if this metric definition is locked to certain template. e.g. punctuality
     pub lock_template_id: Option<String>,
     /// Flag to indicate if this metricDefinition allows filter based on media types
@@ -23588,8 +23728,16 @@ impl crate::__private::DecodeFields for MetricDefinition {
             "name" => self.name = map.next_value()?,
             "unitType" => self.unit_type = map.next_value()?,
             "shortName" => self.short_name = map.next_value()?,
-            "dividendMetrics" => self.dividend_metrics = map.next_value()?,
-            "divisorMetrics" => self.divisor_metrics = map.next_value()?,
+            "dividendMetrics" => {
+                self.dividend_metrics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "divisorMetrics" => {
+                self.divisor_metrics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "defaultObjective" => self.default_objective = map.next_value()?,
             "lockTemplateId" => self.lock_template_id = map.next_value()?,
             "mediaTypeFilteringAllowed" => {
@@ -23788,17 +23936,17 @@ pub struct MetricValueTrendAverage {
     /// The targeted reference workday. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_reference_workday: Option<crate::Date>,
     /// The targeted division for the metrics
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The targeted user for the metrics
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The time zone used for aggregating metric values
     pub timezone: Option<String>,
     /// The metric value trend and average
-    pub result: Option<WorkdayValuesMetricItem>,
+    pub result: Option<Box<WorkdayValuesMetricItem>>,
     /// The targeted performance profile for the average points
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The targeted performance profile for the average points
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -23986,13 +24134,13 @@ pub struct Metrics {
     /// Performance profile id of this metric
     pub performance_profile_id: Option<String>,
     /// The linked metric entity reference
-    pub linked_metric: Option<AddressableEntityRef>,
+    pub linked_metric: Option<Box<AddressableEntityRef>>,
     /// The created date of this metric. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The unlinked workday for this metric if this metric was ever unlinked. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_unlinked: Option<crate::Date>,
     /// The source performance profile when this metric is linked
-    pub source_performance_profile: Option<PerformanceProfile>,
+    pub source_performance_profile: Option<Box<PerformanceProfile>>,
     /// Unit definition of linked external metric
     pub unit_definition: Option<String>,
     /// Precision of linked external metric
@@ -24596,7 +24744,9 @@ impl crate::__private::DecodeFields for MinedIntentsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -24682,9 +24832,9 @@ pub struct Miner {
     /// Mining message if present.
     pub message: Option<String>,
     /// Error Information
-    pub error_info: Option<MinerErrorInfo>,
+    pub error_info: Option<Box<MinerErrorInfo>>,
     /// Warning Information
-    pub warning_info: Option<MinerErrorInfo>,
+    pub warning_info: Option<Box<MinerErrorInfo>>,
     /// Flag to indicate whether data file to be mined was uploaded.
     pub conversation_data_uploaded: Option<bool>,
     /// Media type for filtering conversations.
@@ -24840,7 +24990,9 @@ impl crate::__private::DecodeFields for Miner {
             }
             "mediaType" => self.media_type = map.next_value()?,
             "participantType" => self.participant_type = map.next_value()?,
-            "queueIds" => self.queue_ids = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateTriggered" => self.date_triggered = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "latestDraftVersion" => self.latest_draft_version = map.next_value()?,
@@ -25673,7 +25825,9 @@ impl crate::__private::DecodeFields for MinerExecuteRequest {
             "uploadKey" => self.upload_key = map.next_value()?,
             "mediaType" => self.media_type = map.next_value()?,
             "participantType" => self.participant_type = map.next_value()?,
-            "queueIds" => self.queue_ids = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25836,7 +25990,7 @@ pub struct MinerIntent {
     /// Intent name.
     pub name: Option<String>,
     /// The miner to which the intent belongs.
-    pub miner: Option<Miner>,
+    pub miner: Option<Box<Miner>>,
     /// The utterances that are extracted for an Intent.
     pub utterances: Option<Vec<Utterance>>,
     /// Percentage of conversations belonging to the intent.
@@ -25899,7 +26053,9 @@ impl crate::__private::DecodeFields for MinerIntent {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "miner" => self.miner = map.next_value()?,
-            "utterances" => self.utterances = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "analyticVolumePercent" => {
                 self.analytic_volume_percent = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -26027,7 +26183,9 @@ impl crate::__private::DecodeFields for MinerListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -26093,7 +26251,7 @@ pub struct MinerTopic {
     /// Topic name.
     pub name: Option<String>,
     /// The miner to which the topic belongs.
-    pub miner: Option<Miner>,
+    pub miner: Option<Box<Miner>>,
     /// Number of conversations where a topic has occurred.
     pub conversation_count: Option<i64>,
     /// Percentage of conversations where a topic has occurred.
@@ -26188,7 +26346,9 @@ impl crate::__private::DecodeFields for MinerTopic {
             "phraseCount" => {
                 self.phrase_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26282,7 +26442,7 @@ pub struct MinerTopicPhrase {
     /// Phrase name.
     pub name: Option<String>,
     /// Topic associated with a phrase.
-    pub topic: Option<MinerTopic>,
+    pub topic: Option<Box<MinerTopic>>,
     /// List of utterances related to a phrase.
     pub utterances: Option<Vec<Utterance>>,
     /// Number of utterances belonging to a phrase
@@ -26343,7 +26503,9 @@ impl crate::__private::DecodeFields for MinerTopicPhrase {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "topic" => self.topic = map.next_value()?,
-            "utterances" => self.utterances = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "utteranceCount" => {
                 self.utterance_count = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -26471,7 +26633,9 @@ impl crate::__private::DecodeFields for MinerTopicsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -26537,7 +26701,7 @@ pub struct MinimumStaffingRequest {
     /// Default minimum staff value to be applied to all planning groups
     pub minimum_value: Option<f64>,
     /// List of planning groups with their minimum staff value overrides and the days to which the overrides apply. Setting the enclosed list to empty will clear out all existing overrides
-    pub planning_group_overrides: Option<ListWrapperPlanningGroupMinimumsRequest>,
+    pub planning_group_overrides: Option<Box<ListWrapperPlanningGroupMinimumsRequest>>,
     /// The intervals to which the minimum staff values will apply
     pub applicable_intervals: Option<MinimumStaffingRequestApplicableIntervals>,
     /// JSON fields this model does not know, kept so that a
@@ -26715,7 +26879,7 @@ pub struct MinimumStaffingResponse {
     /// Metadata for the business unit's minimum staffing settings
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26803,7 +26967,11 @@ impl crate::__private::DecodeFields for MinimumStaffingResponse {
             "minimumValue" => {
                 self.minimum_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "planningGroupOverrides" => self.planning_group_overrides = map.next_value()?,
+            "planningGroupOverrides" => {
+                self.planning_group_overrides = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "applicableIntervals" => self.applicable_intervals = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
@@ -27034,7 +27202,7 @@ pub struct MobileSettings {
     /// Settings for a user's mobile notifications
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub notifications: Option<MobileNotificationSettings>,
+    pub notifications: Option<Box<MobileNotificationSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -27296,8 +27464,14 @@ impl crate::__private::DecodeFields for ModelData {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "downloadUrls" => self.download_urls = map.next_value()?,
-            "downloadResult" => self.download_result = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadResult" => {
+                self.download_result = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27341,7 +27515,7 @@ pub struct ModelMetaData {
     /// List of URLs to fetch the result of the forecast metadata. This field is populated only if session state is Complete
     pub download_urls: Option<Vec<String>>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<ModelMetaDataResult>,
+    pub download_result: Option<Box<ModelMetaDataResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -27385,7 +27559,9 @@ impl crate::__private::DecodeFields for ModelMetaData {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadResult" => self.download_result = map.next_value()?,
             _ => return Ok(false),
         }
@@ -27428,7 +27604,7 @@ impl serde::Serialize for ModelMetaData {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelMetaDataResult {
     /// Information about the continuous forecast session
-    pub session_info: Option<SessionInfo>,
+    pub session_info: Option<Box<SessionInfo>>,
     /// List of planning groups
     pub planning_groups: Option<Vec<PlanningGroupModel>>,
     /// JSON fields this model does not know, kept so that a
@@ -27475,7 +27651,11 @@ impl crate::__private::DecodeFields for ModelMetaDataResult {
     ) -> Result<bool, A::Error> {
         match key {
             "sessionInfo" => self.session_info = map.next_value()?,
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27533,7 +27713,7 @@ pub struct ModifiableRuleProperties {
     /// The amount of time in milliseconds to wait between notification.
     pub wait_between_notification_ms: Option<i64>,
     /// The set of metric conditions that would trigger an alert.
-    pub conditions: Option<CommonRuleConditions>,
+    pub conditions: Option<Box<CommonRuleConditions>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -27607,7 +27787,9 @@ impl crate::__private::DecodeFields for ModifiableRuleProperties {
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "notifications" => self.notifications = map.next_value()?,
+            "notifications" => {
+                self.notifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "sendExitingAlarmNotifications" => {
                 self.send_exiting_alarm_notifications = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -27792,7 +27974,7 @@ impl serde::Serialize for MonthlyPlanningPeriodSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveAgentResponse {
     /// The user associated with the move
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The result of the move
     pub result: Option<MoveAgentResponseResult>,
     /// JSON fields this model does not know, kept so that a
@@ -28021,7 +28203,9 @@ impl crate::__private::DecodeFields for MoveAgentsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "destinationManagementUnitId" => {
                 self.destination_management_unit_id = map.next_value()?;
             }
@@ -28069,9 +28253,9 @@ impl serde::Serialize for MoveAgentsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveAgentsResponse {
     /// The user that made the request
-    pub requesting_user: Option<UserReference>,
+    pub requesting_user: Option<Box<UserReference>>,
     /// The management unit specified on the request
-    pub destination_management_unit: Option<ManagementUnitReference>,
+    pub destination_management_unit: Option<Box<ManagementUnitReference>>,
     /// The list containing the agent and result of the move operation
     pub results: Option<Vec<MoveAgentResponse>>,
     /// JSON fields this model does not know, kept so that a
@@ -28125,7 +28309,9 @@ impl crate::__private::DecodeFields for MoveAgentsResponse {
             "destinationManagementUnit" => {
                 self.destination_management_unit = map.next_value()?;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28263,7 +28449,7 @@ impl serde::Serialize for MoveManagementUnitRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MoveManagementUnitResponse {
     /// The new business unit
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// The status of the move. Will always be 'Processing' unless the Management Unit is already in the requested Business Unit in which case it will be 'Complete'
     pub status: Option<MoveManagementUnitResponseStatus>,
     /// JSON fields this model does not know, kept so that a
@@ -28468,7 +28654,11 @@ impl crate::__private::DecodeFields for MuAgentQueueTimeRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "managementUnitId" => self.management_unit_id = map.next_value()?,
-            "agentOnQueueTimes" => self.agent_on_queue_times = map.next_value()?,
+            "agentOnQueueTimes" => {
+                self.agent_on_queue_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28583,7 +28773,9 @@ impl crate::__private::DecodeFields for MuAgentsWorkPlansResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "referenceStartWeekDate" => {
                 self.reference_start_week_date = map.next_value()?;
             }
@@ -28681,7 +28873,11 @@ impl crate::__private::DecodeFields for MuRescheduleResultWrapper {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28727,9 +28923,9 @@ pub struct MutableUserPresence {
     /// A boolean used to tell whether or not to set this presence source as the primary on a PATCH
     pub primary: Option<bool>,
     /// The `presenceDefinition` property.
-    pub presence_definition: Option<PresenceDefinition>,
+    pub presence_definition: Option<Box<PresenceDefinition>>,
     /// The definition of the user's desired future presence
-    pub future_presence_definition: Option<PresenceDefinition>,
+    pub future_presence_definition: Option<Box<PresenceDefinition>>,
     /// The `message` property.
     pub message: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z

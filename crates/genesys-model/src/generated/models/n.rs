@@ -53,7 +53,9 @@ impl crate::__private::DecodeFields for NTPSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "servers" => self.servers = map.next_value()?,
+            "servers" => {
+                self.servers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -646,7 +648,7 @@ pub struct NamedEntityTypeDefinition {
     /// The mechanism enabling detection of the named entity type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub mechanism: Option<NamedEntityTypeMechanism>,
+    pub mechanism: Option<Box<NamedEntityTypeMechanism>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -873,7 +875,9 @@ impl crate::__private::DecodeFields for NamedEntityTypeItem {
     ) -> Result<bool, A::Error> {
         match key {
             "value" => self.value = map.next_value()?,
-            "synonyms" => self.synonyms = map.next_value()?,
+            "synonyms" => {
+                self.synonyms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "additionalLanguages" => self.additional_languages = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1051,7 +1055,7 @@ impl crate::__private::DecodeFields for NamedEntityTypeMechanism {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             "restricted" => {
                 self.restricted = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1068,7 +1072,9 @@ impl crate::__private::DecodeFields for NamedEntityTypeMechanism {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "examples" => self.examples = map.next_value()?,
+            "examples" => {
+                self.examples = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1512,7 +1518,7 @@ impl crate::__private::DecodeFields for NamespaceDocs {
         match key {
             "name" => self.name = map.next_value()?,
             "friendlyName" => self.friendly_name = map.next_value()?,
-            "limits" => self.limits = map.next_value()?,
+            "limits" => self.limits = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1716,9 +1722,9 @@ impl serde::Serialize for NetworkConnectivity {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NextOccurrenceDetails {
     /// The details for the next start occurrence for the recurrence.
-    pub start_occurrence_details: Option<OccurrenceDetails>,
+    pub start_occurrence_details: Option<Box<OccurrenceDetails>>,
     /// The details for the next end occurrence for the recurrence.
-    pub end_occurrence_details: Option<OccurrenceDetails>,
+    pub end_occurrence_details: Option<Box<OccurrenceDetails>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1821,7 +1827,7 @@ pub struct NluConfig {
     /// NLU domain.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub domain: Option<CopilotNluDomain>,
+    pub domain: Option<Box<CopilotNluDomain>>,
     /// Minimum confidence value of accepting NLU intents, must be greater than 0 and less than 1.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2123,7 +2129,9 @@ impl crate::__private::DecodeFields for NluConfusionMatrixRow {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "columns" => self.columns = map.next_value()?,
+            "columns" => {
+                self.columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2165,9 +2173,9 @@ impl serde::Serialize for NluConfusionMatrixRow {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDetectionContext {
     /// Restrict detection to this intent.
-    pub intent: Option<ContextIntent>,
+    pub intent: Option<Box<ContextIntent>>,
     /// Use this entity to restrict detection.
-    pub entity: Option<ContextEntity>,
+    pub entity: Option<Box<ContextEntity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2395,8 +2403,12 @@ impl crate::__private::DecodeFields for NluDetectionOutput {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intents" => self.intents = map.next_value()?,
-            "dialogActs" => self.dialog_acts = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dialogActs" => {
+                self.dialog_acts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2440,9 +2452,9 @@ pub struct NluDetectionRequest {
     /// The input subject to NLU detection.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub input: Option<NluDetectionInput>,
+    pub input: Option<Box<NluDetectionInput>>,
     /// The context for the input to NLU detection.
-    pub context: Option<NluDetectionContext>,
+    pub context: Option<Box<NluDetectionContext>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2533,11 +2545,11 @@ impl serde::Serialize for NluDetectionRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluDetectionResponse {
     /// The NLU domain version which performed the detection.
-    pub version: Option<NluDomainVersion>,
+    pub version: Option<Box<NluDomainVersion>>,
     /// The `input` property.
-    pub input: Option<NluDetectionInput>,
+    pub input: Option<Box<NluDetectionInput>>,
     /// The `output` property.
-    pub output: Option<NluDetectionOutput>,
+    pub output: Option<Box<NluDetectionOutput>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2932,7 +2944,9 @@ impl crate::__private::DecodeFields for NluDomainListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -3057,7 +3071,7 @@ pub struct NluDomainVersion {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The NLU domain of the version.
-    pub domain: Option<NluDomain>,
+    pub domain: Option<Box<NluDomain>>,
     /// The description of the NLU domain version.
     pub description: Option<String>,
     /// The language that the NLU domain version supports.
@@ -3201,9 +3215,15 @@ impl crate::__private::DecodeFields for NluDomainVersion {
             "datePublished" => self.date_published = map.next_value()?,
             "trainingStatus" => self.training_status = map.next_value()?,
             "evaluationStatus" => self.evaluation_status = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
-            "entityTypes" => self.entity_types = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entityTypes" => {
+                self.entity_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "languageVersions" => self.language_versions = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -3582,7 +3602,9 @@ impl crate::__private::DecodeFields for NluDomainVersionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -3700,7 +3722,7 @@ pub struct NluDomainVersionQualityReport {
     /// The domain and version details of the quality report
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub version: Option<NluDomainVersion>,
+    pub version: Option<Box<NluDomainVersion>>,
     /// The confusion matrix for the Domain Version
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -3708,7 +3730,7 @@ pub struct NluDomainVersionQualityReport {
     /// The quality report summary for the Domain Version
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub summary: Option<NluQualityReportSummary>,
+    pub summary: Option<Box<NluQualityReportSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3769,7 +3791,11 @@ impl crate::__private::DecodeFields for NluDomainVersionQualityReport {
     ) -> Result<bool, A::Error> {
         match key {
             "version" => self.version = map.next_value()?,
-            "confusionMatrix" => self.confusion_matrix = map.next_value()?,
+            "confusionMatrix" => {
+                self.confusion_matrix = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "summary" => self.summary = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3906,7 +3932,9 @@ impl crate::__private::DecodeFields for NluDomainVersionReference {
         match key {
             "id" => self.id = map.next_value()?,
             "domain" => self.domain = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3972,7 +4000,7 @@ pub struct NluDomainVersionTrainingResponse {
     /// A message indicating result of the action.
     pub message: Option<String>,
     /// The `version` property.
-    pub version: Option<NluDomainVersion>,
+    pub version: Option<Box<NluDomainVersion>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4137,7 +4165,9 @@ impl crate::__private::DecodeFields for NluFeedbackListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -4324,7 +4354,9 @@ impl crate::__private::DecodeFields for NluFeedbackRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "text" => self.text = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "versionId" => self.version_id = map.next_value()?,
             "language" => self.language = map.next_value()?,
             _ => return Ok(false),
@@ -4391,7 +4423,7 @@ pub struct NluFeedbackResponse {
     /// Detected intent of the utterance
     pub intents: Option<Vec<IntentFeedback>>,
     /// The domain version of the feedback.
-    pub version: Option<NluDomainVersion>,
+    pub version: Option<Box<NluDomainVersion>>,
     /// The date when the feedback was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The language of the version to which feedback is linked, e.g. en-us, de-de
@@ -4453,7 +4485,9 @@ impl crate::__private::DecodeFields for NluFeedbackResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "version" => self.version = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "language" => self.language = map.next_value()?,
@@ -4532,15 +4566,15 @@ impl serde::Serialize for NluFeedbackResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NluInfo {
     /// The `domain` property.
-    pub domain: Option<AddressableEntityRef>,
+    pub domain: Option<Box<AddressableEntityRef>>,
     /// The `version` property.
-    pub version: Option<NluDomainVersion>,
+    pub version: Option<Box<NluDomainVersion>>,
     /// The `intents` property.
     pub intents: Option<Vec<Intent>>,
     /// The `engineVersion` property.
     pub engine_version: Option<String>,
     /// The `nluData` property.
-    pub nlu_data: Option<NluDomainVersion>,
+    pub nlu_data: Option<Box<NluDomainVersion>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4592,7 +4626,9 @@ impl crate::__private::DecodeFields for NluInfo {
         match key {
             "domain" => self.domain = map.next_value()?,
             "version" => self.version = map.next_value()?,
-            "intents" => self.intents = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "engineVersion" => self.engine_version = map.next_value()?,
             "nluData" => self.nlu_data = map.next_value()?,
             _ => return Ok(false),
@@ -4709,7 +4745,11 @@ impl crate::__private::DecodeFields for NluOrganization {
     ) -> Result<bool, A::Error> {
         match key {
             "limits" => self.limits = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "supportedLanguagesInfo" => self.supported_languages_info = map.next_value()?,
+            "supportedLanguagesInfo" => {
+                self.supported_languages_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4799,7 +4839,9 @@ impl crate::__private::DecodeFields for NluQualityReportSummary {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5021,7 +5063,9 @@ impl crate::__private::DecodeFields for NluUtterance {
         match key {
             "id" => self.id = map.next_value()?,
             "source" => self.source = map.next_value()?,
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5147,7 +5191,7 @@ pub struct NluUtteranceSegment {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub text: Option<String>,
     /// The entity annotation of the segment.
-    pub entity: Option<NamedEntityAnnotation>,
+    pub entity: Option<Box<NamedEntityAnnotation>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5277,7 +5321,7 @@ pub struct Note {
     /// Read-only: set by Genesys.
     pub id: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The id of the contact or organization to which this note refers. This only needs to be set for input when using the Bulk APIs.
     pub entity_id: Option<String>,
     /// This is only need to be set when using Bulk API. Using any other value than contact or organization will result in null being used.
@@ -5291,7 +5335,7 @@ pub struct Note {
     /// When creating or updating a note, only User.id is required. User object is fully populated when expanding a note.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// Links to the sources of data (e.g. one source might be a CRM) that contributed data to this record. Read-only, and only populated when requested via expand param.
     ///
     /// Read-only: set by Genesys.
@@ -5373,7 +5417,11 @@ impl crate::__private::DecodeFields for Note {
             "modifyDate" => self.modify_date = map.next_value()?,
             "createDate" => self.create_date = map.next_value()?,
             "createdBy" => self.created_by = map.next_value()?,
-            "externalDataSources" => self.external_data_sources = map.next_value()?,
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -5589,7 +5637,9 @@ impl crate::__private::DecodeFields for NoteListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -5721,7 +5771,7 @@ pub struct NotesExport {
     /// Division IDs of entities
     pub division_ids: Option<Vec<String>>,
     /// The user that created this request
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// When the request was submitted. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// When the request reached a terminal state. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -5733,7 +5783,7 @@ pub struct NotesExport {
     /// Number of rows returned by the export query
     pub result_row_count: Option<i64>,
     /// Query conditions to apply on export
-    pub query_conditions: Option<NotesExportQueryConditions>,
+    pub query_conditions: Option<Box<NotesExportQueryConditions>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5798,7 +5848,9 @@ impl crate::__private::DecodeFields for NotesExport {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateCompletion" => self.date_completion = map.next_value()?,
@@ -6279,7 +6331,7 @@ impl crate::__private::DecodeFields for NotesExportFieldListFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "field" => self.field = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6358,13 +6410,13 @@ crate::__impl_open_enum!(NotesExportFieldListFilterField);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportFilter {
     /// Filtered field should have the same value
-    pub eq: Option<NotesExportFieldFilter>,
+    pub eq: Option<Box<NotesExportFieldFilter>>,
     /// Filtered field should match one of the listed values
-    pub in_: Option<NotesExportFieldListFilter>,
+    pub in_: Option<Box<NotesExportFieldListFilter>>,
     /// Filtered field should be less than or equal to the value
-    pub lte: Option<NotesExportComparisonFieldFilter>,
+    pub lte: Option<Box<NotesExportComparisonFieldFilter>>,
     /// Filtered field should be greater than or equal to the value
-    pub gte: Option<NotesExportComparisonFieldFilter>,
+    pub gte: Option<Box<NotesExportComparisonFieldFilter>>,
     /// Boolean AND combination of filters
     pub and: Option<Vec<NotesExportFilter>>,
     /// Boolean OR combination of filters
@@ -6428,8 +6480,8 @@ impl crate::__private::DecodeFields for NotesExportFilter {
             "in" => self.in_ = map.next_value()?,
             "lte" => self.lte = map.next_value()?,
             "gte" => self.gte = map.next_value()?,
-            "and" => self.and = map.next_value()?,
-            "or" => self.or = map.next_value()?,
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
             "not" => self.not = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6529,7 +6581,9 @@ impl crate::__private::DecodeFields for NotesExportListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -6591,7 +6645,7 @@ impl serde::Serialize for NotesExportListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotesExportQueryConditions {
     /// Filters to apply on export
-    pub filters: Option<NotesExportFilter>,
+    pub filters: Option<Box<NotesExportFilter>>,
     /// Maximum result count in export, default is 180 000 000
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -6722,7 +6776,9 @@ impl crate::__private::DecodeFields for NotificationsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7013,19 +7069,19 @@ pub struct NuanceBot {
     /// The Nuance Organization for this bot
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub nuance_organization: Option<NuanceOrganization>,
+    pub nuance_organization: Option<Box<NuanceOrganization>>,
     /// The Application for this bot
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub application: Option<NuanceApplication>,
+    pub application: Option<Box<NuanceApplication>>,
     /// The environment of the Nuance bot
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub nuance_environment: Option<NuanceEnvironment>,
+    pub nuance_environment: Option<Box<NuanceEnvironment>>,
     /// The Geography of the Nuance bot
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub geography: Option<NuanceGeography>,
+    pub geography: Option<Box<NuanceGeography>>,
     /// client ID/Secret objects for the credentials that execute this Nuance bot
     pub credentials: Option<Vec<NuanceBotCredentials>>,
     /// List of available variables in this Nuance bot. When querying, use the 'expand=variables' query param to populate this value
@@ -7151,11 +7207,21 @@ impl crate::__private::DecodeFields for NuanceBot {
             "application" => self.application = map.next_value()?,
             "nuanceEnvironment" => self.nuance_environment = map.next_value()?,
             "geography" => self.geography = map.next_value()?,
-            "credentials" => self.credentials = map.next_value()?,
-            "variables" => self.variables = map.next_value()?,
-            "transferNodes" => self.transfer_nodes = map.next_value()?,
-            "locales" => self.locales = map.next_value()?,
-            "channels" => self.channels = map.next_value()?,
+            "credentials" => {
+                self.credentials = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "transferNodes" => {
+                self.transfer_nodes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locales" => {
+                self.locales = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7484,7 +7550,9 @@ impl crate::__private::DecodeFields for NuanceBotEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7653,7 +7721,9 @@ impl crate::__private::DecodeFields for NuanceBotLaunchSettings {
     ) -> Result<bool, A::Error> {
         match key {
             "botExecutionConfigurations" => {
-                self.bot_execution_configurations = map.next_value()?;
+                self.bot_execution_configurations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -7770,7 +7840,11 @@ impl crate::__private::DecodeFields for NuanceBotTransferNode {
             "name" => self.name = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "requestVariables" => self.request_variables = map.next_value()?,
+            "requestVariables" => {
+                self.request_variables = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7882,7 +7956,7 @@ pub struct NuanceBotVariable {
     /// The type information for this variable
     pub simple_variable_info: Option<String>,
     /// The type information for this variable
-    pub complex_generic_variable_info: Option<ComplexVariableInfo>,
+    pub complex_generic_variable_info: Option<Box<ComplexVariableInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8089,7 +8163,7 @@ impl crate::__private::DecodeFields for NuanceChannel {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "modes" => self.modes = map.next_value()?,
+            "modes" => self.modes = map.next_value::<crate::__private::Compact<_>>()?.0,
             "color" => self.color = map.next_value()?,
             _ => return Ok(false),
         }
@@ -8643,7 +8717,7 @@ pub struct NumberPlan {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -8673,7 +8747,7 @@ pub struct NumberPlan {
     /// The `numbers` property.
     pub numbers: Option<Vec<Number>>,
     /// The `digitLength` property.
-    pub digit_length: Option<DigitLength>,
+    pub digit_length: Option<Box<DigitLength>>,
     /// The `classification` property.
     pub classification: Option<String>,
     /// The `matchType` property.
@@ -8786,7 +8860,9 @@ impl crate::__private::DecodeFields for NumberPlan {
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "numbers" => self.numbers = map.next_value()?,
+            "numbers" => {
+                self.numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "digitLength" => self.digit_length = map.next_value()?,
             "classification" => self.classification = map.next_value()?,
             "matchType" => self.match_type = map.next_value()?,
@@ -9082,7 +9158,11 @@ impl crate::__private::DecodeFields for NumberRouting {
             "region" => self.region = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "activeOrganizationId" => self.active_organization_id = map.next_value()?,
-            "linkedOrganizationIds" => self.linked_organization_ids = map.next_value()?,
+            "linkedOrganizationIds" => {
+                self.linked_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9264,7 +9344,9 @@ impl crate::__private::DecodeFields for NumberRoutingListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,

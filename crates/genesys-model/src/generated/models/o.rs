@@ -15,7 +15,7 @@ pub struct OAuthAppleAuthorizationResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub redirect_url: Option<String>,
     /// The error object
-    pub error: Option<OAuthAppleAuthorizationResponseError>,
+    pub error: Option<Box<OAuthAppleAuthorizationResponseError>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -219,21 +219,21 @@ impl serde::Serialize for OAuthAppleAuthorizationResponseError {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OAuthAuthorization {
     /// The `client` property.
-    pub client: Option<OAuthClient>,
+    pub client: Option<Box<OAuthClient>>,
     /// The `scope` property.
     pub scope: Option<Vec<String>>,
     /// The `roles` property.
     pub roles: Option<Vec<String>>,
     /// The `resourceOwner` property.
-    pub resource_owner: Option<DomainEntityRef>,
+    pub resource_owner: Option<Box<DomainEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The `createdBy` property.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// The `pending` property.
     pub pending: Option<bool>,
     /// The `state` property.
@@ -302,8 +302,8 @@ impl crate::__private::DecodeFields for OAuthAuthorization {
     ) -> Result<bool, A::Error> {
         match key {
             "client" => self.client = map.next_value()?,
-            "scope" => self.scope = map.next_value()?,
-            "roles" => self.roles = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roles" => self.roles = map.next_value::<crate::__private::Compact<_>>()?.0,
             "resourceOwner" => self.resource_owner = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -522,7 +522,9 @@ impl crate::__private::DecodeFields for OAuthAuthorizationListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -593,9 +595,9 @@ pub struct OAuthClient {
     /// Date this client was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User that created this client
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User that last modified this client
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// The OAuth Grant/Client type supported by this client. Code Authorization Grant/Client type - Preferred client type where the Client ID and Secret are required to create tokens. Used where the secret can be secured. PKCE-Enabled Code Authorization grant type - Code grant type which requires PKCE challenge and verifier to create tokens. Used in public clients for increased security. Implicit grant type - Client ID only is required to create tokens. Used in browser and mobile apps where the secret can not be secured. SAML2-Bearer extension grant type - SAML2 assertion provider for user authentication at the token endpoint. Client Credential grant type - Used to created access tokens that are tied only to the client.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -708,16 +710,24 @@ impl crate::__private::DecodeFields for OAuthClient {
                     .0;
             }
             "description" => self.description = map.next_value()?,
-            "registeredRedirectUri" => self.registered_redirect_uri = map.next_value()?,
+            "registeredRedirectUri" => {
+                self.registered_redirect_uri = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "secret" => self.secret = map.next_value()?,
-            "roleIds" => self.role_ids = map.next_value()?,
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "createdBy" => self.created_by = map.next_value()?,
             "modifiedBy" => self.modified_by = map.next_value()?,
             "authorizedGrantType" => self.authorized_grant_type = map.next_value()?,
-            "scope" => self.scope = map.next_value()?,
-            "roleDivisions" => self.role_divisions = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roleDivisions" => {
+                self.role_divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateToDelete" => self.date_to_delete = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -1039,7 +1049,9 @@ impl crate::__private::DecodeFields for OAuthClientEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -1259,11 +1271,19 @@ impl crate::__private::DecodeFields for OAuthClientRequest {
                     .0;
             }
             "description" => self.description = map.next_value()?,
-            "registeredRedirectUri" => self.registered_redirect_uri = map.next_value()?,
-            "roleIds" => self.role_ids = map.next_value()?,
+            "registeredRedirectUri" => {
+                self.registered_redirect_uri = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "authorizedGrantType" => self.authorized_grant_type = map.next_value()?,
-            "scope" => self.scope = map.next_value()?,
-            "roleDivisions" => self.role_divisions = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roleDivisions" => {
+                self.role_divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateToDelete" => self.date_to_delete = map.next_value()?,
             _ => return Ok(false),
@@ -1818,7 +1838,9 @@ impl crate::__private::DecodeFields for OAuthScopeListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1957,16 +1979,20 @@ impl crate::__private::DecodeFields for Objective {
         match key {
             "id" => self.id = map.next_value()?,
             "templateId" => self.template_id = map.next_value()?,
-            "zones" => self.zones = map.next_value()?,
+            "zones" => self.zones = map.next_value::<crate::__private::Compact<_>>()?.0,
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "mediaTypes" => self.media_types = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
-            "topics" => self.topics = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
             "topicIdsFilterType" => self.topic_ids_filter_type = map.next_value()?,
             "evaluationFormContextIds" => {
-                self.evaluation_form_context_ids = map.next_value()?;
+                self.evaluation_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "initialDirection" => self.initial_direction = map.next_value()?,
             "dateStart" => self.date_start = map.next_value()?,
@@ -2202,7 +2228,7 @@ impl crate::__private::DecodeFields for ObjectiveTemplate {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "zones" => self.zones = map.next_value()?,
+            "zones" => self.zones = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2558,7 +2584,7 @@ pub struct ObservationMetricData {
     /// The `qualifier` property.
     pub qualifier: Option<String>,
     /// The `stats` property.
-    pub stats: Option<StatisticalSummary>,
+    pub stats: Option<Box<StatisticalSummary>>,
     /// Flag for a truncated list of observations. If truncated, the first half of the list of observations will contain the oldest observations and the second half the newest observations.
     pub truncated: Option<bool>,
     /// List of observations sorted by timestamp in ascending order. This list may be truncated.
@@ -2624,7 +2650,9 @@ impl crate::__private::DecodeFields for ObservationMetricData {
             "truncated" => {
                 self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "observations" => self.observations = map.next_value()?,
+            "observations" => {
+                self.observations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2840,7 +2868,9 @@ impl crate::__private::DecodeFields for ObservationValue {
             "conversationId" => self.conversation_id = map.next_value()?,
             "sessionId" => self.session_id = map.next_value()?,
             "requestedRoutingSkillIds" => {
-                self.requested_routing_skill_ids = map.next_value()?;
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "requestedLanguageId" => self.requested_language_id = map.next_value()?,
             "routingPriority" => {
@@ -2858,9 +2888,15 @@ impl crate::__private::DecodeFields for ObservationValue {
             "ani" => self.ani = map.next_value()?,
             "dnis" => self.dnis = map.next_value()?,
             "teamId" => self.team_id = map.next_value()?,
-            "requestedRoutings" => self.requested_routings = map.next_value()?,
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "usedRouting" => self.used_routing = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3382,7 +3418,9 @@ impl crate::__private::DecodeFields for Okta {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -4212,7 +4250,9 @@ impl crate::__private::DecodeFields for OneLogin {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -4582,7 +4622,11 @@ impl crate::__private::DecodeFields for OneOnOne {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "pinnedMessages" => self.pinned_messages = map.next_value()?,
+            "pinnedMessages" => {
+                self.pinned_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4620,7 +4664,7 @@ pub struct OpenActionFields {
     /// The specific type of the open action.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub open_action: Option<DomainEntityRef>,
+    pub open_action: Option<Box<DomainEntityRef>>,
     /// Custom fields defined in the schema referenced by the open action type selected.
     pub configuration_fields: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -4834,7 +4878,7 @@ pub struct OpenContentAttachment {
     /// Suggested file name for attachment.
     pub filename: Option<String>,
     /// Thumbnail image for the attachment content. Not always available.
-    pub thumbnail: Option<OpenContentThumbnail>,
+    pub thumbnail: Option<Box<OpenContentThumbnail>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5164,7 +5208,7 @@ pub struct OpenDataIngestionRuleRequest {
     /// The external source associated with this open data ingestion rule, which will be used when performing identity resolution
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub external_source: Option<DomainEntityRef>,
+    pub external_source: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5289,9 +5333,9 @@ pub struct OpenDataIngestionRuleResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// The external source associated with this open data ingestion rule, which is used when performing identity resolution
-    pub external_source: Option<DomainEntityRef>,
+    pub external_source: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5548,9 +5592,9 @@ pub struct OpenDataIngestionRuleVersionResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// The external source associated with this open data ingestion rule, which is used when performing identity resolution
-    pub external_source: Option<DomainEntityRef>,
+    pub external_source: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5870,7 +5914,9 @@ for OpenDataIngestionRuleVersionResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6107,7 +6153,7 @@ pub struct OpenEventNormalizedMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenMessagingChannel>,
+    pub channel: Option<Box<OpenMessagingChannel>>,
     /// Message type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -6171,7 +6217,7 @@ impl crate::__private::DecodeFields for OpenEventNormalizedMessage {
             "id" => self.id = map.next_value()?,
             "channel" => self.channel = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "events" => self.events = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6253,7 +6299,7 @@ crate::__impl_open_enum!(OpenEventNormalizedMessageType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenInboundMessageContent {
     /// Attachment content.
-    pub attachment: Option<OpenContentAttachment>,
+    pub attachment: Option<Box<OpenContentAttachment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6333,7 +6379,7 @@ pub struct OpenInboundMessageMessagingChannel {
     /// Information about the recipient the message is received from.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<OpenMessagingFromRecipient>,
+    pub from: Option<Box<OpenMessagingFromRecipient>>,
     /// Original time of the event. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -6341,7 +6387,7 @@ pub struct OpenInboundMessageMessagingChannel {
     /// Unique provider ID of the message.
     pub message_id: Option<String>,
     /// Additional Custom Information about the channel.
-    pub metadata: Option<ConversationChannelMetadata>,
+    pub metadata: Option<Box<ConversationChannelMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6460,7 +6506,7 @@ pub struct OpenInboundMessagingChannel {
     /// Information about the recipient the message is received from.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<OpenMessagingFromRecipient>,
+    pub from: Option<Box<OpenMessagingFromRecipient>>,
     /// Original time of the event. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -6560,7 +6606,7 @@ pub struct OpenInboundMessagingReceiptChannel {
     /// Information about the recipient the message is intended for.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub to: Option<OpenMessagingToRecipient>,
+    pub to: Option<Box<OpenMessagingToRecipient>>,
     /// Original time of the event. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -6655,7 +6701,7 @@ pub struct OpenInboundNormalizedEvent {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenInboundMessagingChannel>,
+    pub channel: Option<Box<OpenInboundMessagingChannel>>,
     /// List of event elements.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -6711,7 +6757,7 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedEvent {
     ) -> Result<bool, A::Error> {
         match key {
             "channel" => self.channel = map.next_value()?,
-            "events" => self.events = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6755,7 +6801,7 @@ pub struct OpenInboundNormalizedMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenInboundMessageMessagingChannel>,
+    pub channel: Option<Box<OpenInboundMessageMessagingChannel>>,
     /// Message text.
     pub text: Option<String>,
     /// List of content elements.
@@ -6815,7 +6861,9 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedMessage {
         match key {
             "channel" => self.channel = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6881,7 +6929,7 @@ pub struct OpenInboundNormalizedReceipt {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenInboundMessagingReceiptChannel>,
+    pub channel: Option<Box<OpenInboundMessagingReceiptChannel>>,
     /// Message receipt status.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -6952,7 +7000,9 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedReceipt {
             "id" => self.id = map.next_value()?,
             "channel" => self.channel = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "reasons" => self.reasons = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "isFinalReceipt" => {
                 self.is_final_receipt = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -7075,11 +7125,11 @@ pub struct OpenInboundStructuredResponseMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenInboundMessageMessagingChannel>,
+    pub channel: Option<Box<OpenInboundMessageMessagingChannel>>,
     /// Button response element.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub button_response: Option<ContentButtonResponse>,
+    pub button_response: Option<Box<ContentButtonResponse>>,
     /// Id of original structured message that this messages responds to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -7209,7 +7259,7 @@ pub struct OpenInboundStructuredResponseNormalizedMessageContent {
         OpenInboundStructuredResponseNormalizedMessageContentContentType,
     >,
     /// Button response content.
-    pub button_response: Option<ContentButtonResponse>,
+    pub button_response: Option<Box<ContentButtonResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7347,9 +7397,9 @@ pub struct OpenIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The outbound notification webhook URL for the Open messaging integration.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -7363,19 +7413,19 @@ pub struct OpenIntegration {
     /// The status of the Open Integration
     pub status: Option<String>,
     /// The recipient associated to the Open messaging Integration. This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Status of asynchronous create operation
     pub create_status: Option<OpenIntegrationCreateStatus>,
     /// Error information returned, if createStatus is set to Error
-    pub create_error: Option<ErrorBody>,
+    pub create_error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -7758,7 +7808,9 @@ impl crate::__private::DecodeFields for OpenIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7880,9 +7932,9 @@ pub struct OpenIntegrationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The outbound notification webhook URL for the Open messaging integration.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8078,9 +8130,9 @@ pub struct OpenIntegrationUpdateRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The outbound notification webhook URL for the Open messaging integration.
     pub outbound_notification_webhook_url: Option<String>,
     /// The outbound notification webhook signature secret token.
@@ -8254,7 +8306,7 @@ pub struct OpenMessageContent {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub content_type: Option<OpenMessageContentContentType>,
     /// Attachment content.
-    pub attachment: Option<ConversationContentAttachment>,
+    pub attachment: Option<Box<ConversationContentAttachment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8384,7 +8436,7 @@ pub struct OpenMessageEvent {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub event_type: Option<OpenMessageEventEventType>,
     /// Typing event.
-    pub typing: Option<ConversationEventTyping>,
+    pub typing: Option<Box<ConversationEventTyping>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8512,7 +8564,7 @@ pub struct OpenMessageNormalizedMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenMessagingChannel>,
+    pub channel: Option<Box<OpenMessagingChannel>>,
     /// Message type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8589,7 +8641,9 @@ impl crate::__private::DecodeFields for OpenMessageNormalizedMessage {
             "channel" => self.channel = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
             _ => return Ok(false),
@@ -8709,17 +8763,17 @@ pub struct OpenMessagingChannel {
     /// Information about the recipient the message is sent to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub to: Option<OpenMessagingToRecipient>,
+    pub to: Option<Box<OpenMessagingToRecipient>>,
     /// Information about the recipient the message is received from.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<OpenMessagingFromRecipient>,
+    pub from: Option<Box<OpenMessagingFromRecipient>>,
     /// Original time of the event. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub time: Option<crate::DateTime>,
     /// Information about the channel.
-    pub metadata: Option<ConversationChannelMetadata>,
+    pub metadata: Option<Box<ConversationChannelMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9134,13 +9188,13 @@ crate::__impl_open_enum!(OpenMessagingFromRecipientIdType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenMessagingIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub resolve_identities: Option<bool>,
     /// The external source used for stitching this channel.
-    pub external_source: Option<IdentityResolutionExternalSource>,
+    pub external_source: Option<Box<IdentityResolutionExternalSource>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -9462,7 +9516,7 @@ pub struct OpenNormalizedMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenMessagingChannel>,
+    pub channel: Option<Box<OpenMessagingChannel>>,
     /// Message type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -9551,9 +9605,13 @@ impl crate::__private::DecodeFields for OpenNormalizedMessage {
             "channel" => self.channel = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
-            "reasons" => self.reasons = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "isFinalReceipt" => {
                 self.is_final_receipt = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -9796,7 +9854,7 @@ pub struct OpenReceiptNormalizedMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenMessagingChannel>,
+    pub channel: Option<Box<OpenMessagingChannel>>,
     /// Message type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -9892,7 +9950,9 @@ impl crate::__private::DecodeFields for OpenReceiptNormalizedMessage {
             "channel" => self.channel = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "reasons" => self.reasons = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "isFinalReceipt" => {
                 self.is_final_receipt = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -10098,9 +10158,9 @@ crate::__impl_open_enum!(OpenReceiptNormalizedMessageDirection);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenRichMediaSetting {
     /// Setting relating to quick replies
-    pub quick_reply: Option<OutboundOnlySetting>,
+    pub quick_reply: Option<Box<OutboundOnlySetting>>,
     /// Setting relating to cards
-    pub cards: Option<OutboundOnlySetting>,
+    pub cards: Option<Box<OutboundOnlySetting>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10197,21 +10257,21 @@ pub struct OpenSocialMediaChannel {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub message_id: Option<String>,
     /// Information about the recipient the message is sent to.
-    pub to: Option<OpenSocialMediaRecipient>,
+    pub to: Option<Box<OpenSocialMediaRecipient>>,
     /// Information about the recipient the message is received from.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<OpenSocialMediaRecipient>,
+    pub from: Option<Box<OpenSocialMediaRecipient>>,
     /// Original time of the event. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub time: Option<crate::DateTime>,
     /// Information about the channel.
-    pub metadata: Option<ConversationChannelMetadata>,
+    pub metadata: Option<Box<ConversationChannelMetadata>>,
     /// Meta data of this public post. For example, used to define where in the thread the post exists.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub public_metadata: Option<OpenSocialMediaPublicMetadata>,
+    pub public_metadata: Option<Box<OpenSocialMediaPublicMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10451,11 +10511,11 @@ pub struct OpenSocialMediaMessageContent {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub content_type: Option<OpenSocialMediaMessageContentContentType>,
     /// Attachment content.
-    pub attachment: Option<ConversationContentAttachment>,
+    pub attachment: Option<Box<ConversationContentAttachment>>,
     /// A content type containing text.
-    pub text: Option<ConversationContentText>,
+    pub text: Option<Box<ConversationContentText>>,
     /// A set of reactions to a message.
-    pub reaction: Option<ConversationContentReaction>,
+    pub reaction: Option<Box<ConversationContentReaction>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10616,7 +10676,7 @@ pub struct OpenSocialMediaNormalizedMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenSocialMediaChannel>,
+    pub channel: Option<Box<OpenSocialMediaChannel>>,
     /// Message text.
     pub text: Option<String>,
     /// Message type.
@@ -10688,7 +10748,9 @@ impl crate::__private::DecodeFields for OpenSocialMediaNormalizedMessage {
             "channel" => self.channel = map.next_value()?,
             "text" => self.text = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -10870,8 +10932,12 @@ impl crate::__private::DecodeFields for OpenSocialMediaPublicMetadata {
             "replyToId" => self.reply_to_id = map.next_value()?,
             "source" => self.source = map.next_value()?,
             "url" => self.url = map.next_value()?,
-            "mentionIds" => self.mention_ids = map.next_value()?,
-            "tagIds" => self.tag_ids = map.next_value()?,
+            "mentionIds" => {
+                self.mention_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tagIds" => {
+                self.tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10949,7 +11015,7 @@ pub struct OpenSocialMediaReactionsChannel {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub message_id: Option<String>,
     /// Information about the recipient the message is sent to.
-    pub to: Option<OpenSocialMediaRecipient>,
+    pub to: Option<Box<OpenSocialMediaRecipient>>,
     /// Original time of the event. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11194,7 +11260,9 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsEvent {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "reactions" => self.reactions = map.next_value()?,
+            "reactions" => {
+                self.reactions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11234,7 +11302,7 @@ pub struct OpenSocialMediaReactionsNormalizedEvent {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenSocialMediaReactionsChannel>,
+    pub channel: Option<Box<OpenSocialMediaReactionsChannel>>,
     /// List of event elements.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11297,7 +11365,7 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsNormalizedEvent 
         match key {
             "id" => self.id = map.next_value()?,
             "channel" => self.channel = map.next_value()?,
-            "events" => self.events = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11395,7 +11463,7 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "events" => self.events = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11509,7 +11577,9 @@ impl crate::__private::DecodeFields for OpenSocialMediaRecipient {
             "lastName" => self.last_name = map.next_value()?,
             "nickname" => self.nickname = map.next_value()?,
             "image" => self.image = map.next_value()?,
-            "additionalIds" => self.additional_ids = map.next_value()?,
+            "additionalIds" => {
+                self.additional_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11857,7 +11927,9 @@ impl crate::__private::DecodeFields for OpenSocialNormalizedMessageEntityListing
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12051,7 +12123,9 @@ impl crate::__private::DecodeFields for OpenSocialReactionsNormalizedEventEntity
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12171,7 +12245,7 @@ pub struct OpenStructuredResponseNormalizedMessage {
     /// Channel-specific information that describes the message and the message channel/provider.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<OpenMessagingChannel>,
+    pub channel: Option<Box<OpenMessagingChannel>>,
     /// Message type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -12244,7 +12318,9 @@ impl crate::__private::DecodeFields for OpenStructuredResponseNormalizedMessage 
             "channel" => self.channel = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "direction" => self.direction = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12387,15 +12463,15 @@ pub struct Operand {
     /// Applies a NOT modifier to the operand group
     pub inverted: Option<bool>,
     /// Filter interaction by word(s)
-    pub term: Option<Term>,
+    pub term: Option<Box<Term>>,
     /// Filter interaction by topic ID
     pub topic_id: Option<String>,
     /// Dictates when the operand must occur in a voice interaction
-    pub voice_seconds_position: Option<OperandPosition>,
+    pub voice_seconds_position: Option<Box<OperandPosition>>,
     /// Dictates when the operand must occur in a digital interaction
-    pub digital_words_position: Option<OperandPosition>,
+    pub digital_words_position: Option<Box<OperandPosition>>,
     /// Defines a logical operation that is applied on the current operand, against the following operand
-    pub infix_operator: Option<InfixOperator>,
+    pub infix_operator: Option<Box<InfixOperator>>,
     /// Contains a new level of operands
     pub operands: Option<Vec<Operand>>,
     /// JSON fields this model does not know, kept so that a
@@ -12475,7 +12551,9 @@ impl crate::__private::DecodeFields for Operand {
             "voiceSecondsPosition" => self.voice_seconds_position = map.next_value()?,
             "digitalWordsPosition" => self.digital_words_position = map.next_value()?,
             "infixOperator" => self.infix_operator = map.next_value()?,
-            "operands" => self.operands = map.next_value()?,
+            "operands" => {
+                self.operands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12824,9 +12902,9 @@ pub struct Operation {
     /// The `complete` property.
     pub complete: Option<bool>,
     /// The `user` property.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The `client` property.
-    pub client: Option<DomainEntityRef>,
+    pub client: Option<Box<DomainEntityRef>>,
     /// The `errorMessage` property.
     pub error_message: Option<String>,
     /// The `errorCode` property.
@@ -12908,7 +12986,9 @@ impl crate::__private::DecodeFields for Operation {
             "client" => self.client = map.next_value()?,
             "errorMessage" => self.error_message = map.next_value()?,
             "errorCode" => self.error_code = map.next_value()?,
-            "errorDetails" => self.error_details = map.next_value()?,
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "errorMessageParams" => self.error_message_params = map.next_value()?,
             "actionName" => self.action_name = map.next_value()?,
             "actionStatus" => self.action_status = map.next_value()?,
@@ -13348,7 +13428,9 @@ impl crate::__private::DecodeFields for OperationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -13416,13 +13498,13 @@ pub struct OperationResponse {
     /// Type of the operation.
     pub type_: Option<OperationResponseType>,
     /// The user who created the operation.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// Operation creation date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Operation last modification date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// Source of the operation.
-    pub source: Option<KnowledgeOperationSource>,
+    pub source: Option<Box<KnowledgeOperationSource>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -13614,7 +13696,7 @@ crate::__impl_open_enum!(OperationResponseType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperationalEvent {
     /// The event that occurred.
-    pub event_definition: Option<AddressableEntityRef>,
+    pub event_definition: Option<Box<AddressableEntityRef>>,
     /// The unique identifier for the entity
     pub entity_id: Option<String>,
     /// A token representing the entity
@@ -13630,7 +13712,7 @@ pub struct OperationalEvent {
     /// The unique identifier for the parent of the entity
     pub parent_entity_id: Option<String>,
     /// The link to a conversation
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The date when the event created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The date and time the entity affected by the event was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -13873,7 +13955,7 @@ pub type OperationalEventNotificationTopicEventEntity = EventDefinition;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperationalEventNotificationTopicOperationalEventNotification {
     /// The `eventEntity` property.
-    pub event_entity: Option<OperationalEventNotificationTopicEventEntity>,
+    pub event_entity: Option<Box<OperationalEventNotificationTopicEventEntity>>,
     /// The `entityId` property.
     pub entity_id: Option<String>,
     /// The `entityName` property.
@@ -14303,7 +14385,9 @@ impl crate::__private::DecodeFields for OpportunitiesResultWithPagination {
     ) -> Result<bool, A::Error> {
         match key {
             "nextStartDate" => self.next_start_date = map.next_value()?,
-            "opportunities" => self.opportunities = map.next_value()?,
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14706,7 +14790,7 @@ pub struct OpportunityResult {
     /// The counts for enrollment statuses
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub enrollment_counts: Option<OpportunityEnrollmentCounts>,
+    pub enrollment_counts: Option<Box<OpportunityEnrollmentCounts>>,
     /// The date and time when the opportunity was published in ISO-8601 format
     pub published_date: Option<crate::DateTime>,
     /// The date and time when the opportunity was closed in ISO-8601 format
@@ -14716,7 +14800,7 @@ pub struct OpportunityResult {
     /// The metadata for the opportunity
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -15400,7 +15484,7 @@ pub struct OpportunityResultWithAgentIds {
     /// The counts for enrollment statuses
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub enrollment_counts: Option<OpportunityEnrollmentCounts>,
+    pub enrollment_counts: Option<Box<OpportunityEnrollmentCounts>>,
     /// The date and time when the opportunity was published in ISO-8601 format
     pub published_date: Option<crate::DateTime>,
     /// The date and time when the opportunity was closed in ISO-8601 format
@@ -15410,7 +15494,7 @@ pub struct OpportunityResultWithAgentIds {
     /// The metadata for the opportunity
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The IDs of the agents that are invited to the opportunity
     pub agent_ids: Option<Vec<String>>,
     /// The URI for this object
@@ -15591,7 +15675,9 @@ impl crate::__private::DecodeFields for OpportunityResultWithAgentIds {
             "closedDate" => self.closed_date = map.next_value()?,
             "systemMessageCode" => self.system_message_code = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16062,7 +16148,7 @@ pub struct OptInSettings {
     /// The response configuration for the keywords
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub response: Option<ComplianceResponse>,
+    pub response: Option<Box<ComplianceResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16113,7 +16199,9 @@ impl crate::__private::DecodeFields for OptInSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "keyword" => self.keyword = map.next_value()?,
+            "keyword" => {
+                self.keyword = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "response" => self.response = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16164,7 +16252,7 @@ pub struct OrgAuthSettings {
     /// The list of IP addresses that will be allowed to authenticate with Genesys Cloud.
     pub ip_address_allowlist: Option<Vec<String>>,
     /// The password requirements for the organization.
-    pub password_requirements: Option<PasswordRequirements>,
+    pub password_requirements: Option<Box<PasswordRequirements>>,
     /// The list of exempt apis from inactivity timeout.
     pub inactivity_timeout_exclusions: Option<Vec<String>>,
     /// Indicates whether universal logout is enabled for the organization.
@@ -16252,11 +16340,21 @@ impl crate::__private::DecodeFields for OrgAuthSettings {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "domainAllowlist" => self.domain_allowlist = map.next_value()?,
-            "ipAddressAllowlist" => self.ip_address_allowlist = map.next_value()?,
+            "domainAllowlist" => {
+                self.domain_allowlist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ipAddressAllowlist" => {
+                self.ip_address_allowlist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "passwordRequirements" => self.password_requirements = map.next_value()?,
             "inactivityTimeoutExclusions" => {
-                self.inactivity_timeout_exclusions = map.next_value()?;
+                self.inactivity_timeout_exclusions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "universalLogout" => {
                 self.universal_logout = map
@@ -16399,9 +16497,9 @@ pub struct OrgOAuthClient {
     /// Date this client was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User that created this client
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User that last modified this client
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// The OAuth Grant/Client type supported by this client. Code Authorization Grant/Client type - Preferred client type where the Client ID and Secret are required to create tokens. Used where the secret can be secured. PKCE-Enabled Code Authorization grant type - Code grant type which requires PKCE challenge and verifier to create tokens. Used in public clients for increased security. Implicit grant type - Client ID only is required to create tokens. Used in browser and mobile apps where the secret can not be secured. SAML2-Bearer extension grant type - SAML2 assertion provider for user authentication at the token endpoint. Client Credential grant type - Used to created access tokens that are tied only to the client.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -16417,7 +16515,7 @@ pub struct OrgOAuthClient {
     /// The oauth client's organization.
     ///
     /// Read-only: set by Genesys.
-    pub organization: Option<NamedEntity>,
+    pub organization: Option<Box<NamedEntity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16499,8 +16597,10 @@ impl crate::__private::DecodeFields for OrgOAuthClient {
             "createdBy" => self.created_by = map.next_value()?,
             "modifiedBy" => self.modified_by = map.next_value()?,
             "authorizedGrantType" => self.authorized_grant_type = map.next_value()?,
-            "scope" => self.scope = map.next_value()?,
-            "roleDivisions" => self.role_divisions = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roleDivisions" => {
+                self.role_divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "dateToDelete" => self.date_to_delete = map.next_value()?,
             "organization" => self.organization = map.next_value()?,
@@ -16723,9 +16823,9 @@ pub struct OrgUser {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `chat` property.
-    pub chat: Option<Chat>,
+    pub chat: Option<Box<Chat>>,
     /// The `department` property.
     pub department: Option<String>,
     /// The `email` property.
@@ -16745,7 +16845,7 @@ pub struct OrgUser {
     /// The `username` property.
     pub username: Option<String>,
     /// The `manager` property.
-    pub manager: Option<User>,
+    pub manager: Option<Box<User>>,
     /// The `images` property.
     pub images: Option<Vec<Image>>,
     /// Required when updating a user, this value should be the current version of the user. The current version can be obtained with a GET on the user before doing a PATCH.
@@ -16755,41 +16855,41 @@ pub struct OrgUser {
     /// The `certifications` property.
     pub certifications: Option<Vec<String>>,
     /// The `biography` property.
-    pub biography: Option<Biography>,
+    pub biography: Option<Box<Biography>>,
     /// The `employerInfo` property.
-    pub employer_info: Option<EmployerInfo>,
+    pub employer_info: Option<Box<EmployerInfo>>,
     /// Preferred full name of the agent
     pub preferred_name: Option<String>,
     /// ACD routing status
     ///
     /// Read-only: set by Genesys.
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// Active presence
     ///
     /// Read-only: set by Genesys.
-    pub presence: Option<UserPresence>,
+    pub presence: Option<Box<UserPresence>>,
     /// Integration presence
-    pub integration_presence: Option<UserPresence>,
+    pub integration_presence: Option<Box<UserPresence>>,
     /// Summary of conversion statistics for conversation types.
     ///
     /// Read-only: set by Genesys.
-    pub conversation_summary: Option<UserConversationSummary>,
+    pub conversation_summary: Option<Box<UserConversationSummary>>,
     /// Determine if out of office is enabled
     ///
     /// Read-only: set by Genesys.
-    pub out_of_office: Option<OutOfOffice>,
+    pub out_of_office: Option<Box<OutOfOffice>>,
     /// Current geolocation position
     ///
     /// Read-only: set by Genesys.
-    pub geolocation: Option<Geolocation>,
+    pub geolocation: Option<Box<Geolocation>>,
     /// Effective, default, and last station information
     ///
     /// Read-only: set by Genesys.
-    pub station: Option<UserStations>,
+    pub station: Option<Box<UserStations>>,
     /// Roles and permissions assigned to the user
     ///
     /// Read-only: set by Genesys.
-    pub authorization: Option<UserAuthorization>,
+    pub authorization: Option<Box<UserAuthorization>>,
     /// Profile skills possessed by the user
     ///
     /// Read-only: set by Genesys.
@@ -16803,9 +16903,9 @@ pub struct OrgUser {
     /// Read-only: set by Genesys.
     pub groups: Option<Vec<Group>>,
     /// The team the user is a member of
-    pub team: Option<Team>,
+    pub team: Option<Box<Team>>,
     /// The WFM work plan bid rank settings for the user
-    pub work_plan_bid_ranks: Option<WorkPlanBidRanks>,
+    pub work_plan_bid_ranks: Option<Box<WorkPlanBidRanks>>,
     /// Routing (ACD) skills possessed by the user
     pub skills: Option<Vec<UserRoutingSkill>>,
     /// Routing (ACD) languages possessed by the user
@@ -16815,13 +16915,13 @@ pub struct OrgUser {
     /// preferred language by the user
     pub language_preference: Option<String>,
     /// The `lastTokenIssued` property.
-    pub last_token_issued: Option<OAuthLastTokenIssued>,
+    pub last_token_issued: Option<Box<OAuthLastTokenIssued>>,
     /// The last time the user logged in using username and password. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_last_login: Option<crate::DateTime>,
     /// The date & time the user was sent their welcome email. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_welcome_sent: Option<crate::DateTime>,
     /// The `organization` property.
-    pub organization: Option<Organization>,
+    pub organization: Option<Box<Organization>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16987,17 +17087,25 @@ impl crate::__private::DecodeFields for OrgUser {
             "chat" => self.chat = map.next_value()?,
             "department" => self.department = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "primaryContactInfo" => self.primary_contact_info = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "manager" => self.manager = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "certifications" => self.certifications = map.next_value()?,
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "biography" => self.biography = map.next_value()?,
             "employerInfo" => self.employer_info = map.next_value()?,
             "preferredName" => self.preferred_name = map.next_value()?,
@@ -17009,13 +17117,19 @@ impl crate::__private::DecodeFields for OrgUser {
             "geolocation" => self.geolocation = map.next_value()?,
             "station" => self.station = map.next_value()?,
             "authorization" => self.authorization = map.next_value()?,
-            "profileSkills" => self.profile_skills = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "team" => self.team = map.next_value()?,
             "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "acdAutoAnswer" => {
                 self.acd_auto_answer = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -17460,7 +17574,11 @@ impl crate::__private::DecodeFields for OrgWhitelistSettings {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "domainWhitelist" => self.domain_whitelist = map.next_value()?,
+            "domainWhitelist" => {
+                self.domain_whitelist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19169,11 +19287,11 @@ pub struct OrganizationPresence {
     /// The `primary` property.
     pub primary: Option<bool>,
     /// The `createdBy` property.
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub created_date: Option<crate::DateTime>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<User>,
+    pub modified_by: Option<Box<User>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub modified_date: Option<crate::DateTime>,
     /// The URI for this object
@@ -19701,7 +19819,9 @@ impl crate::__private::DecodeFields for OrganizationPresenceDefinitionEntityList
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -19828,7 +19948,9 @@ impl crate::__private::DecodeFields for OrganizationPresenceEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20002,7 +20124,9 @@ impl crate::__private::DecodeFields for OrganizationProductEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20098,9 +20222,9 @@ pub struct OrganizationPublicApiUsage {
     /// The number of requests resulting in a 5xx HTTP status code.
     pub status500: Option<i64>,
     /// The id of the oauthClient that made the request(s).
-    pub oauth_client: Option<DomainEntityRef>,
+    pub oauth_client: Option<Box<DomainEntityRef>>,
     /// The id of the user who made the request(s).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20448,14 +20572,32 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsageQueryRequest {
         match key {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
-            "sortBy" => self.sort_by = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "templateUris" => self.template_uris = map.next_value()?,
-            "httpMethods" => self.http_methods = map.next_value()?,
-            "platforms" => self.platforms = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
-            "oauthClientIds" => self.oauth_client_ids = map.next_value()?,
+            "sortBy" => {
+                self.sort_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "templateUris" => {
+                self.template_uris = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "httpMethods" => {
+                self.http_methods = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "platforms" => {
+                self.platforms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "oauthClientIds" => {
+                self.oauth_client_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20603,7 +20745,7 @@ pub struct OrganizationPublicApiUsageResultsResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub query_status: Option<OrganizationPublicApiUsageResultsResponseQueryStatus>,
     /// The reason for the failure. This will only be present if the query is in a FAILURE state but may not be included even if the state is FAILURE
-    pub error_body: Option<ErrorBody>,
+    pub error_body: Option<Box<ErrorBody>>,
     /// The uri to get the next set of results. Will only be included if there is another page to retrieve.
     pub next_uri: Option<String>,
     /// The results of the query.
@@ -20671,7 +20813,9 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsageResultsRespons
             "queryStatus" => self.query_status = map.next_value()?,
             "errorBody" => self.error_body = map.next_value()?,
             "nextUri" => self.next_uri = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20878,7 +21022,9 @@ impl crate::__private::DecodeFields for OrganizationRoleEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -21115,7 +21261,7 @@ pub struct OrganizationsExport {
     /// Division IDs of entities
     pub division_ids: Option<Vec<String>>,
     /// The user that created this request
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// When the request was submitted. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// When the request reached a terminal state. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -21127,7 +21273,7 @@ pub struct OrganizationsExport {
     /// Number of rows returned by the export query
     pub result_row_count: Option<i64>,
     /// Query conditions to apply on export
-    pub query_conditions: Option<OrganizationsExportQueryConditions>,
+    pub query_conditions: Option<Box<OrganizationsExportQueryConditions>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -21192,7 +21338,9 @@ impl crate::__private::DecodeFields for OrganizationsExport {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateCompletion" => self.date_completion = map.next_value()?,
@@ -21681,7 +21829,7 @@ impl crate::__private::DecodeFields for OrganizationsExportFieldListFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "field" => self.field = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -21768,13 +21916,13 @@ crate::__impl_open_enum!(OrganizationsExportFieldListFilterField);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportFilter {
     /// Filtered field should have the same value
-    pub eq: Option<OrganizationsExportFieldFilter>,
+    pub eq: Option<Box<OrganizationsExportFieldFilter>>,
     /// Filtered field should match one of the listed values
-    pub in_: Option<OrganizationsExportFieldListFilter>,
+    pub in_: Option<Box<OrganizationsExportFieldListFilter>>,
     /// Filtered field should be less than or equal to the value
-    pub lte: Option<OrganizationsExportComparisonFieldFilter>,
+    pub lte: Option<Box<OrganizationsExportComparisonFieldFilter>>,
     /// Filtered field should be greater than or equal to the value
-    pub gte: Option<OrganizationsExportComparisonFieldFilter>,
+    pub gte: Option<Box<OrganizationsExportComparisonFieldFilter>>,
     /// Boolean AND combination of filters
     pub and: Option<Vec<OrganizationsExportFilter>>,
     /// Boolean OR combination of filters
@@ -21838,8 +21986,8 @@ impl crate::__private::DecodeFields for OrganizationsExportFilter {
             "in" => self.in_ = map.next_value()?,
             "lte" => self.lte = map.next_value()?,
             "gte" => self.gte = map.next_value()?,
-            "and" => self.and = map.next_value()?,
-            "or" => self.or = map.next_value()?,
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
             "not" => self.not = map.next_value()?,
             _ => return Ok(false),
         }
@@ -21939,7 +22087,9 @@ impl crate::__private::DecodeFields for OrganizationsExportListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -22001,7 +22151,7 @@ impl serde::Serialize for OrganizationsExportListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganizationsExportQueryConditions {
     /// Filters to apply on export
-    pub filters: Option<OrganizationsExportFilter>,
+    pub filters: Option<Box<OrganizationsExportFilter>>,
     /// Maximum result count in export, default is 180 000 000
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -22112,9 +22262,9 @@ pub struct OrphanRecording {
     /// The `fileState` property.
     pub file_state: Option<OrphanRecordingFileState>,
     /// The `providerEndpoint` property.
-    pub provider_endpoint: Option<Endpoint>,
+    pub provider_endpoint: Option<Box<Endpoint>>,
     /// The `recording` property.
-    pub recording: Option<Recording>,
+    pub recording: Option<Box<Recording>>,
     /// The status of the orphaned recording's conversation.
     pub orphan_status: Option<OrphanRecordingOrphanStatus>,
     /// An identifier used during recovery operations by the supplying hybrid platform to track back and determine which interaction this recording is associated with
@@ -22840,7 +22990,9 @@ impl crate::__private::DecodeFields for OrphanRecordingListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -23086,7 +23238,7 @@ pub struct OtherProfileAssignment {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The current performance profile that this user belongs to
-    pub current_profile: Option<DomainEntityRef>,
+    pub current_profile: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -23476,7 +23628,7 @@ impl serde::Serialize for OutOfOffice {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutOfOfficeEventOutOfOffice {
     /// The `user` property.
-    pub user: Option<OutOfOfficeEventUser>,
+    pub user: Option<Box<OutOfOfficeEventUser>>,
     /// The `active` property.
     pub active: Option<bool>,
     /// The `indefinite` property.
@@ -23861,10 +24013,14 @@ impl crate::__private::DecodeFields for OutboundDetailEventTopicOutboundInitEven
             "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
             "outboundContactId" => self.outbound_contact_id = map.next_value()?,
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -24249,15 +24405,15 @@ pub struct OutboundDomain {
     /// The `name` property.
     pub name: Option<String>,
     /// CNAME registration Status
-    pub cname_verification_result: Option<VerificationResult>,
+    pub cname_verification_result: Option<Box<VerificationResult>>,
     /// DKIM registration Status
-    pub dkim_verification_result: Option<VerificationResult>,
+    pub dkim_verification_result: Option<Box<VerificationResult>>,
     /// Sender Type
     pub sender_type: Option<OutboundDomainSenderType>,
     /// The email settings associated with this domain.
-    pub email_setting: Option<EmailSetting>,
+    pub email_setting: Option<Box<EmailSetting>>,
     /// The DMARC verification status for this domain.
-    pub dmarc_verification_result: Option<DmarcResult>,
+    pub dmarc_verification_result: Option<Box<DmarcResult>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -24474,7 +24630,7 @@ pub struct OutboundDomainCreateRequest {
     /// Sender Type
     pub sender_type: Option<OutboundDomainCreateRequestSenderType>,
     /// The email settings to associate with this domain.
-    pub email_setting: Option<EmailSettingReference>,
+    pub email_setting: Option<Box<EmailSettingReference>>,
     /// The domain such as: example.com
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -24718,7 +24874,9 @@ impl crate::__private::DecodeFields for OutboundDomainEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -24834,11 +24992,11 @@ impl serde::Serialize for OutboundDomainEntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundDomainPatchRequest {
     /// The custom SMTP server integration to use when sending outbound emails from this domain.
-    pub custom_smtp_server: Option<CustomSmtpServerRequest>,
+    pub custom_smtp_server: Option<Box<CustomSmtpServerRequest>>,
     /// Sender Type
     pub sender_type: Option<OutboundDomainPatchRequestSenderType>,
     /// The email settings to associate with this domain.
-    pub email_setting: Option<EmailSettingReference>,
+    pub email_setting: Option<Box<EmailSettingReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24992,7 +25150,7 @@ pub struct OutboundFaxStatus {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The user who sent the fax.
-    pub initiating_user: Option<AddressableEntityRef>,
+    pub initiating_user: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The `auditTransactionId` property.
@@ -25305,7 +25463,7 @@ pub struct OutboundMessagingCampaignPostContactEmailEventTopicOutboundMessagingC
     >,
     /// The `emailAttributes` property.
     pub email_attributes: Option<
-        OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes,
+        Box<OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes>,
     >,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<
@@ -25652,7 +25810,7 @@ pub struct OutboundMessagingCampaignPostContactSmsEventTopicOutboundMessagingCam
     >,
     /// The `smsAttributes` property.
     pub sms_attributes: Option<
-        OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes,
+        Box<OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes>,
     >,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<
@@ -26129,7 +26287,7 @@ pub struct OutboundMessagingCampaignPostContactWhatsappEventTopicOutboundMessagi
     >,
     /// The `whatsAppAttributes` property.
     pub whats_app_attributes: Option<
-        OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttributes,
+        Box<OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttributes>,
     >,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<
@@ -26596,7 +26754,7 @@ pub struct OutboundMessagingCampaignPreContactEmailEventTopicOutboundMessagingCa
     >,
     /// The `emailAttributes` property.
     pub email_attributes: Option<
-        OutboundMessagingCampaignPreContactEmailEventTopicEmailAttributes,
+        Box<OutboundMessagingCampaignPreContactEmailEventTopicEmailAttributes>,
     >,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<
@@ -27024,7 +27182,7 @@ pub struct OutboundMessagingCampaignPreContactSmsEventTopicOutboundMessagingCamp
     >,
     /// The `smsAttributes` property.
     pub sms_attributes: Option<
-        OutboundMessagingCampaignPreContactSmsEventTopicSMSAttributes,
+        Box<OutboundMessagingCampaignPreContactSmsEventTopicSMSAttributes>,
     >,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<
@@ -27491,7 +27649,7 @@ pub struct OutboundMessagingCampaignPreContactWhatsappEventTopicOutboundMessagin
     >,
     /// The `whatsAppAttributes` property.
     pub whats_app_attributes: Option<
-        OutboundMessagingCampaignPreContactWhatsappEventTopicWhatsAppAttributes,
+        Box<OutboundMessagingCampaignPreContactWhatsappEventTopicWhatsAppAttributes>,
     >,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<
@@ -27949,12 +28107,16 @@ pub struct OutboundMessagingEmailCampaignConfigChangeEmailConfig {
     /// The Contact List column specifying the email to send to the contact.
     pub email_columns: Option<Vec<String>>,
     /// A reference for a Response
-    pub content_template: Option<OutboundMessagingEmailCampaignConfigChangeResponseRef>,
+    pub content_template: Option<
+        Box<OutboundMessagingEmailCampaignConfigChangeResponseRef>,
+    >,
     /// The `fromAddress` property.
-    pub from_address: Option<OutboundMessagingEmailCampaignConfigChangeFromEmailAddress>,
+    pub from_address: Option<
+        Box<OutboundMessagingEmailCampaignConfigChangeFromEmailAddress>,
+    >,
     /// The `replyToAddress` property.
     pub reply_to_address: Option<
-        OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress,
+        Box<OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -28006,7 +28168,9 @@ for OutboundMessagingEmailCampaignConfigChangeEmailConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "emailColumns" => self.email_columns = map.next_value()?,
+            "emailColumns" => {
+                self.email_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "contentTemplate" => self.content_template = map.next_value()?,
             "fromAddress" => self.from_address = map.next_value()?,
             "replyToAddress" => self.reply_to_address = map.next_value()?,
@@ -28162,7 +28326,7 @@ pub struct OutboundMessagingEmailCampaignConfigChangeFromEmailAddress {
     /// The local part of the email address.
     pub local_part: Option<String>,
     /// A UriReference for a resource
-    pub domain: Option<OutboundMessagingEmailCampaignConfigChangeUriReference>,
+    pub domain: Option<Box<OutboundMessagingEmailCampaignConfigChangeUriReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28275,10 +28439,12 @@ pub struct OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
     >,
     /// The `callableTimeSet` property.
     pub callable_time_set: Option<
-        OutboundMessagingEmailCampaignConfigChangeUriReference,
+        Box<OutboundMessagingEmailCampaignConfigChangeUriReference>,
     >,
     /// A UriReference for a resource
-    pub contact_list: Option<OutboundMessagingEmailCampaignConfigChangeUriReference>,
+    pub contact_list: Option<
+        Box<OutboundMessagingEmailCampaignConfigChangeUriReference>,
+    >,
     /// The dnc lists to check before sending a message for this messaging campaign.
     pub dnc_lists: Option<Vec<OutboundMessagingEmailCampaignConfigChangeUriReference>>,
     /// The contact list filters to check before sending a message for this messaging campaign.
@@ -28296,12 +28462,12 @@ pub struct OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
     /// The `ruleSets` property.
     pub rule_sets: Option<Vec<OutboundMessagingEmailCampaignConfigChangeUriReference>>,
     /// The `smsConfig` property.
-    pub sms_config: Option<OutboundMessagingEmailCampaignConfigChangeSmsConfig>,
+    pub sms_config: Option<Box<OutboundMessagingEmailCampaignConfigChangeSmsConfig>>,
     /// The `emailConfig` property.
-    pub email_config: Option<OutboundMessagingEmailCampaignConfigChangeEmailConfig>,
+    pub email_config: Option<Box<OutboundMessagingEmailCampaignConfigChangeEmailConfig>>,
     /// The `whatsAppConfig` property.
     pub whats_app_config: Option<
-        OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig,
+        Box<OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig>,
     >,
     /// A list of current error conditions associated with this messaging campaign
     pub errors: Option<Vec<OutboundMessagingEmailCampaignConfigChangeErrorDetail>>,
@@ -28316,7 +28482,7 @@ pub struct OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
     /// Required for updates, must match the version number of the most recent update
     pub version: Option<i64>,
     /// A UriReference for a resource
-    pub division: Option<OutboundMessagingEmailCampaignConfigChangeUriReference>,
+    pub division: Option<Box<OutboundMessagingEmailCampaignConfigChangeUriReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28404,22 +28570,32 @@ for OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
             "campaignStatus" => self.campaign_status = map.next_value()?,
             "callableTimeSet" => self.callable_time_set = map.next_value()?,
             "contactList" => self.contact_list = map.next_value()?,
-            "dncLists" => self.dnc_lists = map.next_value()?,
-            "contactListFilters" => self.contact_list_filters = map.next_value()?,
+            "dncLists" => {
+                self.dnc_lists = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contactListFilters" => {
+                self.contact_list_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "alwaysRunning" => {
                 self.always_running = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "contactSorts" => self.contact_sorts = map.next_value()?,
+            "contactSorts" => {
+                self.contact_sorts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "messagesPerMinute" => {
                 self.messages_per_minute = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "ruleSets" => self.rule_sets = map.next_value()?,
+            "ruleSets" => {
+                self.rule_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "smsConfig" => self.sms_config = map.next_value()?,
             "emailConfig" => self.email_config = map.next_value()?,
             "whatsAppConfig" => self.whats_app_config = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
@@ -28719,9 +28895,9 @@ impl serde::Serialize for OutboundMessagingEmailCampaignConfigChangeObject {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress {
     /// A UriReference for a resource
-    pub domain: Option<OutboundMessagingEmailCampaignConfigChangeUriReference>,
+    pub domain: Option<Box<OutboundMessagingEmailCampaignConfigChangeUriReference>>,
     /// A UriReference for a resource
-    pub route: Option<OutboundMessagingEmailCampaignConfigChangeUriReference>,
+    pub route: Option<Box<OutboundMessagingEmailCampaignConfigChangeUriReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28821,10 +28997,12 @@ pub struct OutboundMessagingEmailCampaignConfigChangeSmsConfig {
     pub phone_column: Option<String>,
     /// The `senderSmsPhoneNumber` property.
     pub sender_sms_phone_number: Option<
-        OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRef,
+        Box<OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRef>,
     >,
     /// The `contentTemplate` property.
-    pub content_template: Option<OutboundMessagingEmailCampaignConfigChangeResponseRef>,
+    pub content_template: Option<
+        Box<OutboundMessagingEmailCampaignConfigChangeResponseRef>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29027,9 +29205,13 @@ pub struct OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
     /// The Contact List columns specifying the phone number to send a message to.
     pub whats_app_columns: Option<Vec<String>>,
     /// The `integration` property.
-    pub integration: Option<OutboundMessagingEmailCampaignConfigChangeIntegrationRef>,
+    pub integration: Option<
+        Box<OutboundMessagingEmailCampaignConfigChangeIntegrationRef>,
+    >,
     /// A reference for a Response
-    pub content_template: Option<OutboundMessagingEmailCampaignConfigChangeResponseRef>,
+    pub content_template: Option<
+        Box<OutboundMessagingEmailCampaignConfigChangeResponseRef>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29080,7 +29262,11 @@ for OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "whatsAppColumns" => self.whats_app_columns = map.next_value()?,
+            "whatsAppColumns" => {
+                self.whats_app_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "integration" => self.integration = map.next_value()?,
             "contentTemplate" => self.content_template = map.next_value()?,
             _ => return Ok(false),
@@ -29730,7 +29916,7 @@ pub struct OutboundPreviewCampaignPostContactOutboundPreviewCampaignPostContactE
     /// The `eventTime` property.
     pub event_time: Option<i64>,
     /// The `voiceAttributes` property.
-    pub voice_attributes: Option<OutboundPreviewCampaignPostContactVoiceAttributes>,
+    pub voice_attributes: Option<Box<OutboundPreviewCampaignPostContactVoiceAttributes>>,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<String>,
     /// The `outboundCampaignId` property.
@@ -30449,7 +30635,7 @@ pub struct OutboundPreviewCampaignPreContactOutboundPreviewCampaignPreContactEve
     /// The `eventTime` property.
     pub event_time: Option<i64>,
     /// The `voiceAttributes` property.
-    pub voice_attributes: Option<OutboundPreviewCampaignPreContactVoiceAttributes>,
+    pub voice_attributes: Option<Box<OutboundPreviewCampaignPreContactVoiceAttributes>>,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<String>,
     /// The `outboundCampaignId` property.
@@ -30890,7 +31076,7 @@ pub type OutboundPreviewCampaignPreContactVoiceAttributesContactPhoneType = Outb
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundQueueIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -31016,7 +31202,7 @@ pub struct OutboundRoute {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -31050,7 +31236,7 @@ pub struct OutboundRoute {
     /// The site associated to the outbound route.
     ///
     /// Read-only: set by Genesys.
-    pub site: Option<Site>,
+    pub site: Option<Box<Site>>,
     /// Is this outbound route being managed remotely.
     ///
     /// Read-only: set by Genesys.
@@ -31163,12 +31349,20 @@ impl crate::__private::DecodeFields for OutboundRoute {
             "state" => self.state = map.next_value()?,
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
-            "classificationTypes" => self.classification_types = map.next_value()?,
+            "classificationTypes" => {
+                self.classification_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "distribution" => self.distribution = map.next_value()?,
-            "externalTrunkBases" => self.external_trunk_bases = map.next_value()?,
+            "externalTrunkBases" => {
+                self.external_trunk_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "site" => self.site = map.next_value()?,
             "managed" => {
                 self.managed = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -31418,7 +31612,7 @@ pub struct OutboundRouteBase {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -31553,12 +31747,20 @@ impl crate::__private::DecodeFields for OutboundRouteBase {
             "state" => self.state = map.next_value()?,
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
-            "classificationTypes" => self.classification_types = map.next_value()?,
+            "classificationTypes" => {
+                self.classification_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "distribution" => self.distribution = map.next_value()?,
-            "externalTrunkBases" => self.external_trunk_bases = map.next_value()?,
+            "externalTrunkBases" => {
+                self.external_trunk_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31866,7 +32068,9 @@ impl crate::__private::DecodeFields for OutboundRouteBaseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32078,7 +32282,9 @@ impl crate::__private::DecodeFields for OutboundRouteEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32236,7 +32442,7 @@ pub struct OutboundSettings {
         OutboundSettingsComplianceAbandonRateDenominator,
     >,
     /// The settings for automatic time zone mapping. Note that changing these settings will change them for both voice and messaging campaigns.
-    pub automatic_time_zone_mapping: Option<AutomaticTimeZoneMappingSettings>,
+    pub automatic_time_zone_mapping: Option<Box<AutomaticTimeZoneMappingSettings>>,
     /// Whether or not to reschedule time-zone blocked contacts
     pub reschedule_time_zone_skipped_contacts: Option<bool>,
     /// The default type of retention for newly created contact lists and contact list templates. Valid values: Never, Today, RetentionDays.
@@ -32622,7 +32828,7 @@ pub struct OutboundVoiceCampaignPostContactOutboundVoiceCampaignPostContactEvent
     /// The `eventTime` property.
     pub event_time: Option<i64>,
     /// The `voiceAttributes` property.
-    pub voice_attributes: Option<OutboundVoiceCampaignPostContactVoiceAttributes>,
+    pub voice_attributes: Option<Box<OutboundVoiceCampaignPostContactVoiceAttributes>>,
     /// The `wrapupCode` property.
     pub wrapup_code: Option<String>,
     /// The `outboundCampaignId` property.
@@ -33135,13 +33341,13 @@ pub struct Outcome {
     /// The context of the outcome.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub context: Option<Context>,
+    pub context: Option<Box<Context>>,
     /// The pattern of rules defining the filter of the outcome.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub journey: Option<Journey>,
+    pub journey: Option<Box<Journey>>,
     /// The field from the event indicating the associated value.
-    pub associated_value_field: Option<AssociatedValueField>,
+    pub associated_value_field: Option<Box<AssociatedValueField>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// Timestamp indicating when the outcome was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -33391,23 +33597,23 @@ pub struct OutcomeAchievedEvent {
     /// The outcome achieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub outcome: Option<OutcomeAchievedEventOutcome>,
+    pub outcome: Option<Box<OutcomeAchievedEventOutcome>>,
     /// HTTP User-Agent string (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     pub user_agent_string: Option<String>,
     /// Customer's browser.
-    pub browser: Option<Browser>,
+    pub browser: Option<Box<Browser>>,
     /// Customer's device.
-    pub device: Option<Device>,
+    pub device: Option<Box<Device>>,
     /// Customer's geolocation.
-    pub geolocation: Option<JourneyGeolocation>,
+    pub geolocation: Option<Box<JourneyGeolocation>>,
     /// Visitor's IP address.
     pub ip_address: Option<String>,
     /// Visitor's IP-based organization or ISP name.
     pub ip_organization: Option<String>,
     /// Marketing / traffic source information.
-    pub mkt_campaign: Option<JourneyCampaign>,
+    pub mkt_campaign: Option<Box<JourneyCampaign>>,
     /// Visit's referrer.
-    pub visit_referrer: Option<Referrer>,
+    pub visit_referrer: Option<Box<Referrer>>,
     /// When visit was created (e.g. timestamp of the first event in visit). Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub visit_created_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -33720,7 +33926,7 @@ pub struct OutcomeAchievement {
     /// The outcome that was achieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub outcome: Option<AchievedOutcome>,
+    pub outcome: Option<Box<AchievedOutcome>>,
     /// Timestamp indicating when the outcome was achieved. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -34170,7 +34376,9 @@ impl crate::__private::DecodeFields for OutcomeAttributionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "percentFailedThreshold" => {
                 self.percent_failed_threshold = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -34317,7 +34525,9 @@ impl crate::__private::DecodeFields for OutcomeAttributionRequest {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "touchpoints" => self.touchpoints = map.next_value()?,
+            "touchpoints" => {
+                self.touchpoints = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdDate" => self.created_date = map.next_value()?,
             _ => return Ok(false),
         }
@@ -34426,7 +34636,9 @@ impl crate::__private::DecodeFields for OutcomeAttributionResponseListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34557,7 +34769,9 @@ impl crate::__private::DecodeFields for OutcomeAttributionResultsResponse {
             }
             "state" => self.state = map.next_value()?,
             "message" => self.message = map.next_value()?,
-            "touchpoints" => self.touchpoints = map.next_value()?,
+            "touchpoints" => {
+                self.touchpoints = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdDate" => self.created_date = map.next_value()?,
             _ => return Ok(false),
         }
@@ -34737,7 +34951,7 @@ impl crate::__private::DecodeFields for OutcomeConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -34851,7 +35065,9 @@ impl crate::__private::DecodeFields for OutcomeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -35098,7 +35314,7 @@ pub struct OutcomePredictor {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The outcome for which this predictor will provide predictions.
-    pub outcome: Option<OutcomeRef>,
+    pub outcome: Option<Box<OutcomeRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -35233,7 +35449,9 @@ impl crate::__private::DecodeFields for OutcomePredictorListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35271,7 +35489,7 @@ pub struct OutcomePredictorRequest {
     /// The outcome for which this predictor will provide predictions.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub outcome: Option<OutcomeRefRequest>,
+    pub outcome: Option<Box<OutcomeRefRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35782,11 +36000,11 @@ pub struct OutcomeRequest {
     /// Whether or not the outcome is positive.
     pub is_positive: Option<bool>,
     /// The context of the outcome.
-    pub context: Option<RequestContext>,
+    pub context: Option<Box<RequestContext>>,
     /// The pattern of rules defining the filter of the outcome.
-    pub journey: Option<RequestJourney>,
+    pub journey: Option<Box<RequestJourney>>,
     /// The field from the event indicating the associated value.
-    pub associated_value_field: Option<AssociatedValueField>,
+    pub associated_value_field: Option<Box<AssociatedValueField>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35950,7 +36168,7 @@ impl serde::Serialize for OutcomeRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutcomeScore {
     /// The outcome that the score was calculated for.
-    pub outcome: Option<AddressableEntityRef>,
+    pub outcome: Option<Box<AddressableEntityRef>>,
     /// Represents the max probability reached in the session.
     pub session_max_probability: Option<f64>,
     /// Represents the likelihood of a customer reaching or achieving a given outcome.
@@ -36172,7 +36390,9 @@ impl crate::__private::DecodeFields for OutcomeScoresResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "outcomeScores" => self.outcome_scores = map.next_value()?,
+            "outcomeScores" => {
+                self.outcome_scores = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "modifiedDate" => self.modified_date = map.next_value()?,
             _ => return Ok(false),
         }
@@ -36241,7 +36461,7 @@ pub struct OutgoingMessageRequest {
     /// A value between 0 and 1.0 denoting the confidence of the discovered intent (if found) this is optional and if left null genesys assumes a confidence of 1.0 on success and 0 on fail.
     pub confidence: Option<f64>,
     /// If the botState is Failed the bot can add this error object with more details about the error.
-    pub error_info: Option<ErrorInfo>,
+    pub error_info: Option<Box<ErrorInfo>>,
     /// This is a map of string-string key, value pairs containing optional fields that can be passed from the bot for custom behavior, tracking, etc, which can be used by the flow.
     pub parameters: Option<std::collections::BTreeMap<String, String>>,
     /// A set of entity values that go along with the intent.
@@ -36339,14 +36559,18 @@ impl crate::__private::DecodeFields for OutgoingMessageRequest {
             "botSessionId" => self.bot_session_id = map.next_value()?,
             "botState" => self.bot_state = map.next_value()?,
             "languageCode" => self.language_code = map.next_value()?,
-            "replyMessages" => self.reply_messages = map.next_value()?,
+            "replyMessages" => {
+                self.reply_messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "intent" => self.intent = map.next_value()?,
             "confidence" => {
                 self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "errorInfo" => self.error_info = map.next_value()?,
             "parameters" => self.parameters = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36740,7 +36964,7 @@ pub struct OutlierData {
     /// List of URLs to fetch the result of the outliers data. This field is populated only if session state is 'Complete' and outliers are present
     pub download_urls: Option<Vec<String>>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result_template: Option<OutlierResultTemplate>,
+    pub download_result_template: Option<Box<OutlierResultTemplate>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -36786,7 +37010,9 @@ impl crate::__private::DecodeFields for OutlierData {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadResultTemplate" => self.download_result_template = map.next_value()?,
             _ => return Ok(false),
         }
@@ -36972,7 +37198,9 @@ impl crate::__private::DecodeFields for OutlierResultBody {
     ) -> Result<bool, A::Error> {
         match key {
             "planningGroupId" => self.planning_group_id = map.next_value()?,
-            "outliers" => self.outliers = map.next_value()?,
+            "outliers" => {
+                self.outliers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37056,7 +37284,9 @@ impl crate::__private::DecodeFields for OutlierResultTemplate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37149,7 +37379,9 @@ impl crate::__private::DecodeFields for OutputValue {
     ) -> Result<bool, A::Error> {
         match key {
             "schemaPropertyKey" => self.schema_property_key = map.next_value()?,
-            "properties" => self.properties = map.next_value()?,
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37191,11 +37423,11 @@ impl serde::Serialize for OutputValue {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OverallBestPoints {
     /// The requested division
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// List of gamification best point items
     pub best_points: Option<Vec<OverallBestPointsItem>>,
     /// The targeted performance profile for the average points
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37244,7 +37476,9 @@ impl crate::__private::DecodeFields for OverallBestPoints {
     ) -> Result<bool, A::Error> {
         match key {
             "division" => self.division = map.next_value()?,
-            "bestPoints" => self.best_points = map.next_value()?,
+            "bestPoints" => {
+                self.best_points = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "performanceProfile" => self.performance_profile = map.next_value()?,
             _ => return Ok(false),
         }
@@ -37364,7 +37598,7 @@ impl crate::__private::DecodeFields for OverallBestPointsItem {
     ) -> Result<bool, A::Error> {
         match key {
             "granularityType" => self.granularity_type = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "dateStartWorkday" => self.date_start_workday = map.next_value()?,

@@ -471,7 +471,9 @@ impl crate::__private::DecodeFields for PagedSkillCombinationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -634,7 +636,9 @@ impl crate::__private::DecodeFields for PagelessDomainEntityListingEvaluationVer
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1035,7 +1039,11 @@ impl crate::__private::DecodeFields for ParsedCertificate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "certificateDetails" => self.certificate_details = map.next_value()?,
+            "certificateDetails" => {
+                self.certificate_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1130,11 +1138,11 @@ pub struct Participant {
     /// The UI sets this field when the agent chooses to skip entering a wrapup for this participant.
     pub wrapup_skipped: Option<bool>,
     /// Call wrap up or disposition data.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// List of roles this participant's media has had on the conversation, ie monitor, coach, etc.
     pub media_roles: Option<Vec<String>>,
     /// Information on how a communication should be routed to an agent.
-    pub conversation_routing_data: Option<ConversationRoutingData>,
+    pub conversation_routing_data: Option<Box<ConversationRoutingData>>,
     /// Specifies how long the agent has to answer an interaction before being marked as not responding.
     pub alerting_timeout_ms: Option<i64>,
     /// If this participant is a monitor, then this will be the id of the participant that is being monitored.
@@ -1408,7 +1416,9 @@ impl crate::__private::DecodeFields for Participant {
                 self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "wrapup" => self.wrapup = map.next_value()?,
-            "mediaRoles" => self.media_roles = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conversationRoutingData" => {
                 self.conversation_routing_data = map.next_value()?;
             }
@@ -1420,18 +1430,42 @@ impl crate::__private::DecodeFields for Participant {
             "monitoredParticipantId" => self.monitored_participant_id = map.next_value()?,
             "coachedParticipantId" => self.coached_participant_id = map.next_value()?,
             "attributes" => self.attributes = map.next_value()?,
-            "calls" => self.calls = map.next_value()?,
-            "callbacks" => self.callbacks = map.next_value()?,
-            "chats" => self.chats = map.next_value()?,
-            "cobrowsesessions" => self.cobrowsesessions = map.next_value()?,
-            "emails" => self.emails = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
-            "internalMessages" => self.internal_messages = map.next_value()?,
-            "screenMonitorings" => self.screen_monitorings = map.next_value()?,
-            "screenshares" => self.screenshares = map.next_value()?,
-            "socialExpressions" => self.social_expressions = map.next_value()?,
-            "videos" => self.videos = map.next_value()?,
-            "evaluations" => self.evaluations = map.next_value()?,
+            "calls" => self.calls = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "callbacks" => {
+                self.callbacks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "chats" => self.chats = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cobrowsesessions" => {
+                self.cobrowsesessions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emails" => self.emails = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "internalMessages" => {
+                self.internal_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenMonitorings" => {
+                self.screen_monitorings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenshares" => {
+                self.screenshares = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "socialExpressions" => {
+                self.social_expressions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "videos" => self.videos = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "evaluations" => {
+                self.evaluations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "screenRecordingState" => self.screen_recording_state = map.next_value()?,
             "flaggedReason" => self.flagged_reason = map.next_value()?,
             "startAcwTime" => self.start_acw_time = map.next_value()?,
@@ -2162,11 +2196,11 @@ pub struct ParticipantBasic {
     /// The UI sets this field when the agent chooses to skip entering a wrapup for this participant.
     pub wrapup_skipped: Option<bool>,
     /// Call wrap up or disposition data.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// List of roles this participant's media has had on the conversation, ie monitor, coach, etc.
     pub media_roles: Option<Vec<String>>,
     /// Information on how a communication should be routed to an agent.
-    pub conversation_routing_data: Option<ConversationRoutingData>,
+    pub conversation_routing_data: Option<Box<ConversationRoutingData>>,
     /// Specifies how long the agent has to answer an interaction before being marked as not responding.
     pub alerting_timeout_ms: Option<i64>,
     /// If this participant is a monitor, then this will be the id of the participant that is being monitored.
@@ -2419,7 +2453,9 @@ impl crate::__private::DecodeFields for ParticipantBasic {
                 self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "wrapup" => self.wrapup = map.next_value()?,
-            "mediaRoles" => self.media_roles = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conversationRoutingData" => {
                 self.conversation_routing_data = map.next_value()?;
             }
@@ -2431,18 +2467,42 @@ impl crate::__private::DecodeFields for ParticipantBasic {
             "monitoredParticipantId" => self.monitored_participant_id = map.next_value()?,
             "coachedParticipantId" => self.coached_participant_id = map.next_value()?,
             "attributes" => self.attributes = map.next_value()?,
-            "calls" => self.calls = map.next_value()?,
-            "callbacks" => self.callbacks = map.next_value()?,
-            "chats" => self.chats = map.next_value()?,
-            "cobrowsesessions" => self.cobrowsesessions = map.next_value()?,
-            "emails" => self.emails = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
-            "internalMessages" => self.internal_messages = map.next_value()?,
-            "screenMonitorings" => self.screen_monitorings = map.next_value()?,
-            "screenshares" => self.screenshares = map.next_value()?,
-            "socialExpressions" => self.social_expressions = map.next_value()?,
-            "videos" => self.videos = map.next_value()?,
-            "evaluations" => self.evaluations = map.next_value()?,
+            "calls" => self.calls = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "callbacks" => {
+                self.callbacks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "chats" => self.chats = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cobrowsesessions" => {
+                self.cobrowsesessions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emails" => self.emails = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "internalMessages" => {
+                self.internal_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenMonitorings" => {
+                self.screen_monitorings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenshares" => {
+                self.screenshares = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "socialExpressions" => {
+                self.social_expressions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "videos" => self.videos = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "evaluations" => {
+                self.evaluations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "screenRecordingState" => self.screen_recording_state = map.next_value()?,
             "flaggedReason" => self.flagged_reason = map.next_value()?,
             "startAcwTime" => self.start_acw_time = map.next_value()?,
@@ -3467,13 +3527,13 @@ pub struct PatchAction {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub media_type: Option<PatchActionMediaType>,
     /// Action template associated with the action map.
-    pub action_template: Option<ActionMapActionTemplate>,
+    pub action_template: Option<Box<ActionMapActionTemplate>>,
     /// Architect Flow Id and input contract.
-    pub architect_flow_fields: Option<ArchitectFlowFields>,
+    pub architect_flow_fields: Option<Box<ArchitectFlowFields>>,
     /// Admin-configurable fields of a web messaging offer action.
-    pub web_messaging_offer_fields: Option<PatchWebMessagingOfferFields>,
+    pub web_messaging_offer_fields: Option<Box<PatchWebMessagingOfferFields>>,
     /// Admin-configurable fields of an open action.
-    pub open_action_fields: Option<OpenActionFields>,
+    pub open_action_fields: Option<Box<OpenActionFields>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3690,13 +3750,13 @@ pub struct PatchActionMap {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub page_url_conditions: Option<Vec<UrlCondition>>,
     /// Type of activation.
-    pub activation: Option<Activation>,
+    pub activation: Option<Box<Activation>>,
     /// Weight of the action map with higher number denoting higher weight.
     pub weight: Option<i64>,
     /// The action that will be executed if this action map is triggered.
-    pub action: Option<PatchAction>,
+    pub action: Option<Box<PatchAction>>,
     /// The action map's associated schedule groups.
-    pub action_map_schedule_groups: Option<PatchActionMapScheduleGroups>,
+    pub action_map_schedule_groups: Option<Box<PatchActionMapScheduleGroups>>,
     /// Override organization-level frequency cap and always offer web engagements from this action map.
     pub ignore_frequency_cap: Option<bool>,
     /// The URI for this object
@@ -3832,20 +3892,36 @@ impl crate::__private::DecodeFields for PatchActionMap {
                 self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "displayName" => self.display_name = map.next_value()?,
-            "triggerWithSegments" => self.trigger_with_segments = map.next_value()?,
+            "triggerWithSegments" => {
+                self.trigger_with_segments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "triggerWithEventConditions" => {
-                self.trigger_with_event_conditions = map.next_value()?;
+                self.trigger_with_event_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "triggerWithOutcomeProbabilityConditions" => {
-                self.trigger_with_outcome_probability_conditions = map.next_value()?;
+                self.trigger_with_outcome_probability_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "triggerWithOutcomePercentileConditions" => {
-                self.trigger_with_outcome_percentile_conditions = map.next_value()?;
+                self.trigger_with_outcome_percentile_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "triggerWithOutcomeQuantileConditions" => {
-                self.trigger_with_outcome_quantile_conditions = map.next_value()?;
+                self.trigger_with_outcome_quantile_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "pageUrlConditions" => self.page_url_conditions = map.next_value()?,
+            "pageUrlConditions" => {
+                self.page_url_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "activation" => self.activation = map.next_value()?,
             "weight" => self.weight = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "action" => self.action = map.next_value()?,
@@ -4029,9 +4105,9 @@ pub struct PatchActionMapScheduleGroups {
     /// The actions map's associated schedule group.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub action_map_schedule_group: Option<ActionMapScheduleGroup>,
+    pub action_map_schedule_group: Option<Box<ActionMapScheduleGroup>>,
     /// The action map's associated emergency schedule group.
-    pub emergency_action_map_schedule_group: Option<ActionMapScheduleGroup>,
+    pub emergency_action_map_schedule_group: Option<Box<ActionMapScheduleGroup>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4147,7 +4223,7 @@ pub struct PatchActionTemplate {
     /// Whether the action template is currently active, inactive or deleted.
     pub state: Option<PatchActionTemplateState>,
     /// Properties used to configure an action of type content offer
-    pub content_offer: Option<PatchContentOffer>,
+    pub content_offer: Option<Box<PatchContentOffer>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4650,7 +4726,11 @@ impl crate::__private::DecodeFields for PatchBuReschedulingOptionsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4686,7 +4766,7 @@ impl serde::Serialize for PatchBuReschedulingOptionsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchBuScheduleRunRequest {
     /// The rescheduling options to update
-    pub rescheduling_options: Option<PatchBuReschedulingOptionsRequest>,
+    pub rescheduling_options: Option<Box<PatchBuReschedulingOptionsRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4996,7 +5076,11 @@ impl crate::__private::DecodeFields for PatchCallbackRequest {
             "agentId" => self.agent_id = map.next_value()?,
             "callbackScheduledTime" => self.callback_scheduled_time = map.next_value()?,
             "countryCode" => self.country_code = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "validateCallbackNumbers" => {
                 self.validate_callback_numbers = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -5138,7 +5222,7 @@ pub struct PatchCallbackResponse {
     /// The conversation associated with the callback
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub conversation: Option<DomainEntityRef>,
+    pub conversation: Option<Box<DomainEntityRef>>,
     /// The list of communication identifiers for the callback participants
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -5200,7 +5284,11 @@ impl crate::__private::DecodeFields for PatchCallbackResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "conversation" => self.conversation = map.next_value()?,
-            "callbackIdentifiers" => self.callback_identifiers = map.next_value()?,
+            "callbackIdentifiers" => {
+                self.callback_identifiers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5348,9 +5436,9 @@ pub struct PatchContentOffer {
     /// Body text of the content offer.
     pub body: Option<String>,
     /// Properties customizing the call to action button on the content offer.
-    pub call_to_action: Option<PatchCallToAction>,
+    pub call_to_action: Option<Box<PatchCallToAction>>,
     /// Properties customizing the styling of the content offer.
-    pub style: Option<PatchContentOfferStylingConfiguration>,
+    pub style: Option<Box<PatchContentOfferStylingConfiguration>>,
     /// Image description text for accessibility compliance and assistive technology support.
     pub image_alt_text: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5719,19 +5807,19 @@ impl serde::Serialize for PatchContentOfferStyleProperties {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchContentOfferStylingConfiguration {
     /// Properties for customizing the positioning of the content offer.
-    pub position: Option<PatchContentPositionProperties>,
+    pub position: Option<Box<PatchContentPositionProperties>>,
     /// Properties for customizing the appearance of the content offer.
-    pub offer: Option<PatchContentOfferStyleProperties>,
+    pub offer: Option<Box<PatchContentOfferStyleProperties>>,
     /// Properties for customizing the appearance of the close button.
-    pub close_button: Option<PatchCloseButtonStyleProperties>,
+    pub close_button: Option<Box<PatchCloseButtonStyleProperties>>,
     /// Properties for customizing the appearance of the CTA button.
-    pub cta_button: Option<PatchCtaButtonStyleProperties>,
+    pub cta_button: Option<Box<PatchCtaButtonStyleProperties>>,
     /// Properties for customizing the appearance of the title text.
-    pub title: Option<PatchTextStyleProperties>,
+    pub title: Option<Box<PatchTextStyleProperties>>,
     /// Properties for customizing the appearance of the headline text.
-    pub headline: Option<PatchTextStyleProperties>,
+    pub headline: Option<Box<PatchTextStyleProperties>>,
     /// Properties for customizing the appearance of the body text.
-    pub body: Option<PatchTextStyleProperties>,
+    pub body: Option<Box<PatchTextStyleProperties>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6019,7 +6107,9 @@ impl crate::__private::DecodeFields for PatchContext {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "patterns" => self.patterns = map.next_value()?,
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6097,7 +6187,9 @@ impl crate::__private::DecodeFields for PatchContextPattern {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6190,7 +6282,7 @@ impl crate::__private::DecodeFields for PatchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "key" => self.key = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "shouldIgnoreCase" => {
                 self.should_ignore_case = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -6572,7 +6664,7 @@ impl crate::__private::DecodeFields for PatchEntityTypeCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "key" => self.key = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "shouldIgnoreCase" => {
                 self.should_ignore_case = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -6914,7 +7006,7 @@ impl serde::Serialize for PatchIntegrationAction {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchIntegrationActionFields {
     /// Reference to the Integration Action to be used when integrationAction type is qualified
-    pub integration_action: Option<PatchIntegrationAction>,
+    pub integration_action: Option<Box<PatchIntegrationAction>>,
     /// Collection of Request Mappings to use
     pub request_mappings: Option<Vec<RequestMapping>>,
     /// JSON fields this model does not know, kept so that a
@@ -6965,7 +7057,11 @@ impl crate::__private::DecodeFields for PatchIntegrationActionFields {
     ) -> Result<bool, A::Error> {
         match key {
             "integrationAction" => self.integration_action = map.next_value()?,
-            "requestMappings" => self.request_mappings = map.next_value()?,
+            "requestMappings" => {
+                self.request_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7052,7 +7148,9 @@ impl crate::__private::DecodeFields for PatchJourney {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "patterns" => self.patterns = map.next_value()?,
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7146,7 +7244,9 @@ impl crate::__private::DecodeFields for PatchJourneyPattern {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "streamType" => self.stream_type = map.next_value()?,
             "sessionType" => self.session_type = map.next_value()?,
@@ -7270,13 +7370,13 @@ pub struct PatchOpportunityRequest {
     /// The end date and time of the opportunity in ISO-8601 format
     pub end_date: Option<crate::DateTime>,
     /// The date and time when the opportunity opens for enrollment in ISO-8601 format. If not provided or in the past, it will be automatically updated to the current time when the opportunity is published
-    pub open_date: Option<ValueWrapperInstant>,
+    pub open_date: Option<Box<ValueWrapperInstant>>,
     /// The deadline date and time for enrollment in the opportunity in ISO-8601 format
     pub deadline_date: Option<crate::DateTime>,
     /// The name of the opportunity
     pub name: Option<String>,
     /// Additional details describing the purpose or context of this opportunity
-    pub description: Option<ValueWrapperString>,
+    pub description: Option<Box<ValueWrapperString>>,
     /// The ID of the activity code associated with the opportunity
     pub activity_code_id: Option<String>,
     /// The approval type for enrollments
@@ -7284,11 +7384,11 @@ pub struct PatchOpportunityRequest {
     /// The maximum capacity (enrollment slots) for this opportunity
     pub capacity: Option<i64>,
     /// The IDs of the agents that are invited to the opportunity
-    pub agent_ids: Option<ListWrapperString>,
+    pub agent_ids: Option<Box<ListWrapperString>>,
     /// The metadata for the opportunity
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7523,11 +7623,11 @@ pub struct PatchOutcome {
     /// Whether or not the outcome is positive.
     pub is_positive: Option<bool>,
     /// The context of the outcome.
-    pub context: Option<PatchContext>,
+    pub context: Option<Box<PatchContext>>,
     /// The pattern of rules defining the filter of the outcome.
-    pub journey: Option<PatchJourney>,
+    pub journey: Option<Box<PatchJourney>>,
     /// The field from the event indicating the associated value.
-    pub associated_value_field: Option<PatchAssociatedValueField>,
+    pub associated_value_field: Option<Box<PatchAssociatedValueField>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7693,9 +7793,9 @@ pub struct PatchPredictorRequest {
     /// Number of seconds allocated to predictive routing before attempting a different routing method. This is a value between 12 and 900 seconds.
     pub routing_timeout_seconds: Option<i64>,
     /// The predictor schedule that determines when the predictor is used for routing interactions.
-    pub schedule: Option<PredictorSchedule>,
+    pub schedule: Option<Box<PredictorSchedule>>,
     /// The predictor balancing configuration to enable workload balancing
-    pub workload_balancing_config: Option<PredictorWorkloadBalancing>,
+    pub workload_balancing_config: Option<Box<PredictorWorkloadBalancing>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7817,11 +7917,11 @@ pub struct PatchSegment {
     /// Whether or not the segment should be displayed to agent/supervisor users.
     pub should_display_to_agent: Option<bool>,
     /// The context of the segment.
-    pub context: Option<PatchContext>,
+    pub context: Option<Box<PatchContext>>,
     /// The pattern of rules defining the segment.
-    pub journey: Option<PatchJourney>,
+    pub journey: Option<Box<PatchJourney>>,
     /// Details of an entity corresponding to this segment in an external system.
-    pub external_segment: Option<PatchExternalSegment>,
+    pub external_segment: Option<Box<PatchExternalSegment>>,
     /// Time, in days, from when the segment is assigned until it is automatically unassigned.
     pub assignment_expiration_days: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -8011,15 +8111,15 @@ impl serde::Serialize for PatchSegment {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PatchShiftTradeRequest {
     /// Update the ID of the receiving user to direct the request at a specific user, or set the wrapped id to null to open up a trade to be matched by any user.
-    pub receiving_user_id: Option<ValueWrapperString>,
+    pub receiving_user_id: Option<Box<ValueWrapperString>>,
     /// Update the expiration time for this shift trade.
-    pub expiration: Option<ValueWrapperDate>,
+    pub expiration: Option<Box<ValueWrapperDate>>,
     /// Update the acceptable intervals the initiating user is willing to accept in trade. Setting the enclosed list to empty will make this a one sided trade request
-    pub acceptable_intervals: Option<ListWrapperInterval>,
+    pub acceptable_intervals: Option<Box<ListWrapperInterval>>,
     /// Version metadata
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8384,7 +8484,7 @@ pub struct PatchWebMessagingOfferFields {
     /// Text value to be used when inviting a visitor to engage with a web messaging offer.
     pub offer_text: Option<String>,
     /// Flow to be invoked, overrides default flow when specified.
-    pub architect_flow: Option<AddressableEntityRef>,
+    pub architect_flow: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8536,7 +8636,9 @@ impl crate::__private::DecodeFields for Pattern {
             "interval" => {
                 self.interval = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "daysOfWeek" => self.days_of_week = map.next_value()?,
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8933,8 +9035,14 @@ impl crate::__private::DecodeFields for PaymentRequest {
             "orderTotal" => {
                 self.order_total = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "lineItems" => self.line_items = map.next_value()?,
-            "shippingOptions" => self.shipping_options = map.next_value()?,
+            "lineItems" => {
+                self.line_items = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "shippingOptions" => {
+                self.shipping_options = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9416,7 +9524,7 @@ pub struct PerformancePredictionCompleteEventTopicPerformancePredictionCalculati
         PerformancePredictionCompleteEventTopicPerformancePredictionCalculationNotificationState,
     >,
     /// The `error` property.
-    pub error: Option<PerformancePredictionCompleteEventTopicErrorBody>,
+    pub error: Option<Box<PerformancePredictionCompleteEventTopicErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9694,7 +9802,11 @@ impl crate::__private::DecodeFields for PerformancePredictionOutputs {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "planningGroupResults" => self.planning_group_results = map.next_value()?,
+            "planningGroupResults" => {
+                self.planning_group_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9761,7 +9873,9 @@ pub struct PerformancePredictionRecalculationCompleteEventTopicPerformancePredic
         PerformancePredictionRecalculationCompleteEventTopicPerformancePredictionUserRecalculationNotificationState,
     >,
     /// The `error` property.
-    pub error: Option<PerformancePredictionRecalculationCompleteEventTopicErrorBody>,
+    pub error: Option<
+        Box<PerformancePredictionRecalculationCompleteEventTopicErrorBody>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9947,7 +10061,7 @@ pub struct PerformancePredictionRecalculationResponse {
     /// The url to GET the results of the performance prediction. This field is populated only if query state is 'Complete'
     pub download_url: Option<String>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<PerformancePredictionOutputs>,
+    pub download_result: Option<Box<PerformancePredictionOutputs>>,
     /// The state of the performance prediction
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -10117,7 +10231,7 @@ pub struct PerformancePredictionRecalculationUploadResponse {
     /// Required headers for the PUT request to the url
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Always null. Defines the schema of the json body to be PUT to the url. The json body should be gzip encoded before uploading
-    pub upload_body_schema: Option<PerformancePredictionUploadSchema>,
+    pub upload_body_schema: Option<Box<PerformancePredictionUploadSchema>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10239,7 +10353,7 @@ pub struct PerformancePredictionResponse {
     /// The url to GET the results of the performance prediction. This field is populated only if query state is 'Complete'
     pub download_url: Option<String>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<PerformancePredictionOutputs>,
+    pub download_result: Option<Box<PerformancePredictionOutputs>>,
     /// The state of the performance prediction
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -10499,7 +10613,9 @@ impl crate::__private::DecodeFields for PerformancePredictionUploadSchema {
     ) -> Result<bool, A::Error> {
         match key {
             "calculationStartDate" => self.calculation_start_date = map.next_value()?,
-            "onQueueTimes" => self.on_queue_times = map.next_value()?,
+            "onQueueTimes" => {
+                self.on_queue_times = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10550,7 +10666,7 @@ pub struct PerformanceProfile {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division for this performance profile associate to
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// A description about this performance profile
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -10653,9 +10769,15 @@ impl crate::__private::DecodeFields for PerformanceProfile {
             "name" => self.name = map.next_value()?,
             "division" => self.division = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "metricOrders" => self.metric_orders = map.next_value()?,
+            "metricOrders" => {
+                self.metric_orders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateCreated" => self.date_created = map.next_value()?,
-            "reportingIntervals" => self.reporting_intervals = map.next_value()?,
+            "reportingIntervals" => {
+                self.reporting_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "memberCount" => {
                 self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -10846,7 +10968,9 @@ impl crate::__private::DecodeFields for PermissionCollectionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -11019,7 +11143,9 @@ impl crate::__private::DecodeFields for PermissionDetails {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "permissions" => self.permissions = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "allowsCurrentUser" => {
                 self.allows_current_user = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -11193,7 +11319,7 @@ impl crate::__private::DecodeFields for Permissions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11290,7 +11416,11 @@ impl crate::__private::DecodeFields for PersistentConnectionChangeTopicErrorInfo
             "code" => self.code = map.next_value()?,
             "userMessage" => self.user_message = map.next_value()?,
             "userParams" => self.user_params = map.next_value()?,
-            "nestedErrorDetails" => self.nested_error_details = map.next_value()?,
+            "nestedErrorDetails" => {
+                self.nested_error_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11364,7 +11494,7 @@ pub struct PersistentConnectionChangeTopicErrorInfoDetails {
     /// The `hostname` property.
     pub hostname: Option<String>,
     /// The `location` property.
-    pub location: Option<PersistentConnectionChangeTopicErrorLocation>,
+    pub location: Option<Box<PersistentConnectionChangeTopicErrorLocation>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11584,7 +11714,7 @@ impl serde::Serialize for PersistentConnectionChangeTopicErrorLocation {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersistentConnectionChangeTopicPersistentConnectionChangeEvent {
     /// The `errorInfo` property.
-    pub error_info: Option<PersistentConnectionChangeTopicErrorInfo>,
+    pub error_info: Option<Box<PersistentConnectionChangeTopicErrorInfo>>,
     /// The `stationId` property.
     pub station_id: Option<String>,
     /// The `userId` property.
@@ -11786,7 +11916,7 @@ pub struct Phone {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -11810,39 +11940,39 @@ pub struct Phone {
     /// The site associated to the phone.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub site: Option<DomainEntityRef>,
+    pub site: Option<Box<DomainEntityRef>>,
     /// Phone Base Settings
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub phone_base_settings: Option<PhoneBaseSettings>,
+    pub phone_base_settings: Option<Box<PhoneBaseSettings>>,
     /// The `lineBaseSettings` property.
-    pub line_base_settings: Option<DomainEntityRef>,
+    pub line_base_settings: Option<Box<DomainEntityRef>>,
     /// The `phoneMetaBase` property.
-    pub phone_meta_base: Option<DomainEntityRef>,
+    pub phone_meta_base: Option<Box<DomainEntityRef>>,
     /// Lines
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub lines: Option<Vec<Line>>,
     /// The status of the phone and lines from the primary Edge.
-    pub status: Option<PhoneStatus>,
+    pub status: Option<Box<PhoneStatus>>,
     /// The status of the phone and lines from the secondary Edge.
-    pub secondary_status: Option<PhoneStatus>,
+    pub secondary_status: Option<Box<PhoneStatus>>,
     /// User Agent Information for this phone. This includes model, firmware version, and manufacturer.
     ///
     /// Read-only: set by Genesys.
-    pub user_agent_info: Option<UserAgentInfo>,
+    pub user_agent_info: Option<Box<UserAgentInfo>>,
     /// The `properties` property.
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The `capabilities` property.
-    pub capabilities: Option<PhoneCapabilities>,
+    pub capabilities: Option<Box<PhoneCapabilities>>,
     /// This is the user associated with a WebRTC type phone. It is required for all WebRTC phones.
-    pub web_rtc_user: Option<DomainEntityRef>,
+    pub web_rtc_user: Option<Box<DomainEntityRef>>,
     /// Boolean indicating whether the phone is standAlone.
     pub stand_alone: Option<bool>,
     /// The `primaryEdge` property.
-    pub primary_edge: Option<Edge>,
+    pub primary_edge: Option<Box<Edge>>,
     /// The `secondaryEdge` property.
-    pub secondary_edge: Option<Edge>,
+    pub secondary_edge: Option<Box<Edge>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -11984,7 +12114,7 @@ impl crate::__private::DecodeFields for Phone {
             "phoneBaseSettings" => self.phone_base_settings = map.next_value()?,
             "lineBaseSettings" => self.line_base_settings = map.next_value()?,
             "phoneMetaBase" => self.phone_meta_base = map.next_value()?,
-            "lines" => self.lines = map.next_value()?,
+            "lines" => self.lines = map.next_value::<crate::__private::Compact<_>>()?.0,
             "status" => self.status = map.next_value()?,
             "secondaryStatus" => self.secondary_status = map.next_value()?,
             "userAgentInfo" => self.user_agent_info = map.next_value()?,
@@ -12260,7 +12390,7 @@ pub struct PhoneBase {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -12284,7 +12414,7 @@ pub struct PhoneBase {
     /// A phone metabase is essentially a database for storing phone configuration settings, which simplifies the configuration process.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub phone_meta_base: Option<DomainEntityRef>,
+    pub phone_meta_base: Option<Box<DomainEntityRef>>,
     /// The list of linebases associated with the phone base.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -12292,7 +12422,7 @@ pub struct PhoneBase {
     /// The `properties` property.
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The `capabilities` property.
-    pub capabilities: Option<PhoneCapabilities>,
+    pub capabilities: Option<Box<PhoneCapabilities>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -12397,7 +12527,7 @@ impl crate::__private::DecodeFields for PhoneBase {
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
             "phoneMetaBase" => self.phone_meta_base = map.next_value()?,
-            "lines" => self.lines = map.next_value()?,
+            "lines" => self.lines = map.next_value::<crate::__private::Compact<_>>()?.0,
             "properties" => self.properties = map.next_value()?,
             "capabilities" => self.capabilities = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -12670,7 +12800,9 @@ impl crate::__private::DecodeFields for PhoneBaseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12996,7 +13128,9 @@ impl crate::__private::DecodeFields for PhoneCapabilities {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "mediaCodecs" => self.media_codecs = map.next_value()?,
+            "mediaCodecs" => {
+                self.media_codecs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cdm" => self.cdm = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -13096,13 +13230,13 @@ pub type PhoneChangeTopicLineStatus = LineStatus;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneChangeTopicPhone {
     /// The `userAgentInfo` property.
-    pub user_agent_info: Option<PhoneChangeTopicUserAgentInfo>,
+    pub user_agent_info: Option<Box<PhoneChangeTopicUserAgentInfo>>,
     /// The `id` property.
     pub id: Option<String>,
     /// The `status` property.
-    pub status: Option<PhoneChangeTopicPhoneStatus>,
+    pub status: Option<Box<PhoneChangeTopicPhoneStatus>>,
     /// The `secondaryStatus` property.
-    pub secondary_status: Option<PhoneChangeTopicPhoneStatus>,
+    pub secondary_status: Option<Box<PhoneChangeTopicPhoneStatus>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13213,9 +13347,9 @@ pub struct PhoneChangeTopicPhoneStatus {
     /// The `operationalStatus` property.
     pub operational_status: Option<PhoneChangeTopicPhoneStatusOperationalStatus>,
     /// The `edge` property.
-    pub edge: Option<PhoneChangeTopicEdgeReference>,
+    pub edge: Option<Box<PhoneChangeTopicEdgeReference>>,
     /// The `provision` property.
-    pub provision: Option<PhoneChangeTopicProvisionInfo>,
+    pub provision: Option<Box<PhoneChangeTopicProvisionInfo>>,
     /// The `lineStatuses` property.
     pub line_statuses: Option<Vec<PhoneChangeTopicLineStatus>>,
     /// The `eventCreationTime` property.
@@ -13279,7 +13413,9 @@ impl crate::__private::DecodeFields for PhoneChangeTopicPhoneStatus {
             "operationalStatus" => self.operational_status = map.next_value()?,
             "edge" => self.edge = map.next_value()?,
             "provision" => self.provision = map.next_value()?,
-            "lineStatuses" => self.line_statuses = map.next_value()?,
+            "lineStatuses" => {
+                self.line_statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "eventCreationTime" => self.event_creation_time = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13588,7 +13724,9 @@ impl crate::__private::DecodeFields for PhoneEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -13740,11 +13878,11 @@ pub struct PhoneEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<InitialConfiguration>,
+    pub initial_configuration: Option<Box<InitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14025,7 +14163,9 @@ impl crate::__private::DecodeFields for PhoneMetaBaseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14601,13 +14741,13 @@ pub struct PhoneStatus {
     /// Event Creation Time represents an ISO-8601 string. For example: UTC, UTC+01:00, or Europe/London
     pub event_creation_time: Option<String>,
     /// Provision information for this phone
-    pub provision: Option<ProvisionInfo>,
+    pub provision: Option<Box<ProvisionInfo>>,
     /// A list of LineStatus information for each of the lines of this phone
     pub line_statuses: Option<Vec<LineStatus>>,
     /// The phone status's edge assignment type.
     pub phone_assignment_to_edge_type: Option<PhoneStatusPhoneAssignmentToEdgeType>,
     /// The URI of the edge that provided this status information.
-    pub edge: Option<DomainEntityRef>,
+    pub edge: Option<Box<DomainEntityRef>>,
     /// The URI for this object. Deprecated. Do not use.
     ///
     /// Read-only: set by Genesys.
@@ -14680,7 +14820,9 @@ impl crate::__private::DecodeFields for PhoneStatus {
             "edgesStatus" => self.edges_status = map.next_value()?,
             "eventCreationTime" => self.event_creation_time = map.next_value()?,
             "provision" => self.provision = map.next_value()?,
-            "lineStatuses" => self.line_statuses = map.next_value()?,
+            "lineStatuses" => {
+                self.line_statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "phoneAssignmentToEdgeType" => {
                 self.phone_assignment_to_edge_type = map.next_value()?;
             }
@@ -15250,7 +15392,9 @@ impl crate::__private::DecodeFields for PhonesReboot {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "phoneIds" => self.phone_ids = map.next_value()?,
+            "phoneIds" => {
+                self.phone_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "siteId" => self.site_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15835,7 +15979,9 @@ impl crate::__private::DecodeFields for PhysicalInterfaceEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -16086,7 +16232,9 @@ impl crate::__private::DecodeFields for PingIdentity {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -16466,7 +16614,11 @@ impl crate::__private::DecodeFields for PinnedMessageRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "pinnedMessageIds" => self.pinned_message_ids = map.next_value()?,
+            "pinnedMessageIds" => {
+                self.pinned_message_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16508,11 +16660,11 @@ pub struct PlanningGroup {
     /// The `name` property.
     pub name: Option<String>,
     /// The ID of the service goal template associated with this planning group
-    pub service_goal_template: Option<ServiceGoalTemplateReference>,
+    pub service_goal_template: Option<Box<ServiceGoalTemplateReference>>,
     /// Set of route paths associated with the planning group
     pub route_paths: Option<Vec<RoutePathResponse>>,
     /// Version metadata for the planning group
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -16575,7 +16727,9 @@ impl crate::__private::DecodeFields for PlanningGroup {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "serviceGoalTemplate" => self.service_goal_template = map.next_value()?,
-            "routePaths" => self.route_paths = map.next_value()?,
+            "routePaths" => {
+                self.route_paths = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -16647,7 +16801,7 @@ pub struct PlanningGroupList {
     /// The `entities` property.
     pub entities: Option<Vec<PlanningGroup>>,
     /// Version metadata for the planning groups
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16691,7 +16845,9 @@ impl crate::__private::DecodeFields for PlanningGroupList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -16800,7 +16956,11 @@ impl crate::__private::DecodeFields for PlanningGroupMinimumsRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "planningGroupId" => self.planning_group_id = map.next_value()?,
-            "dayOfWeekMinimums" => self.day_of_week_minimums = map.next_value()?,
+            "dayOfWeekMinimums" => {
+                self.day_of_week_minimums = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16847,7 +17007,7 @@ pub struct PlanningGroupMinimumsResponse {
     /// The planning group to which the day of week minimum staff values apply
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub planning_group: Option<PlanningGroupReference>,
+    pub planning_group: Option<Box<PlanningGroupReference>>,
     /// The list of day of week minimum staff values for this planning group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -16909,7 +17069,11 @@ impl crate::__private::DecodeFields for PlanningGroupMinimumsResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "planningGroup" => self.planning_group = map.next_value()?,
-            "dayOfWeekMinimums" => self.day_of_week_minimums = map.next_value()?,
+            "dayOfWeekMinimums" => {
+                self.day_of_week_minimums = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17325,7 +17489,7 @@ pub struct PlanningGroupRequirementOutput {
     /// Error details if the intervals cannot be provided for this planning group because of missing data or internal error
     pub error_details: Option<Vec<LongTermRequirementsErrorDetail>>,
     /// The service goal details used to generate the requirements
-    pub service_goal_details: Option<LongTermRequirementsServiceGoalDetail>,
+    pub service_goal_details: Option<Box<LongTermRequirementsServiceGoalDetail>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17383,7 +17547,9 @@ impl crate::__private::DecodeFields for PlanningGroupRequirementOutput {
             "intervals" => {
                 self.intervals = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "errorDetails" => self.error_details = map.next_value()?,
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "serviceGoalDetails" => self.service_goal_details = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17480,7 +17646,9 @@ impl crate::__private::DecodeFields for PlanningGroupToStaffingGroupsListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17518,7 +17686,7 @@ pub struct PlanningGroupToStaffingGroupsResponse {
     /// The ID of the planning group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub planning_group: Option<PlanningGroupReference>,
+    pub planning_group: Option<Box<PlanningGroupReference>>,
     /// The list of staffing groups that are associated with the planning group
     pub staffing_groups: Option<Vec<StaffingGroupReference>>,
     /// JSON fields this model does not know, kept so that a
@@ -17571,7 +17739,11 @@ impl crate::__private::DecodeFields for PlanningGroupToStaffingGroupsResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "planningGroup" => self.planning_group = map.next_value()?,
-            "staffingGroups" => self.staffing_groups = map.next_value()?,
+            "staffingGroups" => {
+                self.staffing_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17841,13 +18013,13 @@ pub struct Policy {
     /// The `enabled` property.
     pub enabled: Option<bool>,
     /// Conditions and actions per media type
-    pub media_policies: Option<MediaPolicies>,
+    pub media_policies: Option<Box<MediaPolicies>>,
     /// Conditions
-    pub conditions: Option<PolicyConditions>,
+    pub conditions: Option<Box<PolicyConditions>>,
     /// Actions
-    pub actions: Option<PolicyActions>,
+    pub actions: Option<Box<PolicyActions>>,
     /// The `policyErrors` property.
-    pub policy_errors: Option<PolicyErrors>,
+    pub policy_errors: Option<Box<PolicyErrors>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -18054,11 +18226,11 @@ pub struct PolicyActions {
     /// The `assignSurveys` property.
     pub assign_surveys: Option<Vec<SurveyAssignment>>,
     /// The `retentionDuration` property.
-    pub retention_duration: Option<RetentionDuration>,
+    pub retention_duration: Option<Box<RetentionDuration>>,
     /// The `initiateScreenRecording` property.
-    pub initiate_screen_recording: Option<InitiateScreenRecording>,
+    pub initiate_screen_recording: Option<Box<InitiateScreenRecording>>,
     /// Policy action for exporting recordings using an integration to 3rd party s3.
-    pub integration_export: Option<IntegrationExport>,
+    pub integration_export: Option<Box<IntegrationExport>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18151,15 +18323,29 @@ impl crate::__private::DecodeFields for PolicyActions {
             "alwaysDelete" => {
                 self.always_delete = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "assignEvaluations" => self.assign_evaluations = map.next_value()?,
+            "assignEvaluations" => {
+                self.assign_evaluations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "assignMeteredEvaluations" => {
-                self.assign_metered_evaluations = map.next_value()?;
+                self.assign_metered_evaluations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "assignMeteredAssignmentByAgent" => {
-                self.assign_metered_assignment_by_agent = map.next_value()?;
+                self.assign_metered_assignment_by_agent = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "assignCalibrations" => self.assign_calibrations = map.next_value()?,
-            "assignSurveys" => self.assign_surveys = map.next_value()?,
+            "assignCalibrations" => {
+                self.assign_calibrations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "assignSurveys" => {
+                self.assign_surveys = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "retentionDuration" => self.retention_duration = map.next_value()?,
             "initiateScreenRecording" => {
                 self.initiate_screen_recording = map.next_value()?;
@@ -18537,7 +18723,11 @@ impl crate::__private::DecodeFields for PolicyAttributeSet {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "policyAttributes" => self.policy_attributes = map.next_value()?,
+            "policyAttributes" => {
+                self.policy_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "presetAttributes" => self.preset_attributes = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -18761,11 +18951,11 @@ pub struct PolicyConditions {
     /// The `forQueues` property.
     pub for_queues: Option<Vec<Queue>>,
     /// The `duration` property.
-    pub duration: Option<DurationCondition>,
+    pub duration: Option<Box<DurationCondition>>,
     /// The `wrapupCodes` property.
     pub wrapup_codes: Option<Vec<WrapupCode>>,
     /// The `timeAllowed` property.
-    pub time_allowed: Option<TimeAllowed>,
+    pub time_allowed: Option<Box<TimeAllowed>>,
     /// Teams to match conversations against
     pub teams: Option<Vec<Team>>,
     /// This condition is to filter out conversation with and without customer participation.
@@ -18831,15 +19021,27 @@ impl crate::__private::DecodeFields for PolicyConditions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "forUsers" => self.for_users = map.next_value()?,
-            "directions" => self.directions = map.next_value()?,
-            "dateRanges" => self.date_ranges = map.next_value()?,
-            "mediaTypes" => self.media_types = map.next_value()?,
-            "forQueues" => self.for_queues = map.next_value()?,
+            "forUsers" => {
+                self.for_users = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "directions" => {
+                self.directions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "forQueues" => {
+                self.for_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "duration" => self.duration = map.next_value()?,
-            "wrapupCodes" => self.wrapup_codes = map.next_value()?,
+            "wrapupCodes" => {
+                self.wrapup_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeAllowed" => self.time_allowed = map.next_value()?,
-            "teams" => self.teams = map.next_value()?,
+            "teams" => self.teams = map.next_value::<crate::__private::Compact<_>>()?.0,
             "customerParticipation" => self.customer_participation = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18996,13 +19198,13 @@ pub struct PolicyCreate {
     /// The `enabled` property.
     pub enabled: Option<bool>,
     /// Conditions and actions per media type
-    pub media_policies: Option<MediaPolicies>,
+    pub media_policies: Option<Box<MediaPolicies>>,
     /// Conditions
-    pub conditions: Option<PolicyConditions>,
+    pub conditions: Option<Box<PolicyConditions>>,
     /// Actions
-    pub actions: Option<PolicyActions>,
+    pub actions: Option<Box<PolicyActions>>,
     /// The `policyErrors` property.
-    pub policy_errors: Option<PolicyErrors>,
+    pub policy_errors: Option<Box<PolicyErrors>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -19275,7 +19477,9 @@ impl crate::__private::DecodeFields for PolicyEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -19466,7 +19670,9 @@ impl crate::__private::DecodeFields for PolicyErrorMessage {
             "userParamsMessage" => self.user_params_message = map.next_value()?,
             "errorCode" => self.error_code = map.next_value()?,
             "correlationId" => self.correlation_id = map.next_value()?,
-            "userParams" => self.user_params = map.next_value()?,
+            "userParams" => {
+                self.user_params = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "insertDate" => self.insert_date = map.next_value()?,
             _ => return Ok(false),
         }
@@ -19591,7 +19797,11 @@ impl crate::__private::DecodeFields for PolicyErrors {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "policyErrorMessages" => self.policy_error_messages = map.next_value()?,
+            "policyErrorMessages" => {
+                self.policy_error_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19772,7 +19982,11 @@ impl crate::__private::DecodeFields for PolicyTestResult {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "result" => self.result = map.next_value()?,
-            "policyConditionResults" => self.policy_condition_results = map.next_value()?,
+            "policyConditionResults" => {
+                self.policy_condition_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19910,9 +20124,9 @@ pub struct PolicyUser {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `chat` property.
-    pub chat: Option<Chat>,
+    pub chat: Option<Box<Chat>>,
     /// The `department` property.
     pub department: Option<String>,
     /// The `email` property.
@@ -19928,7 +20142,7 @@ pub struct PolicyUser {
     /// The `username` property.
     pub username: Option<String>,
     /// The `manager` property.
-    pub manager: Option<User>,
+    pub manager: Option<Box<User>>,
     /// The `images` property.
     pub images: Option<Vec<Image>>,
     /// Required when updating a user, this value should be the current version of the user. The current version can be obtained with a GET on the user before doing a PATCH.
@@ -19938,27 +20152,27 @@ pub struct PolicyUser {
     /// The `certifications` property.
     pub certifications: Option<Vec<String>>,
     /// The `biography` property.
-    pub biography: Option<Biography>,
+    pub biography: Option<Box<Biography>>,
     /// The `employerInfo` property.
-    pub employer_info: Option<EmployerInfo>,
+    pub employer_info: Option<Box<EmployerInfo>>,
     /// Preferred full name of the agent
     pub preferred_name: Option<String>,
     /// ACD routing status
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// Active presence
-    pub presence: Option<UserPresence>,
+    pub presence: Option<Box<UserPresence>>,
     /// Integration presence
-    pub integration_presence: Option<UserPresence>,
+    pub integration_presence: Option<Box<UserPresence>>,
     /// Summary of conversion statistics for conversation types.
-    pub conversation_summary: Option<UserConversationSummary>,
+    pub conversation_summary: Option<Box<UserConversationSummary>>,
     /// Determine if out of office is enabled
-    pub out_of_office: Option<OutOfOffice>,
+    pub out_of_office: Option<Box<OutOfOffice>>,
     /// Current geolocation position
-    pub geolocation: Option<Geolocation>,
+    pub geolocation: Option<Box<Geolocation>>,
     /// Effective, default, and last station information
-    pub station: Option<UserStations>,
+    pub station: Option<Box<UserStations>>,
     /// Roles and permissions assigned to the user
-    pub authorization: Option<UserAuthorization>,
+    pub authorization: Option<Box<UserAuthorization>>,
     /// Profile skills possessed by the user
     pub profile_skills: Option<Vec<String>>,
     /// The user placement at each site location.
@@ -19966,9 +20180,9 @@ pub struct PolicyUser {
     /// The groups the user is a member of
     pub groups: Option<Vec<Group>>,
     /// The team the user is a member of
-    pub team: Option<Team>,
+    pub team: Option<Box<Team>>,
     /// The WFM work plan bid rank settings for the user
-    pub work_plan_bid_ranks: Option<WorkPlanBidRanks>,
+    pub work_plan_bid_ranks: Option<Box<WorkPlanBidRanks>>,
     /// Routing (ACD) skills possessed by the user
     pub skills: Option<Vec<UserRoutingSkill>>,
     /// Routing (ACD) languages possessed by the user
@@ -19978,7 +20192,7 @@ pub struct PolicyUser {
     /// preferred language by the user
     pub language_preference: Option<String>,
     /// The `lastTokenIssued` property.
-    pub last_token_issued: Option<OAuthLastTokenIssued>,
+    pub last_token_issued: Option<Box<OAuthLastTokenIssued>>,
     /// The last time the user logged in using username and password. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_last_login: Option<crate::DateTime>,
     /// The date & time the user was sent their welcome email. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -20126,17 +20340,25 @@ impl crate::__private::DecodeFields for PolicyUser {
             "chat" => self.chat = map.next_value()?,
             "department" => self.department = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "primaryContactInfo" => self.primary_contact_info = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "manager" => self.manager = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "certifications" => self.certifications = map.next_value()?,
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "biography" => self.biography = map.next_value()?,
             "employerInfo" => self.employer_info = map.next_value()?,
             "preferredName" => self.preferred_name = map.next_value()?,
@@ -20148,13 +20370,19 @@ impl crate::__private::DecodeFields for PolicyUser {
             "geolocation" => self.geolocation = map.next_value()?,
             "station" => self.station = map.next_value()?,
             "authorization" => self.authorization = map.next_value()?,
-            "profileSkills" => self.profile_skills = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "team" => self.team = map.next_value()?,
             "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "acdAutoAnswer" => {
                 self.acd_auto_answer = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20702,7 +20930,11 @@ impl crate::__private::DecodeFields for PossibleWorkShiftsForWeek {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "dailyPossibleShifts" => self.daily_possible_shifts = map.next_value()?,
+            "dailyPossibleShifts" => {
+                self.daily_possible_shifts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20753,11 +20985,11 @@ pub struct PostActionInput {
     /// Configuration to support request and response processing
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub config: Option<ActionConfig>,
+    pub config: Option<Box<ActionConfig>>,
     /// Action contract
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub contract: Option<ActionContractInput>,
+    pub contract: Option<Box<ActionContractInput>>,
     /// Indication of whether or not the action is designed to accept sensitive data
     pub secure: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -20915,7 +21147,7 @@ pub struct PostInputContract {
     /// JSON Schema that defines the body of the request that the client (edge/architect/postman) is sending to the service, on the /execute path.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub input_schema: Option<JsonSchemaDocument>,
+    pub input_schema: Option<Box<JsonSchemaDocument>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21001,7 +21233,7 @@ pub struct PostOutputContract {
     /// JSON schema that defines the transformed, successful result that will be sent back to the caller.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub success_schema: Option<JsonSchemaDocument>,
+    pub success_schema: Option<Box<JsonSchemaDocument>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21143,7 +21375,9 @@ impl crate::__private::DecodeFields for PostTextMessage {
         match key {
             "type" => self.type_ = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21267,7 +21501,7 @@ pub struct PostTextRequest {
     /// Message to send to the bot
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub post_text_message: Option<PostTextMessage>,
+    pub post_text_message: Option<Box<PostTextMessage>>,
     /// The language code the bot will run under
     pub language_code: Option<String>,
     /// Override timeout for the bot session. This should be greater than 10 minutes.
@@ -21279,13 +21513,13 @@ pub struct PostTextRequest {
     /// If the channels list contains a 'Messaging' item and the messaging platform is known, include it here to get accurate analytics
     pub messaging_platform_type: Option<PostTextRequestMessagingPlatformType>,
     /// Provider specific settings, if any
-    pub amazon_lex_request: Option<AmazonLexRequest>,
+    pub amazon_lex_request: Option<Box<AmazonLexRequest>>,
     /// Provider specific settings, if any
-    pub google_dialogflow: Option<GoogleDialogflowCustomSettings>,
+    pub google_dialogflow: Option<Box<GoogleDialogflowCustomSettings>>,
     /// Provider specific settings, if any
-    pub genesys_bot_connector: Option<GenesysBotConnector>,
+    pub genesys_bot_connector: Option<Box<GenesysBotConnector>>,
     /// Provider specific settings, if any
-    pub nuance_mix_dlg: Option<NuanceMixDlgSettings>,
+    pub nuance_mix_dlg: Option<Box<NuanceMixDlgSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21402,7 +21636,9 @@ impl crate::__private::DecodeFields for PostTextRequest {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "botChannels" => self.bot_channels = map.next_value()?,
+            "botChannels" => {
+                self.bot_channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "botCorrelationId" => self.bot_correlation_id = map.next_value()?,
             "messagingPlatformType" => self.messaging_platform_type = map.next_value()?,
             "amazonLexRequest" => self.amazon_lex_request = map.next_value()?,
@@ -21756,7 +21992,9 @@ impl crate::__private::DecodeFields for PostTextResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "botState" => self.bot_state = map.next_value()?,
-            "replyMessages" => self.reply_messages = map.next_value()?,
+            "replyMessages" => {
+                self.reply_messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "intentName" => self.intent_name = map.next_value()?,
             "slots" => self.slots = map.next_value()?,
             "botCorrelationId" => self.bot_correlation_id = map.next_value()?,
@@ -21916,7 +22154,7 @@ pub struct PredictionResults {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub estimated_wait_time_seconds: Option<i32>,
     /// This specifies the interaction label scoped to this estimated wait time calculation
-    pub label: Option<AddressableEntityRef>,
+    pub label: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22473,7 +22711,7 @@ pub struct Predictor {
     /// Number of seconds allocated to predictive routing before attempting a different routing method. This is a value between 12 and 900 seconds.
     pub routing_timeout_seconds: Option<i64>,
     /// The predictor schedule that determines when the predictor is used for routing interactions.
-    pub schedule: Option<PredictorSchedule>,
+    pub schedule: Option<Box<PredictorSchedule>>,
     /// The predictor state.
     pub state: Option<PredictorState>,
     /// DateTime indicating when the predictor was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -22481,7 +22719,7 @@ pub struct Predictor {
     /// DateTime indicating when the predictor was last updated. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The predictor balancing configuration to enable workload balancing.
-    pub workload_balancing_config: Option<PredictorWorkloadBalancing>,
+    pub workload_balancing_config: Option<Box<PredictorWorkloadBalancing>>,
     /// Predictor error code - optional details on why the predictor went into error state.
     pub error_code: Option<String>,
     /// Predictor's models
@@ -22563,7 +22801,7 @@ impl crate::__private::DecodeFields for Predictor {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
             "kpi" => self.kpi = map.next_value()?,
             "routingTimeoutSeconds" => {
                 self.routing_timeout_seconds = map
@@ -22578,7 +22816,7 @@ impl crate::__private::DecodeFields for Predictor {
                 self.workload_balancing_config = map.next_value()?;
             }
             "errorCode" => self.error_code = map.next_value()?,
-            "models" => self.models = map.next_value()?,
+            "models" => self.models = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -22779,7 +23017,9 @@ impl crate::__private::DecodeFields for PredictorListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -22909,11 +23149,13 @@ impl crate::__private::DecodeFields for PredictorModel {
         match key {
             "id" => self.id = map.next_value()?,
             "kpi" => self.kpi = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateTrained" => self.date_trained = map.next_value()?,
             "mediaType" => self.media_type = map.next_value()?,
-            "features" => self.features = map.next_value()?,
+            "features" => {
+                self.features = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23082,7 +23324,11 @@ impl crate::__private::DecodeFields for PredictorModelBrief {
         match key {
             "mediaType" => self.media_type = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
-            "retrainingErrors" => self.retraining_errors = map.next_value()?,
+            "retrainingErrors" => {
+                self.retraining_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "state" => self.state = map.next_value()?,
             _ => return Ok(false),
         }
@@ -23417,7 +23663,9 @@ impl crate::__private::DecodeFields for PredictorModelFeatureListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23660,8 +23908,14 @@ impl crate::__private::DecodeFields for PredictorModels {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
-            "predictorModels" => self.predictor_models = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predictorModels" => {
+                self.predictor_models = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24216,7 +24470,9 @@ impl crate::__private::DecodeFields for PrefixListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -24826,7 +25082,9 @@ impl crate::__private::DecodeFields for PresenceDetailQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24962,8 +25220,12 @@ impl crate::__private::DecodeFields for PresenceDetailQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25056,7 +25318,7 @@ pub struct PresenceDetailQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25305,7 +25567,7 @@ pub struct PresenceEventUserPresence {
     /// The `source` property.
     pub source: Option<String>,
     /// The `presenceDefinition` property.
-    pub presence_definition: Option<PresenceEventOrganizationPresence>,
+    pub presence_definition: Option<Box<PresenceEventOrganizationPresence>>,
     /// The `primary` property.
     pub primary: Option<bool>,
     /// The `message` property.
@@ -25313,7 +25575,7 @@ pub struct PresenceEventUserPresence {
     /// The `modifiedDate` property.
     pub modified_date: Option<crate::DateTime>,
     /// The `futurePresenceDefinition` property.
-    pub future_presence_definition: Option<PresenceEventOrganizationPresence>,
+    pub future_presence_definition: Option<Box<PresenceEventOrganizationPresence>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25455,7 +25717,7 @@ pub struct PresenceSettings {
     /// The `name` property.
     pub name: Option<String>,
     /// The settings for the restore presence feature
-    pub restore_presence_settings: Option<RestorePresenceSettings>,
+    pub restore_presence_settings: Option<Box<RestorePresenceSettings>>,
     /// Whether requesting off queue is enabled for the organization
     pub requesting_off_queue_enabled: Option<bool>,
     /// The default primary presence registered source ID for the organization
@@ -25939,9 +26201,13 @@ impl crate::__private::DecodeFields for ProcessScheduleUpdateUploadRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "uploadKey" => self.upload_key = map.next_value()?,
-            "teamIds" => self.team_ids = map.next_value()?,
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "managementUnitIdsForAddedTeamUsers" => {
-                self.management_unit_ids_for_added_team_users = map.next_value()?;
+                self.management_unit_ids_for_added_team_users = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -26102,7 +26368,7 @@ pub struct ProfileWithDateRange {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// Start workday used as the date range. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_start_workday: Option<crate::Date>,
     /// End workday used as the date range. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -26247,15 +26513,15 @@ pub struct Program {
     /// The `tags` property.
     pub tags: Option<Vec<String>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<AddressableEntityRef>,
+    pub modified_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The `publishedBy` property.
-    pub published_by: Option<AddressableEntityRef>,
+    pub published_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The `topicLinksJob` property.
-    pub topic_links_job: Option<AddressableEntityRef>,
+    pub topic_links_job: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -26327,8 +26593,8 @@ impl crate::__private::DecodeFields for Program {
             "published" => {
                 self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "topics" => self.topics = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "modifiedBy" => self.modified_by = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "publishedBy" => self.published_by = map.next_value()?,
@@ -26444,7 +26710,7 @@ impl serde::Serialize for Program {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramInsightsSettings {
     /// The ID of the program
-    pub program: Option<BaseProgramEntity>,
+    pub program: Option<Box<BaseProgramEntity>>,
     /// The program AI Insights settings
     pub enabled: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -26613,7 +26879,9 @@ impl crate::__private::DecodeFields for ProgramInsightsSettingsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -26735,7 +27003,7 @@ pub struct ProgramJob {
     /// The `programs` property.
     pub programs: Option<Vec<BaseProgramEntity>>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -26797,7 +27065,9 @@ impl crate::__private::DecodeFields for ProgramJob {
         match key {
             "id" => self.id = map.next_value()?,
             "state" => self.state = map.next_value()?,
-            "programs" => self.programs = map.next_value()?,
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -26966,7 +27236,9 @@ impl crate::__private::DecodeFields for ProgramJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "programIds" => self.program_ids = map.next_value()?,
+            "programIds" => {
+                self.program_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27059,8 +27331,12 @@ impl crate::__private::DecodeFields for ProgramMappingsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "queueIds" => self.queue_ids = map.next_value()?,
-            "flowIds" => self.flow_ids = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27102,7 +27378,7 @@ impl serde::Serialize for ProgramMappingsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramProcessingSettings {
     /// The ID of the program
-    pub program: Option<BaseProgramEntity>,
+    pub program: Option<Box<BaseProgramEntity>>,
     /// Whether sentiment analysis is enabled for the program
     pub sentiment_analysis_enabled: Option<bool>,
     /// Whether agent empathy analysis is enabled for the program
@@ -27296,7 +27572,9 @@ impl crate::__private::DecodeFields for ProgramProcessingSettingsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -27412,7 +27690,7 @@ impl serde::Serialize for ProgramProcessingSettingsEntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgramProcessingSettingsPatchResponse {
     /// The ID of the program
-    pub program: Option<BaseProgramEntity>,
+    pub program: Option<Box<BaseProgramEntity>>,
     /// Whether sentiment analysis is enabled for the program
     pub sentiment_analysis_enabled: Option<bool>,
     /// Whether agent empathy analysis is enabled for the program
@@ -27590,8 +27868,10 @@ impl crate::__private::DecodeFields for ProgramRequest {
         match key {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "topicIds" => self.topic_ids = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "topicIds" => {
+                self.topic_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27656,7 +27936,7 @@ pub struct ProgramTopicLinksJob {
     /// The `programId` property.
     pub program_id: Option<String>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -27868,7 +28148,7 @@ pub struct ProgramTranscriptionEngine {
     /// The `dialects` property.
     pub dialects: Option<Vec<String>>,
     /// The `engineIntegration` property.
-    pub engine_integration: Option<EngineIntegration>,
+    pub engine_integration: Option<Box<EngineIntegration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -27917,7 +28197,9 @@ impl crate::__private::DecodeFields for ProgramTranscriptionEngine {
     ) -> Result<bool, A::Error> {
         match key {
             "engine" => self.engine = map.next_value()?,
-            "dialects" => self.dialects = map.next_value()?,
+            "dialects" => {
+                self.dialects = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "engineIntegration" => self.engine_integration = map.next_value()?,
             _ => return Ok(false),
         }
@@ -28017,11 +28299,11 @@ pub struct ProgramTranscriptionEngines {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The ID of the program
-    pub program: Option<BaseProgramEntity>,
+    pub program: Option<Box<BaseProgramEntity>>,
     /// The program transcription engine settings
     pub transcription_engines: Option<Vec<ProgramTranscriptionEngine>>,
     /// The user last modified the record
-    pub modified_by: Option<AddressableEntityRef>,
+    pub modified_by: Option<Box<AddressableEntityRef>>,
     /// The last modified date of the record. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The URI for this object
@@ -28081,7 +28363,11 @@ impl crate::__private::DecodeFields for ProgramTranscriptionEngines {
         match key {
             "id" => self.id = map.next_value()?,
             "program" => self.program = map.next_value()?,
-            "transcriptionEngines" => self.transcription_engines = map.next_value()?,
+            "transcriptionEngines" => {
+                self.transcription_engines = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "modifiedBy" => self.modified_by = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -28214,7 +28500,9 @@ impl crate::__private::DecodeFields for ProgramsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -28694,13 +28982,13 @@ pub struct Prompt {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The `description` property.
     pub description: Option<String>,
     /// List of resources associated with this prompt
     pub resources: Option<Vec<PromptAsset>>,
     /// Current prompt operation status
-    pub current_operation: Option<Operation>,
+    pub current_operation: Option<Box<Operation>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -28768,7 +29056,9 @@ impl crate::__private::DecodeFields for Prompt {
             "name" => self.name = map.next_value()?,
             "division" => self.division = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "resources" => self.resources = map.next_value()?,
+            "resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "currentOperation" => self.current_operation = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -28857,7 +29147,7 @@ pub struct PromptAsset {
     /// URI of the resource audio
     pub media_uri: Option<String>,
     /// Audio format info
-    pub audio_format: Option<AudioFormat>,
+    pub audio_format: Option<Box<AudioFormat>>,
     /// Text to speech of the resource
     pub tts_string: Option<String>,
     /// Text of the resource
@@ -29156,7 +29446,7 @@ pub struct PromptAssetCreate {
     /// URI of the resource audio
     pub media_uri: Option<String>,
     /// Audio format info
-    pub audio_format: Option<AudioFormat>,
+    pub audio_format: Option<Box<AudioFormat>>,
     /// Text to speech of the resource
     pub tts_string: Option<String>,
     /// Text of the resource
@@ -29523,7 +29813,9 @@ impl crate::__private::DecodeFields for PromptAssetEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -29801,7 +30093,9 @@ impl crate::__private::DecodeFields for PromptEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -29996,8 +30290,12 @@ impl crate::__private::DecodeFields for PropertyChange {
     ) -> Result<bool, A::Error> {
         match key {
             "property" => self.property = map.next_value()?,
-            "oldValues" => self.old_values = map.next_value()?,
-            "newValues" => self.new_values = map.next_value()?,
+            "oldValues" => {
+                self.old_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "newValues" => {
+                self.new_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30069,7 +30367,7 @@ pub struct PropertyDefinition {
     /// The `format` property.
     pub format: Option<String>,
     /// The `items` property.
-    pub items: Option<Items>,
+    pub items: Option<Box<Items>>,
     /// The `properties` property.
     pub properties: Option<std::collections::BTreeMap<String, PropertyDefinition>>,
     /// JSON fields this model does not know, kept so that a
@@ -30127,7 +30425,7 @@ impl crate::__private::DecodeFields for PropertyDefinition {
         match key {
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "type" => self.type_ = map.next_value()?,
+            "type" => self.type_ = map.next_value::<crate::__private::Compact<_>>()?.0,
             "pattern" => self.pattern = map.next_value()?,
             "format" => self.format = map.next_value()?,
             "items" => self.items = map.next_value()?,
@@ -30280,7 +30578,9 @@ impl crate::__private::DecodeFields for PropertyIndexRequest {
         match key {
             "sessionId" => self.session_id = map.next_value()?,
             "targetDate" => self.target_date = map.next_value()?,
-            "properties" => self.properties = map.next_value()?,
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30438,11 +30738,11 @@ pub struct PublicKeyCredentialCreationOptions {
     /// Information about the relying party.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub rp: Option<RelyingPartyEntity>,
+    pub rp: Option<Box<RelyingPartyEntity>>,
     /// Information about the user being registered.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserEntity>,
+    pub user: Option<Box<UserEntity>>,
     /// Public key credential parameters acceptable to the relying party, in order of preference.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -30452,7 +30752,7 @@ pub struct PublicKeyCredentialCreationOptions {
     /// Credentials that should be excluded from registration (e.g., to prevent re-registering an existing authenticator).
     pub exclude_credentials: Option<Vec<CredentialDescriptor>>,
     /// Constraints on the type of authenticator that can be used.
-    pub authenticator_selection: Option<AuthenticatorSelection>,
+    pub authenticator_selection: Option<Box<AuthenticatorSelection>>,
     /// Hints about the type of authenticator the user should use (e.g., 'security-key', 'client-device', 'hybrid').
     pub hints: Option<Vec<String>>,
     /// The relying party's attestation conveyance preference ('none', 'indirect', 'direct', or 'enterprise').
@@ -30553,15 +30853,27 @@ impl crate::__private::DecodeFields for PublicKeyCredentialCreationOptions {
             "challenge" => self.challenge = map.next_value()?,
             "rp" => self.rp = map.next_value()?,
             "user" => self.user = map.next_value()?,
-            "pubKeyCredParams" => self.pub_key_cred_params = map.next_value()?,
+            "pubKeyCredParams" => {
+                self.pub_key_cred_params = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "timeout" => {
                 self.timeout = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "excludeCredentials" => self.exclude_credentials = map.next_value()?,
+            "excludeCredentials" => {
+                self.exclude_credentials = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "authenticatorSelection" => self.authenticator_selection = map.next_value()?,
-            "hints" => self.hints = map.next_value()?,
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
             "attestation" => self.attestation = map.next_value()?,
-            "attestationFormats" => self.attestation_formats = map.next_value()?,
+            "attestationFormats" => {
+                self.attestation_formats = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "extensions" => self.extensions = map.next_value()?,
             _ => return Ok(false),
         }
@@ -30685,7 +30997,7 @@ pub struct PublicKeyCredentialCreationResponse {
     /// The authenticator's attestation response.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub response: Option<AuthenticatorAttestationResponse>,
+    pub response: Option<Box<AuthenticatorAttestationResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31732,7 +32044,9 @@ impl crate::__private::DecodeFields for PureEngage {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,

@@ -73,8 +73,10 @@ impl crate::__private::DecodeFields for QMAuditQueryRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "sort" => self.sort = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -128,9 +130,9 @@ pub struct QualityAuditLogMessage {
     /// Trustee Organization Id if this audit message is from trustee access.
     pub user_trustee_org_id: Option<String>,
     /// User associated with this audit message.
-    pub user: Option<DomainEntityRef>,
+    pub user: Option<Box<DomainEntityRef>>,
     /// Client associated with this audit message.
-    pub client: Option<AddressableEntityRef>,
+    pub client: Option<Box<AddressableEntityRef>>,
     /// List of IP addresses of systems that originated or handled the request.
     pub remote_ips: Option<Vec<String>>,
     /// Name of the service that logged this audit message.
@@ -142,11 +144,11 @@ pub struct QualityAuditLogMessage {
     /// Date and time of when the audit message was logged. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub event_date: Option<crate::DateTime>,
     /// Message describing the event being audited.
-    pub message_info: Option<MessageInfo>,
+    pub message_info: Option<Box<MessageInfo>>,
     /// Action that took place.
     pub action: Option<QualityAuditLogMessageAction>,
     /// Entity that was impacted.
-    pub entity: Option<DomainEntityRef>,
+    pub entity: Option<Box<DomainEntityRef>>,
     /// Type of the entity that was impacted.
     pub entity_type: Option<QualityAuditLogMessageEntityType>,
     /// List of properties that were changed and changes made to those properties.
@@ -233,7 +235,9 @@ impl crate::__private::DecodeFields for QualityAuditLogMessage {
             "userTrusteeOrgId" => self.user_trustee_org_id = map.next_value()?,
             "user" => self.user = map.next_value()?,
             "client" => self.client = map.next_value()?,
-            "remoteIps" => self.remote_ips = map.next_value()?,
+            "remoteIps" => {
+                self.remote_ips = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "serviceName" => self.service_name = map.next_value()?,
             "level" => self.level = map.next_value()?,
             "status" => self.status = map.next_value()?,
@@ -242,7 +246,11 @@ impl crate::__private::DecodeFields for QualityAuditLogMessage {
             "action" => self.action = map.next_value()?,
             "entity" => self.entity = map.next_value()?,
             "entityType" => self.entity_type = map.next_value()?,
-            "propertyChanges" => self.property_changes = map.next_value()?,
+            "propertyChanges" => {
+                self.property_changes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "context" => self.context = map.next_value()?,
             _ => return Ok(false),
         }
@@ -751,7 +759,9 @@ impl crate::__private::DecodeFields for QualityAuditQueryExecutionResultsRespons
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "cursor" => self.cursor = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -871,8 +881,10 @@ impl crate::__private::DecodeFields for QualityAuditQueryExecutionStatusResponse
             "state" => self.state = map.next_value()?,
             "dateStart" => self.date_start = map.next_value()?,
             "interval" => self.interval = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "sort" => self.sort = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1264,7 +1276,9 @@ impl crate::__private::DecodeFields for QualityEvaluationScoreItem {
             "maxPoints" => {
                 self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "mediaTypes" => self.media_types = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1404,8 +1418,14 @@ impl crate::__private::DecodeFields for QuarterHourly {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "downloadUrls" => self.download_urls = map.next_value()?,
-            "downloadResult" => self.download_result = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadResult" => {
+                self.download_result = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1447,9 +1467,9 @@ impl serde::Serialize for QuarterHourly {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAdherenceExplanationsResponse {
     /// The asynchronous job handling the query
-    pub job: Option<AdherenceExplanationJobReference>,
+    pub job: Option<Box<AdherenceExplanationJobReference>>,
     /// The result of the query. May come via notification
-    pub result: Option<AdherenceExplanationListing>,
+    pub result: Option<Box<AdherenceExplanationListing>>,
     /// The URL from which to download the result. May come via notification
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1548,7 +1568,7 @@ pub struct QueryAgentScheduleUnavailableTimesRequest {
     /// The schedule for which to fetch unavailable times for the agent
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1716,7 +1736,9 @@ impl crate::__private::DecodeFields for QueryAgentScheduleUnavailableTimesRespon
                     .0;
             }
             "scheduleGenerationUnavailableTimes" => {
-                self.schedule_generation_unavailable_times = map.next_value()?;
+                self.schedule_generation_unavailable_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -1910,7 +1932,9 @@ impl crate::__private::DecodeFields for QueryAgentShiftTradeListJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "weekDates" => self.week_dates = map.next_value()?,
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2050,15 +2074,15 @@ pub struct QueryAgentUnavailableTimesValidationJobResponse {
     /// The agent who started the job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// Status of the job
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<QueryAgentUnavailableTimesValidationJobResponseStatus>,
     /// Validation results if status == 'Complete'
-    pub result: Option<UnavailableTimesValidationResult>,
+    pub result: Option<Box<UnavailableTimesValidationResult>>,
     /// Error details if status == 'Error'. The error occurs if the validation job has failed
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -2290,7 +2314,9 @@ impl crate::__private::DecodeFields for QueryAgentsIntegrationsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "agentIds" => self.agent_ids = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2462,7 +2488,11 @@ impl crate::__private::DecodeFields for QueryAvailabilityManagementUnitsSettings
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2551,7 +2581,11 @@ for QueryAvailabilityManagementUnitsSettingsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2644,7 +2678,11 @@ for QueryCapacityPlanStaffingGroupMetricChangeHistory {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "staffingGroupIds" => self.staffing_group_ids = map.next_value()?,
+            "staffingGroupIds" => {
+                self.staffing_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "queryEndDate" => self.query_end_date = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2697,7 +2735,7 @@ pub struct QueryCriteria {
     /// The type of data for the criteria (string, int, etc).
     pub data_type: Option<QueryCriteriaDataType>,
     /// A logical grouping and display order for this item.
-    pub category_info: Option<CriteriaCategoryInfo>,
+    pub category_info: Option<Box<CriteriaCategoryInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2750,9 +2788,15 @@ impl crate::__private::DecodeFields for QueryCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "criteriaKey" => self.criteria_key = map.next_value()?,
-            "criteriaGroups" => self.criteria_groups = map.next_value()?,
+            "criteriaGroups" => {
+                self.criteria_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "description" => self.description = map.next_value()?,
-            "operators" => self.operators = map.next_value()?,
+            "operators" => {
+                self.operators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dataType" => self.data_type = map.next_value()?,
             "categoryInfo" => self.category_info = map.next_value()?,
             _ => return Ok(false),
@@ -3014,7 +3058,7 @@ pub struct QueryCriteriaGroup {
     /// Items that must all be false
     pub not: Option<Vec<QueryCriteriaItem>>,
     /// A single item
-    pub criteria: Option<QueryCriteriaItem>,
+    pub criteria: Option<Box<QueryCriteriaItem>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3062,9 +3106,9 @@ impl crate::__private::DecodeFields for QueryCriteriaGroup {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "and" => self.and = map.next_value()?,
-            "or" => self.or = map.next_value()?,
-            "not" => self.not = map.next_value()?,
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "not" => self.not = map.next_value::<crate::__private::Compact<_>>()?.0,
             "criteria" => self.criteria = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3368,7 +3412,7 @@ impl crate::__private::DecodeFields for QueryCriteriaQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "query" => self.query = map.next_value()?,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3589,7 +3633,7 @@ pub struct QueryEnrollmentOpportunityResult {
     /// The counts for enrollment statuses
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub enrollment_counts: Option<PendingAndApprovedOpportunityEnrollmentCounts>,
+    pub enrollment_counts: Option<Box<PendingAndApprovedOpportunityEnrollmentCounts>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3895,7 +3939,11 @@ impl crate::__private::DecodeFields for QueryExternalActivityOpportunitiesRespon
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "externalActivities" => self.external_activities = map.next_value()?,
+            "externalActivities" => {
+                self.external_activities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4063,8 +4111,10 @@ impl crate::__private::DecodeFields for QueryFacetInfo {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "attributes" => self.attributes = map.next_value()?,
-            "facets" => self.facets = map.next_value()?,
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "facets" => self.facets = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4108,7 +4158,7 @@ pub struct QueryOpportunitiesRequest {
     /// The date range for the query
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub range: Option<RequiredDateRange>,
+    pub range: Option<Box<RequiredDateRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4190,7 +4240,7 @@ impl serde::Serialize for QueryOpportunitiesRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunitiesResponse {
     /// The query result. Null if downloadUrl is populated
-    pub result: Option<OpportunitiesResultWithPagination>,
+    pub result: Option<Box<OpportunitiesResultWithPagination>>,
     /// The URL used to retrieve large datasets. If present, the response conforms to the schema for the result field
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -4279,11 +4329,11 @@ impl serde::Serialize for QueryOpportunitiesResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentMetadata {
     /// The user who last modified the associated entity. The id may be 'System' if it was an automated process
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date the associated entity was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The user who created the associated entity, if available. The id may be 'System' if it was an automated process
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date the associated entity was created, if available. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The version of the associated entity. Used to prevent conflicts on concurrent edits
@@ -4291,7 +4341,7 @@ pub struct QueryOpportunityEnrollmentMetadata {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub version: Option<i64>,
     /// The user who reviewed the enrollment
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The date the enrollment was reviewed. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_reviewed: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -4447,13 +4497,13 @@ pub struct QueryOpportunityEnrollmentResult {
     /// A reference to the agent who created the enrollment
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// The current status of the enrollment
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<QueryOpportunityEnrollmentResultStatus>,
     /// The schedule on which the enrollment was added when this enrollment was approved
-    pub schedule: Option<BuScheduleReference>,
+    pub schedule: Option<Box<BuScheduleReference>>,
     /// The system-generated message code about enrollment processing results or failures
     pub system_message_code: Option<QueryOpportunityEnrollmentResultSystemMessageCode>,
     /// Supervisor's note explaining the agent's enrollment status change
@@ -4463,7 +4513,7 @@ pub struct QueryOpportunityEnrollmentResult {
     /// The metadata for the enrollment
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<QueryOpportunityEnrollmentMetadata>,
+    pub metadata: Option<Box<QueryOpportunityEnrollmentMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4956,7 +5006,7 @@ crate::__impl_open_enum!(QueryOpportunityEnrollmentResultDenialCode);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentsRequest {
     /// The date range for the query. Exactly one of opportunityId or range must be set
-    pub range: Option<RequiredDateRange>,
+    pub range: Option<Box<RequiredDateRange>>,
     /// The ID of the specific opportunity by which to filter. Exactly one of opportunityId or range must be set
     pub opportunity_id: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5045,7 +5095,7 @@ impl serde::Serialize for QueryOpportunityEnrollmentsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryOpportunityEnrollmentsResponse {
     /// The query result. Null if downloadUrl is populated
-    pub result: Option<QueryOpportunityEnrollmentsResult>,
+    pub result: Option<Box<QueryOpportunityEnrollmentsResult>>,
     /// The URL used to retrieve large datasets. If present, the response conforms to the schema for the result field
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -5192,8 +5242,12 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentsResult {
     ) -> Result<bool, A::Error> {
         match key {
             "nextStartDate" => self.next_start_date = map.next_value()?,
-            "enrollments" => self.enrollments = map.next_value()?,
-            "opportunities" => self.opportunities = map.next_value()?,
+            "enrollments" => {
+                self.enrollments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5295,8 +5349,16 @@ impl crate::__private::DecodeFields for QueryPlanningGroupToStaffingGroupsReques
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
-            "staffingGroupIds" => self.staffing_group_ids = map.next_value()?,
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "staffingGroupIds" => {
+                self.staffing_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5704,10 +5766,20 @@ impl crate::__private::DecodeFields for QueryRequest {
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "facetNameRequests" => self.facet_name_requests = map.next_value()?,
-            "sort" => self.sort = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "attributeFilters" => self.attribute_filters = map.next_value()?,
+            "facetNameRequests" => {
+                self.facet_name_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributeFilters" => {
+                self.attribute_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "includeShares" => {
                 self.include_shares = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -5855,7 +5927,9 @@ impl crate::__private::DecodeFields for QueryRequestClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5992,7 +6066,9 @@ impl crate::__private::DecodeFields for QueryRequestFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6263,7 +6339,9 @@ impl crate::__private::DecodeFields for QueryResponseData {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6352,7 +6430,7 @@ impl crate::__private::DecodeFields for QueryResponseGroupedData {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6396,7 +6474,7 @@ pub struct QueryResponseMetric {
     /// The metric this applies to
     pub metric: Option<QueryResponseMetricMetric>,
     /// The aggregated values for this metric
-    pub stats: Option<QueryResponseStats>,
+    pub stats: Option<Box<QueryResponseStats>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6627,7 +6705,7 @@ pub struct QueryResult {
     /// The `name` property.
     pub name: Option<String>,
     /// The `body` property.
-    pub body: Option<DomainEntity>,
+    pub body: Option<Box<DomainEntity>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -6731,9 +6809,9 @@ impl serde::Serialize for QueryResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryResults {
     /// The `results` property.
-    pub results: Option<DomainEntityListingQueryResult>,
+    pub results: Option<Box<DomainEntityListingQueryResult>>,
     /// The `facetInfo` property.
-    pub facet_info: Option<QueryFacetInfo>,
+    pub facet_info: Option<Box<QueryFacetInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6894,9 +6972,17 @@ impl crate::__private::DecodeFields for QueryShiftTradeListJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "weekDates" => self.week_dates = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7000,7 +7086,11 @@ impl crate::__private::DecodeFields for QueryTimeOffIntegrationStatusRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "timeOffRequestLookups" => self.time_off_request_lookups = map.next_value()?,
+            "timeOffRequestLookups" => {
+                self.time_off_request_lookups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7085,7 +7175,9 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesForGranularityReq
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "dateRanges" => self.date_ranges = map.next_value()?,
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7182,7 +7274,9 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesRequest {
         match key {
             "timeOffLimitId" => self.time_off_limit_id = map.next_value()?,
             "activityCodeId" => self.activity_code_id = map.next_value()?,
-            "dateRanges" => self.date_ranges = map.next_value()?,
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7276,7 +7370,7 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7360,7 +7454,9 @@ impl crate::__private::DecodeFields for QueryUserStaffingGroupListRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7448,7 +7544,11 @@ impl crate::__private::DecodeFields for QueryWaitlistPositionsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "timeOffRequests" => self.time_off_requests = map.next_value()?,
+            "timeOffRequests" => {
+                self.time_off_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7545,8 +7645,14 @@ impl crate::__private::DecodeFields for QueryWeekSummaryListJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "weekDates" => self.week_dates = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7636,7 +7742,7 @@ impl crate::__private::DecodeFields for QueryWeekSummaryListJobResponseItem {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "weeks" => self.weeks = map.next_value()?,
+            "weeks" => self.weeks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7765,7 +7871,11 @@ impl crate::__private::DecodeFields for QuestionGroupSettings {
             "questionGroupContextId" => {
                 self.question_group_context_id = map.next_value()?;
             }
-            "questionSettings" => self.question_settings = map.next_value()?,
+            "questionSettings" => {
+                self.question_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7842,7 +7952,7 @@ pub struct QuestionSettings {
     /// The context id of the question in the group
     pub question_context_id: Option<String>,
     /// The `settings` property.
-    pub settings: Option<AiScoringSetting>,
+    pub settings: Option<Box<AiScoringSetting>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7998,7 +8108,7 @@ pub struct Queue {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The queue description.
     pub description: Option<String>,
     /// The date the queue was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8016,41 +8126,41 @@ pub struct Queue {
     /// The number of joined members in the queue.
     pub joined_member_count: Option<i64>,
     /// The media settings for the queue.
-    pub media_settings: Option<QueueMediaSettings>,
+    pub media_settings: Option<Box<QueueMediaSettings>>,
     /// The routing rules for the queue, used for Preferred Agent Routing.
     pub routing_rules: Option<Vec<RoutingRule>>,
     /// The Conditional Group Routing settings for the queue.
-    pub conditional_group_routing: Option<ConditionalGroupRouting>,
+    pub conditional_group_routing: Option<Box<ConditionalGroupRouting>>,
     /// The Conditional Group Activation settings for the queue.
-    pub conditional_group_activation: Option<ConditionalGroupActivation>,
+    pub conditional_group_activation: Option<Box<ConditionalGroupActivation>>,
     /// The bullseye settings for the queue.
-    pub bullseye: Option<Bullseye>,
+    pub bullseye: Option<Box<Bullseye>>,
     /// The Scoring Method for the queue.
     pub scoring_method: Option<QueueScoringMethod>,
     /// The Last Agent Routing Mode for the queue.
     pub last_agent_routing_mode: Option<QueueLastAgentRoutingMode>,
     /// The ACW settings for the queue.
-    pub acw_settings: Option<AcwSettings>,
+    pub acw_settings: Option<Box<AcwSettings>>,
     /// The skill evaluation method to use when routing conversations.
     pub skill_evaluation_method: Option<QueueSkillEvaluationMethod>,
     /// The groups of agents associated with the queue, if any. Queue membership will update to match group membership changes.
     pub member_groups: Option<Vec<MemberGroup>>,
     /// The in-queue flow to use for call conversations waiting in queue.
-    pub queue_flow: Option<DomainEntityRef>,
+    pub queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for email conversations waiting in queue.
-    pub email_in_queue_flow: Option<DomainEntityRef>,
+    pub email_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for message conversations waiting in queue.
-    pub message_in_queue_flow: Option<DomainEntityRef>,
+    pub message_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The prompt used for whisper on the queue, if configured.
-    pub whisper_prompt: Option<DomainEntityRef>,
+    pub whisper_prompt: Option<Box<DomainEntityRef>>,
     /// The audio to be played when calls on this queue are on hold. If not configured, the default on-hold music will play.
-    pub on_hold_prompt: Option<DomainEntityRef>,
+    pub on_hold_prompt: Option<Box<DomainEntityRef>>,
     /// The canonical language code (e.g. en-US) used for the default media language on the queue.
     pub default_media_language: Option<String>,
     /// Specifies whether the configured whisper should play for all ACD calls, or only for those which are auto-answered.
     pub auto_answer_only: Option<bool>,
     /// Canned response library IDs and mode with which they are associated with the queue
-    pub canned_response_libraries: Option<CannedResponseLibraries>,
+    pub canned_response_libraries: Option<Box<CannedResponseLibraries>>,
     /// Indicates whether voice transcription is enabled for this queue.
     pub enable_transcription: Option<bool>,
     /// Indicates whether audio monitoring is enabled for this queue.
@@ -8058,9 +8168,9 @@ pub struct Queue {
     /// Indicates whether manual assignment is enabled for this queue.
     pub enable_manual_assignment: Option<bool>,
     /// The Agent Owned Routing settings for the queue
-    pub agent_owned_routing: Option<AgentOwnedRouting>,
+    pub agent_owned_routing: Option<Box<AgentOwnedRouting>>,
     /// The Direct Routing settings for the queue
-    pub direct_routing: Option<DirectRouting>,
+    pub direct_routing: Option<Box<DirectRouting>>,
     /// The name to use for caller identification for outbound calls from this queue.
     pub calling_party_name: Option<String>,
     /// The phone number to use for caller identification for outbound calls from this queue.
@@ -8068,9 +8178,9 @@ pub struct Queue {
     /// The default script Ids for the communication types.
     pub default_scripts: Option<std::collections::BTreeMap<String, Script>>,
     /// The messaging addresses for the queue.
-    pub outbound_messaging_addresses: Option<QueueMessagingAddresses>,
+    pub outbound_messaging_addresses: Option<Box<QueueMessagingAddresses>>,
     /// The default email address to use for outbound email from this queue.
-    pub outbound_email_address: Option<QueueEmailAddress>,
+    pub outbound_email_address: Option<Box<QueueEmailAddress>>,
     /// The ID of an associated external queue.
     pub peer_id: Option<String>,
     /// Indicates whether recording in-queue calls is suppressed for this queue.
@@ -8295,7 +8405,9 @@ impl crate::__private::DecodeFields for Queue {
                     .0;
             }
             "mediaSettings" => self.media_settings = map.next_value()?,
-            "routingRules" => self.routing_rules = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conditionalGroupRouting" => {
                 self.conditional_group_routing = map.next_value()?;
             }
@@ -8307,7 +8419,9 @@ impl crate::__private::DecodeFields for Queue {
             "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
             "acwSettings" => self.acw_settings = map.next_value()?,
             "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
-            "memberGroups" => self.member_groups = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queueFlow" => self.queue_flow = map.next_value()?,
             "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
             "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
@@ -10983,7 +11097,7 @@ pub type QueueConversationVideoEventTopicWrapup = AssignedWrapupCode;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueEmailAddress {
     /// The `domain` property.
-    pub domain: Option<DomainEntityRef>,
+    pub domain: Option<Box<DomainEntityRef>>,
     /// The `route` property.
     pub route: Option<Box<InboundRoute>>,
     /// JSON fields this model does not know, kept so that a
@@ -11215,7 +11329,9 @@ impl crate::__private::DecodeFields for QueueEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -11335,7 +11451,7 @@ pub struct QueueFullReference {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The queue description.
     pub description: Option<String>,
     /// The date the queue was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -11353,41 +11469,41 @@ pub struct QueueFullReference {
     /// The number of joined members in the queue.
     pub joined_member_count: Option<i64>,
     /// The media settings for the queue.
-    pub media_settings: Option<QueueMediaSettings>,
+    pub media_settings: Option<Box<QueueMediaSettings>>,
     /// The routing rules for the queue, used for Preferred Agent Routing.
     pub routing_rules: Option<Vec<RoutingRule>>,
     /// The Conditional Group Routing settings for the queue.
-    pub conditional_group_routing: Option<ConditionalGroupRouting>,
+    pub conditional_group_routing: Option<Box<ConditionalGroupRouting>>,
     /// The Conditional Group Activation settings for the queue.
-    pub conditional_group_activation: Option<ConditionalGroupActivation>,
+    pub conditional_group_activation: Option<Box<ConditionalGroupActivation>>,
     /// The bullseye settings for the queue.
-    pub bullseye: Option<Bullseye>,
+    pub bullseye: Option<Box<Bullseye>>,
     /// The Scoring Method for the queue.
     pub scoring_method: Option<QueueFullReferenceScoringMethod>,
     /// The Last Agent Routing Mode for the queue.
     pub last_agent_routing_mode: Option<QueueFullReferenceLastAgentRoutingMode>,
     /// The ACW settings for the queue.
-    pub acw_settings: Option<AcwSettings>,
+    pub acw_settings: Option<Box<AcwSettings>>,
     /// The skill evaluation method to use when routing conversations.
     pub skill_evaluation_method: Option<QueueFullReferenceSkillEvaluationMethod>,
     /// The groups of agents associated with the queue, if any. Queue membership will update to match group membership changes.
     pub member_groups: Option<Vec<MemberGroup>>,
     /// The in-queue flow to use for call conversations waiting in queue.
-    pub queue_flow: Option<DomainEntityRef>,
+    pub queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for email conversations waiting in queue.
-    pub email_in_queue_flow: Option<DomainEntityRef>,
+    pub email_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for message conversations waiting in queue.
-    pub message_in_queue_flow: Option<DomainEntityRef>,
+    pub message_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The prompt used for whisper on the queue, if configured.
-    pub whisper_prompt: Option<DomainEntityRef>,
+    pub whisper_prompt: Option<Box<DomainEntityRef>>,
     /// The audio to be played when calls on this queue are on hold. If not configured, the default on-hold music will play.
-    pub on_hold_prompt: Option<DomainEntityRef>,
+    pub on_hold_prompt: Option<Box<DomainEntityRef>>,
     /// The canonical language code (e.g. en-US) used for the default media language on the queue.
     pub default_media_language: Option<String>,
     /// Specifies whether the configured whisper should play for all ACD calls, or only for those which are auto-answered.
     pub auto_answer_only: Option<bool>,
     /// Canned response library IDs and mode with which they are associated with the queue
-    pub canned_response_libraries: Option<CannedResponseLibraries>,
+    pub canned_response_libraries: Option<Box<CannedResponseLibraries>>,
     /// Indicates whether voice transcription is enabled for this queue.
     pub enable_transcription: Option<bool>,
     /// Indicates whether audio monitoring is enabled for this queue.
@@ -11395,9 +11511,9 @@ pub struct QueueFullReference {
     /// Indicates whether manual assignment is enabled for this queue.
     pub enable_manual_assignment: Option<bool>,
     /// The Agent Owned Routing settings for the queue
-    pub agent_owned_routing: Option<AgentOwnedRouting>,
+    pub agent_owned_routing: Option<Box<AgentOwnedRouting>>,
     /// The Direct Routing settings for the queue
-    pub direct_routing: Option<DirectRouting>,
+    pub direct_routing: Option<Box<DirectRouting>>,
     /// The name to use for caller identification for outbound calls from this queue.
     pub calling_party_name: Option<String>,
     /// The phone number to use for caller identification for outbound calls from this queue.
@@ -11405,9 +11521,9 @@ pub struct QueueFullReference {
     /// The default script Ids for the communication types.
     pub default_scripts: Option<std::collections::BTreeMap<String, Script>>,
     /// The messaging addresses for the queue.
-    pub outbound_messaging_addresses: Option<QueueMessagingAddresses>,
+    pub outbound_messaging_addresses: Option<Box<QueueMessagingAddresses>>,
     /// The default email address to use for outbound email from this queue.
-    pub outbound_email_address: Option<QueueEmailAddress>,
+    pub outbound_email_address: Option<Box<QueueEmailAddress>>,
     /// The ID of an associated external queue.
     pub peer_id: Option<String>,
     /// Indicates whether recording in-queue calls is suppressed for this queue.
@@ -11597,7 +11713,9 @@ impl crate::__private::DecodeFields for QueueFullReference {
                     .0;
             }
             "mediaSettings" => self.media_settings = map.next_value()?,
-            "routingRules" => self.routing_rules = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conditionalGroupRouting" => {
                 self.conditional_group_routing = map.next_value()?;
             }
@@ -11609,7 +11727,9 @@ impl crate::__private::DecodeFields for QueueFullReference {
             "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
             "acwSettings" => self.acw_settings = map.next_value()?,
             "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
-            "memberGroups" => self.member_groups = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queueFlow" => self.queue_flow = map.next_value()?,
             "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
             "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
@@ -12113,15 +12233,15 @@ crate::__impl_open_enum!(QueueFullReferenceSkillEvaluationMethod);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueMediaSettings {
     /// The queue media settings for call interactions.
-    pub call: Option<MediaSettings>,
+    pub call: Option<Box<MediaSettings>>,
     /// The queue media settings for callback interactions.
-    pub callback: Option<CallbackMediaSettings>,
+    pub callback: Option<Box<CallbackMediaSettings>>,
     /// The queue media settings for chat interactions.
-    pub chat: Option<MediaSettings>,
+    pub chat: Option<Box<MediaSettings>>,
     /// The queue media settings for email interactions.
-    pub email: Option<EmailMediaSettings>,
+    pub email: Option<Box<EmailMediaSettings>>,
     /// The queue media settings for message interactions.
-    pub message: Option<MessageMediaSettings>,
+    pub message: Option<Box<MessageMediaSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12310,7 +12430,7 @@ pub struct QueueMember {
     /// The `name` property.
     pub name: Option<String>,
     /// The `user` property.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The `ringNumber` property.
     pub ring_number: Option<i32>,
     /// The `joined` property.
@@ -12318,7 +12438,7 @@ pub struct QueueMember {
     /// The `memberBy` property.
     pub member_by: Option<String>,
     /// The `routingStatus` property.
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -12535,7 +12655,9 @@ impl crate::__private::DecodeFields for QueueMemberEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12703,7 +12825,9 @@ impl crate::__private::DecodeFields for QueueMemberEntityListingV1 {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12832,11 +12956,11 @@ impl serde::Serialize for QueueMemberEntityListingV1 {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueMessagingAddresses {
     /// The `smsAddress` property.
-    pub sms_address: Option<DomainEntityRef>,
+    pub sms_address: Option<Box<DomainEntityRef>>,
     /// The `openMessagingRecipient` property.
-    pub open_messaging_recipient: Option<DomainEntityRef>,
+    pub open_messaging_recipient: Option<Box<DomainEntityRef>>,
     /// The `whatsAppRecipient` property.
-    pub whats_app_recipient: Option<DomainEntityRef>,
+    pub whats_app_recipient: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13052,7 +13176,7 @@ impl crate::__private::DecodeFields for QueueObservationDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13096,7 +13220,7 @@ pub struct QueueObservationQuery {
     /// Filter to return a subset of observations. Expresses boolean logical predicates as well as dimensional filters
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<QueueObservationQueryFilter>,
+    pub filter: Option<Box<QueueObservationQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -13156,8 +13280,12 @@ impl crate::__private::DecodeFields for QueueObservationQuery {
     ) -> Result<bool, A::Error> {
         match key {
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "detailMetrics" => self.detail_metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "detailMetrics" => {
+                self.detail_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13263,7 +13391,9 @@ impl crate::__private::DecodeFields for QueueObservationQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13399,8 +13529,12 @@ impl crate::__private::DecodeFields for QueueObservationQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13493,7 +13627,7 @@ pub struct QueueObservationQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13785,7 +13919,9 @@ impl crate::__private::DecodeFields for QueueObservationQueryResponse {
             "systemToOrganizationMappings" => {
                 self.system_to_organization_mappings = map.next_value()?;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13920,7 +14056,7 @@ pub struct QueueRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The queue description.
     pub description: Option<String>,
     /// The date the queue was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -13938,41 +14074,41 @@ pub struct QueueRequest {
     /// The number of joined members in the queue.
     pub joined_member_count: Option<i64>,
     /// The media settings for the queue.
-    pub media_settings: Option<QueueMediaSettings>,
+    pub media_settings: Option<Box<QueueMediaSettings>>,
     /// The routing rules for the queue, used for Preferred Agent Routing.
     pub routing_rules: Option<Vec<RoutingRule>>,
     /// The Conditional Group Routing settings for the queue.
-    pub conditional_group_routing: Option<ConditionalGroupRouting>,
+    pub conditional_group_routing: Option<Box<ConditionalGroupRouting>>,
     /// The Conditional Group Activation settings for the queue.
-    pub conditional_group_activation: Option<ConditionalGroupActivation>,
+    pub conditional_group_activation: Option<Box<ConditionalGroupActivation>>,
     /// The bullseye settings for the queue.
-    pub bullseye: Option<Bullseye>,
+    pub bullseye: Option<Box<Bullseye>>,
     /// The Scoring Method for the queue.
     pub scoring_method: Option<QueueRequestScoringMethod>,
     /// The Last Agent Routing Mode for the queue.
     pub last_agent_routing_mode: Option<QueueRequestLastAgentRoutingMode>,
     /// The ACW settings for the queue.
-    pub acw_settings: Option<AcwSettings>,
+    pub acw_settings: Option<Box<AcwSettings>>,
     /// The skill evaluation method to use when routing conversations.
     pub skill_evaluation_method: Option<QueueRequestSkillEvaluationMethod>,
     /// The groups of agents associated with the queue, if any. Queue membership will update to match group membership changes.
     pub member_groups: Option<Vec<MemberGroup>>,
     /// The in-queue flow to use for call conversations waiting in queue.
-    pub queue_flow: Option<DomainEntityRef>,
+    pub queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for email conversations waiting in queue.
-    pub email_in_queue_flow: Option<DomainEntityRef>,
+    pub email_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for message conversations waiting in queue.
-    pub message_in_queue_flow: Option<DomainEntityRef>,
+    pub message_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The prompt used for whisper on the queue, if configured.
-    pub whisper_prompt: Option<DomainEntityRef>,
+    pub whisper_prompt: Option<Box<DomainEntityRef>>,
     /// The audio to be played when calls on this queue are on hold. If not configured, the default on-hold music will play.
-    pub on_hold_prompt: Option<DomainEntityRef>,
+    pub on_hold_prompt: Option<Box<DomainEntityRef>>,
     /// The canonical language code (e.g. en-US) used for the default media language on the queue.
     pub default_media_language: Option<String>,
     /// Specifies whether the configured whisper should play for all ACD calls, or only for those which are auto-answered.
     pub auto_answer_only: Option<bool>,
     /// Canned response library IDs and mode with which they are associated with the queue
-    pub canned_response_libraries: Option<CannedResponseLibraries>,
+    pub canned_response_libraries: Option<Box<CannedResponseLibraries>>,
     /// Indicates whether voice transcription is enabled for this queue.
     pub enable_transcription: Option<bool>,
     /// Indicates whether audio monitoring is enabled for this queue.
@@ -13980,9 +14116,9 @@ pub struct QueueRequest {
     /// Indicates whether manual assignment is enabled for this queue.
     pub enable_manual_assignment: Option<bool>,
     /// The Agent Owned Routing settings for the queue
-    pub agent_owned_routing: Option<AgentOwnedRouting>,
+    pub agent_owned_routing: Option<Box<AgentOwnedRouting>>,
     /// The Direct Routing settings for the queue
-    pub direct_routing: Option<DirectRouting>,
+    pub direct_routing: Option<Box<DirectRouting>>,
     /// The name to use for caller identification for outbound calls from this queue.
     pub calling_party_name: Option<String>,
     /// The phone number to use for caller identification for outbound calls from this queue.
@@ -13990,9 +14126,9 @@ pub struct QueueRequest {
     /// The default script Ids for the communication types.
     pub default_scripts: Option<std::collections::BTreeMap<String, Script>>,
     /// The messaging addresses for the queue.
-    pub outbound_messaging_addresses: Option<QueueMessagingAddresses>,
+    pub outbound_messaging_addresses: Option<Box<QueueMessagingAddresses>>,
     /// The default email address to use for outbound email from this queue.
-    pub outbound_email_address: Option<QueueEmailAddress>,
+    pub outbound_email_address: Option<Box<QueueEmailAddress>>,
     /// The ID of an associated external queue.
     pub peer_id: Option<String>,
     /// Indicates whether recording in-queue calls is suppressed for this queue.
@@ -14186,7 +14322,9 @@ impl crate::__private::DecodeFields for QueueRequest {
                     .0;
             }
             "mediaSettings" => self.media_settings = map.next_value()?,
-            "routingRules" => self.routing_rules = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conditionalGroupRouting" => {
                 self.conditional_group_routing = map.next_value()?;
             }
@@ -14198,7 +14336,9 @@ impl crate::__private::DecodeFields for QueueRequest {
             "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
             "acwSettings" => self.acw_settings = map.next_value()?,
             "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
-            "memberGroups" => self.member_groups = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queueFlow" => self.queue_flow = map.next_value()?,
             "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
             "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
@@ -14753,7 +14893,7 @@ pub struct QueueUserEventTopicQueueMember {
     /// The `id` property.
     pub id: Option<String>,
     /// The `user` property.
-    pub user: Option<QueueUserEventTopicUserReference>,
+    pub user: Option<Box<QueueUserEventTopicUserReference>>,
     /// The `queueId` property.
     pub queue_id: Option<String>,
     /// The `joined` property.
@@ -14885,7 +15025,7 @@ pub struct QueueUtilizationDiagnostic {
     /// Identifier of the queue
     ///
     /// Read-only: set by Genesys.
-    pub queue: Option<DomainEntityRef>,
+    pub queue: Option<Box<DomainEntityRef>>,
     /// The number of users joined to the queue
     ///
     /// Read-only: set by Genesys.

@@ -206,7 +206,7 @@ impl crate::__private::DecodeFields for RateLimitAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -306,7 +306,9 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -442,8 +444,12 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -536,7 +542,7 @@ pub struct RateLimitAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -845,7 +851,9 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -891,7 +899,7 @@ pub struct RateLimitAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<RateLimitAggregateQueryFilter>,
+    pub filter: Option<Box<RateLimitAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -975,15 +983,19 @@ impl crate::__private::DecodeFields for RateLimitAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1311,7 +1323,7 @@ pub struct RateLimitAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<RateLimitAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2413,15 +2425,15 @@ pub struct Recipient {
     /// The `name` property.
     pub name: Option<String>,
     /// An automate flow object which defines the set of actions to be taken, when a message is received by this recipient.
-    pub flow: Option<Flow>,
+    pub flow: Option<Box<Flow>>,
     /// Date this recipient was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this recipient was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User that created this recipient
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// User that modified this recipient
-    pub modified_by: Option<User>,
+    pub modified_by: Option<Box<User>>,
     /// The messenger type for this recipient
     pub messenger_type: Option<RecipientMessengerType>,
     /// The URI for this object
@@ -2963,7 +2975,9 @@ impl crate::__private::DecodeFields for RecipientListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -3079,7 +3093,7 @@ impl serde::Serialize for RecipientListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecipientRequest {
     /// An automate flow object which defines the set of actions to be taken, when a message is received by this recipient.
-    pub flow: Option<RecipientFlow>,
+    pub flow: Option<Box<RecipientFlow>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3159,9 +3173,9 @@ pub struct Recognition {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The recipient of the recognition
-    pub recipient: Option<UserReference>,
+    pub recipient: Option<Box<UserReference>>,
     /// The creator of the recognition
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The creation date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The type of recognition
@@ -3468,9 +3482,9 @@ pub struct RecognitionBase {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The recipient of the recognition
-    pub recipient: Option<UserReference>,
+    pub recipient: Option<Box<UserReference>>,
     /// The creator of the recognition
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The creation date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The type of recognition
@@ -3807,7 +3821,9 @@ impl crate::__private::DecodeFields for Recognitions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -4646,10 +4662,22 @@ impl crate::__private::DecodeFields for Recording {
             "media" => self.media = map.next_value()?,
             "mediaSubtype" => self.media_subtype = map.next_value()?,
             "mediaSubject" => self.media_subject = map.next_value()?,
-            "annotations" => self.annotations = map.next_value()?,
-            "transcript" => self.transcript = map.next_value()?,
-            "emailTranscript" => self.email_transcript = map.next_value()?,
-            "messagingTranscript" => self.messaging_transcript = map.next_value()?,
+            "annotations" => {
+                self.annotations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "transcript" => {
+                self.transcript = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emailTranscript" => {
+                self.email_transcript = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "messagingTranscript" => {
+                self.messaging_transcript = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "fileState" => self.file_state = map.next_value()?,
             "restoreExpirationTime" => self.restore_expiration_time = map.next_value()?,
             "mediaUris" => self.media_uris = map.next_value()?,
@@ -4689,7 +4717,7 @@ impl crate::__private::DecodeFields for Recording {
                     .0;
             }
             "sessionId" => self.session_id = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             "recordingFileRole" => self.recording_file_role = map.next_value()?,
             "recordingErrorStatus" => self.recording_error_status = map.next_value()?,
             "originalRecordingStartTime" => {
@@ -4697,7 +4725,9 @@ impl crate::__private::DecodeFields for Recording {
             }
             "creationTime" => self.creation_time = map.next_value()?,
             "associatedConversationIds" => {
-                self.associated_conversation_ids = map.next_value()?;
+                self.associated_conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -5570,7 +5600,9 @@ impl crate::__private::DecodeFields for RecordingArchiveRestoreTopicRecording {
             "id" => self.id = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
             "fileState" => self.file_state = map.next_value()?,
-            "mediaUris" => self.media_uris = map.next_value()?,
+            "mediaUris" => {
+                self.media_uris = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "estimatedTranscodeTimeMs" => {
                 self.estimated_transcode_time_ms = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -5835,7 +5867,7 @@ pub struct RecordingButtonComponent {
     /// The `title` property.
     pub title: Option<String>,
     /// The `actions` property.
-    pub actions: Option<RecordingContentActions>,
+    pub actions: Option<Box<RecordingContentActions>>,
     /// The `isSelected` property.
     pub is_selected: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -6174,9 +6206,9 @@ pub struct RecordingEmailMessage {
     /// The `bcc` property.
     pub bcc: Option<Vec<EmailAddress>>,
     /// The `from` property.
-    pub from: Option<EmailAddress>,
+    pub from: Option<Box<EmailAddress>>,
     /// Indicates the address to which the author of the message suggests that replies be sent
-    pub reply_to: Option<EmailAddress>,
+    pub reply_to: Option<Box<EmailAddress>>,
     /// The `subject` property.
     pub subject: Option<String>,
     /// The `attachments` property.
@@ -6247,13 +6279,15 @@ impl crate::__private::DecodeFields for RecordingEmailMessage {
             "htmlBody" => self.html_body = map.next_value()?,
             "textBody" => self.text_body = map.next_value()?,
             "id" => self.id = map.next_value()?,
-            "to" => self.to = map.next_value()?,
-            "cc" => self.cc = map.next_value()?,
-            "bcc" => self.bcc = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
             "from" => self.from = map.next_value()?,
             "replyTo" => self.reply_to = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
-            "attachments" => self.attachments = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "time" => self.time = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6358,7 +6392,7 @@ pub struct RecordingEncryptionConfiguration {
         RecordingEncryptionConfigurationKeyConfigurationType,
     >,
     /// The error message related to the configuration
-    pub last_error: Option<ErrorBody>,
+    pub last_error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -6602,7 +6636,9 @@ impl crate::__private::DecodeFields for RecordingEncryptionConfigurationListing 
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6661,13 +6697,13 @@ pub type RecordingEventRecording = RecordingArchiveRestoreTopicRecording;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingForm {
     /// The introduction component, used to give an intro into what the form entails.
-    pub introduction: Option<RecordingIntroduction>,
+    pub introduction: Option<Box<RecordingIntroduction>>,
     /// Form pages.
     pub form_pages: Option<Vec<RecordingFormPage>>,
     /// Defines the initial prompt message structure containing title and subtitle fields that are displayed to the end user when a form requires completion.
-    pub received_message: Option<ReceivedReplyMessage>,
+    pub received_message: Option<Box<ReceivedReplyMessage>>,
     /// The reply message after the user has filled out the form received.
-    pub reply_message: Option<ReceivedReplyMessage>,
+    pub reply_message: Option<Box<ReceivedReplyMessage>>,
     /// Content of the payload included in the Form response.
     pub response: Option<Vec<RecordingFormResponseComponent>>,
     /// Reference to the id of the original message.
@@ -6734,10 +6770,14 @@ impl crate::__private::DecodeFields for RecordingForm {
     ) -> Result<bool, A::Error> {
         match key {
             "introduction" => self.introduction = map.next_value()?,
-            "formPages" => self.form_pages = map.next_value()?,
+            "formPages" => {
+                self.form_pages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "receivedMessage" => self.received_message = map.next_value()?,
             "replyMessage" => self.reply_message = map.next_value()?,
-            "response" => self.response = map.next_value()?,
+            "response" => {
+                self.response = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "originatingMessageId" => self.originating_message_id = map.next_value()?,
             "cannedResponseId" => self.canned_response_id = map.next_value()?,
             _ => return Ok(false),
@@ -6871,7 +6911,11 @@ impl crate::__private::DecodeFields for RecordingFormPage {
         match key {
             "title" => self.title = map.next_value()?,
             "subtitle" => self.subtitle = map.next_value()?,
-            "pageComponents" => self.page_components = map.next_value()?,
+            "pageComponents" => {
+                self.page_components = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6925,13 +6969,13 @@ pub struct RecordingFormPageComponent {
     /// Type of this form component element.
     pub form_component_type: Option<RecordingFormPageComponentFormComponentType>,
     /// Date Picker content.
-    pub date_picker: Option<DatePicker>,
+    pub date_picker: Option<Box<DatePicker>>,
     /// Wheel Picker content.
-    pub wheel_picker: Option<RecordingWheelPicker>,
+    pub wheel_picker: Option<Box<RecordingWheelPicker>>,
     /// List Picker content.
-    pub list_picker: Option<ListPicker>,
+    pub list_picker: Option<Box<ListPicker>>,
     /// Input content.
-    pub input: Option<RecordingInput>,
+    pub input: Option<Box<RecordingInput>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7105,7 +7149,7 @@ pub struct RecordingFormResponseComponent {
     /// The id of the component in the original message.
     pub id: Option<String>,
     /// The content object capturing component response from the original message.
-    pub component: Option<RecordingFormResponseContent>,
+    pub component: Option<Box<RecordingFormResponseContent>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7189,7 +7233,7 @@ pub struct RecordingFormResponseContent {
     /// Type of this content element.
     pub content_type: Option<RecordingFormResponseContentContentType>,
     /// Button response content.
-    pub button_response: Option<ButtonResponse>,
+    pub button_response: Option<Box<ButtonResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7511,13 +7555,13 @@ pub struct RecordingJob {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// Details of the user created the job
-    pub user: Option<AddressableEntityRef>,
+    pub user: Option<Box<AddressableEntityRef>>,
     /// The current state of the job.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub state: Option<RecordingJobState>,
     /// Original query of the job.
-    pub recording_jobs_query: Option<RecordingJobsQuery>,
+    pub recording_jobs_query: Option<Box<RecordingJobsQuery>>,
     /// Date when the job was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Total number of conversations affected.
@@ -7924,7 +7968,9 @@ impl crate::__private::DecodeFields for RecordingJobEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -8040,9 +8086,9 @@ impl serde::Serialize for RecordingJobEntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingJobFailedRecording {
     /// Conversation
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// Recording
-    pub recording: Option<AddressableEntityRef>,
+    pub recording: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8153,7 +8199,7 @@ pub struct RecordingJobsQuery {
     /// For DELETE action, setting this to true will clear any pending exports for recordings. This field is only used for DELETE action. Default value = false
     pub clear_export: Option<bool>,
     /// Conversation Query. Note: After the recording is created, it might take up to 48 hours for the recording to be included in the submitted job query. This result depends on the analytics data lake job completion. See also: <https://developer.genesys.cloud/analyticsdatamanagement/analytics/jobs/conversation-details-job#data-availability>.
-    pub conversation_query: Option<AsyncConversationQuery>,
+    pub conversation_query: Option<Box<AsyncConversationQuery>>,
     /// As an alternative to conversationQuery, specify the date and time range of conversations that are older than 5 years to query.Results will include all conversations that had activity during the interval. This is supported only when querying for conversations older than 5 years;conversationQuery must not be provided when this is provided. Intervals are represented as an ISO-8601 string. For example: YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss.Interval duration must not exceed 6 months. Intervals are represented as an ISO-8601 string. For example: YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss
     pub aged_conversation_interval: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -8628,7 +8674,9 @@ impl crate::__private::DecodeFields for RecordingMessageReceipt {
             "id" => self.id = map.next_value()?,
             "receiptTime" => self.receipt_time = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "reasons" => self.reasons = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8928,9 +8976,9 @@ pub struct RecordingMessagingMessage {
     /// The message sender session id.
     pub from: Option<String>,
     /// The user who sent this message.
-    pub from_user: Option<User>,
+    pub from_user: Option<Box<User>>,
     /// The PureCloud external contact sender details.
-    pub from_external_contact: Option<ExternalContact>,
+    pub from_external_contact: Option<Box<ExternalContact>>,
     /// The message recipient.
     pub to: Option<String>,
     /// The time when the message was sent. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8944,9 +8992,9 @@ pub struct RecordingMessagingMessage {
     /// A globally unique identifier for the participant on this communication.
     pub participant_id: Option<String>,
     /// A globally unique identifier for the queue involved in this communication.
-    pub queue: Option<AddressableEntityRef>,
+    pub queue: Option<Box<AddressableEntityRef>>,
     /// A globally unique identifier for the workflow involved in this communication.
-    pub workflow: Option<AddressableEntityRef>,
+    pub workflow: Option<Box<AddressableEntityRef>>,
     /// The content of this message.
     pub message_text: Option<String>,
     /// List of media objects attached with this message.
@@ -8956,19 +9004,19 @@ pub struct RecordingMessagingMessage {
     /// List of quick reply options offered with this message.
     pub quick_replies: Option<Vec<QuickReply>>,
     /// Button Response selected by user for this message.
-    pub button_response: Option<ButtonResponse>,
+    pub button_response: Option<Box<ButtonResponse>>,
     /// List of Button Response selected by user for this message.
     pub button_responses: Option<Vec<ButtonResponse>>,
     /// Ephemeral story content.
-    pub story: Option<RecordingContentStory>,
+    pub story: Option<Box<RecordingContentStory>>,
     /// List of cards offered for this message
     pub cards: Option<Vec<Card>>,
     /// Template notification content.
-    pub notification_template: Option<RecordingNotificationTemplate>,
+    pub notification_template: Option<Box<RecordingNotificationTemplate>>,
     /// DatePicker content object.
-    pub date_picker: Option<DatePicker>,
+    pub date_picker: Option<Box<DatePicker>>,
     /// ListPicker content object.
-    pub list_picker: Option<ListPicker>,
+    pub list_picker: Option<Box<ListPicker>>,
     /// Indicates the content type for this message
     pub content_type: Option<RecordingMessagingMessageContentType>,
     /// For social media messages, the visibility of the message in the originating social platform
@@ -8976,21 +9024,21 @@ pub struct RecordingMessagingMessage {
     /// List of event elements
     pub events: Option<Vec<ConversationMessageEvent>>,
     /// InteractiveApplication content.
-    pub interactive_application: Option<InteractiveApplication>,
+    pub interactive_application: Option<Box<InteractiveApplication>>,
     /// Payment request content.
-    pub payment_request: Option<PaymentRequest>,
+    pub payment_request: Option<Box<PaymentRequest>>,
     /// Payment response content.
-    pub payment_response: Option<PaymentResponse>,
+    pub payment_response: Option<Box<PaymentResponse>>,
     /// Form content.
-    pub form: Option<RecordingForm>,
+    pub form: Option<Box<RecordingForm>>,
     /// Roadside Assistance content.
-    pub roadside_assistance: Option<RecordingRoadsideAssistance>,
+    pub roadside_assistance: Option<Box<RecordingRoadsideAssistance>>,
     /// Rich Link content.
-    pub rich_link: Option<RichLink>,
+    pub rich_link: Option<Box<RichLink>>,
     /// List of message receipts
     pub message_receipts: Option<Vec<RecordingMessageReceipt>>,
     /// Notification Response content.
-    pub notification_response: Option<RecordingNotificationResponse>,
+    pub notification_response: Option<Box<RecordingNotificationResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9131,29 +9179,43 @@ impl crate::__private::DecodeFields for RecordingMessagingMessage {
             "workflow" => self.workflow = map.next_value()?,
             "messageText" => self.message_text = map.next_value()?,
             "messageMediaAttachments" => {
-                self.message_media_attachments = map.next_value()?;
+                self.message_media_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "messageStickerAttachments" => {
-                self.message_sticker_attachments = map.next_value()?;
+                self.message_sticker_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "quickReplies" => self.quick_replies = map.next_value()?,
+            "quickReplies" => {
+                self.quick_replies = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "buttonResponse" => self.button_response = map.next_value()?,
-            "buttonResponses" => self.button_responses = map.next_value()?,
+            "buttonResponses" => {
+                self.button_responses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "story" => self.story = map.next_value()?,
-            "cards" => self.cards = map.next_value()?,
+            "cards" => self.cards = map.next_value::<crate::__private::Compact<_>>()?.0,
             "notificationTemplate" => self.notification_template = map.next_value()?,
             "datePicker" => self.date_picker = map.next_value()?,
             "listPicker" => self.list_picker = map.next_value()?,
             "contentType" => self.content_type = map.next_value()?,
             "socialVisibility" => self.social_visibility = map.next_value()?,
-            "events" => self.events = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
             "interactiveApplication" => self.interactive_application = map.next_value()?,
             "paymentRequest" => self.payment_request = map.next_value()?,
             "paymentResponse" => self.payment_response = map.next_value()?,
             "form" => self.form = map.next_value()?,
             "roadsideAssistance" => self.roadside_assistance = map.next_value()?,
             "richLink" => self.rich_link = map.next_value()?,
-            "messageReceipts" => self.message_receipts = map.next_value()?,
+            "messageReceipts" => {
+                self.message_receipts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "notificationResponse" => self.notification_response = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9724,7 +9786,9 @@ impl crate::__private::DecodeFields for RecordingMetadata {
             "media" => self.media = map.next_value()?,
             "mediaSubtype" => self.media_subtype = map.next_value()?,
             "mediaSubject" => self.media_subject = map.next_value()?,
-            "annotations" => self.annotations = map.next_value()?,
+            "annotations" => {
+                self.annotations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "fileState" => self.file_state = map.next_value()?,
             "restoreExpirationTime" => self.restore_expiration_time = map.next_value()?,
             "archiveDate" => self.archive_date = map.next_value()?,
@@ -10370,15 +10434,15 @@ pub struct RecordingNotificationTemplate {
     /// Template language.
     pub language: Option<String>,
     /// The template header.
-    pub header: Option<RecordingTemplateHeader>,
+    pub header: Option<Box<RecordingTemplateHeader>>,
     /// The template body.
-    pub body: Option<RecordingTemplateBody>,
+    pub body: Option<Box<RecordingTemplateBody>>,
     /// Template buttons
     pub buttons: Option<Vec<RecordingTemplateButton>>,
     /// The template carousel
-    pub carousel: Option<RecordingTemplateCarousel>,
+    pub carousel: Option<Box<RecordingTemplateCarousel>>,
     /// The template footer.
-    pub footer: Option<RecordingTemplateFooter>,
+    pub footer: Option<Box<RecordingTemplateFooter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10436,7 +10500,9 @@ impl crate::__private::DecodeFields for RecordingNotificationTemplate {
             "language" => self.language = map.next_value()?,
             "header" => self.header = map.next_value()?,
             "body" => self.body = map.next_value()?,
-            "buttons" => self.buttons = map.next_value()?,
+            "buttons" => {
+                self.buttons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "carousel" => self.carousel = map.next_value()?,
             "footer" => self.footer = map.next_value()?,
             _ => return Ok(false),
@@ -10764,7 +10830,9 @@ impl crate::__private::DecodeFields for RecordingRetentionCursorEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -10832,7 +10900,7 @@ pub struct RecordingRoadsideAssistance {
     /// If the user provided their own phone number.
     pub is_device_phone_number: Option<bool>,
     /// User Location object.
-    pub location: Option<RecordingLocation>,
+    pub location: Option<Box<RecordingLocation>>,
     /// The counter of the message.
     pub message_number: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -11394,9 +11462,9 @@ crate::__impl_open_enum!(RecordingTemplateButtonType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordingTemplateCard {
     /// The template header.
-    pub header: Option<RecordingTemplateHeader>,
+    pub header: Option<Box<RecordingTemplateHeader>>,
     /// The template body.
-    pub body: Option<RecordingTemplateBody>,
+    pub body: Option<Box<RecordingTemplateBody>>,
     /// Template buttons.
     pub buttons: Option<Vec<RecordingTemplateButton>>,
     /// JSON fields this model does not know, kept so that a
@@ -11446,7 +11514,9 @@ impl crate::__private::DecodeFields for RecordingTemplateCard {
         match key {
             "header" => self.header = map.next_value()?,
             "body" => self.body = map.next_value()?,
-            "buttons" => self.buttons = map.next_value()?,
+            "buttons" => {
+                self.buttons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11536,7 +11606,7 @@ impl crate::__private::DecodeFields for RecordingTemplateCarousel {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "cards" => self.cards = map.next_value()?,
+            "cards" => self.cards = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11654,7 +11724,7 @@ pub struct RecordingTemplateHeader {
     /// Header text.
     pub text: Option<String>,
     /// Media template header image.
-    pub media: Option<RecordingAttachment>,
+    pub media: Option<Box<RecordingAttachment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12153,7 +12223,7 @@ impl crate::__private::DecodeFields for RecordingWheelPicker {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12531,15 +12601,15 @@ pub struct RecurrenceSettings {
     /// Settings controlling when to end the recurrence for the activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub end_after: Option<RecurrenceEndSettings>,
+    pub end_after: Option<Box<RecurrenceEndSettings>>,
     /// The recurrence period of the activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub recurrence_period: Option<RecurrencePeriod>,
+    pub recurrence_period: Option<Box<RecurrencePeriod>>,
     /// Constraint indicating the minimum time in hours between recurrences of the activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub minimum_time_between_occurrences: Option<RecurrencePeriod>,
+    pub minimum_time_between_occurrences: Option<Box<RecurrencePeriod>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12665,7 +12735,7 @@ pub struct RecurrenceSettingsBase {
     /// Settings controlling when to end the recurrence for the activity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub end_after: Option<RecurrenceEndSettings>,
+    pub end_after: Option<Box<RecurrenceEndSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13343,7 +13413,7 @@ impl crate::__private::DecodeFields for RegisterArchitectExportJob {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "flows" => self.flows = map.next_value()?,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13781,7 +13851,7 @@ impl crate::__private::DecodeFields for RegisterArchitectValidateJob {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "flows" => self.flows = map.next_value()?,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -13984,15 +14054,15 @@ pub struct Relationship {
     /// Read-only: set by Genesys.
     pub id: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The user associated with the external organization. When creating or updating a relationship, only User.id is required. User object is fully populated when expanding a note.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The external organization this relationship is attached to
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub external_organization: Option<ExternalOrganization>,
+    pub external_organization: Option<Box<ExternalOrganization>>,
     /// The relationship or role of the user to this external organization.Examples: Account Manager, Sales Engineer, Implementation Consultant. Between 1 and 100 characters.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -14085,7 +14155,11 @@ impl crate::__private::DecodeFields for Relationship {
             "user" => self.user = map.next_value()?,
             "externalOrganization" => self.external_organization = map.next_value()?,
             "relationship" => self.relationship = map.next_value()?,
-            "externalDataSources" => self.external_data_sources = map.next_value()?,
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -14243,7 +14317,9 @@ impl crate::__private::DecodeFields for RelationshipListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -14375,7 +14451,7 @@ pub struct RelationshipsExport {
     /// Division IDs of entities
     pub division_ids: Option<Vec<String>>,
     /// The user that created this request
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// When the request was submitted. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// When the request reached a terminal state. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -14387,7 +14463,7 @@ pub struct RelationshipsExport {
     /// Number of rows returned by the export query
     pub result_row_count: Option<i64>,
     /// Query conditions to apply on export
-    pub query_conditions: Option<RelationshipsExportQueryConditions>,
+    pub query_conditions: Option<Box<RelationshipsExportQueryConditions>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -14452,7 +14528,9 @@ impl crate::__private::DecodeFields for RelationshipsExport {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateCompletion" => self.date_completion = map.next_value()?,
@@ -14933,7 +15011,7 @@ impl crate::__private::DecodeFields for RelationshipsExportFieldListFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "field" => self.field = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15012,13 +15090,13 @@ crate::__impl_open_enum!(RelationshipsExportFieldListFilterField);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportFilter {
     /// Filtered field should have the same value
-    pub eq: Option<RelationshipsExportFieldFilter>,
+    pub eq: Option<Box<RelationshipsExportFieldFilter>>,
     /// Filtered field should match one of the listed values
-    pub in_: Option<RelationshipsExportFieldListFilter>,
+    pub in_: Option<Box<RelationshipsExportFieldListFilter>>,
     /// Filtered field should be less than or equal to the value
-    pub lte: Option<RelationshipsExportComparisonFieldFilter>,
+    pub lte: Option<Box<RelationshipsExportComparisonFieldFilter>>,
     /// Filtered field should be greater than or equal to the value
-    pub gte: Option<RelationshipsExportComparisonFieldFilter>,
+    pub gte: Option<Box<RelationshipsExportComparisonFieldFilter>>,
     /// Boolean AND combination of filters
     pub and: Option<Vec<RelationshipsExportFilter>>,
     /// Boolean OR combination of filters
@@ -15082,8 +15160,8 @@ impl crate::__private::DecodeFields for RelationshipsExportFilter {
             "in" => self.in_ = map.next_value()?,
             "lte" => self.lte = map.next_value()?,
             "gte" => self.gte = map.next_value()?,
-            "and" => self.and = map.next_value()?,
-            "or" => self.or = map.next_value()?,
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
             "not" => self.not = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15183,7 +15261,9 @@ impl crate::__private::DecodeFields for RelationshipsExportListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -15245,7 +15325,7 @@ impl serde::Serialize for RelationshipsExportListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationshipsExportQueryConditions {
     /// Filters to apply on export
-    pub filters: Option<RelationshipsExportFilter>,
+    pub filters: Option<Box<RelationshipsExportFilter>>,
     /// Maximum result count in export, default is 180 000 000
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -15477,7 +15557,9 @@ impl crate::__private::DecodeFields for RemoveEntitiesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15606,15 +15688,15 @@ pub struct Reoccurrence {
     /// The schedule pattern e.g.: Daily/Weekly
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub pattern: Option<Pattern>,
+    pub pattern: Option<Box<Pattern>>,
     /// The schedule range e.g.: EndDate/NoEnd/Numbered
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub range: Option<Range>,
+    pub range: Option<Box<Range>>,
     /// Modifications to the original recurrence schedule (Exclusions/Inclusions)
     pub alterations: Option<Vec<Alteration>>,
     /// The next occurrence details for the next start and end occurrences for the recurrence
-    pub next_occurrence_details: Option<NextOccurrenceDetails>,
+    pub next_occurrence_details: Option<Box<NextOccurrenceDetails>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15691,7 +15773,9 @@ impl crate::__private::DecodeFields for Reoccurrence {
             "timeZone" => self.time_zone = map.next_value()?,
             "pattern" => self.pattern = map.next_value()?,
             "range" => self.range = map.next_value()?,
-            "alterations" => self.alterations = map.next_value()?,
+            "alterations" => {
+                self.alterations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextOccurrenceDetails" => self.next_occurrence_details = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15877,7 +15961,7 @@ pub struct ReplaceResponse {
     /// The `changeNumber` property.
     pub change_number: Option<i32>,
     /// The `uploadStatus` property.
-    pub upload_status: Option<DomainEntityRef>,
+    pub upload_status: Option<Box<DomainEntityRef>>,
     /// The `uploadDestinationUri` property.
     pub upload_destination_uri: Option<String>,
     /// The `uploadMethod` property.
@@ -16289,7 +16373,9 @@ impl crate::__private::DecodeFields for ReplyMessage {
         match key {
             "type" => self.type_ = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16399,11 +16485,11 @@ pub struct ReplyToEmailAddress {
     /// The InboundDomain used for the email address.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub domain: Option<DomainEntityRef>,
+    pub domain: Option<Box<DomainEntityRef>>,
     /// The InboundRoute used for the email address.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub route: Option<DomainEntityRef>,
+    pub route: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17780,7 +17866,9 @@ impl crate::__private::DecodeFields for ReportingExportJobListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -17922,7 +18010,7 @@ pub struct ReportingExportJobRequest {
     /// Filters to apply to create the view
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<ViewFilter>,
+    pub filter: Option<Box<ViewFilter>>,
     /// Indicates if the request has been marked as read
     pub read: Option<bool>,
     /// The locale used for localization of the exported data, i.e. en-US, es
@@ -18121,20 +18209,30 @@ impl crate::__private::DecodeFields for ReportingExportJobRequest {
                     .0;
             }
             "csvDelimiter" => self.csv_delimiter = map.next_value()?,
-            "selectedColumns" => self.selected_columns = map.next_value()?,
+            "selectedColumns" => {
+                self.selected_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "hasCustomParticipantAttributes" => {
                 self.has_custom_participant_attributes = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "recipientEmails" => self.recipient_emails = map.next_value()?,
+            "recipientEmails" => {
+                self.recipient_emails = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "includeDurationFormatInHeader" => {
                 self.include_duration_format_in_header = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
             "durationFormat" => self.duration_format = map.next_value()?,
-            "chartColumns" => self.chart_columns = map.next_value()?,
+            "chartColumns" => {
+                self.chart_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19337,7 +19435,7 @@ pub struct ReportingExportJobResponse {
     /// Filters to apply to create the view
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<ViewFilter>,
+    pub filter: Option<Box<ViewFilter>>,
     /// Indicates if the request has been marked as read
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -19640,13 +19738,21 @@ impl crate::__private::DecodeFields for ReportingExportJobResponse {
                     .0;
             }
             "csvDelimiter" => self.csv_delimiter = map.next_value()?,
-            "selectedColumns" => self.selected_columns = map.next_value()?,
+            "selectedColumns" => {
+                self.selected_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "hasCustomParticipantAttributes" => {
                 self.has_custom_participant_attributes = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "recipientEmails" => self.recipient_emails = map.next_value()?,
+            "recipientEmails" => {
+                self.recipient_emails = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "emailStatuses" => self.email_statuses = map.next_value()?,
             "emailErrorDescription" => self.email_error_description = map.next_value()?,
             "includeDurationFormatInHeader" => {
@@ -19660,7 +19766,9 @@ impl crate::__private::DecodeFields for ReportingExportJobResponse {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "chartColumns" => self.chart_columns = map.next_value()?,
+            "chartColumns" => {
+                self.chart_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -21212,7 +21320,9 @@ impl crate::__private::DecodeFields for ReportingExportMetadataJobListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -21422,11 +21532,27 @@ impl crate::__private::DecodeFields for ReportingExportMetadataJobResponse {
             "name" => self.name = map.next_value()?,
             "viewType" => self.view_type = map.next_value()?,
             "dateLimitations" => self.date_limitations = map.next_value()?,
-            "requiredFilters" => self.required_filters = map.next_value()?,
-            "supportedFilters" => self.supported_filters = map.next_value()?,
-            "requiredColumnIds" => self.required_column_ids = map.next_value()?,
+            "requiredFilters" => {
+                self.required_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "supportedFilters" => {
+                self.supported_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requiredColumnIds" => {
+                self.required_column_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "dependentColumnIds" => self.dependent_column_ids = map.next_value()?,
-            "availableColumnIds" => self.available_column_ids = map.next_value()?,
+            "availableColumnIds" => {
+                self.available_column_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -22535,15 +22661,15 @@ pub struct ReportingTurn {
     /// The bot session ID that this reporting turn is grouped under.
     pub session_id: Option<String>,
     /// The conversation details, across potentially multiple Bot Flow sessions.
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The bot flow 'ask' action associated with this reporting turn (e.g. AskForIntent).
-    pub ask_action: Option<ReportingTurnAction>,
+    pub ask_action: Option<Box<ReportingTurnAction>>,
     /// The intent and associated slots detected during this reporting turn.
-    pub intent: Option<ReportingTurnIntent>,
+    pub intent: Option<Box<ReportingTurnIntent>>,
     /// The knowledge data captured during this reporting turn.
-    pub knowledge: Option<ReportingTurnKnowledge>,
+    pub knowledge: Option<Box<ReportingTurnKnowledge>>,
     /// The knowledge data captured during this reporting turn.
-    pub knowledge_base_events: Option<ReportingTurnKnowledgeEvents>,
+    pub knowledge_base_events: Option<Box<ReportingTurnKnowledgeEvents>>,
     /// Timestamp indicating when the original turn was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Timestamp indicating when the original turn was completed. Note: The 'interval' query param uses this timestamp to filter the output. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -22551,7 +22677,7 @@ pub struct ReportingTurn {
     /// Result of the bot flow 'ask' action.
     pub ask_action_result: Option<ReportingTurnAskActionResult>,
     /// The details related to end of bot flow session.
-    pub session_end_details: Option<SessionEndDetails>,
+    pub session_end_details: Option<Box<SessionEndDetails>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22622,7 +22748,9 @@ impl crate::__private::DecodeFields for ReportingTurn {
     ) -> Result<bool, A::Error> {
         match key {
             "userInput" => self.user_input = map.next_value()?,
-            "botPrompts" => self.bot_prompts = map.next_value()?,
+            "botPrompts" => {
+                self.bot_prompts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "sessionId" => self.session_id = map.next_value()?,
             "conversation" => self.conversation = map.next_value()?,
             "askAction" => self.ask_action = map.next_value()?,
@@ -23578,9 +23706,9 @@ pub struct ReportingTurnBotFlowInvocationEvent {
     /// Represents the type of invocation event which occurred.
     pub type_: Option<ReportingTurnBotFlowInvocationEventType>,
     /// The action in which the event occurred.
-    pub action: Option<ReportingTurnAction>,
+    pub action: Option<Box<ReportingTurnAction>>,
     /// The details relating to the invoking or invoked flow.
-    pub flow: Option<ReportingTurnFlow>,
+    pub flow: Option<Box<ReportingTurnFlow>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24129,7 +24257,7 @@ impl crate::__private::DecodeFields for ReportingTurnIntent {
             "confidence" => {
                 self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "slots" => self.slots = map.next_value()?,
+            "slots" => self.slots = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24298,9 +24426,9 @@ pub struct ReportingTurnKnowledge {
     /// The Knowledge Base ID that the captured knowledge data relates to.
     pub knowledge_base_id: Option<String>,
     /// The knowledge feedback data that was captured during this reporting turn.
-    pub feedback: Option<ReportingTurnKnowledgeFeedback>,
+    pub feedback: Option<Box<ReportingTurnKnowledgeFeedback>>,
     /// The knowledge search data that was captured during this reporting turn.
-    pub search: Option<ReportingTurnKnowledgeSearch>,
+    pub search: Option<Box<ReportingTurnKnowledgeSearch>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24561,8 +24689,10 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeEvents {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "search" => self.search = map.next_value()?,
-            "feedback" => self.feedback = map.next_value()?,
+            "search" => self.search = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "feedback" => {
+                self.feedback = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24656,7 +24786,9 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeFeedback {
         match key {
             "searchId" => self.search_id = map.next_value()?,
             "rating" => self.rating = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "documents" => self.documents = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24774,7 +24906,9 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeFeedbackEvent {
         match key {
             "searchId" => self.search_id = map.next_value()?,
             "knowledgeBaseId" => self.knowledge_base_id = map.next_value()?,
-            "documents" => self.documents = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "feedbackRating" => {
                 self.feedback_rating = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -24953,7 +25087,11 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeMetadata {
             "topConfidence" => {
                 self.top_confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "retrievedSources" => self.retrieved_sources = map.next_value()?,
+            "retrievedSources" => {
+                self.retrieved_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25257,7 +25395,9 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeSearch {
     ) -> Result<bool, A::Error> {
         match key {
             "searchId" => self.search_id = map.next_value()?,
-            "documents" => self.documents = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "query" => self.query = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25370,7 +25510,9 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeSearchEvent {
         match key {
             "searchId" => self.search_id = map.next_value()?,
             "knowledgeBaseId" => self.knowledge_base_id = map.next_value()?,
-            "documents" => self.documents = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "searchQuery" => self.search_query = map.next_value()?,
             "answerDocumentId" => self.answer_document_id = map.next_value()?,
             _ => return Ok(false),
@@ -25456,7 +25598,7 @@ pub struct ReportingTurnToolCall {
     /// Represents the origin of the tool call.
     pub origin: Option<ReportingTurnToolCallOrigin>,
     /// Represents various metadata of knowledge calls used by the tool if the tool is configured to use knowledge.
-    pub knowledge_metadata: Option<ReportingTurnKnowledgeMetadata>,
+    pub knowledge_metadata: Option<Box<ReportingTurnKnowledgeMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25826,7 +25968,9 @@ impl crate::__private::DecodeFields for ReportingTurnsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -26050,7 +26194,9 @@ impl crate::__private::DecodeFields for ReprocessJobEntityListingResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -26202,7 +26348,7 @@ pub struct ReprocessJobResponse {
     /// The user who created the job.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// The date the job was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -26352,9 +26498,15 @@ impl crate::__private::DecodeFields for ReprocessJobResponse {
             "description" => self.description = map.next_value()?,
             "dateStart" => self.date_start = map.next_value()?,
             "dateEnd" => self.date_end = map.next_value()?,
-            "mediaTypes" => self.media_types = map.next_value()?,
-            "programs" => self.programs = map.next_value()?,
-            "dialects" => self.dialects = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dialects" => {
+                self.dialects = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "jobStatus" => self.job_status = map.next_value()?,
@@ -26740,7 +26892,9 @@ impl crate::__private::DecodeFields for RequestContext {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "patterns" => self.patterns = map.next_value()?,
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26824,7 +26978,9 @@ impl crate::__private::DecodeFields for RequestContextPattern {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26928,7 +27084,7 @@ impl crate::__private::DecodeFields for RequestCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "key" => self.key = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "shouldIgnoreCase" => {
                 self.should_ignore_case = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -27428,7 +27584,7 @@ impl crate::__private::DecodeFields for RequestEntityTypeCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "key" => self.key = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "shouldIgnoreCase" => {
                 self.should_ignore_case = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -27804,7 +27960,9 @@ impl crate::__private::DecodeFields for RequestJourney {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "patterns" => self.patterns = map.next_value()?,
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27927,7 +28085,9 @@ impl crate::__private::DecodeFields for RequestJourneyPattern {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "streamType" => self.stream_type = map.next_value()?,
             "sessionType" => self.session_type = map.next_value()?,
@@ -28651,7 +28811,7 @@ impl serde::Serialize for RequiredLocalDateRange {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReschedulingManagementUnitResponse {
     /// The management unit
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// Whether the rescheduling run is applied for the given management unit
     pub applied: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -28742,7 +28902,7 @@ impl serde::Serialize for ReschedulingManagementUnitResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReschedulingOptionsRunResponse {
     /// The existing schedule to which this reschedule run applies
-    pub existing_schedule: Option<BuScheduleReference>,
+    pub existing_schedule: Option<Box<BuScheduleReference>>,
     /// The start date of the period to reschedule. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub start_date: Option<crate::DateTime>,
     /// The end date of the period to reschedule. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -28837,11 +28997,19 @@ impl crate::__private::DecodeFields for ReschedulingOptionsRunResponse {
             "existingSchedule" => self.existing_schedule = map.next_value()?,
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "agentCount" => {
                 self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "doNotChangeWeeklyPaidTime" => {
                 self.do_not_change_weekly_paid_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -29009,7 +29177,7 @@ impl crate::__private::DecodeFields for ResolutionAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -29109,7 +29277,9 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29245,8 +29415,12 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29339,7 +29513,7 @@ pub struct ResolutionAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29653,7 +29827,9 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29699,7 +29875,7 @@ pub struct ResolutionAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<ResolutionAggregateQueryFilter>,
+    pub filter: Option<Box<ResolutionAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -29783,15 +29959,19 @@ impl crate::__private::DecodeFields for ResolutionAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -30123,7 +30303,7 @@ pub struct ResolutionAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<ResolutionAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30355,7 +30535,9 @@ impl crate::__private::DecodeFields for ResolutionAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -30408,7 +30590,7 @@ pub struct ResolutionAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<ResolutionAggregateQueryFilter>,
+    pub filter: Option<Box<ResolutionAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -30496,15 +30678,19 @@ impl crate::__private::DecodeFields for ResolutionAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -30704,7 +30890,9 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30840,8 +31028,12 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30934,7 +31126,7 @@ pub struct ResolutionDetailQueryPredicate {
     /// Right hand side for metric predicates
     pub value: Option<String>,
     /// Right hand side for metric predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31318,8 +31510,10 @@ impl crate::__private::DecodeFields for ResourceConditionNode {
             "variableName" => self.variable_name = map.next_value()?,
             "conjunction" => self.conjunction = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "operands" => self.operands = map.next_value()?,
-            "terms" => self.terms = map.next_value()?,
+            "operands" => {
+                self.operands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "terms" => self.terms = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -32029,7 +32223,7 @@ pub struct ResourcePermissionPolicy {
     /// The `allowConditions` property.
     pub allow_conditions: Option<bool>,
     /// The `resourceConditionNode` property.
-    pub resource_condition_node: Option<ResourceConditionNode>,
+    pub resource_condition_node: Option<Box<ResourceConditionNode>>,
     /// The `namedResources` property.
     pub named_resources: Option<Vec<String>>,
     /// The `resourceCondition` property.
@@ -32183,9 +32377,15 @@ impl crate::__private::DecodeFields for ResourcePermissionPolicy {
                     .0;
             }
             "resourceConditionNode" => self.resource_condition_node = map.next_value()?,
-            "namedResources" => self.named_resources = map.next_value()?,
+            "namedResources" => {
+                self.named_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "resourceCondition" => self.resource_condition = map.next_value()?,
-            "actionSet" => self.action_set = map.next_value()?,
+            "actionSet" => {
+                self.action_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32346,7 +32546,7 @@ pub struct Response {
     /// One or more texts associated with the response. Required for responseTypes: Standard, Footer, MessagingTemplate and CampaignEmailTemplate
     pub texts: Option<Vec<ResponseText>>,
     /// User that created the response
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// The date and time the response was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The interaction type for this response.
@@ -32354,19 +32554,19 @@ pub struct Response {
     /// Details about any text substitutions used in the texts for this response.
     pub substitutions: Option<Vec<ResponseSubstitution>>,
     /// Metadata about the text substitutions in json schema format.
-    pub substitutions_schema: Option<JsonSchemaDocument>,
+    pub substitutions_schema: Option<Box<JsonSchemaDocument>>,
     /// The response type represented by the response.
     pub response_type: Option<ResponseResponseType>,
     /// An optional messaging template definition for responseType.MessagingTemplate.
-    pub messaging_template: Option<MessagingTemplate>,
+    pub messaging_template: Option<Box<MessagingTemplate>>,
     /// Assets used in the response
     pub assets: Option<Vec<RmsAssetAddressableRef>>,
     /// Footer template definition for responseType.Footer.
-    pub footer: Option<FooterTemplate>,
+    pub footer: Option<Box<FooterTemplate>>,
     /// Form template definition for responseType.Form.
-    pub form: Option<Form>,
+    pub form: Option<Box<Form>>,
     /// Apple Messages for Business invitation template definition for responseType.AppleInvitation.
-    pub apple_invitation: Option<AppleInvitation>,
+    pub apple_invitation: Option<Box<AppleInvitation>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -32461,16 +32661,20 @@ impl crate::__private::DecodeFields for Response {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "libraries" => self.libraries = map.next_value()?,
-            "texts" => self.texts = map.next_value()?,
+            "libraries" => {
+                self.libraries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "texts" => self.texts = map.next_value::<crate::__private::Compact<_>>()?.0,
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "interactionType" => self.interaction_type = map.next_value()?,
-            "substitutions" => self.substitutions = map.next_value()?,
+            "substitutions" => {
+                self.substitutions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "substitutionsSchema" => self.substitutions_schema = map.next_value()?,
             "responseType" => self.response_type = map.next_value()?,
             "messagingTemplate" => self.messaging_template = map.next_value()?,
-            "assets" => self.assets = map.next_value()?,
+            "assets" => self.assets = map.next_value::<crate::__private::Compact<_>>()?.0,
             "footer" => self.footer = map.next_value()?,
             "form" => self.form = map.next_value()?,
             "appleInvitation" => self.apple_invitation = map.next_value()?,
@@ -32724,7 +32928,7 @@ pub struct ResponseAsset {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// response asset size in bytes
     pub content_length: Option<i64>,
     /// response asset location.
@@ -32734,11 +32938,11 @@ pub struct ResponseAsset {
     /// Created date of the response asset. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// User who created the response asset
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// Last modified date of the response asset. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User who last modified the response asset
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Canned responses actively using this asset
     pub responses: Option<Vec<DomainEntityRef>>,
     /// The URI for this object
@@ -32820,7 +33024,9 @@ impl crate::__private::DecodeFields for ResponseAsset {
             "createdBy" => self.created_by = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "modifiedBy" => self.modified_by = map.next_value()?,
-            "responses" => self.responses = map.next_value()?,
+            "responses" => {
+                self.responses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -32987,7 +33193,9 @@ impl crate::__private::DecodeFields for ResponseAssetBulkRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "assetIds" => self.asset_ids = map.next_value()?,
+            "assetIds" => {
+                self.asset_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "sortBy" => self.sort_by = map.next_value()?,
             "sortOrder" => self.sort_order = map.next_value()?,
             _ => return Ok(false),
@@ -33120,8 +33328,12 @@ impl crate::__private::DecodeFields for ResponseAssetEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
-            "notFound" => self.not_found = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "notFound" => {
+                self.not_found = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33226,9 +33438,9 @@ impl crate::__private::DecodeFields for ResponseAssetFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             "value" => self.value = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             _ => return Ok(false),
@@ -33535,7 +33747,7 @@ impl crate::__private::DecodeFields for ResponseAssetSearchRequest {
             }
             "sortOrder" => self.sort_order = map.next_value()?,
             "sortBy" => self.sort_by = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33706,7 +33918,9 @@ impl crate::__private::DecodeFields for ResponseAssetSearchResults {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34056,11 +34270,11 @@ pub struct ResponseDivisionView {
     /// Details about any text substitutions used in the texts for this response.
     pub substitutions: Option<Vec<ResponseSubstitution>>,
     /// Metadata about the text substitutions in json schema format.
-    pub substitutions_schema: Option<JsonSchemaDocument>,
+    pub substitutions_schema: Option<Box<JsonSchemaDocument>>,
     /// An optional messaging template definition for responseType.MessagingTemplate.
-    pub messaging_template: Option<MessagingTemplate>,
+    pub messaging_template: Option<Box<MessagingTemplate>>,
     /// Form template definition for responseType.Form.
-    pub form: Option<Form>,
+    pub form: Option<Box<Form>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -34127,8 +34341,12 @@ impl crate::__private::DecodeFields for ResponseDivisionView {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "responseType" => self.response_type = map.next_value()?,
-            "libraries" => self.libraries = map.next_value()?,
-            "substitutions" => self.substitutions = map.next_value()?,
+            "libraries" => {
+                self.libraries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "substitutions" => {
+                self.substitutions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "substitutionsSchema" => self.substitutions_schema = map.next_value()?,
             "messagingTemplate" => self.messaging_template = map.next_value()?,
             "form" => self.form = map.next_value()?,
@@ -34283,7 +34501,7 @@ pub struct ResponseDivisionViewQueryResults {
     /// Contains the query results
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub results: Option<DomainEntityListingResponseDivisionView>,
+    pub results: Option<Box<DomainEntityListingResponseDivisionView>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34443,7 +34661,9 @@ impl crate::__private::DecodeFields for ResponseEntityList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -34637,7 +34857,9 @@ impl crate::__private::DecodeFields for ResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -34821,7 +35043,7 @@ impl crate::__private::DecodeFields for ResponseFilter {
         match key {
             "name" => self.name = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35193,7 +35415,9 @@ impl crate::__private::DecodeFields for ResponseQueryRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "filters" => self.filters = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35254,7 +35478,7 @@ pub struct ResponseQueryResults {
     /// Contains the query results
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub results: Option<ResponseEntityList>,
+    pub results: Option<Box<ResponseEntityList>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35679,7 +35903,9 @@ impl crate::__private::DecodeFields for ResponseSetEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36136,7 +36362,9 @@ impl crate::__private::DecodeFields for RestErrorDetail {
         match key {
             "error" => self.error = map.next_value()?,
             "details" => self.details = map.next_value()?,
-            "userParams" => self.user_params = map.next_value()?,
+            "userParams" => {
+                self.user_params = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36326,9 +36554,9 @@ impl serde::Serialize for RestorePresenceSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetentionDuration {
     /// The `archiveRetention` property.
-    pub archive_retention: Option<ArchiveRetention>,
+    pub archive_retention: Option<Box<ArchiveRetention>>,
     /// The `deleteRetention` property.
-    pub delete_retention: Option<DeleteRetention>,
+    pub delete_retention: Option<Box<DeleteRetention>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -36464,7 +36692,9 @@ impl crate::__private::DecodeFields for ReverseWhitepagesLookupResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "contacts" => self.contacts = map.next_value()?,
+            "contacts" => {
+                self.contacts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36595,7 +36825,7 @@ pub struct RichLink {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// Header for the Rich Link.
-    pub header: Option<RichLinkHeader>,
+    pub header: Option<Box<RichLinkHeader>>,
     /// Footer text for the Rich Link.
     pub footer: Option<String>,
     /// Text for the body of the Rich Link.
@@ -36878,7 +37108,7 @@ pub struct Ring {
     /// The conditions that will trigger conversations to move to the next bullseye ring.
     pub expansion_criteria: Option<Vec<ExpansionCriterium>>,
     /// The actions that will be performed just before moving conversations to the next bullseye ring.
-    pub actions: Option<Actions>,
+    pub actions: Option<Box<Actions>>,
     /// The groups of agents associated with the ring, if any. Ring membership will update to match group membership changes.
     pub member_groups: Option<Vec<MemberGroup>>,
     /// JSON fields this model does not know, kept so that a
@@ -36967,9 +37197,15 @@ impl crate::__private::DecodeFields for Ring {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "expansionCriteria" => self.expansion_criteria = map.next_value()?,
+            "expansionCriteria" => {
+                self.expansion_criteria = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "actions" => self.actions = map.next_value()?,
-            "memberGroups" => self.member_groups = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37366,7 +37602,7 @@ impl crate::__private::DecodeFields for RoleDivisionGrants {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "grants" => self.grants = map.next_value()?,
+            "grants" => self.grants = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37865,8 +38101,12 @@ impl crate::__private::DecodeFields for Room {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "owners" => self.owners = map.next_value()?,
-            "pinnedMessages" => self.pinned_messages = map.next_value()?,
+            "owners" => self.owners = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "pinnedMessages" => {
+                self.pinned_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "jid" => self.jid = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -38109,7 +38349,7 @@ pub struct RoomParticipantResponse {
     /// jid of the participant
     pub jid: Option<String>,
     /// User id of the participant
-    pub user: Option<AddressableEntityRef>,
+    pub user: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -38233,7 +38473,9 @@ impl crate::__private::DecodeFields for RoomParticipantsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "participants" => self.participants = map.next_value()?,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38327,8 +38569,14 @@ impl crate::__private::DecodeFields for RoomUpdateRequest {
         match key {
             "description" => self.description = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
-            "pinnedMessageIds" => self.pinned_message_ids = map.next_value()?,
-            "ownerIds" => self.owner_ids = map.next_value()?,
+            "pinnedMessageIds" => {
+                self.pinned_message_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ownerIds" => {
+                self.owner_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38387,7 +38635,7 @@ impl serde::Serialize for RoomUpdateRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RouteIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -38517,7 +38765,7 @@ pub struct RoutePathRequest {
     /// The set of skill IDs to associate with the route path
     pub skill_ids: Option<Vec<String>>,
     /// The planning group from which to take route paths. This property is only needed if a route path already exists in another planning group.Note that taking a route path from another planning group will modify the other planning group
-    pub source_planning_group: Option<SourcePlanningGroupRequest>,
+    pub source_planning_group: Option<Box<SourcePlanningGroupRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -38579,7 +38827,9 @@ impl crate::__private::DecodeFields for RoutePathRequest {
             "queueId" => self.queue_id = map.next_value()?,
             "mediaType" => self.media_type = map.next_value()?,
             "languageId" => self.language_id = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "sourcePlanningGroup" => self.source_planning_group = map.next_value()?,
             _ => return Ok(false),
         }
@@ -38706,11 +38956,11 @@ crate::__impl_open_enum!(RoutePathRequestMediaType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutePathResponse {
     /// The ID of the queue associated with the route path
-    pub queue: Option<QueueReference>,
+    pub queue: Option<Box<QueueReference>>,
     /// The media type of the given queue associated with the route path
     pub media_type: Option<RoutePathResponseMediaType>,
     /// The ID of the language associated with the route path
-    pub language: Option<LanguageReference>,
+    pub language: Option<Box<LanguageReference>>,
     /// The set of skills associated with the route path
     pub skills: Option<Vec<RoutingSkillReference>>,
     /// JSON fields this model does not know, kept so that a
@@ -38763,7 +39013,7 @@ impl crate::__private::DecodeFields for RoutePathResponse {
             "queue" => self.queue = map.next_value()?,
             "mediaType" => self.media_type = map.next_value()?,
             "language" => self.language = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -38937,11 +39187,13 @@ impl crate::__private::DecodeFields for RoutingActivityData {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             "truncated" => {
                 self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39265,7 +39517,9 @@ impl crate::__private::DecodeFields for RoutingActivityMetricValue {
             "metric" => self.metric = map.next_value()?,
             "qualifier" => self.qualifier = map.next_value()?,
             "secondaryQualifier" => self.secondary_qualifier = map.next_value()?,
-            "entityIds" => self.entity_ids = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -39400,7 +39654,7 @@ pub struct RoutingActivityQuery {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub group_by: Option<Vec<String>>,
     /// Filter to return a subset of observations. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<RoutingActivityQueryFilter>,
+    pub filter: Option<Box<RoutingActivityQueryFilter>>,
     /// Sort the result set in ascending/descending order. Default is ascending
     pub order: Option<RoutingActivityQueryOrder>,
     /// JSON fields this model does not know, kept so that a
@@ -39457,8 +39711,12 @@ impl crate::__private::DecodeFields for RoutingActivityQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
             "order" => self.order = map.next_value()?,
             _ => return Ok(false),
@@ -39618,7 +39876,9 @@ impl crate::__private::DecodeFields for RoutingActivityQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39754,8 +40014,12 @@ impl crate::__private::DecodeFields for RoutingActivityQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40318,7 +40582,9 @@ impl crate::__private::DecodeFields for RoutingActivityResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -40505,11 +40771,17 @@ impl crate::__private::DecodeFields for RoutingConversationAttributesRequest {
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "skillExpression" => self.skill_expression = map.next_value()?,
             "languageId" => self.language_id = map.next_value()?,
             "labelId" => self.label_id = map.next_value()?,
-            "requestScoredAgents" => self.request_scored_agents = map.next_value()?,
+            "requestScoredAgents" => {
+                self.request_scored_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40586,9 +40858,9 @@ pub struct RoutingConversationAttributesResponse {
     /// Current routing skills on in-queue conversation
     pub skills: Option<Vec<RoutingSkill>>,
     /// Current language on in-queue conversation
-    pub language: Option<Language>,
+    pub language: Option<Box<Language>>,
     /// Current label on in-queue conversation
-    pub label: Option<UtilizationLabel>,
+    pub label: Option<Box<UtilizationLabel>>,
     /// Current scored agents on in-queue conversation
     pub scored_agents: Option<Vec<ScoredAgent>>,
     /// Current skill expression on in-queue conversation
@@ -40655,10 +40927,12 @@ impl crate::__private::DecodeFields for RoutingConversationAttributesResponse {
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "skills" => self.skills = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
             "language" => self.language = map.next_value()?,
             "label" => self.label = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "skillExpression" => self.skill_expression = map.next_value()?,
             "skillExpressionId" => self.skill_expression_id = map.next_value()?,
             _ => return Ok(false),
@@ -40830,11 +41104,21 @@ impl crate::__private::DecodeFields for RoutingData {
             "priority" => {
                 self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "skillExpression" => self.skill_expression = map.next_value()?,
-            "preferredAgentIds" => self.preferred_agent_ids = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
-            "routingFlags" => self.routing_flags = map.next_value()?,
+            "preferredAgentIds" => {
+                self.preferred_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "routingFlags" => {
+                self.routing_flags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40960,11 +41244,11 @@ pub struct RoutingEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<InitialConfiguration>,
+    pub initial_configuration: Option<Box<InitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -41082,7 +41366,9 @@ impl crate::__private::DecodeFields for RoutingEstablishedEvent {
             "queueId" => self.queue_id = map.next_value()?,
             "ani" => self.ani = map.next_value()?,
             "dnis" => self.dnis = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "languageId" => self.language_id = map.next_value()?,
             "initialConfiguration" => self.initial_configuration = map.next_value()?,
             "sourceConfiguration" => self.source_configuration = map.next_value()?,
@@ -41549,7 +41835,7 @@ pub struct RoutingSkill {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The id of the division this skill belongs to.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// Date last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Read-only: set by Genesys.
@@ -42240,7 +42526,9 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42376,8 +42664,12 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42470,7 +42762,7 @@ pub struct RoutingStatusDetailQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -42877,7 +43169,9 @@ impl crate::__private::DecodeFields for RoutingTransferEvent {
             "objectCommunicationId" => self.object_communication_id = map.next_value()?,
             "destinationQueueId" => self.destination_queue_id = map.next_value()?,
             "languageId" => self.language_id = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -43190,7 +43484,9 @@ impl crate::__private::DecodeFields for RowSearchFilter {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -43483,7 +43779,7 @@ pub struct RuleConfig {
     /// Rule configuration.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub rule: Option<CopilotRule>,
+    pub rule: Option<Box<CopilotRule>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -43629,7 +43925,7 @@ pub struct RuleEngineConfig {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub rules: Option<Vec<RuleConfig>>,
     /// Fallback configuration.
-    pub fallback: Option<Fallback>,
+    pub fallback: Option<Box<Fallback>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -43698,7 +43994,7 @@ impl crate::__private::DecodeFields for RuleEngineConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             "fallback" => self.fallback = map.next_value()?,
             _ => return Ok(false),
         }
@@ -43773,9 +44069,9 @@ pub struct RuleSet {
     /// Required for updates, must match the version number of the most recent update
     pub version: Option<i32>,
     /// A ContactList to provide user-interface suggestions for contact columns on relevant conditions and actions.
-    pub contact_list: Option<DomainEntityRef>,
+    pub contact_list: Option<Box<DomainEntityRef>>,
     /// A Queue to provide user-interface suggestions for wrap-up codes on relevant conditions and actions.
-    pub queue: Option<DomainEntityRef>,
+    pub queue: Option<Box<DomainEntityRef>>,
     /// The list of rules.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -43857,7 +44153,7 @@ impl crate::__private::DecodeFields for RuleSet {
             }
             "contactList" => self.contact_list = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
-            "rules" => self.rules = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -43949,7 +44245,7 @@ pub struct RuleSetDiagnostic {
     /// A campaign rule set
     ///
     /// Read-only: set by Genesys.
-    pub rule_set: Option<DomainEntityRef>,
+    pub rule_set: Option<Box<DomainEntityRef>>,
     /// Diagnostic warnings for the rule set
     ///
     /// Read-only: set by Genesys.
@@ -43998,7 +44294,9 @@ impl crate::__private::DecodeFields for RuleSetDiagnostic {
     ) -> Result<bool, A::Error> {
         match key {
             "ruleSet" => self.rule_set = map.next_value()?,
-            "warnings" => self.warnings = map.next_value()?,
+            "warnings" => {
+                self.warnings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -44118,7 +44416,9 @@ impl crate::__private::DecodeFields for RuleSetEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }

@@ -142,7 +142,9 @@ impl crate::__private::DecodeFields for SAMLProvider {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -706,7 +708,9 @@ impl crate::__private::DecodeFields for SMSAvailablePhoneNumberEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -877,7 +881,9 @@ impl crate::__private::DecodeFields for Salesforce {
             "sloBinding" => self.slo_binding = map.next_value()?,
             "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
             "certificate" => self.certificate = map.next_value()?,
-            "certificates" => self.certificates = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "logoImageData" => self.logo_image_data = map.next_value()?,
             "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
             "ssoBinding" => self.sso_binding = map.next_value()?,
@@ -1261,7 +1267,9 @@ impl crate::__private::DecodeFields for SalesforceSettings {
         match key {
             "channel" => self.channel = map.next_value()?,
             "language" => self.language = map.next_value()?,
-            "categories" => self.categories = map.next_value()?,
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "baseUrl" => self.base_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1376,7 +1384,7 @@ pub struct SalesforceSourceRequest {
     /// The schedule period of the source in hours. Must be at least 6 and at most 48 hours.
     pub schedule_period: Option<i64>,
     /// The settings of the source.
-    pub settings: Option<SalesforceSettings>,
+    pub settings: Option<Box<SalesforceSettings>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1521,13 +1529,13 @@ pub struct SalesforceSourceResponse {
     /// The source type.
     pub type_: Option<SalesforceSourceResponseType>,
     /// The reference to the integration associated with the source.
-    pub integration: Option<KnowledgeIntegrationReference>,
+    pub integration: Option<Box<KnowledgeIntegrationReference>>,
     /// The schedule period of the source in hours.
     pub schedule_period: Option<i64>,
     /// Additional information about the last synchronization of the source.
-    pub last_sync: Option<SourceLastSync>,
+    pub last_sync: Option<Box<SourceLastSync>>,
     /// The settings of the source.
-    pub settings: Option<SalesforceSettings>,
+    pub settings: Option<Box<SalesforceSettings>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1743,7 +1751,7 @@ pub struct Schedule {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -2300,7 +2308,7 @@ pub struct ScheduleBid {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub bid_type: Option<ScheduleBidBidType>,
     /// The selected forecast used for schedule set generation for this bid
-    pub forecast: Option<BuShortTermForecastWeekReference>,
+    pub forecast: Option<Box<BuShortTermForecastWeekReference>>,
     /// The number of weeks to generate schedule sets through this bid
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2324,7 +2332,7 @@ pub struct ScheduleBid {
     /// The metadata of this bid
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WorkPlanBidMetadata>,
+    pub metadata: Option<Box<WorkPlanBidMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -2835,7 +2843,7 @@ pub struct ScheduleBidGroup {
     /// The management unit to which this bid group belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The agents who participate in this bid group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2851,7 +2859,7 @@ pub struct ScheduleBidGroup {
     /// The downloadUrl to fetch Schedule sets. It will be populated if the status of this bid is 'Optimized'
     pub download_url: Option<String>,
     /// Schedule sets always come through downloadUrl, the schema included here is just for documentation
-    pub download_template: Option<BidGroupScheduleSet>,
+    pub download_template: Option<Box<BidGroupScheduleSet>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2935,10 +2943,20 @@ impl crate::__private::DecodeFields for ScheduleBidGroup {
         match key {
             "name" => self.name = map.next_value()?,
             "managementUnit" => self.management_unit = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
-            "workPlans" => self.work_plans = map.next_value()?,
-            "workPlanRotations" => self.work_plan_rotations = map.next_value()?,
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "workPlans" => {
+                self.work_plans = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workPlanRotations" => {
+                self.work_plan_rotations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             "downloadTemplate" => self.download_template = map.next_value()?,
             _ => return Ok(false),
@@ -3127,10 +3145,22 @@ impl crate::__private::DecodeFields for ScheduleBidGroupCreate {
         match key {
             "name" => self.name = map.next_value()?,
             "managementUnitId" => self.management_unit_id = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
-            "workPlanIds" => self.work_plan_ids = map.next_value()?,
-            "workPlanRotations" => self.work_plan_rotations = map.next_value()?,
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workPlanIds" => {
+                self.work_plan_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workPlanRotations" => {
+                self.work_plan_rotations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3299,11 +3329,11 @@ pub struct ScheduleBidGroupResponse {
     /// The schedule bid group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule_bid_group: Option<ScheduleBidGroup>,
+    pub schedule_bid_group: Option<Box<ScheduleBidGroup>>,
     /// The metadata of the bid group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WorkPlanBidMetadata>,
+    pub metadata: Option<Box<WorkPlanBidMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -3434,7 +3464,7 @@ pub struct ScheduleBidGroupSummary {
     /// The management unit to which this bid group belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The number of agents in this bid group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -3452,7 +3482,7 @@ pub struct ScheduleBidGroupSummary {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub planning_group_count: Option<i64>,
     /// Schedule set optimization error details for this bid group. Present only when optimization fails
-    pub schedule_set_error: Option<ScheduleSetError>,
+    pub schedule_set_error: Option<Box<ScheduleSetError>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -3721,7 +3751,9 @@ impl crate::__private::DecodeFields for ScheduleBidGroupSummaryList {
     ) -> Result<bool, A::Error> {
         match key {
             "scheduleBidGroupSummaries" => {
-                self.schedule_bid_group_summaries = map.next_value()?;
+                self.schedule_bid_group_summaries = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -3762,15 +3794,15 @@ pub struct ScheduleBidGroupUpdate {
     /// The ID of the management unit to which this bid group belongs
     pub management_unit_id: Option<String>,
     /// The IDs of the agents who participate in this bid group
-    pub agent_ids: Option<SetWrapperString>,
+    pub agent_ids: Option<Box<SetWrapperString>>,
     /// The IDs of the work plans used in this bid group
-    pub work_plan_ids: Option<SetWrapperString>,
+    pub work_plan_ids: Option<Box<SetWrapperString>>,
     /// The work plan rotations used in this bid group
-    pub work_plan_rotations: Option<ListWrapperBidGroupWorkPlanRotationRequest>,
+    pub work_plan_rotations: Option<Box<ListWrapperBidGroupWorkPlanRotationRequest>>,
     /// The IDs of the planning groups selected in this bid group
-    pub planning_group_ids: Option<SetWrapperString>,
+    pub planning_group_ids: Option<Box<SetWrapperString>>,
     /// The schedule sets generated for this bid group
-    pub schedule_sets: Option<ListWrapperScheduleSetRequest>,
+    pub schedule_sets: Option<Box<ListWrapperScheduleSetRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3958,7 +3990,9 @@ impl crate::__private::DecodeFields for ScheduleBidListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4436,7 +4470,9 @@ impl crate::__private::DecodeFields for ScheduleBidScheduledShift {
             "lengthMinutes" => {
                 self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4826,7 +4862,9 @@ impl crate::__private::DecodeFields for ScheduleDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -5038,7 +5076,9 @@ impl crate::__private::DecodeFields for ScheduleEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -5213,7 +5253,9 @@ impl crate::__private::DecodeFields for ScheduleGenerationMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "arguments" => self.arguments = map.next_value()?,
+            "arguments" => {
+                self.arguments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5873,8 +5915,14 @@ impl crate::__private::DecodeFields for ScheduleGenerationResult {
             "messageCount" => {
                 self.message_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "messages" => self.messages = map.next_value()?,
-            "messageSeverities" => self.message_severities = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "messageSeverities" => {
+                self.message_severities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6001,7 +6049,11 @@ impl crate::__private::DecodeFields for ScheduleGenerationResultSummary {
             "messageCount" => {
                 self.message_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "messageSeverityCounts" => self.message_severity_counts = map.next_value()?,
+            "messageSeverityCounts" => {
+                self.message_severity_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6154,7 +6206,9 @@ impl crate::__private::DecodeFields for ScheduleGenerationWarning {
                     .0;
             }
             "unableToScheduleRequiredDays" => {
-                self.unable_to_schedule_required_days = map.next_value()?;
+                self.unable_to_schedule_required_days = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "unableToMeetMinPaidForTheWeek" => {
                 self.unable_to_meet_min_paid_for_the_week = map
@@ -6166,7 +6220,9 @@ impl crate::__private::DecodeFields for ScheduleGenerationWarning {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "noNeedDays" => self.no_need_days = map.next_value()?,
+            "noNeedDays" => {
+                self.no_need_days = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "shiftsTooCloseTogether" => {
                 self.shifts_too_close_together = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -6266,7 +6322,7 @@ pub struct ScheduleGroup {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -6395,9 +6451,19 @@ impl crate::__private::DecodeFields for ScheduleGroup {
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "openSchedules" => self.open_schedules = map.next_value()?,
-            "closedSchedules" => self.closed_schedules = map.next_value()?,
-            "holidaySchedules" => self.holiday_schedules = map.next_value()?,
+            "openSchedules" => {
+                self.open_schedules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "closedSchedules" => {
+                self.closed_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "holidaySchedules" => {
+                self.holiday_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6590,7 +6656,7 @@ pub struct ScheduleGroupDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -6780,7 +6846,9 @@ impl crate::__private::DecodeFields for ScheduleGroupDivisionViewEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6992,7 +7060,9 @@ impl crate::__private::DecodeFields for ScheduleGroupEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7225,7 +7295,7 @@ pub struct ScheduleReferenceWithBusinessUnit {
     /// The reference of the associated business unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -7403,8 +7473,14 @@ impl crate::__private::DecodeFields for ScheduleSetError {
     ) -> Result<bool, A::Error> {
         match key {
             "errorCode" => self.error_code = map.next_value()?,
-            "workPlans" => self.work_plans = map.next_value()?,
-            "workPlanRotations" => self.work_plan_rotations = map.next_value()?,
+            "workPlans" => {
+                self.work_plans = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workPlanRotations" => {
+                self.work_plan_rotations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7606,7 +7682,7 @@ pub struct ScheduleUploadProcessingResponse {
     /// The ID for the operation
     pub operation_id: Option<String>,
     /// The result of the operation. Null unless status == Complete
-    pub result: Option<BuScheduleMetadata>,
+    pub result: Option<Box<BuScheduleMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8059,13 +8135,13 @@ pub struct ScheduledTrigger {
     /// The name of the scheduled trigger. Can be up to 162 characters in length.
     pub name: Option<String>,
     /// The target to invoke when the scheduled trigger fires
-    pub target: Option<TriggerTarget>,
+    pub target: Option<Box<TriggerTarget>>,
     /// Version of this scheduled trigger
     pub version: Option<i64>,
     /// Whether or not the scheduled trigger is enabled
     pub enabled: Option<bool>,
     /// The schedule configuration for when this trigger should fire
-    pub schedule: Option<TriggerSchedule>,
+    pub schedule: Option<Box<TriggerSchedule>>,
     /// Description of the trigger. Can be up to 512 characters in length.
     pub description: Option<String>,
     /// The URI for this object
@@ -8272,7 +8348,9 @@ impl crate::__private::DecodeFields for ScheduledTriggerEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -9305,7 +9383,7 @@ pub struct SchedulesDivisionView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -9600,7 +9678,7 @@ crate::__impl_open_enum!(SchedulingNoForecastOptionsRequestShiftStart);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchedulingOptionsRequest {
     /// Schedule generation options to apply if no forecast is supplied
-    pub no_forecast_options: Option<SchedulingNoForecastOptionsRequest>,
+    pub no_forecast_options: Option<Box<SchedulingNoForecastOptionsRequest>>,
     /// Overrides the default BU level activity smoothing type for this schedule generation
     pub activity_smoothing_type: Option<SchedulingOptionsRequestActivitySmoothingType>,
     /// Overrides the default BU level induce schedule variability setting for this schedule generation
@@ -10095,15 +10173,15 @@ pub struct SchedulingSettingsRequest {
     /// Default shrinkage percent for scheduling
     pub default_shrinkage_percent: Option<f64>,
     /// Shrinkage overrides for scheduling
-    pub shrinkage_overrides: Option<ShrinkageOverrides>,
+    pub shrinkage_overrides: Option<Box<ShrinkageOverrides>>,
     /// Planning period settings for scheduling. Only one of planningPeriod or monthlyPlanningPeriod may be defined
-    pub planning_period: Option<ValueWrapperPlanningPeriodSettings>,
+    pub planning_period: Option<Box<ValueWrapperPlanningPeriodSettings>>,
     /// Monthly planning period setting for scheduling. Only one of planningPeriod or monthlyPlanningPeriod may be defined
-    pub monthly_planning_period: Option<ValueWrapperMonthlyPlanningPeriodSettings>,
+    pub monthly_planning_period: Option<Box<ValueWrapperMonthlyPlanningPeriodSettings>>,
     /// Start day of weekend for scheduling
     pub start_day_of_weekend: Option<SchedulingSettingsRequestStartDayOfWeekend>,
     /// Schedule visibility settings for agents
-    pub schedule_visibility: Option<ScheduleVisibilitySettingsRequest>,
+    pub schedule_visibility: Option<Box<ScheduleVisibilitySettingsRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10332,15 +10410,15 @@ pub struct SchedulingSettingsResponse {
     /// Default shrinkage percent for scheduling
     pub default_shrinkage_percent: Option<f64>,
     /// Shrinkage overrides for scheduling
-    pub shrinkage_overrides: Option<ShrinkageOverrides>,
+    pub shrinkage_overrides: Option<Box<ShrinkageOverrides>>,
     /// Planning period settings for scheduling. Only one of planningPeriod or monthlyPlanningPeriod will be defined if applicable, but both can be null
-    pub planning_period: Option<PlanningPeriodSettings>,
+    pub planning_period: Option<Box<PlanningPeriodSettings>>,
     /// Monthly planning period settings for scheduling. Only one of planningPeriod or monthlyPlanningPeriod will be defined if applicable, but both can be null
-    pub monthly_planning_period: Option<MonthlyPlanningPeriodSettings>,
+    pub monthly_planning_period: Option<Box<MonthlyPlanningPeriodSettings>>,
     /// Start day of weekend for scheduling
     pub start_day_of_weekend: Option<SchedulingSettingsResponseStartDayOfWeekend>,
     /// Schedule visibility settings for agents
-    pub schedule_visibility: Option<ScheduleVisibilitySettingsResponse>,
+    pub schedule_visibility: Option<Box<ScheduleVisibilitySettingsResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10629,7 +10707,9 @@ impl crate::__private::DecodeFields for SchedulingStatusResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "errorDetails" => self.error_details = map.next_value()?,
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "schedulingResultUri" => self.scheduling_result_uri = map.next_value()?,
             "percentComplete" => {
                 self.percent_complete = map
@@ -10921,7 +11001,7 @@ pub struct Schema {
     /// An array of fundamental JSON Schema primitive types on which the core type is based
     pub type_: Option<Vec<String>>,
     /// Denotes the type and pattern of the items in an enum core type
-    pub items: Option<Items>,
+    pub items: Option<Box<Items>>,
     /// For the "date" and "datetime" core types, denotes the regex prescribing the allowable date/datetime format
     pub pattern: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11005,7 +11085,7 @@ impl crate::__private::DecodeFields for Schema {
         match key {
             "title" => self.title = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "type" => self.type_ = map.next_value()?,
+            "type" => self.type_ = map.next_value::<crate::__private::Compact<_>>()?.0,
             "items" => self.items = map.next_value()?,
             "pattern" => self.pattern = map.next_value()?,
             _ => return Ok(false),
@@ -11494,7 +11574,7 @@ pub struct ScimConfigResourceType {
     /// The HTTP-addressable endpoint of the resource type. Appears after the base URL.
     pub endpoint: Option<String>,
     /// The metadata of the SCIM resource. Only "location" and "resourceType" are set for "ResourceType" resources.
-    pub meta: Option<ScimMetadata>,
+    pub meta: Option<Box<ScimMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11553,11 +11633,17 @@ impl crate::__private::DecodeFields for ScimConfigResourceType {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "schema" => self.schema = map.next_value()?,
-            "schemaExtensions" => self.schema_extensions = map.next_value()?,
+            "schemaExtensions" => {
+                self.schema_extensions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "endpoint" => self.endpoint = map.next_value()?,
             "meta" => self.meta = map.next_value()?,
             _ => return Ok(false),
@@ -11790,7 +11876,9 @@ impl crate::__private::DecodeFields for ScimConfigResourceTypesListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "totalResults" => {
                 self.total_results = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -11800,7 +11888,9 @@ impl crate::__private::DecodeFields for ScimConfigResourceTypesListResponse {
             "itemsPerPage" => {
                 self.items_per_page = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "Resources" => self.resources = map.next_value()?,
+            "Resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12059,7 +12149,9 @@ impl crate::__private::DecodeFields for ScimError {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             "scimType" => self.scim_type = map.next_value()?,
             "detail" => self.detail = map.next_value()?,
@@ -12359,7 +12451,9 @@ impl crate::__private::DecodeFields for ScimGroupListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "totalResults" => {
                 self.total_results = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -12369,7 +12463,9 @@ impl crate::__private::DecodeFields for ScimGroupListResponse {
             "itemsPerPage" => {
                 self.items_per_page = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "Resources" => self.resources = map.next_value()?,
+            "Resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12797,23 +12893,23 @@ pub struct ScimServiceProviderConfig {
     /// The HTTP-addressable URL that points to the service provider's documentation.
     pub documentation_uri: Option<String>,
     /// The "patch" configuration options.
-    pub patch: Option<ScimServiceProviderConfigSimpleFeature>,
+    pub patch: Option<Box<ScimServiceProviderConfigSimpleFeature>>,
     /// The "filter" configuration options.
-    pub filter: Option<ScimServiceProviderConfigFilterFeature>,
+    pub filter: Option<Box<ScimServiceProviderConfigFilterFeature>>,
     /// The "etag" configuration options.
-    pub etag: Option<ScimServiceProviderConfigSimpleFeature>,
+    pub etag: Option<Box<ScimServiceProviderConfigSimpleFeature>>,
     /// The "sort" configuration options.
-    pub sort: Option<ScimServiceProviderConfigSimpleFeature>,
+    pub sort: Option<Box<ScimServiceProviderConfigSimpleFeature>>,
     /// The "bulk" configuration options.
-    pub bulk: Option<ScimServiceProviderConfigBulkFeature>,
+    pub bulk: Option<Box<ScimServiceProviderConfigBulkFeature>>,
     /// The "changePassword" configuration options.
-    pub change_password: Option<ScimServiceProviderConfigSimpleFeature>,
+    pub change_password: Option<Box<ScimServiceProviderConfigSimpleFeature>>,
     /// The list of supported authentication schemes.
     pub authentication_schemes: Option<
         Vec<ScimServiceProviderConfigAuthenticationScheme>,
     >,
     /// The metadata of the SCIM resource. Metadata is defined as immutable per SCIM RFC.
-    pub meta: Option<ScimMetadata>,
+    pub meta: Option<Box<ScimMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12877,7 +12973,9 @@ impl crate::__private::DecodeFields for ScimServiceProviderConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "documentationUri" => self.documentation_uri = map.next_value()?,
             "patch" => self.patch = map.next_value()?,
             "filter" => self.filter = map.next_value()?,
@@ -12885,7 +12983,11 @@ impl crate::__private::DecodeFields for ScimServiceProviderConfig {
             "sort" => self.sort = map.next_value()?,
             "bulk" => self.bulk = map.next_value()?,
             "changePassword" => self.change_password = map.next_value()?,
-            "authenticationSchemes" => self.authentication_schemes = map.next_value()?,
+            "authenticationSchemes" => {
+                self.authentication_schemes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "meta" => self.meta = map.next_value()?,
             _ => return Ok(false),
         }
@@ -13540,9 +13642,17 @@ impl crate::__private::DecodeFields for ScimUserExtensions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "routingSkills" => self.routing_skills = map.next_value()?,
-            "routingLanguages" => self.routing_languages = map.next_value()?,
-            "externalIds" => self.external_ids = map.next_value()?,
+            "routingSkills" => {
+                self.routing_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "routingLanguages" => {
+                self.routing_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13652,7 +13762,9 @@ impl crate::__private::DecodeFields for ScimUserListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "totalResults" => {
                 self.total_results = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -13662,7 +13774,9 @@ impl crate::__private::DecodeFields for ScimUserListResponse {
             "itemsPerPage" => {
                 self.items_per_page = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "Resources" => self.resources = map.next_value()?,
+            "Resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14027,11 +14141,11 @@ pub struct ScimV2CreateUser {
     pub roles: Option<Vec<ScimUserRole>>,
     /// The URI of the schema for the enterprise user.
     pub urn_ietf_params_scim_schemas_extension_enterprise_2_0_user: Option<
-        ScimV2EnterpriseUser,
+        Box<ScimV2EnterpriseUser>,
     >,
     /// The URI of the schema for the Genesys Cloud user.
     pub urn_ietf_params_scim_schemas_extension_genesys_purecloud_2_0_user: Option<
-        ScimUserExtensions,
+        Box<ScimUserExtensions>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -14113,17 +14227,21 @@ impl crate::__private::DecodeFields for ScimV2CreateUser {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "userName" => self.user_name = map.next_value()?,
             "displayName" => self.display_name = map.next_value()?,
             "password" => self.password = map.next_value()?,
             "title" => self.title = map.next_value()?,
-            "phoneNumbers" => self.phone_numbers = map.next_value()?,
-            "emails" => self.emails = map.next_value()?,
+            "phoneNumbers" => {
+                self.phone_numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emails" => self.emails = map.next_value::<crate::__private::Compact<_>>()?.0,
             "externalId" => self.external_id = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
-            "roles" => self.roles = map.next_value()?,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roles" => self.roles = map.next_value::<crate::__private::Compact<_>>()?.0,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" => {
                 self.urn_ietf_params_scim_schemas_extension_enterprise_2_0_user = map
                     .next_value()?;
@@ -14257,7 +14375,7 @@ pub struct ScimV2EnterpriseUser {
     /// The department that the user belongs to.
     pub department: Option<String>,
     /// The user's manager.
-    pub manager: Option<Manager>,
+    pub manager: Option<Box<Manager>>,
     /// The user's employee number.
     pub employee_number: Option<String>,
     /// The user's hire date. Format in JSON will be YYYY-MM-DD.
@@ -14393,7 +14511,7 @@ pub struct ScimV2Group {
     /// The list of members in the group.
     pub members: Option<Vec<ScimV2MemberReference>>,
     /// The metadata of the SCIM resource. Metadata is defined as immutable per SCIM RFC.
-    pub meta: Option<ScimMetadata>,
+    pub meta: Option<Box<ScimMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14452,10 +14570,14 @@ impl crate::__private::DecodeFields for ScimV2Group {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "displayName" => self.display_name = map.next_value()?,
             "externalId" => self.external_id = map.next_value()?,
-            "members" => self.members = map.next_value()?,
+            "members" => {
+                self.members = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "meta" => self.meta = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15028,8 +15150,12 @@ impl crate::__private::DecodeFields for ScimV2PatchRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
-            "Operations" => self.operations = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "Operations" => {
+                self.operations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15161,7 +15287,9 @@ impl crate::__private::DecodeFields for ScimV2SchemaAttribute {
         match key {
             "name" => self.name = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "subAttributes" => self.sub_attributes = map.next_value()?,
+            "subAttributes" => {
+                self.sub_attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "multiValued" => {
                 self.multi_valued = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15169,14 +15297,22 @@ impl crate::__private::DecodeFields for ScimV2SchemaAttribute {
             "required" => {
                 self.required = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "canonicalValues" => self.canonical_values = map.next_value()?,
+            "canonicalValues" => {
+                self.canonical_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "caseExact" => {
                 self.case_exact = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "mutability" => self.mutability = map.next_value()?,
             "returned" => self.returned = map.next_value()?,
             "uniqueness" => self.uniqueness = map.next_value()?,
-            "referenceTypes" => self.reference_types = map.next_value()?,
+            "referenceTypes" => {
+                self.reference_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15505,7 +15641,7 @@ pub struct ScimV2SchemaDefinition {
     /// The list of service provider attributes.
     pub attributes: Option<Vec<ScimV2SchemaAttribute>>,
     /// The metadata of the SCIM resource. Only "location" and "resourceType" are set for "Schema" resources.
-    pub meta: Option<ScimMetadata>,
+    pub meta: Option<Box<ScimMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15558,7 +15694,9 @@ impl crate::__private::DecodeFields for ScimV2SchemaDefinition {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "attributes" => self.attributes = map.next_value()?,
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "meta" => self.meta = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15678,7 +15816,9 @@ impl crate::__private::DecodeFields for ScimV2SchemaListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "totalResults" => {
                 self.total_results = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -15688,7 +15828,9 @@ impl crate::__private::DecodeFields for ScimV2SchemaListResponse {
             "itemsPerPage" => {
                 self.items_per_page = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "Resources" => self.resources = map.next_value()?,
+            "Resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15779,14 +15921,14 @@ pub struct ScimV2User {
     pub roles: Option<Vec<ScimUserRole>>,
     /// The URI of the schema for the enterprise user.
     pub urn_ietf_params_scim_schemas_extension_enterprise_2_0_user: Option<
-        ScimV2EnterpriseUser,
+        Box<ScimV2EnterpriseUser>,
     >,
     /// The URI of the schema for the Genesys Cloud user.
     pub urn_ietf_params_scim_schemas_extension_genesys_purecloud_2_0_user: Option<
-        ScimUserExtensions,
+        Box<ScimUserExtensions>,
     >,
     /// The metadata of the SCIM resource. Metadata is defined as immutable per SCIM RFC.
-    pub meta: Option<ScimMetadata>,
+    pub meta: Option<Box<ScimMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15863,17 +16005,21 @@ impl crate::__private::DecodeFields for ScimV2User {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "schemas" => self.schemas = map.next_value()?,
+            "schemas" => {
+                self.schemas = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "userName" => self.user_name = map.next_value()?,
             "displayName" => self.display_name = map.next_value()?,
             "password" => self.password = map.next_value()?,
             "title" => self.title = map.next_value()?,
-            "phoneNumbers" => self.phone_numbers = map.next_value()?,
-            "emails" => self.emails = map.next_value()?,
+            "phoneNumbers" => {
+                self.phone_numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emails" => self.emails = map.next_value::<crate::__private::Compact<_>>()?.0,
             "externalId" => self.external_id = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
-            "roles" => self.roles = map.next_value()?,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roles" => self.roles = map.next_value::<crate::__private::Compact<_>>()?.0,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" => {
                 self.urn_ietf_params_scim_schemas_extension_enterprise_2_0_user = map
                     .next_value()?;
@@ -16017,11 +16163,11 @@ pub struct ScorableSurvey {
     /// The `name` property.
     pub name: Option<String>,
     /// Survey form used for this survey.
-    pub survey_form: Option<SurveyForm>,
+    pub survey_form: Option<Box<SurveyForm>>,
     /// The `status` property.
     pub status: Option<ScorableSurveyStatus>,
     /// The `answers` property.
-    pub answers: Option<SurveyScoringSet>,
+    pub answers: Option<Box<SurveyScoringSet>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -16222,7 +16368,7 @@ crate::__impl_open_enum!(ScorableSurveyStatus);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScoredAgent {
     /// The agent
-    pub agent: Option<DomainEntityRef>,
+    pub agent: Option<Box<DomainEntityRef>>,
     /// Agent's score for the current conversation, from 0 - 100, higher being better
     pub score: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -16480,9 +16626,9 @@ pub struct ScreenMonitoring {
     /// The source provider of Screen Monitoring media.
     pub provider: Option<String>,
     /// The user participant who is being screen monitored.
-    pub target_user: Option<AddressableEntityRef>,
+    pub target_user: Option<Box<AddressableEntityRef>>,
     /// Screen Monitoring identifier unique to the sourceUserId-targetUserId pair.
-    pub screen_monitoring: Option<AddressableEntityRef>,
+    pub screen_monitoring: Option<Box<AddressableEntityRef>>,
     /// The screen monitoring type.
     pub monitoring_type: Option<ScreenMonitoringMonitoringType>,
     /// Number of Screen Monitoring sessions the targetUserId is involved in.
@@ -16585,7 +16731,9 @@ impl crate::__private::DecodeFields for ScreenMonitoring {
             "id" => self.id = map.next_value()?,
             "initialState" => self.initial_state = map.next_value()?,
             "state" => self.state = map.next_value()?,
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "disconnectType" => self.disconnect_type = map.next_value()?,
             "provider" => self.provider = map.next_value()?,
             "targetUser" => self.target_user = map.next_value()?,
@@ -17061,11 +17209,11 @@ pub struct ScreenMonitoringSession {
     /// The user who initiated the screen monitoring session
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_user: Option<AddressableEntityRef>,
+    pub source_user: Option<Box<AddressableEntityRef>>,
     /// The user being monitored (for agent-level monitoring)
-    pub target_user: Option<AddressableEntityRef>,
+    pub target_user: Option<Box<AddressableEntityRef>>,
     /// The conversation being monitored (for conversation-level monitoring)
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The ID of the participant being monitored (for conversation-level monitoring)
     pub participant_id: Option<String>,
     /// The type of screen monitoring session
@@ -17337,7 +17485,9 @@ impl crate::__private::DecodeFields for ScreenMonitoringSessionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17377,7 +17527,7 @@ pub struct ScreenMonitoringUserDetails {
     /// The user being monitored
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub target_user: Option<AddressableEntityRef>,
+    pub target_user: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17511,7 +17661,9 @@ impl crate::__private::DecodeFields for ScreenMonitoringUserDetailsEntityListing
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17835,7 +17987,9 @@ impl crate::__private::DecodeFields for ScreenRecordingMetaDataRequest {
         match key {
             "participantJid" => self.participant_jid = map.next_value()?,
             "roomId" => self.room_id = map.next_value()?,
-            "metaData" => self.meta_data = map.next_value()?,
+            "metaData" => {
+                self.meta_data = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17921,9 +18075,9 @@ pub struct Screenshare {
     /// The time line of the participant's call, divided into activity segments.
     pub segments: Option<Vec<Segment>>,
     /// Call wrap up or disposition data.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// After-call work for the communication.
-    pub after_call_work: Option<AfterCallWork>,
+    pub after_call_work: Option<Box<AfterCallWork>>,
     /// Indicates if after-call work is required for a communication. Only used when the ACW Setting is Agent Requested.
     pub after_call_work_required: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -18043,7 +18197,9 @@ impl crate::__private::DecodeFields for Screenshare {
             "disconnectedTime" => self.disconnected_time = map.next_value()?,
             "provider" => self.provider = map.next_value()?,
             "peerId" => self.peer_id = map.next_value()?,
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "wrapup" => self.wrapup = map.next_value()?,
             "afterCallWork" => self.after_call_work = map.next_value()?,
             "afterCallWorkRequired" => {
@@ -18546,7 +18702,7 @@ pub struct Script {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `versionId` property.
     pub version_id: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -18697,7 +18853,7 @@ impl crate::__private::DecodeFields for Script {
             "features" => self.features = map.next_value()?,
             "variables" => self.variables = map.next_value()?,
             "customActions" => self.custom_actions = map.next_value()?,
-            "pages" => self.pages = map.next_value()?,
+            "pages" => self.pages = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18941,7 +19097,9 @@ impl crate::__private::DecodeFields for ScriptEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -19338,7 +19496,7 @@ impl crate::__private::DecodeFields for SearchAggregation {
             "type" => self.type_ = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "order" => self.order = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19524,8 +19682,14 @@ impl crate::__private::DecodeFields for SearchAlternativeShiftTradesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19642,14 +19806,14 @@ impl crate::__private::DecodeFields for SearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -19896,7 +20060,7 @@ pub struct SearchDecisionTableRowsRequest {
     /// The filter criteria for searching decision table rows
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<RowSearchFilter>,
+    pub filter: Option<Box<RowSearchFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20070,12 +20234,16 @@ impl crate::__private::DecodeFields for SearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "returnFields" => self.return_fields = map.next_value()?,
-            "expand" => self.expand = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "query" => self.query = map.next_value()?,
-            "aggregations" => self.aggregations = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "returnFields" => {
+                self.return_fields = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "aggregations" => {
+                self.aggregations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20217,11 +20385,11 @@ crate::__impl_open_enum!(SearchRequestSortOrder);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchShiftTradeResponse {
     /// A trade which matches search criteria
-    pub trade: Option<ShiftTradeResponse>,
+    pub trade: Option<Box<ShiftTradeResponse>>,
     /// IDs of shifts which match the search criteria
     pub matching_receiving_shift_ids: Option<Vec<String>>,
     /// A preview of what the shift trade would look like if matched
-    pub preview: Option<ShiftTradePreviewResponse>,
+    pub preview: Option<Box<ShiftTradePreviewResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20271,7 +20439,9 @@ impl crate::__private::DecodeFields for SearchShiftTradeResponse {
         match key {
             "trade" => self.trade = map.next_value()?,
             "matchingReceivingShiftIds" => {
-                self.matching_receiving_shift_ids = map.next_value()?;
+                self.matching_receiving_shift_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "preview" => self.preview = map.next_value()?,
             _ => return Ok(false),
@@ -20384,7 +20554,11 @@ impl crate::__private::DecodeFields for SearchShiftTradesRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "receivingScheduleId" => self.receiving_schedule_id = map.next_value()?,
-            "receivingShiftIds" => self.receiving_shift_ids = map.next_value()?,
+            "receivingShiftIds" => {
+                self.receiving_shift_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20475,7 +20649,7 @@ impl crate::__private::DecodeFields for SearchShiftTradesResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "trades" => self.trades = map.next_value()?,
+            "trades" => self.trades = map.next_value::<crate::__private::Compact<_>>()?.0,
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20775,7 +20949,7 @@ pub struct SearchUnmatchedShiftTradeListJobRequest {
     /// Associated schedule information for the receiving user
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub receiving_schedule: Option<ReceivingScheduleLookup>,
+    pub receiving_schedule: Option<Box<ReceivingScheduleLookup>>,
     /// The IDs of shifts that the receiving user would potentially be willing to trade. If empty, only returns one-sided trades
     pub receiving_shift_ids: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -20849,10 +21023,20 @@ impl crate::__private::DecodeFields for SearchUnmatchedShiftTradeListJobRequest 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "weekDates" => self.week_dates = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "receivingSchedule" => self.receiving_schedule = map.next_value()?,
-            "receivingShiftIds" => self.receiving_shift_ids = map.next_value()?,
+            "receivingShiftIds" => {
+                self.receiving_shift_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20959,7 +21143,7 @@ impl crate::__private::DecodeFields for SearchUnmatchedShiftTradeListJobResponse
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "trades" => self.trades = map.next_value()?,
+            "trades" => self.trades = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -20997,7 +21181,7 @@ pub struct SearchUnmatchedShiftTradeResponseItem {
     /// A trade which matches search criteria
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub trade: Option<ShiftTradeResponseItem>,
+    pub trade: Option<Box<ShiftTradeResponseItem>>,
     /// The shifts that match the search criteria
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -21057,7 +21241,11 @@ impl crate::__private::DecodeFields for SearchUnmatchedShiftTradeResponseItem {
     ) -> Result<bool, A::Error> {
         match key {
             "trade" => self.trade = map.next_value()?,
-            "receivingShiftMatches" => self.receiving_shift_matches = map.next_value()?,
+            "receivingShiftMatches" => {
+                self.receiving_shift_matches = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21105,7 +21293,7 @@ pub struct SearchUpdateRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub answered: Option<bool>,
     /// The selected search result chosen as the answer.
-    pub selected_answer: Option<SelectedAnswer>,
+    pub selected_answer: Option<Box<SelectedAnswer>>,
     /// The search results selected as answers
     pub selected_answers: Option<Vec<SelectedAnswer>>,
     /// JSON fields this model does not know, kept so that a
@@ -21166,7 +21354,11 @@ impl crate::__private::DecodeFields for SearchUpdateRequest {
                 self.answered = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "selectedAnswer" => self.selected_answer = map.next_value()?,
-            "selectedAnswers" => self.selected_answers = map.next_value()?,
+            "selectedAnswers" => {
+                self.selected_answers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21317,7 +21509,7 @@ pub struct SecondaryPresenceLookupItem {
     /// The lookupId of secondary presence id
     pub lookup_id: Option<String>,
     /// The secondary presence Id
-    pub secondary_presence: Option<SecondaryPresence>,
+    pub secondary_presence: Option<Box<SecondaryPresence>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21462,7 +21654,9 @@ impl crate::__private::DecodeFields for Section {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "fieldList" => self.field_list = map.next_value()?,
+            "fieldList" => {
+                self.field_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "instructionText" => self.instruction_text = map.next_value()?,
             "key" => self.key = map.next_value()?,
             "state" => self.state = map.next_value()?,
@@ -21525,7 +21719,7 @@ pub struct SecureSession {
     /// The flow to execute securely
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub flow: Option<DomainEntityRef>,
+    pub flow: Option<Box<DomainEntityRef>>,
     /// Customer-provided data
     pub user_data: Option<String>,
     /// The current state of a secure session
@@ -21768,7 +21962,9 @@ impl crate::__private::DecodeFields for SecureSessionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21864,7 +22060,9 @@ impl crate::__private::DecodeFields for SecurityProfile {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "permissions" => self.permissions = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -21997,7 +22195,9 @@ impl crate::__private::DecodeFields for SecurityProfileEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -22310,13 +22510,13 @@ pub struct SegmentAssignment {
     /// The segment the assignment is for.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub segment: Option<SegmentAssignmentSegment>,
+    pub segment: Option<Box<SegmentAssignmentSegment>>,
     /// External contact of the customer to which the segment is assigned.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub external_contact: Option<AddressableEntityRef>,
+    pub external_contact: Option<Box<AddressableEntityRef>>,
     /// For session-scoped segments, the session for which the segment was assigned.
-    pub session: Option<SegmentAssignmentSession>,
+    pub session: Option<Box<SegmentAssignmentSession>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22466,7 +22666,7 @@ pub struct SegmentAssignmentEvent {
     /// The segment which was assigned.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub segment: Option<AddressableEntityRef>,
+    pub segment: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22590,7 +22790,9 @@ impl crate::__private::DecodeFields for SegmentAssignmentListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22870,7 +23072,9 @@ impl crate::__private::DecodeFields for SegmentAssignments {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22964,7 +23168,9 @@ impl crate::__private::DecodeFields for SegmentDetailQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23100,8 +23306,12 @@ impl crate::__private::DecodeFields for SegmentDetailQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23200,7 +23410,7 @@ pub struct SegmentDetailQueryPredicate {
     /// Right hand side for dimension, metric, or property predicates
     pub value: Option<String>,
     /// Right hand side for dimension, metric, or property predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24280,7 +24490,9 @@ impl crate::__private::DecodeFields for SegmentListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -24444,7 +24656,9 @@ impl crate::__private::DecodeFields for SegmentUnassignments {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24480,7 +24694,7 @@ impl serde::Serialize for SegmentUnassignments {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SegmentUrl {
     /// The Recording Reference
-    pub recording: Option<AddressableEntityRef>,
+    pub recording: Option<Box<AddressableEntityRef>>,
     /// The pre-signed S3 URL of the transcript
     pub url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -24566,7 +24780,7 @@ pub struct SelectedAnswer {
     /// The search result document chosen as the answer.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub document: Option<AddressableEntityRef>,
+    pub document: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24739,7 +24953,7 @@ impl serde::Serialize for SelectedColumns {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectedCustomCalculationColumns {
     /// Custom calculation added as a column
-    pub custom_calculation: Option<AddressableEntityRef>,
+    pub custom_calculation: Option<Box<AddressableEntityRef>>,
     /// Indicates if selected custom calculation column is deleted or access revoked for the user
     pub restricted: Option<bool>,
     /// Is selected custom calculation column soft deleted
@@ -24951,9 +25165,9 @@ pub struct SelfAgentGreeting {
     /// The ID of the associated user.
     pub id: Option<String>,
     /// The agent greeting prompt to use when inbound calls are connected
-    pub inbound_prompt: Option<Prompt>,
+    pub inbound_prompt: Option<Box<Prompt>>,
     /// The agent greeting prompt to use when outbound calls are connected
-    pub outbound_prompt: Option<Prompt>,
+    pub outbound_prompt: Option<Box<Prompt>>,
     /// The default language to use for the agent greeting inbound prompt
     pub inbound_prompt_default_language: Option<String>,
     /// The default language to use for the agent greeting outbound prompt
@@ -25108,7 +25322,7 @@ pub struct SendAgentlessOutboundMessageRequest {
     /// The text of the message to send. This field is required in the case of SMS messenger type. Maximum character counts are: SMS - 765 characters, other channels - 2000 characters.
     pub text_body: Option<String>,
     /// The messaging template to use in the case of WhatsApp messenger type. This field is required when using WhatsApp messenger type
-    pub messaging_template: Option<SendMessagingTemplateRequest>,
+    pub messaging_template: Option<Box<SendMessagingTemplateRequest>>,
     /// Use an existing active conversation to send the agentless outbound message. Set this parameter to 'true' to use active conversation. Default value: false
     pub use_existing_active_conversation: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -25342,11 +25556,11 @@ pub struct SendAgentlessOutboundMessageResponse {
     /// Use an existing active conversation to send the agentless outbound message. Set this parameter to 'true' to use active conversation. Default value: false
     pub use_existing_active_conversation: Option<bool>,
     /// Sent agentless outbound message in normalized format
-    pub message: Option<MessageData>,
+    pub message: Option<Box<MessageData>>,
     /// The time when the message was sent. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub timestamp: Option<crate::DateTime>,
     /// Details of the user created the job
-    pub user: Option<AddressableEntityRef>,
+    pub user: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -25631,7 +25845,9 @@ impl crate::__private::DecodeFields for SendMessageBody {
     ) -> Result<bool, A::Error> {
         match key {
             "message" => self.message = map.next_value()?,
-            "mentions" => self.mentions = map.next_value()?,
+            "mentions" => {
+                self.mentions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "threadId" => self.thread_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25690,7 +25906,7 @@ pub struct SendMessagingTemplateRequest {
     /// A list of Response Management button url parameter substitutions for the response's messaging template
     pub button_url_parameters: Option<Vec<TemplateParameter>>,
     /// Template parameters for carousel card components
-    pub carousel_parameters: Option<CarouselParameters>,
+    pub carousel_parameters: Option<Box<CarouselParameters>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25749,10 +25965,24 @@ impl crate::__private::DecodeFields for SendMessagingTemplateRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "responseId" => self.response_id = map.next_value()?,
-            "parameters" => self.parameters = map.next_value()?,
-            "headerParameters" => self.header_parameters = map.next_value()?,
-            "bodyParameters" => self.body_parameters = map.next_value()?,
-            "buttonUrlParameters" => self.button_url_parameters = map.next_value()?,
+            "parameters" => {
+                self.parameters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "headerParameters" => {
+                self.header_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "bodyParameters" => {
+                self.body_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "buttonUrlParameters" => {
+                self.button_url_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "carouselParameters" => self.carousel_parameters = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25826,7 +26056,7 @@ impl serde::Serialize for SendMessagingTemplateRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentimentData {
     /// The sentiment insights extracted from the conversation
-    pub insights: Option<SentimentInsights>,
+    pub insights: Option<Box<SentimentInsights>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25920,7 +26150,7 @@ pub struct SentimentFeedback {
     /// The Timestamp when sentiment feedback created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The Id of user who created the sentiment feedback
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26140,7 +26370,9 @@ impl crate::__private::DecodeFields for SentimentFeedbackEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26328,10 +26560,14 @@ impl crate::__private::DecodeFields for SentimentInsights {
     ) -> Result<bool, A::Error> {
         match key {
             "positiveSentimentReasons" => {
-                self.positive_sentiment_reasons = map.next_value()?;
+                self.positive_sentiment_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "negativeSentimentReasons" => {
-                self.negative_sentiment_reasons = map.next_value()?;
+                self.negative_sentiment_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -26403,7 +26639,7 @@ pub struct SequenceSchedule {
     /// The CampaignSequence that this SequenceSchedule is for.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub sequence: Option<DomainEntityRef>,
+    pub sequence: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -26481,8 +26717,12 @@ impl crate::__private::DecodeFields for SequenceSchedule {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "sequence" => self.sequence = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -26665,15 +26905,15 @@ pub struct ServiceGoalTemplate {
     /// The `name` property.
     pub name: Option<String>,
     /// Service level targets for this service goal template
-    pub service_level: Option<BuServiceLevel>,
+    pub service_level: Option<Box<BuServiceLevel>>,
     /// Average speed of answer targets for this service goal template
-    pub average_speed_of_answer: Option<BuAverageSpeedOfAnswer>,
+    pub average_speed_of_answer: Option<Box<BuAverageSpeedOfAnswer>>,
     /// Abandon rate targets for this service goal template
-    pub abandon_rate: Option<BuAbandonRate>,
+    pub abandon_rate: Option<Box<BuAbandonRate>>,
     /// Version metadata for the service goal template
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// Settings controlling max percent increase and decrease of service goals for this service goal template
-    pub impact_override: Option<ServiceGoalTemplateImpactOverride>,
+    pub impact_override: Option<Box<ServiceGoalTemplateImpactOverride>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -26832,7 +27072,7 @@ pub struct ServiceGoalTemplateImpactOverride {
     /// Settings controlling max percent increase and decrease of service goals for this service goal template
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub impact: Option<WfmServiceGoalImpactSettings>,
+    pub impact: Option<Box<WfmServiceGoalImpactSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26930,7 +27170,7 @@ pub struct ServiceGoalTemplateList {
     /// The `entities` property.
     pub entities: Option<Vec<ServiceGoalTemplate>>,
     /// Version metadata for the service goal templates
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26974,7 +27214,9 @@ impl crate::__private::DecodeFields for ServiceGoalTemplateList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -27340,9 +27582,15 @@ impl crate::__private::DecodeFields for ServiceNowSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "knowledgeBaseIds" => self.knowledge_base_ids = map.next_value()?,
+            "knowledgeBaseIds" => {
+                self.knowledge_base_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "language" => self.language = map.next_value()?,
-            "categories" => self.categories = map.next_value()?,
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "baseUrl" => self.base_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -27412,7 +27660,7 @@ pub struct ServiceNowSourceRequest {
     /// The schedule period of the source in hours. Must be at least 6 and at most 48 hours.
     pub schedule_period: Option<i64>,
     /// The settings of the source.
-    pub settings: Option<ServiceNowSettings>,
+    pub settings: Option<Box<ServiceNowSettings>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -27557,13 +27805,13 @@ pub struct ServiceNowSourceResponse {
     /// The source type.
     pub type_: Option<ServiceNowSourceResponseType>,
     /// The reference to the integration associated with the source.
-    pub integration: Option<KnowledgeIntegrationReference>,
+    pub integration: Option<Box<KnowledgeIntegrationReference>>,
     /// The schedule period of the source in hours.
     pub schedule_period: Option<i64>,
     /// Additional information about the last synchronization of the source.
-    pub last_sync: Option<SourceLastSync>,
+    pub last_sync: Option<Box<SourceLastSync>>,
     /// The settings of the source.
-    pub settings: Option<ServiceNowSettings>,
+    pub settings: Option<Box<ServiceNowSettings>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -27775,7 +28023,7 @@ pub struct Session {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The external contact associated with this session.
-    pub external_contact: Option<AddressableEntityRef>,
+    pub external_contact: Option<Box<AddressableEntityRef>>,
     /// Primary identifier of the customer in the source where the events for the session originate from.
     pub customer_id: Option<String>,
     /// Type of source customer identifier (e.g. cookie, email, phone).
@@ -27801,27 +28049,27 @@ pub struct Session {
         std::collections::BTreeMap<String, CustomEventAttributeList>,
     >,
     /// Customer's browser.
-    pub browser: Option<Browser>,
+    pub browser: Option<Box<Browser>>,
     /// Customer's device.
-    pub device: Option<Device>,
+    pub device: Option<Box<Device>>,
     /// Customer's geolocation.
-    pub geolocation: Option<JourneyGeolocation>,
+    pub geolocation: Option<Box<JourneyGeolocation>>,
     /// Customer's IP address.
     pub ip_address: Option<String>,
     /// Customer's IP-based organization or ISP name.
     pub ip_organization: Option<String>,
     /// The webpage where the customer's last web interaction occurred.
-    pub last_page: Option<JourneyPage>,
+    pub last_page: Option<Box<JourneyPage>>,
     /// Marketing / traffic source information.
-    pub mkt_campaign: Option<JourneyCampaign>,
+    pub mkt_campaign: Option<Box<JourneyCampaign>>,
     /// Identifies the page URL that originally generated the request for the current page being viewed.
-    pub referrer: Option<Referrer>,
+    pub referrer: Option<Box<Referrer>>,
     /// Application that the customer is interacting with (for app sessions).
-    pub app: Option<JourneyApp>,
+    pub app: Option<Box<JourneyApp>>,
     /// SDK library used to generate the events for the session (for app and web sessions).
-    pub sdk_library: Option<SdkLibrary>,
+    pub sdk_library: Option<Box<SdkLibrary>>,
     /// Information relating to the device's network connectivity (for app sessions).
-    pub network_connectivity: Option<NetworkConnectivity>,
+    pub network_connectivity: Option<Box<NetworkConnectivity>>,
     /// Search terms associated with the session.
     pub search_terms: Option<Vec<String>>,
     /// String identifying the user agent.
@@ -27839,15 +28087,15 @@ pub struct Session {
     /// Information about the most recent event in this session.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub last_event: Option<SessionLastEvent>,
+    pub last_event: Option<Box<SessionLastEvent>>,
     /// The conversation for this session.
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The last queue connected to this session.
-    pub last_connected_queue: Option<ConnectedQueue>,
+    pub last_connected_queue: Option<Box<ConnectedQueue>>,
     /// The last user connected to this session.
-    pub last_connected_user: Option<ConnectedUser>,
+    pub last_connected_user: Option<Box<ConnectedUser>>,
     /// The last user disposition connected to this session.
-    pub last_user_disposition: Option<ConversationUserDisposition>,
+    pub last_user_disposition: Option<Box<ConversationUserDisposition>>,
     /// Represents the channels used for this conversation.
     pub conversation_channels: Option<Vec<ConversationChannel>>,
     /// The original direction of the conversation.
@@ -27869,7 +28117,7 @@ pub struct Session {
     /// Cases associated with the session - conversation only.
     pub case_associations: Option<Vec<JourneyCaseAssociation>>,
     /// The case this session refers to.
-    pub case_entity: Option<AddressableEntityRef>,
+    pub case_entity: Option<Box<AddressableEntityRef>>,
     /// The reference for this case.
     pub case_reference: Option<String>,
     /// The status of this case.
@@ -28096,8 +28344,16 @@ impl crate::__private::DecodeFields for Session {
             "externalId" => self.external_id = map.next_value()?,
             "externalUrl" => self.external_url = map.next_value()?,
             "shortId" => self.short_id = map.next_value()?,
-            "outcomeAchievements" => self.outcome_achievements = map.next_value()?,
-            "segmentAssignments" => self.segment_assignments = map.next_value()?,
+            "outcomeAchievements" => {
+                self.outcome_achievements = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "segmentAssignments" => {
+                self.segment_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "attributes" => self.attributes = map.next_value()?,
             "attributeLists" => self.attribute_lists = map.next_value()?,
             "browser" => self.browser = map.next_value()?,
@@ -28111,7 +28367,9 @@ impl crate::__private::DecodeFields for Session {
             "app" => self.app = map.next_value()?,
             "sdkLibrary" => self.sdk_library = map.next_value()?,
             "networkConnectivity" => self.network_connectivity = map.next_value()?,
-            "searchTerms" => self.search_terms = map.next_value()?,
+            "searchTerms" => {
+                self.search_terms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "userAgentString" => self.user_agent_string = map.next_value()?,
             "durationInSeconds" => {
                 self.duration_in_seconds = map
@@ -28134,7 +28392,11 @@ impl crate::__private::DecodeFields for Session {
             "lastConnectedQueue" => self.last_connected_queue = map.next_value()?,
             "lastConnectedUser" => self.last_connected_user = map.next_value()?,
             "lastUserDisposition" => self.last_user_disposition = map.next_value()?,
-            "conversationChannels" => self.conversation_channels = map.next_value()?,
+            "conversationChannels" => {
+                self.conversation_channels = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "originatingDirection" => self.originating_direction = map.next_value()?,
             "conversationSubject" => self.conversation_subject = map.next_value()?,
             "lastUserDisconnectType" => {
@@ -28144,9 +28406,15 @@ impl crate::__private::DecodeFields for Session {
             "authenticated" => {
                 self.authenticated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "lastScreen" => self.last_screen = map.next_value()?,
-            "caseAssociations" => self.case_associations = map.next_value()?,
+            "caseAssociations" => {
+                self.case_associations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "caseEntity" => self.case_entity = map.next_value()?,
             "caseReference" => self.case_reference = map.next_value()?,
             "caseStatus" => self.case_status = map.next_value()?,
@@ -28939,11 +29207,11 @@ crate::__impl_open_enum!(SessionEndDetailsType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionFiles {
     /// Metadata for the requested session
-    pub meta_data: Option<SessionMetaData>,
+    pub meta_data: Option<Box<SessionMetaData>>,
     /// Offered data for the requested session
-    pub offered: Option<SessionMetricData>,
+    pub offered: Option<Box<SessionMetricData>>,
     /// Average handle time data for the requested session
-    pub average_handle_time: Option<SessionMetricData>,
+    pub average_handle_time: Option<Box<SessionMetricData>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29348,7 +29616,9 @@ impl crate::__private::DecodeFields for SessionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -29412,7 +29682,7 @@ pub struct SessionMetaData {
     /// URL to fetch the meta data information. This field is populated only if session state is Complete
     pub download_url: Option<String>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<SessionMetaDataResult>,
+    pub download_result: Option<Box<SessionMetaDataResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29499,7 +29769,7 @@ impl serde::Serialize for SessionMetaData {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionMetaDataResult {
     /// Information about the continuous forecast session
-    pub session_info: Option<SessionInfo>,
+    pub session_info: Option<Box<SessionInfo>>,
     /// Captured snapshots
     pub snapshots: Option<Vec<Snapshots>>,
     /// Start date of the forecast. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -29508,11 +29778,11 @@ pub struct SessionMetaDataResult {
     pub date_historical_start: Option<crate::DateTime>,
     /// Total historical availability for offered metric across all planning groups
     pub aggregate_offered_historical_availability: Option<
-        AggregateHistoricalAvailability,
+        Box<AggregateHistoricalAvailability>,
     >,
     /// Total historical availability for average handle time metric across all planning groups
     pub aggregate_average_handle_time_historical_availability: Option<
-        AggregateHistoricalAvailability,
+        Box<AggregateHistoricalAvailability>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -29574,7 +29844,9 @@ impl crate::__private::DecodeFields for SessionMetaDataResult {
     ) -> Result<bool, A::Error> {
         match key {
             "sessionInfo" => self.session_info = map.next_value()?,
-            "snapshots" => self.snapshots = map.next_value()?,
+            "snapshots" => {
+                self.snapshots = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateForecastStart" => self.date_forecast_start = map.next_value()?,
             "dateHistoricalStart" => self.date_historical_start = map.next_value()?,
             "aggregateOfferedHistoricalAvailability" => {
@@ -29656,15 +29928,15 @@ impl serde::Serialize for SessionMetaDataResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionMetricData {
     /// Model to be used for internal evaluation purposes
-    pub model: Option<ModelData>,
+    pub model: Option<Box<ModelData>>,
     /// Forecasted data for the requested session
-    pub computed: Option<ComputedData>,
+    pub computed: Option<Box<ComputedData>>,
     /// Historical data for the requested session
-    pub historical: Option<HistoricalData>,
+    pub historical: Option<Box<HistoricalData>>,
     /// Contains forecast metadata
-    pub model_meta_data: Option<ModelMetaData>,
+    pub model_meta_data: Option<Box<ModelMetaData>>,
     /// Contains forecast outlier data
-    pub outliers: Option<OutlierData>,
+    pub outliers: Option<Box<OutlierData>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -29864,7 +30136,7 @@ pub struct SessionSegmentAssignment {
     /// The segment that was assigned.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub segment: Option<AssignedSegment>,
+    pub segment: Option<Box<AssignedSegment>>,
     /// Timestamp indicating when the segment was assigned. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -30018,7 +30290,9 @@ impl crate::__private::DecodeFields for SessionsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -30569,7 +30843,7 @@ pub struct SetTimeOffLimitValuesRequest {
     /// Deprecated. Version metadata for the time off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30617,7 +30891,7 @@ impl crate::__private::DecodeFields for SetTimeOffLimitValuesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -30868,7 +31142,7 @@ impl crate::__private::DecodeFields for SetWrapperAssignmentEffectiveDateRange {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30946,7 +31220,7 @@ impl crate::__private::DecodeFields for SetWrapperDayOfWeek {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31024,7 +31298,7 @@ impl crate::__private::DecodeFields for SetWrapperRoutePathRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31102,7 +31376,7 @@ impl crate::__private::DecodeFields for SetWrapperString {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31180,7 +31454,7 @@ impl crate::__private::DecodeFields for SetWrapperSyncTimeOffProperty {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -31563,19 +31837,19 @@ pub struct Share {
     /// The `sharedEntityType` property.
     pub shared_entity_type: Option<ShareSharedEntityType>,
     /// The `sharedEntity` property.
-    pub shared_entity: Option<DomainEntityRef>,
+    pub shared_entity: Option<Box<DomainEntityRef>>,
     /// The `memberType` property.
     pub member_type: Option<ShareMemberType>,
     /// The `member` property.
-    pub member: Option<DomainEntityRef>,
+    pub member: Option<Box<DomainEntityRef>>,
     /// The `sharedBy` property.
-    pub shared_by: Option<DomainEntityRef>,
+    pub shared_by: Option<Box<DomainEntityRef>>,
     /// The `workspace` property.
-    pub workspace: Option<DomainEntityRef>,
+    pub workspace: Option<Box<DomainEntityRef>>,
     /// The `user` property.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The `group` property.
-    pub group: Option<Group>,
+    pub group: Option<Box<Group>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -31908,7 +32182,9 @@ impl crate::__private::DecodeFields for ShareEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32103,9 +32379,9 @@ pub struct SharedResponse {
     /// The `viewUri` property.
     pub view_uri: Option<String>,
     /// The `document` property.
-    pub document: Option<Document>,
+    pub document: Option<Box<Document>>,
     /// The `share` property.
-    pub share: Option<Share>,
+    pub share: Option<Box<Share>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -32348,7 +32624,7 @@ pub struct ShiftSet {
     /// The work plan or work plan rotation used for generating the shift set
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub effective_work_plan: Option<ShiftSetEffectiveWorkPlan>,
+    pub effective_work_plan: Option<Box<ShiftSetEffectiveWorkPlan>>,
     /// The scheduled shifts
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -32445,7 +32721,7 @@ impl crate::__private::DecodeFields for ShiftSet {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "effectiveWorkPlan" => self.effective_work_plan = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
             "suggestedAgentCount" => {
                 self.suggested_agent_count = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -32701,7 +32977,11 @@ impl crate::__private::DecodeFields for ShiftStartVariance {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "applicableDays" => self.applicable_days = map.next_value()?,
+            "applicableDays" => {
+                self.applicable_days = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "maxShiftStartVarianceMinutes" => {
                 self.max_shift_start_variance_minutes = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -33223,9 +33503,9 @@ pub struct ShiftTradeAddTradeJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for AddTrade job type
-    pub add_trade_result: Option<ShiftTradeResponseItem>,
+    pub add_trade_result: Option<Box<ShiftTradeResponseItem>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -33516,9 +33796,9 @@ pub struct ShiftTradeBulkUpdateTradeStateBuJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for BulkUpdateTradeStates job type
-    pub bulk_update_trade_states_result: Option<BulkUpdateShiftTradeStateResult>,
+    pub bulk_update_trade_states_result: Option<Box<BulkUpdateShiftTradeStateResult>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -33813,9 +34093,9 @@ pub struct ShiftTradeEvaluateTradesBuJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for EvaluateTrades job type
-    pub evaluate_trades_result: Option<EvaluateShiftTradeListJobResponseItem>,
+    pub evaluate_trades_result: Option<Box<EvaluateShiftTradeListJobResponseItem>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -34308,19 +34588,19 @@ pub struct ShiftTradeInitiatingSideResponseItem {
     /// The user who initiated this trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The management unit of the user who initiated this trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// Associated schedule information for the initiating user
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<ScheduleReferenceWithBusinessUnit>,
+    pub schedule: Option<Box<ScheduleReferenceWithBusinessUnit>>,
     /// The shift offered for trade by the initiating user
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub shift: Option<ShiftTradeShiftResponseItem>,
+    pub shift: Option<Box<ShiftTradeShiftResponseItem>>,
     /// Optional note from the initiating user for shift trade review
     pub review_note: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -34504,7 +34784,9 @@ impl crate::__private::DecodeFields for ShiftTradeListJobResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34582,7 +34864,9 @@ impl crate::__private::DecodeFields for ShiftTradeListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34624,7 +34908,7 @@ pub struct ShiftTradeMatchResponseItem {
     /// A preview of what the shift trade would look like if matched
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub preview: Option<ShiftTradePreviewResponse>,
+    pub preview: Option<Box<ShiftTradePreviewResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34675,7 +34959,9 @@ impl crate::__private::DecodeFields for ShiftTradeMatchResponseItem {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "shiftIds" => self.shift_ids = map.next_value()?,
+            "shiftIds" => {
+                self.shift_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "preview" => self.preview = map.next_value()?,
             _ => return Ok(false),
         }
@@ -34718,9 +35004,9 @@ impl serde::Serialize for ShiftTradeMatchResponseItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeMatchReviewResponse {
     /// Details for the initiatingUser side of the shift trade
-    pub initiating_user: Option<ShiftTradeMatchReviewUserResponse>,
+    pub initiating_user: Option<Box<ShiftTradeMatchReviewUserResponse>>,
     /// Details for the receivingUser side of the shift trade
-    pub receiving_user: Option<ShiftTradeMatchReviewUserResponse>,
+    pub receiving_user: Option<Box<ShiftTradeMatchReviewUserResponse>>,
     /// Constraint violations introduced after being matched that would normally disallow a trade, but which can still be overridden by the shift trade administrator
     pub violations: Option<Vec<ShiftTradeMatchViolation>>,
     /// Constraint violations associated with this shift trade which require shift trade administrator review
@@ -34782,9 +35068,19 @@ impl crate::__private::DecodeFields for ShiftTradeMatchReviewResponse {
         match key {
             "initiatingUser" => self.initiating_user = map.next_value()?,
             "receivingUser" => self.receiving_user = map.next_value()?,
-            "violations" => self.violations = map.next_value()?,
-            "adminReviewViolations" => self.admin_review_violations = map.next_value()?,
-            "unevaluatedRules" => self.unevaluated_rules = map.next_value()?,
+            "violations" => {
+                self.violations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "adminReviewViolations" => {
+                self.admin_review_violations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "unevaluatedRules" => {
+                self.unevaluated_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34858,7 +35154,7 @@ pub struct ShiftTradeMatchReviewUserResponse {
     /// The paid minutes on the week schedule for this user if the shift trade is approved
     pub post_trade_schedule_paid_minutes: Option<i64>,
     /// Preview of what the shift will look like for the opposite side of this trade after the match is approved
-    pub post_trade_new_shift: Option<ShiftTradePreviewResponse>,
+    pub post_trade_new_shift: Option<Box<ShiftTradePreviewResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35018,9 +35314,9 @@ pub struct ShiftTradeMatchTradeJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for MatchTrade job type
-    pub match_trade_result: Option<EvaluatedShiftTradeResponseItem>,
+    pub match_trade_result: Option<Box<EvaluatedShiftTradeResponseItem>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -35737,7 +36033,9 @@ impl crate::__private::DecodeFields for ShiftTradeMatchesSummaryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35781,11 +36079,11 @@ pub struct ShiftTradeNotification {
     /// The new state of the shift trade, null if there was no change
     pub new_state: Option<ShiftTradeNotificationNewState>,
     /// The user who initiated the shift trade
-    pub initiating_user: Option<UserReference>,
+    pub initiating_user: Option<Box<UserReference>>,
     /// The start date and time of the initiating shift. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub initiating_shift_date: Option<crate::DateTime>,
     /// The user on the receiving side of this shift trade (null if not matched)
-    pub receiving_user: Option<UserReference>,
+    pub receiving_user: Option<Box<UserReference>>,
     /// The start date and time of the receiving shift (null if not matched or if one-sided. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub receiving_shift_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -36045,7 +36343,9 @@ impl crate::__private::DecodeFields for ShiftTradePreviewResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36095,9 +36395,9 @@ pub struct ShiftTradeQueryAgentTradesJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for QueryAgentTrades job type
-    pub query_agent_trades_result: Option<ShiftTradeListJobResponse>,
+    pub query_agent_trades_result: Option<Box<ShiftTradeListJobResponse>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -36392,9 +36692,9 @@ pub struct ShiftTradeQueryTradesBuJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for QueryTrades job type
-    pub query_trades_result: Option<ShiftTradeListJobResponse>,
+    pub query_trades_result: Option<Box<ShiftTradeListJobResponse>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -36687,9 +36987,9 @@ pub struct ShiftTradeQueryWeekSummariesBuJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for QueryWeekSummaries job type
-    pub query_week_summaries_result: Option<QueryWeekSummaryListJobResponseItem>,
+    pub query_week_summaries_result: Option<Box<QueryWeekSummaryListJobResponseItem>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -36972,9 +37272,9 @@ pub struct ShiftTradeReceivingSideResponseItem {
     /// The receiving user that was matched in a shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The shift being traded by the receiving user, or null if picking up a shift in a one-sided trade
-    pub shift: Option<ShiftTradeShiftResponseItem>,
+    pub shift: Option<Box<ShiftTradeShiftResponseItem>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37069,11 +37369,11 @@ pub struct ShiftTradeResponse {
     /// The start week date of the initiating shift in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub week_date: Option<crate::Date>,
     /// A reference to the associated schedule
-    pub schedule: Option<BuScheduleReferenceForMuRoute>,
+    pub schedule: Option<Box<BuScheduleReferenceForMuRoute>>,
     /// The state of this shift trade
     pub state: Option<ShiftTradeResponseState>,
     /// The user who initiated this trade
-    pub initiating_user: Option<UserReference>,
+    pub initiating_user: Option<Box<UserReference>>,
     /// The ID of the shift offered for trade by the initiating user
     pub initiating_shift_id: Option<String>,
     /// The start date/time of the shift being offered for trade. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -37083,7 +37383,7 @@ pub struct ShiftTradeResponse {
     /// The start week date of the receiving shift in yyyy-MM-dd format for a cross-week shift trade or null otherwise. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub receiving_week_date: Option<crate::Date>,
     /// The user matching the trade, or if the state is not 'Matched', the user to whom the trade request was sent
-    pub receiving_user: Option<UserReference>,
+    pub receiving_user: Option<Box<UserReference>>,
     /// The ID of the shift being exchanged for the initiating shift, null if the receiving user is picking up a shift
     pub receiving_shift_id: Option<String>,
     /// The start date/time of the receiving shift. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -37097,11 +37397,11 @@ pub struct ShiftTradeResponse {
     /// Time frames when the initiating user is willing to accept trades. Empty means giving up the shift. Intervals are represented as an ISO-8601 string. For example: YYYY-MM-DDThh:mm:ss/YYYY-MM-DDThh:mm:ss
     pub acceptable_intervals: Option<Vec<String>>,
     /// The user who reviewed this shift trade. The id may be 'System' if it was an automated process
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The timestamp when this shift trade was reviewed. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub reviewed_date: Option<crate::DateTime>,
     /// Version data for this trade
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37212,7 +37512,11 @@ impl crate::__private::DecodeFields for ShiftTradeResponse {
             "oneSided" => {
                 self.one_sided = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "acceptableIntervals" => {
+                self.acceptable_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "reviewedBy" => self.reviewed_by = map.next_value()?,
             "reviewedDate" => self.reviewed_date = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
@@ -37446,9 +37750,9 @@ pub struct ShiftTradeResponseItem {
     /// Details about the initiating user involved in this shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initiating: Option<ShiftTradeInitiatingSideResponseItem>,
+    pub initiating: Option<Box<ShiftTradeInitiatingSideResponseItem>>,
     /// Details about the receiving user involved in this shift trade
-    pub receiving: Option<ShiftTradeReceivingSideResponseItem>,
+    pub receiving: Option<Box<ShiftTradeReceivingSideResponseItem>>,
     /// Time frames when the initiating user is willing to accept trades. Empty means giving up the shift
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -37458,15 +37762,15 @@ pub struct ShiftTradeResponseItem {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub one_sided: Option<bool>,
     /// The user to whom the shift trade request was sent in a direct trade, or the user with whom a shift trade was Matched
-    pub target: Option<ShiftTradeTargetResponseItem>,
+    pub target: Option<Box<ShiftTradeTargetResponseItem>>,
     /// The admin who approved or denied this shift trade
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The timestamp of when the trade request was reviewed by an admin in ISO-8601 format
     pub reviewed_date: Option<crate::DateTime>,
     /// Version metadata for this shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37563,7 +37867,11 @@ impl crate::__private::DecodeFields for ShiftTradeResponseItem {
             "expirationDate" => self.expiration_date = map.next_value()?,
             "initiating" => self.initiating = map.next_value()?,
             "receiving" => self.receiving = map.next_value()?,
-            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "acceptableIntervals" => {
+                self.acceptable_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "oneSided" => {
                 self.one_sided = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -37747,10 +38055,10 @@ pub struct ShiftTradeSearchUnmatchedTradesBuJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for SearchUnmatchedTrades job type
     pub search_unmatched_trades_result: Option<
-        SearchUnmatchedShiftTradeListJobResponseItem,
+        Box<SearchUnmatchedShiftTradeListJobResponseItem>,
     >,
     /// The URI for this object
     pub self_uri: Option<String>,
@@ -38238,8 +38546,16 @@ impl crate::__private::DecodeFields for ShiftTradeSettings {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "activityCategoryRules" => self.activity_category_rules = map.next_value()?,
-            "externalActivityRules" => self.external_activity_rules = map.next_value()?,
+            "activityCategoryRules" => {
+                self.activity_category_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "externalActivityRules" => {
+                self.external_activity_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "externalActivityRuleIgnoresActivityCategoryRule" => {
                 self.external_activity_rule_ignores_activity_category_rule = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -38990,7 +39306,7 @@ impl serde::Serialize for ShiftTradeTargetRequestItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShiftTradeTargetResponseItem {
     /// The user to whom the shift trade request was sent in a direct trade
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -39082,9 +39398,9 @@ pub struct ShiftTradeUpdateTradeJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for UpdateTrade job type
-    pub update_trade_result: Option<ShiftTradeResponseItem>,
+    pub update_trade_result: Option<Box<ShiftTradeResponseItem>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -39377,9 +39693,9 @@ pub struct ShiftTradeUpdateTradeStateJobResponse {
     /// The URL where completed results might be available for download in case the result body for that job type is too large
     pub download_url: Option<String>,
     /// Any error information, only set if the status == 'Error'
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Results for UpdateTradeState job type
-    pub update_trade_state_result: Option<BulkUpdateShiftTradeStateResultItem>,
+    pub update_trade_state_result: Option<Box<BulkUpdateShiftTradeStateResultItem>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -40158,7 +40474,7 @@ impl crate::__private::DecodeFields for ShrinkageOverrides {
     ) -> Result<bool, A::Error> {
         match key {
             "clear" => self.clear = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40658,11 +40974,11 @@ pub struct SingleWorkdayAveragePoints {
     /// Queried target workday. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_workday: Option<crate::Date>,
     /// The targeted division for the average points
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The average points per agent earned within the division
     pub average_points: Option<f64>,
     /// The targeted performance profile for the average points
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40778,15 +41094,15 @@ pub struct SingleWorkdayAverageValues {
     /// The targeted workday for average value query. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_workday: Option<crate::Date>,
     /// The targeted division for the metrics
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The targeted user for the metrics
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The time zone used for aggregating metric values
     pub timezone: Option<String>,
     /// The metric value averages
     pub results: Option<Vec<WorkdayValuesMetricItem>>,
     /// The targeted performance profile for the average points
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40844,7 +41160,9 @@ impl crate::__private::DecodeFields for SingleWorkdayAverageValues {
             "division" => self.division = map.next_value()?,
             "user" => self.user = map.next_value()?,
             "timezone" => self.timezone = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "performanceProfile" => self.performance_profile = map.next_value()?,
             _ => return Ok(false),
         }
@@ -41082,7 +41400,7 @@ impl crate::__private::DecodeFields for SipSearchResult {
             "sid" => self.sid = map.next_value()?,
             "auth" => self.auth = map.next_value()?,
             "message" => self.message = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -41169,7 +41487,7 @@ pub struct Site {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -41203,17 +41521,17 @@ pub struct Site {
     /// The `edges` property.
     pub edges: Option<Vec<Edge>>,
     /// Recurrance rule, time zone, and start/end settings for automatic edge updates for this site
-    pub edge_auto_update_config: Option<EdgeAutoUpdateConfig>,
+    pub edge_auto_update_config: Option<Box<EdgeAutoUpdateConfig>>,
     /// The `mediaRegionsUseLatencyBased` property.
     pub media_regions_use_latency_based: Option<bool>,
     /// Location
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub location: Option<LocationDefinition>,
+    pub location: Option<Box<LocationDefinition>>,
     /// The `managed` property.
     pub managed: Option<bool>,
     /// Network Time Protocol settings for the site
-    pub ntp_settings: Option<NTPSettings>,
+    pub ntp_settings: Option<Box<NTPSettings>>,
     /// Media model for the site
     pub media_model: Option<SiteMediaModel>,
     /// Is this site a core site
@@ -41362,12 +41680,26 @@ impl crate::__private::DecodeFields for Site {
             "state" => self.state = map.next_value()?,
             "modifiedByApp" => self.modified_by_app = map.next_value()?,
             "createdByApp" => self.created_by_app = map.next_value()?,
-            "primarySites" => self.primary_sites = map.next_value()?,
-            "secondarySites" => self.secondary_sites = map.next_value()?,
-            "primaryEdges" => self.primary_edges = map.next_value()?,
-            "secondaryEdges" => self.secondary_edges = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
-            "edges" => self.edges = map.next_value()?,
+            "primarySites" => {
+                self.primary_sites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "secondarySites" => {
+                self.secondary_sites = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "primaryEdges" => {
+                self.primary_edges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "secondaryEdges" => {
+                self.secondary_edges = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "edges" => self.edges = map.next_value::<crate::__private::Compact<_>>()?.0,
             "edgeAutoUpdateConfig" => self.edge_auto_update_config = map.next_value()?,
             "mediaRegionsUseLatencyBased" => {
                 self.media_regions_use_latency_based = map
@@ -41383,8 +41715,14 @@ impl crate::__private::DecodeFields for Site {
             "coreSite" => {
                 self.core_site = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "siteConnections" => self.site_connections = map.next_value()?,
-            "mediaRegions" => self.media_regions = map.next_value()?,
+            "siteConnections" => {
+                self.site_connections = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "mediaRegions" => {
+                self.media_regions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "callerId" => self.caller_id = map.next_value()?,
             "callerName" => self.caller_name = map.next_value()?,
             "cloudProxyForceTurn" => {
@@ -41810,12 +42148,22 @@ impl crate::__private::DecodeFields for SiteConnection {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "mediaModel" => self.media_model = map.next_value()?,
-            "edgeList" => self.edge_list = map.next_value()?,
+            "edgeList" => {
+                self.edge_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "coreSite" => {
                 self.core_site = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "primaryCoreSites" => self.primary_core_sites = map.next_value()?,
-            "secondaryCoreSites" => self.secondary_core_sites = map.next_value()?,
+            "primaryCoreSites" => {
+                self.primary_core_sites = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "secondaryCoreSites" => {
+                self.secondary_core_sites = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42054,7 +42402,11 @@ impl crate::__private::DecodeFields for SiteConnections {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "siteConnections" => self.site_connections = map.next_value()?,
+            "siteConnections" => {
+                self.site_connections = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -42193,7 +42545,9 @@ impl crate::__private::DecodeFields for SiteEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -42402,14 +42756,14 @@ impl crate::__private::DecodeFields for SiteSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42655,9 +43009,9 @@ impl crate::__private::DecodeFields for SiteSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "expand" => self.expand = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42904,8 +43258,10 @@ impl crate::__private::DecodeFields for SitesSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -43051,7 +43407,11 @@ impl crate::__private::DecodeFields for SkillCombinationInfo {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "skillCombination" => self.skill_combination = map.next_value()?,
+            "skillCombination" => {
+                self.skill_combination = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "totalCount" => {
                 self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -43189,7 +43549,9 @@ impl crate::__private::DecodeFields for SkillEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -43590,7 +43952,9 @@ impl crate::__private::DecodeFields for SkillExpressionEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -43868,8 +44232,8 @@ impl crate::__private::DecodeFields for SkillExpressionValidationResult {
         match key {
             "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "expression" => self.expression = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             "hint" => self.hint = map.next_value()?,
             _ => return Ok(false),
         }
@@ -43942,7 +44306,7 @@ pub struct SkillGroup {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// Group description
     pub description: Option<String>,
     /// Estimated number of members in this group. It can take some time for the count to be updated after expressions are changed.
@@ -44039,7 +44403,11 @@ impl crate::__private::DecodeFields for SkillGroup {
             "dateModified" => self.date_modified = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "skillConditions" => self.skill_conditions = map.next_value()?,
+            "skillConditions" => {
+                self.skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -44251,9 +44619,15 @@ impl crate::__private::DecodeFields for SkillGroupCondition {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "routingSkillConditions" => self.routing_skill_conditions = map.next_value()?,
+            "routingSkillConditions" => {
+                self.routing_skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "languageSkillConditions" => {
-                self.language_skill_conditions = map.next_value()?;
+                self.language_skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "operation" => self.operation = map.next_value()?,
             _ => return Ok(false),
@@ -44354,7 +44728,7 @@ pub struct SkillGroupDefinition {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// Group description
     pub description: Option<String>,
     /// Estimated number of members in this group. It can take some time for the count to be updated after expressions are changed.
@@ -44569,7 +44943,9 @@ impl crate::__private::DecodeFields for SkillGroupEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -44715,7 +45091,11 @@ impl crate::__private::DecodeFields for SkillGroupLanguageCondition {
             "proficiency" => {
                 self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "childConditions" => self.child_conditions = map.next_value()?,
+            "childConditions" => {
+                self.child_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -44876,7 +45256,9 @@ impl crate::__private::DecodeFields for SkillGroupMemberDivisionList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -44960,8 +45342,16 @@ impl crate::__private::DecodeFields for SkillGroupMemberDivisions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "addDivisionIds" => self.add_division_ids = map.next_value()?,
-            "removeDivisionIds" => self.remove_division_ids = map.next_value()?,
+            "addDivisionIds" => {
+                self.add_division_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "removeDivisionIds" => {
+                self.remove_division_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -45060,7 +45450,9 @@ impl crate::__private::DecodeFields for SkillGroupMemberEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -45206,7 +45598,11 @@ impl crate::__private::DecodeFields for SkillGroupRoutingCondition {
             "proficiency" => {
                 self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "childConditions" => self.child_conditions = map.next_value()?,
+            "childConditions" => {
+                self.child_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -45331,7 +45727,7 @@ pub struct SkillGroupWithMemberDivisions {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// Group description
     pub description: Option<String>,
     /// Estimated number of members in this group. It can take some time for the count to be updated after expressions are changed.
@@ -45434,8 +45830,16 @@ impl crate::__private::DecodeFields for SkillGroupWithMemberDivisions {
             "dateModified" => self.date_modified = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "skillConditions" => self.skill_conditions = map.next_value()?,
-            "memberDivisions" => self.member_divisions = map.next_value()?,
+            "skillConditions" => {
+                self.skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "memberDivisions" => {
+                self.member_divisions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -46101,7 +46505,9 @@ impl crate::__private::DecodeFields for SmsAddressEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -46634,7 +47040,9 @@ impl crate::__private::DecodeFields for SmsAvailablePhoneNumber {
             "countryCode" => self.country_code = map.next_value()?,
             "region" => self.region = map.next_value()?,
             "city" => self.city = map.next_value()?,
-            "capabilities" => self.capabilities = map.next_value()?,
+            "capabilities" => {
+                self.capabilities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "phoneNumberType" => self.phone_number_type = map.next_value()?,
             "addressRequirement" => self.address_requirement = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -46843,9 +47251,9 @@ pub struct SmsConfig {
     /// A reference to the SMS Phone Number that will be used as the sender of a message.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub sender_sms_phone_number: Option<SmsPhoneNumberRef>,
+    pub sender_sms_phone_number: Option<Box<SmsPhoneNumberRef>>,
     /// The content template used to formulate the message to send to the contact.
-    pub content_template: Option<DomainEntityRef>,
+    pub content_template: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -46979,7 +47387,7 @@ impl serde::Serialize for SmsConfig {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmsIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -47121,9 +47529,9 @@ pub struct SmsPhoneNumber {
     /// Date this phone number was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User that provisioned this phone number
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// User that last modified this phone number
-    pub modified_by: Option<User>,
+    pub modified_by: Option<Box<User>>,
     /// Version number required for updates.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -47137,11 +47545,11 @@ pub struct SmsPhoneNumber {
     /// Renewal time period of this phone number, if the phoneNumberType is shortcode.
     pub auto_renewable: Option<SmsPhoneNumberAutoRenewable>,
     /// The id of an address attached to this phone number.
-    pub address_id: Option<SmsAddress>,
+    pub address_id: Option<Box<SmsAddress>>,
     /// BillingType of this phone number, if the phoneNumberType is shortcode.
     pub short_code_billing_type: Option<SmsPhoneNumberShortCodeBillingType>,
     /// Status of latest asynchronous provisioning action
-    pub provisioning_status: Option<SmsProvisioningStatus>,
+    pub provisioning_status: Option<Box<SmsProvisioningStatus>>,
     /// Localized country name for the country code this phone number belongs too
     pub country: Option<String>,
     /// Set to true if this phone number has the capability to support SMS
@@ -47151,11 +47559,11 @@ pub struct SmsPhoneNumber {
     /// Set to true if this phone number has the capability to support voice
     pub supports_voice: Option<bool>,
     /// The Genesys Cloud integration this phone number belongs to.
-    pub integration: Option<DomainEntityRef>,
+    pub integration: Option<Box<DomainEntityRef>>,
     /// Compliance configuration for short codes, including help, stop and opt in.
-    pub compliance: Option<Compliance>,
+    pub compliance: Option<Box<Compliance>>,
     /// Defines the media SupportedContent profile configured for an MMS capable phone number. If no custom profile is assigned, the phone number uses the system's "SMS Default" profile. The "SMS Default" profile allows all media types (\*/\*) for inbound messages and specific image types (image/gif, image/jpeg, image/png) for outbound messages. When the "SMS Default" profile is in use, this field will contain the profile name and media types, but will not have an 'id' or 'selfUri' field. To customize media filtering, assign a custom supported content profile using the PATCH endpoint.
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -47288,7 +47696,9 @@ impl crate::__private::DecodeFields for SmsPhoneNumber {
                     .0;
             }
             "phoneNumberStatus" => self.phone_number_status = map.next_value()?,
-            "capabilities" => self.capabilities = map.next_value()?,
+            "capabilities" => {
+                self.capabilities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "countryCode" => self.country_code = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -47802,7 +48212,9 @@ impl crate::__private::DecodeFields for SmsPhoneNumberEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -47936,9 +48348,9 @@ pub struct SmsPhoneNumberImport {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub integration_id: Option<String>,
     /// Compliance configuration for short codes, including help, stop and opt in.
-    pub compliance: Option<Compliance>,
+    pub compliance: Option<Box<Compliance>>,
     /// Defines the media SupportedContent profile configured for an MMS capable phone number.
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48167,7 +48579,7 @@ pub struct SmsPhoneNumberPatchRequest {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// Defines the media SupportedContent profile configured for an MMS capable phone number.
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48282,7 +48694,7 @@ pub struct SmsPhoneNumberProvision {
     /// The id of an address added on your account. Due to regulatory requirements in some countries, an address may be required when provisioning a sms number. In those cases you should provide the provisioned sms address id here
     pub address_id: Option<String>,
     /// Defines the media SupportedContent profile configured for an MMS capable phone number.
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -48606,7 +49018,7 @@ pub struct SmsProvisioningStatus {
     /// Provisioning state
     pub state: Option<SmsProvisioningStatusState>,
     /// Any error associated with a Failed state
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The phone number version associated with the provisioning action
     pub version: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -48811,11 +49223,11 @@ crate::__impl_open_enum!(SmsProvisioningStatusState);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotFiles {
     /// Metadata for requested snapshot
-    pub meta_data: Option<SnapshotMetaData>,
+    pub meta_data: Option<Box<SnapshotMetaData>>,
     /// Offered data for the requested snapshot
-    pub offered: Option<SnapshotMetricData>,
+    pub offered: Option<Box<SnapshotMetricData>>,
     /// Average handle time data for the requested snapshot
-    pub average_handle_time: Option<SnapshotMetricData>,
+    pub average_handle_time: Option<Box<SnapshotMetricData>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -49055,7 +49467,7 @@ pub struct SnapshotMetaData {
     /// URL to fetch the snapshot meta data information
     pub download_url: Option<String>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<SnapshotMetaDataResult>,
+    pub download_result: Option<Box<SnapshotMetaDataResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -49142,7 +49554,7 @@ impl serde::Serialize for SnapshotMetaData {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotMetaDataResult {
     /// Information about the snapshot
-    pub snapshot_info: Option<SnapshotInfo>,
+    pub snapshot_info: Option<Box<SnapshotInfo>>,
     /// Start date of the forecast. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_forecast_start: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -49233,9 +49645,9 @@ impl serde::Serialize for SnapshotMetaDataResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnapshotMetricData {
     /// Weekly time series for snapshot data
-    pub weekly: Option<Weekly>,
+    pub weekly: Option<Box<Weekly>>,
     /// Quarter hour time series for snapshot data
-    pub quarter_hour: Option<QuarterHourly>,
+    pub quarter_hour: Option<Box<QuarterHourly>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -49618,7 +50030,9 @@ impl crate::__private::DecodeFields for SocialEscalationResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -49776,9 +50190,9 @@ pub struct SocialExpression {
     /// The id of the peer communication corresponding to a matching leg for this communication.
     pub peer_id: Option<String>,
     /// Call wrap up or disposition data.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// After-call work for the communication.
-    pub after_call_work: Option<AfterCallWork>,
+    pub after_call_work: Option<Box<AfterCallWork>>,
     /// Indicates if after-call work is required for a communication. Only used when the ACW Setting is Agent Requested.
     pub after_call_work_required: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -49897,7 +50311,9 @@ impl crate::__private::DecodeFields for SocialExpression {
             "socialUserName" => self.social_user_name = map.next_value()?,
             "previewText" => self.preview_text = map.next_value()?,
             "recordingId" => self.recording_id = map.next_value()?,
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "disconnectType" => self.disconnect_type = map.next_value()?,
             "startHoldTime" => self.start_hold_time = map.next_value()?,
@@ -50513,8 +50929,12 @@ impl crate::__private::DecodeFields for SocialKeyword {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "includes" => self.includes = map.next_value()?,
-            "excludes" => self.excludes = map.next_value()?,
+            "includes" => {
+                self.includes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "excludes" => {
+                self.excludes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -50603,7 +51023,7 @@ impl crate::__private::DecodeFields for SocialMediaAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -50649,7 +51069,7 @@ pub struct SocialMediaAggregateMetricData {
     /// The `qualifier` property.
     pub qualifier: Option<String>,
     /// The `stats` property.
-    pub stats: Option<SocialMediaStatisticalSummary>,
+    pub stats: Option<Box<SocialMediaStatisticalSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -50791,7 +51211,9 @@ impl crate::__private::DecodeFields for SocialMediaAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -50844,7 +51266,7 @@ pub struct SocialMediaAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<SocialMediaQueryFilter>,
+    pub filter: Option<Box<SocialMediaQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -50914,9 +51336,13 @@ impl crate::__private::DecodeFields for SocialMediaAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -51005,7 +51431,7 @@ pub struct SocialMediaAsyncDetailQuery {
     /// Time zone context used to calculate response intervals (this allows resolving DST changes). The interval offset is used even when timeZone is specified. Default is UTC. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
     pub time_zone: Option<String>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<SocialMediaQueryFilter>,
+    pub filter: Option<Box<SocialMediaQueryFilter>>,
     /// The number of results per page
     pub page_size: Option<i64>,
     /// Deprecated: use 'sort' field instead. Sorting of results based on time
@@ -51218,7 +51644,9 @@ impl crate::__private::DecodeFields for SocialMediaAsyncDetailQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -51308,7 +51736,9 @@ impl crate::__private::DecodeFields for SocialMediaDetailDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -51352,11 +51782,11 @@ pub struct SocialMediaDetailMessageContainer {
     /// The `id` property.
     pub id: Option<String>,
     /// The `normalizedMessage` property.
-    pub normalized_message: Option<ConversationNormalizedMessage>,
+    pub normalized_message: Option<Box<ConversationNormalizedMessage>>,
     /// The `escalationInfo` property.
-    pub escalation_info: Option<SocialMediaMessageEscalationInfo>,
+    pub escalation_info: Option<Box<SocialMediaMessageEscalationInfo>>,
     /// The `contentModeration` property.
-    pub content_moderation: Option<ContentModeration>,
+    pub content_moderation: Option<Box<ContentModeration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -51545,11 +51975,11 @@ pub struct SocialMediaMessageData {
     /// The status of the message.
     pub status: Option<SocialMediaMessageDataStatus>,
     /// The message into normalized format
-    pub normalized_message: Option<ConversationNormalizedMessage>,
+    pub normalized_message: Option<Box<ConversationNormalizedMessage>>,
     /// The delivery event associated with this message in normalized format, if the message direction was outbound
     pub normalized_receipts: Option<Vec<ConversationNormalizedMessage>>,
     /// User who sent this message.
-    pub created_by: Option<User>,
+    pub created_by: Option<Box<User>>,
     /// The id of the conversation of this message.
     pub conversation_id: Option<String>,
     /// The URI for this object
@@ -51637,7 +52067,11 @@ impl crate::__private::DecodeFields for SocialMediaMessageData {
             "messengerType" => self.messenger_type = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "normalizedMessage" => self.normalized_message = map.next_value()?,
-            "normalizedReceipts" => self.normalized_receipts = map.next_value()?,
+            "normalizedReceipts" => {
+                self.normalized_receipts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -52149,7 +52583,9 @@ impl crate::__private::DecodeFields for SocialMediaQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -52285,8 +52721,12 @@ impl crate::__private::DecodeFields for SocialMediaQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -52379,7 +52819,7 @@ pub struct SocialMediaQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -52820,7 +53260,9 @@ impl crate::__private::DecodeFields for SocialMediaStatisticalResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -53707,7 +54149,9 @@ for SocialTopicWithDataIngestionRuleMetadataResponse {
             "divisionId" => self.division_id = map.next_value()?,
             "status" => self.status = map.next_value()?,
             "dataIngestionRulesMetadata" => {
-                self.data_ingestion_rules_metadata = map.next_value()?;
+                self.data_ingestion_rules_metadata = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -53918,7 +54362,9 @@ for SocialTopicWithDataIngestionRuleMetadataResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -54317,11 +54763,11 @@ pub struct SourceBaseResponse {
     /// The source type.
     pub type_: Option<SourceBaseResponseType>,
     /// The reference to the integration associated with the source.
-    pub integration: Option<KnowledgeIntegrationReference>,
+    pub integration: Option<Box<KnowledgeIntegrationReference>>,
     /// The schedule period of the source in hours.
     pub schedule_period: Option<i64>,
     /// Additional information about the last synchronization of the source.
-    pub last_sync: Option<SourceLastSync>,
+    pub last_sync: Option<Box<SourceLastSync>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -54636,7 +55082,7 @@ pub struct SourceEntity {
     /// The type of the source entity
     pub type_: Option<SourceEntityType>,
     /// The contest data - Only supplied when celebration is of type ContestComplete
-    pub contest_complete_data: Option<ContestCompleteData>,
+    pub contest_complete_data: Option<Box<ContestCompleteData>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -54866,7 +55312,9 @@ impl crate::__private::DecodeFields for SourceEntityListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -55111,7 +55559,7 @@ pub struct SourceLastSync {
     /// Last synchronization end-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_ended: Option<crate::DateTime>,
     /// Optional error message of the last synchronization.
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -55277,7 +55725,7 @@ pub struct SourcePlanningGroupRequest {
     /// Version metadata for the planning group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -55368,15 +55816,15 @@ pub struct SourceSyncResponse {
     /// Sync state.
     pub state: Option<SourceSyncResponseState>,
     /// Sync error.
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// Synchronization creation date-time for this source. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Synchronization last modification date-time for this source. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// Knowledge base to which this synchronization belongs.
-    pub knowledge_base: Option<AddressableEntityRef>,
+    pub knowledge_base: Option<Box<AddressableEntityRef>>,
     /// Source to which this synchronization belongs.
-    pub source: Option<AddressableEntityRef>,
+    pub source: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -55645,7 +56093,9 @@ impl crate::__private::DecodeFields for SpeechTextAnalyticsConversationSummary {
                 self.generated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "dateCreated" => self.date_created = map.next_value()?,
-            "insights" => self.insights = map.next_value()?,
+            "insights" => {
+                self.insights = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -55883,7 +56333,9 @@ impl crate::__private::DecodeFields for SpeechTextAnalyticsConversationSummaryLi
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -55982,7 +56434,11 @@ impl crate::__private::DecodeFields for SpeechTextAnalyticsSettingsRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "defaultProgramId" => self.default_program_id = map.next_value()?,
-            "expectedDialects" => self.expected_dialects = map.next_value()?,
+            "expectedDialects" => {
+                self.expected_dialects = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "textAnalyticsEnabled" => {
                 self.text_analytics_enabled = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -56051,7 +56507,7 @@ impl serde::Serialize for SpeechTextAnalyticsSettingsRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechTextAnalyticsSettingsResponse {
     /// Setting to choose name for the default program for topic detection
-    pub default_program: Option<AddressableEntityRef>,
+    pub default_program: Option<Box<AddressableEntityRef>>,
     /// Setting to choose expected dialects
     pub expected_dialects: Option<Vec<String>>,
     /// Setting to enable/disable text analytics
@@ -56112,7 +56568,11 @@ impl crate::__private::DecodeFields for SpeechTextAnalyticsSettingsResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "defaultProgram" => self.default_program = map.next_value()?,
-            "expectedDialects" => self.expected_dialects = map.next_value()?,
+            "expectedDialects" => {
+                self.expected_dialects = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "textAnalyticsEnabled" => {
                 self.text_analytics_enabled = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -56508,13 +56968,13 @@ pub struct StaCategory {
     /// A collection of conditions joined together by logical operation to provide more refined filtering of conversations
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub criteria: Option<Operand>,
+    pub criteria: Option<Box<Operand>>,
     /// The user who created the record
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// The creation date of the record. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The user who last modified the record
-    pub modified_by: Option<AddressableEntityRef>,
+    pub modified_by: Option<Box<AddressableEntityRef>>,
     /// The last modified date of the record. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The URI for this object
@@ -56912,7 +57372,11 @@ impl crate::__private::DecodeFields for StaffingGroupAllocation {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "baseStartingFullTimeEquivalentCount" => {
                 self.base_starting_full_time_equivalent_count = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -57089,7 +57553,7 @@ pub struct StaffingGroupAllocationsResponseTemplate {
     /// The planning group allocations
     pub planning_group_allocations: Option<Vec<CapacityPlanningPlanningGroupAllocation>>,
     /// The total summary of staffing allocation metrics for this capacity plan, for the selected granularity
-    pub capacity_plan_metrics_summary: Option<CapacityPlanMetricsSummary>,
+    pub capacity_plan_metrics_summary: Option<Box<CapacityPlanMetricsSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -57150,11 +57614,15 @@ impl crate::__private::DecodeFields for StaffingGroupAllocationsResponseTemplate
     ) -> Result<bool, A::Error> {
         match key {
             "staffingGroupAllocations" => {
-                self.staffing_group_allocations = map.next_value()?;
+                self.staffing_group_allocations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "months" => self.months = map.next_value()?,
+            "months" => self.months = map.next_value::<crate::__private::Compact<_>>()?.0,
             "planningGroupAllocations" => {
-                self.planning_group_allocations = map.next_value()?;
+                self.planning_group_allocations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "capacityPlanMetricsSummary" => {
                 self.capacity_plan_metrics_summary = map.next_value()?;
@@ -57381,7 +57849,9 @@ impl crate::__private::DecodeFields for StaffingGroupListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -57442,7 +57912,7 @@ pub struct StaffingGroupMetricChangeResponse {
     /// Notes about the staffing groups metric changes
     pub notes: Option<String>,
     /// Full time equivalent transfer from one staffing group to another
-    pub transfers_full_time_equivalent: Option<TransfersFullTimeEquivalent>,
+    pub transfers_full_time_equivalent: Option<Box<TransfersFullTimeEquivalent>>,
     /// The staffing groups affected by the metric change
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -57450,7 +57920,7 @@ pub struct StaffingGroupMetricChangeResponse {
     /// The user who created the metric change
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date the entity was created, in ISO-8601 format
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -57570,7 +58040,11 @@ impl crate::__private::DecodeFields for StaffingGroupMetricChangeResponse {
             "transfersFullTimeEquivalent" => {
                 self.transfers_full_time_equivalent = map.next_value()?;
             }
-            "staffingGroups" => self.staffing_groups = map.next_value()?,
+            "staffingGroups" => {
+                self.staffing_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "createdBy" => self.created_by = map.next_value()?,
             "createdDate" => self.created_date = map.next_value()?,
             _ => return Ok(false),
@@ -57834,13 +58308,13 @@ pub struct StaffingGroupResponse {
     /// The list of users that belong to the staffing group
     pub users: Option<Vec<UserReference>>,
     /// The ID of the management unit to which the staffing group users belong. If undefined the staffing group can include users from the entire business unit
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The list of planning groups that are associated with the staffing group
     pub planning_groups: Option<Vec<PlanningGroupReference>>,
     /// Version metadata for the staffing group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -57908,9 +58382,13 @@ impl crate::__private::DecodeFields for StaffingGroupResponse {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             "managementUnit" => self.management_unit = map.next_value()?,
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -58039,7 +58517,11 @@ impl crate::__private::DecodeFields for StaffingRequirementResultResponseTemplat
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "requirementResults" => self.requirement_results = map.next_value()?,
+            "requirementResults" => {
+                self.requirement_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -58243,17 +58725,17 @@ pub struct Stage {
     /// The Stage start date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_started: Option<crate::DateTime>,
     /// The ID of the User who modified the Stage.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The version of the Stage.
     pub version: Option<i64>,
     /// The Status of the Stage.
     pub status: Option<StageStatus>,
     /// The reason the Stage failed, if applicable.
-    pub failure_reason: Option<FailureReason>,
+    pub failure_reason: Option<Box<FailureReason>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// The parent Case of the Stage.
-    pub case: Option<CaseReference>,
+    pub case: Option<Box<CaseReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -58564,7 +59046,9 @@ impl crate::__private::DecodeFields for StageListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -58716,13 +59200,13 @@ pub struct Stageplan {
     /// The description of the Stageplan.
     pub description: Option<String>,
     /// The Caseplan of the Stageplan.
-    pub caseplan: Option<CaseplanReference>,
+    pub caseplan: Option<Box<CaseplanReference>>,
     /// The Stageplan creation date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The Stageplan modification date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The ID of the User who modified the Stageplan.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -59029,7 +59513,9 @@ impl crate::__private::DecodeFields for StageplanListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -59623,7 +60109,9 @@ impl crate::__private::DecodeFields for StatEventCampaignTopicIntervalMetrics {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -59812,7 +60300,7 @@ impl crate::__private::DecodeFields for StatEventCampaignTopicStatsNotification 
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -59975,7 +60463,7 @@ impl crate::__private::DecodeFields for StaticListValues {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             "matchType" => self.match_type = map.next_value()?,
             _ => return Ok(false),
         }
@@ -60101,7 +60589,7 @@ impl crate::__private::DecodeFields for StaticListValuesAllOf {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             "matchType" => self.match_type = map.next_value()?,
             _ => return Ok(false),
         }
@@ -60195,9 +60683,9 @@ pub struct Station {
     /// The Id of the user configured for the station if it is of type inin\_webrtc\_softphone. Empty if station type is not inin\_webrtc\_softphone.
     pub web_rtc_user_id: Option<String>,
     /// The `primaryEdge` property.
-    pub primary_edge: Option<DomainEntityRef>,
+    pub primary_edge: Option<Box<DomainEntityRef>>,
     /// The `secondaryEdge` property.
-    pub secondary_edge: Option<DomainEntityRef>,
+    pub secondary_edge: Option<Box<DomainEntityRef>>,
     /// The `type` property.
     pub type_: Option<String>,
     /// The `lineAppearanceId` property.
@@ -60597,7 +61085,9 @@ impl crate::__private::DecodeFields for StationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -60812,8 +61302,10 @@ impl crate::__private::DecodeFields for StatisticalResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "views" => self.views = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -62169,21 +62661,21 @@ pub struct Step {
     /// The Step start date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_started: Option<crate::DateTime>,
     /// The ID of the User who modified the Step.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The version of the Step.
     pub version: Option<i64>,
     /// The Status of the Step.
     pub status: Option<StepStatus>,
     /// The parent Stage of the Step.
-    pub stage: Option<StageReference>,
+    pub stage: Option<Box<StageReference>>,
     /// The workitem activity linked to this step. Present only for workitem-type steps that have been activated.
-    pub workitem_activity: Option<WorkitemActivityReference>,
+    pub workitem_activity: Option<Box<WorkitemActivityReference>>,
     /// The reason the Step failed, if applicable.
-    pub failure_reason: Option<FailureReason>,
+    pub failure_reason: Option<Box<FailureReason>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// The parent Case of the Step.
-    pub case: Option<CaseReference>,
+    pub case: Option<Box<CaseReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -62516,7 +63008,9 @@ impl crate::__private::DecodeFields for StepListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -62668,19 +63162,19 @@ pub struct Stepplan {
     /// The description of the Stepplan.
     pub description: Option<String>,
     /// The Caseplan of the Stepplan.
-    pub caseplan: Option<CaseplanReference>,
+    pub caseplan: Option<Box<CaseplanReference>>,
     /// The Stageplan of the Stepplan.
-    pub stageplan: Option<StageplanReference>,
+    pub stageplan: Option<Box<StageplanReference>>,
     /// The Stepplan creation date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The Stepplan modification date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The ID of the User who modified the Stepplan.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The activity type of the Stepplan.
     pub activity_type: Option<StepplanActivityType>,
     /// The Workitem settings of the Stepplan.
-    pub workitem_settings: Option<WorkitemSettingsResponse>,
+    pub workitem_settings: Option<Box<WorkitemSettingsResponse>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -62954,7 +63448,9 @@ impl crate::__private::DecodeFields for StepplanListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -63020,7 +63516,7 @@ pub struct StepplanUpdate {
     /// The description of the Stepplan. Maximum length of 512 characters.
     pub description: Option<String>,
     /// The Workitem settings of the Stepplan.
-    pub workitem_settings: Option<WorkitemSettings>,
+    pub workitem_settings: Option<Box<WorkitemSettings>>,
     /// The activity type of the Stepplan.
     pub activity_type: Option<StepplanUpdateActivityType>,
     /// JSON fields this model does not know, kept so that a
@@ -63276,7 +63772,7 @@ pub struct StopSettings {
     /// The response configuration for the keywords
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub response: Option<ComplianceResponse>,
+    pub response: Option<Box<ComplianceResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -63327,7 +63823,9 @@ impl crate::__private::DecodeFields for StopSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "keyword" => self.keyword = map.next_value()?,
+            "keyword" => {
+                self.keyword = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "response" => self.response = map.next_value()?,
             _ => return Ok(false),
         }
@@ -63370,9 +63868,9 @@ impl serde::Serialize for StopSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StorySetting {
     /// Setting relating to Story Mentions
-    pub mention: Option<InboundOnlySetting>,
+    pub mention: Option<Box<InboundOnlySetting>>,
     /// Setting relating to Story Replies
-    pub reply: Option<InboundOnlySetting>,
+    pub reply: Option<Box<InboundOnlySetting>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -63632,7 +64130,7 @@ pub struct SttEngineEntity {
     /// The STT engine is intended to be used for Grammars
     pub grammar_based: Option<bool>,
     /// If this STT engine has been deprecated, the STT engine that should be used as a replacement
-    pub replaced_by: Option<AddressableEntityRef>,
+    pub replaced_by: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -63829,7 +64327,9 @@ impl crate::__private::DecodeFields for SttEngineEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -64144,7 +64644,9 @@ impl crate::__private::DecodeFields for SubjectDivisionGrants {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "divisions" => self.divisions = map.next_value()?,
+            "divisions" => {
+                self.divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "type" => self.type_ = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -64345,7 +64847,9 @@ impl crate::__private::DecodeFields for SubjectDivisionGrantsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -64521,8 +65025,12 @@ impl crate::__private::DecodeFields for SubjectDivisions {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "subjectIds" => self.subject_ids = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
+            "subjectIds" => {
+                self.subject_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -64618,7 +65126,11 @@ impl crate::__private::DecodeFields for SubscriberResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "messageReturned" => self.message_returned = map.next_value()?,
+            "messageReturned" => {
+                self.message_returned = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "status" => self.status = map.next_value()?,
             _ => return Ok(false),
         }
@@ -65079,13 +65591,13 @@ impl crate::__private::DecodeFields for SuggestSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -65274,9 +65786,9 @@ impl crate::__private::DecodeFields for SuggestSearchRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "expand" => self.expand = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -65334,7 +65846,7 @@ pub struct SuggestedSearchChunk {
     /// Value between 0 and 1. 1 corresponds to very confident, 0 to not confident at all.
     pub confidence: Option<f64>,
     /// The article.
-    pub document: Option<AddressableEntityRef>,
+    pub document: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -65463,15 +65975,15 @@ pub struct Suggestion {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The conversation that the suggestions correspond to.
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The assistant that was used to provide the suggestions.
-    pub assistant: Option<AddressableEntityRef>,
+    pub assistant: Option<Box<AddressableEntityRef>>,
     /// The type of the documents for which the suggestion is.
     pub type_: Option<SuggestionType>,
     /// The Faq from the knowledgebase that was provided as the suggestion.
-    pub faq: Option<Faq>,
+    pub faq: Option<Box<Faq>>,
     /// The article from the knowledgebase that was provided as the suggestion.
-    pub article: Option<Article>,
+    pub article: Option<Box<Article>>,
     /// Date when the suggestion was created. For example: yyyy-MM-ddTHH:mm:ss.SSZ. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The ID of the knowledge search that provided the suggestion.
@@ -65479,19 +65991,19 @@ pub struct Suggestion {
     /// The trigger type of the suggestion.
     pub trigger_type: Option<SuggestionTriggerType>,
     /// The conversation context in which the suggestion was raised.
-    pub context: Option<SuggestionContext>,
+    pub context: Option<Box<SuggestionContext>>,
     /// The state of the suggestion.
     pub state: Option<SuggestionState>,
     /// The suggested knowledge search result that was provided as the suggestion.
-    pub knowledge_search: Option<SuggestionKnowledgeSearch>,
+    pub knowledge_search: Option<Box<SuggestionKnowledgeSearch>>,
     /// The suggested knowledge article that was provided as the suggestion.
-    pub knowledge_article: Option<SuggestionKnowledgeArticle>,
+    pub knowledge_article: Option<Box<SuggestionKnowledgeArticle>>,
     /// The suggested canned response that was provided as the suggestion.
-    pub canned_response: Option<SuggestionCannedResponse>,
+    pub canned_response: Option<Box<SuggestionCannedResponse>>,
     /// The suggested script that was provided as the suggestion.
-    pub script: Option<SuggestionScript>,
+    pub script: Option<Box<SuggestionScript>>,
     /// The third-party suggestion.
-    pub third_party_suggestion: Option<ThirdPartySuggestion>,
+    pub third_party_suggestion: Option<Box<ThirdPartySuggestion>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -65914,9 +66426,9 @@ crate::__impl_open_enum!(SuggestionState);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionCannedResponse {
     /// The suggested response.
-    pub response: Option<AddressableEntityRef>,
+    pub response: Option<Box<AddressableEntityRef>>,
     /// The library from which the canned response is suggested
-    pub library: Option<AddressableEntityRef>,
+    pub library: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -66003,19 +66515,19 @@ impl serde::Serialize for SuggestionCannedResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionContext {
     /// The queue used to assign the interaction to the user, if any.
-    pub queue: Option<AddressableEntityRef>,
+    pub queue: Option<Box<AddressableEntityRef>>,
     /// The media type of the conversation in which the suggestion event was raised.
     pub media_type: Option<SuggestionContextMediaType>,
     /// The type of the participant whose turn triggered the suggestion.
     pub participant_type: Option<SuggestionContextParticipantType>,
     /// The agent participant who received the raised suggestion, if any.
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The external contact of the end-user participant, if any.
-    pub external_contact: Option<AddressableEntityRef>,
+    pub external_contact: Option<Box<AddressableEntityRef>>,
     /// The utterance in the voice conversation, after which the suggestion was raised, if any.
-    pub utterance: Option<Entity>,
+    pub utterance: Option<Box<Entity>>,
     /// The message in the digital conversation, after which the suggestion was raised, if any.
-    pub message: Option<AddressableEntityRef>,
+    pub message: Option<Box<AddressableEntityRef>>,
     /// The query statement used when generating the suggestion, if any.
     pub query_statement: Option<String>,
     /// The language of the conversation for which the suggestion was generated, in lower case, for example: 'en-us'.
@@ -66269,7 +66781,7 @@ pub struct SuggestionEngagement {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub engagement_type: Option<SuggestionEngagementEngagementType>,
     /// The given feedback on the suggestion, if any.
-    pub feedback: Option<SuggestionFeedback>,
+    pub feedback: Option<Box<SuggestionFeedback>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -66591,7 +67103,11 @@ impl crate::__private::DecodeFields for SuggestionGeneratedKnowledgeAnswer {
             "knowledgeAnswerGenerated" => {
                 self.knowledge_answer_generated = map.next_value()?;
             }
-            "suggestedSearchChunks" => self.suggested_search_chunks = map.next_value()?,
+            "suggestedSearchChunks" => {
+                self.suggested_search_chunks = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -66751,11 +67267,11 @@ pub struct SuggestionKnowledgeArticle {
     /// Snippets of text from the article matching the query.
     pub snippets: Option<Vec<String>>,
     /// The article.
-    pub document: Option<AddressableEntityRef>,
+    pub document: Option<Box<AddressableEntityRef>>,
     /// The version of the article.
-    pub version: Option<AddressableEntityRef>,
+    pub version: Option<Box<AddressableEntityRef>>,
     /// The most relevant answer within the suggested article.
-    pub knowledge_answer: Option<SuggestionKnowledgeAnswer>,
+    pub knowledge_answer: Option<Box<SuggestionKnowledgeAnswer>>,
     /// The variations of the article.
     pub variations: Option<Vec<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
@@ -66812,11 +67328,15 @@ impl crate::__private::DecodeFields for SuggestionKnowledgeArticle {
     ) -> Result<bool, A::Error> {
         match key {
             "title" => self.title = map.next_value()?,
-            "snippets" => self.snippets = map.next_value()?,
+            "snippets" => {
+                self.snippets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "document" => self.document = map.next_value()?,
             "version" => self.version = map.next_value()?,
             "knowledgeAnswer" => self.knowledge_answer = map.next_value()?,
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -66897,11 +67417,11 @@ pub struct SuggestionKnowledgeSearch {
     /// The search id.
     pub search_id: Option<String>,
     /// The article matching the query.
-    pub document: Option<AddressableEntityRef>,
+    pub document: Option<Box<AddressableEntityRef>>,
     /// The version of the article.
-    pub version: Option<AddressableEntityRef>,
+    pub version: Option<Box<AddressableEntityRef>>,
     /// The most relevant answer within a searched article for the searched query
-    pub knowledge_answer: Option<SuggestionKnowledgeAnswer>,
+    pub knowledge_answer: Option<Box<SuggestionKnowledgeAnswer>>,
     /// Variations of the article.
     pub variations: Option<Vec<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
@@ -66962,7 +67482,9 @@ impl crate::__private::DecodeFields for SuggestionKnowledgeSearch {
     ) -> Result<bool, A::Error> {
         match key {
             "title" => self.title = map.next_value()?,
-            "snippets" => self.snippets = map.next_value()?,
+            "snippets" => {
+                self.snippets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "confidence" => {
                 self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -66970,7 +67492,9 @@ impl crate::__private::DecodeFields for SuggestionKnowledgeSearch {
             "document" => self.document = map.next_value()?,
             "version" => self.version = map.next_value()?,
             "knowledgeAnswer" => self.knowledge_answer = map.next_value()?,
-            "variations" => self.variations = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -67111,7 +67635,9 @@ impl crate::__private::DecodeFields for SuggestionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -67173,7 +67699,7 @@ impl serde::Serialize for SuggestionListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionPatchRequest {
     /// The third-party suggestion to associate with the suggestion.
-    pub third_party_suggestion: Option<ThirdPartySuggestion>,
+    pub third_party_suggestion: Option<Box<ThirdPartySuggestion>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -67253,9 +67779,9 @@ impl serde::Serialize for SuggestionPatchRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuggestionScript {
     /// The suggested script.
-    pub script: Option<AddressableEntityRef>,
+    pub script: Option<Box<AddressableEntityRef>>,
     /// The page of the script.
-    pub page: Option<AddressableEntityRef>,
+    pub page: Option<Box<AddressableEntityRef>>,
     /// The payload for the script.
     pub data: Option<std::collections::BTreeMap<String, String>>,
     /// JSON fields this model does not know, kept so that a
@@ -67400,7 +67926,7 @@ impl crate::__private::DecodeFields for SummaryAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -67500,7 +68026,9 @@ impl crate::__private::DecodeFields for SummaryAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -67636,8 +68164,12 @@ impl crate::__private::DecodeFields for SummaryAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -67730,7 +68262,7 @@ pub struct SummaryAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -68109,7 +68641,9 @@ impl crate::__private::DecodeFields for SummaryAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -68155,7 +68689,7 @@ pub struct SummaryAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<SummaryAggregateQueryFilter>,
+    pub filter: Option<Box<SummaryAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -68169,7 +68703,7 @@ pub struct SummaryAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<SummaryAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<SummaryAggregationSort>,
+    pub sort_metric: Option<Box<SummaryAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -68249,15 +68783,19 @@ impl crate::__private::DecodeFields for SummaryAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -68662,7 +69200,7 @@ pub struct SummaryAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<SummaryAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -68906,7 +69444,9 @@ impl crate::__private::DecodeFields for SummaryAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -68959,7 +69499,7 @@ pub struct SummaryAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<SummaryAggregateQueryFilter>,
+    pub filter: Option<Box<SummaryAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -68975,7 +69515,7 @@ pub struct SummaryAsyncAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<SummaryAsyncAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<SummaryAggregationSort>,
+    pub sort_metric: Option<Box<SummaryAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// The number of results per page
@@ -69059,15 +69599,19 @@ impl crate::__private::DecodeFields for SummaryAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -69281,13 +69825,13 @@ pub struct SummaryGenerationConfig {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub enabled: Option<bool>,
     /// Configured summary setting object.
-    pub summary_setting: Option<SummarySettingEntity>,
+    pub summary_setting: Option<Box<SummarySettingEntity>>,
     /// Summary retention time in seconds. Can only be modified on the parent assistant.
     pub retention_seconds: Option<i64>,
     /// On-demand summary configuration.
-    pub on_demand_summary_config: Option<OnDemandSummaryConfig>,
+    pub on_demand_summary_config: Option<Box<OnDemandSummaryConfig>>,
     /// Model configuration for summarization.
-    pub model_config: Option<ModelConfig>,
+    pub model_config: Option<Box<ModelConfig>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -69474,11 +70018,11 @@ pub struct SummarySetting {
     /// Format of the generated summary.
     pub format: Option<SummarySettingFormat>,
     /// Displaying PII in the generated summary.
-    pub mask_pii: Option<SummarySettingPII>,
+    pub mask_pii: Option<Box<SummarySettingPII>>,
     /// The date and time the setting was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// How to refer to interaction participants in the generated summary.
-    pub participant_labels: Option<SummarySettingParticipantLabels>,
+    pub participant_labels: Option<Box<SummarySettingParticipantLabels>>,
     /// Set which insights to include in the generated summary by default.
     pub predefined_insights: Option<Vec<String>>,
     /// Custom entity definition.
@@ -69595,8 +70139,16 @@ impl crate::__private::DecodeFields for SummarySetting {
             "maskPII" => self.mask_pii = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "participantLabels" => self.participant_labels = map.next_value()?,
-            "predefinedInsights" => self.predefined_insights = map.next_value()?,
-            "customEntities" => self.custom_entities = map.next_value()?,
+            "predefinedInsights" => {
+                self.predefined_insights = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "customEntities" => {
+                self.custom_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "settingType" => self.setting_type = map.next_value()?,
             "prompt" => self.prompt = map.next_value()?,
             "serviceType" => self.service_type = map.next_value()?,
@@ -70249,7 +70801,9 @@ impl crate::__private::DecodeFields for SummarySettingEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -70558,7 +71112,7 @@ pub struct SummarySettingWithTranscript {
     /// Summary setting to preview on the transcript.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub summary_setting: Option<SummarySetting>,
+    pub summary_setting: Option<Box<SummarySetting>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -70764,7 +71318,7 @@ pub struct SupportCenterCategory {
     /// The `selfUri` property.
     pub self_uri: Option<String>,
     /// Image attributes for a featured category
-    pub image: Option<SupportCenterImage>,
+    pub image: Option<Box<SupportCenterImage>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -71141,7 +71695,7 @@ pub struct SupportCenterDetailedCategoryModuleTemplate {
     /// Whether this template is active or not
     pub active: Option<bool>,
     /// Sidebar settings for the template. Required if support center is enabled
-    pub sidebar: Option<SupportCenterDetailedCategoryModuleSidebar>,
+    pub sidebar: Option<Box<SupportCenterDetailedCategoryModuleSidebar>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -71458,7 +72012,7 @@ pub struct SupportCenterHeroStyle {
     /// Text color for hero section, in hexadecimal format, eg #ffffff. Required when heroStyle is provided
     pub text_color: Option<String>,
     /// Background image for hero section
-    pub image: Option<SupportCenterImage>,
+    pub image: Option<Box<SupportCenterImage>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -71560,7 +72114,7 @@ impl serde::Serialize for SupportCenterHeroStyle {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterImage {
     /// Source URLs for image
-    pub source: Option<SupportCenterImageSource>,
+    pub source: Option<Box<SupportCenterImageSource>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -71758,7 +72312,7 @@ impl crate::__private::DecodeFields for SupportCenterLabelFilter {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "labels" => self.labels = map.next_value()?,
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -71799,11 +72353,11 @@ pub struct SupportCenterModuleSetting {
     pub enabled: Option<bool>,
     /// Compact category module template
     pub compact_category_module_template: Option<
-        SupportCenterCompactCategoryModuleTemplate,
+        Box<SupportCenterCompactCategoryModuleTemplate>,
     >,
     /// Detailed category module template
     pub detailed_category_module_template: Option<
-        SupportCenterDetailedCategoryModuleTemplate,
+        Box<SupportCenterDetailedCategoryModuleTemplate>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -72036,7 +72590,11 @@ impl crate::__private::DecodeFields for SupportCenterScreen {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "moduleSettings" => self.module_settings = map.next_value()?,
+            "moduleSettings" => {
+                self.module_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -72130,7 +72688,7 @@ pub struct SupportCenterSettings {
     /// Whether or not knowledge portal (previously support center) is enabled.
     pub enabled: Option<bool>,
     /// The knowledge base for knowledge portal (previously support center). Required if support center is enabled
-    pub knowledge_base: Option<AddressableEntityRef>,
+    pub knowledge_base: Option<Box<AddressableEntityRef>>,
     /// Customizable display texts for knowledge portal (previously support center). Required if support center is enabled, must contain both Welcome and Fallback message entries
     pub custom_messages: Option<Vec<SupportCenterCustomMessage>>,
     /// Router type for knowledge portal (previously support center)
@@ -72140,11 +72698,11 @@ pub struct SupportCenterSettings {
     /// Featured categories for knowledge portal (previously support center) home screen. Required if support center is enabled
     pub enabled_categories: Option<Vec<SupportCenterCategory>>,
     /// Document label filter. If set, only documents having at least one of the specified labels will be returned by knowledge document query operations.
-    pub label_filter: Option<SupportCenterLabelFilter>,
+    pub label_filter: Option<Box<SupportCenterLabelFilter>>,
     /// Style attributes for knowledge portal (previously support center). Required if support center is enabled
-    pub style_setting: Option<SupportCenterStyleSetting>,
+    pub style_setting: Option<Box<SupportCenterStyleSetting>>,
     /// Customer feedback settings
-    pub feedback: Option<SupportCenterFeedbackSettings>,
+    pub feedback: Option<Box<SupportCenterFeedbackSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -72208,10 +72766,20 @@ impl crate::__private::DecodeFields for SupportCenterSettings {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "knowledgeBase" => self.knowledge_base = map.next_value()?,
-            "customMessages" => self.custom_messages = map.next_value()?,
+            "customMessages" => {
+                self.custom_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "routerType" => self.router_type = map.next_value()?,
-            "screens" => self.screens = map.next_value()?,
-            "enabledCategories" => self.enabled_categories = map.next_value()?,
+            "screens" => {
+                self.screens = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "enabledCategories" => {
+                self.enabled_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "labelFilter" => self.label_filter = map.next_value()?,
             "styleSetting" => self.style_setting = map.next_value()?,
             "feedback" => self.feedback = map.next_value()?,
@@ -72345,9 +72913,9 @@ crate::__impl_open_enum!(SupportCenterSettingsRouterType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SupportCenterStyleSetting {
     /// Knowledge portal (previously support center) hero customizations. Required when styleSetting is provided
-    pub hero_style: Option<SupportCenterHeroStyle>,
+    pub hero_style: Option<Box<SupportCenterHeroStyle>>,
     /// Knowledge portal (previously support center) global customizations. Required when styleSetting is provided
-    pub global_style: Option<SupportCenterGlobalStyle>,
+    pub global_style: Option<Box<SupportCenterGlobalStyle>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -72446,13 +73014,13 @@ pub struct SupportedContent {
     /// Date this supported content profile was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this supported content profile
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that modified this supported content profile
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Version number
     pub version: Option<i64>,
     /// Defines the allowable media that may be accepted for an inbound message or to be sent in an outbound message. The following is an example of allowing all inbound media, and for outbound all images and only mpeg video: { "mediaTypes": { "allow": { "inbound": \[{"type": "\*/\*"}\], "outbound": \[{"type": "image/\*"}, {"type": "video/mpeg"}\] } } }
-    pub media_types: Option<MediaTypes>,
+    pub media_types: Option<Box<MediaTypes>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -72696,7 +73264,9 @@ impl crate::__private::DecodeFields for SupportedContentListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -72820,7 +73390,7 @@ pub struct SupportedContentReference {
     /// The SupportedContent profile URI
     pub self_uri: Option<String>,
     /// Media types definition for the supported content
-    pub media_types: Option<MediaTypes>,
+    pub media_types: Option<Box<MediaTypes>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -72971,7 +73541,9 @@ impl crate::__private::DecodeFields for SupportedDialectsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -73011,7 +73583,7 @@ pub struct SupportedDialectsTranscriptionEngine {
     /// The `dialects` property.
     pub dialects: Option<Vec<String>>,
     /// The `engineIntegration` property.
-    pub engine_integration: Option<EngineIntegration>,
+    pub engine_integration: Option<Box<EngineIntegration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -73060,7 +73632,9 @@ impl crate::__private::DecodeFields for SupportedDialectsTranscriptionEngine {
     ) -> Result<bool, A::Error> {
         match key {
             "engine" => self.engine = map.next_value()?,
-            "dialects" => self.dialects = map.next_value()?,
+            "dialects" => {
+                self.dialects = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "engineIntegration" => self.engine_integration = map.next_value()?,
             _ => return Ok(false),
         }
@@ -73376,7 +73950,7 @@ pub struct SupportedLanguagesInfoDefinition {
     /// The supported entity types for this language
     pub supported_entity_types: Option<Vec<String>>,
     /// The configuration for the supported entity types
-    pub supported_entity_type_configuration: Option<SupportedEntityTypeStatus>,
+    pub supported_entity_type_configuration: Option<Box<SupportedEntityTypeStatus>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -73439,7 +74013,11 @@ impl crate::__private::DecodeFields for SupportedLanguagesInfoDefinition {
                     .0;
             }
             "status" => self.status = map.next_value()?,
-            "supportedEntityTypes" => self.supported_entity_types = map.next_value()?,
+            "supportedEntityTypes" => {
+                self.supported_entity_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "supportedEntityTypeConfiguration" => {
                 self.supported_entity_type_configuration = map.next_value()?;
             }
@@ -73553,29 +74131,29 @@ pub struct Survey {
     /// The `name` property.
     pub name: Option<String>,
     /// The `conversation` property.
-    pub conversation: Option<ConversationReference>,
+    pub conversation: Option<Box<ConversationReference>>,
     /// Survey form used for this survey.
-    pub survey_form: Option<SurveyForm>,
+    pub survey_form: Option<Box<SurveyForm>>,
     /// The `agent` property.
-    pub agent: Option<DomainEntityRef>,
+    pub agent: Option<Box<DomainEntityRef>>,
     /// The `status` property.
     pub status: Option<SurveyStatus>,
     /// The `queue` property.
-    pub queue: Option<QueueReference>,
+    pub queue: Option<Box<QueueReference>>,
     /// The `answers` property.
-    pub answers: Option<SurveyScoringSet>,
+    pub answers: Option<Box<SurveyScoringSet>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub completed_date: Option<crate::DateTime>,
     /// Additional information about what happened when the survey is in Error status.
-    pub survey_error_details: Option<SurveyErrorDetails>,
+    pub survey_error_details: Option<Box<SurveyErrorDetails>>,
     /// The team that the agent belongs to
-    pub agent_team: Option<Team>,
+    pub agent_team: Option<Box<Team>>,
     /// Type of the survey
     pub survey_type: Option<SurveySurveyType>,
     /// True if any of the required questions for the survey form have not been answered. Null if survey is not finished.
     pub missing_required_answer: Option<bool>,
     /// An Architect flow that executed in order to collect the answers for this survey.
-    pub flow: Option<AddressableEntityRef>,
+    pub flow: Option<Box<AddressableEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -73949,7 +74527,7 @@ impl crate::__private::DecodeFields for SurveyAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -74049,7 +74627,9 @@ impl crate::__private::DecodeFields for SurveyAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -74185,8 +74765,12 @@ impl crate::__private::DecodeFields for SurveyAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -74279,7 +74863,7 @@ pub struct SurveyAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -74673,7 +75257,9 @@ impl crate::__private::DecodeFields for SurveyAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -74719,7 +75305,7 @@ pub struct SurveyAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<SurveyAggregateQueryFilter>,
+    pub filter: Option<Box<SurveyAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -74801,15 +75387,19 @@ impl crate::__private::DecodeFields for SurveyAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -75233,7 +75823,7 @@ pub struct SurveyAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<SurveyAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -75511,9 +76101,9 @@ crate::__impl_open_enum!(SurveyAggregationViewFunction);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyAssignment {
     /// The survey form used for this survey.
-    pub survey_form: Option<PublishedSurveyFormReference>,
+    pub survey_form: Option<Box<PublishedSurveyFormReference>>,
     /// The URI reference to the flow associated with this survey.
-    pub flow: Option<DomainEntityRef>,
+    pub flow: Option<Box<DomainEntityRef>>,
     /// An ISO 8601 repeated interval consisting of the number of repetitions, the start datetime, and the interval (e.g. R2/2018-03-01T13:00:00Z/P1M10DT2H30M). Total duration must not exceed 90 days.
     pub invite_time_interval: Option<String>,
     /// User together with sendingDomain used to send email, null to use no-reply
@@ -75713,7 +76303,9 @@ impl crate::__private::DecodeFields for SurveyAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -75766,7 +76358,7 @@ pub struct SurveyAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<SurveyAggregateQueryFilter>,
+    pub filter: Option<Box<SurveyAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -75854,15 +76446,19 @@ impl crate::__private::DecodeFields for SurveyAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -76062,7 +76658,9 @@ impl crate::__private::DecodeFields for SurveyDetailQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -76198,8 +76796,12 @@ impl crate::__private::DecodeFields for SurveyDetailQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -76294,7 +76896,7 @@ pub struct SurveyDetailQueryPredicate {
     /// Right hand side for dimension or metric predicates
     pub value: Option<String>,
     /// Right hand side for dimension or metric predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -76624,7 +77226,7 @@ crate::__impl_open_enum!(SurveyDetailQueryPredicateOperator);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyErrorDetails {
     /// Additional information about any errors that occurred in the survey invite flow.
-    pub flow_diagnostic_info: Option<FlowDiagnosticInfo>,
+    pub flow_diagnostic_info: Option<Box<FlowDiagnosticInfo>>,
     /// An error code indicating the reason for the survey failure.
     pub survey_error_reason: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -76728,7 +77330,7 @@ pub struct SurveyForm {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Last modified date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Read-only: set by Genesys.
@@ -76756,7 +77358,7 @@ pub struct SurveyForm {
     /// List of published version of this form
     ///
     /// Read-only: set by Genesys.
-    pub published_versions: Option<DomainEntityListingSurveyForm>,
+    pub published_versions: Option<Box<DomainEntityListingSurveyForm>>,
     /// Is this form redacted
     pub redacted: Option<bool>,
     /// The URI for this object
@@ -76856,7 +77458,11 @@ impl crate::__private::DecodeFields for SurveyForm {
             "language" => self.language = map.next_value()?,
             "header" => self.header = map.next_value()?,
             "footer" => self.footer = map.next_value()?,
-            "questionGroups" => self.question_groups = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "publishedVersions" => self.published_versions = map.next_value()?,
             "redacted" => {
                 self.redacted = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -76985,9 +77591,9 @@ impl serde::Serialize for SurveyForm {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SurveyFormAndScoringSet {
     /// The `surveyForm` property.
-    pub survey_form: Option<SurveyForm>,
+    pub survey_form: Option<Box<SurveyForm>>,
     /// The `answers` property.
-    pub answers: Option<SurveyScoringSet>,
+    pub answers: Option<Box<SurveyScoringSet>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -77078,7 +77684,7 @@ pub struct SurveyFormDivisionView {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Language for survey viewer localization. Currently localized languages: da, de, en-US, es, fi, fr, it, ja, ko, nl, no, pl, pt-BR, sv, th, tr, zh-CH, zh-TW
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -77310,7 +77916,9 @@ impl crate::__private::DecodeFields for SurveyFormDivisionViewListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -77504,7 +78112,9 @@ impl crate::__private::DecodeFields for SurveyFormEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -77632,7 +78242,7 @@ pub struct SurveyQuestion {
     /// The `naEnabled` property.
     pub na_enabled: Option<bool>,
     /// The `visibilityCondition` property.
-    pub visibility_condition: Option<VisibilityCondition>,
+    pub visibility_condition: Option<Box<VisibilityCondition>>,
     /// Options from which to choose an answer for this question. Only used by Multiple Choice type questions.
     pub answer_options: Option<Vec<AnswerOption>>,
     /// How many characters are allowed in the text response to this question. Used by NPS and Free Text question types.
@@ -77713,7 +78323,9 @@ impl crate::__private::DecodeFields for SurveyQuestion {
                 self.na_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "visibilityCondition" => self.visibility_condition = map.next_value()?,
-            "answerOptions" => self.answer_options = map.next_value()?,
+            "answerOptions" => {
+                self.answer_options = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "maxResponseCharacters" => {
                 self.max_response_characters = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -77882,7 +78494,7 @@ pub struct SurveyQuestionGroup {
     /// The `questions` property.
     pub questions: Option<Vec<SurveyQuestion>>,
     /// The `visibilityCondition` property.
-    pub visibility_condition: Option<VisibilityCondition>,
+    pub visibility_condition: Option<Box<VisibilityCondition>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -77945,7 +78557,9 @@ impl crate::__private::DecodeFields for SurveyQuestionGroup {
             "naEnabled" => {
                 self.na_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "questions" => self.questions = map.next_value()?,
+            "questions" => {
+                self.questions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "visibilityCondition" => self.visibility_condition = map.next_value()?,
             _ => return Ok(false),
         }
@@ -78102,7 +78716,11 @@ impl crate::__private::DecodeFields for SurveyQuestionGroupScore {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "questionScores" => self.question_scores = map.next_value()?,
+            "questionScores" => {
+                self.question_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -78419,7 +79037,11 @@ impl crate::__private::DecodeFields for SurveyScoringSet {
             "npsScore" => {
                 self.nps_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "questionGroupScores" => self.question_group_scores = map.next_value()?,
+            "questionGroupScores" => {
+                self.question_group_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -79289,7 +79911,9 @@ impl crate::__private::DecodeFields for SystemPrompt {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "resources" => self.resources = map.next_value()?,
+            "resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -79367,7 +79991,7 @@ pub struct SystemPromptAsset {
     /// The `mediaUri` property.
     pub media_uri: Option<String>,
     /// Audio format info
-    pub audio_format: Option<AudioFormat>,
+    pub audio_format: Option<Box<AudioFormat>>,
     /// The `ttsString` property.
     pub tts_string: Option<String>,
     /// The `text` property.
@@ -79746,7 +80370,9 @@ impl crate::__private::DecodeFields for SystemPromptAssetEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -79940,7 +80566,9 @@ impl crate::__private::DecodeFields for SystemPromptEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }

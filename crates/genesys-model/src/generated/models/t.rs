@@ -186,7 +186,7 @@ impl crate::__private::DecodeFields for TagValue {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "inUse" => self.in_use = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "acl" => self.acl = map.next_value()?,
+            "acl" => self.acl = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -321,7 +321,9 @@ impl crate::__private::DecodeFields for TagValueEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -486,7 +488,11 @@ impl crate::__private::DecodeFields for TargetAttributeValue {
     ) -> Result<bool, A::Error> {
         match key {
             "description" => self.description = map.next_value()?,
-            "policyAttributes" => self.policy_attributes = map.next_value()?,
+            "policyAttributes" => {
+                self.policy_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -578,7 +584,11 @@ impl crate::__private::DecodeFields for TargetAttributes {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "baseAttributes" => self.base_attributes = map.next_value()?,
+            "baseAttributes" => {
+                self.base_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "targetAttributes" => self.target_attributes = map.next_value()?,
             _ => return Ok(false),
         }
@@ -831,7 +841,7 @@ impl crate::__private::DecodeFields for TaskManagementAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -931,7 +941,9 @@ impl crate::__private::DecodeFields for TaskManagementAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1067,8 +1079,12 @@ impl crate::__private::DecodeFields for TaskManagementAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1161,7 +1177,7 @@ pub struct TaskManagementAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1520,7 +1536,9 @@ impl crate::__private::DecodeFields for TaskManagementAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1566,7 +1584,7 @@ pub struct TaskManagementAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<TaskManagementAggregateQueryFilter>,
+    pub filter: Option<Box<TaskManagementAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1650,15 +1668,19 @@ impl crate::__private::DecodeFields for TaskManagementAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2138,7 +2160,7 @@ pub struct TaskManagementAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<TaskManagementAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2527,7 +2549,9 @@ impl crate::__private::DecodeFields for TaskManagementAsyncAggregateQueryRespons
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2580,7 +2604,7 @@ pub struct TaskManagementAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<TaskManagementAggregateQueryFilter>,
+    pub filter: Option<Box<TaskManagementAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2668,15 +2692,19 @@ impl crate::__private::DecodeFields for TaskManagementAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -2905,7 +2933,7 @@ pub struct TaskManagementObservationDataContainer {
     /// The metric for this data point
     pub metric: Option<TaskManagementObservationDataContainerMetric>,
     /// The observed statistics for this metric
-    pub stats: Option<TaskManagementObservationMetricStats>,
+    pub stats: Option<Box<TaskManagementObservationMetricStats>>,
     /// Qualifier for duration based metrics.
     pub qualifier: Option<TaskManagementObservationDataContainerQualifier>,
     /// JSON fields this model does not know, kept so that a
@@ -3188,8 +3216,14 @@ impl crate::__private::DecodeFields for TaskManagementObservationDetailContainer
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "typeDetails" => self.type_details = map.next_value()?,
-            "assigneeDetails" => self.assignee_details = map.next_value()?,
+            "typeDetails" => {
+                self.type_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assigneeDetails" => {
+                self.assignee_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3633,7 +3667,7 @@ pub struct TaskManagementObservationQuery {
     /// Filter to return a subset of observations.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<TaskManagementObservationQueryFilter>,
+    pub filter: Option<Box<TaskManagementObservationQueryFilter>>,
     /// List of properties to expand. Additional details about the objects returned in the results will be included in the response if supplied.
     pub expands: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -3693,10 +3727,16 @@ impl crate::__private::DecodeFields for TaskManagementObservationQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "groupBy" => self.group_by = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "expands" => self.expands = map.next_value()?,
+            "expands" => {
+                self.expands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3803,7 +3843,9 @@ impl crate::__private::DecodeFields for TaskManagementObservationQueryFilter {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -3841,9 +3883,9 @@ pub struct TaskManagementObservationQueryResponse {
     /// Query results grouped by the specified dimensions supplied in the groupBy parameter. Each result contains metrics for a specific group combination.
     pub results: Option<Vec<TaskManagementObservationResult>>,
     /// Details about entities contained in results. Provides expanded information when requested through the expands parameter.
-    pub details: Option<TaskManagementObservationDetailContainer>,
+    pub details: Option<Box<TaskManagementObservationDetailContainer>>,
     /// Cursor tokens to be used for navigating paginated results
-    pub cursors: Option<Cursors>,
+    pub cursors: Option<Box<Cursors>>,
     /// A URI to the next page in the listing.
     pub next_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -3893,7 +3935,9 @@ impl crate::__private::DecodeFields for TaskManagementObservationQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "details" => self.details = map.next_value()?,
             "cursors" => self.cursors = map.next_value()?,
             "nextUri" => self.next_uri = map.next_value()?,
@@ -3955,7 +3999,7 @@ impl serde::Serialize for TaskManagementObservationQueryResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskManagementObservationResult {
     /// The group dimensions and their values for this result. Represents the combination of groupBy dimensions that define this result set.
-    pub group: Option<TaskManagementObservationGroupResult>,
+    pub group: Option<Box<TaskManagementObservationGroupResult>>,
     /// The metric data for this group. Contains the actual observation values for each requested metric.
     pub data: Option<Vec<TaskManagementObservationDataContainer>>,
     /// JSON fields this model does not know, kept so that a
@@ -4002,7 +4046,7 @@ impl crate::__private::DecodeFields for TaskManagementObservationResult {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -4305,7 +4349,7 @@ pub struct Team {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// Team information.
     pub description: Option<String>,
     /// Last modified datetime. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -4636,11 +4680,13 @@ impl crate::__private::DecodeFields for TeamActivityData {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             "truncated" => {
                 self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4964,7 +5010,9 @@ impl crate::__private::DecodeFields for TeamActivityMetricValue {
             "metric" => self.metric = map.next_value()?,
             "qualifier" => self.qualifier = map.next_value()?,
             "secondaryQualifier" => self.secondary_qualifier = map.next_value()?,
-            "entityIds" => self.entity_ids = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -5089,7 +5137,7 @@ pub struct TeamActivityQuery {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub group_by: Option<Vec<String>>,
     /// Filter to return a subset of observations. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<TeamActivityQueryFilter>,
+    pub filter: Option<Box<TeamActivityQueryFilter>>,
     /// Sort the result set in ascending/descending order. Default is ascending
     pub order: Option<TeamActivityQueryOrder>,
     /// JSON fields this model does not know, kept so that a
@@ -5146,8 +5194,12 @@ impl crate::__private::DecodeFields for TeamActivityQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
             "order" => self.order = map.next_value()?,
             _ => return Ok(false),
@@ -5307,7 +5359,9 @@ impl crate::__private::DecodeFields for TeamActivityQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5443,8 +5497,12 @@ impl crate::__private::DecodeFields for TeamActivityQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5997,7 +6055,9 @@ impl crate::__private::DecodeFields for TeamActivityResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -6298,7 +6358,9 @@ impl crate::__private::DecodeFields for TeamEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -6366,7 +6428,7 @@ pub struct TeamFullReference {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableDivision>,
+    pub division: Option<Box<WritableDivision>>,
     /// Team information.
     pub description: Option<String>,
     /// Last modified datetime. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -6573,8 +6635,12 @@ impl crate::__private::DecodeFields for TeamMemberAddListingResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
-            "failures" => self.failures = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "failures" => {
+                self.failures = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6670,7 +6736,9 @@ impl crate::__private::DecodeFields for TeamMemberEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -6780,7 +6848,9 @@ impl crate::__private::DecodeFields for TeamMembers {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "memberIds" => self.member_ids = map.next_value()?,
+            "memberIds" => {
+                self.member_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6981,13 +7051,13 @@ impl crate::__private::DecodeFields for TeamSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             "type" => self.type_ = map.next_value()?,
             _ => return Ok(false),
         }
@@ -7236,8 +7306,8 @@ impl crate::__private::DecodeFields for TeamSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7477,8 +7547,10 @@ impl crate::__private::DecodeFields for TeamsSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7653,14 +7725,14 @@ impl crate::__private::DecodeFields for TelephonySearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7910,9 +7982,9 @@ impl crate::__private::DecodeFields for TelephonySearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "expand" => self.expand = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -8646,7 +8718,7 @@ pub struct TerminateJob {
     /// The type of the Job.
     pub job_type: Option<TerminateJobJobType>,
     /// The ID of the User who created this Job.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The Job creation date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The Job modification date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -8887,7 +8959,7 @@ pub struct TestExecutionOperationResult {
     /// The result of the operation
     pub result: Option<serde_json::Value>,
     /// Error that occurred during the operation
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9011,7 +9083,7 @@ pub struct TestExecutionResult {
     /// Execution operations performed as part of the test
     pub operations: Option<Vec<TestExecutionOperationResult>>,
     /// The final error encountered during the test that resulted in test failure
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The final result of the test. This is the response that would be returned during normal action execution
     pub final_result: Option<serde_json::Value>,
     /// Indicates whether or not the test was a success
@@ -9063,7 +9135,9 @@ impl crate::__private::DecodeFields for TestExecutionResult {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "operations" => self.operations = map.next_value()?,
+            "operations" => {
+                self.operations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "error" => self.error = map.next_value()?,
             "finalResult" => self.final_result = map.next_value()?,
             "success" => {
@@ -9187,8 +9261,16 @@ impl crate::__private::DecodeFields for TestMatchesEventOperation {
         match key {
             "name" => self.name = map.next_value()?,
             "step" => self.step = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "matchedTriggers" => self.matched_triggers = map.next_value()?,
-            "unmatchedTriggers" => self.unmatched_triggers = map.next_value()?,
+            "matchedTriggers" => {
+                self.matched_triggers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "unmatchedTriggers" => {
+                self.unmatched_triggers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9306,7 +9388,9 @@ impl crate::__private::DecodeFields for TestMatchesOperation {
             "matches" => {
                 self.matches = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9368,7 +9452,7 @@ pub struct TestMessage {
     /// The sender of the email message.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub from: Option<EmailAddress>,
+    pub from: Option<Box<EmailAddress>>,
     /// The subject of the email message.
     pub subject: Option<String>,
     /// The text body of the email message.
@@ -9443,7 +9527,7 @@ impl crate::__private::DecodeFields for TestMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "to" => self.to = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
             "from" => self.from = map.next_value()?,
             "subject" => self.subject = map.next_value()?,
             "textBody" => self.text_body = map.next_value()?,
@@ -9518,9 +9602,9 @@ impl serde::Serialize for TestMessage {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestModeEventResults {
     /// Information about the validation of the schema of the event body passed in to test mode
-    pub schema_validation: Option<TestSchemaOperation>,
+    pub schema_validation: Option<Box<TestSchemaOperation>>,
     /// Information about matched and unmatched triggers
-    pub trigger_match_validation: Option<TestMatchesEventOperation>,
+    pub trigger_match_validation: Option<Box<TestMatchesEventOperation>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9614,11 +9698,11 @@ impl serde::Serialize for TestModeEventResults {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TestModeResults {
     /// Information about the validation of the schema of the event body passed in to test mode
-    pub schema_validation: Option<TestSchemaOperation>,
+    pub schema_validation: Option<Box<TestSchemaOperation>>,
     /// Information about the validation of the trigger target
-    pub target_validation: Option<TestTargetOperation>,
+    pub target_validation: Option<Box<TestTargetOperation>>,
     /// Information about the json path matching criteria
-    pub json_path_validation: Option<TestMatchesOperation>,
+    pub json_path_validation: Option<Box<TestMatchesOperation>>,
     /// Whether the trigger would have matched on the provided event body
     pub trigger_matches: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -9907,7 +9991,9 @@ impl crate::__private::DecodeFields for TestSchemaOperation {
             "matches" => {
                 self.matches = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10020,7 +10106,9 @@ impl crate::__private::DecodeFields for TestTargetOperation {
             "matches" => {
                 self.matches = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "details" => self.details = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10078,7 +10166,7 @@ pub struct TestTopicPhraseJob {
     /// The `state` property.
     pub state: Option<TestTopicPhraseJobState>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -10288,9 +10376,9 @@ pub struct TestTopicPhraseJobRequest {
     /// The topic to test
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub topic: Option<TestTopicPhraseTopic>,
+    pub topic: Option<Box<TestTopicPhraseTopic>>,
     /// The transcripts filters
-    pub transcripts_filters: Option<TranscriptsFilters>,
+    pub transcripts_filters: Option<Box<TranscriptsFilters>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10387,7 +10475,7 @@ pub struct TestTopicPhraseJobs {
     /// The `state` property.
     pub state: Option<TestTopicPhraseJobsState>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -10801,7 +10889,7 @@ pub struct TestTopicPhraseTopic {
     /// The topic phrase to test
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub phrase: Option<TestTopicPhrasePhrase>,
+    pub phrase: Option<Box<TestTopicPhrasePhrase>>,
     /// The topic strictness, default value is 72
     pub strictness: Option<TestTopicPhraseTopicStrictness>,
     /// The topic matching type Lexical or Semantic, default value is Semantic
@@ -11091,7 +11179,7 @@ pub struct TextBotChannel {
     /// Information about the end user agent calling the bot flow.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user_agent: Option<TextBotUserAgent>,
+    pub user_agent: Option<Box<TextBotUserAgent>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11161,8 +11249,12 @@ impl crate::__private::DecodeFields for TextBotChannel {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "inputModes" => self.input_modes = map.next_value()?,
-            "outputModes" => self.output_modes = map.next_value()?,
+            "inputModes" => {
+                self.input_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outputModes" => {
+                self.output_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "userAgent" => self.user_agent = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11269,7 +11361,7 @@ pub struct TextBotDisconnectAction {
     /// Extended information related to the reason, if available.
     pub reason_extended_info: Option<String>,
     /// Describes where in the Bot Flow the user was when the disconnect occurred.
-    pub flow_location: Option<TextBotFlowLocation>,
+    pub flow_location: Option<Box<TextBotFlowLocation>>,
     /// The list of Flow Outcomes for the bot flow and their details.
     pub flow_outcomes: Option<Vec<TextBotFlowOutcome>>,
     /// JSON fields this model does not know, kept so that a
@@ -11328,7 +11420,9 @@ impl crate::__private::DecodeFields for TextBotDisconnectAction {
             "reason" => self.reason = map.next_value()?,
             "reasonExtendedInfo" => self.reason_extended_info = map.next_value()?,
             "flowLocation" => self.flow_location = map.next_value()?,
-            "flowOutcomes" => self.flow_outcomes = map.next_value()?,
+            "flowOutcomes" => {
+                self.flow_outcomes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11550,9 +11644,9 @@ pub struct TextBotExitAction {
     /// The active intent at the time of the exit.
     pub active_intent: Option<String>,
     /// Describes where in the Bot Flow the user was when the exit occurred.
-    pub flow_location: Option<TextBotFlowLocation>,
+    pub flow_location: Option<Box<TextBotFlowLocation>>,
     /// The output data for the bot flow.
-    pub output_data: Option<TextBotInputOutputData>,
+    pub output_data: Option<Box<TextBotInputOutputData>>,
     /// The list of Flow Outcomes for the bot flow and their details.
     pub flow_outcomes: Option<Vec<TextBotFlowOutcome>>,
     /// JSON fields this model does not know, kept so that a
@@ -11617,7 +11711,9 @@ impl crate::__private::DecodeFields for TextBotExitAction {
             "activeIntent" => self.active_intent = map.next_value()?,
             "flowLocation" => self.flow_location = map.next_value()?,
             "outputData" => self.output_data = map.next_value()?,
-            "flowOutcomes" => self.flow_outcomes = map.next_value()?,
+            "flowOutcomes" => {
+                self.flow_outcomes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11826,7 +11922,7 @@ pub struct TextBotFlowLaunchRequest {
     /// Specifies which Bot Flow to launch.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub flow: Option<TextBotFlow>,
+    pub flow: Option<Box<TextBotFlow>>,
     /// The ID of the external session that is associated with the bot flow.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11834,11 +11930,11 @@ pub struct TextBotFlowLaunchRequest {
     /// A conversation ID to associate with the bot flow, if available.
     pub conversation_id: Option<String>,
     /// Input values to the flow. Valid values are defined by the flow's input JSON schema.
-    pub input_data: Option<TextBotInputOutputData>,
+    pub input_data: Option<Box<TextBotInputOutputData>>,
     /// Channel information relevant to the bot flow.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub channel: Option<TextBotChannel>,
+    pub channel: Option<Box<TextBotChannel>>,
     /// The language that the bot will use in the session. Validated against list of supported languages and if the value is omitted or is invalid, the default language will be used.
     pub language: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -12371,7 +12467,9 @@ impl crate::__private::DecodeFields for TextBotFlowOutcome {
             "outcomeValue" => self.outcome_value = map.next_value()?,
             "dateStart" => self.date_start = map.next_value()?,
             "dateEnd" => self.date_end = map.next_value()?,
-            "milestones" => self.milestones = map.next_value()?,
+            "milestones" => {
+                self.milestones = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12474,17 +12572,17 @@ crate::__impl_open_enum!(TextBotFlowOutcomeOutcomeValue);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotFlowTurnRequest {
     /// The reference to a previous turn if appropriate, used to avoid race conditions.
-    pub previous_turn: Option<TextBotTurnReference>,
+    pub previous_turn: Option<Box<TextBotTurnReference>>,
     /// Indicates the type of input event being requested. If appropriate, fill out the matching user input object details on this request.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub input_event_type: Option<TextBotFlowTurnRequestInputEventType>,
     /// The data for the input event of this turn if it is a user input event. Only one inputEvent may be set.
-    pub input_event_user_input: Option<TextBotUserInputEvent>,
+    pub input_event_user_input: Option<Box<TextBotUserInputEvent>>,
     /// The data for the Rich Media input event of this turn if it is a Rich Media input event. Only one inputEvent may be set. Only ButtonResponse, PaymentResponse, Form, Presence are supported.
-    pub input_event_rich_media: Option<TextBotsRichMediaInputEvent>,
+    pub input_event_rich_media: Option<Box<TextBotsRichMediaInputEvent>>,
     /// The data for the input event of this turn if it is an error event. Only one inputEvent may be set.
-    pub input_event_error: Option<TextBotErrorInputEvent>,
+    pub input_event_error: Option<Box<TextBotErrorInputEvent>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12690,19 +12788,19 @@ pub struct TextBotFlowTurnResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The reference to a previous turn, if applicable.
-    pub previous_turn: Option<TextBotTurnReference>,
+    pub previous_turn: Option<Box<TextBotTurnReference>>,
     /// The output prompts for this turn.
-    pub prompts: Option<TextBotOutputPrompts>,
+    pub prompts: Option<Box<TextBotOutputPrompts>>,
     /// Indicates the suggested next action. If appropriate, the matching output event object includes additional information.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub next_action_type: Option<TextBotFlowTurnResponseNextActionType>,
     /// The next action directive for this turn if it is a Disconnect type.
-    pub next_action_disconnect: Option<TextBotDisconnectAction>,
+    pub next_action_disconnect: Option<Box<TextBotDisconnectAction>>,
     /// The next action directive for this turn if it is a WaitForInput type.
-    pub next_action_wait_for_input: Option<TextBotWaitForInputAction>,
+    pub next_action_wait_for_input: Option<Box<TextBotWaitForInputAction>>,
     /// The next action directive for this turn if it is an Exit type.
-    pub next_action_exit: Option<TextBotExitAction>,
+    pub next_action_exit: Option<Box<TextBotExitAction>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12986,7 +13084,7 @@ impl serde::Serialize for TextBotInputOutputData {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextBotModeConstraints {
     /// Mode constraints that apply to text scenarios.
-    pub text: Option<TextBotTextModeConstraints>,
+    pub text: Option<Box<TextBotTextModeConstraints>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13112,7 +13210,9 @@ impl crate::__private::DecodeFields for TextBotModeOutputPrompts {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "segments" => self.segments = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13152,7 +13252,7 @@ pub struct TextBotOutputPrompts {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub output_language: Option<String>,
     /// Text output prompts, if any.
-    pub text_prompts: Option<TextBotModeOutputPrompts>,
+    pub text_prompts: Option<Box<TextBotModeOutputPrompts>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13253,7 +13353,7 @@ pub struct TextBotPromptSegment {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<TextBotPromptSegmentType>,
     /// Additional details describing the segment’s contents, which the client should honour where possible.
-    pub format: Option<Format>,
+    pub format: Option<Box<Format>>,
     /// Details to display Rich Media content. This is only populated when the segment 'type' is 'Rich Media'.
     pub content: Option<Vec<ConversationMessageContent>>,
     /// JSON fields this model does not know, kept so that a
@@ -13313,7 +13413,9 @@ impl crate::__private::DecodeFields for TextBotPromptSegment {
             "text" => self.text = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "format" => self.format = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13466,7 +13568,11 @@ impl crate::__private::DecodeFields for TextBotTextModeConstraints {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "languagePreferences" => self.language_preferences = map.next_value()?,
+            "languagePreferences" => {
+                self.language_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "noInputTimeoutMilliseconds" => {
                 self.no_input_timeout_milliseconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -13898,7 +14004,7 @@ pub struct TextBotUserInputAlternative {
     /// The user input transcript.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub transcript: Option<TextBotTranscript>,
+    pub transcript: Option<Box<TextBotTranscript>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14040,7 +14146,9 @@ impl crate::__private::DecodeFields for TextBotUserInputEvent {
     ) -> Result<bool, A::Error> {
         match key {
             "mode" => self.mode = map.next_value()?,
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14117,7 +14225,7 @@ pub struct TextBotWaitForInputAction {
     /// The mode constraints for the user input.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub mode_constraints: Option<TextBotModeConstraints>,
+    pub mode_constraints: Option<Box<TextBotModeConstraints>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14249,8 +14357,10 @@ impl crate::__private::DecodeFields for TextBotsRichMediaInputEvent {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "inputs" => self.inputs = map.next_value()?,
-            "messages" => self.messages = map.next_value()?,
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14334,7 +14444,9 @@ impl crate::__private::DecodeFields for TextMessageListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14579,7 +14691,9 @@ impl crate::__private::DecodeFields for ThirdPartySuggestion {
         match key {
             "text" => self.text = map.next_value()?,
             "title" => self.title = map.next_value()?,
-            "sources" => self.sources = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14873,7 +14987,9 @@ impl crate::__private::DecodeFields for TimeAllowed {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "timeSlots" => self.time_slots = map.next_value()?,
+            "timeSlots" => {
+                self.time_slots = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZoneId" => self.time_zone_id = map.next_value()?,
             "empty" => self.empty = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
@@ -14933,7 +15049,7 @@ pub struct TimeAndDateSubCondition {
     /// Threshold value for BEFORE or AFTER operators. Format depends on type: timeOfDay: HH:mm, dayOfWeek: 1-7 (Monday-Sunday), dayOfMonth: 1-31 and/ or LAST\_DAY, ODD\_DAY, EVEN\_DAY, specificDate: yyyy-MM-dd (if includeYear=true) or MM-dd (if includeYear=false). For single-value comparison, use a list with one element.
     pub threshold_value: Option<String>,
     /// A range of values for BETWEEN and IN operators. Format follows the same rules as 'thresholdValue'.
-    pub range: Option<TimeAndDateSubConditionRange>,
+    pub range: Option<Box<TimeAndDateSubConditionRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15259,7 +15375,7 @@ impl crate::__private::DecodeFields for TimeAndDateSubConditionRange {
         match key {
             "min" => self.min = map.next_value()?,
             "max" => self.max = map.next_value()?,
-            "inSet" => self.in_set = map.next_value()?,
+            "inSet" => self.in_set = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -15590,7 +15706,9 @@ impl crate::__private::DecodeFields for TimeOffBalanceJobResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             _ => return Ok(false),
         }
@@ -15730,8 +15848,14 @@ impl crate::__private::DecodeFields for TimeOffBalanceRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
-            "dateRanges" => self.date_ranges = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15928,7 +16052,7 @@ impl serde::Serialize for TimeOffBalanceResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffBalancesResponse {
     /// The asynchronous job handling the query
-    pub job: Option<TimeOffBalanceJobReference>,
+    pub job: Option<Box<TimeOffBalanceJobReference>>,
     /// The list of time off balances. May come via notification
     pub entities: Option<Vec<TimeOffBalanceResponse>>,
     /// JSON fields this model does not know, kept so that a
@@ -15975,7 +16099,9 @@ impl crate::__private::DecodeFields for TimeOffBalancesResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "job" => self.job = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16014,7 +16140,7 @@ pub struct TimeOffIntegrationStatusResponse {
     /// The time off request associated with this integration status
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_off_request: Option<TimeOffRequestReference>,
+    pub time_off_request: Option<Box<TimeOffRequestReference>>,
     /// The value of integration status for the time off request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -16213,7 +16339,9 @@ impl crate::__private::DecodeFields for TimeOffIntegrationStatusResponseListing 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16257,7 +16385,7 @@ pub struct TimeOffLimit {
     /// Deprecated. The default time off limit value in minutes per granularity interval
     pub default_limit_minutes: Option<i64>,
     /// Deprecated. Version metadata for the time off limit
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -16463,7 +16591,9 @@ impl crate::__private::DecodeFields for TimeOffLimitListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16759,7 +16889,7 @@ impl serde::Serialize for TimeOffLimitReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOffLimitValueRange {
     /// The ID of the time off limit
-    pub time_off_limit: Option<TimeOffLimitReference>,
+    pub time_off_limit: Option<Box<TimeOffLimitReference>>,
     /// Start date of the requested date range, in ISO-8601 format. The end date is determined by the size of interval lists
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -16777,7 +16907,7 @@ pub struct TimeOffLimitValueRange {
     /// The current number of waitlisted time off requests for every interval per granularity
     pub waitlisted_requests_per_interval: Option<Vec<i64>>,
     /// Version metadata for the time off limit
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17180,11 +17310,11 @@ pub struct TimeOffPlan {
     /// Deprecated. The number of days before the time off request start date for when the request will be expired from the waitlist.
     pub days_before_start_to_expire_from_waitlist: Option<i64>,
     /// Deprecated. Time off type, if this time off plan is associated with the integration.
-    pub hris_time_off_type: Option<HrisTimeOffType>,
+    pub hris_time_off_type: Option<Box<HrisTimeOffType>>,
     /// Deprecated. Whether this time off plan is currently being used by agents.
     pub active: Option<bool>,
     /// Deprecated. Version metadata for the time off plan.
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -17260,8 +17390,16 @@ impl crate::__private::DecodeFields for TimeOffPlan {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
-            "timeOffLimits" => self.time_off_limits = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "timeOffLimits" => {
+                self.time_off_limits = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
             "daysBeforeStartToExpireFromWaitlist" => {
                 self.days_before_start_to_expire_from_waitlist = map
@@ -17470,8 +17608,16 @@ impl crate::__private::DecodeFields for TimeOffPlanBusinessUnitAssociation {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "managementUnits" => self.management_units = map.next_value()?,
-            "staffingGroups" => self.staffing_groups = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "staffingGroups" => {
+                self.staffing_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17555,7 +17701,9 @@ impl crate::__private::DecodeFields for TimeOffPlanListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17593,7 +17741,7 @@ pub struct TimeOffPlanManagementUnitAssociation {
     /// Management unit to which this time-off plan belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// Staffing groups to which this time-off plan applies. If not defined, the plan applies to the management unit
     pub staffing_groups: Option<Vec<StaffingGroupReference>>,
     /// JSON fields this model does not know, kept so that a
@@ -17646,7 +17794,11 @@ impl crate::__private::DecodeFields for TimeOffPlanManagementUnitAssociation {
     ) -> Result<bool, A::Error> {
         match key {
             "managementUnit" => self.management_unit = map.next_value()?,
-            "staffingGroups" => self.staffing_groups = map.next_value()?,
+            "staffingGroups" => {
+                self.staffing_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17750,7 +17902,11 @@ impl crate::__private::DecodeFields for TimeOffRequestList {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "timeOffRequests" => self.time_off_requests = map.next_value()?,
+            "timeOffRequests" => {
+                self.time_off_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17811,7 +17967,7 @@ pub struct TimeOffRequestListItem {
     /// The user that the time off request belongs to
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Whether this is a full day request (false means partial day)
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -17865,13 +18021,13 @@ pub struct TimeOffRequestListItem {
     /// The user who submitted this time off request. The id may be 'System' if it was an automated process
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub submitted_by: Option<UserReference>,
+    pub submitted_by: Option<Box<UserReference>>,
     /// The timestamp when this request was submitted. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub submitted_date: Option<crate::DateTime>,
     /// The user who reviewed this time off request. The id may be 'System' if it was an automated process
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The timestamp when this request was reviewed. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub reviewed_date: Option<crate::DateTime>,
     /// The sync version of this time off request for which the scheduled activity is associated
@@ -17881,7 +18037,7 @@ pub struct TimeOffRequestListItem {
     /// The version metadata of the time off request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -18092,10 +18248,14 @@ impl crate::__private::DecodeFields for TimeOffRequestListItem {
             "status" => self.status = map.next_value()?,
             "substatus" => self.substatus = map.next_value()?,
             "partialDayStartDateTimes" => {
-                self.partial_day_start_date_times = map.next_value()?;
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "fullDayManagementUnitDates" => {
-                self.full_day_management_unit_dates = map.next_value()?;
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "dailyDurationMinutes" => {
                 self.daily_duration_minutes = map
@@ -18505,7 +18665,9 @@ impl crate::__private::DecodeFields for TimeOffRequestListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18654,7 +18816,7 @@ pub struct TimeOffRequestNotification {
     /// The ID of this time off request
     pub time_off_request_id: Option<String>,
     /// The user associated with this time off request
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Whether this is a full day request (false means partial day)
     pub is_full_day_request: Option<bool>,
     /// The status of this time off request
@@ -18731,10 +18893,14 @@ impl crate::__private::DecodeFields for TimeOffRequestNotification {
             }
             "status" => self.status = map.next_value()?,
             "partialDayStartDateTimes" => {
-                self.partial_day_start_date_times = map.next_value()?;
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "fullDayManagementUnitDates" => {
-                self.full_day_management_unit_dates = map.next_value()?;
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -18866,7 +19032,7 @@ pub struct TimeOffRequestQueryBody {
     /// The set of substatuses to filter time off requests
     pub substatuses: Option<Vec<String>>,
     /// The inclusive range of dates to filter time off requests
-    pub date_range: Option<DateRange>,
+    pub date_range: Option<Box<DateRange>>,
     /// The IDs of work teams to query. If null or not set, results will be queried for requested users if applicable or otherwise all users in the management unit
     pub team_ids: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -18920,12 +19086,20 @@ impl crate::__private::DecodeFields for TimeOffRequestQueryBody {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "ids" => self.ids = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
-            "statuses" => self.statuses = map.next_value()?,
-            "substatuses" => self.substatuses = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "statuses" => {
+                self.statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "substatuses" => {
+                self.substatuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateRange" => self.date_range = map.next_value()?,
-            "teamIds" => self.team_ids = map.next_value()?,
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19083,7 +19257,7 @@ pub struct TimeOffRequestResponse {
     /// The user associated with this time off request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Whether this is a full day request (false means partial day)
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -19137,17 +19311,17 @@ pub struct TimeOffRequestResponse {
     /// The user who submitted this time off request. The id may be 'System' if it was an automated process
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub submitted_by: Option<UserReference>,
+    pub submitted_by: Option<Box<UserReference>>,
     /// The timestamp when this request was submitted. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub submitted_date: Option<crate::DateTime>,
     /// The user who reviewed this time off request. The id may be 'System' if it was an automated process
-    pub reviewed_by: Option<UserReference>,
+    pub reviewed_by: Option<Box<UserReference>>,
     /// The timestamp when this request was reviewed. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub reviewed_date: Option<crate::DateTime>,
     /// The user who last modified this TimeOffRequestResponse
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The timestamp when this request was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub modified_date: Option<crate::DateTime>,
     /// The sync version of this time off request for which the scheduled activity is associated
@@ -19157,7 +19331,7 @@ pub struct TimeOffRequestResponse {
     /// The version metadata of the time off request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -19372,10 +19546,14 @@ impl crate::__private::DecodeFields for TimeOffRequestResponse {
             "status" => self.status = map.next_value()?,
             "substatus" => self.substatus = map.next_value()?,
             "partialDayStartDateTimes" => {
-                self.partial_day_start_date_times = map.next_value()?;
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "fullDayManagementUnitDates" => {
-                self.full_day_management_unit_dates = map.next_value()?;
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "dailyDurationMinutes" => {
                 self.daily_duration_minutes = map
@@ -19757,7 +19935,7 @@ pub struct TimeOffSettingsRequest {
     /// The latest number of days from now for which an agent can submit a time off request
     pub submission_latest_days_from_now: Option<i64>,
     /// The latest date for the time off request submission interpreted in the business unit time zone in yyyy-MM-dd format
-    pub submission_latest_date: Option<ValueWrapperLocalDate>,
+    pub submission_latest_date: Option<Box<ValueWrapperLocalDate>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20296,7 +20474,9 @@ impl crate::__private::DecodeFields for TimeZoneEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20412,7 +20592,7 @@ impl serde::Serialize for TimeZoneEntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeZoneMappingPreview {
     /// The associated ContactList
-    pub contact_list: Option<DomainEntityRef>,
+    pub contact_list: Option<Box<DomainEntityRef>>,
     /// The number of contacts per time zone that mapped to only that time zone
     pub contacts_per_time_zone: Option<std::collections::BTreeMap<String, i64>>,
     /// The number of contacts per time zone that mapped to only that time zone and were mapped using the zip code column
@@ -20638,19 +20818,19 @@ pub struct TokenInfo {
     /// The current organization
     ///
     /// Read-only: set by Genesys.
-    pub organization: Option<NamedEntity>,
+    pub organization: Option<Box<NamedEntity>>,
     /// The token's home organization
     ///
     /// Read-only: set by Genesys.
-    pub home_organization: Option<NamedEntity>,
+    pub home_organization: Option<Box<NamedEntity>>,
     /// The list of scopes authorized for the OAuth client
     pub authorized_scope: Option<Vec<String>>,
     /// Only present when a user is a clone of trustee user in the trustor org.
-    pub cloned_user: Option<TokenInfoClonedUser>,
+    pub cloned_user: Option<Box<TokenInfoClonedUser>>,
     /// Date/Time when token is due to expire. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_token_idles: Option<crate::DateTime>,
     /// The `OAuthClient` property.
-    pub o_auth_client: Option<OrgOAuthClient>,
+    pub o_auth_client: Option<Box<OrgOAuthClient>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20708,7 +20888,11 @@ impl crate::__private::DecodeFields for TokenInfo {
         match key {
             "organization" => self.organization = map.next_value()?,
             "homeOrganization" => self.home_organization = map.next_value()?,
-            "authorizedScope" => self.authorized_scope = map.next_value()?,
+            "authorizedScope" => {
+                self.authorized_scope = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "clonedUser" => self.cloned_user = map.next_value()?,
             "dateTokenIdles" => self.date_token_idles = map.next_value()?,
             "OAuthClient" => self.o_auth_client = map.next_value()?,
@@ -20786,7 +20970,7 @@ pub struct TokenInfoClonedUser {
     /// User id of the original native user
     pub id: Option<String>,
     /// Organization of the original native user
-    pub organization: Option<Entity>,
+    pub organization: Option<Box<Entity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -20890,11 +21074,11 @@ pub struct Topic {
     /// The `phrases` property.
     pub phrases: Option<Vec<Phrase>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<AddressableEntityRef>,
+    pub modified_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The `publishedBy` property.
-    pub published_by: Option<AddressableEntityRef>,
+    pub published_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// The URI for this object
@@ -20978,11 +21162,15 @@ impl crate::__private::DecodeFields for Topic {
             }
             "strictness" => self.strictness = map.next_value()?,
             "matchingType" => self.matching_type = map.next_value()?,
-            "programs" => self.programs = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dialect" => self.dialect = map.next_value()?,
             "participants" => self.participants = map.next_value()?,
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "modifiedBy" => self.modified_by = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "publishedBy" => self.published_by = map.next_value()?,
@@ -21318,7 +21506,11 @@ impl crate::__private::DecodeFields for TopicCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "topicId" => self.topic_id = map.next_value()?,
-            "dataIngestionRules" => self.data_ingestion_rules = map.next_value()?,
+            "dataIngestionRules" => {
+                self.data_ingestion_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21414,7 +21606,9 @@ impl crate::__private::DecodeFields for TopicCursorEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -21620,7 +21814,7 @@ pub struct TopicJob {
     /// The `topics` property.
     pub topics: Option<Vec<BaseTopicEntitiy>>,
     /// The `createdBy` property.
-    pub created_by: Option<AddressableEntityRef>,
+    pub created_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -21682,7 +21876,7 @@ impl crate::__private::DecodeFields for TopicJob {
         match key {
             "id" => self.id = map.next_value()?,
             "state" => self.state = map.next_value()?,
-            "topics" => self.topics = map.next_value()?,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
@@ -21850,7 +22044,9 @@ impl crate::__private::DecodeFields for TopicJobRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "topicIds" => self.topic_ids = map.next_value()?,
+            "topicIds" => {
+                self.topic_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22222,12 +22418,16 @@ impl crate::__private::DecodeFields for TopicRequest {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "strictness" => self.strictness = map.next_value()?,
-            "programIds" => self.program_ids = map.next_value()?,
+            "programIds" => {
+                self.program_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "matchingType" => self.matching_type = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dialect" => self.dialect = map.next_value()?,
             "participants" => self.participants = map.next_value()?,
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22452,13 +22652,13 @@ crate::__impl_open_enum!(TopicRequestParticipants);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicsDefinitionsProgramMappings {
     /// The `program` property.
-    pub program: Option<BaseProgramEntity>,
+    pub program: Option<Box<BaseProgramEntity>>,
     /// The `queues` property.
     pub queues: Option<Vec<AddressableEntityRef>>,
     /// The `flows` property.
     pub flows: Option<Vec<AddressableEntityRef>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<AddressableEntityRef>,
+    pub modified_by: Option<Box<AddressableEntityRef>>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -22511,8 +22711,8 @@ impl crate::__private::DecodeFields for TopicsDefinitionsProgramMappings {
     ) -> Result<bool, A::Error> {
         match key {
             "program" => self.program = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
-            "flows" => self.flows = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
             "modifiedBy" => self.modified_by = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             _ => return Ok(false),
@@ -22642,7 +22842,9 @@ impl crate::__private::DecodeFields for TopicsDefinitionsProgramsMappingsEntityL
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -22786,7 +22988,9 @@ impl crate::__private::DecodeFields for TopicsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -23384,15 +23588,23 @@ impl crate::__private::DecodeFields for TrackingSettings {
     ) -> Result<bool, A::Error> {
         match key {
             "excludedQueryParameters" => {
-                self.excluded_query_parameters = map.next_value()?;
+                self.excluded_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "shouldKeepUrlFragment" => {
                 self.should_keep_url_fragment = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "searchQueryParameters" => self.search_query_parameters = map.next_value()?,
-            "ipFilters" => self.ip_filters = map.next_value()?,
+            "searchQueryParameters" => {
+                self.search_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ipFilters" => {
+                self.ip_filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23498,7 +23710,7 @@ impl crate::__private::DecodeFields for TranscriptAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -23598,7 +23810,9 @@ impl crate::__private::DecodeFields for TranscriptAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23734,8 +23948,12 @@ impl crate::__private::DecodeFields for TranscriptAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23828,7 +24046,7 @@ pub struct TranscriptAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24207,7 +24425,9 @@ impl crate::__private::DecodeFields for TranscriptAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24253,7 +24473,7 @@ pub struct TranscriptAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<TranscriptAggregateQueryFilter>,
+    pub filter: Option<Box<TranscriptAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -24269,7 +24489,7 @@ pub struct TranscriptAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<TranscriptAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<TranscriptAggregationSort>,
+    pub sort_metric: Option<Box<TranscriptAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -24349,15 +24569,19 @@ impl crate::__private::DecodeFields for TranscriptAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -24802,7 +25026,7 @@ pub struct TranscriptAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<TranscriptAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25086,7 +25310,9 @@ impl crate::__private::DecodeFields for TranscriptAsyncAggregateQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25139,7 +25365,7 @@ pub struct TranscriptAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<TranscriptAggregateQueryFilter>,
+    pub filter: Option<Box<TranscriptAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -25155,7 +25381,7 @@ pub struct TranscriptAsyncAggregationQuery {
     /// Query type to use. Use groupBy for all matching results, and topN/bottomN for N results ordered by the sortMetric. Default is groupBy.
     pub query_type: Option<TranscriptAsyncAggregationQueryQueryType>,
     /// Required when requesting multiple metrics. Only applicable for topN/bottomN query type.
-    pub sort_metric: Option<TranscriptAggregationSort>,
+    pub sort_metric: Option<Box<TranscriptAggregationSort>>,
     /// How many results you want in an ordered list. Only applicable for topN/bottomN query type.
     pub limit: Option<i64>,
     /// The number of results per page
@@ -25239,15 +25465,19 @@ impl crate::__private::DecodeFields for TranscriptAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "queryType" => self.query_type = map.next_value()?,
             "sortMetric" => self.sort_metric = map.next_value()?,
@@ -25496,8 +25726,12 @@ impl crate::__private::DecodeFields for TranscriptCategories {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "includes" => self.includes = map.next_value()?,
-            "excludes" => self.excludes = map.next_value()?,
+            "includes" => {
+                self.includes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "excludes" => {
+                self.excludes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25614,14 +25848,14 @@ impl crate::__private::DecodeFields for TranscriptSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25910,10 +26144,12 @@ impl crate::__private::DecodeFields for TranscriptSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "returnFields" => self.return_fields = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "returnFields" => {
+                self.return_fields = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26062,9 +26298,9 @@ pub struct TranscriptTopic {
     /// The start time of the topic phrase.
     pub start_time_milliseconds: Option<i64>,
     /// The `duration` property.
-    pub duration: Option<TopicDuration>,
+    pub duration: Option<Box<TopicDuration>>,
     /// Location of the phrase
-    pub offset: Option<TopicOffset>,
+    pub offset: Option<Box<TopicOffset>>,
     /// Location of the phrase in the recording in milliseconds
     pub recording_location: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -26328,8 +26564,12 @@ impl crate::__private::DecodeFields for TranscriptTopics {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "includes" => self.includes = map.next_value()?,
-            "excludes" => self.excludes = map.next_value()?,
+            "includes" => {
+                self.includes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "excludes" => {
+                self.excludes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -26428,7 +26668,9 @@ impl crate::__private::DecodeFields for TranscriptTranslation {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "translateError" => self.translate_error = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26545,7 +26787,7 @@ impl serde::Serialize for TranscriptUrl {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptUrls {
     /// The Conversation Reference
-    pub conversation: Option<AddressableEntityRef>,
+    pub conversation: Option<Box<AddressableEntityRef>>,
     /// The Communication ID
     pub communication_id: Option<String>,
     /// List of Transcript URLs
@@ -26599,7 +26841,7 @@ impl crate::__private::DecodeFields for TranscriptUrls {
         match key {
             "conversation" => self.conversation = map.next_value()?,
             "communicationId" => self.communication_id = map.next_value()?,
-            "urls" => self.urls = map.next_value()?,
+            "urls" => self.urls = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26887,7 +27129,11 @@ impl crate::__private::DecodeFields for TranscriptionEnginesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "transcriptionEngines" => self.transcription_engines = map.next_value()?,
+            "transcriptionEngines" => {
+                self.transcription_engines = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27234,9 +27480,13 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptAlternative 
                 self.duration_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "transcript" => self.transcript = map.next_value()?,
-            "words" => self.words = map.next_value()?,
+            "words" => self.words = map.next_value::<crate::__private::Compact<_>>()?.0,
             "decoratedTranscript" => self.decorated_transcript = map.next_value()?,
-            "decoratedWords" => self.decorated_words = map.next_value()?,
+            "decoratedWords" => {
+                self.decorated_words = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27415,7 +27665,9 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptResult {
                 self.is_final = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "channel" => self.channel = map.next_value()?,
-            "alternatives" => self.alternatives = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "agentAssistantId" => self.agent_assistant_id = map.next_value()?,
             "engineProvider" => self.engine_provider = map.next_value()?,
             "engineId" => self.engine_id = map.next_value()?,
@@ -27748,7 +28000,7 @@ pub struct TranscriptionTopicTranscriptionMessage {
     /// The `transcripts` property.
     pub transcripts: Option<Vec<TranscriptionTopicTranscriptResult>>,
     /// The `status` property.
-    pub status: Option<TranscriptionTopicTranscriptionRequestStatus>,
+    pub status: Option<Box<TranscriptionTopicTranscriptionRequestStatus>>,
     /// The `speechTextAnalyticsProgramId` property.
     pub speech_text_analytics_program_id: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -27830,7 +28082,9 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptionMessage {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "transcripts" => self.transcripts = map.next_value()?,
+            "transcripts" => {
+                self.transcripts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             "speechTextAnalyticsProgramId" => {
                 self.speech_text_analytics_program_id = map.next_value()?;
@@ -28118,10 +28372,20 @@ impl crate::__private::DecodeFields for Transcripts {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "exactMatch" => self.exact_match = map.next_value()?,
-            "contains" => self.contains = map.next_value()?,
-            "doesNotContain" => self.does_not_contain = map.next_value()?,
-            "notSimilarTo" => self.not_similar_to = map.next_value()?,
+            "exactMatch" => {
+                self.exact_match = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contains" => {
+                self.contains = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "doesNotContain" => {
+                self.does_not_contain = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "notSimilarTo" => {
+                self.not_similar_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28249,9 +28513,11 @@ impl crate::__private::DecodeFields for TranscriptsFilters {
             "endTimeMs" => {
                 self.end_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "programs" => self.programs = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
-            "flows" => self.flows = map.next_value()?,
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -28857,11 +29123,11 @@ pub struct TransferResponse {
     /// The date/time that this command was issued. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_issued: Option<crate::DateTime>,
     /// The initiator of the command.
-    pub initiator: Option<TransferInitiator>,
+    pub initiator: Option<Box<TransferInitiator>>,
     /// The user or entity that modified the command.
-    pub modified_by: Option<TransferResponseModifiedBy>,
+    pub modified_by: Option<Box<TransferResponseModifiedBy>>,
     /// The destination of the command.
-    pub destination: Option<TransferDestination>,
+    pub destination: Option<Box<TransferDestination>>,
     /// The type of transfer to perform.
     pub transfer_type: Option<TransferResponseTransferType>,
     /// JSON fields this model does not know, kept so that a
@@ -30442,7 +30708,9 @@ impl crate::__private::DecodeFields for TranslateSupportedLanguageList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30608,7 +30876,7 @@ pub struct Trigger {
     /// The topic that will cause the trigger to be invoked
     pub topic_name: Option<String>,
     /// The target to invoke when a matching event is received
-    pub target: Option<TriggerTarget>,
+    pub target: Option<Box<TriggerTarget>>,
     /// Version of this trigger
     pub version: Option<i64>,
     /// Whether or not the trigger is enabled
@@ -30696,7 +30964,9 @@ impl crate::__private::DecodeFields for Trigger {
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "matchCriteria" => self.match_criteria = map.next_value()?,
+            "matchCriteria" => {
+                self.match_criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "eventTTLSeconds" => {
                 self.event_ttl_seconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -30865,7 +31135,9 @@ impl crate::__private::DecodeFields for TriggerEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -31071,7 +31343,7 @@ pub struct TriggerTarget {
     /// The ID of the entity to target
     pub id: Option<String>,
     /// Optional config for the target.
-    pub workflow_target_settings: Option<WorkflowTargetSettings>,
+    pub workflow_target_settings: Option<Box<WorkflowTargetSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -31209,7 +31481,7 @@ pub struct Trunk {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -31233,13 +31505,13 @@ pub struct Trunk {
     /// The type of this trunk.
     pub trunk_type: Option<TrunkTrunkType>,
     /// The Edge using this trunk.
-    pub edge: Option<DomainEntityRef>,
+    pub edge: Option<Box<DomainEntityRef>>,
     /// The trunk base configuration used on this trunk.
-    pub trunk_base: Option<DomainEntityRef>,
+    pub trunk_base: Option<Box<DomainEntityRef>>,
     /// The metabase used to create this trunk.
-    pub trunk_metabase: Option<DomainEntityRef>,
+    pub trunk_metabase: Option<Box<DomainEntityRef>>,
     /// The edge group associated with this trunk.
-    pub edge_group: Option<DomainEntityRef>,
+    pub edge_group: Option<Box<DomainEntityRef>>,
     /// True if this trunk is in-service. This comes from the trunk\_enabled property of the referenced trunk base.
     ///
     /// Read-only: set by Genesys.
@@ -31247,15 +31519,15 @@ pub struct Trunk {
     /// True if the Edge used by this trunk is in-service
     pub enabled: Option<bool>,
     /// The Logical Interface on the Edge to which the trunk is assigned.
-    pub logical_interface: Option<DomainEntityRef>,
+    pub logical_interface: Option<Box<DomainEntityRef>>,
     /// The connected status of the trunk
-    pub connected_status: Option<TrunkConnectedStatus>,
+    pub connected_status: Option<Box<TrunkConnectedStatus>>,
     /// The trunk optionsStatus
     pub options_status: Option<Vec<TrunkMetricsOptions>>,
     /// The trunk registersStatus
     pub registers_status: Option<Vec<TrunkMetricsRegisters>>,
     /// The trunk ipStatus
-    pub ip_status: Option<TrunkMetricsNetworkTypeIp>,
+    pub ip_status: Option<Box<TrunkMetricsNetworkTypeIp>>,
     /// Returns Enabled when the trunk base supports the availability interval and it has a value greater than 0.
     pub options_enabled_status: Option<TrunkOptionsEnabledStatus>,
     /// Returns Enabled when the trunk base supports the registration interval and it has a value greater than 0.
@@ -31408,13 +31680,23 @@ impl crate::__private::DecodeFields for Trunk {
             }
             "logicalInterface" => self.logical_interface = map.next_value()?,
             "connectedStatus" => self.connected_status = map.next_value()?,
-            "optionsStatus" => self.options_status = map.next_value()?,
-            "registersStatus" => self.registers_status = map.next_value()?,
+            "optionsStatus" => {
+                self.options_status = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "registersStatus" => {
+                self.registers_status = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "ipStatus" => self.ip_status = map.next_value()?,
             "optionsEnabledStatus" => self.options_enabled_status = map.next_value()?,
             "registersEnabledStatus" => self.registers_enabled_status = map.next_value()?,
             "family" => self.family = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "proxyAddressList" => self.proxy_address_list = map.next_value()?,
+            "proxyAddressList" => {
+                self.proxy_address_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -31824,7 +32106,7 @@ pub struct TrunkBase {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The resource's description.
     pub description: Option<String>,
     /// The current version of the resource.
@@ -31848,7 +32130,7 @@ pub struct TrunkBase {
     /// The meta-base this trunk is based on.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub trunk_metabase: Option<DomainEntityRef>,
+    pub trunk_metabase: Option<Box<DomainEntityRef>>,
     /// The `properties` property.
     pub properties: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// The type of this trunk base.
@@ -31858,9 +32140,9 @@ pub struct TrunkBase {
     /// Is this trunk being managed remotely. This property is synchronized with the managed property of the Edge Group to which it is assigned.
     pub managed: Option<bool>,
     /// Used to determine the media regions for inbound and outbound calls through a trunk. Also determines the dial plan to use for calls that came in on a trunk and have to be sent out on it as well.
-    pub site: Option<DomainEntityRef>,
+    pub site: Option<Box<DomainEntityRef>>,
     /// Allows a customer to set the site to which inbound calls will be routed
-    pub inbound_site: Option<DomainEntityRef>,
+    pub inbound_site: Option<Box<DomainEntityRef>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -32219,7 +32501,7 @@ pub struct TrunkBaseAssignment {
     /// The address family to use with the trunk base settings. 2=IPv4, 23=IPv6
     pub family: Option<i32>,
     /// A trunk base settings reference.
-    pub trunk_base: Option<TrunkBase>,
+    pub trunk_base: Option<Box<TrunkBase>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -32390,7 +32672,9 @@ impl crate::__private::DecodeFields for TrunkBaseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32644,8 +32928,10 @@ impl crate::__private::DecodeFields for TrunkBasesSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -32916,7 +33202,9 @@ impl crate::__private::DecodeFields for TrunkEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -33048,7 +33336,7 @@ pub struct TrunkErrorInfo {
     /// The `code` property.
     pub code: Option<String>,
     /// The `details` property.
-    pub details: Option<TrunkErrorInfoDetails>,
+    pub details: Option<Box<TrunkErrorInfoDetails>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -33370,8 +33658,10 @@ impl crate::__private::DecodeFields for TrunkInstanceSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33467,13 +33757,13 @@ pub struct TrunkInstanceTopicTrunk {
     /// The `id` property.
     pub id: Option<String>,
     /// The `connectedStatus` property.
-    pub connected_status: Option<TrunkInstanceTopicTrunkConnectedStatus>,
+    pub connected_status: Option<Box<TrunkInstanceTopicTrunkConnectedStatus>>,
     /// The `optionsStatus` property.
     pub options_status: Option<Vec<TrunkInstanceTopicTrunkMetricsOptions>>,
     /// The `registersStatus` property.
     pub registers_status: Option<Vec<TrunkInstanceTopicTrunkMetricsRegisters>>,
     /// The `ipStatus` property.
-    pub ip_status: Option<TrunkInstanceTopicTrunkMetricsNetworkTypeIp>,
+    pub ip_status: Option<Box<TrunkInstanceTopicTrunkMetricsNetworkTypeIp>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -33529,8 +33819,14 @@ impl crate::__private::DecodeFields for TrunkInstanceTopicTrunk {
         match key {
             "id" => self.id = map.next_value()?,
             "connectedStatus" => self.connected_status = map.next_value()?,
-            "optionsStatus" => self.options_status = map.next_value()?,
-            "registersStatus" => self.registers_status = map.next_value()?,
+            "optionsStatus" => {
+                self.options_status = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "registersStatus" => {
+                self.registers_status = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "ipStatus" => self.ip_status = map.next_value()?,
             _ => return Ok(false),
         }
@@ -33706,7 +34002,9 @@ impl crate::__private::DecodeFields for TrunkMetabaseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -33836,13 +34134,13 @@ pub struct TrunkMetrics {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub event_time: Option<crate::DateTime>,
     /// The `logicalInterface` property.
-    pub logical_interface: Option<DomainEntityRef>,
+    pub logical_interface: Option<Box<DomainEntityRef>>,
     /// The `trunk` property.
-    pub trunk: Option<DomainEntityRef>,
+    pub trunk: Option<Box<DomainEntityRef>>,
     /// The `calls` property.
-    pub calls: Option<TrunkMetricsCalls>,
+    pub calls: Option<Box<TrunkMetricsCalls>>,
     /// The `qos` property.
-    pub qos: Option<TrunkMetricsQoS>,
+    pub qos: Option<Box<TrunkMetricsQoS>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34065,7 +34363,7 @@ pub struct TrunkMetricsNetworkTypeIp {
     /// Assigned IP Address for the interface
     pub address: Option<String>,
     /// Information about the error.
-    pub error_info: Option<TrunkErrorInfo>,
+    pub error_info: Option<Box<TrunkErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34158,7 +34456,7 @@ pub struct TrunkMetricsOptions {
     /// ISO 8601 format UTC absolute date & time of the last change of the option state.
     pub option_state_time: Option<crate::DateTime>,
     /// The `errorInfo` property.
-    pub error_info: Option<TrunkErrorInfo>,
+    pub error_info: Option<Box<TrunkErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34366,7 +34664,7 @@ pub struct TrunkMetricsRegisters {
     /// ISO 8601 format UTC absolute date & time of the last change of the register state.
     pub register_state_time: Option<crate::DateTime>,
     /// The `errorInfo` property.
-    pub error_info: Option<TrunkErrorInfo>,
+    pub error_info: Option<Box<TrunkErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34480,13 +34778,13 @@ impl serde::Serialize for TrunkMetricsRegisters {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrunkMetricsTopicTrunkMetrics {
     /// The `calls` property.
-    pub calls: Option<TrunkMetricsTopicTrunkMetricsCalls>,
+    pub calls: Option<Box<TrunkMetricsTopicTrunkMetricsCalls>>,
     /// The `eventTime` property.
     pub event_time: Option<crate::DateTime>,
     /// The `qos` property.
-    pub qos: Option<TrunkMetricsTopicTrunkMetricsQoS>,
+    pub qos: Option<Box<TrunkMetricsTopicTrunkMetricsQoS>>,
     /// The `trunk` property.
-    pub trunk: Option<TrunkMetricsTopicUriReference>,
+    pub trunk: Option<Box<TrunkMetricsTopicUriReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -34936,8 +35234,8 @@ impl crate::__private::DecodeFields for TrustCreate {
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "users" => self.users = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateExpired" => self.date_expired = map.next_value()?,
             _ => return Ok(false),
         }
@@ -35082,7 +35380,9 @@ impl crate::__private::DecodeFields for TrustEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -35256,7 +35556,7 @@ pub struct TrustGroup {
     /// The user that added trusted group.
     ///
     /// Read-only: set by Genesys.
-    pub created_by: Option<OrgUser>,
+    pub created_by: Option<Box<OrgUser>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35366,8 +35666,10 @@ impl crate::__private::DecodeFields for TrustGroup {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "type" => self.type_ = map.next_value()?,
-            "images" => self.images = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "rulesVisible" => {
                 self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -35382,7 +35684,7 @@ impl crate::__private::DecodeFields for TrustGroup {
                 self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "email" => self.email = map.next_value()?,
-            "owners" => self.owners = map.next_value()?,
+            "owners" => self.owners = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateCreated" => self.date_created = map.next_value()?,
             "createdBy" => self.created_by = map.next_value()?,
             _ => return Ok(false),
@@ -35740,7 +36042,9 @@ impl crate::__private::DecodeFields for TrustGroupEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -35862,7 +36166,7 @@ pub struct TrustMemberCreate {
     /// The list of roles to be granted to this user or group. Roles will be granted in all divisions.
     pub role_ids: Option<Vec<String>>,
     /// The list of trustor organization roles granting this user or group access paired with the divisions for those roles.
-    pub role_divisions: Option<RoleDivisionGrants>,
+    pub role_divisions: Option<Box<RoleDivisionGrants>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35913,7 +36217,9 @@ impl crate::__private::DecodeFields for TrustMemberCreate {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "roleIds" => self.role_ids = map.next_value()?,
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "roleDivisions" => self.role_divisions = map.next_value()?,
             _ => return Ok(false),
         }
@@ -35963,7 +36269,7 @@ pub struct TrustRequest {
     /// User who created this request.
     ///
     /// Read-only: set by Genesys.
-    pub created_by: Option<OrgUser>,
+    pub created_by: Option<Box<OrgUser>>,
     /// Date request was created. There is a 48 hour expiration on all requests. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Read-only: set by Genesys.
@@ -35971,7 +36277,7 @@ pub struct TrustRequest {
     /// Trustee organization who generated this request.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding). Read-only: set by Genesys.
-    pub trustee: Option<Organization>,
+    pub trustee: Option<Box<Organization>>,
     /// The list of trustee users that are requesting access.
     ///
     /// Read-only: set by Genesys.
@@ -36045,8 +36351,8 @@ impl crate::__private::DecodeFields for TrustRequest {
             "createdBy" => self.created_by = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
             "trustee" => self.trustee = map.next_value()?,
-            "users" => self.users = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -36168,8 +36474,12 @@ impl crate::__private::DecodeFields for TrustRequestCreate {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userIds" => self.user_ids = map.next_value()?,
-            "groupIds" => self.group_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupIds" => {
+                self.group_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36314,9 +36624,9 @@ pub struct TrustUser {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `chat` property.
-    pub chat: Option<Chat>,
+    pub chat: Option<Box<Chat>>,
     /// The `department` property.
     pub department: Option<String>,
     /// The `email` property.
@@ -36336,7 +36646,7 @@ pub struct TrustUser {
     /// The `username` property.
     pub username: Option<String>,
     /// The `manager` property.
-    pub manager: Option<User>,
+    pub manager: Option<Box<User>>,
     /// The `images` property.
     pub images: Option<Vec<Image>>,
     /// Required when updating a user, this value should be the current version of the user. The current version can be obtained with a GET on the user before doing a PATCH.
@@ -36346,41 +36656,41 @@ pub struct TrustUser {
     /// The `certifications` property.
     pub certifications: Option<Vec<String>>,
     /// The `biography` property.
-    pub biography: Option<Biography>,
+    pub biography: Option<Box<Biography>>,
     /// The `employerInfo` property.
-    pub employer_info: Option<EmployerInfo>,
+    pub employer_info: Option<Box<EmployerInfo>>,
     /// Preferred full name of the agent
     pub preferred_name: Option<String>,
     /// ACD routing status
     ///
     /// Read-only: set by Genesys.
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// Active presence
     ///
     /// Read-only: set by Genesys.
-    pub presence: Option<UserPresence>,
+    pub presence: Option<Box<UserPresence>>,
     /// Integration presence
-    pub integration_presence: Option<UserPresence>,
+    pub integration_presence: Option<Box<UserPresence>>,
     /// Summary of conversion statistics for conversation types.
     ///
     /// Read-only: set by Genesys.
-    pub conversation_summary: Option<UserConversationSummary>,
+    pub conversation_summary: Option<Box<UserConversationSummary>>,
     /// Determine if out of office is enabled
     ///
     /// Read-only: set by Genesys.
-    pub out_of_office: Option<OutOfOffice>,
+    pub out_of_office: Option<Box<OutOfOffice>>,
     /// Current geolocation position
     ///
     /// Read-only: set by Genesys.
-    pub geolocation: Option<Geolocation>,
+    pub geolocation: Option<Box<Geolocation>>,
     /// Effective, default, and last station information
     ///
     /// Read-only: set by Genesys.
-    pub station: Option<UserStations>,
+    pub station: Option<Box<UserStations>>,
     /// Roles and permissions assigned to the user
     ///
     /// Read-only: set by Genesys.
-    pub authorization: Option<UserAuthorization>,
+    pub authorization: Option<Box<UserAuthorization>>,
     /// Profile skills possessed by the user
     ///
     /// Read-only: set by Genesys.
@@ -36394,9 +36704,9 @@ pub struct TrustUser {
     /// Read-only: set by Genesys.
     pub groups: Option<Vec<Group>>,
     /// The team the user is a member of
-    pub team: Option<Team>,
+    pub team: Option<Box<Team>>,
     /// The WFM work plan bid rank settings for the user
-    pub work_plan_bid_ranks: Option<WorkPlanBidRanks>,
+    pub work_plan_bid_ranks: Option<Box<WorkPlanBidRanks>>,
     /// Routing (ACD) skills possessed by the user
     pub skills: Option<Vec<UserRoutingSkill>>,
     /// Routing (ACD) languages possessed by the user
@@ -36406,13 +36716,13 @@ pub struct TrustUser {
     /// preferred language by the user
     pub language_preference: Option<String>,
     /// The `lastTokenIssued` property.
-    pub last_token_issued: Option<OAuthLastTokenIssued>,
+    pub last_token_issued: Option<Box<OAuthLastTokenIssued>>,
     /// The last time the user logged in using username and password. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_last_login: Option<crate::DateTime>,
     /// The date & time the user was sent their welcome email. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_welcome_sent: Option<crate::DateTime>,
     /// The `trustUserDetails` property.
-    pub trust_user_details: Option<TrustUserDetails>,
+    pub trust_user_details: Option<Box<TrustUserDetails>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -36556,17 +36866,25 @@ impl crate::__private::DecodeFields for TrustUser {
             "chat" => self.chat = map.next_value()?,
             "department" => self.department = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "primaryContactInfo" => self.primary_contact_info = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "manager" => self.manager = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "certifications" => self.certifications = map.next_value()?,
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "biography" => self.biography = map.next_value()?,
             "employerInfo" => self.employer_info = map.next_value()?,
             "preferredName" => self.preferred_name = map.next_value()?,
@@ -36578,13 +36896,19 @@ impl crate::__private::DecodeFields for TrustUser {
             "geolocation" => self.geolocation = map.next_value()?,
             "station" => self.station = map.next_value()?,
             "authorization" => self.authorization = map.next_value()?,
-            "profileSkills" => self.profile_skills = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "team" => self.team = map.next_value()?,
             "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "acdAutoAnswer" => {
                 self.acd_auto_answer = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -36940,7 +37264,7 @@ pub struct TrustUserDetails {
     /// User that added trusted user.
     ///
     /// Read-only: set by Genesys.
-    pub created_by: Option<OrgUser>,
+    pub created_by: Option<Box<OrgUser>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37105,7 +37429,9 @@ impl crate::__private::DecodeFields for TrustUserEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -37371,7 +37697,9 @@ impl crate::__private::DecodeFields for TrustedCertificates {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -37436,11 +37764,11 @@ pub struct Trustee {
     /// User that created trust.
     ///
     /// Read-only: set by Genesys.
-    pub created_by: Option<OrgUser>,
+    pub created_by: Option<Box<OrgUser>>,
     /// Organization associated with this trust.
     ///
     /// Read-only: set by Genesys.
-    pub organization: Option<Organization>,
+    pub organization: Option<Box<Organization>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -37715,13 +38043,23 @@ impl crate::__private::DecodeFields for TrusteeAuditQueryRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "trusteeOrganizationIds" => self.trustee_organization_ids = map.next_value()?,
-            "trusteeUserIds" => self.trustee_user_ids = map.next_value()?,
+            "trusteeOrganizationIds" => {
+                self.trustee_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "trusteeUserIds" => {
+                self.trustee_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
             "queryPhrase" => self.query_phrase = map.next_value()?,
-            "facets" => self.facets = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
+            "facets" => self.facets = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37875,7 +38213,9 @@ impl crate::__private::DecodeFields for TrusteeAuthorization {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "permissions" => self.permissions = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37933,7 +38273,7 @@ pub struct TrusteeBillingOverview {
     /// Organization
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub organization: Option<NamedEntity>,
+    pub organization: Option<Box<NamedEntity>>,
     /// The currency type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -38095,7 +38435,11 @@ impl crate::__private::DecodeFields for TrusteeBillingOverview {
             "name" => self.name = map.next_value()?,
             "organization" => self.organization = map.next_value()?,
             "currency" => self.currency = map.next_value()?,
-            "enabledProducts" => self.enabled_products = map.next_value()?,
+            "enabledProducts" => {
+                self.enabled_products = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "subscriptionType" => self.subscription_type = map.next_value()?,
             "rampPeriodStartDate" => self.ramp_period_start_date = map.next_value()?,
             "rampPeriodEndDate" => self.ramp_period_end_date = map.next_value()?,
@@ -38103,7 +38447,7 @@ impl crate::__private::DecodeFields for TrusteeBillingOverview {
                 self.billing_period_start_date = map.next_value()?;
             }
             "billingPeriodEndDate" => self.billing_period_end_date = map.next_value()?,
-            "usages" => self.usages = map.next_value()?,
+            "usages" => self.usages = map.next_value::<crate::__private::Compact<_>>()?.0,
             "contractAmendmentDate" => self.contract_amendment_date = map.next_value()?,
             "contractEffectiveDate" => self.contract_effective_date = map.next_value()?,
             "contractEndDate" => self.contract_end_date = map.next_value()?,
@@ -38368,7 +38712,9 @@ impl crate::__private::DecodeFields for TrusteeReferenceList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38426,13 +38772,13 @@ pub struct Trustor {
     /// User that created trust.
     ///
     /// Read-only: set by Genesys.
-    pub created_by: Option<OrgUser>,
+    pub created_by: Option<Box<OrgUser>>,
     /// Organization associated with this trust.
     ///
     /// Read-only: set by Genesys.
-    pub organization: Option<Organization>,
+    pub organization: Option<Box<Organization>>,
     /// Authorization for the trustee user has in this trustor organization
-    pub authorization: Option<TrusteeAuthorization>,
+    pub authorization: Option<Box<TrusteeAuthorization>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -38704,12 +39050,18 @@ impl crate::__private::DecodeFields for TrustorAuditQueryRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "trustorOrganizationId" => self.trustor_organization_id = map.next_value()?,
-            "trusteeUserIds" => self.trustee_user_ids = map.next_value()?,
+            "trusteeUserIds" => {
+                self.trustee_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
             "queryPhrase" => self.query_phrase = map.next_value()?,
-            "facets" => self.facets = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
+            "facets" => self.facets = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38867,7 +39219,9 @@ impl crate::__private::DecodeFields for TrustorEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -39068,9 +39422,13 @@ impl crate::__private::DecodeFields for TtsEngineEntity {
         match key {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
-            "outputFormats" => self.output_formats = map.next_value()?,
-            "voices" => self.voices = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outputFormats" => {
+                self.output_formats = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "voices" => self.voices = map.next_value::<crate::__private::Compact<_>>()?.0,
             "isDefault" => {
                 self.is_default = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -39237,7 +39595,9 @@ impl crate::__private::DecodeFields for TtsEngineEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -39417,7 +39777,11 @@ impl crate::__private::DecodeFields for TtsSettings {
     ) -> Result<bool, A::Error> {
         match key {
             "defaultEngine" => self.default_engine = map.next_value()?,
-            "languageOverrides" => self.language_overrides = map.next_value()?,
+            "languageOverrides" => {
+                self.language_overrides = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39477,7 +39841,7 @@ pub struct TtsVoiceEntity {
     /// Ths TTS engine this voice belongs to
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub engine: Option<TtsEngineEntity>,
+    pub engine: Option<Box<TtsEngineEntity>>,
     /// The voice is the default voice for its language
     pub is_default: Option<bool>,
     /// The models supported by the TTS voice
@@ -39569,7 +39933,11 @@ impl crate::__private::DecodeFields for TtsVoiceEntity {
             "isDefault" => {
                 self.is_default = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "supportedModels" => self.supported_models = map.next_value()?,
+            "supportedModels" => {
+                self.supported_models = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "provider" => self.provider = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -39822,7 +40190,9 @@ impl crate::__private::DecodeFields for TtsVoiceEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -40103,7 +40473,9 @@ impl crate::__private::DecodeFields for TwitterDataHistoricalTweetRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "searchTerms" => self.search_terms = map.next_value()?,
-            "countries" => self.countries = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40149,7 +40521,7 @@ pub struct TwitterDataHistoricalTweetResponse {
     /// The number of days used for the query
     pub previous_number_of_days: Option<i64>,
     /// The tweet usage of the org
-    pub usage_statistics: Option<TweetUsage>,
+    pub usage_statistics: Option<Box<TweetUsage>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -40331,7 +40703,9 @@ impl crate::__private::DecodeFields for TwitterDataIngestionRuleRequest {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "searchTerms" => self.search_terms = map.next_value()?,
-            "countries" => self.countries = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40406,7 +40780,7 @@ pub struct TwitterDataIngestionRuleResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// Search terms for X (formally Twitter).
     pub search_terms: Option<String>,
     /// ISO 3166-1 alpha-2 country codes where Data Ingestion Rules should apply. Defaults to worldwide.
@@ -40490,7 +40864,9 @@ impl crate::__private::DecodeFields for TwitterDataIngestionRuleResponse {
             "platform" => self.platform = map.next_value()?,
             "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
             "searchTerms" => self.search_terms = map.next_value()?,
-            "countries" => self.countries = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -40677,7 +41053,7 @@ pub struct TwitterDataIngestionRuleVersionResponse {
     /// The platform of the data ingestion rule.
     pub platform: Option<String>,
     /// The Info about ingestion rule.
-    pub ingestion_rule_info: Option<MessageInfo>,
+    pub ingestion_rule_info: Option<Box<MessageInfo>>,
     /// Search terms for X (formally Twitter).
     pub search_terms: Option<String>,
     /// ISO 3166-1 alpha-2 country codes where Data Ingestion Rules should apply. Defaults to worldwide.
@@ -40761,7 +41137,9 @@ impl crate::__private::DecodeFields for TwitterDataIngestionRuleVersionResponse 
             "platform" => self.platform = map.next_value()?,
             "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
             "searchTerms" => self.search_terms = map.next_value()?,
-            "countries" => self.countries = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -41011,7 +41389,9 @@ for TwitterDataIngestionRuleVersionResponseEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -41298,7 +41678,7 @@ impl serde::Serialize for TwitterId {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TwitterIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -41424,21 +41804,21 @@ pub struct TwitterIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The status of the Twitter Integration
     pub status: Option<String>,
     /// The recipient reference associated with the Twitter Integration This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Version number required for updates
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -41446,7 +41826,7 @@ pub struct TwitterIntegration {
     /// Status of asynchronous create operation
     pub create_status: Option<TwitterIntegrationCreateStatus>,
     /// Error information returned, if createStatus is set to Error
-    pub create_error: Option<ErrorBody>,
+    pub create_error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -41788,7 +42168,9 @@ impl crate::__private::DecodeFields for TwitterIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -41910,9 +42292,9 @@ pub struct TwitterIntegrationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The authorization code returned from the signup flow to request access tokens later on
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -42120,9 +42502,9 @@ pub struct TwitterIntegrationUpdateRequest {
     /// The name of the Twitter messaging integration.
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The authorization code returned from the signup flow to request access tokens later on
     pub signup_code: Option<String>,
     /// The codeChallenge used during the signup flow
@@ -42326,7 +42708,7 @@ impl crate::__private::DecodeFields for TwitterOAuthSettings {
     ) -> Result<bool, A::Error> {
         match key {
             "clientId" => self.client_id = map.next_value()?,
-            "scopes" => self.scopes = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -42419,7 +42801,7 @@ impl crate::__private::DecodeFields for TwitterSignupOAuthSettings {
     ) -> Result<bool, A::Error> {
         match key {
             "clientId" => self.client_id = map.next_value()?,
-            "scopes" => self.scopes = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
             "appId" => self.app_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -42557,7 +42939,7 @@ impl serde::Serialize for TypedAttribute {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TypingSetting {
     /// Should typing indication Events be sent
-    pub on: Option<SettingDirection>,
+    pub on: Option<Box<SettingDirection>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,

@@ -310,7 +310,7 @@ pub struct UcUserPresence {
     /// The registered source ID from where the presence was set
     pub source_id: Option<String>,
     /// The `presenceDefinition` property.
-    pub presence_definition: Option<PresenceDefinition>,
+    pub presence_definition: Option<Box<PresenceDefinition>>,
     /// The `message` property.
     pub message: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -481,7 +481,7 @@ pub struct UnansweredGroup {
     /// Represents a list of documents that may be linked to an unanswered group
     pub suggested_documents: Option<Vec<UnansweredGroupSuggestedDocument>>,
     /// Statistics object containing the various hit counts for an unanswered group
-    pub statistics: Option<KnowledgeGroupStatistics>,
+    pub statistics: Option<Box<KnowledgeGroupStatistics>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -539,8 +539,14 @@ impl crate::__private::DecodeFields for UnansweredGroup {
         match key {
             "id" => self.id = map.next_value()?,
             "label" => self.label = map.next_value()?,
-            "phraseGroups" => self.phrase_groups = map.next_value()?,
-            "suggestedDocuments" => self.suggested_documents = map.next_value()?,
+            "phraseGroups" => {
+                self.phrase_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "suggestedDocuments" => {
+                self.suggested_documents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "statistics" => self.statistics = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -736,7 +742,9 @@ impl crate::__private::DecodeFields for UnansweredGroups {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -945,7 +953,9 @@ impl crate::__private::DecodeFields for UnansweredPhraseGroup {
         match key {
             "id" => self.id = map.next_value()?,
             "label" => self.label = map.next_value()?,
-            "phrases" => self.phrases = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "unlinkedPhraseHitCount" => {
                 self.unlinked_phrase_hit_count = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -1084,7 +1094,11 @@ impl crate::__private::DecodeFields for UnansweredPhraseGroupPatchRequestBody {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "phraseAssociations" => self.phrase_associations = map.next_value()?,
+            "phraseAssociations" => {
+                self.phrase_associations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "dateStart" => self.date_start = map.next_value()?,
             "dateEnd" => self.date_end = map.next_value()?,
             _ => return Ok(false),
@@ -1140,7 +1154,7 @@ pub struct UnansweredPhraseGroupUpdateResponse {
     /// List of phrases and documents linked in the patch request
     pub phrase_associations: Option<Vec<PhraseAssociations>>,
     /// Knowledge base unanswered group response
-    pub group: Option<UnansweredGroup>,
+    pub group: Option<Box<UnansweredGroup>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1186,7 +1200,11 @@ impl crate::__private::DecodeFields for UnansweredPhraseGroupUpdateResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "phraseAssociations" => self.phrase_associations = map.next_value()?,
+            "phraseAssociations" => {
+                self.phrase_associations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "group" => self.group = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1233,7 +1251,7 @@ pub struct UnavailableTime {
     /// Exact date, time and length of the unavailability time span
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_span: Option<WfmTimeSpan>,
+    pub time_span: Option<Box<WfmTimeSpan>>,
     /// Comments explaining the unavailability time span
     pub notes: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1372,7 +1390,9 @@ impl crate::__private::DecodeFields for UnavailableTimeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1410,7 +1430,7 @@ pub struct UnavailableTimesManagementUnitSettings {
     /// The management unit to which these settings apply
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// Indicates whether agent availability is enabled for the management unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1521,7 +1541,7 @@ pub struct UnavailableTimesValidationResult {
     pub invalid_work_plans: Option<Vec<WorkPlanReference>>,
     /// Message for set of agent unavailable times violating work plan constraints
     pub work_plan_constraints_violation_message: Option<
-        WorkPlanConstraintsViolationMessage,
+        Box<WorkPlanConstraintsViolationMessage>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -1582,7 +1602,11 @@ impl crate::__private::DecodeFields for UnavailableTimesValidationResult {
     ) -> Result<bool, A::Error> {
         match key {
             "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "invalidWorkPlans" => self.invalid_work_plans = map.next_value()?,
+            "invalidWorkPlans" => {
+                self.invalid_work_plans = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "workPlanConstraintsViolationMessage" => {
                 self.work_plan_constraints_violation_message = map.next_value()?;
             }
@@ -1803,7 +1827,7 @@ pub struct UnifiedCommunicationsIntegration {
     /// ucIntegrationKey
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub uc_integration_key: Option<AddressableEntityRef>,
+    pub uc_integration_key: Option<Box<AddressableEntityRef>>,
     /// integrationPresenceType
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1817,7 +1841,7 @@ pub struct UnifiedCommunicationsIntegration {
     /// icon
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub icon: Option<UCIcon>,
+    pub icon: Option<Box<UCIcon>>,
     /// badgeIcon
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -1985,8 +2009,14 @@ impl crate::__private::DecodeFields for UnifiedCommunicationsIntegration {
             "includeBadge" => {
                 self.include_badge = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "userPermissions" => self.user_permissions = map.next_value()?,
-            "oauthScopes" => self.oauth_scopes = map.next_value()?,
+            "userPermissions" => {
+                self.user_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "oauthScopes" => {
+                self.oauth_scopes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -2239,7 +2269,9 @@ impl crate::__private::DecodeFields for UnifiedCommunicationsIntegrationListing 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -2546,7 +2578,9 @@ impl crate::__private::DecodeFields for UnifiedGeneralTopicEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2584,7 +2618,7 @@ pub struct UnprocessedExternalEvent {
     /// The event that failed processing.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub event: Option<ExternalEvent>,
+    pub event: Option<Box<ExternalEvent>>,
     /// The index of the event in the original request.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2752,9 +2786,9 @@ impl serde::Serialize for UnprocessedExternalEvent {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnprocessedSegmentAssignments {
     /// The segment assignments to apply.
-    pub assign: Option<SegmentAssignments>,
+    pub assign: Option<Box<SegmentAssignments>>,
     /// The segment unassignments to apply.
-    pub unassign: Option<SegmentUnassignments>,
+    pub unassign: Option<Box<SegmentUnassignments>>,
     /// The total number of segment assignments and unassignments that were not successfully processed.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -2920,7 +2954,9 @@ impl crate::__private::DecodeFields for UnpublishedProgramsEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -3090,7 +3126,7 @@ pub struct UpdateActionInput {
     /// Name of action, Can be up to 256 characters long
     pub name: Option<String>,
     /// Configuration to support request and response processing
-    pub config: Option<ActionConfig>,
+    pub config: Option<Box<ActionConfig>>,
     /// Version of this action
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -3228,15 +3264,15 @@ pub struct UpdateActivityCodeRequest {
     /// Whether this activity code is considered interruptible
     pub interruptible: Option<bool>,
     /// The planning group IDs associated with this activity code
-    pub planning_group_ids: Option<ListWrapperString>,
+    pub planning_group_ids: Option<Box<ListWrapperString>>,
     /// The style configuration for the activity code
-    pub style: Option<ValueWrapperActivityCodeStyle>,
+    pub style: Option<Box<ValueWrapperActivityCodeStyle>>,
     /// Version metadata for the associated business unit's list of activity codes
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The secondary presences of this activity code
-    pub secondary_presences: Option<ListWrapperSecondaryPresence>,
+    pub secondary_presences: Option<Box<ListWrapperSecondaryPresence>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3556,23 +3592,23 @@ pub struct UpdateActivityPlanRequest {
     /// The description of the activity plan
     pub description: Option<String>,
     /// Group settings for the activity plan
-    pub group_settings: Option<ValueWrapperGroupSettings>,
+    pub group_settings: Option<Box<ValueWrapperGroupSettings>>,
     /// Attendee search rule for this activity plan
-    pub attendees_search_rule: Option<ValueWrapperUserSearchRule>,
+    pub attendees_search_rule: Option<Box<ValueWrapperUserSearchRule>>,
     /// Facilitator search rule for this activity plan
-    pub facilitators_search_rule: Option<ValueWrapperUserSearchRule>,
+    pub facilitators_search_rule: Option<Box<ValueWrapperUserSearchRule>>,
     /// Transition time in minutes between facilitated sessions
     pub transition_time_minutes: Option<i64>,
     /// Allowable service goal impact override settings for this activity plan
     pub service_goal_impact_overrides: Option<
-        ValueWrapperActivityPlanServiceGoalImpactOverrides,
+        Box<ValueWrapperActivityPlanServiceGoalImpactOverrides>,
     >,
     /// The optimization objective of this activity plan
     pub optimization_objective: Option<UpdateActivityPlanRequestOptimizationObjective>,
     /// The state of this activity plan
     pub state: Option<UpdateActivityPlanRequestState>,
     /// Fixed availability configuration for the activity plan
-    pub fixed_availability: Option<ListWrapperFixedAvailability>,
+    pub fixed_availability: Option<Box<ListWrapperFixedAvailability>>,
     /// The activity code associated with the activity plan
     pub activity_code_id: Option<String>,
     /// The type of the activity plan
@@ -3582,7 +3618,7 @@ pub struct UpdateActivityPlanRequest {
     /// Whether the activity should count as paid time
     pub counts_as_paid_time: Option<bool>,
     /// Settings controlling recurrence for the activity plan. If not set the activity plan will only occur once
-    pub recurrence_settings: Option<RecurrenceSettingsBase>,
+    pub recurrence_settings: Option<Box<RecurrenceSettingsBase>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3950,7 +3986,7 @@ pub struct UpdateAdherenceAdjustmentAdminRequest {
     /// The length of the adherence adjustment in minutes
     pub length_minutes: Option<i64>,
     /// Version metadata for the adherence adjustment
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// Notes provided by the reviewer for this adherence adjustment
     pub reviewer_notes: Option<String>,
     /// The new status for the adherence adjustment
@@ -4133,7 +4169,7 @@ pub struct UpdateAdherenceAdjustmentAgentRequest {
     /// The length of the adherence adjustment in minutes
     pub length_minutes: Option<i64>,
     /// Version metadata for the adherence adjustment
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// Notes provided by the submitter for this adherence adjustment
     pub submitter_notes: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -4263,7 +4299,7 @@ pub struct UpdateAdherenceAdjustmentsBulkItem {
     /// The new status for the adherence adjustment
     pub status: Option<UpdateAdherenceAdjustmentsBulkItemStatus>,
     /// Version metadata for the adherence adjustment
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4451,7 +4487,9 @@ impl crate::__private::DecodeFields for UpdateAdherenceAdjustmentsBulkRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "adjustments" => self.adjustments = map.next_value()?,
+            "adjustments" => {
+                self.adjustments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4491,7 +4529,7 @@ pub struct UpdateAdherenceAdjustmentsReasonCodeRequest {
     /// The state of the reason code
     pub state: Option<UpdateAdherenceAdjustmentsReasonCodeRequestState>,
     /// Version metadata for the reason code
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4630,7 +4668,7 @@ pub struct UpdateAdherenceAdjustmentsReasonCodesBulkItem {
     /// The state of the reason code
     pub state: Option<UpdateAdherenceAdjustmentsReasonCodesBulkItemState>,
     /// Version metadata for the reason code
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4810,7 +4848,9 @@ for UpdateAdherenceAdjustmentsReasonCodesBulkRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "reasonCodes" => self.reason_codes = map.next_value()?,
+            "reasonCodes" => {
+                self.reason_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5035,7 +5075,9 @@ impl crate::__private::DecodeFields for UpdateAgentScheduleBiddingPreference {
                 self.submitted = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "agentScheduleBidPreferences" => {
-                self.agent_schedule_bid_preferences = map.next_value()?;
+                self.agent_schedule_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -5131,8 +5173,16 @@ impl crate::__private::DecodeFields for UpdateAgentSchedulingPreferencesRequest 
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "preferencesToAdd" => self.preferences_to_add = map.next_value()?,
-            "preferenceIdsToRemove" => self.preference_ids_to_remove = map.next_value()?,
+            "preferencesToAdd" => {
+                self.preferences_to_add = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "preferenceIdsToRemove" => {
+                self.preference_ids_to_remove = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5247,7 +5297,9 @@ impl crate::__private::DecodeFields for UpdateAgentWorkPlanBiddingPreference {
                 self.submitted = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "agentWorkPlanBidPreferences" => {
-                self.agent_work_plan_bid_preferences = map.next_value()?;
+                self.agent_work_plan_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -5388,17 +5440,19 @@ impl serde::Serialize for UpdateAgenticVirtualAgent {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAlternativeShiftBuSettingsRequest {
     /// The granularity at which alternative shifts is allowed. An empty list as the wrapped value will indicate alternative shifts is disabled
-    pub enabled_granularities: Option<ListWrapperAlternativeShiftBuSettingsGranularity>,
+    pub enabled_granularities: Option<
+        Box<ListWrapperAlternativeShiftBuSettingsGranularity>,
+    >,
     /// The minimum number of minutes before the start of a shift that an alternative shift can be automatically approved
     pub min_minutes_before_start_time: Option<i64>,
     /// Categories of activities that are required to remain at the same time slot for the alternative shifts offered. An empty list indicates no retained activities
     pub retained_activity_categories: Option<
-        ListWrapperAlternativeShiftBuSettingsActivityCategory,
+        Box<ListWrapperAlternativeShiftBuSettingsActivityCategory>,
     >,
     /// Version metadata for this business unit's alternative shift settings
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5614,7 +5668,7 @@ pub struct UpdateBuAdherenceAdjustmentsSettingsRequest {
     /// The maximum number of days in the past that an adherence adjustment can be submitted
     pub submission_range_constraint_days: Option<i64>,
     /// Version info metadata for these adherence adjustments settings
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5714,7 +5768,7 @@ pub struct UpdateBusinessUnitRequest {
     /// The ID of the division to which the business unit should be moved
     pub division_id: Option<String>,
     /// Configuration for the business unit
-    pub settings: Option<UpdateBusinessUnitSettingsRequest>,
+    pub settings: Option<Box<UpdateBusinessUnitSettingsRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5895,19 +5949,19 @@ pub struct UpdateBusinessUnitSettingsRequest {
     /// The time zone for this business unit, using the Olsen tz database format
     pub time_zone: Option<String>,
     /// Short term forecasting settings
-    pub short_term_forecasting: Option<BuShortTermForecastingSettings>,
+    pub short_term_forecasting: Option<Box<BuShortTermForecastingSettings>>,
     /// Scheduling settings
-    pub scheduling: Option<BuSchedulingSettingsRequest>,
+    pub scheduling: Option<Box<BuSchedulingSettingsRequest>>,
     /// Notification settings
-    pub notifications: Option<BuNotificationSettingsRequest>,
+    pub notifications: Option<Box<BuNotificationSettingsRequest>>,
     /// Learning settings
-    pub learning: Option<BuActivitySettingsRequest>,
+    pub learning: Option<Box<BuActivitySettingsRequest>>,
     /// Coaching settings
-    pub coaching: Option<BuActivitySettingsRequest>,
+    pub coaching: Option<Box<BuActivitySettingsRequest>>,
     /// Version metadata for this business unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6138,7 +6192,7 @@ pub struct UpdateCapacityPlanRequest {
     /// The end date for the capacity plan relative to the business unit time zone in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub end_business_unit_date: Option<crate::Date>,
     /// The selected forecast for this capacity plan
-    pub forecast: Option<ValueWrapperBuShortTermForecastReference>,
+    pub forecast: Option<Box<ValueWrapperBuShortTermForecastReference>>,
     /// The weekly hours used to calculate full time equivalent agents
     pub full_time_equivalent_weekly_hours: Option<f64>,
     /// Whether to use latest staffing group to planning group association
@@ -6146,7 +6200,7 @@ pub struct UpdateCapacityPlanRequest {
     /// The metadata of this capacity plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<CapacityPlanMetadata>,
+    pub metadata: Option<Box<CapacityPlanMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6330,7 +6384,7 @@ pub struct UpdateCoachingAppointmentRequest {
     /// The status of the coaching appointment.
     pub status: Option<UpdateCoachingAppointmentRequestStatus>,
     /// The Workforce Management schedule the appointment is associated with.
-    pub wfm_schedule: Option<WfmScheduleReference>,
+    pub wfm_schedule: Option<Box<WfmScheduleReference>>,
     /// The list of external links related to the appointment
     pub external_links: Option<Vec<String>>,
     /// The location of the appointment
@@ -6416,11 +6470,19 @@ impl crate::__private::DecodeFields for UpdateCoachingAppointmentRequest {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "conversationIds" => self.conversation_ids = map.next_value()?,
-            "documentIds" => self.document_ids = map.next_value()?,
+            "conversationIds" => {
+                self.conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "documentIds" => {
+                self.document_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             "wfmSchedule" => self.wfm_schedule = map.next_value()?,
-            "externalLinks" => self.external_links = map.next_value()?,
+            "externalLinks" => {
+                self.external_links = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "location" => self.location = map.next_value()?,
             "shareInsightsData" => {
                 self.share_insights_data = map
@@ -6635,7 +6697,11 @@ impl crate::__private::DecodeFields for UpdateConferenceRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "conversationIds" => self.conversation_ids = map.next_value()?,
+            "conversationIds" => {
+                self.conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6869,8 +6935,10 @@ impl crate::__private::DecodeFields for UpdateDecisionTableColumnsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "inputs" => self.inputs = map.next_value()?,
-            "outputs" => self.outputs = map.next_value()?,
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "outputs" => {
+                self.outputs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7055,7 +7123,7 @@ pub struct UpdateDecisionTableRequest {
     /// The decision table description.
     pub description: Option<String>,
     /// The column definitions for this decision table.
-    pub columns: Option<UpdateDecisionTableColumnsRequest>,
+    pub columns: Option<Box<UpdateDecisionTableColumnsRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7151,7 +7219,7 @@ impl serde::Serialize for UpdateDecisionTableRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateDecisionTableVersionRequest {
     /// An update to a decision table version row index, which moves the row to a new position in the table.
-    pub row_index_update: Option<UpdateRowIndexRequest>,
+    pub row_index_update: Option<Box<UpdateRowIndexRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7233,9 +7301,9 @@ pub struct UpdateDraftInput {
     /// Name of action, Can be up to 256 characters long
     pub name: Option<String>,
     /// Configuration to support request and response processing
-    pub config: Option<ActionConfig>,
+    pub config: Option<Box<ActionConfig>>,
     /// Action contract
-    pub contract: Option<ActionContractInput>,
+    pub contract: Option<Box<ActionContractInput>>,
     /// Indication of whether or not the action is designed to accept sensitive data
     pub secure: Option<bool>,
     /// Version of current Draft
@@ -7817,9 +7885,9 @@ pub struct UpdateGuideVersion {
     /// The variables associated with this version of the guide. Includes input variables (provided) and output variables (captured during execution).
     pub variables: Option<Vec<Variable>>,
     /// The resources associated with this version of the guide.
-    pub resources: Option<GuideVersionResources>,
+    pub resources: Option<Box<GuideVersionResources>>,
     /// The knowledge settings associated with this version of the guide.
-    pub knowledge_settings: Option<AuthoringKnowledgeSettings>,
+    pub knowledge_settings: Option<Box<AuthoringKnowledgeSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7870,7 +7938,9 @@ impl crate::__private::DecodeFields for UpdateGuideVersion {
     ) -> Result<bool, A::Error> {
         match key {
             "instruction" => self.instruction = map.next_value()?,
-            "variables" => self.variables = map.next_value()?,
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "resources" => self.resources = map.next_value()?,
             "knowledgeSettings" => self.knowledge_settings = map.next_value()?,
             _ => return Ok(false),
@@ -8072,7 +8142,7 @@ pub struct UpdateManagementUnitRequest {
     /// The new division id for the management unit
     pub division_id: Option<String>,
     /// Updated settings for the management unit
-    pub settings: Option<ManagementUnitSettingsRequest>,
+    pub settings: Option<Box<ManagementUnitSettingsRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8347,7 +8417,7 @@ pub struct UpdateMuAgentWorkPlanFailureResponse {
     /// The user for whom the work plan update has failed
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The work plan update failure reason
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -8521,9 +8591,11 @@ pub struct UpdateMuAgentWorkPlanRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_id: Option<String>,
     /// The current work plan ID for the agent
-    pub work_plan_id: Option<ValueWrapperString>,
+    pub work_plan_id: Option<Box<ValueWrapperString>>,
     /// The list of work plan overrides for the agent
-    pub work_plan_overrides: Option<WorkPlanOverrideListWrapperWorkPlanOverrideRequest>,
+    pub work_plan_overrides: Option<
+        Box<WorkPlanOverrideListWrapperWorkPlanOverrideRequest>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8671,7 +8743,9 @@ impl crate::__private::DecodeFields for UpdateMuAgentWorkPlansBatchRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8755,7 +8829,9 @@ impl crate::__private::DecodeFields for UpdateMuAgentWorkPlansBatchResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "failures" => self.failures = map.next_value()?,
+            "failures" => {
+                self.failures = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8833,7 +8909,9 @@ impl crate::__private::DecodeFields for UpdateMuAgentsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9001,7 +9079,9 @@ impl crate::__private::DecodeFields for UpdateNotificationsRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9079,7 +9159,9 @@ impl crate::__private::DecodeFields for UpdateNotificationsResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9117,13 +9199,13 @@ pub struct UpdatePlanningGroupRequest {
     /// The name of the planning group
     pub name: Option<String>,
     /// Set of route paths to associate with the planning group
-    pub route_paths: Option<SetWrapperRoutePathRequest>,
+    pub route_paths: Option<Box<SetWrapperRoutePathRequest>>,
     /// The ID of the service goal template to associate with this planning group
     pub service_goal_template_id: Option<String>,
     /// Version metadata for the planning group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9343,7 +9425,7 @@ pub struct UpdateScheduleBid {
     /// The name of the schedule bid
     pub name: Option<String>,
     /// The selected forecast used for schedule set generation for this bid
-    pub forecast: Option<BuShortTermForecastWeekReference>,
+    pub forecast: Option<Box<BuShortTermForecastWeekReference>>,
     /// The bid start date where agents start participating in schedule bidding relative to the business unit time zone in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub bid_window_start_date: Option<crate::Date>,
     /// The bid end date relative to the business unit time zone in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -9712,7 +9794,7 @@ pub struct UpdateScheduleUploadResponse {
     /// Required headers for the PUT request to the url
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Always null. Defines the schema of the json body to be PUT to the url. The json body should be gzip encoded before uploading
-    pub upload_body_schema: Option<UpdateScheduleUploadSchema>,
+    pub upload_body_schema: Option<Box<UpdateScheduleUploadSchema>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9823,17 +9905,17 @@ pub struct UpdateScheduleUploadSchema {
     /// Whether to publish the schedule. Note: a schedule cannot be un-published unless another schedule is published over it
     pub published: Option<bool>,
     /// The short term forecast to associate with the schedule
-    pub short_term_forecast: Option<BuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<BuShortTermForecastReference>>,
     /// The headcount forecast to associate with the schedule
     pub headcount_forecast: Option<
-        BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema,
+        Box<BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema>,
     >,
     /// Individual agent schedules
     pub agent_schedules: Option<Vec<BuUpdateAgentScheduleUploadSchema>>,
     /// Version metadata for this schedule
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9899,7 +9981,11 @@ impl crate::__private::DecodeFields for UpdateScheduleUploadSchema {
             }
             "shortTermForecast" => self.short_term_forecast = map.next_value()?,
             "headcountForecast" => self.headcount_forecast = map.next_value()?,
-            "agentSchedules" => self.agent_schedules = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9983,7 +10069,7 @@ pub struct UpdateScheduledTriggerRequest {
     /// The target to invoke when the scheduled trigger fires
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub target: Option<TriggerTarget>,
+    pub target: Option<Box<TriggerTarget>>,
     /// The name of the scheduled trigger. Can be up to 162 characters in length.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -9991,7 +10077,7 @@ pub struct UpdateScheduledTriggerRequest {
     /// The schedule configuration for when this trigger should fire
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub schedule: Option<TriggerSchedule>,
+    pub schedule: Option<Box<TriggerSchedule>>,
     /// Description of the trigger. Can be up to 512 characters in length.
     pub description: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10149,9 +10235,9 @@ impl serde::Serialize for UpdateScheduledTriggerRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateSegmentAssignmentRequest {
     /// The segment assignments to apply.
-    pub assign: Option<SegmentAssignments>,
+    pub assign: Option<Box<SegmentAssignments>>,
     /// The segment unassignments to apply.
-    pub unassign: Option<SegmentUnassignments>,
+    pub unassign: Option<Box<SegmentUnassignments>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10240,7 +10326,7 @@ pub struct UpdateSegmentAssignmentResponse {
     /// The segment assignments and unassignments which could not be processed.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub unprocessed_items: Option<UnprocessedSegmentAssignments>,
+    pub unprocessed_items: Option<Box<UnprocessedSegmentAssignments>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10328,17 +10414,17 @@ pub struct UpdateServiceGoalTemplate {
     /// The name of the service goal template.
     pub name: Option<String>,
     /// Service level targets for this service goal template
-    pub service_level: Option<BuServiceLevel>,
+    pub service_level: Option<Box<BuServiceLevel>>,
     /// Average speed of answer targets for this service goal template
-    pub average_speed_of_answer: Option<BuAverageSpeedOfAnswer>,
+    pub average_speed_of_answer: Option<Box<BuAverageSpeedOfAnswer>>,
     /// Abandon rate targets for this service goal template
-    pub abandon_rate: Option<BuAbandonRate>,
+    pub abandon_rate: Option<Box<BuAbandonRate>>,
     /// Version metadata for the service goal template
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// Settings controlling max percent increase and decrease of service goals for this service goal template
-    pub impact_override: Option<ServiceGoalTemplateImpactOverride>,
+    pub impact_override: Option<Box<ServiceGoalTemplateImpactOverride>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10478,17 +10564,17 @@ pub struct UpdateShiftTradeJobRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub week_date: Option<crate::Date>,
     /// Target of the shift trade, if applicable
-    pub target: Option<ValueWrapperShiftTradeTargetRequestItem>,
+    pub target: Option<Box<ValueWrapperShiftTradeTargetRequestItem>>,
     /// When this shift trade will expire. Date time is represented as an ISO-8601 string
-    pub expiration_date: Option<ValueWrapperDate>,
+    pub expiration_date: Option<Box<ValueWrapperDate>>,
     /// Time frames when the initiating user is willing to accept a shift in exchange. Setting the enclosed list to empty will make this a one sided trade request.
-    pub acceptable_intervals: Option<ListWrapperRequiredDateRange>,
+    pub acceptable_intervals: Option<Box<ListWrapperRequiredDateRange>>,
     /// Optional note from the initiating user for shift trade review
-    pub review_note: Option<ValueWrapperString>,
+    pub review_note: Option<Box<ValueWrapperString>>,
     /// Version metadata for the shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10637,7 +10723,7 @@ pub struct UpdateShiftTradeStateJobRequest {
     /// Version metadata for the shift trade
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10883,13 +10969,13 @@ pub struct UpdateStaffingGroupRequest {
     /// The name of the staffing group
     pub name: Option<String>,
     /// The set of user Ids to associate with the staffing group
-    pub user_ids: Option<SetWrapperString>,
+    pub user_ids: Option<Box<SetWrapperString>>,
     /// The set of planning group Ids to associate with the staffing group
-    pub planning_group_ids: Option<SetWrapperString>,
+    pub planning_group_ids: Option<Box<SetWrapperString>>,
     /// Version metadata for the staffing group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11009,7 +11095,7 @@ pub struct UpdateTimeOffLimitRequest {
     /// Deprecated. Version metadata for the time off limit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11106,9 +11192,9 @@ impl serde::Serialize for UpdateTimeOffLimitRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateTimeOffPlanBusinessUnitAssociation {
     /// The IDs of management units to which this time-off plan applies. This must not be set if staffingGroupIds is populated
-    pub management_unit_ids: Option<SetWrapperString>,
+    pub management_unit_ids: Option<Box<SetWrapperString>>,
     /// The IDs of staffing groups to which this time-off plan applies. This must not be set if managementUnitIds is populated
-    pub staffing_group_ids: Option<SetWrapperString>,
+    pub staffing_group_ids: Option<Box<SetWrapperString>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11202,7 +11288,7 @@ impl serde::Serialize for UpdateTimeOffPlanBusinessUnitAssociation {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateTimeOffPlanManagementUnitAssociation {
     /// The IDs of staffing groups to which this time-off plan applies. If not defined, the plan is applied to the management unit
-    pub staffing_group_ids: Option<SetWrapperString>,
+    pub staffing_group_ids: Option<Box<SetWrapperString>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11284,21 +11370,21 @@ pub struct UpdateTimeOffPlanRequest {
     /// Deprecated. The name of this time off plan.
     pub name: Option<String>,
     /// Deprecated. The set of activity code IDs to associate with this time off plan.
-    pub activity_code_ids: Option<SetWrapperString>,
+    pub activity_code_ids: Option<Box<SetWrapperString>>,
     /// Deprecated. The set of time off limit IDs to associate with this time off plan.
-    pub time_off_limit_ids: Option<SetWrapperString>,
+    pub time_off_limit_ids: Option<Box<SetWrapperString>>,
     /// Deprecated. Auto approval rule for the time off plan.
     pub auto_approval_rule: Option<UpdateTimeOffPlanRequestAutoApprovalRule>,
     /// Deprecated. The number of days before the time off request start date for when the request will be expired from the waitlist.
     pub days_before_start_to_expire_from_waitlist: Option<i64>,
     /// Deprecated Time off type, if this time off plan is associated with the integration.
-    pub hris_time_off_type: Option<ValueWrapperHrisTimeOffType>,
+    pub hris_time_off_type: Option<Box<ValueWrapperHrisTimeOffType>>,
     /// Deprecated. Whether this time off plan should be used by agents.
     pub active: Option<bool>,
     /// Deprecated. Version metadata for the time off plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11531,7 +11617,7 @@ pub struct UpdateTriggerRequest {
     /// The target to invoke when a matching event is received
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub target: Option<TriggerTarget>,
+    pub target: Option<Box<TriggerTarget>>,
     /// The configuration for when a trigger is considered to be a match for an event
     pub match_criteria: Option<Vec<MatchCriteria>>,
     /// The name of the trigger
@@ -11636,7 +11722,9 @@ impl crate::__private::DecodeFields for UpdateTriggerRequest {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "target" => self.target = map.next_value()?,
-            "matchCriteria" => self.match_criteria = map.next_value()?,
+            "matchCriteria" => {
+                self.match_criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "name" => self.name = map.next_value()?,
             "topicName" => self.topic_name = map.next_value()?,
             "eventTTLSeconds" => {
@@ -11745,7 +11833,7 @@ pub struct UpdateUnavailableTime {
     /// The ID of the unavailable time span. Should be specified to update or delete an existing unavailable time span or set to null when creating a new one
     pub id: Option<String>,
     /// Exact date, time and length of the unavailability time in granularity of minutes. Must be specified when creating a new unavailable time span
-    pub time_span: Option<WfmTimeSpan>,
+    pub time_span: Option<Box<WfmTimeSpan>>,
     /// Comments explaining the unavailability time span
     pub notes: Option<String>,
     /// Whether the unavailable time should be deleted
@@ -11897,7 +11985,9 @@ impl crate::__private::DecodeFields for UpdateUnavailableTimesRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11939,7 +12029,7 @@ pub struct UpdateUser {
     /// The `name` property.
     pub name: Option<String>,
     /// The `chat` property.
-    pub chat: Option<Chat>,
+    pub chat: Option<Box<Chat>>,
     /// The `department` property.
     pub department: Option<String>,
     /// The `email` property.
@@ -11977,9 +12067,9 @@ pub struct UpdateUser {
     /// The `certifications` property.
     pub certifications: Option<Vec<String>>,
     /// The `biography` property.
-    pub biography: Option<Biography>,
+    pub biography: Option<Box<Biography>>,
     /// The `employerInfo` property.
-    pub employer_info: Option<EmployerInfo>,
+    pub employer_info: Option<Box<EmployerInfo>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -12078,26 +12168,38 @@ impl crate::__private::DecodeFields for UpdateUser {
             "chat" => self.chat = map.next_value()?,
             "department" => self.department = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "primaryContactInfo" => self.primary_contact_info = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "title" => self.title = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "preferredName" => self.preferred_name = map.next_value()?,
             "manager" => self.manager = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "profileSkills" => self.profile_skills = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "state" => self.state = map.next_value()?,
             "acdAutoAnswer" => {
                 self.acd_auto_answer = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "certifications" => self.certifications = map.next_value()?,
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "biography" => self.biography = map.next_value()?,
             "employerInfo" => self.employer_info = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -12327,7 +12429,7 @@ pub struct UpdateUserAssignmentsRequest {
     /// Assignment effective date ranges for the user. Empty list removes all assignments.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub assignments: Option<SetWrapperAssignmentEffectiveDateRange>,
+    pub assignments: Option<Box<SetWrapperAssignmentEffectiveDateRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12512,7 +12614,7 @@ pub struct UpdateVerifierRequest {
     /// Indicates whether this verifier will be enabled.
     pub enabled: Option<bool>,
     /// The WebAuthn credential associated with this verifier.
-    pub credential: Option<Credential>,
+    pub credential: Option<Box<Credential>>,
     /// Indicates whether this will be the default verifier.
     pub default: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -12634,7 +12736,7 @@ pub struct UpdateWorkPlanBid {
     /// The name of the work plan bid
     pub name: Option<String>,
     /// The selected forecast in this work plan bid
-    pub forecast: Option<BuShortTermForecastWeekReference>,
+    pub forecast: Option<Box<BuShortTermForecastWeekReference>>,
     /// The bid start date where agents start participate in work plan bidding in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub bid_window_start_date: Option<crate::Date>,
     /// The bid end date in yyyy-MM-dd format. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -12648,7 +12750,7 @@ pub struct UpdateWorkPlanBid {
     /// If true, all existing overrides, workplan rotations will be ended one day before effective date of this bid
     pub end_overrides_and_rotations: Option<bool>,
     /// The work plan fields visible to agents whenever work plan preferences are made
-    pub work_plan_fields_visible_to_agents: Option<ListWrapperAgentWorkPlanField>,
+    pub work_plan_fields_visible_to_agents: Option<Box<ListWrapperAgentWorkPlanField>>,
     /// The state of the bid
     pub status: Option<UpdateWorkPlanBidStatus>,
     /// JSON fields this model does not know, kept so that a
@@ -12999,7 +13101,7 @@ pub struct UpdateWorkPlanRotationAgentRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub user_id: Option<String>,
     /// The date range to which this agent is effective in the work plan rotation
-    pub date_range: Option<DateRangeWithOptionalEnd>,
+    pub date_range: Option<Box<DateRangeWithOptionalEnd>>,
     /// Start position of the work plan in the pattern for this agent in the work plan rotation. Position value starts from 0
     pub position: Option<i64>,
     /// If marked true for this agent when updating, then this agent will be removed from this work plan rotation
@@ -13123,15 +13225,15 @@ pub struct UpdateWorkPlanRotationRequest {
     /// Whether the work plan rotation is enabled for scheduling
     pub enabled: Option<bool>,
     /// The date range to which this work plan rotation applies
-    pub date_range: Option<DateRangeWithOptionalEnd>,
+    pub date_range: Option<Box<DateRangeWithOptionalEnd>>,
     /// Agents in this work plan rotation
     pub agents: Option<Vec<UpdateWorkPlanRotationAgentRequest>>,
     /// Pattern with list of work plan IDs that rotate on a weekly basis
-    pub pattern: Option<WorkPlanPatternRequest>,
+    pub pattern: Option<Box<WorkPlanPatternRequest>>,
     /// Version metadata for this work plan rotation
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13192,7 +13294,7 @@ impl crate::__private::DecodeFields for UpdateWorkPlanRotationRequest {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "dateRange" => self.date_range = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "pattern" => self.pattern = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
@@ -14268,7 +14370,7 @@ impl crate::__private::DecodeFields for UrlCondition {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "operator" => self.operator = map.next_value()?,
             _ => return Ok(false),
         }
@@ -14516,7 +14618,7 @@ impl crate::__private::DecodeFields for Usage {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "types" => self.types = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14961,9 +15063,9 @@ pub struct User {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `chat` property.
-    pub chat: Option<Chat>,
+    pub chat: Option<Box<Chat>>,
     /// The `department` property.
     pub department: Option<String>,
     /// The `email` property.
@@ -14993,25 +15095,25 @@ pub struct User {
     /// The `certifications` property.
     pub certifications: Option<Vec<String>>,
     /// The `biography` property.
-    pub biography: Option<Biography>,
+    pub biography: Option<Box<Biography>>,
     /// The `employerInfo` property.
-    pub employer_info: Option<EmployerInfo>,
+    pub employer_info: Option<Box<EmployerInfo>>,
     /// Preferred full name of the agent
     pub preferred_name: Option<String>,
     /// ACD routing status
     ///
     /// Read-only: set by Genesys.
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// Active presence
     ///
     /// Read-only: set by Genesys.
-    pub presence: Option<UserPresence>,
+    pub presence: Option<Box<UserPresence>>,
     /// Integration presence
-    pub integration_presence: Option<UserPresence>,
+    pub integration_presence: Option<Box<UserPresence>>,
     /// Summary of conversion statistics for conversation types.
     ///
     /// Read-only: set by Genesys.
-    pub conversation_summary: Option<UserConversationSummary>,
+    pub conversation_summary: Option<Box<UserConversationSummary>>,
     /// Determine if out of office is enabled
     ///
     /// Read-only: set by Genesys.
@@ -15019,7 +15121,7 @@ pub struct User {
     /// Current geolocation position
     ///
     /// Read-only: set by Genesys.
-    pub geolocation: Option<Geolocation>,
+    pub geolocation: Option<Box<Geolocation>>,
     /// Effective, default, and last station information
     ///
     /// Read-only: set by Genesys.
@@ -15027,7 +15129,7 @@ pub struct User {
     /// Roles and permissions assigned to the user
     ///
     /// Read-only: set by Genesys.
-    pub authorization: Option<UserAuthorization>,
+    pub authorization: Option<Box<UserAuthorization>>,
     /// Profile skills possessed by the user
     ///
     /// Read-only: set by Genesys.
@@ -15041,9 +15143,9 @@ pub struct User {
     /// Read-only: set by Genesys.
     pub groups: Option<Vec<Group>>,
     /// The team the user is a member of
-    pub team: Option<Team>,
+    pub team: Option<Box<Team>>,
     /// The WFM work plan bid rank settings for the user
-    pub work_plan_bid_ranks: Option<WorkPlanBidRanks>,
+    pub work_plan_bid_ranks: Option<Box<WorkPlanBidRanks>>,
     /// Routing (ACD) skills possessed by the user
     pub skills: Option<Vec<UserRoutingSkill>>,
     /// Routing (ACD) languages possessed by the user
@@ -15053,7 +15155,7 @@ pub struct User {
     /// preferred language by the user
     pub language_preference: Option<String>,
     /// The `lastTokenIssued` property.
-    pub last_token_issued: Option<OAuthLastTokenIssued>,
+    pub last_token_issued: Option<Box<OAuthLastTokenIssued>>,
     /// The last time the user logged in using username and password. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_last_login: Option<crate::DateTime>,
     /// The date & time the user was sent their welcome email. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -15269,17 +15371,25 @@ impl crate::__private::DecodeFields for User {
             "chat" => self.chat = map.next_value()?,
             "department" => self.department = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "primaryContactInfo" => self.primary_contact_info = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "manager" => self.manager = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "certifications" => self.certifications = map.next_value()?,
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "biography" => self.biography = map.next_value()?,
             "employerInfo" => self.employer_info = map.next_value()?,
             "preferredName" => self.preferred_name = map.next_value()?,
@@ -15291,13 +15401,19 @@ impl crate::__private::DecodeFields for User {
             "geolocation" => self.geolocation = map.next_value()?,
             "station" => self.station = map.next_value()?,
             "authorization" => self.authorization = map.next_value()?,
-            "profileSkills" => self.profile_skills = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "team" => self.team = map.next_value()?,
             "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "acdAutoAnswer" => {
                 self.acd_auto_answer = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -15761,11 +15877,11 @@ pub struct UserActivity {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The current routing status of the user
-    pub routing_status: Option<UserActivityRoutingStatus>,
+    pub routing_status: Option<Box<UserActivityRoutingStatus>>,
     /// The current system presence of the user
-    pub presence: Option<UserActivityAdherencePresence>,
+    pub presence: Option<Box<UserActivityAdherencePresence>>,
     /// The current out of office state of the user
-    pub out_of_office: Option<UserActivityOutOfOffice>,
+    pub out_of_office: Option<Box<UserActivityOutOfOffice>>,
     /// The IDs of the queues for which the user is active
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -15838,7 +15954,11 @@ impl crate::__private::DecodeFields for UserActivity {
             "routingStatus" => self.routing_status = map.next_value()?,
             "presence" => self.presence = map.next_value()?,
             "outOfOffice" => self.out_of_office = map.next_value()?,
-            "activeQueueIds" => self.active_queue_ids = map.next_value()?,
+            "activeQueueIds" => {
+                self.active_queue_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "dateActiveQueuesChanged" => {
                 self.date_active_queues_changed = map.next_value()?;
             }
@@ -15911,7 +16031,7 @@ pub struct UserActivityAdherencePresence {
     /// The current presence definition for the user
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub presence_definition: Option<UserActivityPresenceDefinition>,
+    pub presence_definition: Option<Box<UserActivityPresenceDefinition>>,
     /// The free-form presence message the user has set, if any
     pub presence_message: Option<String>,
     /// The date the presence was last modified, in ISO-8601 format
@@ -16087,11 +16207,13 @@ impl crate::__private::DecodeFields for UserActivityData {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             "truncated" => {
                 self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16394,7 +16516,9 @@ impl crate::__private::DecodeFields for UserActivityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16486,7 +16610,9 @@ impl crate::__private::DecodeFields for UserActivityMetricValue {
         match key {
             "metric" => self.metric = map.next_value()?,
             "qualifier" => self.qualifier = map.next_value()?,
-            "entityIds" => self.entity_ids = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
             _ => return Ok(false),
         }
@@ -16857,7 +16983,7 @@ pub struct UserActivityQuery {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub group_by: Option<Vec<String>>,
     /// Filter to return a subset of observations. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<UserActivityQueryFilter>,
+    pub filter: Option<Box<UserActivityQueryFilter>>,
     /// Sort the result set in ascending/descending order. Default is ascending
     pub order: Option<UserActivityQueryOrder>,
     /// JSON fields this model does not know, kept so that a
@@ -16914,8 +17040,12 @@ impl crate::__private::DecodeFields for UserActivityQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "metrics" => self.metrics = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
             "order" => self.order = map.next_value()?,
             _ => return Ok(false),
@@ -17075,7 +17205,9 @@ impl crate::__private::DecodeFields for UserActivityQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17211,8 +17343,12 @@ impl crate::__private::DecodeFields for UserActivityQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17752,7 +17888,9 @@ impl crate::__private::DecodeFields for UserActivityResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18178,7 +18316,7 @@ impl crate::__private::DecodeFields for UserAggregateDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -18278,7 +18416,9 @@ impl crate::__private::DecodeFields for UserAggregateQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18414,8 +18554,12 @@ impl crate::__private::DecodeFields for UserAggregateQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18508,7 +18652,7 @@ pub struct UserAggregateQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18796,7 +18940,9 @@ impl crate::__private::DecodeFields for UserAggregateQueryResponse {
             "systemToOrganizationMappings" => {
                 self.system_to_organization_mappings = map.next_value()?;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18851,7 +18997,7 @@ pub struct UserAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<UserAggregateQueryFilter>,
+    pub filter: Option<Box<UserAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -18933,15 +19079,19 @@ impl crate::__private::DecodeFields for UserAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             _ => return Ok(false),
         }
@@ -19081,7 +19231,7 @@ pub struct UserAggregationView {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub function: Option<UserAggregationViewFunction>,
     /// Range of numbers for slicing up data
-    pub range: Option<AggregationRange>,
+    pub range: Option<Box<AggregationRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19283,9 +19433,9 @@ pub struct UserApp {
     /// The name of the userApp, used to distinguish this userApp from others of the same type.
     pub name: Option<String>,
     /// Integration Type for the userApp
-    pub integration_type: Option<IntegrationType>,
+    pub integration_type: Option<Box<IntegrationType>>,
     /// The `config` property.
-    pub config: Option<UserAppConfigurationInfo>,
+    pub config: Option<Box<UserAppConfigurationInfo>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -19404,9 +19554,9 @@ impl serde::Serialize for UserApp {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAppConfigurationInfo {
     /// The current, active configuration for the integration.
-    pub current: Option<IntegrationConfiguration>,
+    pub current: Option<Box<IntegrationConfiguration>>,
     /// The effective configuration for the app, containing the integration specific configuration along with overrides specified in the integration type.
-    pub effective: Option<EffectiveConfiguration>,
+    pub effective: Option<Box<EffectiveConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19571,7 +19721,9 @@ impl crate::__private::DecodeFields for UserAppEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -19689,7 +19841,7 @@ pub struct UserAssignmentsResponse {
     /// User assigned to the staffing group.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Date pairs representing the assignments for the user.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -19746,7 +19898,9 @@ impl crate::__private::DecodeFields for UserAssignmentsResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "assignments" => self.assignments = map.next_value()?,
+            "assignments" => {
+                self.assignments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19845,7 +19999,9 @@ impl crate::__private::DecodeFields for UserAsyncAggregateQueryResponse {
             "systemToOrganizationMappings" => {
                 self.system_to_organization_mappings = map.next_value()?;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "cursor" => self.cursor = map.next_value()?,
             _ => return Ok(false),
         }
@@ -19908,7 +20064,7 @@ pub struct UserAsyncAggregationQuery {
     /// Behaves like a SQL GROUPBY. Allows for multiple levels of grouping as a list of dimensions. Partitions resulting aggregate computations into distinct named subgroups rather than across the entire result set as if it were one group.
     pub group_by: Option<Vec<String>>,
     /// Behaves like a SQL WHERE clause. This is ANDed with the interval parameter. Expresses boolean logical predicates as well as dimensional filters
-    pub filter: Option<UserAggregateQueryFilter>,
+    pub filter: Option<Box<UserAggregateQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -19996,15 +20152,19 @@ impl crate::__private::DecodeFields for UserAsyncAggregationQuery {
             "interval" => self.interval = map.next_value()?,
             "granularity" => self.granularity = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "groupBy" => self.group_by = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flattenMultivaluedDimensions" => {
                 self.flatten_multivalued_dimensions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "views" => self.views = map.next_value()?,
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
             "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -20290,10 +20450,18 @@ impl crate::__private::DecodeFields for UserAuthorization {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "roles" => self.roles = map.next_value()?,
-            "unusedRoles" => self.unused_roles = map.next_value()?,
-            "permissions" => self.permissions = map.next_value()?,
-            "permissionPolicies" => self.permission_policies = map.next_value()?,
+            "roles" => self.roles = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "unusedRoles" => {
+                self.unused_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20396,7 +20564,7 @@ impl serde::Serialize for UserAuthorization {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAvailableTimes {
     /// User reference
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Periods of availability to schedule coaching appointment for an user
     pub available_times: Option<Vec<AvailableTime>>,
     /// JSON fields this model does not know, kept so that a
@@ -20443,7 +20611,11 @@ impl crate::__private::DecodeFields for UserAvailableTimes {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "availableTimes" => self.available_times = map.next_value()?,
+            "availableTimes" => {
+                self.available_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20485,7 +20657,7 @@ impl serde::Serialize for UserAvailableTimes {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserBestPoints {
     /// The requested user for the best points
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// List of best point for the requested user
     pub best_points: Option<Vec<UserBestPointsItem>>,
     /// JSON fields this model does not know, kept so that a
@@ -20532,7 +20704,9 @@ impl crate::__private::DecodeFields for UserBestPoints {
     ) -> Result<bool, A::Error> {
         match key {
             "user" => self.user = map.next_value()?,
-            "bestPoints" => self.best_points = map.next_value()?,
+            "bestPoints" => {
+                self.best_points = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21001,19 +21175,19 @@ pub struct UserConversationSummary {
     /// The `userId` property.
     pub user_id: Option<String>,
     /// The `call` property.
-    pub call: Option<MediaSummary>,
+    pub call: Option<Box<MediaSummary>>,
     /// The `callback` property.
-    pub callback: Option<MediaSummary>,
+    pub callback: Option<Box<MediaSummary>>,
     /// The `email` property.
-    pub email: Option<MediaSummary>,
+    pub email: Option<Box<MediaSummary>>,
     /// The `message` property.
-    pub message: Option<MediaSummary>,
+    pub message: Option<Box<MediaSummary>>,
     /// The `chat` property.
-    pub chat: Option<MediaSummary>,
+    pub chat: Option<Box<MediaSummary>>,
     /// The `socialExpression` property.
-    pub social_expression: Option<MediaSummary>,
+    pub social_expression: Option<Box<MediaSummary>>,
     /// The `video` property.
-    pub video: Option<MediaSummary>,
+    pub video: Option<Box<MediaSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21275,9 +21449,9 @@ impl serde::Serialize for UserConversationSummary {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserConversationsEventMediaSummary {
     /// The `contactCenter` property.
-    pub contact_center: Option<UserConversationsEventMediaSummaryDetail>,
+    pub contact_center: Option<Box<UserConversationsEventMediaSummaryDetail>>,
     /// The `enterprise` property.
-    pub enterprise: Option<UserConversationsEventMediaSummaryDetail>,
+    pub enterprise: Option<Box<UserConversationsEventMediaSummaryDetail>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21450,19 +21624,19 @@ pub struct UserConversationsEventUserConversationSummary {
     /// The `userId` property.
     pub user_id: Option<String>,
     /// The `call` property.
-    pub call: Option<UserConversationsEventMediaSummary>,
+    pub call: Option<Box<UserConversationsEventMediaSummary>>,
     /// The `callback` property.
-    pub callback: Option<UserConversationsEventMediaSummary>,
+    pub callback: Option<Box<UserConversationsEventMediaSummary>>,
     /// The `email` property.
-    pub email: Option<UserConversationsEventMediaSummary>,
+    pub email: Option<Box<UserConversationsEventMediaSummary>>,
     /// The `message` property.
-    pub message: Option<UserConversationsEventMediaSummary>,
+    pub message: Option<Box<UserConversationsEventMediaSummary>>,
     /// The `chat` property.
-    pub chat: Option<UserConversationsEventMediaSummary>,
+    pub chat: Option<Box<UserConversationsEventMediaSummary>>,
     /// The `socialExpression` property.
-    pub social_expression: Option<UserConversationsEventMediaSummary>,
+    pub social_expression: Option<Box<UserConversationsEventMediaSummary>>,
     /// The `video` property.
-    pub video: Option<UserConversationsEventMediaSummary>,
+    pub video: Option<Box<UserConversationsEventMediaSummary>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -21672,7 +21846,9 @@ impl crate::__private::DecodeFields for UserCursorEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "results" => {
@@ -21750,7 +21926,7 @@ pub struct UserCustomAttributes {
     /// The user's Id which the attributes are being assigned to.
     pub user_id: Option<String>,
     /// The schema that dictates which attributes can be included.
-    pub schema: Option<DataSchema>,
+    pub schema: Option<Box<DataSchema>>,
     /// The map of attribute values.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -22055,7 +22231,9 @@ impl crate::__private::DecodeFields for UserDetailQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22191,8 +22369,12 @@ impl crate::__private::DecodeFields for UserDetailQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22285,7 +22467,7 @@ pub struct UserDetailQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22541,7 +22723,7 @@ pub struct UserDetailsQuery {
     /// Include faceted search and aggregate roll-ups of agent routing status data in your search results. This does not function as a filter, but rather, summary data about the agent routing status results matching your filters
     pub routing_status_aggregations: Option<Vec<AnalyticsQueryAggregation>>,
     /// Page size and number to control iterating through large result sets. Default page size is 25
-    pub paging: Option<PagingSpec>,
+    pub paging: Option<Box<PagingSpec>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22610,13 +22792,29 @@ impl crate::__private::DecodeFields for UserDetailsQuery {
     ) -> Result<bool, A::Error> {
         match key {
             "interval" => self.interval = map.next_value()?,
-            "userFilters" => self.user_filters = map.next_value()?,
-            "presenceFilters" => self.presence_filters = map.next_value()?,
-            "routingStatusFilters" => self.routing_status_filters = map.next_value()?,
+            "userFilters" => {
+                self.user_filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "presenceFilters" => {
+                self.presence_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingStatusFilters" => {
+                self.routing_status_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "order" => self.order = map.next_value()?,
-            "presenceAggregations" => self.presence_aggregations = map.next_value()?,
+            "presenceAggregations" => {
+                self.presence_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "routingStatusAggregations" => {
-                self.routing_status_aggregations = map.next_value()?;
+                self.routing_status_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "paging" => self.paging = map.next_value()?,
             _ => return Ok(false),
@@ -23211,7 +23409,11 @@ impl crate::__private::DecodeFields for UserEndDetailEventTopicUserEndEvent {
             "addressTo" => self.address_to = map.next_value()?,
             "addressFrom" => self.address_from = map.next_value()?,
             "callbackUserName" => self.callback_user_name = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackScheduledTime" => {
                 self.callback_scheduled_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -23253,10 +23455,14 @@ impl crate::__private::DecodeFields for UserEndDetailEventTopicUserEndEvent {
                     .0;
             }
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -24029,7 +24235,9 @@ impl crate::__private::DecodeFields for UserEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -24179,11 +24387,11 @@ pub struct UserEstablishedEvent {
     /// Metadata about this communication.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub initial_configuration: Option<InitialConfiguration>,
+    pub initial_configuration: Option<Box<InitialConfiguration>>,
     /// Metadata about the source of this communication's interaction.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source_configuration: Option<SourceConfiguration>,
+    pub source_configuration: Option<Box<SourceConfiguration>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24432,33 +24640,33 @@ pub struct UserExpands {
     /// ACD routing status
     ///
     /// Read-only: set by Genesys.
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// Active presence
     ///
     /// Read-only: set by Genesys.
-    pub presence: Option<UserPresence>,
+    pub presence: Option<Box<UserPresence>>,
     /// Active 3rd party presence
-    pub integration_presence: Option<UserPresence>,
+    pub integration_presence: Option<Box<UserPresence>>,
     /// Summary of conversion statistics for conversation types.
     ///
     /// Read-only: set by Genesys.
-    pub conversation_summary: Option<UserConversationSummary>,
+    pub conversation_summary: Option<Box<UserConversationSummary>>,
     /// Determine if out of office is enabled
     ///
     /// Read-only: set by Genesys.
-    pub out_of_office: Option<OutOfOffice>,
+    pub out_of_office: Option<Box<OutOfOffice>>,
     /// Current geolocation position
     ///
     /// Read-only: set by Genesys.
-    pub geolocation: Option<Geolocation>,
+    pub geolocation: Option<Box<Geolocation>>,
     /// Effective, default, and last station information
     ///
     /// Read-only: set by Genesys.
-    pub station: Option<UserStations>,
+    pub station: Option<Box<UserStations>>,
     /// Roles and permissions assigned to the user
     ///
     /// Read-only: set by Genesys.
-    pub authorization: Option<UserAuthorization>,
+    pub authorization: Option<Box<UserAuthorization>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24735,9 +24943,9 @@ pub struct UserFullReference {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `chat` property.
-    pub chat: Option<Chat>,
+    pub chat: Option<Box<Chat>>,
     /// The `department` property.
     pub department: Option<String>,
     /// The `email` property.
@@ -24753,7 +24961,7 @@ pub struct UserFullReference {
     /// The `username` property.
     pub username: Option<String>,
     /// The `manager` property.
-    pub manager: Option<User>,
+    pub manager: Option<Box<User>>,
     /// The `images` property.
     pub images: Option<Vec<Image>>,
     /// Required when updating a user, this value should be the current version of the user. The current version can be obtained with a GET on the user before doing a PATCH.
@@ -24763,27 +24971,27 @@ pub struct UserFullReference {
     /// The `certifications` property.
     pub certifications: Option<Vec<String>>,
     /// The `biography` property.
-    pub biography: Option<Biography>,
+    pub biography: Option<Box<Biography>>,
     /// The `employerInfo` property.
-    pub employer_info: Option<EmployerInfo>,
+    pub employer_info: Option<Box<EmployerInfo>>,
     /// Preferred full name of the agent
     pub preferred_name: Option<String>,
     /// ACD routing status
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// Active presence
-    pub presence: Option<UserPresence>,
+    pub presence: Option<Box<UserPresence>>,
     /// Integration presence
-    pub integration_presence: Option<UserPresence>,
+    pub integration_presence: Option<Box<UserPresence>>,
     /// Summary of conversion statistics for conversation types.
-    pub conversation_summary: Option<UserConversationSummary>,
+    pub conversation_summary: Option<Box<UserConversationSummary>>,
     /// Determine if out of office is enabled
-    pub out_of_office: Option<OutOfOffice>,
+    pub out_of_office: Option<Box<OutOfOffice>>,
     /// Current geolocation position
-    pub geolocation: Option<Geolocation>,
+    pub geolocation: Option<Box<Geolocation>>,
     /// Effective, default, and last station information
-    pub station: Option<UserStations>,
+    pub station: Option<Box<UserStations>>,
     /// Roles and permissions assigned to the user
-    pub authorization: Option<UserAuthorization>,
+    pub authorization: Option<Box<UserAuthorization>>,
     /// Profile skills possessed by the user
     pub profile_skills: Option<Vec<String>>,
     /// The user placement at each site location.
@@ -24791,9 +24999,9 @@ pub struct UserFullReference {
     /// The groups the user is a member of
     pub groups: Option<Vec<Group>>,
     /// The team the user is a member of
-    pub team: Option<Team>,
+    pub team: Option<Box<Team>>,
     /// The WFM work plan bid rank settings for the user
-    pub work_plan_bid_ranks: Option<WorkPlanBidRanks>,
+    pub work_plan_bid_ranks: Option<Box<WorkPlanBidRanks>>,
     /// Routing (ACD) skills possessed by the user
     pub skills: Option<Vec<UserRoutingSkill>>,
     /// Routing (ACD) languages possessed by the user
@@ -24803,7 +25011,7 @@ pub struct UserFullReference {
     /// preferred language by the user
     pub language_preference: Option<String>,
     /// The `lastTokenIssued` property.
-    pub last_token_issued: Option<OAuthLastTokenIssued>,
+    pub last_token_issued: Option<Box<OAuthLastTokenIssued>>,
     /// The last time the user logged in using username and password. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_last_login: Option<crate::DateTime>,
     /// The date & time the user was sent their welcome email. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -24951,17 +25159,25 @@ impl crate::__private::DecodeFields for UserFullReference {
             "chat" => self.chat = map.next_value()?,
             "department" => self.department = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "primaryContactInfo" => self.primary_contact_info = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "manager" => self.manager = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "certifications" => self.certifications = map.next_value()?,
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "biography" => self.biography = map.next_value()?,
             "employerInfo" => self.employer_info = map.next_value()?,
             "preferredName" => self.preferred_name = map.next_value()?,
@@ -24973,13 +25189,19 @@ impl crate::__private::DecodeFields for UserFullReference {
             "geolocation" => self.geolocation = map.next_value()?,
             "station" => self.station = map.next_value()?,
             "authorization" => self.authorization = map.next_value()?,
-            "profileSkills" => self.profile_skills = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "team" => self.team = map.next_value()?,
             "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "acdAutoAnswer" => {
                 self.acd_auto_answer = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -25344,21 +25566,21 @@ pub type UserGreetingEventGreetingOwner = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserInsightsTrend {
     /// The performance profile
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The division
-    pub division: Option<DivisionReference>,
+    pub division: Option<Box<DivisionReference>>,
     /// Granularity
     pub granularity: Option<UserInsightsTrendGranularity>,
     /// The comparative period work day date range
-    pub comparative_period: Option<WorkdayPeriod>,
+    pub comparative_period: Option<Box<WorkdayPeriod>>,
     /// The primary period work day date range
-    pub primary_period: Option<WorkdayPeriod>,
+    pub primary_period: Option<Box<WorkdayPeriod>>,
     /// The query user
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The list of insights trend for each metric
     pub entities: Option<Vec<UserInsightsTrendMetricItem>>,
     /// The insights trend in total
-    pub total: Option<UserInsightsTrendTotalItem>,
+    pub total: Option<Box<UserInsightsTrendTotalItem>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25424,7 +25646,9 @@ impl crate::__private::DecodeFields for UserInsightsTrend {
             "comparativePeriod" => self.comparative_period = map.next_value()?,
             "primaryPeriod" => self.primary_period = map.next_value()?,
             "user" => self.user = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "total" => self.total = map.next_value()?,
             _ => return Ok(false),
         }
@@ -25553,9 +25777,9 @@ crate::__impl_open_enum!(UserInsightsTrendGranularity);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserInsightsTrendMetricItem {
     /// The gamification metric for the trend
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// Trends for the metric
-    pub trends: Option<UserInsightsTrends>,
+    pub trends: Option<Box<UserInsightsTrends>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25642,7 +25866,7 @@ impl serde::Serialize for UserInsightsTrendMetricItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserInsightsTrendTotalItem {
     /// Trends for the metric
-    pub trends: Option<UserInsightsTrends>,
+    pub trends: Option<Box<UserInsightsTrends>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25768,8 +25992,14 @@ impl crate::__private::DecodeFields for UserInsightsTrends {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "comparativePeriod" => self.comparative_period = map.next_value()?,
-            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "comparativePeriod" => {
+                self.comparative_period = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "primaryPeriod" => {
+                self.primary_period = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -25889,7 +26119,9 @@ impl crate::__private::DecodeFields for UserLanguageEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -26056,7 +26288,9 @@ impl crate::__private::DecodeFields for UserLicenses {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "licenses" => self.licenses = map.next_value()?,
+            "licenses" => {
+                self.licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26158,7 +26392,9 @@ impl crate::__private::DecodeFields for UserLicensesEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -26304,7 +26540,9 @@ impl crate::__private::DecodeFields for UserListScheduleRequestBody {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
             "loadFullWeeks" => {
@@ -26376,9 +26614,9 @@ pub struct UserMe {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The `chat` property.
-    pub chat: Option<Chat>,
+    pub chat: Option<Box<Chat>>,
     /// The `department` property.
     pub department: Option<String>,
     /// The `email` property.
@@ -26398,7 +26636,7 @@ pub struct UserMe {
     /// The `username` property.
     pub username: Option<String>,
     /// The `manager` property.
-    pub manager: Option<User>,
+    pub manager: Option<Box<User>>,
     /// The `images` property.
     pub images: Option<Vec<Image>>,
     /// Required when updating a user, this value should be the current version of the user. The current version can be obtained with a GET on the user before doing a PATCH.
@@ -26408,41 +26646,41 @@ pub struct UserMe {
     /// The `certifications` property.
     pub certifications: Option<Vec<String>>,
     /// The `biography` property.
-    pub biography: Option<Biography>,
+    pub biography: Option<Box<Biography>>,
     /// The `employerInfo` property.
-    pub employer_info: Option<EmployerInfo>,
+    pub employer_info: Option<Box<EmployerInfo>>,
     /// Preferred full name of the agent
     pub preferred_name: Option<String>,
     /// ACD routing status
     ///
     /// Read-only: set by Genesys.
-    pub routing_status: Option<RoutingStatus>,
+    pub routing_status: Option<Box<RoutingStatus>>,
     /// Active presence
     ///
     /// Read-only: set by Genesys.
-    pub presence: Option<UserPresence>,
+    pub presence: Option<Box<UserPresence>>,
     /// Integration presence
-    pub integration_presence: Option<UserPresence>,
+    pub integration_presence: Option<Box<UserPresence>>,
     /// Summary of conversion statistics for conversation types.
     ///
     /// Read-only: set by Genesys.
-    pub conversation_summary: Option<UserConversationSummary>,
+    pub conversation_summary: Option<Box<UserConversationSummary>>,
     /// Determine if out of office is enabled
     ///
     /// Read-only: set by Genesys.
-    pub out_of_office: Option<OutOfOffice>,
+    pub out_of_office: Option<Box<OutOfOffice>>,
     /// Current geolocation position
     ///
     /// Read-only: set by Genesys.
-    pub geolocation: Option<Geolocation>,
+    pub geolocation: Option<Box<Geolocation>>,
     /// Effective, default, and last station information
     ///
     /// Read-only: set by Genesys.
-    pub station: Option<UserStations>,
+    pub station: Option<Box<UserStations>>,
     /// Roles and permissions assigned to the user
     ///
     /// Read-only: set by Genesys.
-    pub authorization: Option<UserAuthorization>,
+    pub authorization: Option<Box<UserAuthorization>>,
     /// Profile skills possessed by the user
     ///
     /// Read-only: set by Genesys.
@@ -26456,21 +26694,21 @@ pub struct UserMe {
     /// Read-only: set by Genesys.
     pub groups: Option<Vec<Group>>,
     /// The team the user is a member of
-    pub team: Option<Team>,
+    pub team: Option<Box<Team>>,
     /// The WFM work plan bid rank settings for the user
-    pub work_plan_bid_ranks: Option<WorkPlanBidRanks>,
+    pub work_plan_bid_ranks: Option<Box<WorkPlanBidRanks>>,
     /// Routing (ACD) skills possessed by the user
     pub skills: Option<Vec<UserRoutingSkill>>,
     /// Routing (ACD) languages possessed by the user
     pub languages: Option<Vec<UserRoutingLanguage>>,
     /// Auto answer settings for this user
-    pub auto_answer_settings: Option<AutoAnswerSettings>,
+    pub auto_answer_settings: Option<Box<AutoAnswerSettings>>,
     /// acd auto answer
     pub acd_auto_answer: Option<bool>,
     /// preferred language by the user
     pub language_preference: Option<String>,
     /// The `lastTokenIssued` property.
-    pub last_token_issued: Option<OAuthLastTokenIssued>,
+    pub last_token_issued: Option<Box<OAuthLastTokenIssued>>,
     /// The last time the user logged in using username and password. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_last_login: Option<crate::DateTime>,
     /// The date & time the user was sent their welcome email. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -26478,15 +26716,15 @@ pub struct UserMe {
     /// The PureCloud system date time.
     ///
     /// Read-only: set by Genesys.
-    pub date: Option<ServerDate>,
+    pub date: Option<Box<ServerDate>>,
     /// Geolocation settings for user's organization.
     ///
     /// Read-only: set by Genesys.
-    pub geolocation_settings: Option<GeolocationSettings>,
+    pub geolocation_settings: Option<Box<GeolocationSettings>>,
     /// Organization details for this user.
     ///
     /// Read-only: set by Genesys.
-    pub organization: Option<Organization>,
+    pub organization: Option<Box<Organization>>,
     /// The first 100 non-divisioned presence definitions for user's organization.
     ///
     /// Read-only: set by Genesys.
@@ -26516,7 +26754,7 @@ pub struct UserMe {
     /// The first 50 superiors, direct reports, and siblings of this user. Mutually exclusive with superiors and direct reports expands.
     ///
     /// Read-only: set by Genesys.
-    pub adjacents: Option<Adjacents>,
+    pub adjacents: Option<Box<Adjacents>>,
     /// The first 50 routing skills for user's organizations
     ///
     /// Read-only: set by Genesys.
@@ -26524,11 +26762,11 @@ pub struct UserMe {
     /// The field config for all entities types of user's organization
     ///
     /// Read-only: set by Genesys.
-    pub field_configs: Option<FieldConfigs>,
+    pub field_configs: Option<Box<FieldConfigs>>,
     /// Information about the current token
     ///
     /// Read-only: set by Genesys.
-    pub token: Option<TokenInfo>,
+    pub token: Option<Box<TokenInfo>>,
     /// Organizations having this user as a trustee
     ///
     /// Read-only: set by Genesys.
@@ -26726,17 +26964,25 @@ impl crate::__private::DecodeFields for UserMe {
             "chat" => self.chat = map.next_value()?,
             "department" => self.department = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "primaryContactInfo" => self.primary_contact_info = map.next_value()?,
-            "addresses" => self.addresses = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             "title" => self.title = map.next_value()?,
             "username" => self.username = map.next_value()?,
             "manager" => self.manager = map.next_value()?,
-            "images" => self.images = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "certifications" => self.certifications = map.next_value()?,
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "biography" => self.biography = map.next_value()?,
             "employerInfo" => self.employer_info = map.next_value()?,
             "preferredName" => self.preferred_name = map.next_value()?,
@@ -26748,13 +26994,19 @@ impl crate::__private::DecodeFields for UserMe {
             "geolocation" => self.geolocation = map.next_value()?,
             "station" => self.station = map.next_value()?,
             "authorization" => self.authorization = map.next_value()?,
-            "profileSkills" => self.profile_skills = map.next_value()?,
-            "locations" => self.locations = map.next_value()?,
-            "groups" => self.groups = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
             "team" => self.team = map.next_value()?,
             "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "autoAnswerSettings" => self.auto_answer_settings = map.next_value()?,
             "acdAutoAnswer" => {
                 self.acd_auto_answer = map
@@ -26768,21 +27020,47 @@ impl crate::__private::DecodeFields for UserMe {
             "date" => self.date = map.next_value()?,
             "geolocationSettings" => self.geolocation_settings = map.next_value()?,
             "organization" => self.organization = map.next_value()?,
-            "presenceDefinitions" => self.presence_definitions = map.next_value()?,
-            "divisionedPresenceDefinitions" => {
-                self.divisioned_presence_definitions = map.next_value()?;
+            "presenceDefinitions" => {
+                self.presence_definitions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "locationDefinitions" => self.location_definitions = map.next_value()?,
-            "orgAuthorization" => self.org_authorization = map.next_value()?,
-            "favorites" => self.favorites = map.next_value()?,
-            "superiors" => self.superiors = map.next_value()?,
-            "directReports" => self.direct_reports = map.next_value()?,
+            "divisionedPresenceDefinitions" => {
+                self.divisioned_presence_definitions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "locationDefinitions" => {
+                self.location_definitions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "orgAuthorization" => {
+                self.org_authorization = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "favorites" => {
+                self.favorites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "superiors" => {
+                self.superiors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "directReports" => {
+                self.direct_reports = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "adjacents" => self.adjacents = map.next_value()?,
-            "routingSkills" => self.routing_skills = map.next_value()?,
+            "routingSkills" => {
+                self.routing_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "fieldConfigs" => self.field_configs = map.next_value()?,
             "token" => self.token = map.next_value()?,
-            "trustors" => self.trustors = map.next_value()?,
-            "orgProducts" => self.org_products = map.next_value()?,
+            "trustors" => {
+                self.trustors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "orgProducts" => {
+                self.org_products = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -27455,7 +27733,7 @@ impl crate::__private::DecodeFields for UserObservationDataContainer {
     ) -> Result<bool, A::Error> {
         match key {
             "group" => self.group = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -27499,7 +27777,7 @@ pub struct UserObservationQuery {
     /// Filter to return a subset of observations. Expresses boolean logical predicates as well as dimensional filters
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub filter: Option<UserObservationQueryFilter>,
+    pub filter: Option<Box<UserObservationQueryFilter>>,
     /// Behaves like a SQL SELECT clause. Only named metrics will be retrieved.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -27559,8 +27837,12 @@ impl crate::__private::DecodeFields for UserObservationQuery {
     ) -> Result<bool, A::Error> {
         match key {
             "filter" => self.filter = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "detailMetrics" => self.detail_metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "detailMetrics" => {
+                self.detail_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27666,7 +27948,9 @@ impl crate::__private::DecodeFields for UserObservationQueryClause {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27802,8 +28086,12 @@ impl crate::__private::DecodeFields for UserObservationQueryFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27896,7 +28184,7 @@ pub struct UserObservationQueryPredicate {
     /// Right hand side for dimension predicates
     pub value: Option<String>,
     /// Right hand side for dimension predicates
-    pub range: Option<NumericRange>,
+    pub range: Option<Box<NumericRange>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -28173,7 +28461,9 @@ impl crate::__private::DecodeFields for UserObservationQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28328,9 +28618,9 @@ pub struct UserPresence {
     /// A boolean used to tell whether or not to set this presence source as the primary on a PATCH
     pub primary: Option<bool>,
     /// The `presenceDefinition` property.
-    pub presence_definition: Option<PresenceDefinition>,
+    pub presence_definition: Option<Box<PresenceDefinition>>,
     /// The definition of the user's desired future presence
-    pub future_presence_definition: Option<PresenceDefinition>,
+    pub future_presence_definition: Option<Box<PresenceDefinition>>,
     /// The `message` property.
     pub message: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -28939,7 +29229,7 @@ pub struct UserProfile {
     /// User information expansions
     ///
     /// Read-only: set by Genesys.
-    pub expands: Option<UserExpands>,
+    pub expands: Option<Box<UserExpands>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -29203,7 +29493,9 @@ impl crate::__private::DecodeFields for UserProfileEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -29319,7 +29611,7 @@ impl serde::Serialize for UserProfileEntityListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserProfilesInDateRange {
     /// The query agent
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Start workday used as the date range. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_start_workday: Option<crate::Date>,
     /// End workday used as the date range. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
@@ -29378,7 +29670,9 @@ impl crate::__private::DecodeFields for UserProfilesInDateRange {
             "user" => self.user = map.next_value()?,
             "dateStartWorkday" => self.date_start_workday = map.next_value()?,
             "dateEndWorkday" => self.date_end_workday = map.next_value()?,
-            "profiles" => self.profiles = map.next_value()?,
+            "profiles" => {
+                self.profiles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29546,7 +29840,7 @@ pub struct UserQueue {
     /// The `name` property.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The queue description.
     pub description: Option<String>,
     /// The date the queue was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -29564,39 +29858,39 @@ pub struct UserQueue {
     /// The number of joined members in the queue.
     pub joined_member_count: Option<i64>,
     /// The media settings for the queue.
-    pub media_settings: Option<QueueMediaSettings>,
+    pub media_settings: Option<Box<QueueMediaSettings>>,
     /// The routing rules for the queue, used for Preferred Agent Routing.
     pub routing_rules: Option<Vec<RoutingRule>>,
     /// The Conditional Group Routing settings for the queue.
-    pub conditional_group_routing: Option<ConditionalGroupRouting>,
+    pub conditional_group_routing: Option<Box<ConditionalGroupRouting>>,
     /// The Conditional Group Activation settings for the queue.
-    pub conditional_group_activation: Option<ConditionalGroupActivation>,
+    pub conditional_group_activation: Option<Box<ConditionalGroupActivation>>,
     /// The bullseye settings for the queue.
-    pub bullseye: Option<Bullseye>,
+    pub bullseye: Option<Box<Bullseye>>,
     /// The Scoring Method for the queue.
     pub scoring_method: Option<UserQueueScoringMethod>,
     /// The Last Agent Routing Mode for the queue.
     pub last_agent_routing_mode: Option<UserQueueLastAgentRoutingMode>,
     /// The ACW settings for the queue.
-    pub acw_settings: Option<AcwSettings>,
+    pub acw_settings: Option<Box<AcwSettings>>,
     /// The skill evaluation method to use when routing conversations.
     pub skill_evaluation_method: Option<UserQueueSkillEvaluationMethod>,
     /// The groups of agents associated with the queue, if any. Queue membership will update to match group membership changes.
     pub member_groups: Option<Vec<MemberGroup>>,
     /// The in-queue flow to use for call conversations waiting in queue.
-    pub queue_flow: Option<DomainEntityRef>,
+    pub queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for email conversations waiting in queue.
-    pub email_in_queue_flow: Option<DomainEntityRef>,
+    pub email_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The in-queue flow to use for message conversations waiting in queue.
-    pub message_in_queue_flow: Option<DomainEntityRef>,
+    pub message_in_queue_flow: Option<Box<DomainEntityRef>>,
     /// The prompt used for whisper on the queue, if configured.
-    pub whisper_prompt: Option<DomainEntityRef>,
+    pub whisper_prompt: Option<Box<DomainEntityRef>>,
     /// The audio to be played when calls on this queue are on hold. If not configured, the default on-hold music will play.
-    pub on_hold_prompt: Option<DomainEntityRef>,
+    pub on_hold_prompt: Option<Box<DomainEntityRef>>,
     /// The canonical language code (e.g. en-US) used for the default media language on the queue.
     pub default_media_language: Option<String>,
     /// Canned response library IDs and mode with which they are associated with the queue
-    pub canned_response_libraries: Option<CannedResponseLibraries>,
+    pub canned_response_libraries: Option<Box<CannedResponseLibraries>>,
     /// Indicates whether voice transcription is enabled for this queue.
     pub enable_transcription: Option<bool>,
     /// Indicates whether audio monitoring is enabled for this queue.
@@ -29604,9 +29898,9 @@ pub struct UserQueue {
     /// Indicates whether manual assignment is enabled for this queue.
     pub enable_manual_assignment: Option<bool>,
     /// The Agent Owned Routing settings for the queue
-    pub agent_owned_routing: Option<AgentOwnedRouting>,
+    pub agent_owned_routing: Option<Box<AgentOwnedRouting>>,
     /// The Direct Routing settings for the queue
-    pub direct_routing: Option<DirectRouting>,
+    pub direct_routing: Option<Box<DirectRouting>>,
     /// The name to use for caller identification for outbound calls from this queue.
     pub calling_party_name: Option<String>,
     /// The phone number to use for caller identification for outbound calls from this queue.
@@ -29614,9 +29908,9 @@ pub struct UserQueue {
     /// The default script Ids for the communication types.
     pub default_scripts: Option<std::collections::BTreeMap<String, Script>>,
     /// The messaging addresses for the queue.
-    pub outbound_messaging_addresses: Option<QueueMessagingAddresses>,
+    pub outbound_messaging_addresses: Option<Box<QueueMessagingAddresses>>,
     /// The default email address to use for outbound email from this queue.
-    pub outbound_email_address: Option<QueueEmailAddress>,
+    pub outbound_email_address: Option<Box<QueueEmailAddress>>,
     /// The ID of an associated external queue.
     pub peer_id: Option<String>,
     /// Indicates whether recording in-queue calls is suppressed for this queue.
@@ -29810,7 +30104,9 @@ impl crate::__private::DecodeFields for UserQueue {
                     .0;
             }
             "mediaSettings" => self.media_settings = map.next_value()?,
-            "routingRules" => self.routing_rules = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conditionalGroupRouting" => {
                 self.conditional_group_routing = map.next_value()?;
             }
@@ -29822,7 +30118,9 @@ impl crate::__private::DecodeFields for UserQueue {
             "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
             "acwSettings" => self.acw_settings = map.next_value()?,
             "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
-            "memberGroups" => self.member_groups = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queueFlow" => self.queue_flow = map.next_value()?,
             "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
             "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
@@ -30387,7 +30685,9 @@ impl crate::__private::DecodeFields for UserQueueEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -30513,11 +30813,11 @@ pub struct UserRecording {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The `workspace` property.
-    pub workspace: Option<DomainEntityRef>,
+    pub workspace: Option<Box<DomainEntityRef>>,
     /// The `createdBy` property.
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// The `conversation` property.
-    pub conversation: Option<Conversation>,
+    pub conversation: Option<Box<Conversation>>,
     /// The `contentLength` property.
     pub content_length: Option<i64>,
     /// The `durationMilliseconds` property.
@@ -30610,7 +30910,9 @@ impl crate::__private::DecodeFields for UserRecording {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "thumbnails" => self.thumbnails = map.next_value()?,
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -30800,7 +31102,9 @@ impl crate::__private::DecodeFields for UserRecordingEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -31216,7 +31520,9 @@ impl crate::__private::DecodeFields for UserReferenceEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32552,7 +32858,9 @@ impl crate::__private::DecodeFields for UserRoutingStatusErrorInfo {
             "correlationId" => self.correlation_id = map.next_value()?,
             "userMessage" => self.user_message = map.next_value()?,
             "userParamsMessage" => self.user_params_message = map.next_value()?,
-            "userParams" => self.user_params = map.next_value()?,
+            "userParams" => {
+                self.user_params = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -33017,9 +33325,9 @@ pub struct UserRoutingStatusUserRoutingStatus {
     /// The unique identifier of the user.
     pub id: Option<String>,
     /// The `routingStatus` property.
-    pub routing_status: Option<UserRoutingStatusRoutingStatus>,
+    pub routing_status: Option<Box<UserRoutingStatusRoutingStatus>>,
     /// The `errorInfo` property.
-    pub error_info: Option<UserRoutingStatusErrorInfo>,
+    pub error_info: Option<Box<UserRoutingStatusErrorInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -33118,7 +33426,7 @@ pub struct UserSchedule {
     /// Version metadata for this schedule
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// ID of the work plan associated with the user during schedule creation
     pub work_plan_id: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -33176,8 +33484,12 @@ impl crate::__private::DecodeFields for UserSchedule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "shifts" => self.shifts = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "metadata" => self.metadata = map.next_value()?,
             "workPlanId" => self.work_plan_id = map.next_value()?,
@@ -33424,15 +33736,15 @@ pub struct UserScheduleAdherence {
     /// The user for whom this status applies
     ///
     /// Read-only: set by Genesys.
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The business unit to which this user belongs
-    pub business_unit: Option<BusinessUnitReference>,
+    pub business_unit: Option<Box<BusinessUnitReference>>,
     /// The management unit to which this user belongs
     ///
     /// Read-only: set by Genesys.
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The team to which this user belongs
-    pub team: Option<TeamReference>,
+    pub team: Option<Box<TeamReference>>,
     /// Activity for which the user is scheduled
     ///
     /// Read-only: set by Genesys.
@@ -33440,7 +33752,7 @@ pub struct UserScheduleAdherence {
         UserScheduleAdherenceScheduledActivityCategory,
     >,
     /// Activity code for which the user is currently scheduled
-    pub scheduled_activity_code: Option<ActivityCodeSummary>,
+    pub scheduled_activity_code: Option<Box<ActivityCodeSummary>>,
     /// Actual underlying system presence value
     ///
     /// Read-only: set by Genesys.
@@ -33470,7 +33782,7 @@ pub struct UserScheduleAdherence {
     /// Read-only: set by Genesys.
     pub impact: Option<UserScheduleAdherenceImpact>,
     /// Currently applicable explanation for the adherence state
-    pub adherence_explanation: Option<RealTimeAdherenceExplanation>,
+    pub adherence_explanation: Option<Box<RealTimeAdherenceExplanation>>,
     /// Time when the user entered the current adherenceState in ISO-8601 format
     ///
     /// Read-only: set by Genesys.
@@ -33626,7 +33938,9 @@ impl crate::__private::DecodeFields for UserScheduleAdherence {
             "adherenceExplanation" => self.adherence_explanation = map.next_value()?,
             "timeOfAdherenceChange" => self.time_of_adherence_change = map.next_value()?,
             "presenceUpdateTime" => self.presence_update_time = map.next_value()?,
-            "activeQueues" => self.active_queues = map.next_value()?,
+            "activeQueues" => {
+                self.active_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "activeQueuesModifiedTime" => {
                 self.active_queues_modified_time = map.next_value()?;
             }
@@ -33635,7 +33949,11 @@ impl crate::__private::DecodeFields for UserScheduleAdherence {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "nextActivityReminders" => self.next_activity_reminders = map.next_value()?,
+            "nextActivityReminders" => {
+                self.next_activity_reminders = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "suppressOnTimeReminder" => {
                 self.suppress_on_time_reminder = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -34276,7 +34594,9 @@ impl crate::__private::DecodeFields for UserScheduleAdherenceListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -34376,7 +34696,11 @@ impl crate::__private::DecodeFields for UserScheduleContainer {
             "managementUnitTimeZone" => {
                 self.management_unit_time_zone = map.next_value()?;
             }
-            "publishedSchedules" => self.published_schedules = map.next_value()?,
+            "publishedSchedules" => {
+                self.published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "userSchedules" => self.user_schedules = map.next_value()?,
             _ => return Ok(false),
         }
@@ -34579,7 +34903,7 @@ impl serde::Serialize for UserScheduleFullDayTimeOffMarker {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserScheduleShift {
     /// The schedule to which this shift belongs
-    pub week_schedule: Option<WeekScheduleReference>,
+    pub week_schedule: Option<Box<WeekScheduleReference>>,
     /// ID of the schedule shift. This is only for the case of updating and deleting an existing shift
     pub id: Option<String>,
     /// Start time in UTC for this shift. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -34655,7 +34979,9 @@ impl crate::__private::DecodeFields for UserScheduleShift {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "manuallyEdited" => {
                 self.manually_edited = map
@@ -34817,13 +35143,13 @@ impl crate::__private::DecodeFields for UserSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             "type" => self.type_ = map.next_value()?,
             _ => return Ok(false),
         }
@@ -35145,9 +35471,9 @@ impl crate::__private::DecodeFields for UserSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "expand" => self.expand = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             "integrationPresenceSource" => {
                 self.integration_presence_source = map.next_value()?;
             }
@@ -35388,7 +35714,7 @@ impl crate::__private::DecodeFields for UserSearchRule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "parts" => self.parts = map.next_value()?,
+            "parts" => self.parts = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35492,7 +35818,7 @@ impl crate::__private::DecodeFields for UserSearchRulePart {
         match key {
             "operation" => self.operation = map.next_value()?,
             "selector" => self.selector = map.next_value()?,
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -35640,7 +35966,7 @@ pub struct UserSettingsForChat {
     /// Settings for mobile devices
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub mobile: Option<MobileSettings>,
+    pub mobile: Option<Box<MobileSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -35840,7 +36166,9 @@ impl crate::__private::DecodeFields for UserSkillEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -36010,7 +36338,9 @@ impl crate::__private::DecodeFields for UserSkillGroupEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -36118,7 +36448,9 @@ impl crate::__private::DecodeFields for UserStaffingGroupListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -36165,9 +36497,9 @@ pub struct UserStaffingGroupResponse {
     /// Effective end date of the user assignment in ISO-8601 format or empty value. Empty value means no limit on end-date.
     pub end_date: Option<crate::Date>,
     /// The user associated with the staffing group
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The staffing group associated with the user
-    pub staffing_group: Option<StaffingGroupReference>,
+    pub staffing_group: Option<Box<StaffingGroupReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -36429,7 +36761,11 @@ impl crate::__private::DecodeFields for UserStartDetailEventTopicUserStartEvent 
             "addressTo" => self.address_to = map.next_value()?,
             "addressFrom" => self.address_from = map.next_value()?,
             "callbackUserName" => self.callback_user_name = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackScheduledTime" => {
                 self.callback_scheduled_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -36441,10 +36777,14 @@ impl crate::__private::DecodeFields for UserStartDetailEventTopicUserStartEvent 
             "divisionId" => self.division_id = map.next_value()?,
             "queueId" => self.queue_id = map.next_value()?,
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -37368,7 +37708,7 @@ pub struct UserStationChangeTopicUserStation {
     /// The `name` property.
     pub name: Option<String>,
     /// The `associatedUser` property.
-    pub associated_user: Option<UserStationChangeTopicUser>,
+    pub associated_user: Option<Box<UserStationChangeTopicUser>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37459,7 +37799,7 @@ impl serde::Serialize for UserStationChangeTopicUserStation {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserStationChangeTopicUserStations {
     /// The `associatedStation` property.
-    pub associated_station: Option<UserStationChangeTopicUserStation>,
+    pub associated_station: Option<Box<UserStationChangeTopicUserStation>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -37803,7 +38143,7 @@ pub struct UserTimeOffIntegrationStatusResponse {
     /// The time off request associated with this integration status
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub time_off_request: Option<TimeOffRequestReference>,
+    pub time_off_request: Option<Box<TimeOffRequestReference>>,
     /// The value of integration status for the time off request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -37813,7 +38153,7 @@ pub struct UserTimeOffIntegrationStatusResponse {
     /// The user to whom the time off request belongs
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -38025,7 +38365,9 @@ impl crate::__private::DecodeFields for UserTimeOffIntegrationStatusResponseList
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38065,7 +38407,7 @@ pub struct UserTimeOffRequestReference {
     /// The ID of the user to whom the time off request applies
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -38162,7 +38504,7 @@ impl serde::Serialize for UserTimeOffRequestReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserTokensTopicTokenNotification {
     /// The `user` property.
-    pub user: Option<UserTokensTopicUriReference>,
+    pub user: Option<Box<UserTokensTopicUriReference>>,
     /// The `ipAddress` property.
     pub ip_address: Option<String>,
     /// The `dateCreated` property.
@@ -38940,7 +39282,9 @@ impl crate::__private::DecodeFields for UsersActivityRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39133,7 +39477,9 @@ impl crate::__private::DecodeFields for UsersRulesCreateRuleRequest {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39292,7 +39638,7 @@ impl crate::__private::DecodeFields for UsersRulesCriteria {
         match key {
             "id" => self.id = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -39368,7 +39714,7 @@ crate::__impl_open_enum!(UsersRulesCriteriaOperator);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsersRulesDependent {
     /// The rule associated with this dependent
-    pub rule: Option<UsersRulesDependentRule>,
+    pub rule: Option<Box<UsersRulesDependentRule>>,
     /// The type id of the dependent
     pub type_id: Option<String>,
     /// The type of the dependent
@@ -39376,9 +39722,9 @@ pub struct UsersRulesDependent {
     /// The date/time the dependent was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub created_date: Option<crate::DateTime>,
     /// The user who created the dependent
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// Information on the last run of the dependent
-    pub last_run: Option<UsersRulesLastRunMetadata>,
+    pub last_run: Option<Box<UsersRulesLastRunMetadata>>,
     /// The number of times the rule has run
     pub recent_run_count: Option<i64>,
     /// The URI for this object
@@ -39651,7 +39997,9 @@ impl crate::__private::DecodeFields for UsersRulesDependentList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -39924,7 +40272,7 @@ impl crate::__private::DecodeFields for UsersRulesGroupItem {
             "id" => self.id = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
             "container" => self.container = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40104,7 +40452,7 @@ pub struct UsersRulesLastRunMetadata {
     /// The date/time the rule was run. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub created_date: Option<crate::DateTime>,
     /// The user that started the run
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The number of users returned by the run
     pub result_count: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -40271,7 +40619,7 @@ impl crate::__private::DecodeFields for UsersRulesLockedCriteriaSettingsCriteria
     ) -> Result<bool, A::Error> {
         match key {
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -40407,7 +40755,9 @@ impl crate::__private::DecodeFields for UsersRulesLockedCriteriaSettingsGroup {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "operators" => self.operators = map.next_value()?,
+            "operators" => {
+                self.operators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "container" => self.container = map.next_value()?,
             "maxIdCount" => {
                 self.max_id_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -40610,7 +40960,9 @@ impl crate::__private::DecodeFields for UsersRulesQueryResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -40759,8 +41111,12 @@ impl crate::__private::DecodeFields for UsersRulesQueryRuleRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "criteria" => self.criteria = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40857,13 +41213,13 @@ pub struct UsersRulesRule {
     /// The date/time the rule was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub created_date: Option<crate::DateTime>,
     /// The user who created the rule
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date/time the rule was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub modified_date: Option<crate::DateTime>,
     /// The last user to modify the rule
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// Information on the last run of the rule
-    pub last_run: Option<UsersRulesLastRunMetadata>,
+    pub last_run: Option<Box<UsersRulesLastRunMetadata>>,
     /// The number of times the rule has run
     pub recent_run_count: Option<i64>,
     /// The number of dependents this rule has
@@ -40939,7 +41295,9 @@ impl crate::__private::DecodeFields for UsersRulesRule {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "createdDate" => self.created_date = map.next_value()?,
             "createdBy" => self.created_by = map.next_value()?,
             "modifiedDate" => self.modified_date = map.next_value()?,
@@ -41187,7 +41545,9 @@ impl crate::__private::DecodeFields for UsersRulesRuleList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -41435,8 +41795,16 @@ impl crate::__private::DecodeFields for UsersRulesRuleSettings {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "allowedContainers" => self.allowed_containers = map.next_value()?,
-            "lockedCriteria" => self.locked_criteria = map.next_value()?,
+            "allowedContainers" => {
+                self.allowed_containers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "lockedCriteria" => {
+                self.locked_criteria = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -41537,8 +41905,14 @@ impl crate::__private::DecodeFields for UsersRulesUpdateRuleRequest {
         match key {
             "name" => self.name = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "criteria" => self.criteria = map.next_value()?,
-            "lockedCriteria" => self.locked_criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "lockedCriteria" => {
+                self.locked_criteria = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -41650,7 +42024,7 @@ impl crate::__private::DecodeFields for UsersRulesValue {
     ) -> Result<bool, A::Error> {
         match key {
             "contextId" => self.context_id = map.next_value()?,
-            "ids" => self.ids = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -41813,8 +42187,10 @@ impl crate::__private::DecodeFields for UsersSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -42081,7 +42457,9 @@ impl crate::__private::DecodeFields for UtilizationLabelEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }

@@ -150,7 +150,7 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationMessageEvent 
     >,
     /// The `typing` property.
     pub typing: Option<
-        V2ConversationMessageTypingEventForUserTopicConversationEventTyping,
+        Box<V2ConversationMessageTypingEventForUserTopicConversationEventTyping>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -290,11 +290,13 @@ pub struct V2ConversationMessageTypingEventForUserTopicConversationMessagingChan
     >,
     /// The `to` property.
     pub to: Option<
-        V2ConversationMessageTypingEventForUserTopicConversationMessagingToRecipient,
+        Box<V2ConversationMessageTypingEventForUserTopicConversationMessagingToRecipient>,
     >,
     /// The `from` property.
     pub from: Option<
-        V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipient,
+        Box<
+            V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipient,
+        >,
     >,
     /// The `time` property.
     pub time: Option<crate::DateTime>,
@@ -575,7 +577,9 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipie
             "firstName" => self.first_name = map.next_value()?,
             "lastName" => self.last_name = map.next_value()?,
             "email" => self.email = map.next_value()?,
-            "additionalIds" => self.additional_ids = map.next_value()?,
+            "additionalIds" => {
+                self.additional_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -713,7 +717,7 @@ pub type V2ConversationMessageTypingEventForUserTopicConversationMessagingToReci
 pub struct V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage {
     /// The `channel` property.
     pub channel: Option<
-        V2ConversationMessageTypingEventForUserTopicConversationMessagingChannel,
+        Box<V2ConversationMessageTypingEventForUserTopicConversationMessagingChannel>,
     >,
     /// The `type` property.
     pub type_: Option<
@@ -778,7 +782,7 @@ for V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage {
         match key {
             "channel" => self.channel = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "events" => self.events = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
             "direction" => self.direction = map.next_value()?,
             _ => return Ok(false),
         }
@@ -1060,7 +1064,7 @@ pub struct V2ConversationMessageTypingEventForUserTopicMessageData {
     pub conversation_id: Option<String>,
     /// The `normalizedMessage` property.
     pub normalized_message: Option<
-        V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage,
+        Box<V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -1351,7 +1355,7 @@ pub struct V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
         V2FlowExecutionDataFlowidTopicFlowExecutionHistoryMessageType,
     >,
     /// The `invokingContext` property.
-    pub invoking_context: Option<V2FlowExecutionDataFlowidTopicInvokingContextInfo>,
+    pub invoking_context: Option<Box<V2FlowExecutionDataFlowidTopicInvokingContextInfo>>,
     /// The start date time for this flow instance execution data.
     pub start_date_time: Option<crate::DateTime>,
     /// If the flow encountered a warning during execution, this is an array of the warnings.
@@ -1451,8 +1455,10 @@ for V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
             "divisionId" => self.division_id = map.next_value()?,
             "endDateTime" => self.end_date_time = map.next_value()?,
             "endpoint" => self.endpoint = map.next_value()?,
-            "errors" => self.errors = map.next_value()?,
-            "execution" => self.execution = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "execution" => {
+                self.execution = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "flowExitReason" => self.flow_exit_reason = map.next_value()?,
             "flowId" => self.flow_id = map.next_value()?,
             "flowIsDebug" => {
@@ -1468,7 +1474,9 @@ for V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
             "messageType" => self.message_type = map.next_value()?,
             "invokingContext" => self.invoking_context = map.next_value()?,
             "startDateTime" => self.start_date_time = map.next_value()?,
-            "warnings" => self.warnings = map.next_value()?,
+            "warnings" => {
+                self.warnings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "executionHistoryUri" => self.execution_history_uri = map.next_value()?,
             "executionHistoryUriTtl" => {
                 self.execution_history_uri_ttl = map
@@ -1723,9 +1731,9 @@ pub struct V2FlowExecutionDataFlowidTopicFlowExecutionItem {
     /// This is the starting time of the executionItem.
     pub start_date_time: Option<crate::DateTime>,
     /// Event generated when a Flow's Execution History is received and logged.
-    pub error: Option<V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo>,
+    pub error: Option<Box<V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo>>,
     /// Event generated when a Flow's Execution History is received and logged.
-    pub warning: Option<V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo>,
+    pub warning: Option<Box<V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo>>,
     /// If applicable, the language tag associated set by the execution.
     pub language_tag: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -1877,19 +1885,19 @@ impl serde::Serialize for V2FlowExecutionDataFlowidTopicFlowExecutionItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2FlowExecutionDataFlowidTopicInvokingContextInfo {
     /// The `flow` property.
-    pub flow: Option<V2FlowExecutionDataFlowidTopicInvokingFlowContext>,
+    pub flow: Option<Box<V2FlowExecutionDataFlowidTopicInvokingFlowContext>>,
     /// The `journeyActionMap` property.
     pub journey_action_map: Option<
-        V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapContext,
+        Box<V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapContext>,
     >,
     /// The `processAutomation` property.
     pub process_automation: Option<
-        V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext,
+        Box<V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext>,
     >,
     /// The `quality` property.
-    pub quality: Option<V2FlowExecutionDataFlowidTopicInvokingQualityContext>,
+    pub quality: Option<Box<V2FlowExecutionDataFlowidTopicInvokingQualityContext>>,
     /// The `workitem` property.
-    pub workitem: Option<V2FlowExecutionDataFlowidTopicInvokingWorkitemContext>,
+    pub workitem: Option<Box<V2FlowExecutionDataFlowidTopicInvokingWorkitemContext>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2489,7 +2497,7 @@ pub struct V2IntegrationPresenceEventPresenceActivityEvent {
     /// The `modifiedDate` property.
     pub modified_date: Option<crate::DateTime>,
     /// The `presenceDefinition` property.
-    pub presence_definition: Option<V2IntegrationPresenceEventOrganizationPresence>,
+    pub presence_definition: Option<Box<V2IntegrationPresenceEventOrganizationPresence>>,
     /// The `message` property.
     pub message: Option<String>,
     /// The `currentDisplaySourceId` property.
@@ -2498,7 +2506,7 @@ pub struct V2IntegrationPresenceEventPresenceActivityEvent {
     pub previous_display_source_id: Option<String>,
     /// The `futurePresenceDefinition` property.
     pub future_presence_definition: Option<
-        V2IntegrationPresenceEventOrganizationPresence,
+        Box<V2IntegrationPresenceEventOrganizationPresence>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -2718,7 +2726,7 @@ pub type V2MobiusAlertsTopicAddressableEntityRef = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2MobiusAlertsTopicAlert {
     /// The `rule` property.
-    pub rule: Option<V2MobiusAlertsTopicAlertRuleProperties>,
+    pub rule: Option<Box<V2MobiusAlertsTopicAlertRuleProperties>>,
     /// The `id` property.
     pub id: Option<String>,
     /// The `userId` property.
@@ -2730,7 +2738,7 @@ pub struct V2MobiusAlertsTopicAlert {
     /// The `dateEnd` property.
     pub date_end: Option<crate::DateTime>,
     /// The `conditions` property.
-    pub conditions: Option<V2MobiusAlertsTopicCondition>,
+    pub conditions: Option<Box<V2MobiusAlertsTopicCondition>>,
     /// The `additionalProperties` property.
     pub additional_properties: Option<std::collections::BTreeMap<String, String>>,
     /// The `active` property.
@@ -2748,7 +2756,7 @@ pub struct V2MobiusAlertsTopicAlert {
     /// The `action` property.
     pub action: Option<V2MobiusAlertsTopicAlertAction>,
     /// The `alertSummary` property.
-    pub alert_summary: Option<V2MobiusAlertsTopicAlertSummary>,
+    pub alert_summary: Option<Box<V2MobiusAlertsTopicAlertSummary>>,
     /// The `sendExitingAlarmNotification` property.
     pub send_exiting_alarm_notification: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -2833,7 +2841,9 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlert {
             "rule" => self.rule = map.next_value()?,
             "id" => self.id = map.next_value()?,
             "userId" => self.user_id = map.next_value()?,
-            "notifications" => self.notifications = map.next_value()?,
+            "notifications" => {
+                self.notifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "dateStart" => self.date_start = map.next_value()?,
             "dateEnd" => self.date_end = map.next_value()?,
             "conditions" => self.conditions = map.next_value()?,
@@ -3072,7 +3082,7 @@ crate::__impl_open_enum!(V2MobiusAlertsTopicAlertAction);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V2MobiusAlertsTopicAlertNotification {
     /// The `recipient` property.
-    pub recipient: Option<V2MobiusAlertsTopicAlertNotificationRecipient>,
+    pub recipient: Option<Box<V2MobiusAlertsTopicAlertNotificationRecipient>>,
     /// The `notificationTypes` property.
     pub notification_types: Option<Vec<String>>,
     /// The `locale` property.
@@ -3125,7 +3135,11 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertNotification {
     ) -> Result<bool, A::Error> {
         match key {
             "recipient" => self.recipient = map.next_value()?,
-            "notificationTypes" => self.notification_types = map.next_value()?,
+            "notificationTypes" => {
+                self.notification_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "locale" => self.locale = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3439,7 +3453,7 @@ pub struct V2MobiusAlertsTopicAlertSummary {
     /// The `entities` property.
     pub entities: Option<Vec<V2MobiusAlertsTopicAlertSummaryEntity>>,
     /// The `conversation` property.
-    pub conversation: Option<V2MobiusAlertsTopicAddressableEntityRef>,
+    pub conversation: Option<Box<V2MobiusAlertsTopicAddressableEntityRef>>,
     /// The `metricType` property.
     pub metric_type: Option<V2MobiusAlertsTopicAlertSummaryMetricType>,
     /// The `isTeamMemberRuleSummary` property.
@@ -3499,7 +3513,9 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertSummary {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conversation" => self.conversation = map.next_value()?,
             "metricType" => self.metric_type = map.next_value()?,
             "isTeamMemberRuleSummary" => {
@@ -3620,13 +3636,13 @@ pub struct V2MobiusAlertsTopicAlertSummaryEntity {
     /// The `entityType` property.
     pub entity_type: Option<V2MobiusAlertsTopicAlertSummaryEntityEntityType>,
     /// The `user` property.
-    pub user: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub user: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// The `group` property.
-    pub group: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub group: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// The `queue` property.
-    pub queue: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub queue: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// The `team` property.
-    pub team: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub team: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// The `alerting` property.
     pub alerting: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -3885,8 +3901,12 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicCondition {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "clauses" => self.clauses = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "type" => self.type_ = map.next_value()?,
             _ => return Ok(false),
         }
@@ -3988,7 +4008,7 @@ pub struct V2MobiusAlertsTopicConditionRulePredicate {
     /// The `id` property.
     pub id: Option<String>,
     /// The `entity` property.
-    pub entity: Option<V2MobiusAlertsTopicEntityProperties>,
+    pub entity: Option<Box<V2MobiusAlertsTopicEntityProperties>>,
     /// The `metric` property.
     pub metric: Option<String>,
     /// The `metricType` property.
@@ -4478,13 +4498,13 @@ pub struct V2MobiusAlertsTopicEntityProperties {
     /// The `entityType` property.
     pub entity_type: Option<V2MobiusAlertsTopicEntityPropertiesEntityType>,
     /// The `user` property.
-    pub user: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub user: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// The `group` property.
-    pub group: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub group: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// The `queue` property.
-    pub queue: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub queue: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// The `team` property.
-    pub team: Option<V2MobiusAlertsTopicAlertingAddressableEntityRef>,
+    pub team: Option<Box<V2MobiusAlertsTopicAlertingAddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -4730,7 +4750,7 @@ pub struct V2MobiusRulesTopicRule {
     /// The `notifications` property.
     pub notifications: Option<Vec<V2MobiusRulesTopicAlertNotification>>,
     /// The `conditions` property.
-    pub conditions: Option<V2MobiusRulesTopicCondition>,
+    pub conditions: Option<Box<V2MobiusRulesTopicCondition>>,
     /// The `enabled` property.
     pub enabled: Option<bool>,
     /// The `inAlarm` property.
@@ -4814,7 +4834,9 @@ impl crate::__private::DecodeFields for V2MobiusRulesTopicRule {
             "userId" => self.user_id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "notifications" => self.notifications = map.next_value()?,
+            "notifications" => {
+                self.notifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conditions" => self.conditions = map.next_value()?,
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -5270,7 +5292,7 @@ impl crate::__private::DecodeFields for V2QueueObservationMetricCountGroup {
     ) -> Result<bool, A::Error> {
         match key {
             "mediaType" => self.media_type = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5354,7 +5376,9 @@ impl crate::__private::DecodeFields for V2QueueObservationObservationCountNotifi
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -5792,15 +5816,17 @@ pub struct V2SessionConversationsSummarySettingsPreviewEventConversationSummaryS
     >,
     /// The `summary` property.
     pub summary: Option<
-        V2SessionConversationsSummarySettingsPreviewEventConversationSummaryMessage,
+        Box<V2SessionConversationsSummarySettingsPreviewEventConversationSummaryMessage>,
     >,
     /// The `reason` property.
     pub reason: Option<
-        V2SessionConversationsSummarySettingsPreviewEventConversationReasonMessage,
+        Box<V2SessionConversationsSummarySettingsPreviewEventConversationReasonMessage>,
     >,
     /// The `resolution` property.
     pub resolution: Option<
-        V2SessionConversationsSummarySettingsPreviewEventConversationResolutionMessage,
+        Box<
+            V2SessionConversationsSummarySettingsPreviewEventConversationResolutionMessage,
+        >,
     >,
     /// The `followupActions` property.
     pub followup_actions: Option<
@@ -5909,9 +5935,17 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummarySettings
             "summary" => self.summary = map.next_value()?,
             "reason" => self.reason = map.next_value()?,
             "resolution" => self.resolution = map.next_value()?,
-            "followupActions" => self.followup_actions = map.next_value()?,
-            "extractedEntities" => self.extracted_entities = map.next_value()?,
-            "labels" => self.labels = map.next_value()?,
+            "followupActions" => {
+                self.followup_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "extractedEntities" => {
+                self.extracted_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
             "errorType" => self.error_type = map.next_value()?,
             "durationMs" => {
                 self.duration_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -6224,8 +6258,12 @@ for V2StaConversationCategoriesStaConversationCategoriesMessage {
             "organizationId" => self.organization_id = map.next_value()?,
             "conversationId" => self.conversation_id = map.next_value()?,
             "mediaType" => self.media_type = map.next_value()?,
-            "transcriptIds" => self.transcript_ids = map.next_value()?,
-            "categoryIds" => self.category_ids = map.next_value()?,
+            "transcriptIds" => {
+                self.transcript_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "categoryIds" => {
+                self.category_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6505,10 +6543,16 @@ impl crate::__private::DecodeFields for V2StaEmpathyOverallTopicOverallEmpathyMe
     ) -> Result<bool, A::Error> {
         match key {
             "conversationId" => self.conversation_id = map.next_value()?,
-            "queueIds" => self.queue_ids = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
-            "flowIds" => self.flow_ids = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6652,9 +6696,15 @@ for V2StaSentimentOverallTopicOverallSentimentMessage {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "queueIds" => self.queue_ids = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
-            "flowIds" => self.flow_ids = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7037,8 +7087,10 @@ impl crate::__private::DecodeFields for V2StaTopicsDetectedTopicTopicsDetectedMe
             "transcriptId" => self.transcript_id = map.next_value()?,
             "mediaType" => self.media_type = map.next_value()?,
             "programId" => self.program_id = map.next_value()?,
-            "topics" => self.topics = map.next_value()?,
-            "participants" => self.participants = map.next_value()?,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7295,7 +7347,9 @@ for V2WebMessagingUndeliveredMessageTopicWebMessagingUndeliveredMessageEventBody
             "sessionExpiry" => {
                 self.session_expiry = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "messages" => self.messages = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "eventTimeMs" => {
                 self.event_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -7451,9 +7505,13 @@ for V2WemEngagementCelebrationUpdatesTopicContestCompleteData {
         match key {
             "dateEnd" => self.date_end = map.next_value()?,
             "anonymization" => self.anonymization = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
-            "prizes" => self.prizes = map.next_value()?,
-            "winners" => self.winners = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "prizes" => self.prizes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "winners" => {
+                self.winners = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7588,7 +7646,9 @@ pub struct V2WemEngagementCelebrationUpdatesTopicContestWinners {
     /// The `winnersCount` property.
     pub winners_count: Option<i64>,
     /// The `contestScore` property.
-    pub contest_score: Option<V2WemEngagementCelebrationUpdatesTopicContestWinnersScore>,
+    pub contest_score: Option<
+        Box<V2WemEngagementCelebrationUpdatesTopicContestWinnersScore>,
+    >,
     /// The `users` property.
     pub users: Option<Vec<V2WemEngagementCelebrationUpdatesTopicContestWinnersUsers>>,
     /// JSON fields this model does not know, kept so that a
@@ -7644,7 +7704,7 @@ for V2WemEngagementCelebrationUpdatesTopicContestWinners {
                 self.winners_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "contestScore" => self.contest_score = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -7797,9 +7857,9 @@ pub struct V2WemEngagementCelebrationUpdatesTopicEngagementCelebration {
     /// The `id` property.
     pub id: Option<String>,
     /// The `recipient` property.
-    pub recipient: Option<V2WemEngagementCelebrationUpdatesTopicUserId>,
+    pub recipient: Option<Box<V2WemEngagementCelebrationUpdatesTopicUserId>>,
     /// The `createdBy` property.
-    pub created_by: Option<V2WemEngagementCelebrationUpdatesTopicUserId>,
+    pub created_by: Option<Box<V2WemEngagementCelebrationUpdatesTopicUserId>>,
     /// The `dateCreated` property.
     pub date_created: Option<String>,
     /// The `type` property.
@@ -7809,7 +7869,7 @@ pub struct V2WemEngagementCelebrationUpdatesTopicEngagementCelebration {
     /// The `note` property.
     pub note: Option<String>,
     /// The `sourceEntity` property.
-    pub source_entity: Option<V2WemEngagementCelebrationUpdatesTopicSourceEntity>,
+    pub source_entity: Option<Box<V2WemEngagementCelebrationUpdatesTopicSourceEntity>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8010,7 +8070,7 @@ pub struct V2WemEngagementCelebrationUpdatesTopicSourceEntity {
     pub type_: Option<V2WemEngagementCelebrationUpdatesTopicSourceEntityType>,
     /// The `contestCompleteData` property.
     pub contest_complete_data: Option<
-        V2WemEngagementCelebrationUpdatesTopicContestCompleteData,
+        Box<V2WemEngagementCelebrationUpdatesTopicContestCompleteData>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -8315,7 +8375,9 @@ for V2WfmAgentOpportunityTopicAgentOpportunityNotification {
             "id" => self.id = map.next_value()?,
             "businessUnitId" => self.business_unit_id = map.next_value()?,
             "organizationId" => self.organization_id = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "opportunityStartDate" => self.opportunity_start_date = map.next_value()?,
             "opportunityEndDate" => self.opportunity_end_date = map.next_value()?,
             "openDate" => self.open_date = map.next_value()?,
@@ -8977,7 +9039,7 @@ pub struct V2WfmMainForecastExportForecastEventMainForecastExportNotification {
     /// The `downloadUrl` property.
     pub download_url: Option<String>,
     /// The `error` property.
-    pub error: Option<V2WfmMainForecastExportForecastEventMainForecastErrorBody>,
+    pub error: Option<Box<V2WfmMainForecastExportForecastEventMainForecastErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9705,9 +9767,9 @@ pub struct V3KnowledgeSearchClientApplication {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub type_: Option<V3KnowledgeSearchClientApplicationType>,
     /// Application details when type is BotFlow.
-    pub bot_flow: Option<AddressableEntityRef>,
+    pub bot_flow: Option<Box<AddressableEntityRef>>,
     /// Application details when type is Assistant.
-    pub assistant: Option<AddressableEntityRef>,
+    pub assistant: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9975,9 +10037,9 @@ pub struct V3SourceCreateRequest {
     /// The trigger type of the source. Default is Manual.
     pub trigger_type: Option<V3SourceCreateRequestTriggerType>,
     /// Settings that determine when the source starts a sync. Required if triggerType is Scheduled.
-    pub schedule_settings: Option<V3SourceScheduleSettings>,
+    pub schedule_settings: Option<Box<V3SourceScheduleSettings>>,
     /// Filters that determine what documents are synced.
-    pub filters: Option<V3SourceFilter>,
+    pub filters: Option<Box<V3SourceFilter>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10199,21 +10261,21 @@ pub struct V3SourceDetailedResponse {
     /// The current status of the source.
     pub status: Option<V3SourceDetailedResponseStatus>,
     /// The user who created the source.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// Source creation date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Source last modification date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The last synchronization of the source.
-    pub last_sync: Option<V3SourceLastSynchronization>,
+    pub last_sync: Option<Box<V3SourceLastSynchronization>>,
     /// Settings that determine when the source starts a sync.
-    pub schedule_settings: Option<V3SourceScheduleSettings>,
+    pub schedule_settings: Option<Box<V3SourceScheduleSettings>>,
     /// Filters that determine what documents are synced.
-    pub filters: Option<V3SourceFilter>,
+    pub filters: Option<Box<V3SourceFilter>>,
     /// Additional details to the source's filters.
-    pub filter_details: Option<V3SourceFilterDetails>,
+    pub filter_details: Option<Box<V3SourceFilterDetails>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10559,19 +10621,19 @@ pub struct V3SourceExpandableListResponse {
     /// The current status of the source.
     pub status: Option<V3SourceExpandableListResponseStatus>,
     /// The user who created the source.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// Source creation date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Source last modification date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The last synchronization of the source.
-    pub last_sync: Option<V3SourceLastSynchronization>,
+    pub last_sync: Option<Box<V3SourceLastSynchronization>>,
     /// The connection associated with the source. Needs to be expanded.
-    pub connection: Option<ConnectionResponse>,
+    pub connection: Option<Box<ConnectionResponse>>,
     /// Optional error details of an errored source.
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10935,7 +10997,9 @@ impl crate::__private::DecodeFields for V3SourceExpandableListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10983,25 +11047,25 @@ pub struct V3SourceExpandableResponse {
     /// The current status of the source.
     pub status: Option<V3SourceExpandableResponseStatus>,
     /// The user who created the source.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The user who modified the document.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// Source creation date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Source last modification date-time. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The last synchronization of the source.
-    pub last_sync: Option<V3SourceLastSynchronization>,
+    pub last_sync: Option<Box<V3SourceLastSynchronization>>,
     /// Settings that determine when the source starts a sync.
-    pub schedule_settings: Option<V3SourceScheduleSettings>,
+    pub schedule_settings: Option<Box<V3SourceScheduleSettings>>,
     /// Filters that determine what documents are synced.
-    pub filters: Option<V3SourceFilter>,
+    pub filters: Option<Box<V3SourceFilter>>,
     /// Additional details to the source's filters.
-    pub filter_details: Option<V3SourceFilterDetails>,
+    pub filter_details: Option<Box<V3SourceFilterDetails>>,
     /// The connection associated with the source. Needs to be expanded.
-    pub connection: Option<ConnectionResponse>,
+    pub connection: Option<Box<ConnectionResponse>>,
     /// Optional error details of an errored source.
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -11413,7 +11477,9 @@ impl crate::__private::DecodeFields for V3SourceFilter {
     ) -> Result<bool, A::Error> {
         match key {
             "site" => self.site = map.next_value()?,
-            "folders" => self.folders = map.next_value()?,
+            "folders" => {
+                self.folders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11455,7 +11521,7 @@ impl serde::Serialize for V3SourceFilter {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct V3SourceFilterDetails {
     /// Details about the site associated with the Fabric Source.
-    pub site: Option<V3SourceSiteDetails>,
+    pub site: Option<Box<V3SourceSiteDetails>>,
     /// Details about the folders associated with the Fabric Source.
     pub folders: Option<Vec<V3SourceFolderDetails>>,
     /// JSON fields this model does not know, kept so that a
@@ -11502,7 +11568,9 @@ impl crate::__private::DecodeFields for V3SourceFilterDetails {
     ) -> Result<bool, A::Error> {
         match key {
             "site" => self.site = map.next_value()?,
-            "folders" => self.folders = map.next_value()?,
+            "folders" => {
+                self.folders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -11653,9 +11721,9 @@ pub struct V3SourceLastSynchronization {
     /// The status of the synchronization.
     pub status: Option<V3SourceLastSynchronizationStatus>,
     /// Statistics of the synchronization.
-    pub statistics: Option<V3SynchronizationStatistics>,
+    pub statistics: Option<Box<V3SynchronizationStatistics>>,
     /// The error that occurred during the synchronization.
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The status of the ingestion.
     pub ingestion_status: Option<V3SourceLastSynchronizationIngestionStatus>,
     /// The URI for this object
@@ -12347,9 +12415,13 @@ impl crate::__private::DecodeFields for V3SourceTagFilter {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "allOf" => self.all_of = map.next_value()?,
-            "anyOfGroups" => self.any_of_groups = map.next_value()?,
-            "noneOf" => self.none_of = map.next_value()?,
+            "allOf" => self.all_of = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "anyOfGroups" => {
+                self.any_of_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "noneOf" => {
+                self.none_of = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -12405,7 +12477,7 @@ pub struct V3SourceUpdateRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub trigger_type: Option<V3SourceUpdateRequestTriggerType>,
     /// Settings that determine when the source starts a sync.
-    pub schedule_settings: Option<V3SourceScheduleSettings>,
+    pub schedule_settings: Option<Box<V3SourceScheduleSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12672,9 +12744,9 @@ pub struct V3Synchronization {
     /// The type of the synchronization.
     pub type_: Option<V3SynchronizationType>,
     /// The user who started the synchronization if the source is manually synchronized or the user who created the source for scheduled synchronization.
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The source of the synchronization.
-    pub source: Option<V3SourceRef>,
+    pub source: Option<Box<V3SourceRef>>,
     /// The start time of the synchronization. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_start: Option<crate::DateTime>,
     /// The end time of the synchronization. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -12688,9 +12760,9 @@ pub struct V3Synchronization {
     /// The status of the synchronization.
     pub status: Option<V3SynchronizationStatus>,
     /// Statistics of the synchronization.
-    pub statistics: Option<V3SynchronizationStatistics>,
+    pub statistics: Option<Box<V3SynchronizationStatistics>>,
     /// The error that occurred during the synchronization.
-    pub error: Option<ErrorBody>,
+    pub error: Option<Box<ErrorBody>>,
     /// The status of the ingestion.
     pub ingestion_status: Option<V3SynchronizationIngestionStatus>,
     /// The URI for this object
@@ -13129,7 +13201,7 @@ pub struct V3SynchronizationDeletion {
     /// Name of the file marked for deletion.
     pub file_name: Option<String>,
     /// The synchronization of the file deletion.
-    pub synchronization: Option<V3SynchronizationRef>,
+    pub synchronization: Option<Box<V3SynchronizationRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -13295,7 +13367,9 @@ impl crate::__private::DecodeFields for V3SynchronizationDeletionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -13500,7 +13574,9 @@ impl crate::__private::DecodeFields for V3SynchronizationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -13568,7 +13644,7 @@ pub struct V3SynchronizationRef {
     /// Source.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub source: Option<V3SourceRef>,
+    pub source: Option<Box<V3SourceRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -13891,9 +13967,9 @@ pub struct V3SynchronizationUpload {
     /// Name of the uploaded file.
     pub file_name: Option<String>,
     /// The metadata of the uploaded file
-    pub metadata: Option<V3SynchronizationUploadMetadata>,
+    pub metadata: Option<Box<V3SynchronizationUploadMetadata>>,
     /// The synchronization of the file upload.
-    pub synchronization: Option<V3SynchronizationRef>,
+    pub synchronization: Option<Box<V3SynchronizationRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -14069,7 +14145,9 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -14178,7 +14256,7 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadMetadata {
     ) -> Result<bool, A::Error> {
         match key {
             "originUri" => self.origin_uri = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14230,7 +14308,7 @@ pub struct V3SynchronizationUploadUrlRequest {
     /// The length of the file to upload in bytes
     pub content_length: Option<i64>,
     /// The metadata of the file to upload
-    pub metadata: Option<V3SynchronizationUploadMetadata>,
+    pub metadata: Option<Box<V3SynchronizationUploadMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14360,9 +14438,9 @@ pub struct V3SynchronizationUploadUrlResponse {
     /// Name of the uploaded file.
     pub file_name: Option<String>,
     /// The metadata of the uploaded file
-    pub metadata: Option<V3SynchronizationUploadMetadata>,
+    pub metadata: Option<Box<V3SynchronizationUploadMetadata>>,
     /// The synchronization of the file upload.
-    pub synchronization: Option<V3SynchronizationRef>,
+    pub synchronization: Option<Box<V3SynchronizationRef>>,
     /// Pre-signed URL to PUT the file to.
     pub url: Option<String>,
     /// Required headers when uploading a file through PUT request to the URL.
@@ -14503,7 +14581,7 @@ impl serde::Serialize for V3SynchronizationUploadUrlResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateAddressRequest {
     /// Address schema
-    pub address: Option<StreetAddress>,
+    pub address: Option<Box<StreetAddress>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14585,7 +14663,7 @@ pub struct ValidateAddressResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub valid: Option<bool>,
     /// Subscriber schema
-    pub response: Option<SubscriberResponse>,
+    pub response: Option<Box<SubscriberResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14745,7 +14823,11 @@ impl crate::__private::DecodeFields for ValidateAgentUnavailableTimesRequest {
     ) -> Result<bool, A::Error> {
         match key {
             "validationWeekDate" => self.validation_week_date = map.next_value()?,
-            "unavailableTimes" => self.unavailable_times = map.next_value()?,
+            "unavailableTimes" => {
+                self.unavailable_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14796,7 +14878,7 @@ pub struct ValidateAgentUnavailableTimesResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub status: Option<ValidateAgentUnavailableTimesResponseStatus>,
     /// Validation results if status == 'Complete'
-    pub result: Option<UnavailableTimesValidationResult>,
+    pub result: Option<Box<UnavailableTimesValidationResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14993,7 +15075,11 @@ impl crate::__private::DecodeFields for ValidateAssignUsers {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "membersToAssign" => self.members_to_assign = map.next_value()?,
+            "membersToAssign" => {
+                self.members_to_assign = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15031,7 +15117,7 @@ pub struct ValidateDetails {
     /// The flow to validate. If you do not provide the flow ID, you must provide both the name and type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub flow: Option<ArchitectFlowReference>,
+    pub flow: Option<Box<ArchitectFlowReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15210,7 +15296,7 @@ pub struct ValidateWorkPlanMessages {
     /// Messages for work plan violating some rules such as no shifts in a work plan
     pub violation_messages: Option<Vec<WorkPlanConfigurationViolationMessage>>,
     /// This field is not null when there is a set of work plan constraints that conflict thus agent schedules cannot be generated
-    pub constraint_conflict_message: Option<ConstraintConflictMessage>,
+    pub constraint_conflict_message: Option<Box<ConstraintConflictMessage>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15258,7 +15344,11 @@ impl crate::__private::DecodeFields for ValidateWorkPlanMessages {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "violationMessages" => self.violation_messages = map.next_value()?,
+            "violationMessages" => {
+                self.violation_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "constraintConflictMessage" => {
                 self.constraint_conflict_message = map.next_value()?;
             }
@@ -15306,11 +15396,11 @@ impl serde::Serialize for ValidateWorkPlanMessages {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidateWorkPlanResponse {
     /// The work plan reference associated with this response
-    pub work_plan: Option<WorkPlanReference>,
+    pub work_plan: Option<Box<WorkPlanReference>>,
     /// Whether the work plan is valid or not
     pub valid: Option<bool>,
     /// Validation messages for this work plan
-    pub messages: Option<ValidateWorkPlanMessages>,
+    pub messages: Option<Box<ValidateWorkPlanMessages>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15551,7 +15641,9 @@ impl crate::__private::DecodeFields for ValidationErrorListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15697,17 +15789,17 @@ impl serde::Serialize for ValidationErrorResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidationLimits {
     /// The `minLength` property.
-    pub min_length: Option<MinLength>,
+    pub min_length: Option<Box<MinLength>>,
     /// The `maxLength` property.
-    pub max_length: Option<MaxLength>,
+    pub max_length: Option<Box<MaxLength>>,
     /// The `minItems` property.
-    pub min_items: Option<MinLength>,
+    pub min_items: Option<Box<MinLength>>,
     /// The `maxItems` property.
-    pub max_items: Option<MaxLength>,
+    pub max_items: Option<Box<MaxLength>>,
     /// The `minimum` property.
-    pub minimum: Option<MinLength>,
+    pub minimum: Option<Box<MinLength>>,
     /// The `maximum` property.
-    pub maximum: Option<MaxLength>,
+    pub maximum: Option<Box<MaxLength>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -15973,7 +16065,7 @@ impl crate::__private::DecodeFields for ValidationResult {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "errors" => self.errors = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -16213,7 +16305,7 @@ impl serde::Serialize for ValidationServiceRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperActivityCodeStyle {
     /// The value for the associated field
-    pub value: Option<ActivityCodeStyle>,
+    pub value: Option<Box<ActivityCodeStyle>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16291,7 +16383,7 @@ impl serde::Serialize for ValueWrapperActivityCodeStyle {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperActivityPlanServiceGoalImpactOverrides {
     /// The value for the associated field
-    pub value: Option<ActivityPlanServiceGoalImpactOverrides>,
+    pub value: Option<Box<ActivityPlanServiceGoalImpactOverrides>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16370,7 +16462,7 @@ impl serde::Serialize for ValueWrapperActivityPlanServiceGoalImpactOverrides {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperBuShortTermForecastReference {
     /// The value for the associated field
-    pub value: Option<BuShortTermForecastReference>,
+    pub value: Option<Box<BuShortTermForecastReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16448,7 +16540,7 @@ impl serde::Serialize for ValueWrapperBuShortTermForecastReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperCapacityPlanImportedForecastRequest {
     /// The value for the associated field
-    pub value: Option<CapacityPlanImportedForecastRequest>,
+    pub value: Option<Box<CapacityPlanImportedForecastRequest>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16604,7 +16696,7 @@ impl serde::Serialize for ValueWrapperDate {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperGroupSettings {
     /// The value for the associated field
-    pub value: Option<GroupSettings>,
+    pub value: Option<Box<GroupSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16682,7 +16774,7 @@ impl serde::Serialize for ValueWrapperGroupSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperHrisTimeOffType {
     /// The value for the associated field
-    pub value: Option<HrisTimeOffType>,
+    pub value: Option<Box<HrisTimeOffType>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -16994,7 +17086,7 @@ impl serde::Serialize for ValueWrapperLocalDate {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperMonthlyPlanningPeriodSettings {
     /// The value for the associated field
-    pub value: Option<MonthlyPlanningPeriodSettings>,
+    pub value: Option<Box<MonthlyPlanningPeriodSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17072,7 +17164,7 @@ impl serde::Serialize for ValueWrapperMonthlyPlanningPeriodSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperPlanningPeriodSettings {
     /// The value for the associated field
-    pub value: Option<PlanningPeriodSettings>,
+    pub value: Option<Box<PlanningPeriodSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17150,7 +17242,7 @@ impl serde::Serialize for ValueWrapperPlanningPeriodSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperShiftTradeTargetRequestItem {
     /// The value for the associated field
-    pub value: Option<ShiftTradeTargetRequestItem>,
+    pub value: Option<Box<ShiftTradeTargetRequestItem>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17306,7 +17398,7 @@ impl serde::Serialize for ValueWrapperString {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValueWrapperUserSearchRule {
     /// The value for the associated field
-    pub value: Option<UserSearchRule>,
+    pub value: Option<Box<UserSearchRule>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -17478,9 +17570,13 @@ impl crate::__private::DecodeFields for Variable {
             "description" => self.description = map.next_value()?,
             "validation" => self.validation = map.next_value()?,
             "listValues" => self.list_values = map.next_value()?,
-            "listVariables" => self.list_variables = map.next_value()?,
+            "listVariables" => {
+                self.list_variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "customConversationAttributes" => {
-                self.custom_conversation_attributes = map.next_value()?;
+                self.custom_conversation_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -17787,7 +17883,9 @@ impl crate::__private::DecodeFields for VerificationResult {
     ) -> Result<bool, A::Error> {
         match key {
             "status" => self.status = map.next_value()?,
-            "records" => self.records = map.next_value()?,
+            "records" => {
+                self.records = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17887,7 +17985,7 @@ pub struct Verifier {
     /// Indicates whether this verifier is enabled.
     pub enabled: Option<bool>,
     /// The WebAuthn credential associated with this verifier.
-    pub credential: Option<Credential>,
+    pub credential: Option<Box<Credential>>,
     /// Indicates whether this is the default verifier.
     pub default: Option<bool>,
     /// The URI for this object
@@ -18118,7 +18216,9 @@ impl crate::__private::DecodeFields for VerifierEntityListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18205,11 +18305,11 @@ pub struct Video {
     /// List of media stream ids
     pub msids: Option<Vec<String>>,
     /// Address and name data for a call endpoint.
-    pub self_: Option<Address>,
+    pub self_: Option<Box<Address>>,
     /// Call wrap up or disposition data.
-    pub wrapup: Option<Wrapup>,
+    pub wrapup: Option<Box<Wrapup>>,
     /// After-call work for the communication.
-    pub after_call_work: Option<AfterCallWork>,
+    pub after_call_work: Option<Box<AfterCallWork>>,
     /// Indicates if after-call work is required for a communication. Only used when the ACW Setting is Agent Requested.
     pub after_call_work_required: Option<bool>,
     /// JSON fields this model does not know, kept so that a
@@ -18341,7 +18441,7 @@ impl crate::__private::DecodeFields for Video {
             "disconnectedTime" => self.disconnected_time = map.next_value()?,
             "provider" => self.provider = map.next_value()?,
             "peerId" => self.peer_id = map.next_value()?,
-            "msids" => self.msids = map.next_value()?,
+            "msids" => self.msids = map.next_value::<crate::__private::Compact<_>>()?.0,
             "self" => self.self_ = map.next_value()?,
             "wrapup" => self.wrapup = map.next_value()?,
             "afterCallWork" => self.after_call_work = map.next_value()?,
@@ -18850,7 +18950,7 @@ pub struct VideoConferenceDetails {
     /// The conversationId of the video conference.
     pub conversation_id: Option<String>,
     /// Information about the participants of the video conference.
-    pub participant_info: Option<ParticipantInfo>,
+    pub participant_info: Option<Box<ParticipantInfo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18966,9 +19066,9 @@ pub struct VideoSettings {
     /// The channels on which video chat is available
     pub channels: Option<Vec<String>>,
     /// Video Settings for agent
-    pub agent: Option<AgentVideoSettings>,
+    pub agent: Option<Box<AgentVideoSettings>>,
     /// Video Settings for user
-    pub user: Option<UserVideoSettings>,
+    pub user: Option<Box<UserVideoSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -19019,7 +19119,9 @@ impl crate::__private::DecodeFields for VideoSettings {
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "channels" => self.channels = map.next_value()?,
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "agent" => self.agent = map.next_value()?,
             "user" => self.user = map.next_value()?,
             _ => return Ok(false),
@@ -19144,9 +19246,9 @@ pub struct ViewFilter {
     /// The abandon durations in milliseconds used to filter the view
     pub abandon_durations_milliseconds: Option<Vec<NumericRange>>,
     /// The evaluationScore is used to filter the view
-    pub evaluation_score: Option<NumericRange>,
+    pub evaluation_score: Option<Box<NumericRange>>,
     /// The evaluationCriticalScore is used to filter the view
-    pub evaluation_critical_score: Option<NumericRange>,
+    pub evaluation_critical_score: Option<Box<NumericRange>>,
     /// The evaluation form ids are used to filter the view
     pub evaluation_form_ids: Option<Vec<String>>,
     /// The evaluated agent ids are used to filter the view
@@ -19166,15 +19268,15 @@ pub struct ViewFilter {
     /// The survey form ids used to filter the view
     pub survey_form_ids: Option<Vec<String>>,
     /// The survey total score used to filter the view
-    pub survey_total_score: Option<NumericRange>,
+    pub survey_total_score: Option<Box<NumericRange>>,
     /// The survey NPS score used to filter the view
-    pub survey_nps_score: Option<NumericRange>,
+    pub survey_nps_score: Option<Box<NumericRange>>,
     /// The desired range for mos values
-    pub mos: Option<NumericRange>,
+    pub mos: Option<Box<NumericRange>>,
     /// The survey question group score used to filter the view
-    pub survey_question_group_score: Option<NumericRange>,
+    pub survey_question_group_score: Option<Box<NumericRange>>,
     /// The survey promoter score used to filter the view
-    pub survey_promoter_score: Option<NumericRange>,
+    pub survey_promoter_score: Option<Box<NumericRange>>,
     /// The list of survey form context ids used to filter the view
     pub survey_form_context_ids: Option<Vec<String>>,
     /// The list of conversation ids used to filter the view
@@ -19194,7 +19296,7 @@ pub struct ViewFilter {
     /// The list of survey statuses used to filter the view
     pub survey_statuses: Option<Vec<String>>,
     /// A grouping of conversation level filters
-    pub conversation_properties: Option<ConversationProperties>,
+    pub conversation_properties: Option<Box<ConversationProperties>>,
     /// Indicates filtering for blind transferred
     pub is_blind_transferred: Option<bool>,
     /// Indicates filtering for consulted
@@ -19282,9 +19384,9 @@ pub struct ViewFilter {
     /// Indicates filtering for development activities
     pub development_activity_overdue: Option<bool>,
     /// The customer sentiment score used to filter the view
-    pub customer_sentiment_score: Option<NumericRange>,
+    pub customer_sentiment_score: Option<Box<NumericRange>>,
     /// The customer sentiment trend used to filter the view
-    pub customer_sentiment_trend: Option<NumericRange>,
+    pub customer_sentiment_trend: Option<Box<NumericRange>>,
     /// The list of transfer targets used to filter flow data
     pub flow_transfer_targets: Option<Vec<String>>,
     /// Filter for development name
@@ -19430,7 +19532,7 @@ pub struct ViewFilter {
     /// Filter to indicate if the interactions are parked.
     pub is_parked: Option<bool>,
     /// The agentEmpathyScore is used to filter the view
-    pub agent_empathy_score: Option<NumericRange>,
+    pub agent_empathy_score: Option<Box<NumericRange>>,
     /// The surveyTypes is used to filter the view
     pub survey_types: Option<Vec<String>>,
     /// The list of Survey Response Status
@@ -19452,21 +19554,21 @@ pub struct ViewFilter {
     /// The other (hold/music) durations in milliseconds used to filter the view
     pub other_duration_milliseconds: Option<Vec<NumericRange>>,
     /// The agent talk percentage used to filter the view
-    pub agent_talk_percentage: Option<NumericRange>,
+    pub agent_talk_percentage: Option<Box<NumericRange>>,
     /// The customer talk percentage used to filter the view
-    pub customer_talk_percentage: Option<NumericRange>,
+    pub customer_talk_percentage: Option<Box<NumericRange>>,
     /// The overtalk percentage used to filter the view
-    pub overtalk_percentage: Option<NumericRange>,
+    pub overtalk_percentage: Option<Box<NumericRange>>,
     /// The silence percentage used to filter the view
-    pub silence_percentage: Option<NumericRange>,
+    pub silence_percentage: Option<Box<NumericRange>>,
     /// The acd percentage used to filter the view
-    pub acd_percentage: Option<NumericRange>,
+    pub acd_percentage: Option<Box<NumericRange>>,
     /// The ivr percentage used to filter the view
-    pub ivr_percentage: Option<NumericRange>,
+    pub ivr_percentage: Option<Box<NumericRange>>,
     /// The other (hold/music percentage used to filter the view
-    pub other_percentage: Option<NumericRange>,
+    pub other_percentage: Option<Box<NumericRange>>,
     /// The overtalk instance range used to filter the view
-    pub overtalk_instances: Option<NumericRange>,
+    pub overtalk_instances: Option<Box<NumericRange>>,
     /// Filter to indicate if the screen is recorded
     pub is_screen_recorded: Option<bool>,
     /// The list of Screen Monitor User Ids
@@ -19548,21 +19650,21 @@ pub struct ViewFilter {
     /// A set of Source Types for social filtering
     pub social_source_types: Option<Vec<String>>,
     /// The follower range used to filter the view
-    pub social_follower_range: Option<SocialNumericRange>,
+    pub social_follower_range: Option<Box<SocialNumericRange>>,
     /// Filter to indicate if the posts from verified user
     pub social_verification_status: Option<bool>,
     /// The likes range used to filter the view
-    pub social_engagement_likes: Option<NumericRange>,
+    pub social_engagement_likes: Option<Box<NumericRange>>,
     /// The shares range used to filter the view
-    pub social_engagement_shares: Option<NumericRange>,
+    pub social_engagement_shares: Option<Box<NumericRange>>,
     /// The comments range used to filter the view
-    pub social_engagement_comments: Option<NumericRange>,
+    pub social_engagement_comments: Option<Box<NumericRange>>,
     /// The views range used to filter the view
-    pub social_engagement_views: Option<NumericRange>,
+    pub social_engagement_views: Option<Box<NumericRange>>,
     /// The saves range used to filter the view
-    pub social_engagement_saves: Option<NumericRange>,
+    pub social_engagement_saves: Option<Box<NumericRange>>,
     /// The reposts range used to filter the view
-    pub social_engagement_reposts: Option<NumericRange>,
+    pub social_engagement_reposts: Option<Box<NumericRange>>,
     /// Filter to indicate for if session is expired
     pub session_expired: Option<bool>,
     /// Filter to indicate if the interaction was screen monitored
@@ -20416,59 +20518,157 @@ impl crate::__private::DecodeFields for ViewFilter {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "mediaTypes" => self.media_types = map.next_value()?,
-            "queueIds" => self.queue_ids = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
-            "assignedSkillIds" => self.assigned_skill_ids = map.next_value()?,
-            "skillGroups" => self.skill_groups = map.next_value()?,
-            "languageIds" => self.language_ids = map.next_value()?,
-            "assignedLanguageIds" => self.assigned_language_ids = map.next_value()?,
-            "languageGroups" => self.language_groups = map.next_value()?,
-            "directions" => self.directions = map.next_value()?,
-            "originatingDirections" => self.originating_directions = map.next_value()?,
-            "wrapUpCodes" => self.wrap_up_codes = map.next_value()?,
-            "dnisList" => self.dnis_list = map.next_value()?,
-            "sessionDnisList" => self.session_dnis_list = map.next_value()?,
-            "filterQueuesByUserIds" => self.filter_queues_by_user_ids = map.next_value()?,
-            "filterUsersByQueueIds" => self.filter_users_by_queue_ids = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
-            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
-            "addressTos" => self.address_tos = map.next_value()?,
-            "addressFroms" => self.address_froms = map.next_value()?,
-            "outboundCampaignIds" => self.outbound_campaign_ids = map.next_value()?,
-            "outboundContactListIds" => {
-                self.outbound_contact_list_ids = map.next_value()?;
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
             }
-            "contactIds" => self.contact_ids = map.next_value()?,
-            "externalContactIds" => self.external_contact_ids = map.next_value()?,
-            "externalOrgIds" => self.external_org_ids = map.next_value()?,
-            "aniList" => self.ani_list = map.next_value()?,
-            "durationsMilliseconds" => self.durations_milliseconds = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assignedSkillIds" => {
+                self.assigned_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "skillGroups" => {
+                self.skill_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languageIds" => {
+                self.language_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assignedLanguageIds" => {
+                self.assigned_language_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "languageGroups" => {
+                self.language_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "directions" => {
+                self.directions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "originatingDirections" => {
+                self.originating_directions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "wrapUpCodes" => {
+                self.wrap_up_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dnisList" => {
+                self.dnis_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sessionDnisList" => {
+                self.session_dnis_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "filterQueuesByUserIds" => {
+                self.filter_queues_by_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "filterUsersByQueueIds" => {
+                self.filter_users_by_queue_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addressTos" => {
+                self.address_tos = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "addressFroms" => {
+                self.address_froms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outboundCampaignIds" => {
+                self.outbound_campaign_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "outboundContactListIds" => {
+                self.outbound_contact_list_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "contactIds" => {
+                self.contact_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalContactIds" => {
+                self.external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "externalOrgIds" => {
+                self.external_org_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "aniList" => {
+                self.ani_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "durationsMilliseconds" => {
+                self.durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "acdDurationsMilliseconds" => {
-                self.acd_durations_milliseconds = map.next_value()?;
+                self.acd_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "talkDurationsMilliseconds" => {
-                self.talk_durations_milliseconds = map.next_value()?;
+                self.talk_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "acwDurationsMilliseconds" => {
-                self.acw_durations_milliseconds = map.next_value()?;
+                self.acw_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "handleDurationsMilliseconds" => {
-                self.handle_durations_milliseconds = map.next_value()?;
+                self.handle_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "holdDurationsMilliseconds" => {
-                self.hold_durations_milliseconds = map.next_value()?;
+                self.hold_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "abandonDurationsMilliseconds" => {
-                self.abandon_durations_milliseconds = map.next_value()?;
+                self.abandon_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "evaluationScore" => self.evaluation_score = map.next_value()?,
             "evaluationCriticalScore" => {
                 self.evaluation_critical_score = map.next_value()?;
             }
-            "evaluationFormIds" => self.evaluation_form_ids = map.next_value()?,
-            "evaluatedAgentIds" => self.evaluated_agent_ids = map.next_value()?,
-            "evaluatorIds" => self.evaluator_ids = map.next_value()?,
+            "evaluationFormIds" => {
+                self.evaluation_form_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluatedAgentIds" => {
+                self.evaluated_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluatorIds" => {
+                self.evaluator_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "transferred" => {
                 self.transferred = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20478,9 +20678,17 @@ impl crate::__private::DecodeFields for ViewFilter {
             "answered" => {
                 self.answered = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "messageTypes" => self.message_types = map.next_value()?,
-            "divisionIds" => self.division_ids = map.next_value()?,
-            "surveyFormIds" => self.survey_form_ids = map.next_value()?,
+            "messageTypes" => {
+                self.message_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "surveyFormIds" => {
+                self.survey_form_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "surveyTotalScore" => self.survey_total_score = map.next_value()?,
             "surveyNpsScore" => self.survey_nps_score = map.next_value()?,
             "mos" => self.mos = map.next_value()?,
@@ -20488,21 +20696,41 @@ impl crate::__private::DecodeFields for ViewFilter {
                 self.survey_question_group_score = map.next_value()?;
             }
             "surveyPromoterScore" => self.survey_promoter_score = map.next_value()?,
-            "surveyFormContextIds" => self.survey_form_context_ids = map.next_value()?,
-            "conversationIds" => self.conversation_ids = map.next_value()?,
-            "sipCallIds" => self.sip_call_ids = map.next_value()?,
+            "surveyFormContextIds" => {
+                self.survey_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationIds" => {
+                self.conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "sipCallIds" => {
+                self.sip_call_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "isEnded" => {
                 self.is_ended = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "isSurveyed" => {
                 self.is_surveyed = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "surveyScores" => self.survey_scores = map.next_value()?,
-            "promoterScores" => self.promoter_scores = map.next_value()?,
+            "surveyScores" => {
+                self.survey_scores = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "promoterScores" => {
+                self.promoter_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "isCampaign" => {
                 self.is_campaign = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "surveyStatuses" => self.survey_statuses = map.next_value()?,
+            "surveyStatuses" => {
+                self.survey_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "conversationProperties" => self.conversation_properties = map.next_value()?,
             "isBlindTransferred" => {
                 self.is_blind_transferred = map
@@ -20517,17 +20745,53 @@ impl crate::__private::DecodeFields for ViewFilter {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "remoteParticipants" => self.remote_participants = map.next_value()?,
-            "flowIds" => self.flow_ids = map.next_value()?,
-            "flowOutcomeIds" => self.flow_outcome_ids = map.next_value()?,
-            "flowOutcomeValues" => self.flow_outcome_values = map.next_value()?,
-            "flowDestinationTypes" => self.flow_destination_types = map.next_value()?,
-            "flowDisconnectReasons" => self.flow_disconnect_reasons = map.next_value()?,
-            "flowTypes" => self.flow_types = map.next_value()?,
-            "flowEntryTypes" => self.flow_entry_types = map.next_value()?,
-            "flowEntryReasons" => self.flow_entry_reasons = map.next_value()?,
-            "flowVersions" => self.flow_versions = map.next_value()?,
-            "groupIds" => self.group_ids = map.next_value()?,
+            "remoteParticipants" => {
+                self.remote_participants = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowOutcomeIds" => {
+                self.flow_outcome_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowOutcomeValues" => {
+                self.flow_outcome_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowDestinationTypes" => {
+                self.flow_destination_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowDisconnectReasons" => {
+                self.flow_disconnect_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowTypes" => {
+                self.flow_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowEntryTypes" => {
+                self.flow_entry_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowEntryReasons" => {
+                self.flow_entry_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowVersions" => {
+                self.flow_versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupIds" => {
+                self.group_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "hasJourneyCustomerId" => {
                 self.has_journey_customer_id = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20546,38 +20810,108 @@ impl crate::__private::DecodeFields for ViewFilter {
             "hasMedia" => {
                 self.has_media = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "roleIds" => self.role_ids = map.next_value()?,
-            "reportsTos" => self.reports_tos = map.next_value()?,
-            "locationIds" => self.location_ids = map.next_value()?,
-            "flowOutTypes" => self.flow_out_types = map.next_value()?,
-            "providerList" => self.provider_list = map.next_value()?,
-            "callbackNumberList" => self.callback_number_list = map.next_value()?,
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "reportsTos" => {
+                self.reports_tos = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locationIds" => {
+                self.location_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowOutTypes" => {
+                self.flow_out_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "providerList" => {
+                self.provider_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "callbackNumberList" => {
+                self.callback_number_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackInterval" => self.callback_interval = map.next_value()?,
-            "usedRoutingTypes" => self.used_routing_types = map.next_value()?,
-            "requestedRoutingTypes" => self.requested_routing_types = map.next_value()?,
+            "usedRoutingTypes" => {
+                self.used_routing_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestedRoutingTypes" => {
+                self.requested_routing_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "hasAgentAssistId" => {
                 self.has_agent_assist_id = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "transcripts" => self.transcripts = map.next_value()?,
-            "transcriptLanguages" => self.transcript_languages = map.next_value()?,
-            "participantPurposes" => self.participant_purposes = map.next_value()?,
+            "transcripts" => {
+                self.transcripts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "transcriptLanguages" => {
+                self.transcript_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "participantPurposes" => {
+                self.participant_purposes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "showFirstQueue" => {
                 self.show_first_queue = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "teamIds" => self.team_ids = map.next_value()?,
-            "filterUsersByTeamIds" => self.filter_users_by_team_ids = map.next_value()?,
-            "journeyActionMapIds" => self.journey_action_map_ids = map.next_value()?,
-            "journeyOutcomeIds" => self.journey_outcome_ids = map.next_value()?,
-            "journeySegmentIds" => self.journey_segment_ids = map.next_value()?,
-            "journeyActionMapTypes" => self.journey_action_map_types = map.next_value()?,
-            "developmentRoleList" => self.development_role_list = map.next_value()?,
-            "developmentTypeList" => self.development_type_list = map.next_value()?,
-            "developmentStatusList" => self.development_status_list = map.next_value()?,
-            "developmentModuleIds" => self.development_module_ids = map.next_value()?,
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filterUsersByTeamIds" => {
+                self.filter_users_by_team_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyActionMapIds" => {
+                self.journey_action_map_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyOutcomeIds" => {
+                self.journey_outcome_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeySegmentIds" => {
+                self.journey_segment_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyActionMapTypes" => {
+                self.journey_action_map_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentRoleList" => {
+                self.development_role_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentTypeList" => {
+                self.development_type_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentStatusList" => {
+                self.development_status_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentModuleIds" => {
+                self.development_module_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "developmentActivityOverdue" => {
                 self.development_activity_overdue = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20585,10 +20919,18 @@ impl crate::__private::DecodeFields for ViewFilter {
             }
             "customerSentimentScore" => self.customer_sentiment_score = map.next_value()?,
             "customerSentimentTrend" => self.customer_sentiment_trend = map.next_value()?,
-            "flowTransferTargets" => self.flow_transfer_targets = map.next_value()?,
+            "flowTransferTargets" => {
+                self.flow_transfer_targets = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "developmentName" => self.development_name = map.next_value()?,
-            "topicIds" => self.topic_ids = map.next_value()?,
-            "externalTags" => self.external_tags = map.next_value()?,
+            "topicIds" => {
+                self.topic_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalTags" => {
+                self.external_tags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "isNotResponding" => {
                 self.is_not_responding = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20599,19 +20941,55 @@ impl crate::__private::DecodeFields for ViewFilter {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "botIds" => self.bot_ids = map.next_value()?,
-            "botVersions" => self.bot_versions = map.next_value()?,
-            "botMessageTypes" => self.bot_message_types = map.next_value()?,
-            "botProviderList" => self.bot_provider_list = map.next_value()?,
-            "botProductList" => self.bot_product_list = map.next_value()?,
-            "botRecognitionFailureReasonList" => {
-                self.bot_recognition_failure_reason_list = map.next_value()?;
+            "botIds" => {
+                self.bot_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
             }
-            "botIntentList" => self.bot_intent_list = map.next_value()?,
-            "botFinalIntentList" => self.bot_final_intent_list = map.next_value()?,
-            "botSlotList" => self.bot_slot_list = map.next_value()?,
-            "botResultList" => self.bot_result_list = map.next_value()?,
-            "blockedReasons" => self.blocked_reasons = map.next_value()?,
+            "botVersions" => {
+                self.bot_versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botMessageTypes" => {
+                self.bot_message_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botProviderList" => {
+                self.bot_provider_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botProductList" => {
+                self.bot_product_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botRecognitionFailureReasonList" => {
+                self.bot_recognition_failure_reason_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botIntentList" => {
+                self.bot_intent_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botFinalIntentList" => {
+                self.bot_final_intent_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botSlotList" => {
+                self.bot_slot_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botResultList" => {
+                self.bot_result_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "blockedReasons" => {
+                self.blocked_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "isRecorded" => {
                 self.is_recorded = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20624,61 +21002,105 @@ impl crate::__private::DecodeFields for ViewFilter {
                     .0;
             }
             "emailDeliveryStatusList" => {
-                self.email_delivery_status_list = map.next_value()?;
+                self.email_delivery_status_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "isAgentOwnedCallback" => {
                 self.is_agent_owned_callback = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "agentCallbackOwnerIds" => self.agent_callback_owner_ids = map.next_value()?,
-            "transcriptTopics" => self.transcript_topics = map.next_value()?,
+            "agentCallbackOwnerIds" => {
+                self.agent_callback_owner_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "transcriptTopics" => {
+                self.transcript_topics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "journeyFrequencyCapReasons" => {
-                self.journey_frequency_cap_reasons = map.next_value()?;
+                self.journey_frequency_cap_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyBlockingActionMapIds" => {
-                self.journey_blocking_action_map_ids = map.next_value()?;
+                self.journey_blocking_action_map_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyActionTargetIds" => {
-                self.journey_action_target_ids = map.next_value()?;
+                self.journey_action_target_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyBlockingScheduleGroupIds" => {
-                self.journey_blocking_schedule_group_ids = map.next_value()?;
+                self.journey_blocking_schedule_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyBlockingEmergencyScheduleGroupIds" => {
-                self.journey_blocking_emergency_schedule_group_ids = map.next_value()?;
+                self.journey_blocking_emergency_schedule_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlEqualConditions" => {
-                self.journey_url_equal_conditions = map.next_value()?;
+                self.journey_url_equal_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlNotEqualConditions" => {
-                self.journey_url_not_equal_conditions = map.next_value()?;
+                self.journey_url_not_equal_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlStartsWithConditions" => {
-                self.journey_url_starts_with_conditions = map.next_value()?;
+                self.journey_url_starts_with_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlEndsWithConditions" => {
-                self.journey_url_ends_with_conditions = map.next_value()?;
+                self.journey_url_ends_with_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlContainsAnyConditions" => {
-                self.journey_url_contains_any_conditions = map.next_value()?;
+                self.journey_url_contains_any_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlNotContainsAnyConditions" => {
-                self.journey_url_not_contains_any_conditions = map.next_value()?;
+                self.journey_url_not_contains_any_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlContainsAllConditions" => {
-                self.journey_url_contains_all_conditions = map.next_value()?;
+                self.journey_url_contains_all_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "journeyUrlNotContainsAllConditions" => {
-                self.journey_url_not_contains_all_conditions = map.next_value()?;
+                self.journey_url_not_contains_all_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "flowMilestoneIds" => self.flow_milestone_ids = map.next_value()?,
+            "flowMilestoneIds" => {
+                self.flow_milestone_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "isAssessmentPassed" => {
                 self.is_assessment_passed = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "conversationInitiators" => self.conversation_initiators = map.next_value()?,
+            "conversationInitiators" => {
+                self.conversation_initiators = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "hasCustomerParticipated" => {
                 self.has_customer_participated = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20692,10 +21114,22 @@ impl crate::__private::DecodeFields for ViewFilter {
             "hasFax" => {
                 self.has_fax = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "dataActionIds" => self.data_action_ids = map.next_value()?,
+            "dataActionIds" => {
+                self.data_action_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "actionCategoryName" => self.action_category_name = map.next_value()?,
-            "integrationIds" => self.integration_ids = map.next_value()?,
-            "responseStatuses" => self.response_statuses = map.next_value()?,
+            "integrationIds" => {
+                self.integration_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "responseStatuses" => {
+                self.response_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "availableDashboard" => self.available_dashboard = map.next_value()?,
             "favouriteDashboard" => {
                 self.favourite_dashboard = map
@@ -20705,18 +21139,46 @@ impl crate::__private::DecodeFields for ViewFilter {
             "myDashboard" => {
                 self.my_dashboard = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "stationErrors" => self.station_errors = map.next_value()?,
-            "canonicalContactIds" => self.canonical_contact_ids = map.next_value()?,
-            "alertRuleIds" => self.alert_rule_ids = map.next_value()?,
-            "evaluationFormContextIds" => {
-                self.evaluation_form_context_ids = map.next_value()?;
+            "stationErrors" => {
+                self.station_errors = map.next_value::<crate::__private::Compact<_>>()?.0;
             }
-            "evaluationStatuses" => self.evaluation_statuses = map.next_value()?,
-            "workbinIds" => self.workbin_ids = map.next_value()?,
-            "worktypeIds" => self.worktype_ids = map.next_value()?,
-            "workitemIds" => self.workitem_ids = map.next_value()?,
-            "workitemAssigneeIds" => self.workitem_assignee_ids = map.next_value()?,
-            "workitemStatuses" => self.workitem_statuses = map.next_value()?,
+            "canonicalContactIds" => {
+                self.canonical_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "alertRuleIds" => {
+                self.alert_rule_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "evaluationFormContextIds" => {
+                self.evaluation_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationStatuses" => {
+                self.evaluation_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workbinIds" => {
+                self.workbin_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "worktypeIds" => {
+                self.worktype_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workitemIds" => {
+                self.workitem_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workitemAssigneeIds" => {
+                self.workitem_assignee_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workitemStatuses" => {
+                self.workitem_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "isAnalyzedForSensitiveData" => {
                 self.is_analyzed_for_sensitive_data = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20740,41 +21202,73 @@ impl crate::__private::DecodeFields for ViewFilter {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "evaluationAssigneeIds" => self.evaluation_assignee_ids = map.next_value()?,
+            "evaluationAssigneeIds" => {
+                self.evaluation_assignee_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "evaluationAssigned" => {
                 self.evaluation_assigned = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "assistantIds" => self.assistant_ids = map.next_value()?,
-            "knowledgeBaseIds" => self.knowledge_base_ids = map.next_value()?,
+            "assistantIds" => {
+                self.assistant_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "knowledgeBaseIds" => {
+                self.knowledge_base_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "isParked" => {
                 self.is_parked = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "agentEmpathyScore" => self.agent_empathy_score = map.next_value()?,
-            "surveyTypes" => self.survey_types = map.next_value()?,
-            "surveyResponseStatuses" => self.survey_response_statuses = map.next_value()?,
-            "botFlowTypes" => self.bot_flow_types = map.next_value()?,
+            "surveyTypes" => {
+                self.survey_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "surveyResponseStatuses" => {
+                self.survey_response_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botFlowTypes" => {
+                self.bot_flow_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "agentTalkDurationMilliseconds" => {
-                self.agent_talk_duration_milliseconds = map.next_value()?;
+                self.agent_talk_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "customerTalkDurationMilliseconds" => {
-                self.customer_talk_duration_milliseconds = map.next_value()?;
+                self.customer_talk_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "overtalkDurationMilliseconds" => {
-                self.overtalk_duration_milliseconds = map.next_value()?;
+                self.overtalk_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "silenceDurationMilliseconds" => {
-                self.silence_duration_milliseconds = map.next_value()?;
+                self.silence_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "acdDurationMilliseconds" => {
-                self.acd_duration_milliseconds = map.next_value()?;
+                self.acd_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "ivrDurationMilliseconds" => {
-                self.ivr_duration_milliseconds = map.next_value()?;
+                self.ivr_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "otherDurationMilliseconds" => {
-                self.other_duration_milliseconds = map.next_value()?;
+                self.other_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "agentTalkPercentage" => self.agent_talk_percentage = map.next_value()?,
             "customerTalkPercentage" => self.customer_talk_percentage = map.next_value()?,
@@ -20789,41 +21283,87 @@ impl crate::__private::DecodeFields for ViewFilter {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "screenMonitorUserIds" => self.screen_monitor_user_ids = map.next_value()?,
+            "screenMonitorUserIds" => {
+                self.screen_monitor_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "dashboardState" => self.dashboard_state = map.next_value()?,
             "dashboardType" => self.dashboard_type = map.next_value()?,
             "dashboardAccessFilter" => self.dashboard_access_filter = map.next_value()?,
             "transcriptDurationMilliseconds" => {
-                self.transcript_duration_milliseconds = map.next_value()?;
+                self.transcript_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "workitemsStatuses" => self.workitems_statuses = map.next_value()?,
-            "socialCountries" => self.social_countries = map.next_value()?,
-            "socialLanguages" => self.social_languages = map.next_value()?,
-            "socialChannels" => self.social_channels = map.next_value()?,
+            "workitemsStatuses" => {
+                self.workitems_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialCountries" => {
+                self.social_countries = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialLanguages" => {
+                self.social_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialChannels" => {
+                self.social_channels = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "socialSentimentCategory" => {
-                self.social_sentiment_category = map.next_value()?;
+                self.social_sentiment_category = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "socialTopicIds" => self.social_topic_ids = map.next_value()?,
+            "socialTopicIds" => {
+                self.social_topic_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "socialIngestionRuleIds" => {
-                self.social_ingestion_rule_ids = map.next_value()?;
+                self.social_ingestion_rule_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "socialConversationCreated" => {
                 self.social_conversation_created = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "socialContentType" => self.social_content_type = map.next_value()?,
-            "socialKeywords" => self.social_keywords = map.next_value()?,
+            "socialContentType" => {
+                self.social_content_type = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialKeywords" => {
+                self.social_keywords = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "socialPostEscalated" => {
                 self.social_post_escalated = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "socialClassifications" => self.social_classifications = map.next_value()?,
-            "filterUsersByManagerIds" => {
-                self.filter_users_by_manager_ids = map.next_value()?;
+            "socialClassifications" => {
+                self.social_classifications = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "slideshowIds" => self.slideshow_ids = map.next_value()?,
+            "filterUsersByManagerIds" => {
+                self.filter_users_by_manager_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "slideshowIds" => {
+                self.slideshow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "conferenced" => {
                 self.conferenced = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -20833,15 +21373,35 @@ impl crate::__private::DecodeFields for ViewFilter {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "recommendationSources" => self.recommendation_sources = map.next_value()?,
+            "recommendationSources" => {
+                self.recommendation_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "evaluationRole" => self.evaluation_role = map.next_value()?,
-            "comparisonQueueIds" => self.comparison_queue_ids = map.next_value()?,
-            "viewMetrics" => self.view_metrics = map.next_value()?,
-            "timelineCategories" => self.timeline_categories = map.next_value()?,
+            "comparisonQueueIds" => {
+                self.comparison_queue_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "viewMetrics" => {
+                self.view_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timelineCategories" => {
+                self.timeline_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "acw" => self.acw = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "segmentTypes" => self.segment_types = map.next_value()?,
-            "programIds" => self.program_ids = map.next_value()?,
-            "categoryIds" => self.category_ids = map.next_value()?,
+            "segmentTypes" => {
+                self.segment_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "programIds" => {
+                self.program_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "categoryIds" => {
+                self.category_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "deliveryPushed" => {
                 self.delivery_pushed = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20850,16 +21410,36 @@ impl crate::__private::DecodeFields for ViewFilter {
             "socialRatings" => {
                 self.social_ratings = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "virtualAgentIds" => self.virtual_agent_ids = map.next_value()?,
-            "empathyScoreCategories" => self.empathy_score_categories = map.next_value()?,
+            "virtualAgentIds" => {
+                self.virtual_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "empathyScoreCategories" => {
+                self.empathy_score_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "sentimentScoreCategories" => {
-                self.sentiment_score_categories = map.next_value()?;
+                self.sentiment_score_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "sentimentTrendCategories" => {
-                self.sentiment_trend_categories = map.next_value()?;
+                self.sentiment_trend_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
-            "contentModerationFlags" => self.content_moderation_flags = map.next_value()?,
-            "socialSourceTypes" => self.social_source_types = map.next_value()?,
+            "contentModerationFlags" => {
+                self.content_moderation_flags = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialSourceTypes" => {
+                self.social_source_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "socialFollowerRange" => self.social_follower_range = map.next_value()?,
             "socialVerificationStatus" => {
                 self.social_verification_status = map
@@ -20886,7 +21466,11 @@ impl crate::__private::DecodeFields for ViewFilter {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "engagementSources" => self.engagement_sources = map.next_value()?,
+            "engagementSources" => {
+                self.engagement_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "isSnippetRecorded" => {
                 self.is_snippet_recorded = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20895,7 +21479,11 @@ impl crate::__private::DecodeFields for ViewFilter {
             "takeover" => {
                 self.takeover = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "socialPostTypes" => self.social_post_types = map.next_value()?,
+            "socialPostTypes" => {
+                self.social_post_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23006,7 +23594,9 @@ impl crate::__private::DecodeFields for VisibilityCondition {
     ) -> Result<bool, A::Error> {
         match key {
             "combiningOperation" => self.combining_operation = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23140,7 +23730,7 @@ crate::__impl_open_enum!(VisibilityConditionCombiningOperation);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VmPairingInfo {
     /// This is to be used to complete the setup process of a locally deployed virtual edge device.
-    pub meta_data: Option<MetaData>,
+    pub meta_data: Option<Box<MetaData>>,
     /// The `edge-id` property.
     pub edge_id: Option<String>,
     /// The `auth-token` property.
@@ -23487,11 +24077,11 @@ pub struct VoicemailCopyRecord {
     /// The user that the voicemail message was copied to/from
     ///
     /// Read-only: set by Genesys.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The group that the voicemail message was copied to/from
     ///
     /// Read-only: set by Genesys.
-    pub group: Option<Group>,
+    pub group: Option<Box<Group>>,
     /// The date when the voicemail was copied. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Read-only: set by Genesys.
@@ -23728,10 +24318,14 @@ impl crate::__private::DecodeFields for VoicemailEndDetailEventTopicVoicemailEnd
                     .0;
             }
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -24148,7 +24742,7 @@ pub struct VoicemailGroupPolicy {
     /// The group associated with the policy
     ///
     /// Read-only: set by Genesys.
-    pub group: Option<Group>,
+    pub group: Option<Box<Group>>,
     /// Whether voicemail is enabled for the group
     pub enabled: Option<bool>,
     /// Whether email notifications are sent to group members when a new voicemail is received
@@ -24160,7 +24754,7 @@ pub struct VoicemailGroupPolicy {
     /// The language preference for the group. Used for group voicemail transcription
     pub language_preference: Option<String>,
     /// The email policy for the group
-    pub email_policy: Option<GroupEmailPolicy>,
+    pub email_policy: Option<Box<GroupEmailPolicy>>,
     /// How many seconds to ring before rotating to the next member in the group
     pub rotate_calls_secs: Option<i32>,
     /// How many rotations to go through
@@ -24898,7 +25492,7 @@ pub struct VoicemailMessage {
     /// The conversation that the voicemail message is associated with
     ///
     /// Read-only: set by Genesys.
-    pub conversation: Option<Conversation>,
+    pub conversation: Option<Box<Conversation>>,
     /// Whether the voicemail message is marked as read
     pub read: Option<bool>,
     /// The voicemail message's audio recording duration in seconds
@@ -24934,7 +25528,7 @@ pub struct VoicemailMessage {
     /// Optionally the user that left the voicemail message if the caller was a known user
     ///
     /// Read-only: set by Genesys.
-    pub caller_user: Option<User>,
+    pub caller_user: Option<Box<User>>,
     /// Whether the voicemail message has been marked as deleted
     pub deleted: Option<bool>,
     /// An optional note
@@ -24942,25 +25536,25 @@ pub struct VoicemailMessage {
     /// The user that the voicemail message belongs to or null which means the voicemail message belongs to a group or queue
     ///
     /// Read-only: set by Genesys.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The group that the voicemail message belongs to or null which means the voicemail message belongs to a user or queue
     ///
     /// Read-only: set by Genesys.
-    pub group: Option<Group>,
+    pub group: Option<Box<Group>>,
     /// The queue that the voicemail message belongs to or null which means the voicemail message belongs to a user or group
     ///
     /// Read-only: set by Genesys.
-    pub queue: Option<Queue>,
+    pub queue: Option<Box<Queue>>,
     /// Represents where this voicemail message was copied from
     ///
     /// Read-only: set by Genesys.
-    pub copied_from: Option<VoicemailCopyRecord>,
+    pub copied_from: Option<Box<VoicemailCopyRecord>>,
     /// Represents where this voicemail has been copied to
     ///
     /// Read-only: set by Genesys.
     pub copied_to: Option<Vec<VoicemailCopyRecord>>,
     /// The retention policy for this voicemail when deleted is set to true
-    pub delete_retention_policy: Option<VoicemailRetentionPolicy>,
+    pub delete_retention_policy: Option<Box<VoicemailRetentionPolicy>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -25080,7 +25674,9 @@ impl crate::__private::DecodeFields for VoicemailMessage {
             "group" => self.group = map.next_value()?,
             "queue" => self.queue = map.next_value()?,
             "copiedFrom" => self.copied_from = map.next_value()?,
-            "copiedTo" => self.copied_to = map.next_value()?,
+            "copiedTo" => {
+                self.copied_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "deleteRetentionPolicy" => self.delete_retention_policy = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -25333,7 +25929,9 @@ impl crate::__private::DecodeFields for VoicemailMessageEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -25454,9 +26052,9 @@ pub type VoicemailMessagesTopicOwner = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VoicemailMessagesTopicVoicemailCopyRecord {
     /// The `user` property.
-    pub user: Option<VoicemailMessagesTopicOwner>,
+    pub user: Option<Box<VoicemailMessagesTopicOwner>>,
     /// The `group` property.
-    pub group: Option<VoicemailMessagesTopicOwner>,
+    pub group: Option<Box<VoicemailMessagesTopicOwner>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25571,7 +26169,7 @@ pub struct VoicemailMessagesTopicVoicemailMessage {
     /// The `copiedTo` property.
     pub copied_to: Option<Vec<VoicemailMessagesTopicVoicemailCopyRecord>>,
     /// The `copiedFrom` property.
-    pub copied_from: Option<VoicemailMessagesTopicVoicemailCopyRecord>,
+    pub copied_from: Option<Box<VoicemailMessagesTopicVoicemailCopyRecord>>,
     /// The `modifiedDateString` property.
     pub modified_date_string: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -25678,7 +26276,9 @@ impl crate::__private::DecodeFields for VoicemailMessagesTopicVoicemailMessage {
                 self.deleted = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "modifiedByUserId" => self.modified_by_user_id = map.next_value()?,
-            "copiedTo" => self.copied_to = map.next_value()?,
+            "copiedTo" => {
+                self.copied_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "copiedFrom" => self.copied_from = map.next_value()?,
             "modifiedDateString" => self.modified_date_string = map.next_value()?,
             _ => return Ok(false),
@@ -25824,7 +26424,7 @@ pub struct VoicemailOrganizationPolicy {
     /// The organization's default number of seconds to ring a user's phone before a call is transferred to voicemail
     pub alert_timeout_seconds: Option<i32>,
     /// The configuration for user PINs to access their voicemail from a phone
-    pub pin_configuration: Option<PINConfiguration>,
+    pub pin_configuration: Option<Box<PINConfiguration>>,
     /// The extension for voicemail retrieval. The default value is \*86.
     pub voicemail_extension: Option<String>,
     /// If this is true, a PIN is required when accessing a user's voicemail from a phone.
@@ -26292,13 +26892,13 @@ impl crate::__private::DecodeFields for VoicemailSearchCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "endValue" => self.end_value = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "startValue" => self.start_value = map.next_value()?,
             "value" => self.value = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "group" => self.group = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
             "dateFormat" => self.date_format = map.next_value()?,
-            "fields" => self.fields = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
             "type" => self.type_ = map.next_value()?,
             _ => return Ok(false),
         }
@@ -26583,9 +27183,9 @@ impl crate::__private::DecodeFields for VoicemailSearchRequest {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "sort" => self.sort = map.next_value()?,
-            "expand" => self.expand = map.next_value()?,
-            "query" => self.query = map.next_value()?,
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26826,10 +27426,14 @@ for VoicemailStartDetailEventTopicVoicemailStartEvent {
             "queueId" => self.queue_id = map.next_value()?,
             "divisionId" => self.division_id = map.next_value()?,
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -27355,8 +27959,10 @@ impl crate::__private::DecodeFields for VoicemailsSearchResponse {
             "previousPage" => self.previous_page = map.next_value()?,
             "currentPage" => self.current_page = map.next_value()?,
             "nextPage" => self.next_page = map.next_value()?,
-            "types" => self.types = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)

@@ -11,9 +11,9 @@ use super::*;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WaitlistPosition {
     /// The time off request for this wait list position
-    pub time_off_request: Option<TimeOffRequestReference>,
+    pub time_off_request: Option<Box<TimeOffRequestReference>>,
     /// The time off limit for which time off request is waitlisted
-    pub time_off_limit: Option<TimeOffLimitReference>,
+    pub time_off_limit: Option<Box<TimeOffLimitReference>>,
     /// The date to which this wait list position applies, as defined by the time zone of the business unit. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date: Option<crate::Date>,
     /// The time off request's position in the waitlist on the date. 1 means time off is the first in the waitlist
@@ -175,7 +175,9 @@ impl crate::__private::DecodeFields for WaitlistPositionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -354,11 +356,11 @@ pub struct WebActionEvent {
     /// The action that triggered the event.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub action: Option<EventAction>,
+    pub action: Option<Box<EventAction>>,
     /// The action map that triggered the action.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub action_map: Option<ActionEventActionMap>,
+    pub action_map: Option<Box<ActionEventActionMap>>,
     /// Milliseconds elapsed until the action is disposed.
     pub time_to_disposition: Option<i64>,
     /// Code of the error returned when the action fails.
@@ -372,21 +374,21 @@ pub struct WebActionEvent {
     /// Customer's browser.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub browser: Option<Browser>,
+    pub browser: Option<Box<Browser>>,
     /// Customer's device.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub device: Option<Device>,
+    pub device: Option<Box<Device>>,
     /// Customer's geolocation.
-    pub geolocation: Option<JourneyGeolocation>,
+    pub geolocation: Option<Box<JourneyGeolocation>>,
     /// Visitor's IP address.
     pub ip_address: Option<String>,
     /// Visitor's IP-based organization or ISP name.
     pub ip_organization: Option<String>,
     /// Marketing / traffic source information.
-    pub mkt_campaign: Option<JourneyCampaign>,
+    pub mkt_campaign: Option<Box<JourneyCampaign>>,
     /// Visit's referrer.
-    pub visit_referrer: Option<Referrer>,
+    pub visit_referrer: Option<Box<Referrer>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -630,7 +632,7 @@ pub struct WebDeployment {
     /// The list of domains that are approved to use this deployment; the list will be added to CORS headers for ease of web use.
     pub allowed_domains: Option<Vec<String>>,
     /// The supported content profile for a deployment
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Javascript snippet used to load the config
     pub snippet: Option<String>,
     /// The date the deployment was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -638,9 +640,9 @@ pub struct WebDeployment {
     /// The date the deployment was most recently modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// A reference to the user who most recently modified the deployment
-    pub last_modified_user: Option<AddressableEntityRef>,
+    pub last_modified_user: Option<Box<AddressableEntityRef>>,
     /// A reference to the inboundshortmessage flow used by this deployment
-    pub flow: Option<WebDeploymentFlowEntityRef>,
+    pub flow: Option<Box<WebDeploymentFlowEntityRef>>,
     /// The current status of the deployment
     pub status: Option<WebDeploymentStatus>,
     /// The push integration objects associated with the deployment
@@ -648,7 +650,7 @@ pub struct WebDeployment {
     /// The config version this deployment uses
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub configuration: Option<WebDeploymentConfigurationVersionEntityRef>,
+    pub configuration: Option<Box<WebDeploymentConfigurationVersionEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -745,7 +747,11 @@ impl crate::__private::DecodeFields for WebDeployment {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "allowedDomains" => self.allowed_domains = map.next_value()?,
+            "allowedDomains" => {
+                self.allowed_domains = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "supportedContent" => self.supported_content = map.next_value()?,
             "snippet" => self.snippet = map.next_value()?,
             "dateCreated" => self.date_created = map.next_value()?,
@@ -753,7 +759,11 @@ impl crate::__private::DecodeFields for WebDeployment {
             "lastModifiedUser" => self.last_modified_user = map.next_value()?,
             "flow" => self.flow = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "pushIntegrations" => self.push_integrations = map.next_value()?,
+            "pushIntegrations" => {
+                self.push_integrations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "configuration" => self.configuration = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -941,9 +951,9 @@ crate::__impl_open_enum!(WebDeploymentStatus);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentActiveConfigurationOnDeployment {
     /// The active configuration on a deployment
-    pub configuration_version: Option<WebDeploymentConfigurationVersion>,
+    pub configuration_version: Option<Box<WebDeploymentConfigurationVersion>>,
     /// The web deployment associated with the active configuration
-    pub deployment: Option<WebDeployment>,
+    pub deployment: Option<Box<WebDeployment>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -1040,7 +1050,7 @@ pub struct WebDeploymentConfigurationVersion {
     /// The version of the configuration
     pub version: Option<String>,
     /// Headless Mode Support which Controls UI components. When enabled, native UI components will be disabled and allows for custom-built UI.
-    pub headless_mode: Option<WebDeploymentHeadlessMode>,
+    pub headless_mode: Option<Box<WebDeploymentHeadlessMode>>,
     /// The description of the configuration
     pub description: Option<String>,
     /// A list of languages supported on the configuration required if the messenger is enabled
@@ -1050,19 +1060,19 @@ pub struct WebDeploymentConfigurationVersion {
     /// The localization settings for homescreen app
     pub custom_i18n_labels: Option<Vec<CustomI18nLabels>>,
     /// The settings for messenger
-    pub messenger: Option<MessengerSettings>,
+    pub messenger: Option<Box<MessengerSettings>>,
     /// The settings for position
-    pub position: Option<PositionSettings>,
+    pub position: Option<Box<PositionSettings>>,
     /// The settings for knowledge portal (previously support center)
-    pub support_center: Option<SupportCenterSettings>,
+    pub support_center: Option<Box<SupportCenterSettings>>,
     /// The settings for cobrowse
-    pub cobrowse: Option<CobrowseSettings>,
+    pub cobrowse: Option<Box<CobrowseSettings>>,
     /// The settings for journey events
-    pub journey_events: Option<JourneyEventsSettings>,
+    pub journey_events: Option<Box<JourneyEventsSettings>>,
     /// The settings for authenticated deployments
-    pub authentication_settings: Option<AuthenticationSettings>,
+    pub authentication_settings: Option<Box<AuthenticationSettings>>,
     /// The settings for video
-    pub video: Option<VideoSettings>,
+    pub video: Option<Box<VideoSettings>>,
     /// The date the configuration version was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The date the configuration version was most recently modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -1070,11 +1080,11 @@ pub struct WebDeploymentConfigurationVersion {
     /// The date the configuration version was most recently published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// A reference to the user who most recently modified the configuration version
-    pub last_modified_user: Option<AddressableEntityRef>,
+    pub last_modified_user: Option<Box<AddressableEntityRef>>,
     /// A reference to the user who created the configuration version
-    pub created_user: Option<AddressableEntityRef>,
+    pub created_user: Option<Box<AddressableEntityRef>>,
     /// A reference to the user who published the configuration version
-    pub published_user: Option<AddressableEntityRef>,
+    pub published_user: Option<Box<AddressableEntityRef>>,
     /// The current status of the configuration version
     pub status: Option<WebDeploymentConfigurationVersionStatus>,
     /// The URI for this object
@@ -1181,9 +1191,15 @@ impl crate::__private::DecodeFields for WebDeploymentConfigurationVersion {
             "version" => self.version = map.next_value()?,
             "headlessMode" => self.headless_mode = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "defaultLanguage" => self.default_language = map.next_value()?,
-            "customI18nLabels" => self.custom_i18n_labels = map.next_value()?,
+            "customI18nLabels" => {
+                self.custom_i18n_labels = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "messenger" => self.messenger = map.next_value()?,
             "position" => self.position = map.next_value()?,
             "supportCenter" => self.support_center = map.next_value()?,
@@ -1498,7 +1514,9 @@ impl crate::__private::DecodeFields for WebDeploymentConfigurationVersionEntityL
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -1693,7 +1711,7 @@ pub struct WebDeploymentConfigurationVersionResponse {
     /// The version of the configuration
     pub version: Option<String>,
     /// Headless Mode Support which Controls UI components. When enabled, native UI components will be disabled and allows for custom-built UI.
-    pub headless_mode: Option<WebDeploymentHeadlessMode>,
+    pub headless_mode: Option<Box<WebDeploymentHeadlessMode>>,
     /// The description of the configuration
     pub description: Option<String>,
     /// A list of languages supported on the configuration required if the messenger is enabled
@@ -1703,19 +1721,19 @@ pub struct WebDeploymentConfigurationVersionResponse {
     /// The localization settings for homescreen app
     pub custom_i18n_labels: Option<Vec<CustomI18nLabels>>,
     /// The settings for messenger
-    pub messenger: Option<MessengerSettings>,
+    pub messenger: Option<Box<MessengerSettings>>,
     /// The settings for position
-    pub position: Option<PositionSettings>,
+    pub position: Option<Box<PositionSettings>>,
     /// The settings for knowledge portal (previously support center)
-    pub support_center: Option<SupportCenterSettings>,
+    pub support_center: Option<Box<SupportCenterSettings>>,
     /// The settings for cobrowse
-    pub cobrowse: Option<CobrowseSettings>,
+    pub cobrowse: Option<Box<CobrowseSettings>>,
     /// The settings for journey events
-    pub journey_events: Option<JourneyEventsSettings>,
+    pub journey_events: Option<Box<JourneyEventsSettings>>,
     /// The settings for authenticated deployments
-    pub authentication_settings: Option<AuthenticationSettings>,
+    pub authentication_settings: Option<Box<AuthenticationSettings>>,
     /// The settings for video
-    pub video: Option<VideoSettings>,
+    pub video: Option<Box<VideoSettings>>,
     /// The date the configuration version was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The date the configuration version was most recently modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -1723,11 +1741,11 @@ pub struct WebDeploymentConfigurationVersionResponse {
     /// The date the configuration version was most recently published. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_published: Option<crate::DateTime>,
     /// A reference to the user who most recently modified the configuration version
-    pub last_modified_user: Option<AddressableEntityRef>,
+    pub last_modified_user: Option<Box<AddressableEntityRef>>,
     /// A reference to the user who created the configuration version
-    pub created_user: Option<AddressableEntityRef>,
+    pub created_user: Option<Box<AddressableEntityRef>>,
     /// A reference to the user who published the configuration version
-    pub published_user: Option<AddressableEntityRef>,
+    pub published_user: Option<Box<AddressableEntityRef>>,
     /// The current status of the configuration version
     pub status: Option<WebDeploymentConfigurationVersionResponseStatus>,
     /// The URI for this object
@@ -1834,9 +1852,15 @@ impl crate::__private::DecodeFields for WebDeploymentConfigurationVersionRespons
             "version" => self.version = map.next_value()?,
             "headlessMode" => self.headless_mode = map.next_value()?,
             "description" => self.description = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "defaultLanguage" => self.default_language = map.next_value()?,
-            "customI18nLabels" => self.custom_i18n_labels = map.next_value()?,
+            "customI18nLabels" => {
+                self.custom_i18n_labels = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "messenger" => self.messenger = map.next_value()?,
             "position" => self.position = map.next_value()?,
             "supportCenter" => self.support_center = map.next_value()?,
@@ -2103,7 +2127,7 @@ pub struct WebDeploymentFlowEntityRef {
     /// The flow description for the webdeployment
     pub flow_description: Option<String>,
     /// The published config version for the associated deployment
-    pub publish_version: Option<FlowVersion>,
+    pub publish_version: Option<Box<FlowVersion>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2555,7 +2579,7 @@ pub struct WebDeploymentsDeploymentTopicWebMessagingDeploymentChangeEventBody {
     pub id: Option<String>,
     /// The `configuration` property.
     pub configuration: Option<
-        WebDeploymentsDeploymentTopicWebMessagingConfigChangeEventBody,
+        Box<WebDeploymentsDeploymentTopicWebMessagingConfigChangeEventBody>,
     >,
     /// The `status` property.
     pub status: Option<
@@ -2714,11 +2738,11 @@ crate::__impl_open_enum!(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebDeploymentsJourneyContext {
     /// A subset of the Journey System's action data relevant to a part of a conversation (for external linkage and internal usage/context)
-    pub journey_action: Option<JourneyAction>,
+    pub journey_action: Option<Box<JourneyAction>>,
     /// Journey customer information. Used for linking the authenticated customer with the journey.
-    pub customer: Option<JourneyCustomer>,
+    pub customer: Option<Box<JourneyCustomer>>,
     /// Contains the Journey System's customer session details.
-    pub customer_session: Option<JourneyCustomerSession>,
+    pub customer_session: Option<Box<JourneyCustomerSession>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -2824,9 +2848,9 @@ pub struct WebDeploymentsOAuthExchangeRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub deployment_id: Option<String>,
     /// A Customer journey context.
-    pub journey_context: Option<WebDeploymentsJourneyContext>,
+    pub journey_context: Option<Box<WebDeploymentsJourneyContext>>,
     /// The `oauth` property.
-    pub oauth: Option<WebDeploymentsOAuthRequestParameters>,
+    pub oauth: Option<Box<WebDeploymentsOAuthRequestParameters>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -3207,7 +3231,7 @@ pub struct WebEvent {
     /// The webpage where the user interaction occurred.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub page: Option<JourneyPage>,
+    pub page: Option<Box<JourneyPage>>,
     /// HTTP User-Agent string (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -3215,21 +3239,21 @@ pub struct WebEvent {
     /// Customer's browser.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub browser: Option<Browser>,
+    pub browser: Option<Box<Browser>>,
     /// Customer's device.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub device: Option<Device>,
+    pub device: Option<Box<Device>>,
     /// Customer's geolocation.
-    pub geolocation: Option<JourneyGeolocation>,
+    pub geolocation: Option<Box<JourneyGeolocation>>,
     /// Customer's IP address. May be null if the business configures the tracker to not collect IP addresses.
     pub ip_address: Option<String>,
     /// Customer's IP-based organization or ISP name.
     pub ip_organization: Option<String>,
     /// Marketing / traffic source information.
-    pub mkt_campaign: Option<JourneyCampaign>,
+    pub mkt_campaign: Option<Box<JourneyCampaign>>,
     /// Identifies the page URL that originally generated the request for the current page being viewed.
-    pub referrer: Option<Referrer>,
+    pub referrer: Option<Box<Referrer>>,
     /// User-defined attributes associated with a particular event.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -3920,13 +3944,13 @@ pub struct WebEventRequest {
     /// The webpage where the user interaction occurred.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub page: Option<RequestPage>,
+    pub page: Option<Box<RequestPage>>,
     /// Override for HTTP User-Agent string from request header (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     pub user_agent_string: Option<String>,
     /// Customer's browser.
-    pub browser: Option<WebEventBrowser>,
+    pub browser: Option<Box<WebEventBrowser>>,
     /// Customer's device.
-    pub device: Option<WebEventDevice>,
+    pub device: Option<Box<WebEventDevice>>,
     /// Represents the keywords in a customer search query.
     pub search_query: Option<String>,
     /// Customer's IP address.
@@ -4182,7 +4206,7 @@ pub struct WebEventResponse {
     /// The webpage where the user interaction occurred.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub page: Option<ResponsePage>,
+    pub page: Option<Box<ResponsePage>>,
     /// HTTP User-Agent string (see <https://tools.ietf.org/html/rfc1945#section-10.15>).
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -4190,25 +4214,25 @@ pub struct WebEventResponse {
     /// Customer's browser.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub browser: Option<WebEventBrowser>,
+    pub browser: Option<Box<WebEventBrowser>>,
     /// Customer's device.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub device: Option<WebEventDevice>,
+    pub device: Option<Box<WebEventDevice>>,
     /// Represents the keywords in a customer search query.
     pub search_query: Option<String>,
     /// Customer's IP-based organization or ISP name.
     pub ip_organization: Option<String>,
     /// Customer's geolocation.
-    pub geolocation: Option<JourneyGeolocation>,
+    pub geolocation: Option<Box<JourneyGeolocation>>,
     /// Urchin Tracking Module (UTM) parameters used to track the effectiveness of online marketing campaigns.
-    pub mkt_campaign: Option<JourneyCampaign>,
+    pub mkt_campaign: Option<Box<JourneyCampaign>>,
     /// The session that the event belongs to.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub session: Option<WebEventResponseSession>,
+    pub session: Option<Box<WebEventResponseSession>>,
     /// Identifies the web page that originally generated the request for the current page being viewed.
-    pub referrer: Option<Referrer>,
+    pub referrer: Option<Box<Referrer>>,
     /// User-defined attributes associated with a particular event. These attributes provide additional context about the event. For example, items\_in\_cart or subscription\_level.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -4553,7 +4577,7 @@ pub struct WebEventResponseSession {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub pageview_count: Option<i64>,
     /// The referrer of the first event in the web session.
-    pub referrer: Option<Referrer>,
+    pub referrer: Option<Box<Referrer>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// Date of the session's first event, that is when the session starts. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -5142,9 +5166,9 @@ crate::__impl_open_enum!(WebMessagingButtonResponseType);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebMessagingChannel {
     /// Information about the recipient the message is received from.
-    pub from: Option<WebMessagingRecipient>,
+    pub from: Option<Box<WebMessagingRecipient>>,
     /// Information about the recipient the message is sent to.
-    pub to: Option<WebMessagingRecipient>,
+    pub to: Option<Box<WebMessagingRecipient>>,
     /// When the message was processed by Genesys Cloud. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub time: Option<crate::DateTime>,
     /// Unique provider ID of the message.
@@ -5250,23 +5274,23 @@ pub struct WebMessagingContent {
     /// Type of this content element. If contentType = "Attachment" only one item is allowed.
     pub content_type: Option<WebMessagingContentContentType>,
     /// Attachment content.
-    pub attachment: Option<WebMessagingAttachment>,
+    pub attachment: Option<Box<WebMessagingAttachment>>,
     /// Quick reply content.
-    pub quick_reply: Option<WebMessagingQuickReply>,
+    pub quick_reply: Option<Box<WebMessagingQuickReply>>,
     /// Button response content.
-    pub button_response: Option<WebMessagingButtonResponse>,
+    pub button_response: Option<Box<WebMessagingButtonResponse>>,
     /// Generic content (Deprecated).
-    pub generic: Option<WebMessagingGeneric>,
+    pub generic: Option<Box<WebMessagingGeneric>>,
     /// Card content
-    pub card: Option<ContentCard>,
+    pub card: Option<Box<ContentCard>>,
     /// Carousel content
-    pub carousel: Option<ContentCarousel>,
+    pub carousel: Option<Box<ContentCarousel>>,
     /// DatePicker content
-    pub date_picker: Option<ContentDatePicker>,
+    pub date_picker: Option<Box<ContentDatePicker>>,
     /// ListPicker content
-    pub list_picker: Option<ConversationContentListPicker>,
+    pub list_picker: Option<Box<ConversationContentListPicker>>,
     /// Form content
-    pub form: Option<ConversationContentForm>,
+    pub form: Option<Box<ConversationContentForm>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -5515,11 +5539,11 @@ pub struct WebMessagingEvent {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub event_type: Option<WebMessagingEventEventType>,
     /// Cobrowse event.
-    pub co_browse: Option<WebMessagingEventCoBrowse>,
+    pub co_browse: Option<Box<WebMessagingEventCoBrowse>>,
     /// Presence event.
-    pub presence: Option<WebMessagingEventPresence>,
+    pub presence: Option<Box<WebMessagingEventPresence>>,
     /// Video event.
-    pub video: Option<WebMessagingEventVideo>,
+    pub video: Option<Box<WebMessagingEventVideo>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -6132,7 +6156,7 @@ pub struct WebMessagingGeneric {
     /// URL of an image.
     pub image: Option<String>,
     /// Actions to be taken.
-    pub actions: Option<ContentActions>,
+    pub actions: Option<Box<ContentActions>>,
     /// An array of component objects.
     pub components: Option<Vec<ButtonComponent>>,
     /// JSON fields this model does not know, kept so that a
@@ -6188,7 +6212,9 @@ impl crate::__private::DecodeFields for WebMessagingGeneric {
             "description" => self.description = map.next_value()?,
             "image" => self.image = map.next_value()?,
             "actions" => self.actions = map.next_value()?,
-            "components" => self.components = map.next_value()?,
+            "components" => {
+                self.components = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6256,7 +6282,7 @@ pub struct WebMessagingMessage {
     /// Unique ID of the message. This ID is generated by Messaging Platform. Message receipts will have the same ID as the message they reference.
     pub id: Option<String>,
     /// Channel-specific information that describes the message and the message channel/provider.
-    pub channel: Option<WebMessagingChannel>,
+    pub channel: Option<Box<WebMessagingChannel>>,
     /// Message type.
     pub type_: Option<WebMessagingMessageType>,
     /// Message text.
@@ -6342,10 +6368,14 @@ impl crate::__private::DecodeFields for WebMessagingMessage {
             "channel" => self.channel = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "text" => self.text = map.next_value()?,
-            "content" => self.content = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
-            "reasons" => self.reasons = map.next_value()?,
-            "events" => self.events = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
             "direction" => self.direction = map.next_value()?,
             "originatingEntity" => self.originating_entity = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
@@ -6693,7 +6723,9 @@ impl crate::__private::DecodeFields for WebMessagingMessageEntityList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -6771,7 +6803,7 @@ pub struct WebMessagingOfferFields {
     /// Text value to be used when inviting a visitor to engage with a web messaging offer.
     pub offer_text: Option<String>,
     /// Flow to be invoked, overrides default flow when specified.
-    pub architect_flow: Option<AddressableEntityRef>,
+    pub architect_flow: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7153,7 +7185,9 @@ impl crate::__private::DecodeFields for WebMessagingRecipient {
             "lastName" => self.last_name = map.next_value()?,
             "nickname" => self.nickname = map.next_value()?,
             "image" => self.image = map.next_value()?,
-            "additionalIds" => self.additional_ids = map.next_value()?,
+            "additionalIds" => {
+                self.additional_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7317,15 +7351,15 @@ pub struct WeekSchedule {
     /// Whether the week schedule is published
     pub published: Option<bool>,
     /// Summary of the results from the schedule run
-    pub generation_results: Option<WeekScheduleGenerationResult>,
+    pub generation_results: Option<Box<WeekScheduleGenerationResult>>,
     /// Short term forecast associated with this schedule
-    pub short_term_forecast: Option<ShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<ShortTermForecastReference>>,
     /// Version metadata for this work plan
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// User schedules in the week
     pub user_schedules: Option<std::collections::BTreeMap<String, UserSchedule>>,
     /// Headcount information for the week schedule
-    pub headcount_forecast: Option<HeadcountForecast>,
+    pub headcount_forecast: Option<Box<HeadcountForecast>>,
     /// Version of agent schedules in the week schedule
     pub agent_schedules_version: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -7578,7 +7612,9 @@ impl crate::__private::DecodeFields for WeekScheduleGenerationResult {
         match key {
             "failed" => self.failed = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "runId" => self.run_id = map.next_value()?,
-            "agentWarnings" => self.agent_warnings = map.next_value()?,
+            "agentWarnings" => {
+                self.agent_warnings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "agentWarningCount" => {
                 self.agent_warning_count = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -7654,11 +7690,11 @@ pub struct WeekScheduleListItemResponse {
     /// Whether the week schedule is published
     pub published: Option<bool>,
     /// Summary of the results from the schedule run
-    pub generation_results: Option<WeekScheduleGenerationResult>,
+    pub generation_results: Option<Box<WeekScheduleGenerationResult>>,
     /// Short term forecast associated with this schedule
-    pub short_term_forecast: Option<ShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<ShortTermForecastReference>>,
     /// Version metadata for this work plan
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -7855,7 +7891,9 @@ impl crate::__private::DecodeFields for WeekScheduleListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7992,7 +8030,7 @@ impl serde::Serialize for WeekScheduleReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekScheduleResponse {
     /// The result of the request. The value will be null if response is large
-    pub result: Option<WeekSchedule>,
+    pub result: Option<Box<WeekSchedule>>,
     /// The url to fetch the result for large responses. The value is null if result contains the data
     pub download_url: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -8127,7 +8165,9 @@ impl crate::__private::DecodeFields for WeekShiftTradeListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadUrl" => self.download_url = map.next_value()?,
             _ => return Ok(false),
         }
@@ -8280,9 +8320,9 @@ impl serde::Serialize for WeekShiftTradeMatchesSummaryResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekShiftTradeResponse {
     /// The shift trade details
-    pub trade: Option<ShiftTradeResponse>,
+    pub trade: Option<Box<ShiftTradeResponse>>,
     /// A preview of what the schedule would look like if the shift trade is approved plus any violations
-    pub match_review: Option<ShiftTradeMatchReviewResponse>,
+    pub match_review: Option<Box<ShiftTradeMatchReviewResponse>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -8416,7 +8456,11 @@ impl crate::__private::DecodeFields for Weekly {
     ) -> Result<bool, A::Error> {
         match key {
             "downloadUrl" => self.download_url = map.next_value()?,
-            "downloadResult" => self.download_result = map.next_value()?,
+            "downloadResult" => {
+                self.download_result = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8537,8 +8581,14 @@ for WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobComplete {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "attendeeIds" => self.attendee_ids = map.next_value()?,
-            "facilitatorIds" => self.facilitator_ids = map.next_value()?,
+            "attendeeIds" => {
+                self.attendee_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "facilitatorIds" => {
+                self.facilitator_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "lengthInMinutes" => {
                 self.length_in_minutes = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -8547,7 +8597,9 @@ for WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobComplete {
             "businessUnitId" => self.business_unit_id = map.next_value()?,
             "activityCodeId" => self.activity_code_id = map.next_value()?,
             "slotsType" => self.slots_type = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -8679,7 +8731,7 @@ pub struct WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobResults
     >,
     /// The `slot` property.
     pub slot: Option<
-        WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobResultsSlot,
+        Box<WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobResultsSlot>,
     >,
     /// The `hasConflict` property.
     pub has_conflict: Option<bool>,
@@ -8855,7 +8907,9 @@ pub struct WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobResults
     pub date_start: Option<String>,
     /// The `schedule` property.
     pub schedule: Option<
-        WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobResultsSlotSchedule,
+        Box<
+            WemCoachingScheduleSlotJobCompleteTopicCoachingScheduleSlotJobResultsSlotSchedule,
+        >,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -9070,7 +9124,7 @@ pub struct WemCoachingUserNotificationTopicCoachingUserNotification {
     >,
     /// The `appointment` property.
     pub appointment: Option<
-        WemCoachingUserNotificationTopicCoachingAppointmentReference,
+        Box<WemCoachingUserNotificationTopicCoachingAppointmentReference>,
     >,
     /// The `dateStart` property.
     pub date_start: Option<crate::DateTime>,
@@ -9400,7 +9454,7 @@ pub struct WfmActivityPlanJobCompleteTopicActivityPlanJobCompleteNotification {
         WfmActivityPlanJobCompleteTopicActivityPlanJobCompleteNotificationType,
     >,
     /// The `activityPlan` property.
-    pub activity_plan: Option<WfmActivityPlanJobCompleteTopicActivityPlanReference>,
+    pub activity_plan: Option<Box<WfmActivityPlanJobCompleteTopicActivityPlanReference>>,
     /// The `status` property.
     pub status: Option<
         WfmActivityPlanJobCompleteTopicActivityPlanJobCompleteNotificationStatus,
@@ -9408,7 +9462,7 @@ pub struct WfmActivityPlanJobCompleteTopicActivityPlanJobCompleteNotification {
     /// The `exceptions` property.
     pub exceptions: Option<Vec<WfmActivityPlanJobCompleteTopicActivityPlanJobException>>,
     /// The `error` property.
-    pub error: Option<WfmActivityPlanJobCompleteTopicErrorBody>,
+    pub error: Option<Box<WfmActivityPlanJobCompleteTopicErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -9466,7 +9520,9 @@ for WfmActivityPlanJobCompleteTopicActivityPlanJobCompleteNotification {
             "type" => self.type_ = map.next_value()?,
             "activityPlan" => self.activity_plan = map.next_value()?,
             "status" => self.status = map.next_value()?,
-            "exceptions" => self.exceptions = map.next_value()?,
+            "exceptions" => {
+                self.exceptions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "error" => self.error = map.next_value()?,
             _ => return Ok(false),
         }
@@ -9712,7 +9768,9 @@ for WfmActivityPlanJobCompleteTopicActivityPlanJobException {
     ) -> Result<bool, A::Error> {
         match key {
             "exceptionType" => self.exception_type = map.next_value()?,
-            "occurrences" => self.occurrences = map.next_value()?,
+            "occurrences" => {
+                self.occurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9879,7 +9937,9 @@ for WfmActivityPlanJobCompleteTopicActivityPlanOccurrenceReference {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "sessions" => self.sessions = map.next_value()?,
+            "sessions" => {
+                self.sessions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -9969,7 +10029,9 @@ for WfmActivityPlanJobCompleteTopicActivityPlanReference {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "occurrences" => self.occurrences = map.next_value()?,
+            "occurrences" => {
+                self.occurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -10054,7 +10116,7 @@ for WfmActivityPlanJobCompleteTopicActivityPlanSessionReference {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "users" => self.users = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -10149,11 +10211,13 @@ pub struct WfmAdherenceExplanationJobCompleteTopicAdherenceExplanationChangedNot
     /// The `id` property.
     pub id: Option<String>,
     /// The `agent` property.
-    pub agent: Option<WfmAdherenceExplanationJobCompleteTopicUserReference>,
+    pub agent: Option<Box<WfmAdherenceExplanationJobCompleteTopicUserReference>>,
     /// The `managementUnit` property.
-    pub management_unit: Option<WfmAdherenceExplanationJobCompleteTopicManagementUnit>,
+    pub management_unit: Option<
+        Box<WfmAdherenceExplanationJobCompleteTopicManagementUnit>,
+    >,
     /// The `businessUnit` property.
-    pub business_unit: Option<WfmAdherenceExplanationJobCompleteTopicBusinessUnit>,
+    pub business_unit: Option<Box<WfmAdherenceExplanationJobCompleteTopicBusinessUnit>>,
     /// The `type` property.
     pub type_: Option<
         WfmAdherenceExplanationJobCompleteTopicAdherenceExplanationChangedNotificationType,
@@ -10169,7 +10233,7 @@ pub struct WfmAdherenceExplanationJobCompleteTopicAdherenceExplanationChangedNot
     /// The `notes` property.
     pub notes: Option<String>,
     /// The `reviewedBy` property.
-    pub reviewed_by: Option<WfmAdherenceExplanationJobCompleteTopicUserReference>,
+    pub reviewed_by: Option<Box<WfmAdherenceExplanationJobCompleteTopicUserReference>>,
     /// The `reviewedDate` property.
     pub reviewed_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -10444,12 +10508,14 @@ pub struct WfmAdherenceExplanationJobCompleteTopicAdherenceExplanationJobNotific
     >,
     /// The `adherenceExplanation` property.
     pub adherence_explanation: Option<
-        WfmAdherenceExplanationJobCompleteTopicAdherenceExplanationChangedNotification,
+        Box<
+            WfmAdherenceExplanationJobCompleteTopicAdherenceExplanationChangedNotification,
+        >,
     >,
     /// The `downloadUrl` property.
     pub download_url: Option<String>,
     /// The `error` property.
-    pub error: Option<WfmAdherenceExplanationJobCompleteTopicErrorBody>,
+    pub error: Option<Box<WfmAdherenceExplanationJobCompleteTopicErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -10702,11 +10768,11 @@ pub struct WfmAgent {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The user associated with this data
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The work plan associated with this agent, if applicable
-    pub work_plan: Option<WorkPlanReference>,
+    pub work_plan: Option<Box<WorkPlanReference>>,
     /// The work plan rotation associated with this agent, if applicable
-    pub work_plan_rotation: Option<WorkPlanRotationReference>,
+    pub work_plan_rotation: Option<Box<WorkPlanRotationReference>>,
     /// Whether the agent accepts direct shift trade requests
     pub accept_direct_shift_trades: Option<bool>,
     /// The work plan overrides associated with this agent. Populate with expand=workPlanOverrides
@@ -10720,7 +10786,7 @@ pub struct WfmAgent {
     /// Whether the agent can be included in schedule generation
     pub schedulable: Option<bool>,
     /// Metadata for this agent
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -10805,10 +10871,16 @@ impl crate::__private::DecodeFields for WfmAgent {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "workPlanOverrides" => self.work_plan_overrides = map.next_value()?,
-            "queues" => self.queues = map.next_value()?,
-            "languages" => self.languages = map.next_value()?,
-            "skills" => self.skills = map.next_value()?,
+            "workPlanOverrides" => {
+                self.work_plan_overrides = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
             "schedulable" => {
                 self.schedulable = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -11113,11 +11185,11 @@ pub struct WfmAgentHistoricalAdherenceResponse {
     /// A reference to the job that was started by the request
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub job: Option<WfmAgentHistoricalAdherenceJobReference>,
+    pub job: Option<Box<WfmAgentHistoricalAdherenceJobReference>>,
     /// The url list to GET the results of the agent adherence query. This field is populated only if query state is Complete
     pub download_urls: Option<Vec<String>>,
     /// Results will come via downloadUrls, however it may come inline if small enough
-    pub result: Option<WfmAgentHistoricalAdherenceResult>,
+    pub result: Option<Box<WfmAgentHistoricalAdherenceResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -11168,7 +11240,9 @@ impl crate::__private::DecodeFields for WfmAgentHistoricalAdherenceResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "job" => self.job = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "result" => self.result = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11212,7 +11286,7 @@ impl serde::Serialize for WfmAgentHistoricalAdherenceResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmAgentHistoricalAdherenceResult {
     /// The user who submitted the agent historical adherence query
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Beginning of the date range that was queried, in ISO-8601 format
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -11387,12 +11461,24 @@ impl crate::__private::DecodeFields for WfmAgentHistoricalAdherenceResult {
                     .0;
             }
             "impact" => self.impact = map.next_value()?,
-            "exceptionInfo" => self.exception_info = map.next_value()?,
-            "dayMetrics" => self.day_metrics = map.next_value()?,
-            "actuals" => self.actuals = map.next_value()?,
-            "scheduledActivities" => self.scheduled_activities = map.next_value()?,
+            "exceptionInfo" => {
+                self.exception_info = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dayMetrics" => {
+                self.day_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actuals" => {
+                self.actuals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "scheduledActivities" => {
+                self.scheduled_activities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "secondaryPresenceLookupItems" => {
-                self.secondary_presence_lookup_items = map.next_value()?;
+                self.secondary_presence_lookup_items = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -11570,7 +11656,7 @@ pub struct WfmAgentManagementUnitScheduleChangedTopicAgentMuScheduleChangedNotif
     >,
     /// The `visibilityRange` property.
     pub visibility_range: Option<
-        WfmAgentManagementUnitScheduleChangedTopicAgentMuScheduleVisibilityRange,
+        Box<WfmAgentManagementUnitScheduleChangedTopicAgentMuScheduleVisibilityRange>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -11619,7 +11705,7 @@ for WfmAgentManagementUnitScheduleChangedTopicAgentMuScheduleChangedNotification
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "agents" => self.agents = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "visibilityRange" => self.visibility_range = map.next_value()?,
             _ => return Ok(false),
         }
@@ -11874,7 +11960,7 @@ pub struct WfmAgentMuScheduleSearchCompleteTopicAgentMuScheduleSearchCompleteNot
     /// The `downloadUrl` property.
     pub download_url: Option<String>,
     /// The `error` property.
-    pub error: Option<WfmAgentMuScheduleSearchCompleteTopicErrorBody>,
+    pub error: Option<Box<WfmAgentMuScheduleSearchCompleteTopicErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12055,7 +12141,7 @@ pub type WfmAgentScheduleUpdateTopicAgentScheduleShiftUpdateType = BuAgentSchedu
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmAgentScheduleUpdateTopicAgentScheduleUpdateNotification {
     /// The `user` property.
-    pub user: Option<WfmAgentScheduleUpdateTopicUserReference>,
+    pub user: Option<Box<WfmAgentScheduleUpdateTopicUserReference>>,
     /// The `startDate` property.
     pub start_date: Option<crate::DateTime>,
     /// The `endDate` property.
@@ -12064,7 +12150,7 @@ pub struct WfmAgentScheduleUpdateTopicAgentScheduleUpdateNotification {
     pub updates: Option<Vec<WfmAgentScheduleUpdateTopicAgentScheduleShiftUpdate>>,
     /// The `visibilityRange` property.
     pub visibility_range: Option<
-        WfmAgentScheduleUpdateTopicAgentScheduleVisibilityRange,
+        Box<WfmAgentScheduleUpdateTopicAgentScheduleVisibilityRange>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -12121,7 +12207,9 @@ for WfmAgentScheduleUpdateTopicAgentScheduleUpdateNotification {
             "user" => self.user = map.next_value()?,
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "updates" => self.updates = map.next_value()?,
+            "updates" => {
+                self.updates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "visibilityRange" => self.visibility_range = map.next_value()?,
             _ => return Ok(false),
         }
@@ -12212,7 +12300,7 @@ pub struct WfmAlternativeShiftJobCompleteEventV3AlternativeShiftJobCompleteNotif
     /// The `downloadUrl` property.
     pub download_url: Option<String>,
     /// The `error` property.
-    pub error: Option<WfmAlternativeShiftJobCompleteEventV3ErrorBody>,
+    pub error: Option<Box<WfmAlternativeShiftJobCompleteEventV3ErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12454,7 +12542,7 @@ pub struct WfmBuIntradayDataUpdateTopicBuIntradayNotification {
     /// The `operationId` property.
     pub operation_id: Option<String>,
     /// The `result` property.
-    pub result: Option<WfmBuIntradayDataUpdateTopicBuIntradayResult>,
+    pub result: Option<Box<WfmBuIntradayDataUpdateTopicBuIntradayResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -12556,10 +12644,10 @@ pub struct WfmBuIntradayDataUpdateTopicBuIntradayResult {
     /// The `noDataReason` property.
     pub no_data_reason: Option<String>,
     /// The `schedule` property.
-    pub schedule: Option<WfmBuIntradayDataUpdateTopicBuScheduleReference>,
+    pub schedule: Option<Box<WfmBuIntradayDataUpdateTopicBuScheduleReference>>,
     /// The `shortTermForecast` property.
     pub short_term_forecast: Option<
-        WfmBuIntradayDataUpdateTopicBuShortTermForecastReference,
+        Box<WfmBuIntradayDataUpdateTopicBuShortTermForecastReference>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -12629,8 +12717,14 @@ impl crate::__private::DecodeFields for WfmBuIntradayDataUpdateTopicBuIntradayRe
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "intradayDataGroupings" => self.intraday_data_groupings = map.next_value()?,
-            "categories" => self.categories = map.next_value()?,
+            "intradayDataGroupings" => {
+                self.intraday_data_groupings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "noDataReason" => self.no_data_reason = map.next_value()?,
             "schedule" => self.schedule = map.next_value()?,
             "shortTermForecast" => self.short_term_forecast = map.next_value()?,
@@ -13035,9 +13129,9 @@ pub struct WfmBuScheduleRunTopicBuScheduleRun {
     /// The `weekCount` property.
     pub week_count: Option<i64>,
     /// The `schedule` property.
-    pub schedule: Option<WfmBuScheduleRunTopicBuScheduleReference>,
+    pub schedule: Option<Box<WfmBuScheduleRunTopicBuScheduleReference>>,
     /// The `schedulingCanceledBy` property.
-    pub scheduling_canceled_by: Option<WfmBuScheduleRunTopicUserReference>,
+    pub scheduling_canceled_by: Option<Box<WfmBuScheduleRunTopicUserReference>>,
     /// The `schedulingCompletedTime` property.
     pub scheduling_completed_time: Option<String>,
     /// The `messageCount` property.
@@ -13138,7 +13232,11 @@ impl crate::__private::DecodeFields for WfmBuScheduleRunTopicBuScheduleRun {
             "messageCount" => {
                 self.message_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "messageSeverityCounts" => self.message_severity_counts = map.next_value()?,
+            "messageSeverityCounts" => {
+                self.message_severity_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -13298,7 +13396,7 @@ pub struct WfmBuScheduleRunTopicBuSchedulingRunProgressNotification {
     /// The `operationId` property.
     pub operation_id: Option<String>,
     /// The `result` property.
-    pub result: Option<WfmBuScheduleRunTopicBuScheduleRun>,
+    pub result: Option<Box<WfmBuScheduleRunTopicBuScheduleRun>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13465,7 +13563,7 @@ pub type WfmBuScheduleSearchResultTopicBuScheduleSearchResultNotification = WfmB
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmBuScheduleTopicBuManagementUnitScheduleSummary {
     /// The `managementUnit` property.
-    pub management_unit: Option<WfmBuScheduleTopicManagementUnit>,
+    pub management_unit: Option<Box<WfmBuScheduleTopicManagementUnit>>,
     /// The `startDate` property.
     pub start_date: Option<crate::DateTime>,
     /// The `endDate` property.
@@ -13527,7 +13625,7 @@ for WfmBuScheduleTopicBuManagementUnitScheduleSummary {
             "managementUnit" => self.management_unit = map.next_value()?,
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "agentCount" => {
                 self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -13611,13 +13709,15 @@ pub struct WfmBuScheduleTopicBuScheduleMetadata {
     /// The `published` property.
     pub published: Option<bool>,
     /// The `shortTermForecast` property.
-    pub short_term_forecast: Option<WfmBuScheduleTopicBuShortTermForecastReference>,
+    pub short_term_forecast: Option<Box<WfmBuScheduleTopicBuShortTermForecastReference>>,
     /// The `managementUnits` property.
     pub management_units: Option<Vec<WfmBuScheduleTopicBuManagementUnitScheduleSummary>>,
     /// The `generationResults` property.
-    pub generation_results: Option<WfmBuScheduleTopicBuScheduleGenerationResultSummary>,
+    pub generation_results: Option<
+        Box<WfmBuScheduleTopicBuScheduleGenerationResultSummary>,
+    >,
     /// The `metadata` property.
-    pub metadata: Option<WfmBuScheduleTopicWfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmBuScheduleTopicWfmVersionedEntityMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -13691,7 +13791,11 @@ impl crate::__private::DecodeFields for WfmBuScheduleTopicBuScheduleMetadata {
                 self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "shortTermForecast" => self.short_term_forecast = map.next_value()?,
-            "managementUnits" => self.management_units = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "generationResults" => self.generation_results = map.next_value()?,
             "metadata" => self.metadata = map.next_value()?,
             _ => return Ok(false),
@@ -13788,7 +13892,7 @@ pub struct WfmBuScheduleTopicBuScheduleNotification {
     /// The `eventType` property.
     pub event_type: Option<WfmBuScheduleTopicBuScheduleNotificationEventType>,
     /// The `result` property.
-    pub result: Option<WfmBuScheduleTopicBuScheduleMetadata>,
+    pub result: Option<Box<WfmBuScheduleTopicBuScheduleMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -14023,7 +14127,7 @@ pub struct WfmBuScheduleTopicWfmVersionedEntityMetadata {
     /// The `version` property.
     pub version: Option<i64>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<WfmBuScheduleTopicUserReference>,
+    pub modified_by: Option<Box<WfmBuScheduleTopicUserReference>>,
     /// The `dateModified` property.
     pub date_modified: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -14252,15 +14356,23 @@ for WfmBuShortTermForecastCopyCompleteTopicBuForecastModification {
             "metric" => self.metric = map.next_value()?,
             "legacyMetric" => self.legacy_metric = map.next_value()?,
             "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "values" => self.values = map.next_value()?,
-            "secondaryValues" => self.secondary_values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "secondaryValues" => {
+                self.secondary_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "enabled" => {
                 self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "granularity" => self.granularity = map.next_value()?,
             "secondaryGranularity" => self.secondary_granularity = map.next_value()?,
             "displayGranularity" => self.display_granularity = map.next_value()?,
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -14591,7 +14703,7 @@ pub struct WfmBuShortTermForecastCopyCompleteTopicBuShortTermForecast {
     pub week_count: Option<i64>,
     /// The `metadata` property.
     pub metadata: Option<
-        WfmBuShortTermForecastCopyCompleteTopicWfmVersionedEntityMetadata,
+        Box<WfmBuShortTermForecastCopyCompleteTopicWfmVersionedEntityMetadata>,
     >,
     /// The `canUseForScheduling` property.
     pub can_use_for_scheduling: Option<bool>,
@@ -14673,8 +14785,12 @@ for WfmBuShortTermForecastCopyCompleteTopicBuShortTermForecast {
             "description" => self.description = map.next_value()?,
             "legacy" => self.legacy = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
-            "sourceDays" => self.source_days = map.next_value()?,
-            "modifications" => self.modifications = map.next_value()?,
+            "sourceDays" => {
+                self.source_days = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "modifications" => {
+                self.modifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "planningGroupsVersion" => {
                 self.planning_groups_version = map
@@ -14869,7 +14985,7 @@ pub struct WfmBuShortTermForecastCopyCompleteTopicBuShortTermForecastNotificatio
         WfmBuShortTermForecastCopyCompleteTopicBuShortTermForecastNotificationStatus,
     >,
     /// The `result` property.
-    pub result: Option<WfmBuShortTermForecastCopyCompleteTopicBuShortTermForecast>,
+    pub result: Option<Box<WfmBuShortTermForecastCopyCompleteTopicBuShortTermForecast>>,
     /// The `operationId` property.
     pub operation_id: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -15173,7 +15289,9 @@ pub struct WfmBuShortTermForecastGenerateProgressTopicGenerateBuShortTermForecas
         WfmBuShortTermForecastGenerateProgressTopicGenerateBuShortTermForecastProgressNotificationStatus,
     >,
     /// The `result` property.
-    pub result: Option<WfmBuShortTermForecastGenerateProgressTopicBuShortTermForecast>,
+    pub result: Option<
+        Box<WfmBuShortTermForecastGenerateProgressTopicBuShortTermForecast>,
+    >,
     /// The `operationId` property.
     pub operation_id: Option<String>,
     /// The `progress` property.
@@ -15422,7 +15540,9 @@ pub struct WfmBuShortTermForecastStaffingRequirementsGenerateCompleteTopicBuFore
     >,
     /// The `forecast` property.
     pub forecast: Option<
-        WfmBuShortTermForecastStaffingRequirementsGenerateCompleteTopicBuShortTermForecastReference,
+        Box<
+            WfmBuShortTermForecastStaffingRequirementsGenerateCompleteTopicBuShortTermForecastReference,
+        >,
     >,
     /// The `weekCount` property.
     pub week_count: Option<i64>,
@@ -15507,7 +15627,9 @@ for WfmBuShortTermForecastStaffingRequirementsGenerateCompleteTopicBuForecastSho
                     .0;
             }
             "referenceStartDate" => self.reference_start_date = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -15823,7 +15945,9 @@ pub struct WfmBulkShiftTradeStateUpdateNotificationTopicBulkShiftTradeStateUpdat
     pub operation_id: Option<String>,
     /// The `result` property.
     pub result: Option<
-        WfmBulkShiftTradeStateUpdateNotificationTopicBulkShiftTradeStateUpdateResultListing,
+        Box<
+            WfmBulkShiftTradeStateUpdateNotificationTopicBulkShiftTradeStateUpdateResultListing,
+        >,
     >,
     /// The `weekDate` property.
     pub week_date: Option<crate::DateTime>,
@@ -16000,7 +16124,9 @@ pub struct WfmBulkShiftTradeStateUpdateNotificationTopicBulkShiftTradeStateUpdat
         WfmBulkShiftTradeStateUpdateNotificationTopicBulkShiftTradeStateUpdateResultState,
     >,
     /// The `reviewedBy` property.
-    pub reviewed_by: Option<WfmBulkShiftTradeStateUpdateNotificationTopicUserReference>,
+    pub reviewed_by: Option<
+        Box<WfmBulkShiftTradeStateUpdateNotificationTopicUserReference>,
+    >,
     /// The `reviewedDate` property.
     pub reviewed_date: Option<crate::DateTime>,
     /// The `failureReason` property.
@@ -16009,7 +16135,7 @@ pub struct WfmBulkShiftTradeStateUpdateNotificationTopicBulkShiftTradeStateUpdat
     >,
     /// The `metadata` property.
     pub metadata: Option<
-        WfmBulkShiftTradeStateUpdateNotificationTopicWfmVersionedEntityMetadata,
+        Box<WfmBulkShiftTradeStateUpdateNotificationTopicWfmVersionedEntityMetadata>,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -16317,7 +16443,9 @@ for WfmBulkShiftTradeStateUpdateNotificationTopicBulkShiftTradeStateUpdateResult
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -16456,11 +16584,11 @@ impl serde::Serialize for WfmBusinessUnitReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmEntityMetadata {
     /// The user who last modified the associated entity. The id may be 'System' if it was an automated process
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date the associated entity was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The user who created the associated entity, if available. The id may be 'System' if it was an automated process
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date the associated entity was created, if available. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -16919,7 +17047,9 @@ pub struct WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdhe
     pub download_urls: Option<Vec<String>>,
     /// The `result` property.
     pub result: Option<
-        WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdherenceAgentResult,
+        Box<
+            WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdherenceAgentResult,
+        >,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -16972,7 +17102,9 @@ for WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdherenceAg
         match key {
             "jobId" => self.job_id = map.next_value()?,
             "queryState" => self.query_state = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "result" => self.result = map.next_value()?,
             _ => return Ok(false),
         }
@@ -17093,7 +17225,9 @@ pub type WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdhere
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdherenceAgentResult {
     /// The `user` property.
-    pub user: Option<WfmHistoricalAdherenceAgentCalculationsCompleteTopicUserReference>,
+    pub user: Option<
+        Box<WfmHistoricalAdherenceAgentCalculationsCompleteTopicUserReference>,
+    >,
     /// The `startDate` property.
     pub start_date: Option<crate::DateTime>,
     /// The `endDate` property.
@@ -17241,12 +17375,24 @@ for WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdherenceAg
                     .0;
             }
             "impact" => self.impact = map.next_value()?,
-            "exceptionInfo" => self.exception_info = map.next_value()?,
-            "dayMetrics" => self.day_metrics = map.next_value()?,
-            "actuals" => self.actuals = map.next_value()?,
-            "scheduledActivities" => self.scheduled_activities = map.next_value()?,
+            "exceptionInfo" => {
+                self.exception_info = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dayMetrics" => {
+                self.day_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actuals" => {
+                self.actuals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "scheduledActivities" => {
+                self.scheduled_activities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "secondaryPresenceLookupItems" => {
-                self.secondary_presence_lookup_items = map.next_value()?;
+                self.secondary_presence_lookup_items = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -17552,7 +17698,9 @@ for WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmHistoricalAdherenceEx
                 self.scheduled_activity_category = map.next_value()?;
             }
             "scheduledSecondaryPresenceLookupIds" => {
-                self.scheduled_secondary_presence_lookup_ids = map.next_value()?;
+                self.scheduled_secondary_presence_lookup_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "actualActivityCodeId" => self.actual_activity_code_id = map.next_value()?,
             "actualActivityCategory" => self.actual_activity_category = map.next_value()?,
@@ -18166,7 +18314,9 @@ pub struct WfmHistoricalAdherenceAgentCalculationsCompleteTopicWfmSecondaryPrese
     pub lookup_id: Option<String>,
     /// The `secondaryPresence` property.
     pub secondary_presence: Option<
-        WfmHistoricalAdherenceAgentCalculationsCompleteTopicSecondaryPresenceReference,
+        Box<
+            WfmHistoricalAdherenceAgentCalculationsCompleteTopicSecondaryPresenceReference,
+        >,
     >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
@@ -18316,7 +18466,9 @@ for WfmHistoricalAdherenceBulkCalculationsCompleteTopicWfmHistoricalAdherenceBul
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queryState" => self.query_state = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18507,7 +18659,9 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceBulkItem {
             "managementUnitId" => self.management_unit_id = map.next_value()?,
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "includeExceptions" => {
                 self.include_exceptions = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -18783,7 +18937,7 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceBulkQuery {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             "timeZone" => self.time_zone = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18826,11 +18980,11 @@ impl serde::Serialize for WfmHistoricalAdherenceBulkQuery {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmHistoricalAdherenceBulkResponse {
     /// A reference to the job that was started by the request
-    pub job: Option<WfmHistoricalAdherenceBulkJobReference>,
+    pub job: Option<Box<WfmHistoricalAdherenceBulkJobReference>>,
     /// The uri list to GET the results of the Historical Adherence query. This field is populated only if query state is Complete
     pub download_urls: Option<Vec<String>>,
     /// Results will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<WfmHistoricalAdherenceBulkResult>,
+    pub download_result: Option<Box<WfmHistoricalAdherenceBulkResult>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -18877,7 +19031,9 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceBulkResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "job" => self.job = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadResult" => self.download_result = map.next_value()?,
             _ => return Ok(false),
         }
@@ -18992,7 +19148,9 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceBulkResult {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
             "managementUnitId" => self.management_unit_id = map.next_value()?,
-            "userResults" => self.user_results = map.next_value()?,
+            "userResults" => {
+                self.user_results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "lookupIdToSecondaryPresenceId" => {
                 self.lookup_id_to_secondary_presence_id = map.next_value()?;
             }
@@ -19403,9 +19561,15 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceBulkUserResult {
                     .0;
             }
             "impact" => self.impact = map.next_value()?,
-            "exceptionInfo" => self.exception_info = map.next_value()?,
-            "actuals" => self.actuals = map.next_value()?,
-            "dayMetrics" => self.day_metrics = map.next_value()?,
+            "exceptionInfo" => {
+                self.exception_info = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actuals" => {
+                self.actuals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dayMetrics" => {
+                self.day_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -19595,7 +19759,9 @@ for WfmHistoricalAdherenceCalculationsCompleteTopicWfmHistoricalAdherenceCalcula
         match key {
             "id" => self.id = map.next_value()?,
             "downloadUrl" => self.download_url = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queryState" => self.query_state = map.next_value()?,
             _ => return Ok(false),
         }
@@ -19779,13 +19945,17 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceQuery {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "includeExceptions" => {
                 self.include_exceptions = map
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "teamIds" => self.team_ids = map.next_value()?,
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -20038,7 +20208,9 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceQueryForTeams {
             "startDate" => self.start_date = map.next_value()?,
             "endDate" => self.end_date = map.next_value()?,
             "timeZone" => self.time_zone = map.next_value()?,
-            "userIds" => self.user_ids = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "includeExceptions" => {
                 self.include_exceptions = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -20113,7 +20285,7 @@ pub struct WfmHistoricalAdherenceResponse {
     /// Deprecated. Use downloadUrls instead.
     pub download_url: Option<String>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<WfmHistoricalAdherenceResultWrapper>,
+    pub download_result: Option<Box<WfmHistoricalAdherenceResultWrapper>>,
     /// The uri list to GET the results of the Historical Adherence query. For notification purposes only
     pub download_urls: Option<Vec<String>>,
     /// The state of the adherence query
@@ -20170,7 +20342,9 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceResponse {
             "id" => self.id = map.next_value()?,
             "downloadUrl" => self.download_url = map.next_value()?,
             "downloadResult" => self.download_result = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "queryState" => self.query_state = map.next_value()?,
             _ => return Ok(false),
         }
@@ -20328,7 +20502,7 @@ impl crate::__private::DecodeFields for WfmHistoricalAdherenceResultWrapper {
     ) -> Result<bool, A::Error> {
         match key {
             "entityId" => self.entity_id = map.next_value()?,
-            "data" => self.data = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
             "lookupIdToSecondaryPresenceId" => {
                 self.lookup_id_to_secondary_presence_id = map.next_value()?;
             }
@@ -20745,8 +20919,14 @@ for WfmHistoricalDataImportPurgeCompleteTopicHistoricalDataPurgeRequestComplete 
         match key {
             "id" => self.id = map.next_value()?,
             "state" => self.state = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
-            "disallowedEntities" => self.disallowed_entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disallowedEntities" => {
+                self.disallowed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -21051,7 +21231,9 @@ for WfmHistoricalShrinkageCalculationsCompleteTopicHistoricalShrinkageCalculatio
     ) -> Result<bool, A::Error> {
         match key {
             "operationId" => self.operation_id = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "state" => self.state = map.next_value()?,
             _ => return Ok(false),
         }
@@ -21323,7 +21505,7 @@ pub struct WfmHistoricalShrinkageResponse {
     /// The url list to GET the results of the Historical Shrinkage query. This field is populated only if query state is Complete
     pub download_urls: Option<Vec<String>>,
     /// Result will always come via downloadUrls; however the schema is included for documentation
-    pub download_result: Option<HistoricalShrinkageResultListing>,
+    pub download_result: Option<Box<HistoricalShrinkageResultListing>>,
     /// The state of the shrinkage query
     pub state: Option<WfmHistoricalShrinkageResponseState>,
     /// JSON fields this model does not know, kept so that a
@@ -21374,7 +21556,9 @@ impl crate::__private::DecodeFields for WfmHistoricalShrinkageResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "operationId" => self.operation_id = map.next_value()?,
-            "downloadUrls" => self.download_urls = map.next_value()?,
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "downloadResult" => self.download_result = map.next_value()?,
             "state" => self.state = map.next_value()?,
             _ => return Ok(false),
@@ -21682,7 +21866,9 @@ impl crate::__private::DecodeFields for WfmIntegrationListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -22023,7 +22209,7 @@ pub struct WfmIntegrationsHrisTimeOffTypesJobTopicHrisTimeOffTypesJobNotificatio
         WfmIntegrationsHrisTimeOffTypesJobTopicHrisTimeOffTypesJobNotificationStatus,
     >,
     /// The `error` property.
-    pub error: Option<WfmIntegrationsHrisTimeOffTypesJobTopicErrorBody>,
+    pub error: Option<Box<WfmIntegrationsHrisTimeOffTypesJobTopicErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -22074,7 +22260,9 @@ for WfmIntegrationsHrisTimeOffTypesJobTopicHrisTimeOffTypesJobNotification {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             "error" => self.error = map.next_value()?,
             _ => return Ok(false),
@@ -22264,22 +22452,34 @@ impl crate::__private::DecodeFields for WfmIntradayDataUpdateTopicIntradayDataGr
         match key {
             "mediaType" => self.media_type = map.next_value()?,
             "forecastDataPerInterval" => {
-                self.forecast_data_per_interval = map.next_value()?;
+                self.forecast_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "scheduleDataPerInterval" => {
-                self.schedule_data_per_interval = map.next_value()?;
+                self.schedule_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "historicalAgentDataPerInterval" => {
-                self.historical_agent_data_per_interval = map.next_value()?;
+                self.historical_agent_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "historicalQueueDataPerInterval" => {
-                self.historical_queue_data_per_interval = map.next_value()?;
+                self.historical_queue_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "performancePredictionAgentDataPerInterval" => {
-                self.performance_prediction_agent_data_per_interval = map.next_value()?;
+                self.performance_prediction_agent_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "performancePredictionQueueDataPerInterval" => {
-                self.performance_prediction_queue_data_per_interval = map.next_value()?;
+                self.performance_prediction_queue_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -22506,9 +22706,17 @@ impl crate::__private::DecodeFields for WfmIntradayDataUpdateTopicIntradayDataUp
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "metrics" => self.metrics = map.next_value()?,
-            "queueIds" => self.queue_ids = map.next_value()?,
-            "intradayDataGroupings" => self.intraday_data_groupings = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "intradayDataGroupings" => {
+                self.intraday_data_groupings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23521,7 +23729,9 @@ impl crate::__private::DecodeFields for WfmIntradayPlanningGroupListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "noDataReason" => self.no_data_reason = map.next_value()?,
             _ => return Ok(false),
         }
@@ -23614,7 +23824,7 @@ pub type WfmMoveAgentsCompleteTopicUserReference = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmMoveAgentsCompleteTopicWfmMoveAgentData {
     /// The `user` property.
-    pub user: Option<WfmMoveAgentsCompleteTopicUserReference>,
+    pub user: Option<Box<WfmMoveAgentsCompleteTopicUserReference>>,
     /// The `result` property.
     pub result: Option<WfmMoveAgentsCompleteTopicWfmMoveAgentDataResult>,
     /// JSON fields this model does not know, kept so that a
@@ -23789,9 +23999,11 @@ crate::__impl_open_enum!(WfmMoveAgentsCompleteTopicWfmMoveAgentDataResult);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmMoveAgentsCompleteTopicWfmMoveAgentsComplete {
     /// The `requestingUser` property.
-    pub requesting_user: Option<WfmMoveAgentsCompleteTopicUserReference>,
+    pub requesting_user: Option<Box<WfmMoveAgentsCompleteTopicUserReference>>,
     /// The `destinationManagementUnit` property.
-    pub destination_management_unit: Option<WfmMoveAgentsCompleteTopicManagementUnit>,
+    pub destination_management_unit: Option<
+        Box<WfmMoveAgentsCompleteTopicManagementUnit>,
+    >,
     /// The `results` property.
     pub results: Option<Vec<WfmMoveAgentsCompleteTopicWfmMoveAgentData>>,
     /// JSON fields this model does not know, kept so that a
@@ -23845,7 +24057,9 @@ impl crate::__private::DecodeFields for WfmMoveAgentsCompleteTopicWfmMoveAgentsC
             "destinationManagementUnit" => {
                 self.destination_management_unit = map.next_value()?;
             }
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -23902,7 +24116,7 @@ pub type WfmMoveManagementUnitTopicBusinessUnit = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmMoveManagementUnitTopicMoveManagementUnitNotification {
     /// The `businessUnit` property.
-    pub business_unit: Option<WfmMoveManagementUnitTopicBusinessUnit>,
+    pub business_unit: Option<Box<WfmMoveManagementUnitTopicBusinessUnit>>,
     /// The `status` property.
     pub status: Option<WfmMoveManagementUnitTopicMoveManagementUnitNotificationStatus>,
     /// JSON fields this model does not know, kept so that a
@@ -24128,7 +24342,7 @@ impl serde::Serialize for WfmProcessUploadRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmScheduleActivity {
     /// ID of user that the schedule is for
-    pub user_reference: Option<UserReference>,
+    pub user_reference: Option<Box<UserReference>>,
     /// List of user's scheduled activities
     pub activities: Option<Vec<ScheduleActivity>>,
     /// List of user's days off
@@ -24181,8 +24395,14 @@ impl crate::__private::DecodeFields for WfmScheduleActivity {
     ) -> Result<bool, A::Error> {
         match key {
             "userReference" => self.user_reference = map.next_value()?,
-            "activities" => self.activities = map.next_value()?,
-            "fullDayTimeOffMarkers" => self.full_day_time_off_markers = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -24240,7 +24460,7 @@ pub struct WfmScheduleReference {
     /// A reference to a Workforce Management Business Unit
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub business_unit: Option<WfmBusinessUnitReference>,
+    pub business_unit: Option<Box<WfmBusinessUnitReference>>,
     /// The start week date for this schedule. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -24726,15 +24946,15 @@ pub struct WfmServiceGoalImpactSettings {
     /// Allowed service level percent increase and decrease
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub service_level: Option<WfmServiceGoalImpact>,
+    pub service_level: Option<Box<WfmServiceGoalImpact>>,
     /// Allowed average speed of answer percent increase and decrease
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub average_speed_of_answer: Option<WfmServiceGoalImpact>,
+    pub average_speed_of_answer: Option<Box<WfmServiceGoalImpact>>,
     /// Allowed abandon rate percent increase and decrease
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub abandon_rate: Option<WfmServiceGoalImpact>,
+    pub abandon_rate: Option<Box<WfmServiceGoalImpact>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -24871,13 +25091,13 @@ pub struct WfmShiftTradingJobCompleteEventShiftTradingJobCompleteNotification {
         WfmShiftTradingJobCompleteEventShiftTradingJobCompleteNotificationStatus,
     >,
     /// The `trade` property.
-    pub trade: Option<WfmShiftTradingJobCompleteEventTradeEntity>,
+    pub trade: Option<Box<WfmShiftTradingJobCompleteEventTradeEntity>>,
     /// The `weekSummaries` property.
-    pub week_summaries: Option<WfmShiftTradingJobCompleteEventWeekSummaryList>,
+    pub week_summaries: Option<Box<WfmShiftTradingJobCompleteEventWeekSummaryList>>,
     /// The `downloadUrl` property.
     pub download_url: Option<String>,
     /// The `error` property.
-    pub error: Option<WfmShiftTradingJobCompleteEventErrorBody>,
+    pub error: Option<Box<WfmShiftTradingJobCompleteEventErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25161,9 +25381,9 @@ pub struct WfmShiftTradingJobCompleteEventTradeEntity {
     /// The `oneSided` property.
     pub one_sided: Option<bool>,
     /// The `initiating` property.
-    pub initiating: Option<WfmShiftTradingJobCompleteEventTradeSide>,
+    pub initiating: Option<Box<WfmShiftTradingJobCompleteEventTradeSide>>,
     /// The `receiving` property.
-    pub receiving: Option<WfmShiftTradingJobCompleteEventTradeSide>,
+    pub receiving: Option<Box<WfmShiftTradingJobCompleteEventTradeSide>>,
     /// The `targetUserId` property.
     pub target_user_id: Option<String>,
     /// The `reviewedBy` property.
@@ -25171,7 +25391,7 @@ pub struct WfmShiftTradingJobCompleteEventTradeEntity {
     /// The `reviewedDate` property.
     pub reviewed_date: Option<String>,
     /// The `metadata` property.
-    pub metadata: Option<WfmShiftTradingJobCompleteEventWfmVersionMetadata>,
+    pub metadata: Option<Box<WfmShiftTradingJobCompleteEventWfmVersionMetadata>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -25238,7 +25458,11 @@ impl crate::__private::DecodeFields for WfmShiftTradingJobCompleteEventTradeEnti
             "id" => self.id = map.next_value()?,
             "state" => self.state = map.next_value()?,
             "expirationDate" => self.expiration_date = map.next_value()?,
-            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "acceptableIntervals" => {
+                self.acceptable_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "oneSided" => {
                 self.one_sided = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -25568,7 +25792,7 @@ pub struct WfmShiftTradingJobCompleteEventTradeSide {
     /// The `userId` property.
     pub user_id: Option<String>,
     /// The `shift` property.
-    pub shift: Option<WfmShiftTradingJobCompleteEventTradeShift>,
+    pub shift: Option<Box<WfmShiftTradingJobCompleteEventTradeShift>>,
     /// The `reviewNote` property.
     pub review_note: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -25824,7 +26048,7 @@ impl crate::__private::DecodeFields for WfmShiftTradingJobCompleteEventWeekSumma
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "weeks" => self.weeks = map.next_value()?,
+            "weeks" => self.weeks = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -26123,7 +26347,7 @@ pub struct WfmTimeOffBalanceJobTopicTimeOffBalanceJobNotification {
     /// The `status` property.
     pub status: Option<WfmTimeOffBalanceJobTopicTimeOffBalanceJobNotificationStatus>,
     /// The `error` property.
-    pub error: Option<WfmTimeOffBalanceJobTopicErrorBody>,
+    pub error: Option<Box<WfmTimeOffBalanceJobTopicErrorBody>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -26173,7 +26397,9 @@ for WfmTimeOffBalanceJobTopicTimeOffBalanceJobNotification {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "status" => self.status = map.next_value()?,
             "error" => self.error = map.next_value()?,
             _ => return Ok(false),
@@ -26267,7 +26493,7 @@ pub struct WfmTimeOffRequestUpdateTopicTimeOffRequestUpdate {
     /// The `id` property.
     pub id: Option<String>,
     /// The `user` property.
-    pub user: Option<WfmTimeOffRequestUpdateTopicUserReference>,
+    pub user: Option<Box<WfmTimeOffRequestUpdateTopicUserReference>>,
     /// The `isFullDayRequest` property.
     pub is_full_day_request: Option<bool>,
     /// The `markedAsRead` property.
@@ -26421,10 +26647,14 @@ for WfmTimeOffRequestUpdateTopicTimeOffRequestUpdate {
             "status" => self.status = map.next_value()?,
             "substatus" => self.substatus = map.next_value()?,
             "partialDayStartDateTimes" => {
-                self.partial_day_start_date_times = map.next_value()?;
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "fullDayManagementUnitDates" => {
-                self.full_day_management_unit_dates = map.next_value()?;
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "fullDayEarliestStartOffsetMinutes" => {
                 self.full_day_earliest_start_offset_minutes = map
@@ -27054,7 +27284,9 @@ impl crate::__private::DecodeFields for WfmUserEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -27102,13 +27334,13 @@ pub struct WfmUserNotification {
     /// The type of this notification
     pub type_: Option<WfmUserNotificationType>,
     /// A shift trade notification. Only set if type == ShiftTrade
-    pub shift_trade: Option<ShiftTradeNotification>,
+    pub shift_trade: Option<Box<ShiftTradeNotification>>,
     /// A time off request notification. Only set if type == TimeOffRequest
-    pub time_off_request: Option<TimeOffRequestNotification>,
+    pub time_off_request: Option<Box<TimeOffRequestNotification>>,
     /// An adherence explanation notification. Only set if type == AdherenceExplanation
-    pub adherence_explanation: Option<AdherenceExplanationNotification>,
+    pub adherence_explanation: Option<Box<AdherenceExplanationNotification>>,
     /// An alternative shift trade notification. Only set if type == AlternativeShift
-    pub alternative_shift: Option<AlternativeShiftNotification>,
+    pub alternative_shift: Option<Box<AlternativeShiftNotification>>,
     /// Whether this notification has been marked "read"
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -27217,7 +27449,9 @@ impl crate::__private::DecodeFields for WfmUserNotification {
                     .0;
             }
             "otherNotificationIdsInGroup" => {
-                self.other_notification_ids_in_group = map.next_value()?;
+                self.other_notification_ids_in_group = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -27373,11 +27607,11 @@ pub struct WfmUserNotificationTopicAdherenceExplanationNotification {
     /// The `id` property.
     pub id: Option<String>,
     /// The `agent` property.
-    pub agent: Option<WfmUserNotificationTopicUserReference>,
+    pub agent: Option<Box<WfmUserNotificationTopicUserReference>>,
     /// The `managementUnit` property.
-    pub management_unit: Option<WfmUserNotificationTopicManagementUnit>,
+    pub management_unit: Option<Box<WfmUserNotificationTopicManagementUnit>>,
     /// The `businessUnit` property.
-    pub business_unit: Option<WfmUserNotificationTopicBusinessUnit>,
+    pub business_unit: Option<Box<WfmUserNotificationTopicBusinessUnit>>,
     /// The `startDate` property.
     pub start_date: Option<crate::DateTime>,
     /// The `lengthMinutes` property.
@@ -27631,11 +27865,11 @@ pub struct WfmUserNotificationTopicAlternativeShiftNotification {
     /// The `newState` property.
     pub new_state: Option<WfmUserNotificationTopicAlternativeShiftNotificationNewState>,
     /// The `initiatingUser` property.
-    pub initiating_user: Option<WfmUserNotificationTopicUserReference>,
+    pub initiating_user: Option<Box<WfmUserNotificationTopicUserReference>>,
     /// The `initiatingShiftDate` property.
     pub initiating_shift_date: Option<crate::DateTime>,
     /// The `receivingUser` property.
-    pub receiving_user: Option<WfmUserNotificationTopicUserReference>,
+    pub receiving_user: Option<Box<WfmUserNotificationTopicUserReference>>,
     /// The `receivingShiftDate` property.
     pub receiving_shift_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -27900,11 +28134,11 @@ pub struct WfmUserNotificationTopicShiftTradeNotification {
     /// The `newState` property.
     pub new_state: Option<WfmUserNotificationTopicShiftTradeNotificationNewState>,
     /// The `initiatingUser` property.
-    pub initiating_user: Option<WfmUserNotificationTopicUserReference>,
+    pub initiating_user: Option<Box<WfmUserNotificationTopicUserReference>>,
     /// The `initiatingShiftDate` property.
     pub initiating_shift_date: Option<crate::DateTime>,
     /// The `receivingUser` property.
-    pub receiving_user: Option<WfmUserNotificationTopicUserReference>,
+    pub receiving_user: Option<Box<WfmUserNotificationTopicUserReference>>,
     /// The `receivingShiftDate` property.
     pub receiving_shift_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -28124,7 +28358,7 @@ pub struct WfmUserNotificationTopicTimeOffRequestNotification {
     /// The `timeOffRequestId` property.
     pub time_off_request_id: Option<String>,
     /// The `user` property.
-    pub user: Option<WfmUserNotificationTopicUserReference>,
+    pub user: Option<Box<WfmUserNotificationTopicUserReference>>,
     /// The `isFullDayRequest` property.
     pub is_full_day_request: Option<bool>,
     /// The `status` property.
@@ -28202,10 +28436,14 @@ for WfmUserNotificationTopicTimeOffRequestNotification {
             }
             "status" => self.status = map.next_value()?,
             "partialDayStartDateTimes" => {
-                self.partial_day_start_date_times = map.next_value()?;
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "fullDayManagementUnitDates" => {
-                self.full_day_management_unit_dates = map.next_value()?;
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -28342,15 +28580,19 @@ pub struct WfmUserNotificationTopicWfmUserNotification {
     /// The `type` property.
     pub type_: Option<WfmUserNotificationTopicWfmUserNotificationType>,
     /// The `shiftTrade` property.
-    pub shift_trade: Option<WfmUserNotificationTopicShiftTradeNotification>,
+    pub shift_trade: Option<Box<WfmUserNotificationTopicShiftTradeNotification>>,
     /// The `timeOffRequest` property.
-    pub time_off_request: Option<WfmUserNotificationTopicTimeOffRequestNotification>,
+    pub time_off_request: Option<
+        Box<WfmUserNotificationTopicTimeOffRequestNotification>,
+    >,
     /// The `adherenceExplanation` property.
     pub adherence_explanation: Option<
-        WfmUserNotificationTopicAdherenceExplanationNotification,
+        Box<WfmUserNotificationTopicAdherenceExplanationNotification>,
     >,
     /// The `alternativeShift` property.
-    pub alternative_shift: Option<WfmUserNotificationTopicAlternativeShiftNotification>,
+    pub alternative_shift: Option<
+        Box<WfmUserNotificationTopicAlternativeShiftNotification>,
+    >,
     /// The `agentNotification` property.
     pub agent_notification: Option<bool>,
     /// The `otherNotificationIdsInGroup` property.
@@ -28440,7 +28682,9 @@ impl crate::__private::DecodeFields for WfmUserNotificationTopicWfmUserNotificat
                     .0;
             }
             "otherNotificationIdsInGroup" => {
-                self.other_notification_ids_in_group = map.next_value()?;
+                self.other_notification_ids_in_group = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "markedAsRead" => {
                 self.marked_as_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -28649,7 +28893,11 @@ for WfmUserScheduleAdherenceUpdatedMuTopicActivityCodeReference {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "secondaryPresences" => self.secondary_presences = map.next_value()?,
+            "secondaryPresences" => {
+                self.secondary_presences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -28967,18 +29215,18 @@ pub type WfmUserScheduleAdherenceUpdatedMuTopicUserReference = BulkJobEntity;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WfmUserScheduleAdherenceUpdatedMuTopicUserScheduleAdherenceUpdate {
     /// The `user` property.
-    pub user: Option<WfmUserScheduleAdherenceUpdatedMuTopicUserReference>,
+    pub user: Option<Box<WfmUserScheduleAdherenceUpdatedMuTopicUserReference>>,
     /// The `managementUnitId` property.
     pub management_unit_id: Option<String>,
     /// The `businessUnitId` property.
     pub business_unit_id: Option<String>,
     /// The `team` property.
-    pub team: Option<WfmUserScheduleAdherenceUpdatedMuTopicUriReference>,
+    pub team: Option<Box<WfmUserScheduleAdherenceUpdatedMuTopicUriReference>>,
     /// The `scheduledActivityCategory` property.
     pub scheduled_activity_category: Option<String>,
     /// The `scheduledActivityCode` property.
     pub scheduled_activity_code: Option<
-        WfmUserScheduleAdherenceUpdatedMuTopicActivityCodeReference,
+        Box<WfmUserScheduleAdherenceUpdatedMuTopicActivityCodeReference>,
     >,
     /// The `systemPresence` property.
     pub system_presence: Option<String>,
@@ -29000,7 +29248,7 @@ pub struct WfmUserScheduleAdherenceUpdatedMuTopicUserScheduleAdherenceUpdate {
     pub impact: Option<String>,
     /// The `adherenceExplanation` property.
     pub adherence_explanation: Option<
-        WfmUserScheduleAdherenceUpdatedMuTopicRealTimeAdherenceExplanation,
+        Box<WfmUserScheduleAdherenceUpdatedMuTopicRealTimeAdherenceExplanation>,
     >,
     /// The `adherenceChangeTime` property.
     pub adherence_change_time: Option<crate::DateTime>,
@@ -29148,7 +29396,9 @@ for WfmUserScheduleAdherenceUpdatedMuTopicUserScheduleAdherenceUpdate {
             "adherenceExplanation" => self.adherence_explanation = map.next_value()?,
             "adherenceChangeTime" => self.adherence_change_time = map.next_value()?,
             "presenceUpdateTime" => self.presence_update_time = map.next_value()?,
-            "activeQueues" => self.active_queues = map.next_value()?,
+            "activeQueues" => {
+                self.active_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "activeQueuesModifiedTime" => {
                 self.active_queues_modified_time = map.next_value()?;
             }
@@ -29162,7 +29412,11 @@ for WfmUserScheduleAdherenceUpdatedMuTopicUserScheduleAdherenceUpdate {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "nextActivityReminders" => self.next_activity_reminders = map.next_value()?,
+            "nextActivityReminders" => {
+                self.next_activity_reminders = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -29574,13 +29828,13 @@ pub struct WfmVersionedEntityMetadata {
     /// The user who last modified the associated entity. The id may be 'System' if it was an automated process
     ///
     /// Read-only: set by Genesys.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The date the associated entity was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Read-only: set by Genesys.
     pub date_modified: Option<crate::DateTime>,
     /// The user who created the associated entity, if available. The id may be 'System' if it was an automated process
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date the associated entity was created, if available. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// The version of the associated entity. Used to prevent conflicts on concurrent edits
@@ -29865,7 +30119,9 @@ impl crate::__private::DecodeFields for WhatsAppAvailablePhoneNumberDetailsListi
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -30103,7 +30359,7 @@ pub struct WhatsAppCampaignSchedule {
     /// The time zone for this WhatsApp campaign schedule. Defaults to UTC if empty or not provided. See here for a list of valid time zones <https://www.iana.org/time-zones>. Time zones are represented as a string of the zone name as found in the IANA time zone database. For example: UTC, Etc/UTC, or Europe/London
     pub time_zone: Option<String>,
     /// The Campaign that this WhatsApp campaign schedule is for.
-    pub whats_app_campaign: Option<DivisionedDomainEntityRef>,
+    pub whats_app_campaign: Option<Box<DivisionedDomainEntityRef>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -30174,8 +30430,12 @@ impl crate::__private::DecodeFields for WhatsAppCampaignSchedule {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "whatsAppCampaign" => self.whats_app_campaign = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -30352,7 +30612,9 @@ impl crate::__private::DecodeFields for WhatsAppCampaignScheduleEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -30608,11 +30870,11 @@ pub struct WhatsAppConfig {
     /// The WhatsApp integration used to send message to the contact.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub whats_app_integration: Option<AddressableEntityRef>,
+    pub whats_app_integration: Option<Box<AddressableEntityRef>>,
     /// The content template used to formulate the WhatsApp message to send to the contact.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub content_template: Option<DomainEntityRef>,
+    pub content_template: Option<Box<DomainEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30684,7 +30946,11 @@ impl crate::__private::DecodeFields for WhatsAppConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "whatsAppColumns" => self.whats_app_columns = map.next_value()?,
+            "whatsAppColumns" => {
+                self.whats_app_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "whatsAppIntegration" => self.whats_app_integration = map.next_value()?,
             "contentTemplate" => self.content_template = map.next_value()?,
             _ => return Ok(false),
@@ -30750,9 +31016,9 @@ pub struct WhatsAppDefinition {
     /// List of buttons to be included in the standard WhatsApp messages channel
     pub buttons: Option<Vec<Button>>,
     /// Footer for the message in the standard WhatsApp messages channel
-    pub message_footer: Option<MessageFooter>,
+    pub message_footer: Option<Box<MessageFooter>>,
     /// Header for the message in the standard WhatsApp messages channel
-    pub header: Option<MessageHeader>,
+    pub header: Option<Box<MessageHeader>>,
     /// WhatsApp integration ID for whatsApp carousels
     pub integration_id: Option<String>,
     /// Category of whatsApp carousels template.
@@ -30760,9 +31026,9 @@ pub struct WhatsAppDefinition {
     /// Template status of whatsApp carousels template.
     pub template_status: Option<String>,
     /// Status information about the template
-    pub status_info: Option<StatusInfo>,
+    pub status_info: Option<Box<StatusInfo>>,
     /// Definition for whatsApp carousels template.
-    pub carousel: Option<Carousel>,
+    pub carousel: Option<Box<Carousel>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -30834,7 +31100,9 @@ impl crate::__private::DecodeFields for WhatsAppDefinition {
             "name" => self.name = map.next_value()?,
             "namespace" => self.namespace = map.next_value()?,
             "language" => self.language = map.next_value()?,
-            "buttons" => self.buttons = map.next_value()?,
+            "buttons" => {
+                self.buttons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "messageFooter" => self.message_footer = map.next_value()?,
             "header" => self.header = map.next_value()?,
             "integrationId" => self.integration_id = map.next_value()?,
@@ -31111,9 +31379,9 @@ pub struct WhatsAppEmbeddedSignupIntegrationRequest {
     /// The name of the WhatsApp Integration. Required for Embedded Signup v2; optional for v4 (set later via PATCH).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The access token returned from the embedded signup flow. Not required for versions v4 or later.
     pub embedded_signup_access_token: Option<String>,
     /// The URI for this object
@@ -31254,7 +31522,7 @@ pub struct WhatsAppId {
     /// The phone number associated with this WhatsApp account. Requires 'E164 without a leading plus' phone number.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub phone_number: Option<PhoneNumber>,
+    pub phone_number: Option<Box<PhoneNumber>>,
     /// The displayName of this person's account in WhatsApp. Max: 100 characters.
     pub display_name: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -31359,7 +31627,7 @@ impl serde::Serialize for WhatsAppId {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WhatsAppIdentityResolutionConfig {
     /// The division to use when performing identity resolution.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// Whether the channel should resolve identities
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -31485,27 +31753,27 @@ pub struct WhatsAppIntegration {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// The `messagingSetting` property.
-    pub messaging_setting: Option<MessagingSettingReference>,
+    pub messaging_setting: Option<Box<MessagingSettingReference>>,
     /// The phone number associated to the WhatsApp integration.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub phone_number: Option<String>,
     /// The list of available WhatsApp phone numbers for this account. Please select one phone number from this list to use with the created integration.
-    pub available_phone_numbers: Option<WhatsAppAvailablePhoneNumberDetailsListing>,
+    pub available_phone_numbers: Option<Box<WhatsAppAvailablePhoneNumberDetailsListing>>,
     /// The status of the WhatsApp Integration
     pub status: Option<WhatsAppIntegrationStatus>,
     /// The recipient associated to the WhatsApp Integration. This recipient is used to associate a flow to an integration
-    pub recipient: Option<DomainEntityRef>,
+    pub recipient: Option<Box<DomainEntityRef>>,
     /// Date this Integration was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_created: Option<crate::DateTime>,
     /// Date this Integration was last modified. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// User reference that created this Integration
-    pub created_by: Option<DomainEntityRef>,
+    pub created_by: Option<Box<DomainEntityRef>>,
     /// User reference that last modified this Integration
-    pub modified_by: Option<DomainEntityRef>,
+    pub modified_by: Option<Box<DomainEntityRef>>,
     /// Version number required for updates.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -31513,11 +31781,11 @@ pub struct WhatsAppIntegration {
     /// The status code of WhatsApp Integration activation process
     pub activation_status_code: Option<WhatsAppIntegrationActivationStatusCode>,
     /// The error information of WhatsApp Integration activation process
-    pub activation_error_info: Option<ErrorBody>,
+    pub activation_error_info: Option<Box<ErrorBody>>,
     /// Status of asynchronous create operation
     pub create_status: Option<WhatsAppIntegrationCreateStatus>,
     /// Error information returned, if createStatus is set to Error
-    pub create_error: Option<ErrorBody>,
+    pub create_error: Option<Box<ErrorBody>>,
     /// The WhatsApp Business Account Id (WABA Id)
     pub whats_app_business_account_id: Option<String>,
     /// The URI for this object
@@ -32056,7 +32324,9 @@ impl crate::__private::DecodeFields for WhatsAppIntegrationEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -32178,9 +32448,9 @@ pub struct WhatsAppIntegrationRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The phone number associated to the whatsApp integration
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -32353,9 +32623,9 @@ pub struct WhatsAppIntegrationUpdateRequest {
     /// WhatsApp Integration name
     pub name: Option<String>,
     /// Defines the SupportedContent profile configured for an integration
-    pub supported_content: Option<SupportedContentReference>,
+    pub supported_content: Option<Box<SupportedContentReference>>,
     /// Defines the message settings to be applied for this integration
-    pub messaging_setting: Option<MessagingSettingRequestReference>,
+    pub messaging_setting: Option<Box<MessagingSettingRequestReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -32583,7 +32853,9 @@ pub struct WhatsappCampaignScheduleConfigChangeWhatsAppCampaignSchedule {
     /// time zone identifier to be applied to the intervals; for example Africa/Abidjan
     pub time_zone: Option<String>,
     /// The `whatsAppCampaign` property.
-    pub whats_app_campaign: Option<WhatsappCampaignScheduleConfigChangeUriReference>,
+    pub whats_app_campaign: Option<
+        Box<WhatsappCampaignScheduleConfigChangeUriReference>,
+    >,
     /// The `additionalProperties` property.
     pub additional_properties: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
@@ -32662,8 +32934,12 @@ for WhatsappCampaignScheduleConfigChangeWhatsAppCampaignSchedule {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "intervals" => self.intervals = map.next_value()?,
-            "recurrences" => self.recurrences = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "timeZone" => self.time_zone = map.next_value()?,
             "whatsAppCampaign" => self.whats_app_campaign = map.next_value()?,
             "additionalProperties" => self.additional_properties = map.next_value()?,
@@ -32824,7 +33100,7 @@ impl crate::__private::DecodeFields for WheelPicker {
     ) -> Result<bool, A::Error> {
         match key {
             "id" => self.id = map.next_value()?,
-            "items" => self.items = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33004,7 +33280,7 @@ pub struct Widget {
     /// Indicates whether a widget should show the profile picture of an agent.
     pub show_profile_picture: Option<bool>,
     /// The filters to be applied for dashboard widget configuration
-    pub filter: Option<ViewFilter>,
+    pub filter: Option<Box<ViewFilter>>,
     /// The list of periods for the dashboard widget configuration
     pub periods: Option<Vec<String>>,
     /// The list of media types for the dashboard widget configuration
@@ -33146,7 +33422,9 @@ impl crate::__private::DecodeFields for Widget {
             "column" => self.column = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "title" => self.title = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
-            "metrics" => self.metrics = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "displayText" => self.display_text = map.next_value()?,
             "displayTextColor" => self.display_text_color = map.next_value()?,
             "webContentUrl" => self.web_content_url = map.next_value()?,
@@ -33193,9 +33471,15 @@ impl crate::__private::DecodeFields for Widget {
                     .0;
             }
             "filter" => self.filter = map.next_value()?,
-            "periods" => self.periods = map.next_value()?,
-            "mediaTypes" => self.media_types = map.next_value()?,
-            "warnings" => self.warnings = map.next_value()?,
+            "periods" => {
+                self.periods = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "warnings" => {
+                self.warnings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "showTimeInStatus" => {
                 self.show_time_in_status = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -33206,8 +33490,16 @@ impl crate::__private::DecodeFields for Widget {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "selectedStatuses" => self.selected_statuses = map.next_value()?,
-            "selectedSegmentTypes" => self.selected_segment_types = map.next_value()?,
+            "selectedStatuses" => {
+                self.selected_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selectedSegmentTypes" => {
+                self.selected_segment_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "agentInteractionSortOrder" => {
                 self.agent_interaction_sort_order = map.next_value()?;
             }
@@ -33681,13 +33973,13 @@ pub struct WorkPlan {
     /// Maximum working weekends in the planning period
     pub maximum_working_weekends_per_planning_period: Option<i64>,
     /// Optional days to schedule for this work plan
-    pub optional_days: Option<SetWrapperDayOfWeek>,
+    pub optional_days: Option<Box<SetWrapperDayOfWeek>>,
     /// This constraint ensures that an agent starts each workday within a user-defined time threshold
     pub shift_start_variance_type: Option<WorkPlanShiftStartVarianceType>,
     /// The length of the period over which the maximum shift start time variance is applied
     pub shift_start_variance_period: Option<WorkPlanShiftStartVariancePeriod>,
     /// Variance in minutes among start times of shifts in this work plan
-    pub shift_start_variances: Option<ListWrapperShiftStartVariance>,
+    pub shift_start_variances: Option<Box<ListWrapperShiftStartVariance>>,
     /// Shifts in this work plan
     pub shifts: Option<Vec<WorkPlanShift>>,
     /// Agents in this work plan
@@ -33697,7 +33989,7 @@ pub struct WorkPlan {
     /// Version metadata for this work plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -33995,8 +34287,8 @@ impl crate::__private::DecodeFields for WorkPlan {
                 self.shift_start_variance_period = map.next_value()?;
             }
             "shiftStartVariances" => self.shift_start_variances = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "agentCount" => {
                 self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -34699,7 +34991,7 @@ pub struct WorkPlanBid {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The selected forecast in this work plan bid
-    pub forecast: Option<BuShortTermForecastWeekReference>,
+    pub forecast: Option<Box<BuShortTermForecastWeekReference>>,
     /// The bid start date where agents start participate in work plan bidding. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -34739,7 +35031,7 @@ pub struct WorkPlanBid {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub work_plan_fields_visible_to_agents: Option<Vec<String>>,
     /// The meta data of this bid
-    pub metadata: Option<WorkPlanBidMetadata>,
+    pub metadata: Option<Box<WorkPlanBidMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -34900,7 +35192,9 @@ impl crate::__private::DecodeFields for WorkPlanBid {
                     .0;
             }
             "workPlanFieldsVisibleToAgents" => {
-                self.work_plan_fields_visible_to_agents = map.next_value()?;
+                self.work_plan_fields_visible_to_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "metadata" => self.metadata = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
@@ -35234,7 +35528,7 @@ pub struct WorkPlanBidGroup {
     /// The management unit this bid group belongs to
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The list of agents who participate in this bid group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -35324,9 +35618,15 @@ impl crate::__private::DecodeFields for WorkPlanBidGroup {
         match key {
             "name" => self.name = map.next_value()?,
             "managementUnit" => self.management_unit = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
-            "workPlans" => self.work_plans = map.next_value()?,
-            "planningGroups" => self.planning_groups = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "workPlans" => {
+                self.work_plans = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35492,9 +35792,17 @@ impl crate::__private::DecodeFields for WorkPlanBidGroupCreate {
         match key {
             "name" => self.name = map.next_value()?,
             "managementUnitId" => self.management_unit_id = map.next_value()?,
-            "agentIds" => self.agent_ids = map.next_value()?,
-            "workPlans" => self.work_plans = map.next_value()?,
-            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workPlans" => {
+                self.work_plans = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -35564,9 +35872,9 @@ pub struct WorkPlanBidGroupResponse {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub id: Option<String>,
     /// The work plan bid group
-    pub work_plan_bid_group: Option<WorkPlanBidGroup>,
+    pub work_plan_bid_group: Option<Box<WorkPlanBidGroup>>,
     /// The meta data of the bid group
-    pub metadata: Option<WorkPlanBidMetadata>,
+    pub metadata: Option<Box<WorkPlanBidMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -35689,7 +35997,7 @@ pub struct WorkPlanBidGroupSummary {
     /// The management unit this bid group belongs to
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The number of agents in this bid group
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
@@ -35936,7 +36244,9 @@ impl crate::__private::DecodeFields for WorkPlanBidGroupSummaryList {
     ) -> Result<bool, A::Error> {
         match key {
             "workPlanBidGroupSummaryList" => {
-                self.work_plan_bid_group_summary_list = map.next_value()?;
+                self.work_plan_bid_group_summary_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -35977,11 +36287,11 @@ pub struct WorkPlanBidGroupUpdate {
     /// The management unit ID used for this work plan bid group
     pub management_unit_id: Option<String>,
     /// Agent IDs who participate in this bid group
-    pub agent_ids: Option<ListWrapperString>,
+    pub agent_ids: Option<Box<ListWrapperString>>,
     /// The list of work plans used in this bid group
-    pub work_plans: Option<ListWrapperBidGroupWorkPlanRequest>,
+    pub work_plans: Option<Box<ListWrapperBidGroupWorkPlanRequest>>,
     /// The planning group IDs selected in this bid group
-    pub planning_group_ids: Option<ListWrapperString>,
+    pub planning_group_ids: Option<Box<ListWrapperString>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -36147,7 +36457,9 @@ impl crate::__private::DecodeFields for WorkPlanBidListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36185,13 +36497,13 @@ pub struct WorkPlanBidMetadata {
     /// The user who created the associated entity
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub created_by: Option<UserReference>,
+    pub created_by: Option<Box<UserReference>>,
     /// The date the entity created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub created_date: Option<crate::DateTime>,
     /// The user who modified the entity. The id may be 'System' if it was an automated process
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The entity last modified date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub modified_date: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -36676,7 +36988,9 @@ for WorkPlanBiddingAdminNotificationTopicWorkPlanBiddingNotification {
             "agentRankingType" => self.agent_ranking_type = map.next_value()?,
             "rankingTiebreakerType" => self.ranking_tiebreaker_type = map.next_value()?,
             "workPlanFieldsVisibleToAgents" => {
-                self.work_plan_fields_visible_to_agents = map.next_value()?;
+                self.work_plan_fields_visible_to_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -37059,7 +37373,9 @@ impl crate::__private::DecodeFields for WorkPlanConfigurationViolationMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "arguments" => self.arguments = map.next_value()?,
+            "arguments" => {
+                self.arguments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "severity" => self.severity = map.next_value()?,
             _ => return Ok(false),
         }
@@ -37505,7 +37821,9 @@ impl crate::__private::DecodeFields for WorkPlanConstraintConflictMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "arguments" => self.arguments = map.next_value()?,
+            "arguments" => {
+                self.arguments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37631,7 +37949,9 @@ impl crate::__private::DecodeFields for WorkPlanConstraintMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "arguments" => self.arguments = map.next_value()?,
+            "arguments" => {
+                self.arguments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38071,7 +38391,9 @@ impl crate::__private::DecodeFields for WorkPlanConstraintViolationMessage {
     ) -> Result<bool, A::Error> {
         match key {
             "type" => self.type_ = map.next_value()?,
-            "arguments" => self.arguments = map.next_value()?,
+            "arguments" => {
+                self.arguments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -38240,7 +38562,9 @@ impl crate::__private::DecodeFields for WorkPlanConstraintsViolationMessage {
         match key {
             "type" => self.type_ = map.next_value()?,
             "fixableConstraintsMessages" => {
-                self.fixable_constraints_messages = map.next_value()?;
+                self.fixable_constraints_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             _ => return Ok(false),
         }
@@ -38383,7 +38707,7 @@ pub struct WorkPlanListItemResponse {
     /// Maximum working weekends in the planning period
     pub maximum_working_weekends_per_planning_period: Option<i64>,
     /// Optional days to schedule for this work plan. Populate with expand=details
-    pub optional_days: Option<SetWrapperDayOfWeek>,
+    pub optional_days: Option<Box<SetWrapperDayOfWeek>>,
     /// This constraint ensures that an agent starts each workday within a user-defined time threshold
     pub shift_start_variance_type: Option<
         WorkPlanListItemResponseShiftStartVarianceType,
@@ -38393,7 +38717,7 @@ pub struct WorkPlanListItemResponse {
         WorkPlanListItemResponseShiftStartVariancePeriod,
     >,
     /// Variance in minutes among start times of shifts in this work plan. Populate with expand=details
-    pub shift_start_variances: Option<ListWrapperShiftStartVariance>,
+    pub shift_start_variances: Option<Box<ListWrapperShiftStartVariance>>,
     /// Shifts in this work plan. Populate with expand=details (defaults to empty list)
     pub shifts: Option<Vec<WorkPlanShift>>,
     /// Agents in this work plan. Populate with expand=details (defaults to empty list)
@@ -38403,7 +38727,7 @@ pub struct WorkPlanListItemResponse {
     /// Version metadata for this work plan
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -38701,8 +39025,8 @@ impl crate::__private::DecodeFields for WorkPlanListItemResponse {
                 self.shift_start_variance_period = map.next_value()?;
             }
             "shiftStartVariances" => self.shift_start_variances = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "agentCount" => {
                 self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -39104,7 +39428,9 @@ impl crate::__private::DecodeFields for WorkPlanListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39150,7 +39476,7 @@ pub struct WorkPlanOverride {
     /// The work plan reference associated with this override
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub work_plan: Option<WorkPlanReference>,
+    pub work_plan: Option<Box<WorkPlanReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -39305,7 +39631,7 @@ for WorkPlanOverrideListWrapperWorkPlanOverrideRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             "deleteAll" => {
                 self.delete_all = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -39565,7 +39891,9 @@ impl crate::__private::DecodeFields for WorkPlanPatternRequest {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "workPlanIds" => self.work_plan_ids = map.next_value()?,
+            "workPlanIds" => {
+                self.work_plan_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39643,7 +39971,9 @@ impl crate::__private::DecodeFields for WorkPlanPatternResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "workPlans" => self.work_plans = map.next_value()?,
+            "workPlans" => {
+                self.work_plans = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -39681,7 +40011,7 @@ pub struct WorkPlanReference {
     /// The globally unique identifier for the object.
     pub id: Option<String>,
     /// The management unit to which this work plan belongs. Nullable in some routes
-    pub management_unit: Option<ManagementUnitReference>,
+    pub management_unit: Option<Box<ManagementUnitReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -39774,9 +40104,9 @@ impl serde::Serialize for WorkPlanReference {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkPlanRotationAgentResponse {
     /// The user associated with this work plan rotation
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The date range to which this agent is effective in the work plan rotation
-    pub date_range: Option<DateRangeWithOptionalEnd>,
+    pub date_range: Option<Box<DateRangeWithOptionalEnd>>,
     /// Start position of the work plan in the pattern for this agent in the work plan rotation. Position value starts from 0
     pub position: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -39918,7 +40248,9 @@ impl crate::__private::DecodeFields for WorkPlanRotationListResponse {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40052,15 +40384,15 @@ pub struct WorkPlanRotationResponse {
     /// Whether the work plan rotation is enabled for scheduling
     pub enabled: Option<bool>,
     /// The date range to which this work plan rotation applies
-    pub date_range: Option<DateRangeWithOptionalEnd>,
+    pub date_range: Option<Box<DateRangeWithOptionalEnd>>,
     /// Pattern with ordered list of work plans that rotate on a weekly basis
-    pub pattern: Option<WorkPlanPatternResponse>,
+    pub pattern: Option<Box<WorkPlanPatternResponse>>,
     /// Number of agents in this work plan rotation
     pub agent_count: Option<i64>,
     /// Agents in this work plan rotation. Populate with expand=agents for GET WorkPlanRotationsList (defaults to empty list)
     pub agents: Option<Vec<WorkPlanRotationAgentResponse>>,
     /// Version metadata for this work plan rotation
-    pub metadata: Option<WfmVersionedEntityMetadata>,
+    pub metadata: Option<Box<WfmVersionedEntityMetadata>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -40134,7 +40466,7 @@ impl crate::__private::DecodeFields for WorkPlanRotationResponse {
             "agentCount" => {
                 self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "agents" => self.agents = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "metadata" => self.metadata = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -40229,7 +40561,7 @@ pub struct WorkPlanShift {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// Days of the week applicable for this shift
-    pub days: Option<SetWrapperDayOfWeek>,
+    pub days: Option<Box<SetWrapperDayOfWeek>>,
     /// Whether the start time of the shift is flexible
     pub flexible_start_time: Option<bool>,
     /// Exact start time of the shift defined as offset minutes from midnight. Used if flexibleStartTime == false
@@ -40269,7 +40601,7 @@ pub struct WorkPlanShift {
     /// The day off rule for agents to have next day off or previous day off. used if constrainDayOff = true
     pub day_off_rule: Option<WorkPlanShiftDayOffRule>,
     /// Planning period constraints
-    pub planning_period_constraints: Option<PlanningPeriodShiftConstraints>,
+    pub planning_period_constraints: Option<Box<PlanningPeriodShiftConstraints>>,
     /// Activities configured for this shift
     pub activities: Option<Vec<WorkPlanActivity>>,
     /// ID of the shift. This is required only for the case of updating an existing shift
@@ -40507,7 +40839,9 @@ impl crate::__private::DecodeFields for WorkPlanShift {
             "planningPeriodConstraints" => {
                 self.planning_period_constraints = map.next_value()?;
             }
-            "activities" => self.activities = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "id" => self.id = map.next_value()?,
             "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
             "validationId" => self.validation_id = map.next_value()?,
@@ -41040,7 +41374,7 @@ pub struct WorkPlanValidationRequest {
     /// Maximum working weekends in the planning period
     pub maximum_working_weekends_per_planning_period: Option<i64>,
     /// Optional days to schedule for this work plan
-    pub optional_days: Option<SetWrapperDayOfWeek>,
+    pub optional_days: Option<Box<SetWrapperDayOfWeek>>,
     /// This constraint ensures that an agent starts each workday within a user-defined time threshold
     pub shift_start_variance_type: Option<
         WorkPlanValidationRequestShiftStartVarianceType,
@@ -41050,7 +41384,7 @@ pub struct WorkPlanValidationRequest {
         WorkPlanValidationRequestShiftStartVariancePeriod,
     >,
     /// Variance in minutes among start times of shifts in this work plan
-    pub shift_start_variances: Option<ListWrapperShiftStartVariance>,
+    pub shift_start_variances: Option<Box<ListWrapperShiftStartVariance>>,
     /// Shifts in this work plan
     pub shifts: Option<Vec<WorkPlanShift>>,
     /// Agents in this work plan
@@ -41349,8 +41683,8 @@ impl crate::__private::DecodeFields for WorkPlanValidationRequest {
                 self.shift_start_variance_period = map.next_value()?;
             }
             "shiftStartVariances" => self.shift_start_variances = map.next_value()?,
-            "shifts" => self.shifts = map.next_value()?,
-            "agents" => self.agents = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
             "agentCount" => {
                 self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -41706,7 +42040,7 @@ pub struct Workbin {
     /// Workbin name
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// Workbin description
     pub description: Option<String>,
     /// The creation date of the Workbin. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -41714,7 +42048,7 @@ pub struct Workbin {
     /// The modified date of the Workbin. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The id of the User who modified the Workbin.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -41919,7 +42253,9 @@ impl crate::__private::DecodeFields for WorkbinChangeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -42095,13 +42431,13 @@ impl serde::Serialize for WorkbinCreate {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkbinDelta {
     /// The `name` property.
-    pub name: Option<WorkitemsAttributeChangeString>,
+    pub name: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `description` property.
-    pub description: Option<WorkitemsAttributeChangeString>,
+    pub description: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `dateModified` property.
-    pub date_modified: Option<WorkitemsAttributeChangeInstant>,
+    pub date_modified: Option<Box<WorkitemsAttributeChangeInstant>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<WorkitemsAttributeChangeString>,
+    pub modified_by: Option<Box<WorkitemsAttributeChangeString>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -42273,7 +42609,9 @@ impl crate::__private::DecodeFields for WorkbinQueryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -42363,7 +42701,7 @@ pub struct WorkbinQueryRequest {
     /// The cursor that points to the end of the set of entities that has been returned.
     pub after: Option<String>,
     /// Sort
-    pub sort: Option<WorkbinQuerySort>,
+    pub sort: Option<Box<WorkbinQuerySort>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -42423,8 +42761,12 @@ impl crate::__private::DecodeFields for WorkbinQueryRequest {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "select" => self.select = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "attributes" => self.attributes = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "after" => self.after = map.next_value()?,
             "sort" => self.sort = map.next_value()?,
             _ => return Ok(false),
@@ -42848,7 +43190,7 @@ pub struct WorkbinVersion {
     /// Workbin name
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// Workbin description
     pub description: Option<String>,
     /// The creation date of the Workbin. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -42856,7 +43198,7 @@ pub struct WorkbinVersion {
     /// The modified date of the Workbin. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The id of the User who modified the Workbin.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// Version
     pub version: Option<i64>,
     /// The URI for this object
@@ -43075,7 +43417,9 @@ impl crate::__private::DecodeFields for WorkbinVersionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -43145,9 +43489,9 @@ impl serde::Serialize for WorkbinVersionListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayMetric {
     /// Gamification metric
-    pub metric: Option<Metric>,
+    pub metric: Option<Box<Metric>>,
     /// Current objective for this metric
-    pub objective: Option<Objective>,
+    pub objective: Option<Box<Objective>>,
     /// Gamification points earned for this metric
     pub points: Option<i64>,
     /// The maximum Gamification points a user may earn for this metric
@@ -43226,9 +43570,17 @@ impl crate::__private::DecodeFields for WorkdayMetric {
                 self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "punctualityEvents" => self.punctuality_events = map.next_value()?,
+            "punctualityEvents" => {
+                self.punctuality_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "businessUnitId" => self.business_unit_id = map.next_value()?,
-            "evaluationDetails" => self.evaluation_details = map.next_value()?,
+            "evaluationDetails" => {
+                self.evaluation_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -43357,7 +43709,9 @@ impl crate::__private::DecodeFields for WorkdayMetricListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -43488,7 +43842,7 @@ pub struct WorkdayPointsTrend {
     /// The end workday for the query range for the gamification points trend. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_end_workday: Option<crate::Date>,
     /// The targeted user for the query
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// Aggregated for same day comparison
     pub day_of_week: Option<WorkdayPointsTrendDayOfWeek>,
     /// The total average points
@@ -43555,7 +43909,7 @@ impl crate::__private::DecodeFields for WorkdayPointsTrend {
             "averagePoints" => {
                 self.average_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "trend" => self.trend = map.next_value()?,
+            "trend" => self.trend = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43782,9 +44136,9 @@ impl serde::Serialize for WorkdayPointsTrendItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkdayValuesMetricItem {
     /// Gamification metric for the average and the trend
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// Gamification metric definition for the average and the trend
-    pub metric_definition: Option<DomainEntityRef>,
+    pub metric_definition: Option<Box<DomainEntityRef>>,
     /// The average value of the metric
     pub average: Option<f64>,
     /// The unit type of the metric value
@@ -43848,7 +44202,7 @@ impl crate::__private::DecodeFields for WorkdayValuesMetricItem {
                 self.average = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "unitType" => self.unit_type = map.next_value()?,
-            "trend" => self.trend = map.next_value()?,
+            "trend" => self.trend = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -43985,17 +44339,17 @@ pub struct WorkdayValuesTrend {
     /// The reference workday used to determine the metric definition. Dates are represented as an ISO-8601 string. For example: yyyy-MM-dd
     pub date_reference_workday: Option<crate::Date>,
     /// The targeted division for the query
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The targeted user for the query
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The time zone used for aggregating metric values
     pub timezone: Option<String>,
     /// The metric value trends
     pub results: Option<Vec<WorkdayValuesMetricItem>>,
     /// The targeted performance profile for the average points
-    pub performance_profile: Option<AddressableEntityRef>,
+    pub performance_profile: Option<Box<AddressableEntityRef>>,
     /// The targeted metric for the average points
-    pub metric: Option<AddressableEntityRef>,
+    pub metric: Option<Box<AddressableEntityRef>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -44065,7 +44419,9 @@ impl crate::__private::DecodeFields for WorkdayValuesTrend {
             "division" => self.division = map.next_value()?,
             "user" => self.user = map.next_value()?,
             "timezone" => self.timezone = map.next_value()?,
-            "results" => self.results = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "performanceProfile" => self.performance_profile = map.next_value()?,
             "metric" => self.metric = map.next_value()?,
             _ => return Ok(false),
@@ -44369,15 +44725,15 @@ pub struct Workitem {
     /// The name of the Workitem.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The Worktype of the Workitem.
-    pub type_: Option<WorktypeReference>,
+    pub type_: Option<Box<WorktypeReference>>,
     /// The description of the Workitem.
     pub description: Option<String>,
     /// The language of the Workitem.
-    pub language: Option<WorkitemLanguageReference>,
+    pub language: Option<Box<WorkitemLanguageReference>>,
     /// The utilization label of the Workitem.
-    pub utilization_label: Option<WorkitemUtilizationLabelReference>,
+    pub utilization_label: Option<Box<WorkitemUtilizationLabelReference>>,
     /// The priority of the Workitem. The valid range is between -25,000,000 and 25,000,000.
     pub priority: Option<i64>,
     /// The creation date of the Workitem. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -44393,7 +44749,7 @@ pub struct Workitem {
     /// The time to live of the Workitem in seconds.
     pub ttl: Option<i64>,
     /// The current Status of the Workitem.
-    pub status: Option<WorkitemStatusReference>,
+    pub status: Option<Box<WorkitemStatusReference>>,
     /// The Category of the current Status of the Workitem.
     pub status_category: Option<WorkitemStatusCategory>,
     /// The State change date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -44401,19 +44757,19 @@ pub struct Workitem {
     /// The date the Workitem was closed. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_closed: Option<crate::DateTime>,
     /// The Workbin that contains the Workitem.
-    pub workbin: Option<WorkbinReference>,
+    pub workbin: Option<Box<WorkbinReference>>,
     /// The reporter of the Workitem.
-    pub reporter: Option<UserReferenceWithName>,
+    pub reporter: Option<Box<UserReferenceWithName>>,
     /// The assignee of the Workitem.
-    pub assignee: Option<UserReferenceWithName>,
+    pub assignee: Option<Box<UserReferenceWithName>>,
     /// The external contact of the Workitem.
-    pub external_contact: Option<ExternalContactReference>,
+    pub external_contact: Option<Box<ExternalContactReference>>,
     /// The external tag of the Workitem.
     pub external_tag: Option<String>,
     /// The User who modified the Workitem.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The Workitems queue.
-    pub queue: Option<WorkitemQueueReference>,
+    pub queue: Option<Box<WorkitemQueueReference>>,
     /// The assignment state of the workitem.
     pub assignment_state: Option<WorkitemAssignmentState>,
     /// The assignment state change date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -44427,15 +44783,15 @@ pub struct Workitem {
     /// Set it to false to disable auto status transition. By default, it is enabled.
     pub auto_status_transition: Option<bool>,
     /// The schema defining the custom fields of the Workitem. The schema is inherited from the Workitems Worktype at creation time.
-    pub schema: Option<WorkitemSchema>,
+    pub schema: Option<Box<WorkitemSchema>>,
     /// Custom fields defined in the schema referenced by the Workitem.
     pub custom_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Auto status transition details of Workitem.
-    pub auto_status_transition_detail: Option<AutoStatusTransitionDetail>,
+    pub auto_status_transition_detail: Option<Box<AutoStatusTransitionDetail>>,
     /// A list of scored agents for the Workitem.
     pub scored_agents: Option<Vec<WorkitemScoredAgent>>,
     /// The script that will be executed for the Workitem.
-    pub script: Option<WorkitemScriptReference>,
+    pub script: Option<Box<WorkitemScriptReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -44611,8 +44967,12 @@ impl crate::__private::DecodeFields for Workitem {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "skills" => self.skills = map.next_value()?,
-            "preferredAgents" => self.preferred_agents = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "preferredAgents" => {
+                self.preferred_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "autoStatusTransition" => {
                 self.auto_status_transition = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -44623,7 +44983,9 @@ impl crate::__private::DecodeFields for Workitem {
             "autoStatusTransitionDetail" => {
                 self.auto_status_transition_detail = map.next_value()?;
             }
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "script" => self.script = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -45292,7 +45654,9 @@ impl crate::__private::DecodeFields for WorkitemChangeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -45520,7 +45884,9 @@ impl crate::__private::DecodeFields for WorkitemCommonCreate {
             "languageId" => self.language_id = map.next_value()?,
             "externalContactId" => self.external_contact_id = map.next_value()?,
             "externalTag" => self.external_tag = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "scriptId" => self.script_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -45858,12 +46224,20 @@ impl crate::__private::DecodeFields for WorkitemCreate {
             "languageId" => self.language_id = map.next_value()?,
             "externalContactId" => self.external_contact_id = map.next_value()?,
             "externalTag" => self.external_tag = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "scriptId" => self.script_id = map.next_value()?,
             "wrapupCode" => self.wrapup_code = map.next_value()?,
             "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
-            "preferredAgentIds" => self.preferred_agent_ids = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "preferredAgentIds" => {
+                self.preferred_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -46368,11 +46742,11 @@ pub struct WorkitemDateBasedRule {
     /// The type of the rule.
     pub type_: Option<WorkitemDateBasedRuleType>,
     /// The rules action. If the condition criteria is met this action will be executed.
-    pub action: Option<WorkitemRuleAction>,
+    pub action: Option<Box<WorkitemRuleAction>>,
     /// The Worktype containing the rule.
-    pub worktype: Option<WorktypeReference>,
+    pub worktype: Option<Box<WorktypeReference>>,
     /// The rules condition. If the condition criteria is met the rules action will be executed.
-    pub condition: Option<WorkitemDateBasedCondition>,
+    pub condition: Option<Box<WorkitemDateBasedCondition>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -46560,7 +46934,7 @@ pub struct WorkitemDateBasedRuleCreate {
     /// The rules condition. If the condition criteria is met the rules action will be executed.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub condition: Option<WorkitemDateBasedCondition>,
+    pub condition: Option<Box<WorkitemDateBasedCondition>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -46712,7 +47086,9 @@ impl crate::__private::DecodeFields for WorkitemDateBasedRuleListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -46784,7 +47160,7 @@ pub struct WorkitemDateBasedRuleUpdate {
     /// The name of the rule.
     pub name: Option<String>,
     /// The rules condition. If the condition criteria is met the rules action will be executed.
-    pub condition: Option<WorkitemDateBasedConditionUpdate>,
+    pub condition: Option<Box<WorkitemDateBasedConditionUpdate>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -46871,67 +47247,67 @@ impl serde::Serialize for WorkitemDateBasedRuleUpdate {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemDelta {
     /// The `name` property.
-    pub name: Option<WorkitemsAttributeChangeString>,
+    pub name: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `description` property.
-    pub description: Option<WorkitemsAttributeChangeString>,
+    pub description: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `languageId` property.
-    pub language_id: Option<WorkitemsAttributeChangeString>,
+    pub language_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `utilizationLabelId` property.
-    pub utilization_label_id: Option<WorkitemsAttributeChangeString>,
+    pub utilization_label_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `priority` property.
-    pub priority: Option<WorkitemsAttributeChangeInteger>,
+    pub priority: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `skillIds` property.
-    pub skill_ids: Option<WorkitemsAttributeChangeList>,
+    pub skill_ids: Option<Box<WorkitemsAttributeChangeList>>,
     /// The `preferredAgentIds` property.
-    pub preferred_agent_ids: Option<WorkitemsAttributeChangeList>,
+    pub preferred_agent_ids: Option<Box<WorkitemsAttributeChangeList>>,
     /// The `dateDue` property.
-    pub date_due: Option<WorkitemsAttributeChangeInstant>,
+    pub date_due: Option<Box<WorkitemsAttributeChangeInstant>>,
     /// The `dateExpires` property.
-    pub date_expires: Option<WorkitemsAttributeChangeInstant>,
+    pub date_expires: Option<Box<WorkitemsAttributeChangeInstant>>,
     /// The `durationSeconds` property.
-    pub duration_seconds: Option<WorkitemsAttributeChangeInteger>,
+    pub duration_seconds: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `statusId` property.
-    pub status_id: Option<WorkitemsAttributeChangeString>,
+    pub status_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `reporterId` property.
-    pub reporter_id: Option<WorkitemsAttributeChangeString>,
+    pub reporter_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `externalContactId` property.
-    pub external_contact_id: Option<WorkitemsAttributeChangeString>,
+    pub external_contact_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `assigneeId` property.
-    pub assignee_id: Option<WorkitemsAttributeChangeString>,
+    pub assignee_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `workbinId` property.
-    pub workbin_id: Option<WorkitemsAttributeChangeString>,
+    pub workbin_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `queueId` property.
-    pub queue_id: Option<WorkitemsAttributeChangeString>,
+    pub queue_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `externalTag` property.
-    pub external_tag: Option<WorkitemsAttributeChangeString>,
+    pub external_tag: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `wrapupId` property.
-    pub wrapup_id: Option<WorkitemsAttributeChangeString>,
+    pub wrapup_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `wrapup` property.
-    pub wrapup: Option<WorkitemsAttributeChangeWrapupDelta>,
+    pub wrapup: Option<Box<WorkitemsAttributeChangeWrapupDelta>>,
     /// The `ttl` property.
-    pub ttl: Option<WorkitemsAttributeChangeInteger>,
+    pub ttl: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `dateClosed` property.
-    pub date_closed: Option<WorkitemsAttributeChangeInstant>,
+    pub date_closed: Option<Box<WorkitemsAttributeChangeInstant>>,
     /// The `assignmentState` property.
-    pub assignment_state: Option<WorkitemsAttributeChangeString>,
+    pub assignment_state: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `autoStatusTransition` property.
-    pub auto_status_transition: Option<WorkitemsAttributeChangeBoolean>,
+    pub auto_status_transition: Option<Box<WorkitemsAttributeChangeBoolean>>,
     /// The `customFields` property.
-    pub custom_fields: Option<WorkitemsAttributeChangeMap>,
+    pub custom_fields: Option<Box<WorkitemsAttributeChangeMap>>,
     /// The `dateModified` property.
-    pub date_modified: Option<WorkitemsAttributeChangeInstant>,
+    pub date_modified: Option<Box<WorkitemsAttributeChangeInstant>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<WorkitemsAttributeChangeString>,
+    pub modified_by: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `statusCategory` property.
-    pub status_category: Option<WorkitemsAttributeChangeWorkitemStatusCategory>,
+    pub status_category: Option<Box<WorkitemsAttributeChangeWorkitemStatusCategory>>,
     /// The `scriptId` property.
-    pub script_id: Option<WorkitemsAttributeChangeString>,
+    pub script_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `dateAssignmentStateChanged` property.
-    pub date_assignment_state_changed: Option<WorkitemsAttributeChangeInstant>,
+    pub date_assignment_state_changed: Option<Box<WorkitemsAttributeChangeInstant>>,
     /// The `alertTimeoutSeconds` property.
-    pub alert_timeout_seconds: Option<WorkitemsAttributeChangeInteger>,
+    pub alert_timeout_seconds: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `scoredAgents` property.
-    pub scored_agents: Option<WorkitemsAttributeChangeListWorkitemScoredAgentDelta>,
+    pub scored_agents: Option<Box<WorkitemsAttributeChangeListWorkitemScoredAgentDelta>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -47402,7 +47778,7 @@ impl crate::__private::DecodeFields for WorkitemFilter {
             "name" => self.name = map.next_value()?,
             "type" => self.type_ = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -48354,11 +48730,11 @@ pub struct WorkitemOnAttributeChangeRule {
     /// The type of the rule.
     pub type_: Option<WorkitemOnAttributeChangeRuleType>,
     /// The rules action. If the condition criteria is met this action will be executed.
-    pub action: Option<WorkitemRuleAction>,
+    pub action: Option<Box<WorkitemRuleAction>>,
     /// The Worktype containing the rule.
-    pub worktype: Option<WorktypeReference>,
+    pub worktype: Option<Box<WorktypeReference>>,
     /// The rules condition. If the condition criteria is met the rules action will be executed.
-    pub condition: Option<WorkitemOnAttributeChangeCondition>,
+    pub condition: Option<Box<WorkitemOnAttributeChangeCondition>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -48546,7 +48922,7 @@ pub struct WorkitemOnAttributeChangeRuleCreate {
     /// The rules condition. If the condition criteria is met the rules action will be executed.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
-    pub condition: Option<WorkitemOnAttributeChangeCondition>,
+    pub condition: Option<Box<WorkitemOnAttributeChangeCondition>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -48698,7 +49074,9 @@ impl crate::__private::DecodeFields for WorkitemOnAttributeChangeRuleListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -48770,7 +49148,7 @@ pub struct WorkitemOnAttributeChangeRuleUpdate {
     /// The name of the rule.
     pub name: Option<String>,
     /// The rules condition. If the condition criteria is met the rules action will be executed.
-    pub condition: Option<WorkitemOnAttributeChangeConditionUpdate>,
+    pub condition: Option<Box<WorkitemOnAttributeChangeConditionUpdate>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -48863,9 +49241,9 @@ pub struct WorkitemOnCreateRule {
     /// The type of the rule.
     pub type_: Option<WorkitemOnCreateRuleType>,
     /// The rules action. If the condition criteria is met this action will be executed.
-    pub action: Option<WorkitemRuleAction>,
+    pub action: Option<Box<WorkitemRuleAction>>,
     /// The Worktype containing the rule.
-    pub worktype: Option<WorktypeReference>,
+    pub worktype: Option<Box<WorktypeReference>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -49179,7 +49557,9 @@ impl crate::__private::DecodeFields for WorkitemOnCreateRuleListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -49385,7 +49765,9 @@ impl crate::__private::DecodeFields for WorkitemPagedEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -49523,7 +49905,9 @@ impl crate::__private::DecodeFields for WorkitemPostQueryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -49615,7 +49999,7 @@ pub struct WorkitemQueryJobCreate {
     /// List of entity attributes to be retrieved in the result.
     pub attributes: Option<Vec<String>>,
     /// Sort
-    pub sort: Option<WorkitemQueryJobSort>,
+    pub sort: Option<Box<WorkitemQueryJobSort>>,
     /// Interval start date to use to filter results based on create date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_interval_start: Option<crate::DateTime>,
     /// Interval end date to use to filter results based on create date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -49691,10 +50075,18 @@ impl crate::__private::DecodeFields for WorkitemQueryJobCreate {
             "pageNumber" => {
                 self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "filters" => self.filters = map.next_value()?,
-            "queryFilters" => self.query_filters = map.next_value()?,
-            "expands" => self.expands = map.next_value()?,
-            "attributes" => self.attributes = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queryFilters" => {
+                self.query_filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "expands" => {
+                self.expands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "sort" => self.sort = map.next_value()?,
             "dateIntervalStart" => self.date_interval_start = map.next_value()?,
             "dateIntervalEnd" => self.date_interval_end = map.next_value()?,
@@ -49948,7 +50340,7 @@ impl crate::__private::DecodeFields for WorkitemQueryJobFilter {
         match key {
             "name" => self.name = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -50139,7 +50531,9 @@ impl crate::__private::DecodeFields for WorkitemQueryJobQueryFilters {
         match key {
             "name" => self.name = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "criteria" => self.criteria = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -50310,7 +50704,9 @@ impl crate::__private::DecodeFields for WorkitemQueryJobQueryFiltersCriteria {
     ) -> Result<bool, A::Error> {
         match key {
             "operator" => self.operator = map.next_value()?,
-            "predicates" => self.predicates = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -50452,7 +50848,7 @@ impl crate::__private::DecodeFields for WorkitemQueryJobQueryFiltersPredicate {
         match key {
             "name" => self.name = map.next_value()?,
             "operator" => self.operator = map.next_value()?,
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -50593,7 +50989,7 @@ pub struct WorkitemQueryJobResponse {
     /// The date the job finished. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_finished: Option<crate::DateTime>,
     /// The error associated with the query job, if the state is Failed
-    pub error: Option<WorkitemQueryJobError>,
+    pub error: Option<Box<WorkitemQueryJobError>>,
     /// The URI for this object
     pub self_uri: Option<String>,
     /// JSON fields this model does not know, kept so that a
@@ -50934,7 +51330,7 @@ pub struct WorkitemQueryPostRequest {
     /// The cursor that points to the end of the set of entities that has been returned.
     pub after: Option<String>,
     /// Sort
-    pub sort: Option<WorkitemQuerySort>,
+    pub sort: Option<Box<WorkitemQuerySort>>,
     /// List of entity attributes to be expanded in the result.
     pub expands: Option<Vec<String>>,
     /// JSON fields this model does not know, kept so that a
@@ -50998,11 +51394,17 @@ impl crate::__private::DecodeFields for WorkitemQueryPostRequest {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "select" => self.select = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "attributes" => self.attributes = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "after" => self.after = map.next_value()?,
             "sort" => self.sort = map.next_value()?,
-            "expands" => self.expands = map.next_value()?,
+            "expands" => {
+                self.expands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -51837,7 +52239,7 @@ impl serde::Serialize for WorkitemSchema {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemScoredAgent {
     /// The agent
-    pub agent: Option<UserReference>,
+    pub agent: Option<Box<UserReference>>,
     /// Agent's score for the workitem, from 0 - 100, higher being better
     pub score: Option<i64>,
     /// JSON fields this model does not know, kept so that a
@@ -52267,7 +52669,7 @@ impl serde::Serialize for WorkitemSettings {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemSettingsResponse {
     /// The Worktype information for the Workitem settings.
-    pub worktype: Option<StepplansWorktypeReference>,
+    pub worktype: Option<Box<StepplansWorktypeReference>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -52355,13 +52757,13 @@ pub struct WorkitemStatus {
     /// The description of the Status.
     pub description: Option<String>,
     /// Default destination status to which this Status will transition to if auto status transition enabled.
-    pub default_destination_status: Option<WorkitemStatusReference>,
+    pub default_destination_status: Option<Box<WorkitemStatusReference>>,
     /// Delay in seconds for auto status transition
     pub status_transition_delay_seconds: Option<i64>,
     /// Time is represented as an ISO-8601 string without a timezone. For example: HH:mm:ss.SSS
     pub status_transition_time: Option<String>,
     /// The Worktype containing the Status.
-    pub worktype: Option<WorktypeReference>,
+    pub worktype: Option<Box<WorktypeReference>>,
     /// Terminate workitem on selection of status. Applicable only for statuses in the Closed category.
     pub auto_terminate_workitem: Option<bool>,
     /// The URI for this object
@@ -52440,7 +52842,11 @@ impl crate::__private::DecodeFields for WorkitemStatus {
             "id" => self.id = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "destinationStatuses" => self.destination_statuses = map.next_value()?,
+            "destinationStatuses" => {
+                self.destination_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "description" => self.description = map.next_value()?,
             "defaultDestinationStatus" => {
                 self.default_destination_status = map.next_value()?;
@@ -52708,7 +53114,11 @@ impl crate::__private::DecodeFields for WorkitemStatusCreate {
         match key {
             "name" => self.name = map.next_value()?,
             "category" => self.category = map.next_value()?,
-            "destinationStatusIds" => self.destination_status_ids = map.next_value()?,
+            "destinationStatusIds" => {
+                self.destination_status_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "description" => self.description = map.next_value()?,
             "defaultDestinationStatusId" => {
                 self.default_destination_status_id = map.next_value()?;
@@ -53007,7 +53417,9 @@ impl crate::__private::DecodeFields for WorkitemStatusListing {
     ) -> Result<bool, A::Error> {
         match key {
             "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
         }
@@ -53228,7 +53640,11 @@ impl crate::__private::DecodeFields for WorkitemStatusUpdate {
     ) -> Result<bool, A::Error> {
         match key {
             "name" => self.name = map.next_value()?,
-            "destinationStatusIds" => self.destination_status_ids = map.next_value()?,
+            "destinationStatusIds" => {
+                self.destination_status_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "description" => self.description = map.next_value()?,
             "defaultDestinationStatusId" => {
                 self.default_destination_status_id = map.next_value()?;
@@ -53575,13 +53991,21 @@ impl crate::__private::DecodeFields for WorkitemUpdate {
             "customFields" => self.custom_fields = map.next_value()?,
             "queueId" => self.queue_id = map.next_value()?,
             "assigneeId" => self.assignee_id = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "externalContactId" => self.external_contact_id = map.next_value()?,
             "externalTag" => self.external_tag = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "languageId" => self.language_id = map.next_value()?,
             "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
-            "preferredAgentIds" => self.preferred_agent_ids = map.next_value()?,
+            "preferredAgentIds" => {
+                self.preferred_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "scriptId" => self.script_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -53999,15 +54423,15 @@ pub struct WorkitemVersion {
     /// The name of the Workitem.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The Worktype of the Workitem.
-    pub type_: Option<WorktypeReference>,
+    pub type_: Option<Box<WorktypeReference>>,
     /// The description of the Workitem.
     pub description: Option<String>,
     /// The language of the Workitem.
-    pub language: Option<WorkitemLanguageReference>,
+    pub language: Option<Box<WorkitemLanguageReference>>,
     /// The utilization label of the Workitem.
-    pub utilization_label: Option<WorkitemUtilizationLabelReference>,
+    pub utilization_label: Option<Box<WorkitemUtilizationLabelReference>>,
     /// The priority of the Workitem. The valid range is between -25,000,000 and 25,000,000.
     pub priority: Option<i64>,
     /// The creation date of the Workitem. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -54023,7 +54447,7 @@ pub struct WorkitemVersion {
     /// The time to live of the Workitem in seconds.
     pub ttl: Option<i64>,
     /// The current Status of the Workitem.
-    pub status: Option<WorkitemStatusReference>,
+    pub status: Option<Box<WorkitemStatusReference>>,
     /// The Category of the current Status of the Workitem.
     pub status_category: Option<WorkitemVersionStatusCategory>,
     /// The State change date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -54031,19 +54455,19 @@ pub struct WorkitemVersion {
     /// The date the Workitem was closed. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_closed: Option<crate::DateTime>,
     /// The Workbin that contains the Workitem.
-    pub workbin: Option<WorkbinReference>,
+    pub workbin: Option<Box<WorkbinReference>>,
     /// The reporter of the Workitem.
-    pub reporter: Option<UserReferenceWithName>,
+    pub reporter: Option<Box<UserReferenceWithName>>,
     /// The assignee of the Workitem.
-    pub assignee: Option<UserReferenceWithName>,
+    pub assignee: Option<Box<UserReferenceWithName>>,
     /// The external contact of the Workitem.
-    pub external_contact: Option<ExternalContactReference>,
+    pub external_contact: Option<Box<ExternalContactReference>>,
     /// The external tag of the Workitem.
     pub external_tag: Option<String>,
     /// The User who modified the Workitem.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The Workitems queue.
-    pub queue: Option<WorkitemQueueReference>,
+    pub queue: Option<Box<WorkitemQueueReference>>,
     /// The assignment state of the workitem.
     pub assignment_state: Option<WorkitemVersionAssignmentState>,
     /// The assignment state change date. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -54057,15 +54481,15 @@ pub struct WorkitemVersion {
     /// Set it to false to disable auto status transition. By default, it is enabled.
     pub auto_status_transition: Option<bool>,
     /// The schema defining the custom fields of the Workitem. The schema is inherited from the Workitems Worktype at creation time.
-    pub schema: Option<WorkitemSchema>,
+    pub schema: Option<Box<WorkitemSchema>>,
     /// Custom fields defined in the schema referenced by the Workitem.
     pub custom_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Auto status transition details of Workitem.
-    pub auto_status_transition_detail: Option<AutoStatusTransitionDetail>,
+    pub auto_status_transition_detail: Option<Box<AutoStatusTransitionDetail>>,
     /// A list of scored agents for the Workitem.
     pub scored_agents: Option<Vec<WorkitemScoredAgent>>,
     /// The script that will be executed for the Workitem.
-    pub script: Option<WorkitemScriptReference>,
+    pub script: Option<Box<WorkitemScriptReference>>,
     /// Version
     pub version: Option<i64>,
     /// The URI for this object
@@ -54245,8 +54669,12 @@ impl crate::__private::DecodeFields for WorkitemVersion {
                     .next_value::<crate::__private::Lenient<_>>()?
                     .0;
             }
-            "skills" => self.skills = map.next_value()?,
-            "preferredAgents" => self.preferred_agents = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "preferredAgents" => {
+                self.preferred_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "autoStatusTransition" => {
                 self.auto_status_transition = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -54257,7 +54685,9 @@ impl crate::__private::DecodeFields for WorkitemVersion {
             "autoStatusTransitionDetail" => {
                 self.auto_status_transition_detail = map.next_value()?;
             }
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "script" => self.script = map.next_value()?,
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
@@ -54757,7 +55187,9 @@ impl crate::__private::DecodeFields for WorkitemVersionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -54827,13 +55259,13 @@ impl serde::Serialize for WorkitemVersionListing {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemWrapup {
     /// Workitem that the wrapup code has been added to.
-    pub workitem: Option<WorkitemReference>,
+    pub workitem: Option<Box<WorkitemReference>>,
     /// The wrapup code used in the workitem.
-    pub wrapup_code: Option<WrapupIdReference>,
+    pub wrapup_code: Option<Box<WrapupIdReference>>,
     /// The user who added the wrapup code to the workitem.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The user for whom wrapup code was added. This may be the same as modifiedBy.
-    pub user: Option<UserReference>,
+    pub user: Option<Box<UserReference>>,
     /// The modified date of the Workitem when the wrapup code was added. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// JSON fields this model does not know, kept so that a
@@ -55009,7 +55441,9 @@ impl crate::__private::DecodeFields for WorkitemWrapupEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -55530,8 +55964,12 @@ impl crate::__private::DecodeFields for WorkitemsAttributeChangeList {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "newValue" => self.new_value = map.next_value()?,
-            "oldValue" => self.old_value = map.next_value()?,
+            "newValue" => {
+                self.new_value = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "oldValue" => {
+                self.old_value = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -55620,8 +56058,12 @@ for WorkitemsAttributeChangeListWorkitemScoredAgentDelta {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "newValue" => self.new_value = map.next_value()?,
-            "oldValue" => self.old_value = map.next_value()?,
+            "newValue" => {
+                self.new_value = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "oldValue" => {
+                self.old_value = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -55841,9 +56283,9 @@ impl serde::Serialize for WorkitemsAttributeChangeString {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeWorkitemRuleSettings {
     /// New property value
-    pub new_value: Option<WorkitemRuleSettings>,
+    pub new_value: Option<Box<WorkitemRuleSettings>>,
     /// Old property value
-    pub old_value: Option<WorkitemRuleSettings>,
+    pub old_value: Option<Box<WorkitemRuleSettings>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -56129,9 +56571,9 @@ crate::__impl_open_enum!(WorkitemsAttributeChangeWorkitemStatusCategoryOldValue)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkitemsAttributeChangeWrapupDelta {
     /// New property value
-    pub new_value: Option<WrapupDelta>,
+    pub new_value: Option<Box<WrapupDelta>>,
     /// Old property value
-    pub old_value: Option<WrapupDelta>,
+    pub old_value: Option<Box<WrapupDelta>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -56220,9 +56662,9 @@ pub struct WorkitemsChangeWorkbinDelta {
     /// Version
     pub version: Option<i64>,
     /// modifiedBy
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The changes that originated this version
-    pub delta: Option<WorkbinDelta>,
+    pub delta: Option<Box<WorkbinDelta>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -56322,9 +56764,9 @@ pub struct WorkitemsChangeWorkitemDelta {
     /// Version
     pub version: Option<i64>,
     /// modifiedBy
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The changes that originated this version
-    pub delta: Option<WorkitemDelta>,
+    pub delta: Option<Box<WorkitemDelta>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -56424,9 +56866,9 @@ pub struct WorkitemsChangeWorktypeDelta {
     /// Version
     pub version: Option<i64>,
     /// modifiedBy
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The changes that originated this version
-    pub delta: Option<WorktypeDelta>,
+    pub delta: Option<Box<WorktypeDelta>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -57206,7 +57648,11 @@ impl crate::__private::DecodeFields for WorkitemsEventsNotificationSession {
             "status" => self.status = map.next_value()?,
             "dateSessionStart" => self.date_session_start = map.next_value()?,
             "dateSessionEnd" => self.date_session_end = map.next_value()?,
-            "assignmentSegments" => self.assignment_segments = map.next_value()?,
+            "assignmentSegments" => {
+                self.assignment_segments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -57434,7 +57880,7 @@ pub struct WorkitemsEventsNotificationWorkitem {
         std::collections::BTreeMap<String, WorkitemsEventsNotificationCustomAttribute>,
     >,
     /// The `wrapup` property.
-    pub wrapup: Option<WorkitemsEventsNotificationWrapup>,
+    pub wrapup: Option<Box<WorkitemsEventsNotificationWrapup>>,
     /// The `sessions` property.
     pub sessions: Option<Vec<WorkitemsEventsNotificationSession>>,
     /// The `skillIds` property.
@@ -57626,8 +58072,14 @@ impl crate::__private::DecodeFields for WorkitemsEventsNotificationWorkitem {
             "wrapupId" => self.wrapup_id = map.next_value()?,
             "modifiedBy" => self.modified_by = map.next_value()?,
             "operation" => self.operation = map.next_value()?,
-            "changes" => self.changes = map.next_value()?,
-            "propertyChanges" => self.property_changes = map.next_value()?,
+            "changes" => {
+                self.changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "propertyChanges" => {
+                self.property_changes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "assignmentState" => self.assignment_state = map.next_value()?,
             "assignmentId" => self.assignment_id = map.next_value()?,
             "alertTimeoutSeconds" => {
@@ -57638,14 +58090,24 @@ impl crate::__private::DecodeFields for WorkitemsEventsNotificationWorkitem {
             "queueId" => self.queue_id = map.next_value()?,
             "customFields" => self.custom_fields = map.next_value()?,
             "wrapup" => self.wrapup = map.next_value()?,
-            "sessions" => self.sessions = map.next_value()?,
-            "skillIds" => self.skill_ids = map.next_value()?,
+            "sessions" => {
+                self.sessions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "scriptId" => self.script_id = map.next_value()?,
             "workbinName" => self.workbin_name = map.next_value()?,
             "typeName" => self.type_name = map.next_value()?,
-            "preferredAgentIds" => self.preferred_agent_ids = map.next_value()?,
+            "preferredAgentIds" => {
+                self.preferred_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "divisionId" => self.division_id = map.next_value()?,
-            "scoredAgents" => self.scored_agents = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
             "caseId" => self.case_id = map.next_value()?,
             _ => return Ok(false),
@@ -58588,7 +59050,7 @@ pub struct Workspace {
     /// The `isCurrentUserWorkspace` property.
     pub is_current_user_workspace: Option<bool>,
     /// The `user` property.
-    pub user: Option<DomainEntityRef>,
+    pub user: Option<Box<DomainEntityRef>>,
     /// The `bucket` property.
     pub bucket: Option<String>,
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -58596,7 +59058,7 @@ pub struct Workspace {
     /// Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The `summary` property.
-    pub summary: Option<WorkspaceSummary>,
+    pub summary: Option<Box<WorkspaceSummary>>,
     /// The `acl` property.
     pub acl: Option<Vec<String>>,
     /// The `description` property.
@@ -58687,7 +59149,7 @@ impl crate::__private::DecodeFields for Workspace {
             "dateCreated" => self.date_created = map.next_value()?,
             "dateModified" => self.date_modified = map.next_value()?,
             "summary" => self.summary = map.next_value()?,
-            "acl" => self.acl = map.next_value()?,
+            "acl" => self.acl = map.next_value::<crate::__private::Compact<_>>()?.0,
             "description" => self.description = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -59015,7 +59477,9 @@ impl crate::__private::DecodeFields for WorkspaceEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -59137,19 +59601,19 @@ pub struct WorkspaceMember {
     /// The `name` property.
     pub name: Option<String>,
     /// The `workspace` property.
-    pub workspace: Option<DomainEntityRef>,
+    pub workspace: Option<Box<DomainEntityRef>>,
     /// The workspace member type.
     ///
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub member_type: Option<WorkspaceMemberMemberType>,
     /// The `member` property.
-    pub member: Option<DomainEntityRef>,
+    pub member: Option<Box<DomainEntityRef>>,
     /// The `user` property.
-    pub user: Option<User>,
+    pub user: Option<Box<User>>,
     /// The `group` property.
-    pub group: Option<Group>,
+    pub group: Option<Box<Group>>,
     /// The `securityProfile` property.
-    pub security_profile: Option<SecurityProfile>,
+    pub security_profile: Option<Box<SecurityProfile>>,
     /// The URI for this object
     ///
     /// Read-only: set by Genesys.
@@ -59430,7 +59894,9 @@ impl crate::__private::DecodeFields for WorkspaceMemberEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -59654,7 +60120,7 @@ pub struct Worktype {
     /// The name of the Worktype.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The description of the Worktype.
     pub description: Option<String>,
     /// The creation date of the Worktype. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -59662,9 +60128,9 @@ pub struct Worktype {
     /// The modified date of the Worktype. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The default Workbin for Workitems created from the Worktype.
-    pub default_workbin: Option<WorkbinReference>,
+    pub default_workbin: Option<Box<WorkbinReference>>,
     /// The default status for Workitems created from the Worktype.
-    pub default_status: Option<WorkitemStatusReference>,
+    pub default_status: Option<Box<WorkitemStatusReference>>,
     /// The list of possible statuses for Workitems created from the Worktype.
     pub statuses: Option<Vec<WorkitemStatus>>,
     /// The default duration in seconds for Workitems created from the Worktype.
@@ -59676,27 +60142,27 @@ pub struct Worktype {
     /// The default priority for Workitems created from the Worktype. The valid range is between -25,000,000 and 25,000,000.
     pub default_priority: Option<i64>,
     /// The default language for Workitems created from the Worktype.
-    pub default_language: Option<WorkitemLanguageReference>,
+    pub default_language: Option<Box<WorkitemLanguageReference>>,
     /// The default time to time to live in seconds for Workitems created from the Worktype.
     pub default_ttl_seconds: Option<i64>,
     /// The id of the User who modified the Worktype.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The default queue for Workitems created from the Worktype.
-    pub default_queue: Option<WorkitemQueueReference>,
+    pub default_queue: Option<Box<WorkitemQueueReference>>,
     /// The default skills for Workitems created from the Worktype.
     pub default_skills: Option<Vec<WorkitemRoutingSkillReference>>,
     /// When set to true, Workitems will be sent to the queue of the Worktype as they are created. Default value is false.
     pub assignment_enabled: Option<bool>,
     /// The schema defining the custom attributes for Workitems created from the Worktype.
-    pub schema: Option<WorkitemSchema>,
+    pub schema: Option<Box<WorkitemSchema>>,
     /// The target service level for Workitems created from the Worktype. The default value is 100.
     pub service_level_target: Option<i64>,
     /// Settings for the worktypes rules.
-    pub rule_settings: Option<WorkitemRuleSettings>,
+    pub rule_settings: Option<Box<WorkitemRuleSettings>>,
     /// The flow associated with the Worktype.
-    pub flow: Option<WorkitemFlowReference>,
+    pub flow: Option<Box<WorkitemFlowReference>>,
     /// The default script for Workitems created from the Worktype.
-    pub default_script: Option<WorkitemScriptReference>,
+    pub default_script: Option<Box<WorkitemScriptReference>>,
     /// When set to true, will allow Workitems to be associated with External Contacts that are not assigned to any division. Default value is true.
     pub unassigned_division_contacts_enabled: Option<bool>,
     /// The URI for this object
@@ -59818,7 +60284,9 @@ impl crate::__private::DecodeFields for Worktype {
             "dateModified" => self.date_modified = map.next_value()?,
             "defaultWorkbin" => self.default_workbin = map.next_value()?,
             "defaultStatus" => self.default_status = map.next_value()?,
-            "statuses" => self.statuses = map.next_value()?,
+            "statuses" => {
+                self.statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "defaultDurationSeconds" => {
                 self.default_duration_seconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -59847,7 +60315,9 @@ impl crate::__private::DecodeFields for Worktype {
             }
             "modifiedBy" => self.modified_by = map.next_value()?,
             "defaultQueue" => self.default_queue = map.next_value()?,
-            "defaultSkills" => self.default_skills = map.next_value()?,
+            "defaultSkills" => {
+                self.default_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "assignmentEnabled" => {
                 self.assignment_enabled = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -60133,7 +60603,9 @@ impl crate::__private::DecodeFields for WorktypeChangeListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -60227,7 +60699,7 @@ pub struct WorktypeCreate {
     /// The target service level for Workitems created from the Worktype. The default value is 100.
     pub service_level_target: Option<i64>,
     /// Settings for the worktypes rules.
-    pub rule_settings: Option<WorkitemRuleSettings>,
+    pub rule_settings: Option<Box<WorkitemRuleSettings>>,
     /// When set to true, will allow Workitems to be associated with External Contacts that are not assigned to any division. Default value is true.
     pub unassigned_division_contacts_enabled: Option<bool>,
     /// The description of the Worktype. Maximum length of 512 characters.
@@ -60416,7 +60888,11 @@ impl crate::__private::DecodeFields for WorktypeCreate {
             }
             "defaultQueueId" => self.default_queue_id = map.next_value()?,
             "defaultLanguageId" => self.default_language_id = map.next_value()?,
-            "defaultSkillIds" => self.default_skill_ids = map.next_value()?,
+            "defaultSkillIds" => {
+                self.default_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "defaultScriptId" => self.default_script_id = map.next_value()?,
             _ => return Ok(false),
         }
@@ -60588,51 +61064,53 @@ impl serde::Serialize for WorktypeCreate {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorktypeDelta {
     /// The `name` property.
-    pub name: Option<WorkitemsAttributeChangeString>,
+    pub name: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `description` property.
-    pub description: Option<WorkitemsAttributeChangeString>,
+    pub description: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `statuses` property.
-    pub statuses: Option<WorkitemsAttributeChangeList>,
+    pub statuses: Option<Box<WorkitemsAttributeChangeList>>,
     /// The `defaultWorkbinId` property.
-    pub default_workbin_id: Option<WorkitemsAttributeChangeString>,
+    pub default_workbin_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `defaultDurationSeconds` property.
-    pub default_duration_seconds: Option<WorkitemsAttributeChangeInteger>,
+    pub default_duration_seconds: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `defaultExpirationSeconds` property.
-    pub default_expiration_seconds: Option<WorkitemsAttributeChangeInteger>,
+    pub default_expiration_seconds: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `defaultDueDurationSeconds` property.
-    pub default_due_duration_seconds: Option<WorkitemsAttributeChangeInteger>,
+    pub default_due_duration_seconds: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `defaultPriority` property.
-    pub default_priority: Option<WorkitemsAttributeChangeInteger>,
+    pub default_priority: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `defaultSkillIds` property.
-    pub default_skill_ids: Option<WorkitemsAttributeChangeList>,
+    pub default_skill_ids: Option<Box<WorkitemsAttributeChangeList>>,
     /// The `defaultStatusId` property.
-    pub default_status_id: Option<WorkitemsAttributeChangeString>,
+    pub default_status_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `defaultLanguageId` property.
-    pub default_language_id: Option<WorkitemsAttributeChangeString>,
+    pub default_language_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `defaultTtlSeconds` property.
-    pub default_ttl_seconds: Option<WorkitemsAttributeChangeInteger>,
+    pub default_ttl_seconds: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `assignmentEnabled` property.
-    pub assignment_enabled: Option<WorkitemsAttributeChangeBoolean>,
+    pub assignment_enabled: Option<Box<WorkitemsAttributeChangeBoolean>>,
     /// The `defaultQueueId` property.
-    pub default_queue_id: Option<WorkitemsAttributeChangeString>,
+    pub default_queue_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `schemaId` property.
-    pub schema_id: Option<WorkitemsAttributeChangeString>,
+    pub schema_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `schemaVersion` property.
-    pub schema_version: Option<WorkitemsAttributeChangeString>,
+    pub schema_version: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `serviceLevelTarget` property.
-    pub service_level_target: Option<WorkitemsAttributeChangeInteger>,
+    pub service_level_target: Option<Box<WorkitemsAttributeChangeInteger>>,
     /// The `dateModified` property.
-    pub date_modified: Option<WorkitemsAttributeChangeInstant>,
+    pub date_modified: Option<Box<WorkitemsAttributeChangeInstant>>,
     /// The `modifiedBy` property.
-    pub modified_by: Option<WorkitemsAttributeChangeString>,
+    pub modified_by: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `defaultScriptId` property.
-    pub default_script_id: Option<WorkitemsAttributeChangeString>,
+    pub default_script_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `flowId` property.
-    pub flow_id: Option<WorkitemsAttributeChangeString>,
+    pub flow_id: Option<Box<WorkitemsAttributeChangeString>>,
     /// The `ruleSettings` property.
-    pub rule_settings: Option<WorkitemsAttributeChangeWorkitemRuleSettings>,
+    pub rule_settings: Option<Box<WorkitemsAttributeChangeWorkitemRuleSettings>>,
     /// The `unassignedDivisionContactsEnabled` property.
-    pub unassigned_division_contacts_enabled: Option<WorkitemsAttributeChangeBoolean>,
+    pub unassigned_division_contacts_enabled: Option<
+        Box<WorkitemsAttributeChangeBoolean>,
+    >,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -61026,7 +61504,9 @@ impl crate::__private::DecodeFields for WorktypeQueryEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -61118,7 +61598,7 @@ pub struct WorktypeQueryRequest {
     /// List of entity attributes to be expanded in the result.
     pub expands: Option<WorktypeQueryRequestExpands>,
     /// Sort
-    pub sort: Option<WorktypeQuerySort>,
+    pub sort: Option<Box<WorktypeQuerySort>>,
     /// JSON fields this model does not know, kept so that a
     /// read-modify-write round trip loses nothing.
     pub unknown_fields: crate::UnknownFields,
@@ -61180,8 +61660,12 @@ impl crate::__private::DecodeFields for WorktypeQueryRequest {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "select" => self.select = map.next_value()?,
-            "filters" => self.filters = map.next_value()?,
-            "attributes" => self.attributes = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "after" => self.after = map.next_value()?,
             "expands" => self.expands = map.next_value()?,
             "sort" => self.sort = map.next_value()?,
@@ -61573,7 +62057,7 @@ pub struct WorktypeUpdate {
     /// The target service level for Workitems created from the Worktype. The default value is 100.
     pub service_level_target: Option<i64>,
     /// Settings for the worktypes rules.
-    pub rule_settings: Option<WorkitemRuleSettings>,
+    pub rule_settings: Option<Box<WorkitemRuleSettings>>,
     /// When set to true, will allow Workitems to be associated with External Contacts that are not assigned to any division. Default value is true.
     pub unassigned_division_contacts_enabled: Option<bool>,
     /// The description of the Worktype. Maximum length of 512 characters.
@@ -61743,7 +62227,11 @@ impl crate::__private::DecodeFields for WorktypeUpdate {
                 self.schema_version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
             "defaultLanguageId" => self.default_language_id = map.next_value()?,
-            "defaultSkillIds" => self.default_skill_ids = map.next_value()?,
+            "defaultSkillIds" => {
+                self.default_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "defaultQueueId" => self.default_queue_id = map.next_value()?,
             "defaultScriptId" => self.default_script_id = map.next_value()?,
             _ => return Ok(false),
@@ -61913,7 +62401,7 @@ pub struct WorktypeVersion {
     /// The name of the Worktype.
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<Division>,
+    pub division: Option<Box<Division>>,
     /// The description of the Worktype.
     pub description: Option<String>,
     /// The creation date of the Worktype. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -61921,9 +62409,9 @@ pub struct WorktypeVersion {
     /// The modified date of the Worktype. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
     pub date_modified: Option<crate::DateTime>,
     /// The default Workbin for Workitems created from the Worktype.
-    pub default_workbin: Option<WorkbinReference>,
+    pub default_workbin: Option<Box<WorkbinReference>>,
     /// The default status for Workitems created from the Worktype.
-    pub default_status: Option<WorkitemStatusReference>,
+    pub default_status: Option<Box<WorkitemStatusReference>>,
     /// The list of possible statuses for Workitems created from the Worktype.
     pub statuses: Option<Vec<WorkitemStatus>>,
     /// The default duration in seconds for Workitems created from the Worktype.
@@ -61935,27 +62423,27 @@ pub struct WorktypeVersion {
     /// The default priority for Workitems created from the Worktype. The valid range is between -25,000,000 and 25,000,000.
     pub default_priority: Option<i64>,
     /// The default language for Workitems created from the Worktype.
-    pub default_language: Option<WorkitemLanguageReference>,
+    pub default_language: Option<Box<WorkitemLanguageReference>>,
     /// The default time to time to live in seconds for Workitems created from the Worktype.
     pub default_ttl_seconds: Option<i64>,
     /// The id of the User who modified the Worktype.
-    pub modified_by: Option<UserReference>,
+    pub modified_by: Option<Box<UserReference>>,
     /// The default queue for Workitems created from the Worktype.
-    pub default_queue: Option<WorkitemQueueReference>,
+    pub default_queue: Option<Box<WorkitemQueueReference>>,
     /// The default skills for Workitems created from the Worktype.
     pub default_skills: Option<Vec<WorkitemRoutingSkillReference>>,
     /// When set to true, Workitems will be sent to the queue of the Worktype as they are created. Default value is false.
     pub assignment_enabled: Option<bool>,
     /// The schema defining the custom attributes for Workitems created from the Worktype.
-    pub schema: Option<WorkitemSchema>,
+    pub schema: Option<Box<WorkitemSchema>>,
     /// The target service level for Workitems created from the Worktype. The default value is 100.
     pub service_level_target: Option<i64>,
     /// Settings for the worktypes rules.
-    pub rule_settings: Option<WorkitemRuleSettings>,
+    pub rule_settings: Option<Box<WorkitemRuleSettings>>,
     /// The flow associated with the Worktype.
-    pub flow: Option<WorkitemFlowReference>,
+    pub flow: Option<Box<WorkitemFlowReference>>,
     /// The default script for Workitems created from the Worktype.
-    pub default_script: Option<WorkitemScriptReference>,
+    pub default_script: Option<Box<WorkitemScriptReference>>,
     /// When set to true, will allow Workitems to be associated with External Contacts that are not assigned to any division. Default value is true.
     pub unassigned_division_contacts_enabled: Option<bool>,
     /// Version
@@ -62081,7 +62569,9 @@ impl crate::__private::DecodeFields for WorktypeVersion {
             "dateModified" => self.date_modified = map.next_value()?,
             "defaultWorkbin" => self.default_workbin = map.next_value()?,
             "defaultStatus" => self.default_status = map.next_value()?,
-            "statuses" => self.statuses = map.next_value()?,
+            "statuses" => {
+                self.statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "defaultDurationSeconds" => {
                 self.default_duration_seconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -62110,7 +62600,9 @@ impl crate::__private::DecodeFields for WorktypeVersion {
             }
             "modifiedBy" => self.modified_by = map.next_value()?,
             "defaultQueue" => self.default_queue = map.next_value()?,
-            "defaultSkills" => self.default_skills = map.next_value()?,
+            "defaultSkills" => {
+                self.default_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "assignmentEnabled" => {
                 self.assignment_enabled = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -62406,7 +62898,9 @@ impl crate::__private::DecodeFields for WorktypeVersionListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "nextUri" => self.next_uri = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             "previousUri" => self.previous_uri = map.next_value()?,
@@ -62524,7 +63018,7 @@ impl crate::__private::DecodeFields for WrapUpCodeConfig {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "values" => self.values = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -62645,7 +63139,9 @@ impl crate::__private::DecodeFields for WrapUpCodeMapping {
             "version" => {
                 self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
-            "defaultSet" => self.default_set = map.next_value()?,
+            "defaultSet" => {
+                self.default_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "mapping" => self.mapping = map.next_value()?,
             "selfUri" => self.self_uri = map.next_value()?,
             _ => return Ok(false),
@@ -62905,7 +63401,7 @@ impl crate::__private::DecodeFields for Wrapup {
             "code" => self.code = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "notes" => self.notes = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "durationSeconds" => {
                 self.duration_seconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -63018,7 +63514,7 @@ pub struct WrapupCode {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<StarrableDivision>,
+    pub division: Option<Box<StarrableDivision>>,
     /// The wrap-up code description.
     pub description: Option<String>,
     /// Date when the wrap-up code was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -63269,7 +63765,9 @@ impl crate::__private::DecodeFields for WrapupCodeEntityListing {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "entities" => self.entities = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
             "pageSize" => {
                 self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
             }
@@ -63519,7 +64017,7 @@ pub struct WrapupCodeRequest {
     /// Required by the spec (checked by `Model::missing_required_fields`, not by decoding).
     pub name: Option<String>,
     /// The division to which this entity belongs.
-    pub division: Option<WritableStarrableDivision>,
+    pub division: Option<Box<WritableStarrableDivision>>,
     /// The wrap-up code description.
     pub description: Option<String>,
     /// Date when the wrap-up code was created. Date time is represented as an ISO-8601 string. For example: yyyy-MM-ddTHH:mm:ss\[.mmm\]Z
@@ -63985,7 +64483,11 @@ impl crate::__private::DecodeFields for WrapupDetailEventTopicWrapupEvent {
             "addressTo" => self.address_to = map.next_value()?,
             "addressFrom" => self.address_from = map.next_value()?,
             "callbackUserName" => self.callback_user_name = map.next_value()?,
-            "callbackNumbers" => self.callback_numbers = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
             "callbackScheduledTime" => {
                 self.callback_scheduled_time = map
                     .next_value::<crate::__private::Lenient<_>>()?
@@ -64002,10 +64504,14 @@ impl crate::__private::DecodeFields for WrapupDetailEventTopicWrapupEvent {
                     .0;
             }
             "conversationExternalContactIds" => {
-                self.conversation_external_contact_ids = map.next_value()?;
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "conversationExternalOrganizationIds" => {
-                self.conversation_external_organization_ids = map.next_value()?;
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
             }
             "utilizationLabel" => self.utilization_label = map.next_value()?,
             _ => return Ok(false),
@@ -64577,7 +65083,7 @@ impl crate::__private::DecodeFields for WrapupInput {
             "code" => self.code = map.next_value()?,
             "name" => self.name = map.next_value()?,
             "notes" => self.notes = map.next_value()?,
-            "tags" => self.tags = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
             "durationSeconds" => {
                 self.duration_seconds = map
                     .next_value::<crate::__private::Lenient<_>>()?
