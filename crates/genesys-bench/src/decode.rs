@@ -62,6 +62,14 @@ pub fn datasets(min_bytes: usize) -> anyhow::Result<Vec<Dataset>> {
             reencode::<UserEntityListing>,
         )?,
         build(
+            "users (lean)",
+            "UserEntityListing",
+            min_bytes,
+            lean_user,
+            time_decode::<UserEntityListing>,
+            reencode::<UserEntityListing>,
+        )?,
+        build(
             "conversations",
             "CallConversationEntityListing",
             min_bytes,
@@ -167,6 +175,28 @@ pub fn user(i: usize) -> Value {
     })
 }
 
+/// A user as a plain `GET /api/v2/users` page returns it (no `expand`):
+/// sparse, about 575 bytes of JSON, most of the model's fields absent.
+pub fn lean_user(i: usize) -> Value {
+    let id = format!("5a6c{i:04x}-0b1c-4d2e-8f30-{i:012x}");
+    json!({
+        "id": id,
+        "name": format!("Agent Number {i}"),
+        "division": {"id": "d1e1f000-0000-4000-8000-000000000001", "name": "Home", "selfUri": "/api/v2/authorization/divisions/d1e1f000-0000-4000-8000-000000000001"},
+        "chat": {"jabberId": format!("{id}@emulator-org.orgspan.com")},
+        "email": format!("agent{i}@example.invalid"),
+        "primaryContactInfo": [
+            {"address": format!("agent{i}@example.invalid"), "mediaType": "EMAIL", "type": "PRIMARY"}
+        ],
+        "addresses": [],
+        "state": "active",
+        "username": format!("agent{i}@example.invalid"),
+        "version": 3,
+        "acdAutoAnswer": false,
+        "selfUri": format!("/api/v2/users/{id}")
+    })
+}
+
 /// A call conversation as `GET /api/v2/conversations/calls` returns it
 /// (the shape of `genesys-model`'s own decode bench).
 pub fn conversation(i: usize) -> Value {
@@ -268,6 +298,15 @@ mod tests {
         let d = datasets(10_000).unwrap().pop().unwrap();
         assert_eq!(d.name, "conversations+unknown");
         assert!(String::from_utf8_lossy(&d.bytes).contains("newFieldE"));
+    }
+
+    #[test]
+    fn the_lean_user_is_sparse_and_fully_known() {
+        let json = serde_json::to_vec(&lean_user(7)).unwrap();
+        assert!((450..=700).contains(&json.len()), "{} bytes", json.len());
+        let u: genesys_model::User = serde_json::from_slice(&json).unwrap();
+        assert!(u.unknown_fields.is_empty(), "{:?}", u.unknown_fields);
+        assert!(u.presence.is_none() && u.manager.is_none());
     }
 
     #[test]
