@@ -8,6 +8,7 @@
 //! genesys whoami
 //! genesys logout
 //! genesys doctor postConversationsCalls
+//! genesys api getUsers --page-size 100 --all-pages     # any operation, JSON out
 //! genesys listen [TOPIC]... [--demo-call NUMBER] [--count N]
 //! genesys -vv whoami          # every request, retry and token fetch on stderr
 //! genesys --ca-cert ca.pem --client-cert c.pem --client-key k.pem --proxy URL whoami
@@ -15,6 +16,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod api;
 mod listen;
 mod logging;
 mod login;
@@ -136,6 +138,19 @@ enum Command {
     Call(CallArgs),
     /// Show what the current token is: grant, principal, scopes.
     Whoami,
+    /// Call any operation of the API by its id, e.g.
+    /// `genesys api getRoutingQueues --page-size 100 --all-pages`.
+    ///
+    /// Parameters are options named after the spec's (kebab-case:
+    /// `--queue-id ID`); the body comes from a file or stdin (`--body -`);
+    /// the answer is printed as JSON. `genesys api <operationId> --help`
+    /// shows the operation's method, path, parameters, permissions, scopes
+    /// and whether it needs a user context. The call is checked before it
+    /// is sent, like every SDK call: a client-credentials token on an
+    /// operation that needs a user is refused with the fix. Without
+    /// credentials it runs against the embedded emulator.
+    #[command(verbatim_doc_comment)]
+    Api(api::ApiArgs),
     /// Check whether the current token can call an operation, and if not,
     /// why and what to use instead.
     Doctor {
@@ -285,6 +300,22 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     if let Command::Emulator { port, config } = &cli.command {
         return run_emulator(*port, config.as_deref()).await;
     }
+    // `genesys api`: its help and its mistakes are answered before
+    // anything connects (or the emulator starts).
+    let api_call = match &cli.command {
+        Command::Api(args) if args.operation_id == "--help" || args.operation_id == "-h" => {
+            println!(
+                "Usage: genesys [CONNECTION FLAGS] api <operationId> [--<parameter> VALUE]... [--body FILE|-] [--all-pages] [--max-pages N]\n\n`genesys api <operationId> --help` describes one operation."
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Api(args) if api::wants_help(args) => {
+            print!("{}", api::help_text(api::operation(&args.operation_id)?));
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Api(args) => Some(api::prepare(args)?),
+        _ => None,
+    };
     // One HTTP client, with the run's TLS and proxy settings, for every
     // connection: logins, introspection, API calls, the notification socket.
     let profile = AuthConfig::from_env_and_profile(cli.connection.profile.as_deref()).ok();
@@ -301,6 +332,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Listen(args) => listen::listen(&target, args).await,
         Command::Whoami => whoami(&target).await,
         Command::Doctor { operation_id } => doctor(&target, &operation_id).await,
+        Command::Api(_) => match api_call {
+            Some(prepared) => api::run(&target, prepared).await,
+            None => Ok(ExitCode::SUCCESS),
+        },
         Command::Emulator { .. } | Command::Login(_) | Command::Logout => Ok(ExitCode::SUCCESS),
     }
 }
@@ -547,24 +582,7 @@ async fn whoami(target: &Target) -> Result<ExitCode, String> {
 
 async fn doctor(target: &Target, operation_id: &str) -> Result<ExitCode, String> {
     let Some(op) = catalogue::operation(operation_id) else {
-        // The closest ids by edit distance, ignoring case.
-        let lower = operation_id.to_ascii_lowercase();
-        let mut ranked: Vec<(usize, &str)> = catalogue::operations()
-            .iter()
-            .map(|o| {
-                (
-                    strsim::levenshtein(&lower, &o.id.to_ascii_lowercase()),
-                    o.id,
-                )
-            })
-            .collect();
-        ranked.sort_unstable();
-        let near: Vec<&str> = ranked
-            .into_iter()
-            .take_while(|(distance, _)| *distance <= 3.max(lower.len() / 5))
-            .take(3)
-            .map(|(_, id)| id)
-            .collect();
+        let near = catalogue::similar_operations(operation_id);
         return Err(format!(
             "`{operation_id}` is not an operation of this API{}",
             if near.is_empty() {

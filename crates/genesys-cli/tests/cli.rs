@@ -322,3 +322,106 @@ async fn tls_flags_reach_the_login_the_api_and_the_notification_socket() {
     );
     assert_eq!(emu.counters().calls_created(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_calls_any_operation_by_id() {
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let client = (seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET);
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("call.json");
+    std::fs::write(&body, r#"{"phoneNumber":"+15550123"}"#).unwrap();
+    let body = body.to_str().unwrap();
+
+    // The operation's help, without connecting anywhere.
+    let out = genesys(&["api", "getRoutingQueue", "--help"]).await;
+    let help = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        help.starts_with("GET /api/v2/routing/queues/{queueId}"),
+        "{help}"
+    );
+    assert!(help.contains("--queue-id"), "{help}");
+    assert!(help.contains("routing:queue:view"), "{help}");
+    assert!(!text(&out.stderr).contains("emulator"), "nothing started");
+
+    // A create, then a get of what it created.
+    let out = against(
+        &emu,
+        client,
+        &[
+            "api",
+            "postConversationsCallsUserUserId",
+            "--user-id",
+            seed::DEFAULT_USER_ID,
+            "--body",
+            body,
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = created["id"].as_str().expect("the new conversation's id");
+    assert_eq!(emu.counters().calls_created(), 1);
+    let out = against(
+        &emu,
+        client,
+        &["api", "getConversationsCall", "--conversation-id", id],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let call: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(call["id"], id);
+
+    // A listing, one user per page, every page: the same users as one
+    // big page.
+    let out = against(&emu, client, &["api", "getUsers", "--page-size", "100"]).await;
+    let one_page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected: Vec<&str> = one_page["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert!(expected.len() >= 2, "{one_page}");
+    let out = against(
+        &emu,
+        client,
+        &["api", "getUsers", "--page-size", "1", "--all-pages"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let walked: Vec<&str> = items.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(walked, expected);
+
+    // Checked before sending: a client token on an operation that needs a
+    // user is refused with the fix, and nothing is created.
+    let out = against(
+        &emu,
+        client,
+        &["api", "postConversationsCalls", "--body", body],
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("needs a user context"), "{stderr}");
+    assert!(
+        stderr.contains("postConversationsCallsUserUserId"),
+        "{stderr}"
+    );
+    assert_eq!(emu.counters().calls_created(), 1);
+
+    // Mistakes name what would work.
+    let out = genesys(&["api", "getUserMe"]).await;
+    assert!(
+        text(&out.stderr).contains("did you mean getUsersMe"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = against(&emu, client, &["api", "getUsers", "--page-sise", "1"]).await;
+    assert!(
+        text(&out.stderr).contains("--page-size"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -49,6 +49,7 @@
 #[cfg(feature = "conversations")]
 pub mod calls;
 mod client;
+pub mod dynamic;
 mod error;
 #[cfg(feature = "notifications-client")]
 pub mod notifications;

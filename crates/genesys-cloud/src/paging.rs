@@ -57,6 +57,7 @@ use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 
 use futures_util::stream::{self, Stream, TryStreamExt as _};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::operation::{ApiOperation, OperationRequest, Request};
 use crate::{BaseUrl, Client, Error};
@@ -280,8 +281,8 @@ impl From<PagingError> for Error {
 /// The paging options of a request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PagingOptions {
-    max_pages: Option<usize>,
-    start: Option<NextPage>,
+    pub(crate) max_pages: Option<usize>,
+    pub(crate) start: Option<NextPage>,
 }
 
 /// Query parameters that say which page to get. The next page's request
@@ -344,28 +345,7 @@ where
     /// Every page, each with where the next one starts. See
     /// [`pages`](Self::pages).
     pub fn pages_with_next(self) -> impl Stream<Item = Result<Page<O::Output>, Error>> + Send + 'a {
-        let client = self.client;
-        let base = self.parts;
-        let PagingOptions { max_pages, start } = self.paging;
-        let first = match start {
-            None => Ok(base.clone()),
-            Some(start) => apply(O::ID, &base, &start, client.base_url()),
-        };
-        let walk = Walk {
-            client,
-            base,
-            step: match first {
-                Ok(parts) => Step::Fetch(parts),
-                Err(e) => Step::Fail(e.into()),
-            },
-            max_pages,
-            fetched: 0,
-            empty_run: 0,
-            last_items: None,
-            sent: HashSet::new(),
-            _operation: std::marker::PhantomData,
-        };
-        stream::try_unfold(walk, Walk::<O>::next_page)
+        walk::<O::Output>(self.client, O::ID, O::STYLE, self.parts, self.paging)
     }
 
     /// Every page, fetched one after another as the stream is read, in the
@@ -418,9 +398,48 @@ enum Step {
     Done,
 }
 
-/// The state of one walk through a listing.
-struct Walk<'a, O> {
+/// A walk through the pages of `operation`'s listing (of style `style`)
+/// from the request `base`, each page decoded as `L`.
+pub(crate) fn walk<'a, L>(
     client: &'a Client,
+    operation: &'static str,
+    style: PagingStyle,
+    base: OperationRequest,
+    options: PagingOptions,
+) -> impl Stream<Item = Result<Page<L>, Error>> + Send + 'a
+where
+    L: Listing + DeserializeOwned + Send + 'static,
+    L::Item: Serialize,
+{
+    let PagingOptions { max_pages, start } = options;
+    let first = match start {
+        None => Ok(base.clone()),
+        Some(start) => apply(operation, &base, &start, client.base_url()),
+    };
+    let walk = Walk {
+        client,
+        operation,
+        style,
+        base,
+        step: match first {
+            Ok(parts) => Step::Fetch(parts),
+            Err(e) => Step::Fail(e.into()),
+        },
+        max_pages,
+        fetched: 0,
+        empty_run: 0,
+        last_items: None,
+        sent: HashSet::new(),
+        _listing: std::marker::PhantomData,
+    };
+    stream::try_unfold(walk, Walk::<L>::next_page)
+}
+
+/// The state of one walk through a listing.
+struct Walk<'a, L> {
+    client: &'a Client,
+    operation: &'static str,
+    style: PagingStyle,
     /// The request as built, before any paging parameter was changed.
     base: OperationRequest,
     step: Step,
@@ -431,15 +450,15 @@ struct Walk<'a, O> {
     last_items: Option<u64>,
     /// Fingerprints of every request sent (path and query).
     sent: HashSet<u64>,
-    _operation: std::marker::PhantomData<fn() -> O>,
+    _listing: std::marker::PhantomData<fn() -> L>,
 }
 
-impl<'a, O> Walk<'a, O>
+impl<L> Walk<'_, L>
 where
-    O: Paged + 'a,
-    <O::Output as Listing>::Item: Serialize + Send + 'static,
+    L: Listing + DeserializeOwned + Send + 'static,
+    L::Item: Serialize,
 {
-    async fn next_page(mut self) -> Result<Option<(Page<O::Output>, Self)>, Error> {
+    async fn next_page(mut self) -> Result<Option<(Page<L>, Self)>, Error> {
         let parts = match std::mem::replace(&mut self.step, Step::Done) {
             Step::Fetch(parts) => parts,
             Step::Fail(e) => return Err(e),
@@ -449,25 +468,25 @@ where
             return Ok(None);
         }
         self.sent.insert(fingerprint(&parts.path_and_query()));
-        let page: O::Output = self.client.execute(parts.clone()).await?;
+        let page: L = self.client.execute(parts.clone()).await?;
         self.fetched += 1;
         let index = self.fetched;
         let items = page.items();
         let this = (!items.is_empty()).then(|| fingerprint_items(items));
         if this.is_some() && this == self.last_items {
             return Err(PagingError::RepeatedPage {
-                operation: O::ID,
+                operation: self.operation,
                 page: index,
             }
             .into());
         }
         self.last_items = this;
-        let mut next = next_position(O::STYLE, &parts, &page.page_info(), items.len());
+        let mut next = next_position(self.style, &parts, &page.page_info(), items.len());
         if items.is_empty() {
             self.empty_run += 1;
             if self.empty_run >= MAX_EMPTY_PAGES && next.is_some() {
                 tracing::warn!(
-                    operation = O::ID,
+                    operation = self.operation,
                     page = index,
                     "{MAX_EMPTY_PAGES} empty pages in a row while the server still offers a next page; \
                      ending the walk here"
@@ -480,20 +499,22 @@ where
         self.step = match &next {
             None => Step::Done,
             Some(_) if self.max_pages.is_some_and(|max| self.fetched >= max) => Step::Done,
-            Some(position) => match apply(O::ID, &self.base, position, self.client.base_url()) {
-                Err(e) => Step::Fail(e.into()),
-                Ok(parts) if self.sent.contains(&fingerprint(&parts.path_and_query())) => {
-                    Step::Fail(
-                        PagingError::CursorNotAdvancing {
-                            operation: O::ID,
-                            page: index,
-                            next: position.clone(),
-                        }
-                        .into(),
-                    )
+            Some(position) => {
+                match apply(self.operation, &self.base, position, self.client.base_url()) {
+                    Err(e) => Step::Fail(e.into()),
+                    Ok(parts) if self.sent.contains(&fingerprint(&parts.path_and_query())) => {
+                        Step::Fail(
+                            PagingError::CursorNotAdvancing {
+                                operation: self.operation,
+                                page: index,
+                                next: position.clone(),
+                            }
+                            .into(),
+                        )
+                    }
+                    Ok(parts) => Step::Fetch(parts),
                 }
-                Ok(parts) => Step::Fetch(parts),
-            },
+            }
         };
         Ok(Some((
             Page {

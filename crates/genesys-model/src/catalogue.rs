@@ -260,6 +260,34 @@ pub fn operation(id: &str) -> Option<&'static Operation> {
         .map(|i| &all[i])
 }
 
+/// Up to three operation ids closest to `id` (by edit distance, ignoring
+/// case), closest first: the did-you-mean of an unknown id.
+///
+/// ```
+/// let near = genesys_model::catalogue::similar_operations("getUserMe");
+/// assert_eq!(near.first(), Some(&"getUsersMe"));
+/// assert!(genesys_model::catalogue::similar_operations("zzzzzzzzzzzzzzzzzzzzzzzzz").is_empty());
+/// ```
+pub fn similar_operations(id: &str) -> Vec<&'static str> {
+    let lower = id.to_ascii_lowercase();
+    let mut ranked: Vec<(usize, &'static str)> = operations()
+        .iter()
+        .map(|o| {
+            (
+                strsim::levenshtein(&lower, &o.id.to_ascii_lowercase()),
+                o.id,
+            )
+        })
+        .collect();
+    ranked.sort_unstable();
+    ranked
+        .into_iter()
+        .take_while(|(distance, _)| *distance <= 3.max(lower.len() / 5))
+        .take(3)
+        .map(|(_, id)| id)
+        .collect()
+}
+
 /// The operation whose method and path template match a request, e.g.
 /// `(Post, "/api/v2/conversations/calls/user/abc")`. Literal segments win
 /// over `{parameters}` when both match.
