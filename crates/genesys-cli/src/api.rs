@@ -67,6 +67,24 @@ pub fn wants_help(args: &ApiArgs) -> bool {
     args.args.iter().any(|a| a == "--help" || a == "-h")
 }
 
+/// The global flags, which go before `api` (after the operation id every
+/// option is the operation's).
+const CONNECTION_FLAGS: [&str; 13] = [
+    "region",
+    "base-url",
+    "client-id",
+    "client-secret",
+    "access-token",
+    "profile",
+    "ca-cert",
+    "client-cert",
+    "client-key",
+    "proxy",
+    "no-proxy",
+    "verbose",
+    "v",
+];
+
 /// `camelCase` → `camel-case`, the option name of a parameter.
 fn kebab(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
@@ -138,6 +156,13 @@ fn parse(op: &'static Operation, args: &[String]) -> Result<Options, String> {
                     .filter(|p| p.location != ParameterLocation::Body)
                     .find(|p| kebab(p.name) == name || p.name == name)
                     .ok_or_else(|| {
+                        if CONNECTION_FLAGS.contains(&name) {
+                            return format!(
+                                "--{name} is a connection flag: give it before `api` \
+                                 (genesys --{name} ... api {} ...)",
+                                op.id
+                            );
+                        }
                         let known: Vec<String> = op
                             .parameters
                             .iter()
@@ -355,6 +380,8 @@ mod tests {
         assert!(err.contains("parameters are options"), "{err}");
         let err = parse(op, &args(&["--page-size"])).unwrap_err();
         assert!(err.contains("needs a value"), "{err}");
+        let err = parse(op, &args(&["--base-url", "http://127.0.0.1:1"])).unwrap_err();
+        assert!(err.contains("give it before `api`"), "{err}");
         let err = operation("getUserMe").unwrap_err();
         assert!(err.contains("did you mean getUsersMe"), "{err}");
     }
