@@ -30,9 +30,12 @@ pub enum ProxyFailure {
     /// may forbid the host or port; hyper-util does not report which
     /// status).
     Refused,
-    /// No connection to the proxy (refused, unreachable, DNS, or the TLS
-    /// handshake with an `https://` proxy failed).
+    /// No connection to the proxy (refused, unreachable, DNS).
     Unreachable,
+    /// The TLS handshake with an `https://` proxy failed, e.g. its
+    /// certificate is signed by a CA the client does not trust (add it to
+    /// the roots). Not retried: it would fail the same way.
+    Tls(TlsFailure),
     /// The proxy's answer was not understood (closed early, headers too
     /// long, not HTTP).
     Protocol,
@@ -58,6 +61,7 @@ impl fmt::Display for ProxyFailure {
                  it may not allow this host or port)",
             ),
             Self::Unreachable => f.write_str("could not connect to the proxy"),
+            Self::Tls(tls) => write!(f, "the TLS handshake with the proxy failed: {tls}"),
             Self::Protocol => f.write_str("the proxy's answer to CONNECT was not understood"),
         }
     }

@@ -545,7 +545,12 @@ impl ProxyConnectError {
                 ProxyFailure::AuthenticationRequired { credentials_sent }
             }
             TunnelError::TunnelUnsuccessful => ProxyFailure::Refused,
-            TunnelError::ConnectFailed(_) => ProxyFailure::Unreachable,
+            TunnelError::ConnectFailed(cause) => {
+                match crate::failure::failure_in_chain(cause.as_ref()) {
+                    Some(tls) => ProxyFailure::Tls(tls),
+                    None => ProxyFailure::Unreachable,
+                }
+            }
             _ => ProxyFailure::Protocol,
         };
         ProxyConnectError {

@@ -272,17 +272,25 @@ async fn an_https_proxy_is_reached_over_tls_trusting_the_same_roots() {
     assert_eq!(proxy.tunnels(), vec![emulator_authority(&emu)]);
 
     // Without it the proxy's certificate is not trusted: a proxy failure
-    // (Genesys never reached), not a TLS failure of the server's.
+    // (Genesys never reached) that names the TLS cause, not retried.
     let untrusted = settings(&emu, Some(Proxy::new(&url).unwrap().proxy_loopback(true)));
     let t = transport(&emu, untrusted, None, &sleeper);
     let err = t.send(users_me(&emu)).await.unwrap_err();
     match err.transport_error() {
-        Some(TransportError::Proxy { kind, detail, .. }) => {
-            assert_eq!(*kind, ProxyFailure::Unreachable, "{err}");
-            assert!(detail.contains("UnknownIssuer"), "{detail}");
+        Some(TransportError::Proxy { kind, .. }) => {
+            assert_eq!(
+                *kind,
+                ProxyFailure::Tls(genesys_transport::TlsFailure::UnknownIssuer),
+                "{err}"
+            );
         }
         other => panic!("expected a proxy error, got {other:?}"),
     }
+    assert_eq!(err.attempts(), 1, "{err}");
+    assert!(
+        err.to_string().contains("TLS handshake with the proxy"),
+        "{err}"
+    );
     assert_eq!(proxy.tunnels().len(), 1, "no tunnel without trust");
 }
 
