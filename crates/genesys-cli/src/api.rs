@@ -18,7 +18,7 @@ pub struct ApiArgs {
     /// API reference list them).
     pub operation_id: String,
     /// The operation's parameters and these options:
-    ///   --<parameter> VALUE   a path, query or header parameter, by its spec
+    ///   --PARAMETER VALUE     a path, query or header parameter, by its spec
     ///                         name in kebab-case (`--queue-id`, `--page-size`)
     ///                         or as spelled (`--queueId`); repeat an array
     ///                         parameter (`--expand presence --expand skills`)
