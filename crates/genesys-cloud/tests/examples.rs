@@ -38,6 +38,12 @@ mod notifications;
     dead_code,
     reason = "each example's main and the helpers it does not use"
 )]
+#[path = "../examples/any_operation.rs"]
+mod any_operation;
+#[allow(
+    dead_code,
+    reason = "each example's main and the helpers it does not use"
+)]
 #[path = "../examples/typed_errors.rs"]
 mod typed_errors;
 
@@ -74,6 +80,15 @@ async fn paging_lists_every_user_once() {
     ];
     expected.sort();
     assert_eq!(ids, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn any_operation_lists_users_by_id_two_pages() {
+    let target = any_operation::common::emulated().await.unwrap();
+    let ids = any_operation::run(&target).await.unwrap();
+    // Two pages of one user each: the emulator's two users.
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&seed::DEFAULT_USER_ID.to_owned()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
