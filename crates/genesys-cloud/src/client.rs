@@ -46,6 +46,8 @@ struct Inner {
     /// The settings of every connection (REST, login, notifications).
     tls: ConnectionSettings,
     tokens: SharedTokenSource,
+    /// The `Authorization` value of the last token sent.
+    bearer: Arc<BearerCache>,
     preflight: bool,
     /// Follows calls by events; created on first use.
     #[cfg(all(feature = "conversations", feature = "notifications-client"))]
@@ -298,6 +300,7 @@ impl ClientBuilder {
                 transport: self.transport.shared_http_client(http).build()?,
                 tls: self.tls,
                 tokens,
+                bearer: Arc::default(),
                 preflight: self.preflight,
                 #[cfg(all(feature = "conversations", feature = "notifications-client"))]
                 call_follower: std::sync::OnceLock::new(),
@@ -437,16 +440,17 @@ impl Client {
         }
         let auth = {
             let (tokens, slot) = (self.inner.tokens.clone(), Arc::clone(&slot));
+            let bearer = Arc::clone(&self.inner.bearer);
             authorization_fn(move || {
                 let (tokens, slot) = (tokens.clone(), Arc::clone(&slot));
+                let bearer = Arc::clone(&bearer);
                 async move {
                     let ready = slot.lock().ok().and_then(|mut s| s.ready.take());
                     let token = match ready {
                         Some(token) => token,
                         None => tokens.token().await?,
                     };
-                    let value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-                        .map_err(|_| "the access token is not a valid header value")?;
+                    let value = bearer.header(&token)?;
                     if let Ok(mut slot) = slot.lock() {
                         slot.sent = Some(token);
                     }
@@ -479,6 +483,31 @@ impl Client {
                 }
             }
         }
+    }
+}
+
+/// The `Authorization` header value of the last token sent: tokens live for
+/// hours, so most requests reuse it instead of formatting and validating
+/// `Bearer …` again.
+#[derive(Default)]
+struct BearerCache(Mutex<Option<(AccessToken, HeaderValue)>>);
+
+impl BearerCache {
+    fn header(&self, token: &AccessToken) -> Result<HeaderValue, &'static str> {
+        let mut cached = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((last, value)) = cached.as_ref()
+            && last.expose_secret() == token.expose_secret()
+        {
+            return Ok(value.clone());
+        }
+        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| "the access token is not a valid header value")?;
+        value.set_sensitive(true);
+        *cached = Some((token.clone(), value.clone()));
+        Ok(value)
     }
 }
 

@@ -466,9 +466,12 @@ impl Transport {
                 StopReason::BeforeSending,
             )
         })?;
-        let headers = self
-            .request_headers(&request)
-            .map_err(|e| fail(ErrorKind::InvalidRequest(e), 0, StopReason::BeforeSending))?;
+        // Checked once here; each attempt then builds its own header map
+        // (one map per attempt, no copy of a prepared one).
+        let mut headers = Some(
+            self.request_headers(&request)
+                .map_err(|e| fail(ErrorKind::InvalidRequest(e), 0, StopReason::BeforeSending))?,
+        );
         let sent_correlation = request.correlation_id().map(str::to_owned);
         // Request-level fields are recorded once, when the call ends.
         let finish = |attempts: u32, status: Option<StatusCode>, correlation: Option<&str>| {
@@ -488,7 +491,17 @@ impl Transport {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let mut http_request = build_request(&method, &uri, &headers, request.body());
+            let attempt_headers = match headers.take() {
+                Some(first) => first,
+                None => self.request_headers(&request).map_err(|e| {
+                    fail(
+                        ErrorKind::InvalidRequest(e),
+                        attempt - 1,
+                        StopReason::BeforeSending,
+                    )
+                })?,
+            };
+            let mut http_request = build_request(&method, &uri, attempt_headers, request.body());
             if let Err(e) = prepare.prepare(&mut http_request, attempt).await {
                 finish(attempt - 1, None, None);
                 tracing::warn!(attempt, "preparing the request failed");
@@ -642,13 +655,13 @@ enum Failure {
 fn build_request(
     method: &Method,
     uri: &Uri,
-    headers: &HeaderMap,
+    headers: HeaderMap,
     body: &Bytes,
 ) -> http::Request<Bytes> {
     let mut request = http::Request::new(body.clone());
     *request.method_mut() = method.clone();
     *request.uri_mut() = uri.clone();
-    *request.headers_mut() = headers.clone();
+    *request.headers_mut() = headers;
     request
 }
 
