@@ -10,10 +10,13 @@ use futures_util::StreamExt as _;
 use genesys_cloud::auth::AuthConfig;
 use genesys_cloud::notifications::{ChannelEvent, NotificationError};
 use genesys_cloud::{BaseUrl, Client, ConnectionSettings, Environment, Proxy, ProxyFailure};
-use genesys_emulator::{Emulator, EmulatorConfig, TlsOptions, seed};
+use genesys_emulator::{TlsOptions, seed};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+mod common;
+use common::{credentials, tls_emulator};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -137,24 +140,9 @@ async fn serve(
     }
 }
 
-async fn tls_emulator() -> Emulator {
-    Emulator::start(EmulatorConfig::default().with_tls(TlsOptions::new()))
-        .await
-        .expect("emulator starts")
-}
-
-/// The emulator's client-credentials login, on its HTTPS base URL.
-fn credentials(emu: &Emulator) -> AuthConfig {
-    AuthConfig::new()
-        .with_environment(Environment::single(
-            BaseUrl::parse(&emu.base_url()).unwrap(),
-        ))
-        .with_client_credentials(seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET)
-}
-
 #[tokio::test]
 async fn login_api_and_websocket_go_through_the_proxy() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(Some(("svc", "pw"))).await;
     let client = Client::builder()
         .credentials(&credentials(&emu))
@@ -208,7 +196,7 @@ async fn login_api_and_websocket_go_through_the_proxy() {
 
 #[tokio::test]
 async fn a_407_fails_the_login_once_naming_the_proxy() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(Some(("svc", "pw"))).await;
     let client = Client::builder()
         .credentials(&credentials(&emu))
@@ -235,7 +223,7 @@ async fn a_proxy_refusing_the_websocket_is_a_typed_notification_error() {
     // API calls go to `localhost`, the channel's connectUri to `127.0.0.1`
     // (the emulator's certificate names both); the proxy refuses only the
     // latter, so login and channel creation pass and the socket does not.
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::refusing(
         Some(("svc", "SENTINEL-WS-PROXY-PASSWORD")),
         Some("127.0.0.1"),

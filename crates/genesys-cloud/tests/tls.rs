@@ -4,28 +4,15 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use genesys_cloud::auth::AuthConfig;
 use genesys_cloud::notifications::{ChannelEvent, NotificationError};
-use genesys_cloud::{BaseUrl, Client, ConnectionSettings, Environment, RetryPolicy, TlsFailure};
-use genesys_emulator::{Emulator, EmulatorConfig, Grant, TlsOptions, seed};
+use genesys_cloud::{BaseUrl, Client, ConnectionSettings, RetryPolicy, TlsFailure};
+use genesys_emulator::{Grant, TlsOptions, seed};
 use serde_json::json;
 
+mod common;
+use common::{credentials, tls_emulator};
+
 const WAIT: Duration = Duration::from_secs(10);
-
-async fn tls_emulator(options: TlsOptions) -> Emulator {
-    Emulator::start(EmulatorConfig::default().with_tls(options))
-        .await
-        .expect("emulator starts")
-}
-
-/// The emulator's client-credentials login, on its HTTPS base URL.
-fn credentials(emu: &Emulator) -> AuthConfig {
-    AuthConfig::new()
-        .with_environment(Environment::single(
-            BaseUrl::parse(&emu.base_url()).unwrap(),
-        ))
-        .with_client_credentials(seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET)
-}
 
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()

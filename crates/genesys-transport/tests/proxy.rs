@@ -12,17 +12,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::RecordingSleeper;
-use genesys_emulator::{Emulator, EmulatorConfig, TlsOptions, seed};
+use common::{RecordingSleeper, tls_emulator, users_me};
+use genesys_emulator::{Emulator, TlsOptions, seed};
 use genesys_transport::{
-    ApiRequest, BaseUrl, ConnectionSettings, HyperClient, Proxy, ProxyFailure, RetryPolicy,
-    StopReason, Transport, TransportError,
+    BaseUrl, ConnectionSettings, HyperClient, Proxy, ProxyFailure, RetryPolicy, StopReason,
+    Transport, TransportError,
 };
-use http::{HeaderValue, Method, StatusCode};
+use http::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const USERS_ME: &str = "/api/v2/users/me";
 const SENTINEL_PASSWORD: &str = "SENTINEL-PROXY-PASSWORD-93117";
 
 /// What the test proxy saw.
@@ -183,20 +182,6 @@ where
     let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
 }
 
-async fn tls_emulator() -> Emulator {
-    Emulator::start(EmulatorConfig::default().with_tls(TlsOptions::new()))
-        .await
-        .expect("emulator starts")
-}
-
-fn users_me(emu: &Emulator) -> ApiRequest {
-    let token = emu.user_token(seed::DEFAULT_USER_ID);
-    ApiRequest::new(Method::GET, USERS_ME).with_header(
-        http::header::AUTHORIZATION,
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-    )
-}
-
 /// Settings trusting the emulator's CA and using `proxy`.
 fn settings(emu: &Emulator, proxy: Option<Proxy>) -> ConnectionSettings {
     let settings = ConnectionSettings::new().add_root_certificate_pem(emu.tls_ca_pem().unwrap());
@@ -238,7 +223,7 @@ fn emulator_authority(emu: &Emulator) -> String {
 
 #[tokio::test]
 async fn https_request_goes_through_the_proxy_tunnel() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(None).await;
     let settings = settings(
         &emu,
@@ -257,7 +242,7 @@ async fn https_request_goes_through_the_proxy_tunnel() {
 
 #[tokio::test]
 async fn an_https_proxy_is_reached_over_tls_trusting_the_same_roots() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let (proxy, proxy_ca) = TestProxy::start_tls().await;
     let url = format!("https://127.0.0.1:{}", proxy.port);
     let sleeper = RecordingSleeper::default();
@@ -296,7 +281,7 @@ async fn an_https_proxy_is_reached_over_tls_trusting_the_same_roots() {
 
 #[tokio::test]
 async fn loopback_is_reached_directly_by_default() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(None).await;
     let settings = settings(&emu, Some(Proxy::new(&proxy.url()).unwrap()));
     let sleeper = RecordingSleeper::default();
@@ -310,7 +295,7 @@ async fn loopback_is_reached_directly_by_default() {
 
 #[tokio::test]
 async fn no_proxy_list_bypasses_the_proxy() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(None).await;
     let settings = settings(
         &emu,
@@ -332,7 +317,7 @@ async fn no_proxy_list_bypasses_the_proxy() {
 
 #[tokio::test]
 async fn proxy_credentials_are_sent_and_accepted() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(Some(("svc", "p@ss:word"))).await;
     // In the URL (percent-encoded) ...
     let url = format!("http://svc:p%40ss%3Aword@127.0.0.1:{}", proxy.port);
@@ -408,7 +393,7 @@ impl CloneForTest for TransportError {
 
 #[tokio::test]
 async fn proxy_407_is_a_typed_error_and_not_retried() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(Some(("svc", "right"))).await;
     let wrong = Proxy::new(&proxy.url())
         .unwrap()
@@ -452,7 +437,7 @@ async fn proxy_407_is_a_typed_error_and_not_retried() {
 
 #[tokio::test]
 async fn unreachable_proxy_is_retried_as_a_connect_failure() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     // A port nothing listens on.
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = closed.local_addr().unwrap().port();
@@ -478,7 +463,7 @@ async fn unreachable_proxy_is_retried_as_a_connect_failure() {
 
 #[tokio::test]
 async fn environment_lookup_drives_the_proxy() {
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let proxy = TestProxy::start(None).await;
     let proxy_url = proxy.url();
     let localhost = emu.base_url().replace("127.0.0.1", "localhost");
@@ -525,7 +510,7 @@ async fn environment_lookup_drives_the_proxy() {
 #[tokio::test(flavor = "current_thread")]
 async fn proxy_password_and_token_are_never_printed() {
     let (captured, _guard) = common::capture_tracing();
-    let emu = tls_emulator().await;
+    let emu = tls_emulator(TlsOptions::new()).await;
     let token = emu.user_token(seed::DEFAULT_USER_ID);
     let proxy = TestProxy::start(Some(("svc", SENTINEL_PASSWORD))).await;
     let url = format!("http://svc:{SENTINEL_PASSWORD}@127.0.0.1:{}", proxy.port);

@@ -6,29 +6,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::RecordingSleeper;
-use genesys_emulator::{Emulator, EmulatorConfig, TlsOptions, seed};
+use common::{RecordingSleeper, USERS_ME, tls_emulator, users_me};
+use genesys_emulator::{Emulator, TlsOptions, seed};
 use genesys_transport::{
-    ApiRequest, ApiResponse, BaseUrl, ConnectionSettings, HyperClient, HyperClientBuilder,
-    RetryPolicy, StopReason, TlsFailure, Transport, TransportError,
+    ApiResponse, BaseUrl, ConnectionSettings, HyperClient, HyperClientBuilder, RetryPolicy,
+    StopReason, TlsFailure, Transport, TransportError,
 };
-use http::{HeaderValue, Method, StatusCode};
-
-const USERS_ME: &str = "/api/v2/users/me";
-
-async fn tls_emulator(options: TlsOptions) -> Emulator {
-    Emulator::start(EmulatorConfig::default().with_tls(options))
-        .await
-        .expect("emulator starts")
-}
-
-fn users_me(emu: &Emulator) -> ApiRequest {
-    let token = emu.user_token(seed::DEFAULT_USER_ID);
-    ApiRequest::new(Method::GET, USERS_ME).with_header(
-        http::header::AUTHORIZATION,
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-    )
-}
+use http::{Method, StatusCode};
 
 /// A transport to the emulator through `client`, retrying connect failures
 /// (up to 4 attempts) so that a retried TLS failure would show.

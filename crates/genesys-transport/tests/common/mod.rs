@@ -5,7 +5,9 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use genesys_transport::{BoxFuture, Sleeper};
+use genesys_emulator::{Emulator, EmulatorConfig, TlsOptions, seed};
+use genesys_transport::{ApiRequest, BoxFuture, Sleeper};
+use http::{HeaderValue, Method};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -70,4 +72,23 @@ pub fn capture_tracing() -> (Captured, tracing::subscriber::DefaultGuard) {
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
     (captured, guard)
+}
+
+/// The path the TLS and proxy tests request.
+pub const USERS_ME: &str = "/api/v2/users/me";
+
+/// An emulator serving HTTPS with `options`.
+pub async fn tls_emulator(options: TlsOptions) -> Emulator {
+    Emulator::start(EmulatorConfig::default().with_tls(options))
+        .await
+        .expect("emulator starts")
+}
+
+/// `GET /api/v2/users/me` with the emulator's demo user's token.
+pub fn users_me(emu: &Emulator) -> ApiRequest {
+    let token = emu.user_token(seed::DEFAULT_USER_ID);
+    ApiRequest::new(Method::GET, USERS_ME).with_header(
+        http::header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    )
 }
