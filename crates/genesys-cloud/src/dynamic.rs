@@ -78,13 +78,24 @@ impl Client {
 /// A request for one operation with untyped parameters, from
 /// [`Client::operation`].
 #[must_use = "a request does nothing until it is sent"]
-#[derive(Debug)]
 pub struct OperationCall<'a> {
     client: &'a Client,
     op: &'static Operation,
     path_params: Vec<(&'static str, String)>,
     parts: OperationRequest,
     paging: PagingOptions,
+}
+
+/// Shows the operation and where the request goes, never the body or the
+/// header parameters (either may carry a secret).
+impl std::fmt::Debug for OperationCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperationCall")
+            .field("operation", &self.op.id)
+            .field("path_params", &self.path_params)
+            .field("query", &self.parts.query)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> OperationCall<'a> {
@@ -398,6 +409,19 @@ mod tests {
             .param("queue", "x")
             .unwrap_err();
         assert!(err.to_string().contains("queueId, expand"), "{err}");
+    }
+
+    #[test]
+    fn debug_shows_neither_body_nor_headers() {
+        let call = client()
+            .operation("postConversationsCallsUserUserId")
+            .unwrap()
+            .param("userId", "u-1")
+            .unwrap()
+            .body(&br#"{"phoneNumber":"SENTINEL-BODY"}"#[..]);
+        let text = format!("{call:?}");
+        assert!(text.contains("postConversationsCallsUserUserId"), "{text}");
+        assert!(!text.contains("SENTINEL"), "{text}");
     }
 
     #[test]
