@@ -413,7 +413,8 @@ mod tests {
 
     #[test]
     fn debug_shows_neither_body_nor_headers() {
-        let call = client()
+        let client = client();
+        let call = client
             .operation("postConversationsCallsUserUserId")
             .unwrap()
             .param("userId", "u-1")
