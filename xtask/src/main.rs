@@ -2,7 +2,7 @@
 //!
 //! `cargo xtask codegen [--spec FILE] [--check] [--out DIR]` regenerates the
 //! models and operation catalogue of `genesys-model` from the Genesys Cloud
-//! Swagger 2.0 spec.
+//! Swagger 2.0 spec, the facade's API and the emulator's spec digest.
 #![forbid(unsafe_code)]
 
 mod codegen;
@@ -110,6 +110,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let targets = codegen::Targets {
         model: (model_crate, cargo_toml),
         facade,
+        emulator: (!preview).then(|| root.join("crates/genesys-emulator")),
     };
     let output = codegen::generate(&text, notifications_text.as_deref(), &targets)
         .with_context(|| format!("generating from {}", spec_path.display()))?;

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use genesys_model::catalogue::{self, HttpMethod, PermissionRequirement};
+use genesys_model::catalogue::{self, PermissionRequirement};
 use genesys_model::{
     CallConversation, CallConversationEntityListing, CallConversationRecordingState,
     CallMediaParticipant, CallMediaParticipantDirection, CallMediaParticipantState,
@@ -13,7 +13,7 @@ use genesys_model::{
     UserStateEnum, UserStation, UserStations,
 };
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
-use http::{Method, Response, StatusCode};
+use http::{Response, StatusCode};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -37,6 +37,17 @@ pub(crate) struct Call<'a> {
 
 /// Handles a request under `/api/`.
 pub(crate) fn handle(shared: &Shared, req: &Req, endpoint: Option<Endpoint>) -> Response<EmuBody> {
+    // Operations without a hand-written route are answered from the spec.
+    let generic = match endpoint {
+        None => crate::generic::find(req),
+        Some(_) => None,
+    };
+    if let Some(op) = generic.filter(|op| crate::generic::is_public(op))
+        && !req.headers.contains_key(AUTHORIZATION)
+    {
+        return crate::generic::handle(shared, req, None, op)
+            .unwrap_or_else(|e| e.into_response(&req.correlation));
+    }
     let mut rate_headers = None;
     let result = authenticate(shared, req).and_then(|(token, rec)| {
         match shared.rate_limit(token) {
@@ -60,17 +71,14 @@ pub(crate) fn handle(shared: &Shared, req: &Req, endpoint: Option<Endpoint>) -> 
             token,
             rec,
         };
-        route(&call, endpoint)
+        match generic {
+            Some(op) => crate::generic::handle(shared, req, Some(&call), op),
+            None => route(&call, endpoint),
+        }
     });
     let mut response = match result {
         Ok(response) => response,
-        Err(e) => {
-            let mut response = e.into_response(&req.correlation);
-            if endpoint.is_none() {
-                mark_unimplemented(&mut response, req);
-            }
-            response
-        }
+        Err(e) => e.into_response(&req.correlation),
     };
     if let Some((count, allowed, reset)) = rate_headers {
         set_header(
@@ -90,27 +98,6 @@ pub(crate) fn handle(shared: &Shared, req: &Req, endpoint: Option<Endpoint>) -> 
         );
     }
     response
-}
-
-/// Names the spec operation a 404 would have been, so a test author sees
-/// that the emulator does not implement it (rather than a wrong path).
-fn mark_unimplemented(response: &mut Response<EmuBody>, req: &Req) {
-    let method = match req.method {
-        Method::GET => HttpMethod::Get,
-        Method::HEAD => HttpMethod::Head,
-        Method::POST => HttpMethod::Post,
-        Method::PUT => HttpMethod::Put,
-        Method::PATCH => HttpMethod::Patch,
-        Method::DELETE => HttpMethod::Delete,
-        _ => return,
-    };
-    if let Some(op) = catalogue::find(method, &req.path) {
-        set_header(
-            response,
-            HeaderName::from_static("x-genesys-emulator-unimplemented"),
-            op.id,
-        );
-    }
 }
 
 /// Finds the bearer token: `Err` with 401 `authentication.required` when
@@ -173,7 +160,7 @@ pub(crate) fn ok<T: Serialize>(value: &T) -> ApiResult {
 
 /// Whether `granted` (which may use `*` segments) covers `required`.
 pub(crate) fn grants(granted: &str, required: &str) -> bool {
-    if granted == required || granted == "*" {
+    if granted == required || granted == "*" || granted == "*:*:*" {
         return true;
     }
     let g: Vec<&str> = granted.split(':').collect();

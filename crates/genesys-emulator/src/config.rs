@@ -481,6 +481,7 @@ impl Default for EmulatorConfig {
             ),
             RoleSeed::new(seed::AGENT_ROLE, ["conversation:conference:add"]),
             RoleSeed::new(seed::VIEWER_ROLE, ["directory:user:view"]),
+            RoleSeed::new(seed::ADMIN_ROLE, ["*:*:*"]),
         ];
         let users = vec![
             UserSeed::new(
@@ -500,7 +501,8 @@ impl Default for EmulatorConfig {
         let clients = vec![
             ClientSeed::client_credentials(seed::DEFAULT_CLIENT_ID, seed::DEFAULT_CLIENT_SECRET)
                 .with_name("Emulator client credentials")
-                .with_role(seed::CALLER_ROLE),
+                .with_role(seed::CALLER_ROLE)
+                .with_role(seed::ADMIN_ROLE),
             ClientSeed::client_credentials(
                 seed::NO_PERMISSION_CLIENT_ID,
                 seed::NO_PERMISSION_CLIENT_SECRET,

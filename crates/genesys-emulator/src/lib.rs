@@ -64,6 +64,7 @@ pub mod config;
 mod counters;
 mod errors;
 mod faults;
+mod generic;
 mod http;
 mod ids;
 pub mod listings;

@@ -187,7 +187,7 @@ fn match_template(template: &str, path: &[&str]) -> Option<Vec<String>> {
 }
 
 /// Decodes `%XX` escapes in a path segment (invalid escapes stay as they are).
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

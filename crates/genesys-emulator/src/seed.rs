@@ -8,7 +8,7 @@
 //! | What | Id constant | Notes |
 //! |---|---|---|
 //! | Organization | [`DEFAULT_ORG_ID`] | named [`DEFAULT_ORG_NAME`] (the SAML `orgName`) |
-//! | Client-credentials client | [`DEFAULT_CLIENT_ID`] / [`DEFAULT_CLIENT_SECRET`] | role [`CALLER_ROLE`]: `conversation:call:add`, `conversation:call:view` |
+//! | Client-credentials client | [`DEFAULT_CLIENT_ID`] / [`DEFAULT_CLIENT_SECRET`] | roles [`CALLER_ROLE`]: `conversation:call:add`, `conversation:call:view`, and [`ADMIN_ROLE`]: every permission (so every operation that does not need a user works with it) |
 //! | Client-credentials client without call permissions | [`NO_PERMISSION_CLIENT_ID`] / [`NO_PERMISSION_CLIENT_SECRET`] | role [`VIEWER_ROLE`] |
 //! | User-login client | [`USER_CLIENT_ID`] / [`USER_CLIENT_SECRET`] | authorization code (with or without PKCE), refresh token, SAML2 bearer, implicit; redirect URI [`DEFAULT_REDIRECT_URI`] |
 //! | User with a station | [`DEFAULT_USER_ID`] | role [`AGENT_ROLE`]: `conversation:conference:add` |
@@ -27,6 +27,10 @@ pub const CALLER_ROLE: &str = "emulator-caller";
 pub const AGENT_ROLE: &str = "emulator-agent";
 /// Name of a role that grants only `directory:user:view` (no call permissions).
 pub const VIEWER_ROLE: &str = "emulator-viewer";
+/// Name of a role that grants every permission (`*:*:*`), like a Genesys
+/// admin role: held by [`DEFAULT_CLIENT_ID`]. Give it to a user of your
+/// own configuration to call operations that need a user context.
+pub const ADMIN_ROLE: &str = "emulator-admin";
 
 /// Client id of the seeded client-credentials OAuth client (role [`CALLER_ROLE`]).
 pub const DEFAULT_CLIENT_ID: &str = "00000000-0000-4000-8000-00000000c001";

@@ -216,6 +216,8 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     pub(crate) faults: FaultRegistry,
     pub(crate) notifications: Notifications,
+    /// What generic (spec-driven) operations created.
+    pub(crate) resources: crate::generic::Resources,
     /// Changes when the emulator shuts down (ends socket tasks).
     pub(crate) shutdown: watch::Receiver<bool>,
 }
@@ -249,6 +251,7 @@ impl Shared {
             clock,
             counters,
             faults: FaultRegistry::default(),
+            resources: crate::generic::Resources::default(),
             notifications,
             shutdown,
         }

@@ -8,6 +8,7 @@
 pub mod dedup;
 pub mod emit;
 pub mod emit_api;
+pub mod emit_emulator;
 pub mod emit_topics;
 pub mod ir;
 pub mod names;
@@ -86,6 +87,8 @@ pub struct Targets {
     /// The facade crate's directory and its current Cargo.toml, when the
     /// API surface is generated too.
     pub facade: Option<(PathBuf, String)>,
+    /// The emulator crate's directory, when its spec digest is generated too.
+    pub emulator: Option<PathBuf>,
 }
 
 /// Generates everything from a spec's text (and the notifications
@@ -131,6 +134,12 @@ pub fn generate(
         files.insert(
             facade.join("Cargo.toml"),
             replace_features_block(manifest, &emit_api::facade_features_block(&ir))?,
+        );
+    }
+    if let Some(emulator) = &targets.emulator {
+        files.insert(
+            emulator.join("src/generated").join(emit_emulator::FILE),
+            emit_emulator::emit_emulator_spec(&spec)?,
         );
     }
     Ok(Output { files, ir })

@@ -13,6 +13,7 @@ fn generate(text: &str, model: &Path, manifest: &str) -> anyhow::Result<super::O
         &Targets {
             model: (model.to_owned(), manifest.to_owned()),
             facade: Some((model.join("facade"), standalone_manifest())),
+            emulator: Some(model.join("emulator")),
         },
     )
 }
@@ -360,6 +361,7 @@ fn the_current_spec_generates_and_matches_the_committed_code() {
     let targets = Targets {
         model: (model_crate.clone(), read(&model_crate)),
         facade: Some((facade.clone(), read(&facade))),
+        emulator: Some(root.join("crates/genesys-emulator")),
     };
     let out = super::generate(
         &shared_spec("genesys-platform-api-v2.json"),
