@@ -196,7 +196,7 @@ fn users_query(call: &Call<'_>, fault: Option<ListingFault>) -> ApiResult {
         .map(|u| user_json(u))
         .collect();
     let cursor = w.next.map(|n| token("users-query", n));
-    api::ok(&json!({
+    answer(json!({
         "entities": entities,
         "results": w.len,
         "cursor": cursor,
@@ -227,7 +227,7 @@ fn user_skillgroups(call: &Call<'_>, fault: Option<ListingFault>) -> ApiResult {
         })
         .collect();
     let path = format!("/api/v2/users/{user_id}/skillgroups");
-    api::ok(&json!({
+    answer(json!({
         "entities": entities,
         "nextUri": w.next.map(|n| format!("{path}?after={}", token("skillgroups", n))),
         "selfUri": path,
@@ -268,7 +268,7 @@ fn speech_programs(call: &Call<'_>, fault: Option<ListingFault>) -> ApiResult {
         })
         .collect();
     let path = "/api/v2/speechandtextanalytics/programs";
-    api::ok(&json!({
+    answer(json!({
         "entities": entities,
         "pageSize": size,
         "total": programs.len(),
@@ -309,13 +309,22 @@ fn scim_users(call: &Call<'_>, fault: Option<ListingFault>) -> ApiResult {
         Some(ListingFault::StuckCursor) => start.saturating_sub(w.len).max(1),
         _ => start,
     };
-    api::ok(&json!({
+    answer(json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": all.len(),
         "startIndex": reported_start,
         "itemsPerPage": w.len,
         "Resources": resources,
     }))
+}
+
+/// Answers a listing, leaving out the fields without a value (`nextUri`
+/// on the last page), as Genesys does.
+fn answer(mut listing: Value) -> ApiResult {
+    if let Some(fields) = listing.as_object_mut() {
+        fields.retain(|_, value| !value.is_null());
+    }
+    api::ok(&listing)
 }
 
 /// `GET /api/v2/conversations`: the caller's calls, by the `nextUri` only
@@ -343,7 +352,7 @@ fn conversations(call: &Call<'_>, fault: Option<ListingFault>) -> ApiResult {
     let page_count = mine.len().div_ceil(size);
     let uri = |n: usize| format!("/api/v2/conversations?pageSize={size}&pageNumber={n}");
     let next_number = w.next.map(|next| next / size + 1);
-    api::ok(&json!({
+    answer(json!({
         "entities": &mine[w.items_from..w.items_from + w.len],
         "pageSize": size,
         "pageNumber": number,

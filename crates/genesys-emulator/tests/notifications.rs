@@ -171,7 +171,7 @@ async fn channels_are_created_listed_and_checked() {
     .unwrap();
     assert!(((expires - start).as_seconds_f64() - 86_400.0).abs() < 1.0);
 
-    assert_eq!(head(&http, &token, id).await, StatusCode::OK);
+    assert_eq!(head(&http, &token, id).await, StatusCode::NO_CONTENT);
     assert_eq!(
         head(&http, &token, "streaming-0-nope").await,
         StatusCode::NOT_FOUND
@@ -446,7 +446,7 @@ async fn notification_calls_count_against_the_rate_limit_but_socket_messages_do_
     }
     send_json(&mut ws, json!({"message": "subscribe", "topics": [format!("v2.users.{}.presence", seed::DEFAULT_USER_ID)]})).await;
     assert_eq!(next_json(&mut ws).await["result"], "200");
-    assert_eq!(head(&http, &token, &id).await, StatusCode::OK); // 3
+    assert_eq!(head(&http, &token, &id).await, StatusCode::NO_CONTENT); // 3
     let r = call(&http, Method::GET, &subs(&id), &token, "").await; // 4
     assert_eq!(r.header("inin-ratelimit-count"), Some("4"));
     call(&http, Method::GET, &subs(&id), &token, "")
@@ -656,7 +656,7 @@ async fn channels_expire_after_24_hours() {
     assert_quiet(&mut ws).await;
     // Access tokens live 86,399 s: use a fresh one of the same user and app.
     let token = emu.user_token(seed::DEFAULT_USER_ID);
-    assert_eq!(head(&http, &token, &id).await, StatusCode::OK);
+    assert_eq!(head(&http, &token, &id).await, StatusCode::NO_CONTENT);
     emu.clock().advance(Duration::from_secs(1));
     assert_eq!(closed(&mut ws).await, Some(CloseCode::Normal));
     assert_eq!(head(&http, &token, &id).await, StatusCode::NOT_FOUND);
@@ -933,7 +933,7 @@ async fn a_dropped_socket_ends_without_a_close_frame_and_the_channel_stays() {
     assert!(emu.notifications().drop_socket(&id));
     assert_eq!(closed(&mut ws).await, None, "no close frame");
     assert!(!emu.notifications().drop_socket(&id), "no socket any more");
-    assert_eq!(head(&http, &token, &id).await, StatusCode::OK);
+    assert_eq!(head(&http, &token, &id).await, StatusCode::NO_CONTENT);
     let mut ws = connect(&uri).await;
     call(&http, Method::POST, CALLS, &token, PHONE_BODY).await;
     assert_eq!(next_json(&mut ws).await["topicName"], calls.as_str());
@@ -959,7 +959,7 @@ async fn socket_closing_is_followed_by_a_close_on_the_emulator_clock() {
     emu.clock().advance(Duration::from_secs(1));
     assert_eq!(closed(&mut ws).await, Some(CloseCode::Away));
     // Only the socket closed: the channel is still there.
-    assert_eq!(head(&http, &token, &id).await, StatusCode::OK);
+    assert_eq!(head(&http, &token, &id).await, StatusCode::NO_CONTENT);
     assert_eq!(emu.counters().events_sent("v2.system.socket_closing"), 1);
 
     // Zero delay closes at once.

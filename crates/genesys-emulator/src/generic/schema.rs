@@ -137,8 +137,12 @@ impl<'a> Schemas<'a> {
             Some("boolean") if !value.is_boolean() => {
                 Err(mismatch(path, expected("a boolean", value)))
             }
-            Some("integer") if !is_integer(value) => {
-                Err(mismatch(path, expected("an integer", value)))
+            Some("integer") if !is_integer(value, schema.get("format")) => {
+                let what = match schema.get("format").and_then(Value::as_str) {
+                    Some("int32") => "a 32-bit integer",
+                    _ => "a 64-bit integer",
+                };
+                Err(mismatch(path, expected(what, value)))
             }
             Some("number") if !value.is_number() => {
                 Err(mismatch(path, expected("a number", value)))
@@ -321,6 +325,7 @@ fn string_example(schema: &Value, seed: &str) -> Value {
         Some("date") => "2026-01-01".to_owned(),
         Some("year-month") => "2026-01".to_owned(),
         Some("uuid") => crate::ids::uuid_from_seed(seed),
+        // Genesys sends paths in `format: uri` fields (`selfUri`, `nextUri`).
         Some("uri") => format!("/api/v2/emulated/{}", short_seed(seed)),
         _ => format!("example-{}", short_seed(seed)),
     };
@@ -332,8 +337,14 @@ fn short_seed(seed: &str) -> String {
     crate::ids::uuid_from_seed(seed)[..8].to_owned()
 }
 
-fn is_integer(value: &Value) -> bool {
-    value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+/// An integer that fits the format, as Genesys's (Java) decoding wants:
+/// `1.0` and integers past 64 bits (which JSON parsers turn into floats)
+/// are refused rather than stored as something else.
+fn is_integer(value: &Value, format: Option<&Value>) -> bool {
+    match format.and_then(Value::as_str) {
+        Some("int32") => value.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
+        _ => value.is_i64() || value.is_u64(),
+    }
 }
 
 fn expected(what: &str, value: &Value) -> String {
@@ -421,6 +432,27 @@ mod tests {
         assert_eq!(err.field, "list[1]");
         assert!(err.problem.contains("\"z\""), "{err:?}");
         assert!(schemas().validate(&json!({"list": ["b"]}), &schema).is_ok());
+    }
+
+    #[test]
+    fn integers_must_fit_their_format() {
+        let schema = json!({"type": "object", "properties": {
+            "small": {"type": "integer", "format": "int32"},
+            "big": {"type": "integer", "format": "int64"}
+        }});
+        let s = schemas();
+        assert!(
+            s.validate(&json!({"small": 7, "big": 1_i64 << 40}), &schema)
+                .is_ok()
+        );
+        let err = s
+            .validate(&json!({"small": 1_i64 << 40}), &schema)
+            .unwrap_err();
+        assert_eq!(err.field, "small");
+        let huge: Value =
+            serde_json::from_str(r#"{"big": 88412061190563330000000000000000000}"#).unwrap();
+        assert_eq!(s.validate(&huge, &schema).unwrap_err().field, "big");
+        assert!(s.validate(&json!({"big": 1.0}), &schema).is_err());
     }
 
     #[test]

@@ -93,8 +93,8 @@ pub(crate) fn get_channels(call: &Call<'_>) -> ApiResult {
     })
 }
 
-/// `HEAD /api/v2/notifications/channels/{channelId}`: 200 for a live
-/// channel of the caller, 404 otherwise.
+/// `HEAD /api/v2/notifications/channels/{channelId}`: 204 (the spec's
+/// documented success) for a live channel of the caller, 404 otherwise.
 pub(crate) fn head_channel(call: &Call<'_>) -> ApiResult {
     authorize(call, "headNotificationsChannel")?;
     if call
@@ -102,7 +102,7 @@ pub(crate) fn head_channel(call: &Call<'_>) -> ApiResult {
         .notifications
         .exists(channel_id(call), &owner(call))
     {
-        Ok(empty(StatusCode::OK))
+        Ok(empty(StatusCode::NO_CONTENT))
     } else {
         Err(ApiError::not_found())
     }
