@@ -7,7 +7,7 @@ use genesys_integration_tests::{covers, shared_dir, spec};
 use genesys_model::Model;
 use serde_json::Value;
 
-type Check = fn(&Value) -> Result<Value, String>;
+type RoundTrip = fn(&Value) -> Result<Value, String>;
 
 fn round_trip<T: Model>(doc: &Value) -> Result<Value, String> {
     let typed: T = serde_json::from_value(doc.clone())
@@ -15,9 +15,9 @@ fn round_trip<T: Model>(doc: &Value) -> Result<Value, String> {
     serde_json::to_value(&typed).map_err(|e| e.to_string())
 }
 
-fn checks() -> BTreeMap<&'static str, Check> {
+fn checks() -> BTreeMap<&'static str, RoundTrip> {
     use genesys_model::*;
-    let mut m: BTreeMap<&'static str, Check> = BTreeMap::new();
+    let mut m: BTreeMap<&'static str, RoundTrip> = BTreeMap::new();
     m.insert(
         "AnalyticsConversationQueryResponse",
         round_trip::<AnalyticsConversationQueryResponse>,

@@ -1024,8 +1024,8 @@ async fn the_21st_channel_evicts_the_least_recently_used_idle_one() {
     let mut ws = connect(&first_uri).await;
     let (newest, _) = create_channel(&http, &token).await;
     assert_eq!(head(&http, &token, &ids[1]).await, StatusCode::NOT_FOUND);
-    assert_eq!(head(&http, &token, &ids[0]).await, StatusCode::OK);
-    assert_eq!(head(&http, &token, &newest).await, StatusCode::OK);
+    assert_eq!(head(&http, &token, &ids[0]).await, StatusCode::NO_CONTENT);
+    assert_eq!(head(&http, &token, &newest).await, StatusCode::NO_CONTENT);
     assert_eq!(emu.notifications().channels().len(), 20);
     assert_quiet(&mut ws).await;
     // Other users and apps have their own 20.

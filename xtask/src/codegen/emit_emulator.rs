@@ -128,5 +128,8 @@ fn compact(schema: &Schema) -> Value {
     if schema.read_only {
         out.insert("readOnly".into(), json!(true));
     }
+    if schema.unique_items {
+        out.insert("uniqueItems".into(), json!(true));
+    }
     Value::Object(out)
 }

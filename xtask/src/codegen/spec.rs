@@ -127,6 +127,8 @@ pub struct Schema {
     pub enum_values: Option<Vec<serde_json::Value>>,
     #[serde(rename = "readOnly", default)]
     pub read_only: bool,
+    #[serde(rename = "uniqueItems", default)]
+    pub unique_items: bool,
 }
 
 /// `additionalProperties` is a schema or a boolean.

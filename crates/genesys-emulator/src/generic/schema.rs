@@ -118,6 +118,9 @@ impl<'a> Schemas<'a> {
                 let Some(items) = value.as_array() else {
                     return Err(mismatch(path, expected("an array", value)));
                 };
+                if unique_items(schema) && has_duplicates(items) {
+                    return Err(mismatch(path, "the items must be unique".to_owned()));
+                }
                 if let Some(item_schema) = schema.get("items") {
                     for (i, item) in items.iter().enumerate() {
                         if item.is_null() {
@@ -250,11 +253,24 @@ impl<'a> Schemas<'a> {
         };
         let mut out = Map::new();
         for (name, field) in object {
-            if let Some(property) = properties.get(name)
-                && !field.is_null()
-                && self.fits(field, property)
-            {
-                out.insert(name.clone(), field.clone());
+            let Some(property) = properties.get(name).filter(|_| !field.is_null()) else {
+                continue;
+            };
+            // A set in the target keeps one of each, as Genesys's decoding does.
+            let field = match field.as_array() {
+                Some(items) if unique_items(self.resolve(property)) => {
+                    let mut unique: Vec<Value> = Vec::with_capacity(items.len());
+                    for item in items {
+                        if !unique.contains(item) {
+                            unique.push(item.clone());
+                        }
+                    }
+                    Value::Array(unique)
+                }
+                _ => field.clone(),
+            };
+            if self.fits(&field, property) {
+                out.insert(name.clone(), field);
             }
         }
         if let Some(required) = resolved.get("required").and_then(Value::as_array) {
@@ -335,6 +351,17 @@ fn string_example(schema: &Value, seed: &str) -> Value {
 /// Eight hex digits of `seed`'s hash: short, stable, distinct enough.
 fn short_seed(seed: &str) -> String {
     crate::ids::uuid_from_seed(seed)[..8].to_owned()
+}
+
+fn unique_items(schema: &Value) -> bool {
+    schema.get("uniqueItems").and_then(Value::as_bool) == Some(true)
+}
+
+fn has_duplicates(items: &[Value]) -> bool {
+    items
+        .iter()
+        .enumerate()
+        .any(|(i, item)| items[..i].contains(item))
 }
 
 /// An integer that fits the format, as Genesys's (Java) decoding wants:
@@ -432,6 +459,20 @@ mod tests {
         assert_eq!(err.field, "list[1]");
         assert!(err.problem.contains("\"z\""), "{err:?}");
         assert!(schemas().validate(&json!({"list": ["b"]}), &schema).is_ok());
+    }
+
+    #[test]
+    fn a_set_keeps_one_of_each_when_carried_over() {
+        let s = schemas();
+        let target = json!({"type": "object", "properties": {
+            "roleIds": {"type": "array", "uniqueItems": true, "items": {"type": "string"}}
+        }});
+        let carried = s.project(&json!({"roleIds": ["a", "b", "a"]}), &target, "x");
+        assert_eq!(carried["roleIds"], json!(["a", "b"]));
+        let err = s
+            .validate(&json!({"roleIds": ["a", "a"]}), &target)
+            .unwrap_err();
+        assert_eq!(err.field, "roleIds");
     }
 
     #[test]
