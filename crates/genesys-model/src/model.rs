@@ -79,7 +79,102 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// JSON fields a model does not know, kept verbatim for the round trip.
-pub type UnknownFields = serde_json::Map<String, serde_json::Value>;
+///
+/// It reads and writes like the [`serde_json::Map`] it derefs to
+/// (`fields.get("x")`, `fields.insert(..)`, `fields.is_empty()`), but is one
+/// pointer wide and allocates nothing until a field arrives: every model
+/// carries one and almost all stay empty (see [the lean layout](self#the-lean-layout-nested-models-are-boxed)).
+///
+/// ```
+/// use genesys_model::UnknownFields;
+///
+/// let mut fields = UnknownFields::new();
+/// assert!(fields.is_empty());
+/// fields.insert("newField".into(), serde_json::json!(1));
+/// assert_eq!(fields.get("newField"), Some(&serde_json::json!(1)));
+/// assert_eq!(std::mem::size_of::<UnknownFields>(), std::mem::size_of::<usize>());
+/// ```
+#[derive(Clone, Default)]
+#[allow(
+    clippy::box_collection,
+    reason = "every model carries one: a single pointer, allocated only when a field arrives"
+)]
+pub struct UnknownFields(Option<Box<serde_json::Map<String, serde_json::Value>>>);
+
+impl UnknownFields {
+    /// No fields (allocates nothing).
+    pub const fn new() -> Self {
+        UnknownFields(None)
+    }
+
+    /// The fields as a plain map.
+    pub fn into_map(self) -> serde_json::Map<String, serde_json::Value> {
+        self.0.map(|m| *m).unwrap_or_default()
+    }
+}
+
+fn empty_map() -> &'static serde_json::Map<String, serde_json::Value> {
+    static EMPTY: std::sync::OnceLock<serde_json::Map<String, serde_json::Value>> =
+        std::sync::OnceLock::new();
+    EMPTY.get_or_init(serde_json::Map::new)
+}
+
+impl std::ops::Deref for UnknownFields {
+    type Target = serde_json::Map<String, serde_json::Value>;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_deref().unwrap_or_else(|| empty_map())
+    }
+}
+
+impl std::ops::DerefMut for UnknownFields {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.get_or_insert_with(Default::default)
+    }
+}
+
+impl PartialEq for UnknownFields {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for UnknownFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for UnknownFields {
+    fn from(map: serde_json::Map<String, serde_json::Value>) -> Self {
+        if map.is_empty() {
+            UnknownFields(None)
+        } else {
+            UnknownFields(Some(Box::new(map)))
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a UnknownFields {
+    type Item = (&'a String, &'a serde_json::Value);
+    type IntoIter = serde_json::map::Iter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        (**self).iter()
+    }
+}
+
+impl Serialize for UnknownFields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UnknownFields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Map::deserialize(deserializer).map(UnknownFields::from)
+    }
+}
 
 /// Implemented by every generated object model.
 pub trait Model:
