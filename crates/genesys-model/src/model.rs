@@ -46,10 +46,11 @@
 //! payload are absent (a `User` has 16 of them; a plain `GET
 //! /api/v2/users` page fills two), so storing them inline made every
 //! struct as big as all its possible descendants (`User` was 3,704 bytes;
-//! it is 664). Arrays and maps are on the heap already and stay
+//! it is 648). Arrays and maps are on the heap already and stay
 //! `Option<Vec<T>>`; strings, enums, numbers and dates stay inline. Decoded
 //! arrays are shrunk to their length (serde leaves room for four items
-//! where one came). `docs/benchmarks.md` has the memory per JSON byte.
+//! where one came), and [`UnknownFields`] is one pointer until a field
+//! arrives. `docs/benchmarks.md` has the memory per JSON byte.
 //!
 //! Set a boxed property with `Box::new` (or `.into()`, since `Box<T>:
 //! From<T>`), and read it through `as_deref()`:
