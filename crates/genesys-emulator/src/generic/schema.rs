@@ -5,8 +5,12 @@
 use serde_json::{Map, Value};
 
 /// How deep generated answers nest objects; below it only required
-/// properties are filled (and cyclic required references stop).
+/// properties are filled.
 const MAX_DEPTH: usize = 6;
+
+/// Where generation stops even for required properties, so definitions
+/// that require each other in a cycle still give an answer.
+const HARD_DEPTH: usize = 2 * MAX_DEPTH;
 
 /// Why a value does not fit its schema, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +176,7 @@ impl<'a> Schemas<'a> {
             return first.clone();
         }
         match kind(schema) {
+            Some("object") if depth > HARD_DEPTH => Value::Object(Map::new()),
             Some("object") => {
                 let mut out = Map::new();
                 let required: Vec<&str> = schema
@@ -459,6 +464,17 @@ mod tests {
         assert_eq!(err.field, "list[1]");
         assert!(err.problem.contains("\"z\""), "{err:?}");
         assert!(schemas().validate(&json!({"list": ["b"]}), &schema).is_ok());
+    }
+
+    #[test]
+    fn definitions_that_require_each_other_still_give_an_answer() {
+        let definitions = json!({
+            "A": {"type": "object", "required": ["b"], "properties": {"b": {"$ref": "B"}}},
+            "B": {"type": "object", "required": ["a"], "properties": {"a": {"$ref": "A"}}}
+        });
+        let definitions = definitions.as_object().unwrap();
+        let value = Schemas::new(definitions).example(&json!({"$ref": "A"}), "cycle");
+        assert!(value["b"]["a"]["b"].is_object(), "{value}");
     }
 
     #[test]
