@@ -22,43 +22,19 @@
 #   (quality evaluations and calibrations), not the emulator.
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
+LABEL=SCHEMATHESIS
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SPEC="${GENESYS_SPEC:-$ROOT/../shared/spec/genesys-platform-api-v2.json}"
 # Pinned tool version (override with SCHEMATHESIS_VERSION).
 VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 EXAMPLES="${EXAMPLES:-1}"
 SEED="${SEED:-1}"
 
-WORK="$(mktemp -d)"
-EMU_PID=""
-cleanup() {
-    if [[ -n "$EMU_PID" ]]; then
-        kill "$EMU_PID" 2>/dev/null || true
-        wait "$EMU_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "SCHEMATHESIS: FAIL ($*)"
-    exit 1
-}
-
 [[ -f "$SPEC" ]] || fail "no spec at $SPEC"
 
-echo "==> building the emulator"
-(cd "$ROOT" && cargo build --quiet -p genesys-emulator --bin genesys-emulator) || fail "cargo build"
-TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-BIN="$TARGET_DIR/debug/genesys-emulator"
-[[ -x "$BIN" ]] || fail "no emulator binary at $BIN"
-
-echo "==> installing schemathesis==$VERSION into a throwaway venv"
-python3 -m venv "$WORK/venv" || fail "python3 -m venv"
-"$WORK/venv/bin/pip" install --quiet --disable-pip-version-check \
-    "schemathesis==$VERSION" || fail "pip install"
+build_emulator
+install_venv "schemathesis==$VERSION"
 
 echo "==> preparing the spec (format uri read as uri-reference)"
 python3 - "$SPEC" "$WORK/spec.json" <<'PY'
@@ -81,15 +57,7 @@ with open(sys.argv[2], "w", encoding="utf-8") as f:
     json.dump(spec, f)
 PY
 
-echo "==> starting the emulator"
-"$BIN" --port 0 --json >"$WORK/banner.json" 2>"$WORK/emulator.log" </dev/null &
-EMU_PID=$!
-for _ in $(seq 1 200); do
-    [[ -s "$WORK/banner.json" ]] && break
-    kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/emulator.log"; fail "emulator exited"; }
-    sleep 0.05
-done
-[[ -s "$WORK/banner.json" ]] || fail "emulator printed no banner"
+start_emulator
 
 # A client-credentials token of the seeded client that holds every permission.
 TOKEN="$(python3 - "$WORK/banner.json" <<'PY'
@@ -107,9 +75,6 @@ request = urllib.request.Request(
 print(json.load(urllib.request.urlopen(request))["access_token"])
 PY
 )" || fail "no token"
-BASE="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["base_url"])' "$WORK/banner.json")"
-echo "    emulator at $BASE"
-
 echo "==> schemathesis: $EXAMPLES example(s) per operation, seed $SEED"
 set +e
 (cd "$WORK" && "$WORK/venv/bin/schemathesis" run "$WORK/spec.json" \

@@ -12,7 +12,7 @@ use genesys_model::{
     TokenInfo, UpdateUser, User, UserAuthorization, UserEntityListing, UserMe, UserMeState,
     UserStateEnum, UserStation, UserStations,
 };
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
+use http::header::{AUTHORIZATION, HeaderName};
 use http::{Response, StatusCode};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -200,29 +200,28 @@ pub(crate) fn authorize(call: &Call<'_>, operation_id: &str) -> Result<(), ApiEr
     Ok(())
 }
 
+/// 415 unless the body is JSON (`application/json` or `application/*+json`).
+pub(crate) fn require_json(req: &Req) -> Result<(), ApiError> {
+    match req.media_type().as_deref() {
+        Some("application/json") => Ok(()),
+        Some(t) if t.starts_with("application/") && t.ends_with("+json") => Ok(()),
+        _ => Err(ApiError::unsupported_media_type()),
+    }
+}
+
+/// 400 `bad.request` naming `body`, for a required body that is missing.
+pub(crate) fn body_required() -> ApiError {
+    ApiError::bad_request(
+        "A request body is required.",
+        vec![field_detail("bad.request", Some("body".to_owned()))],
+    )
+}
+
 /// Checks the content type and decodes a JSON body into a model.
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(req: &Req) -> Result<T, ApiError> {
-    let content_type = req
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    match content_type.as_deref() {
-        Some("application/json") => {}
-        Some(t) if t.starts_with("application/") && t.ends_with("+json") => {}
-        _ => return Err(ApiError::unsupported_media_type()),
-    }
-    if req.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "A request body is required.",
-            vec![field_detail("bad.request", Some("body".to_owned()))],
-        ));
+    require_json(req)?;
+    if req.body_is_blank() {
+        return Err(body_required());
     }
     let mut de = serde_json::Deserializer::from_slice(&req.body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {

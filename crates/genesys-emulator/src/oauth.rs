@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA};
+use http::header::{AUTHORIZATION, CACHE_CONTROL, LOCATION, PRAGMA};
 use http::{Response, StatusCode};
 
 use crate::config::Grant;
@@ -146,17 +146,7 @@ fn token_response(shared: &Shared, access: &str, refresh: Option<&str>) -> Respo
 
 /// `POST /oauth/token`.
 pub(crate) fn token(shared: &Shared, req: &Req) -> Response<EmuBody> {
-    let form_type = req
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+    let form_type = req.media_type();
     if form_type
         .as_deref()
         .is_some_and(|t| t != "application/x-www-form-urlencoded")

@@ -35,6 +35,30 @@ pub(crate) struct Req {
     pub(crate) listing_fault: Option<ListingFault>,
 }
 
+impl Req {
+    /// The `Content-Type` without parameters, lower-cased (`application/json`).
+    pub(crate) fn media_type(&self) -> Option<String> {
+        let value = self
+            .headers
+            .get(http::header::CONTENT_TYPE)?
+            .to_str()
+            .ok()?;
+        Some(
+            value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+        )
+    }
+
+    /// Whether the body is empty or only whitespace.
+    pub(crate) fn body_is_blank(&self) -> bool {
+        self.body.iter().all(u8::is_ascii_whitespace)
+    }
+}
+
 /// Returned by the service to make hyper close the connection unanswered.
 #[derive(Debug)]
 pub(crate) struct DropConnection;

@@ -21,7 +21,6 @@ mod resources;
 mod schema;
 
 use genesys_model::catalogue::{self, HttpMethod, Operation, ParameterLocation, Security};
-use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode};
 use serde_json::{Map, Value};
 
@@ -462,31 +461,14 @@ fn read_body(
         .parameters
         .iter()
         .any(|p| p.location == ParameterLocation::Body && p.required);
-    if req.body.iter().all(u8::is_ascii_whitespace) {
-        if required {
-            return Err(ApiError::bad_request(
-                "A request body is required.",
-                vec![field_detail("bad.request", Some("body".to_owned()))],
-            ));
-        }
-        return Ok(None);
+    if req.body_is_blank() {
+        return if required {
+            Err(crate::api::body_required())
+        } else {
+            Ok(None)
+        };
     }
-    let content_type = req
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    match content_type.as_deref() {
-        Some("application/json") => {}
-        Some(t) if t.starts_with("application/") && t.ends_with("+json") => {}
-        _ => return Err(ApiError::unsupported_media_type()),
-    }
+    crate::api::require_json(req)?;
     let value: Value = serde_json::from_slice(&req.body).map_err(|e| {
         ApiError::bad_request(
             format!("{MSG_BAD_REQUEST} {e}"),
