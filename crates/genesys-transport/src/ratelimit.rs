@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 /// `inin-ratelimit-allowed`: requests allowed in the current window.
 pub(crate) const ALLOWED_HEADER: &str = "inin-ratelimit-allowed";
@@ -94,10 +94,14 @@ impl RateLimitStatus {
     /// usable value (a non-negative number); a header that is missing or
     /// unusable leaves its field `None`.
     pub fn from_headers(headers: &HeaderMap, observed_at: SystemTime) -> Option<Self> {
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let allowed = text(ALLOWED_HEADER).and_then(parse_count);
-        let count = text(COUNT_HEADER).and_then(parse_count);
-        let reset = text(RESET_HEADER).and_then(parse_seconds);
+        // Names made once, at compile time: a `&str` key is parsed on every lookup.
+        const ALLOWED: HeaderName = HeaderName::from_static(ALLOWED_HEADER);
+        const COUNT: HeaderName = HeaderName::from_static(COUNT_HEADER);
+        const RESET: HeaderName = HeaderName::from_static(RESET_HEADER);
+        let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let allowed = text(&ALLOWED).and_then(parse_count);
+        let count = text(&COUNT).and_then(parse_count);
+        let reset = text(&RESET).and_then(parse_seconds);
         if allowed.is_none() && count.is_none() && reset.is_none() {
             return None;
         }

@@ -283,22 +283,28 @@ impl BaseUrl {
 
     /// Appends a path (and query), which must start with `/`.
     pub fn join(&self, path_and_query: &str) -> Result<Uri, TransportError> {
+        self.join_owned(path_and_query.to_owned())
+    }
+
+    /// [`join`](Self::join) for a path the caller no longer needs: without
+    /// a gateway prefix its buffer becomes the URI's, with no copy.
+    pub(crate) fn join_owned(&self, path_and_query: String) -> Result<Uri, TransportError> {
         if !path_and_query.starts_with('/') {
             return Err(TransportError::InvalidUrl {
                 reason: format!("request path `{path_and_query}` must start with `/`"),
             });
         }
-        let invalid = |e: http::uri::InvalidUri| TransportError::InvalidUrl {
-            reason: format!("request path `{path_and_query}` is invalid: {e}"),
-        };
-        // Without a gateway prefix the path is used as is, saving a copy per request.
-        let pq: PathAndQuery = if self.prefix.is_empty() {
-            PathAndQuery::try_from(path_and_query).map_err(invalid)?
+        let joined = if self.prefix.is_empty() {
+            path_and_query
         } else {
             format!("{}{}", self.prefix, path_and_query)
-                .parse()
-                .map_err(invalid)?
         };
+        // Parsed from the owned buffer, which the URI keeps (no copy). The
+        // error names the path template (the transport's error carries it),
+        // not the path, which is gone by then.
+        let pq = PathAndQuery::try_from(joined).map_err(|e| TransportError::InvalidUrl {
+            reason: format!("the request path is invalid: {e}"),
+        })?;
         Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())

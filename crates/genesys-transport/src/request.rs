@@ -40,7 +40,9 @@ use crate::retry::RetryPolicy;
 pub struct ApiRequest {
     method: Method,
     path_and_query: String,
-    path_template: Cow<'static, str>,
+    /// Set by [`ApiRequest::with_path_template`]; otherwise the path itself
+    /// is the template (worked out when asked, not copied per request).
+    path_template: Option<Cow<'static, str>>,
     headers: HeaderMap,
     body: Bytes,
     correlation_id: Option<String>,
@@ -51,16 +53,10 @@ pub struct ApiRequest {
 impl ApiRequest {
     /// A request with an empty body. `path_and_query` must start with `/`.
     pub fn new(method: Method, path_and_query: impl Into<String>) -> Self {
-        let path_and_query = path_and_query.into();
-        let template = path_and_query
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_owned();
         Self {
             method,
-            path_and_query,
-            path_template: Cow::Owned(template),
+            path_and_query: path_and_query.into(),
+            path_template: None,
             headers: HeaderMap::new(),
             body: Bytes::new(),
             correlation_id: None,
@@ -71,7 +67,7 @@ impl ApiRequest {
 
     /// Sets the path template shown in traces, e.g. `/api/v2/users/{userId}`.
     pub fn with_path_template(mut self, template: impl Into<Cow<'static, str>>) -> Self {
-        self.path_template = template.into();
+        self.path_template = Some(template.into());
         self
     }
 
@@ -129,9 +125,27 @@ impl ApiRequest {
         &self.path_and_query
     }
 
+    /// The path and query for the URI: moved out when an explicit template
+    /// stands in for it afterwards (errors and traces name the template),
+    /// copied otherwise.
+    pub(crate) fn take_path_if_templated(&mut self) -> String {
+        if self.path_template.is_some() {
+            std::mem::take(&mut self.path_and_query)
+        } else {
+            self.path_and_query.clone()
+        }
+    }
+
     /// The path template used in traces.
     pub fn path_template(&self) -> &str {
-        &self.path_template
+        match &self.path_template {
+            Some(template) => template,
+            None => self
+                .path_and_query
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default(),
+        }
     }
 
     /// The extra headers.
@@ -166,7 +180,7 @@ impl fmt::Debug for ApiRequest {
         f.debug_struct("ApiRequest")
             .field("method", &self.method)
             .field("path_and_query", &self.path_and_query)
-            .field("path_template", &self.path_template)
+            .field("path_template", &self.path_template())
             .field("header_names", &names)
             .field("body_len", &self.body.len())
             .field("correlation_id", &self.correlation_id)
@@ -235,7 +249,7 @@ impl ApiResponse {
     /// The `ININ-Correlation-Id` response header.
     pub fn correlation_id(&self) -> Option<&str> {
         self.headers
-            .get(crate::wire::CORRELATION_ID_HEADER)
+            .get(&crate::wire::CORRELATION_ID)
             .and_then(|v| v.to_str().ok())
     }
 

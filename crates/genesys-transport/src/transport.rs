@@ -19,9 +19,7 @@ use crate::ratelimit::{RateLimitStatus, ReceivedAt};
 use crate::region::{BaseUrl, Environment, Region};
 use crate::request::{ApiRequest, ApiResponse};
 use crate::retry::{Decision, Outcome, RetryPolicy, SharedSleeper, Sleeper};
-use crate::wire::{
-    BoxError, BoxFuture, CORRELATION_ID_HEADER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-};
+use crate::wire::{BoxError, BoxFuture, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
 
 /// A hook run before every attempt, e.g. to set a fresh `Authorization`
 /// header. The request it receives is rebuilt from the [`ApiRequest`] for
@@ -442,7 +440,7 @@ impl Transport {
 
     async fn run<P>(
         &self,
-        request: ApiRequest,
+        mut request: ApiRequest,
         prepare: &P,
         span: tracing::Span,
     ) -> Result<ApiResponse, Error>
@@ -451,15 +449,19 @@ impl Transport {
     {
         let inner = &*self.inner;
         let started = Instant::now();
-        let method = request.method().clone();
-        let template = request.path_template().to_owned();
+        // The request's path moves into the URI when the template is kept
+        // apart from it (it always is for the generated API).
+        let path = request.take_path_if_templated();
+        let method = request.method();
+        // The method and template are copied into an error only when one is made.
         let fail = |kind: ErrorKind, attempts: u32, stop: StopReason| {
-            Error::new(kind, attempts, stop, method.clone(), template.clone())
+            let template = request.path_template().to_owned();
+            Error::new(kind, attempts, stop, method.clone(), template)
         };
-        let policy = request.retry_policy().unwrap_or(&inner.retry).clone();
+        let policy = request.retry_policy().unwrap_or(&inner.retry);
         let timeout = request.timeout().unwrap_or(inner.request_timeout);
 
-        let uri = inner.base_url.join(request.path_and_query()).map_err(|e| {
+        let uri = inner.base_url.join_owned(path).map_err(|e| {
             fail(
                 ErrorKind::InvalidRequest(e.to_string()),
                 0,
@@ -501,7 +503,7 @@ impl Transport {
                     )
                 })?,
             };
-            let mut http_request = build_request(&method, &uri, attempt_headers, request.body());
+            let mut http_request = build_request(method, &uri, attempt_headers, request.body());
             if let Err(e) = prepare.prepare(&mut http_request, attempt).await {
                 finish(attempt - 1, None, None);
                 tracing::warn!(attempt, "preparing the request failed");
@@ -519,7 +521,12 @@ impl Transport {
                 duration_ms = Empty,
                 correlation_id = Empty,
             );
-            let attempt_started = Instant::now();
+            // The first attempt starts with the request (one clock read less).
+            let attempt_started = if attempt == 1 {
+                started
+            } else {
+                Instant::now()
+            };
             let result = tokio::time::timeout(timeout, inner.client.send(http_request))
                 .instrument(attempt_span.clone())
                 .await;
@@ -536,8 +543,11 @@ impl Transport {
                         .get::<ReceivedAt>()
                         .map_or_else(SystemTime::now, |r| r.0);
                     self.record_rate_limit(response.headers(), received_at);
-                    last_correlation =
-                        header_str(response.headers(), CORRELATION_ID_HEADER).map(str::to_owned);
+                    last_correlation = response
+                        .headers()
+                        .get(&crate::wire::CORRELATION_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
                     attempt_span.record("status", status.as_u16());
                     if let Some(c) = last_correlation.as_deref().or(sent_correlation.as_deref()) {
                         attempt_span.record("correlation_id", c);
@@ -590,7 +600,7 @@ impl Transport {
                 Outcome::Status { status, .. } => Some(status),
                 Outcome::Transport(_) => None,
             };
-            match policy.decide(&method, outcome, attempt, spent, rand::random::<f64>()) {
+            match policy.decide(method, outcome, attempt, spent, rand::random::<f64>()) {
                 Decision::Retry {
                     delay,
                     reason,
@@ -627,17 +637,24 @@ impl Transport {
     }
 
     fn request_headers(&self, request: &ApiRequest) -> Result<HeaderMap, String> {
-        let mut headers = self.inner.default_headers.clone();
-        for name in request.headers().keys() {
-            headers.remove(name);
+        let (defaults, own) = (&self.inner.default_headers, request.headers());
+        // Sized for everything the attempt adds later (`Authorization`,
+        // `Accept-Encoding`, `Content-Length`, a correlation id), so the map
+        // is allocated once and never grows.
+        let mut headers = HeaderMap::with_capacity(defaults.len() + own.len() + 4);
+        for (name, value) in defaults {
+            // The request's own value replaces a default of the same name.
+            if !own.contains_key(name) {
+                headers.append(name.clone(), value.clone());
+            }
         }
-        for (name, value) in request.headers() {
+        for (name, value) in own {
             headers.append(name.clone(), value.clone());
         }
         if let Some(id) = request.correlation_id() {
             let value = HeaderValue::from_str(id)
                 .map_err(|_| format!("correlation id `{id}` is not a valid header value"))?;
-            headers.insert(HeaderName::from_static(CORRELATION_ID_HEADER), value);
+            headers.insert(crate::wire::CORRELATION_ID, value);
         }
         if let Some(auth) = headers.get_mut(AUTHORIZATION) {
             auth.set_sensitive(true);
@@ -683,10 +700,6 @@ fn api_error(response: http::Response<Bytes>, limit: usize, received_at: SystemT
         limit,
         received_at,
     )
-}
-
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn millis(d: Duration) -> u64 {

@@ -13,6 +13,10 @@ use std::time::{Duration, SystemTime};
 /// this name.
 pub const CORRELATION_ID_HEADER: &str = "inin-correlation-id";
 
+/// [`CORRELATION_ID_HEADER`] as a header name, made at compile time.
+pub(crate) const CORRELATION_ID: http::HeaderName =
+    http::HeaderName::from_static(CORRELATION_ID_HEADER);
+
 /// Default TCP connect timeout of the default client: 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
