@@ -270,6 +270,18 @@ impl<S: TokenSource + 'static> TokenSource for CachingTokenSource<S> {
         }
     }
 
+    /// The cached token while it is not yet due for refresh; `None` when
+    /// [`token`](TokenSource::token) would have to fetch (or refresh) one.
+    fn ready_token(&self) -> Option<AccessToken> {
+        let now = self.config.clock.now();
+        let state = lock(&self.state);
+        let cached = state.current.as_ref()?;
+        let due = cached
+            .refresh_at(self.config.refresh_margin)
+            .is_some_and(|at| now >= at);
+        (!due).then(|| cached.token.clone())
+    }
+
     fn invalidate(&self, rejected: &AccessToken) {
         {
             let mut state = lock(&self.state);
@@ -485,6 +497,20 @@ mod tests {
         clock.advance(Duration::from_secs(1));
         assert_eq!(block_on(cache.token()).unwrap().expose_secret(), "token-2");
         assert_eq!(source.calls(), 2);
+    }
+
+    #[test]
+    fn ready_token_is_the_cached_token_until_it_is_due() {
+        let (clock, cache, source) = setup(DAY);
+        assert!(cache.ready_token().is_none(), "nothing fetched yet");
+        block_on(cache.token()).unwrap();
+        assert_eq!(cache.ready_token().unwrap().expose_secret(), "token-1");
+        clock.advance(DAY - DEFAULT_REFRESH_MARGIN);
+        assert!(cache.ready_token().is_none(), "due: token() must refresh");
+        assert_eq!(source.calls(), 1, "ready_token never fetches");
+        let shared = crate::SharedTokenSource::new(cache);
+        block_on(shared.token()).unwrap();
+        assert_eq!(shared.ready_token().unwrap().expose_secret(), "token-2");
     }
 
     #[test]

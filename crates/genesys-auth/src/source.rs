@@ -66,6 +66,27 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     fn invalidate(&self, rejected: &AccessToken) {
         let _ = rejected;
     }
+
+    /// A token usable right now without waiting, when the source has one at
+    /// hand: [`CachingTokenSource`] answers its cached token until it is due
+    /// for refresh. Callers use it as a fast path and fall back to
+    /// [`token`](Self::token) on `None` (an API request then needs no boxed
+    /// future to get its token). The default is `None`, which is always
+    /// correct.
+    ///
+    /// ```
+    /// use genesys_auth::{AccessToken, TokenSource, TokenSourceExt};
+    ///
+    /// # async fn demo() -> Result<(), genesys_auth::AuthError> {
+    /// let cached = AccessToken::new("abc").cached();
+    /// assert!(cached.ready_token().is_none()); // nothing fetched yet
+    /// cached.token().await?;
+    /// assert_eq!(cached.ready_token().unwrap().expose_secret(), "abc");
+    /// # Ok(()) }
+    /// ```
+    fn ready_token(&self) -> Option<AccessToken> {
+        None
+    }
 }
 
 /// A plain token is a source that always returns itself (bring your own
@@ -74,6 +95,10 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
 impl TokenSource for AccessToken {
     async fn token(&self) -> Result<AccessToken, AuthError> {
         Ok(self.clone())
+    }
+
+    fn ready_token(&self) -> Option<AccessToken> {
+        Some(self.clone())
     }
 }
 
@@ -86,6 +111,10 @@ impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
     fn invalidate(&self, rejected: &AccessToken) {
         (**self).invalidate(rejected);
     }
+
+    fn ready_token(&self) -> Option<AccessToken> {
+        (**self).ready_token()
+    }
 }
 
 #[async_trait]
@@ -96,6 +125,10 @@ impl<T: TokenSource + ?Sized> TokenSource for Box<T> {
 
     fn invalidate(&self, rejected: &AccessToken) {
         (**self).invalidate(rejected);
+    }
+
+    fn ready_token(&self) -> Option<AccessToken> {
+        (**self).ready_token()
     }
 }
 
@@ -151,6 +184,10 @@ impl TokenSource for SharedTokenSource {
 
     fn invalidate(&self, rejected: &AccessToken) {
         self.0.invalidate(rejected);
+    }
+
+    fn ready_token(&self) -> Option<AccessToken> {
+        self.0.ready_token()
     }
 }
 
