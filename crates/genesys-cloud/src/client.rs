@@ -8,8 +8,9 @@ use std::time::Duration;
 use genesys_auth::{AccessToken, AuthConfig, SharedTokenSource, TokenSource, TokenSourceExt as _};
 use genesys_model::catalogue::{self, Operation};
 use genesys_transport::{
-    ApiRequest, BaseUrl, ConnectionSettings, Environment, HyperClient, RateLimitStatus, Region,
-    RetryPolicy, SharedHttpClient, Transport, TransportError, authorization_fn,
+    ApiRequest, BaseUrl, BoxError, BoxFuture, ConnectionSettings, Environment, HyperClient,
+    PrepareAttempt, RateLimitStatus, Region, RetryPolicy, SharedHttpClient, Transport,
+    TransportError,
 };
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -47,7 +48,7 @@ struct Inner {
     tls: ConnectionSettings,
     tokens: SharedTokenSource,
     /// The `Authorization` value of the last token sent.
-    bearer: Arc<BearerCache>,
+    bearer: BearerCache,
     preflight: bool,
     /// Follows calls by events; created on first use.
     #[cfg(all(feature = "conversations", feature = "notifications-client"))]
@@ -300,7 +301,7 @@ impl ClientBuilder {
                 transport: self.transport.shared_http_client(http).build()?,
                 tls: self.tls,
                 tokens,
-                bearer: Arc::default(),
+                bearer: BearerCache::default(),
                 preflight: self.preflight,
                 #[cfg(all(feature = "conversations", feature = "notifications-client"))]
                 call_follower: std::sync::OnceLock::new(),
@@ -420,7 +421,10 @@ impl Client {
         &self,
         request: OperationRequest,
     ) -> Result<T, Error> {
-        let op = lookup(request.operation_id)?;
+        let op = match request.operation {
+            Some(op) => op,
+            None => lookup(request.operation_id)?,
+        };
         if let Some(reason) = &request.problem {
             return Err(Error::InvalidRequest {
                 operation: op.id,
@@ -430,34 +434,16 @@ impl Client {
         // The token preflight checked is used for the first attempt; later
         // attempts ask the (cached) source again. The slot remembers which
         // token was sent, so a 401 invalidates exactly that one.
-        let slot: Arc<Mutex<TokenSlot>> = Arc::default();
-        if self.inner.preflight {
-            let token = self.inner.tokens.token().await?;
-            crate::preflight::check(op, &token)?;
-            if let Ok(mut slot) = slot.lock() {
-                slot.ready = Some(token);
-            }
-        }
-        let auth = {
-            let (tokens, slot) = (self.inner.tokens.clone(), Arc::clone(&slot));
-            let bearer = Arc::clone(&self.inner.bearer);
-            authorization_fn(move || {
-                let (tokens, slot) = (tokens.clone(), Arc::clone(&slot));
-                let bearer = Arc::clone(&bearer);
-                async move {
-                    let ready = slot.lock().ok().and_then(|mut s| s.ready.take());
-                    let token = match ready {
-                        Some(token) => token,
-                        None => tokens.token().await?,
-                    };
-                    let value = bearer.header(&token)?;
-                    if let Ok(mut slot) = slot.lock() {
-                        slot.sent = Some(token);
-                    }
-                    Ok(value)
-                }
-            })
+        let auth = Authorize {
+            tokens: &self.inner.tokens,
+            bearer: &self.inner.bearer,
+            slot: Mutex::default(),
         };
+        if self.inner.preflight {
+            let token = auth.token().await?;
+            crate::preflight::check(op, &token)?;
+            auth.slot().ready = Some(token);
+        }
         let mut refreshed = false;
         loop {
             let api_request = build_request(op, &request)?;
@@ -465,7 +451,7 @@ impl Client {
                 Ok(response) => return decode(op, response),
                 Err(e) => {
                     let unauthorized = e.api_error().is_some_and(|a| a.status().as_u16() == 401);
-                    let rejected = slot.lock().ok().and_then(|mut s| s.sent.take());
+                    let rejected = auth.slot().sent.take();
                     if unauthorized && !refreshed {
                         // A 401 means the server did nothing: safe to resend,
                         // once, with a token other than the one it rejected.
@@ -483,6 +469,57 @@ impl Client {
                 }
             }
         }
+    }
+}
+
+/// Sets `Authorization` before each attempt of one request: the token
+/// preflight fetched for the first attempt, the token source's token for the
+/// others, and remembers which token it sent (a 401 invalidates that one).
+/// It lives on the request's stack: nothing is shared or boxed per request
+/// but the attempt's future the transport asks for.
+struct Authorize<'c> {
+    tokens: &'c SharedTokenSource,
+    bearer: &'c BearerCache,
+    slot: Mutex<TokenSlot>,
+}
+
+impl Authorize<'_> {
+    /// A cached token that is not due for refresh is taken without awaiting
+    /// the source (no boxed future); otherwise the source is asked.
+    async fn token(&self) -> Result<AccessToken, genesys_auth::AuthError> {
+        match self.tokens.ready_token() {
+            Some(token) => Ok(token),
+            None => self.tokens.token().await,
+        }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, TokenSlot> {
+        self.slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl PrepareAttempt for Authorize<'_> {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut http::Request<bytes::Bytes>,
+        _attempt: u32,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move {
+            let ready = self.slot().ready.take();
+            let token = match ready {
+                Some(token) => token,
+                None => self.token().await?,
+            };
+            let mut value = self.bearer.header(&token)?;
+            value.set_sensitive(true);
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, value);
+            self.slot().sent = Some(token);
+            Ok(())
+        })
     }
 }
 

@@ -69,7 +69,7 @@ impl Client {
             client: self,
             op,
             path_params: Vec::new(),
-            parts: OperationRequest::new(op.id, String::new()),
+            parts: OperationRequest::for_operation(op, String::new()),
             paging: PagingOptions::default(),
         })
     }

@@ -47,10 +47,32 @@ pub(crate) fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
+/// A path from its literal pieces with each parameter percent-encoded
+/// between them (`literals.len() == segments.len() + 1`), built in one
+/// allocation: `build_path(&["/api/v2/users/", "/queues"], &["a b"])` is
+/// `/api/v2/users/a%20b/queues`.
+#[allow(
+    dead_code,
+    reason = "used by the generated API of whichever tags are enabled"
+)]
+pub(crate) fn build_path(literals: &[&str], segments: &[&str]) -> String {
+    let mut path = String::with_capacity(literals.iter().chain(segments).map(|s| s.len()).sum());
+    for (i, literal) in literals.iter().enumerate() {
+        path.push_str(literal);
+        if let Some(segment) = segments.get(i) {
+            path.extend(utf8_percent_encode(segment, PATH_SEGMENT));
+        }
+    }
+    path
+}
+
 /// The parts of a request the generated code fills in.
 #[derive(Debug, Clone)]
 pub(crate) struct OperationRequest {
     pub(crate) operation_id: &'static str,
+    /// The catalogue entry, when the builder already knows it (the
+    /// generated API does); otherwise it is looked up by id when sent.
+    pub(crate) operation: Option<&'static Operation>,
     pub(crate) path: String,
     pub(crate) query: Vec<(Cow<'static, str>, String)>,
     pub(crate) headers: Vec<(String, String)>,
@@ -69,6 +91,7 @@ impl OperationRequest {
     pub(crate) fn new(operation_id: &'static str, path: String) -> Self {
         Self {
             operation_id,
+            operation: None,
             path,
             query: Vec::new(),
             headers: Vec::new(),
@@ -77,6 +100,29 @@ impl OperationRequest {
             timeout: None,
             correlation_id: None,
         }
+    }
+
+    /// A request for the operation at `index` in the catalogue (the
+    /// generator knows it), so sending it needs no lookup by id. An index
+    /// that does not name `operation_id` (a catalogue from another
+    /// generation) falls back to the lookup.
+    #[allow(
+        dead_code,
+        reason = "used by the generated API of whichever tags are enabled"
+    )]
+    pub(crate) fn indexed(index: usize, operation_id: &'static str, path: String) -> Self {
+        let mut request = Self::new(operation_id, path);
+        request.operation = catalogue::operations()
+            .get(index)
+            .filter(|op| op.id == operation_id);
+        request
+    }
+
+    /// A request for an operation already looked up.
+    pub(crate) fn for_operation(operation: &'static Operation, path: String) -> Self {
+        let mut request = Self::new(operation.id, path);
+        request.operation = Some(operation);
+        request
     }
 
     pub(crate) fn query(&mut self, name: impl Into<Cow<'static, str>>, value: String) {
@@ -110,8 +156,10 @@ impl OperationRequest {
         reason = "used by the generated API of whichever tags are enabled"
     )]
     pub(crate) fn json_body<T: Serialize + ?Sized>(&mut self, body: &T) {
-        match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some(bytes.into()),
+        // Most bodies fit, so serialising rarely grows the buffer.
+        let mut bytes = Vec::with_capacity(256);
+        match serde_json::to_writer(&mut bytes, body) {
+            Ok(()) => self.body = Some(bytes.into()),
             Err(e) => self.problem = Some(format!("the request body could not be encoded: {e}")),
         }
     }
@@ -264,6 +312,33 @@ mod tests {
         assert_eq!(encode_path_segment("abc-123"), "abc-123");
         assert_eq!(encode_path_segment("../users/me"), "..%2Fusers%2Fme");
         assert_eq!(encode_path_segment("a b?c#d"), "a%20b%3Fc%23d");
+    }
+
+    #[test]
+    fn built_paths_encode_each_parameter_as_one_segment() {
+        assert_eq!(build_path(&["/api/v2/users"], &[]), "/api/v2/users");
+        assert_eq!(
+            build_path(&["/api/v2/users/", "/queues/", ""], &["a b", "../x"]),
+            "/api/v2/users/a%20b/queues/..%2Fx"
+        );
+    }
+
+    #[test]
+    fn indexed_requests_carry_their_catalogue_entry_or_fall_back_to_the_id() {
+        let index = catalogue::operations()
+            .iter()
+            .position(|op| op.id == "getUsersMe")
+            .unwrap();
+        let request = OperationRequest::indexed(index, "getUsersMe", "/api/v2/users/me".into());
+        assert_eq!(request.operation.map(|op| op.id), Some("getUsersMe"));
+        // A stale index is not trusted: the id is looked up when sent.
+        let stale = OperationRequest::indexed(index + 1, "getUsersMe", "/api/v2/users/me".into());
+        assert!(stale.operation.is_none());
+        assert!(
+            OperationRequest::indexed(usize::MAX, "getUsersMe", String::new())
+                .operation
+                .is_none()
+        );
     }
 
     #[test]

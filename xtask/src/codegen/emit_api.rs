@@ -135,7 +135,14 @@ struct OperationCode {
     marker: TokenStream,
 }
 
-fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> OperationCode {
+/// `index`: the operation's position in the catalogue (`ir.operations`,
+/// which the catalogue emits in the same order).
+fn emit_operation(
+    op: &OperationDef,
+    index: usize,
+    marker_name: &str,
+    feature: &str,
+) -> OperationCode {
     let marker = format_ident!("{}", marker_name);
     let method_name = format_ident!("{}", names::field_name(&op.id.to_snake_case()));
     let id = &op.id;
@@ -150,13 +157,14 @@ fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> Operat
     let mut setup = Vec::new();
     let mut setters = Vec::new();
 
-    // Path: a format string with each {param} percent-encoded.
-    let mut path_fmt = String::new();
+    // Path: its literal pieces, with each {param} percent-encoded between
+    // them (`build_path`, one allocation).
+    let mut path_literals = Vec::new();
     let mut path_args = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
         let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
-        path_fmt.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
+        path_literals.push(rest[..start].to_owned());
         let name = &rest[start + 1..end];
         let param = op
             .params
@@ -166,16 +174,13 @@ fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> Operat
         let arg = format_ident!("{}", arg_names.claim(&names::field_name(name), "_"));
         let arg_ty = path_arg(&ty);
         args.push(quote! { #arg: #arg_ty });
-        path_fmt.push_str("{}");
         path_args.push(match ty {
-            ParamTy::I32 | ParamTy::I64 | ParamTy::Bool => {
-                quote! { crate::operation::encode_path_segment(&#arg.to_string()) }
-            }
-            _ => quote! { crate::operation::encode_path_segment(#arg) },
+            ParamTy::I32 | ParamTy::I64 | ParamTy::Bool => quote! { &#arg.to_string() },
+            _ => quote! { #arg },
         });
         rest = &rest[(end + 1).min(rest.len())..];
     }
-    path_fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    path_literals.push(rest.to_owned());
 
     for p in &op.params {
         match p.location.as_str() {
@@ -250,8 +255,9 @@ fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> Operat
         let literal = op.path.clone();
         quote! { String::from(#literal) }
     } else {
-        quote! { format!(#path_fmt, #(#path_args),*) }
+        quote! { crate::operation::build_path(&[#(#path_literals),*], &[#(#path_args),*]) }
     };
+    let index = proc_macro2::Literal::usize_unsuffixed(index);
     let binding = if setup.is_empty() {
         quote! { request }
     } else {
@@ -261,7 +267,7 @@ fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> Operat
         #doc
         #deprecated
         pub fn #method_name(&self, #(#args),*) -> crate::Request<'a, #marker> {
-            let #binding = crate::operation::OperationRequest::new(#id, #path);
+            let #binding = crate::operation::OperationRequest::indexed(#index, #id, #path);
             #(#setup)*
             crate::Request::new(self.client, request)
         }
@@ -298,6 +304,12 @@ fn emit_operation(op: &OperationDef, marker_name: &str, feature: &str) -> Operat
 
 pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
     let header = header(ir);
+    let catalogue_index: BTreeMap<&str, usize> = ir
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (op.id.as_str(), i))
+        .collect();
     let mut by_feature: BTreeMap<String, (String, Vec<&OperationDef>)> = BTreeMap::new();
     for op in &ir.operations {
         for tag in &op.tags {
@@ -326,7 +338,7 @@ pub fn emit_api(ir: &Ir) -> anyhow::Result<Vec<GeneratedFile>> {
         let mut paged_impls = Vec::new();
         for op in ops {
             let marker_name = markers_ns.claim(&op.id.to_upper_camel_case(), "");
-            let code = emit_operation(op, &marker_name, feature);
+            let code = emit_operation(op, catalogue_index[op.id.as_str()], &marker_name, feature);
             methods.push(code.method);
             markers.push(code.marker);
             if let paging::Classification::Paged { style, listing } = paging::classify(&models, op)

@@ -394,7 +394,14 @@ fn the_api_surface_has_one_method_per_operation_with_typed_parameters() {
         api.contains(&squash("pub fn get_node(&self, node_id: &str)")),
         "{api}"
     );
-    assert!(api.contains(&squash("crate::operation::encode_path_segment(node_id)")));
+    assert!(
+        api.contains(&squash(
+            r#"crate::operation::build_path(&["/api/v2/nodes/", ""], &[node_id])"#
+        )),
+        "{api}"
+    );
+    // The catalogue entry is found by index, not looked up by id per call.
+    assert!(api.contains(&squash("OperationRequest::indexed(")), "{api}");
     // Optional query parameters are setters; `multi`-less arrays are joined.
     assert!(api.contains(&squash(
         "pub fn expand(mut self, value: impl IntoIterator<Item = impl Into<String>>)"

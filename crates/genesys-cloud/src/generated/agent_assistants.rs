@@ -29,12 +29,10 @@ impl<'a> AgentAssistantsApi<'a> {
         &self,
         assistant_id: &str,
     ) -> crate::Request<'a, DeleteAssistant> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            37,
             "deleteAssistant",
-            format!(
-                "/api/v2/assistants/{}", crate
-                ::operation::encode_path_segment(assistant_id)
-            ),
+            crate::operation::build_path(&["/api/v2/assistants/", ""], &[assistant_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -50,12 +48,12 @@ impl<'a> AgentAssistantsApi<'a> {
         assistant_id: &str,
         queue_id: &str,
     ) -> crate::Request<'a, DeleteAssistantQueue> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            38,
             "deleteAssistantQueue",
-            format!(
-                "/api/v2/assistants/{}/queues/{}", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", ""],
+                &[assistant_id, queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,11 +69,12 @@ impl<'a> AgentAssistantsApi<'a> {
         &self,
         assistant_id: &str,
     ) -> crate::Request<'a, DeleteAssistantQueues> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            39,
             "deleteAssistantQueues",
-            format!(
-                "/api/v2/assistants/{}/queues", crate
-                ::operation::encode_path_segment(assistant_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues"],
+                &[assistant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -89,11 +88,12 @@ impl<'a> AgentAssistantsApi<'a> {
         &self,
         agent_checklist_id: &str,
     ) -> crate::Request<'a, DeleteAssistantsAgentchecklist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            41,
             "deleteAssistantsAgentchecklist",
-            format!(
-                "/api/v2/assistants/agentchecklists/{}", crate
-                ::operation::encode_path_segment(agent_checklist_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/agentchecklists/", ""],
+                &[agent_checklist_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -106,12 +106,10 @@ impl<'a> AgentAssistantsApi<'a> {
     ///
     /// OAuth scopes (any of): `assistants`, `assistants:readonly`.
     pub fn get_assistant(&self, assistant_id: &str) -> crate::Request<'a, GetAssistant> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            459,
             "getAssistant",
-            format!(
-                "/api/v2/assistants/{}", crate
-                ::operation::encode_path_segment(assistant_id)
-            ),
+            crate::operation::build_path(&["/api/v2/assistants/", ""], &[assistant_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -127,12 +125,12 @@ impl<'a> AgentAssistantsApi<'a> {
         assistant_id: &str,
         queue_id: &str,
     ) -> crate::Request<'a, GetAssistantQueue> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            461,
             "getAssistantQueue",
-            format!(
-                "/api/v2/assistants/{}/queues/{}", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", ""],
+                &[assistant_id, queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -148,13 +146,12 @@ impl<'a> AgentAssistantsApi<'a> {
         queue_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetAssistantQueueUsersJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            462,
             "getAssistantQueueUsersJob",
-            format!(
-                "/api/v2/assistants/{}/queues/{}/users/jobs/{}", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", "/users/jobs/", ""],
+                &[assistant_id, queue_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -170,11 +167,12 @@ impl<'a> AgentAssistantsApi<'a> {
         &self,
         assistant_id: &str,
     ) -> crate::Request<'a, GetAssistantQueues> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            463,
             "getAssistantQueues",
-            format!(
-                "/api/v2/assistants/{}/queues", crate
-                ::operation::encode_path_segment(assistant_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues"],
+                &[assistant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -187,7 +185,8 @@ impl<'a> AgentAssistantsApi<'a> {
     ///
     /// OAuth scopes (any of): `assistants`, `assistants:readonly`.
     pub fn get_assistants(&self) -> crate::Request<'a, GetAssistants> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            466,
             "getAssistants",
             String::from("/api/v2/assistants"),
         );
@@ -202,11 +201,12 @@ impl<'a> AgentAssistantsApi<'a> {
         &self,
         agent_checklist_id: &str,
     ) -> crate::Request<'a, GetAssistantsAgentchecklist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            467,
             "getAssistantsAgentchecklist",
-            format!(
-                "/api/v2/assistants/agentchecklists/{}", crate
-                ::operation::encode_path_segment(agent_checklist_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/agentchecklists/", ""],
+                &[agent_checklist_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -219,7 +219,8 @@ impl<'a> AgentAssistantsApi<'a> {
     pub fn get_assistants_agentchecklists(
         &self,
     ) -> crate::Request<'a, GetAssistantsAgentchecklists> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            468,
             "getAssistantsAgentchecklists",
             String::from("/api/v2/assistants/agentchecklists"),
         );
@@ -233,7 +234,8 @@ impl<'a> AgentAssistantsApi<'a> {
     pub fn get_assistants_agentchecklists_languages(
         &self,
     ) -> crate::Request<'a, GetAssistantsAgentchecklistsLanguages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            469,
             "getAssistantsAgentchecklistsLanguages",
             String::from("/api/v2/assistants/agentchecklists/languages"),
         );
@@ -247,7 +249,8 @@ impl<'a> AgentAssistantsApi<'a> {
     ///
     /// OAuth scopes (any of): `assistants`, `assistants:readonly`.
     pub fn get_assistants_queues(&self) -> crate::Request<'a, GetAssistantsQueues> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            471,
             "getAssistantsQueues",
             String::from("/api/v2/assistants/queues"),
         );
@@ -265,12 +268,10 @@ impl<'a> AgentAssistantsApi<'a> {
         assistant_id: &str,
         body: &genesys_model::Assistant,
     ) -> crate::Request<'a, PatchAssistant> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1928,
             "patchAssistant",
-            format!(
-                "/api/v2/assistants/{}", crate
-                ::operation::encode_path_segment(assistant_id)
-            ),
+            crate::operation::build_path(&["/api/v2/assistants/", ""], &[assistant_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -287,11 +288,12 @@ impl<'a> AgentAssistantsApi<'a> {
         assistant_id: &str,
         body: &Vec<genesys_model::AssistantQueue>,
     ) -> crate::Request<'a, PatchAssistantQueues> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1929,
             "patchAssistantQueues",
-            format!(
-                "/api/v2/assistants/{}/queues", crate
-                ::operation::encode_path_segment(assistant_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues"],
+                &[assistant_id],
             ),
         );
         request.json_body(body);
@@ -308,12 +310,12 @@ impl<'a> AgentAssistantsApi<'a> {
         queue_id: &str,
         body: &genesys_model::AssistantQueueUsersBulkAddRequest,
     ) -> crate::Request<'a, PostAssistantQueueUsersBulkAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2260,
             "postAssistantQueueUsersBulkAdd",
-            format!(
-                "/api/v2/assistants/{}/queues/{}/users/bulk/add", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", "/users/bulk/add"],
+                &[assistant_id, queue_id],
             ),
         );
         request.model_body(body);
@@ -330,12 +332,12 @@ impl<'a> AgentAssistantsApi<'a> {
         queue_id: &str,
         body: &genesys_model::AssistantQueueUsersBulkRemoveRequest,
     ) -> crate::Request<'a, PostAssistantQueueUsersBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2261,
             "postAssistantQueueUsersBulkRemove",
-            format!(
-                "/api/v2/assistants/{}/queues/{}/users/bulk/remove", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", "/users/bulk/remove"],
+                &[assistant_id, queue_id],
             ),
         );
         request.model_body(body);
@@ -352,12 +354,12 @@ impl<'a> AgentAssistantsApi<'a> {
         queue_id: &str,
         body: &genesys_model::AssistantQueueUsersJobsRequest,
     ) -> crate::Request<'a, PostAssistantQueueUsersJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2262,
             "postAssistantQueueUsersJobs",
-            format!(
-                "/api/v2/assistants/{}/queues/{}/users/jobs", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", "/users/jobs"],
+                &[assistant_id, queue_id],
             ),
         );
         request.model_body(body);
@@ -374,12 +376,12 @@ impl<'a> AgentAssistantsApi<'a> {
         queue_id: &str,
         body: &genesys_model::AssistantQueueUsersQueryRequest,
     ) -> crate::Request<'a, PostAssistantQueueUsersQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2263,
             "postAssistantQueueUsersQuery",
-            format!(
-                "/api/v2/assistants/{}/queues/{}/users/query", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", "/users/query"],
+                &[assistant_id, queue_id],
             ),
         );
         request.model_body(body);
@@ -396,7 +398,8 @@ impl<'a> AgentAssistantsApi<'a> {
         &self,
         body: &genesys_model::Assistant,
     ) -> crate::Request<'a, PostAssistants> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2265,
             "postAssistants",
             String::from("/api/v2/assistants"),
         );
@@ -412,7 +415,8 @@ impl<'a> AgentAssistantsApi<'a> {
         &self,
         body: &genesys_model::AgentChecklist,
     ) -> crate::Request<'a, PostAssistantsAgentchecklists> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2266,
             "postAssistantsAgentchecklists",
             String::from("/api/v2/assistants/agentchecklists"),
         );
@@ -432,12 +436,12 @@ impl<'a> AgentAssistantsApi<'a> {
         queue_id: &str,
         body: &genesys_model::AssistantQueue,
     ) -> crate::Request<'a, PutAssistantQueue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3091,
             "putAssistantQueue",
-            format!(
-                "/api/v2/assistants/{}/queues/{}", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/queues/", ""],
+                &[assistant_id, queue_id],
             ),
         );
         request.model_body(body);
@@ -453,11 +457,12 @@ impl<'a> AgentAssistantsApi<'a> {
         agent_checklist_id: &str,
         body: &genesys_model::AgentChecklist,
     ) -> crate::Request<'a, PutAssistantsAgentchecklist> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3093,
             "putAssistantsAgentchecklist",
-            format!(
-                "/api/v2/assistants/agentchecklists/{}", crate
-                ::operation::encode_path_segment(agent_checklist_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/agentchecklists/", ""],
+                &[agent_checklist_id],
             ),
         );
         request.model_body(body);

@@ -29,11 +29,12 @@ impl<'a> AgentCopilotApi<'a> {
         &self,
         assistant_id: &str,
     ) -> crate::Request<'a, GetAssistantCopilot> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            460,
             "getAssistantCopilot",
-            format!(
-                "/api/v2/assistants/{}/copilot", crate
-                ::operation::encode_path_segment(assistant_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/copilot"],
+                &[assistant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -46,7 +47,8 @@ impl<'a> AgentCopilotApi<'a> {
     pub fn get_assistants_copilot_featuresupport(
         &self,
     ) -> crate::Request<'a, GetAssistantsCopilotFeaturesupport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            470,
             "getAssistantsCopilotFeaturesupport",
             String::from("/api/v2/assistants/copilot/featuresupport"),
         );
@@ -64,11 +66,12 @@ impl<'a> AgentCopilotApi<'a> {
         assistant_id: &str,
         body: &genesys_model::Copilot,
     ) -> crate::Request<'a, PutAssistantCopilot> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3090,
             "putAssistantCopilot",
-            format!(
-                "/api/v2/assistants/{}/copilot", crate
-                ::operation::encode_path_segment(assistant_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/copilot"],
+                &[assistant_id],
             ),
         );
         request.model_body(body);

@@ -29,11 +29,12 @@ impl<'a> AgentUiApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, DeleteUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            325,
             "deleteUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> AgentUiApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, GetUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1704,
             "getUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,11 +72,12 @@ impl<'a> AgentUiApi<'a> {
         agent_id: &str,
         body: &genesys_model::AutoAnswerSettings,
     ) -> crate::Request<'a, PatchUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2124,
             "patchUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -92,11 +95,12 @@ impl<'a> AgentUiApi<'a> {
         agent_id: &str,
         body: &genesys_model::AutoAnswerSettings,
     ) -> crate::Request<'a, PutUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3340,
             "putUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         request.model_body(body);

@@ -25,11 +25,12 @@ impl<'a> AiStudioApi<'a> {
         &self,
         virtual_agent_id: &str,
     ) -> crate::Request<'a, DeleteAgenticVirtualagentJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            0,
             "deleteAgenticVirtualagentJobs",
-            format!(
-                "/api/v2/agentic/virtualagents/{}/jobs", crate
-                ::operation::encode_path_segment(virtual_agent_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", "/jobs"],
+                &[virtual_agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -43,11 +44,12 @@ impl<'a> AiStudioApi<'a> {
         &self,
         summary_setting_id: &str,
     ) -> crate::Request<'a, DeleteConversationsSummariesSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            92,
             "deleteConversationsSummariesSetting",
-            format!(
-                "/api/v2/conversations/summaries/settings/{}", crate
-                ::operation::encode_path_segment(summary_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/summaries/settings/", ""],
+                &[summary_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -61,12 +63,10 @@ impl<'a> AiStudioApi<'a> {
         &self,
         guide_id: &str,
     ) -> crate::Request<'a, DeleteGuideJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            122,
             "deleteGuideJobs",
-            format!(
-                "/api/v2/guides/{}/jobs", crate
-                ::operation::encode_path_segment(guide_id)
-            ),
+            crate::operation::build_path(&["/api/v2/guides/", "/jobs"], &[guide_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -77,11 +77,12 @@ impl<'a> AiStudioApi<'a> {
         &self,
         virtual_agent_id: &str,
     ) -> crate::Request<'a, GetAgenticVirtualagent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            361,
             "getAgenticVirtualagent",
-            format!(
-                "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(virtual_agent_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", ""],
+                &[virtual_agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -94,12 +95,12 @@ impl<'a> AiStudioApi<'a> {
         virtual_agent_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetAgenticVirtualagentJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            362,
             "getAgenticVirtualagentJob",
-            format!(
-                "/api/v2/agentic/virtualagents/{}/jobs/{}", crate
-                ::operation::encode_path_segment(virtual_agent_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", "/jobs/", ""],
+                &[virtual_agent_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -110,7 +111,8 @@ impl<'a> AiStudioApi<'a> {
     pub fn get_agentic_virtualagents(
         &self,
     ) -> crate::Request<'a, GetAgenticVirtualagents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            363,
             "getAgenticVirtualagents",
             String::from("/api/v2/agentic/virtualagents"),
         );
@@ -125,11 +127,12 @@ impl<'a> AiStudioApi<'a> {
         &self,
         summary_setting_id: &str,
     ) -> crate::Request<'a, GetConversationsSummariesSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            707,
             "getConversationsSummariesSetting",
-            format!(
-                "/api/v2/conversations/summaries/settings/{}", crate
-                ::operation::encode_path_segment(summary_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/summaries/settings/", ""],
+                &[summary_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -142,7 +145,8 @@ impl<'a> AiStudioApi<'a> {
     pub fn get_conversations_summaries_settings(
         &self,
     ) -> crate::Request<'a, GetConversationsSummariesSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            708,
             "getConversationsSummariesSettings",
             String::from("/api/v2/conversations/summaries/settings"),
         );
@@ -154,11 +158,10 @@ impl<'a> AiStudioApi<'a> {
     ///
     /// Permissions: all of `aiStudio:guide:view`.
     pub fn get_guide(&self, guide_id: &str) -> crate::Request<'a, GetGuide> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            921,
             "getGuide",
-            format!(
-                "/api/v2/guides/{}", crate ::operation::encode_path_segment(guide_id)
-            ),
+            crate::operation::build_path(&["/api/v2/guides/", ""], &[guide_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -172,12 +175,12 @@ impl<'a> AiStudioApi<'a> {
         guide_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetGuideJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            922,
             "getGuideJob",
-            format!(
-                "/api/v2/guides/{}/jobs/{}", crate
-                ::operation::encode_path_segment(guide_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/guides/", "/jobs/", ""],
+                &[guide_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -192,12 +195,12 @@ impl<'a> AiStudioApi<'a> {
         guide_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetGuideVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            923,
             "getGuideVersion",
-            format!(
-                "/api/v2/guides/{}/versions/{}", crate
-                ::operation::encode_path_segment(guide_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/guides/", "/versions/", ""],
+                &[guide_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -213,13 +216,12 @@ impl<'a> AiStudioApi<'a> {
         version_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetGuideVersionJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            924,
             "getGuideVersionJob",
-            format!(
-                "/api/v2/guides/{}/versions/{}/jobs/{}", crate
-                ::operation::encode_path_segment(guide_id), crate
-                ::operation::encode_path_segment(version_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/guides/", "/versions/", "/jobs/", ""],
+                &[guide_id, version_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -230,7 +232,8 @@ impl<'a> AiStudioApi<'a> {
     ///
     /// Permissions: all of `aiStudio:guide:view`.
     pub fn get_guides(&self) -> crate::Request<'a, GetGuides> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            925,
             "getGuides",
             String::from("/api/v2/guides"),
         );
@@ -242,11 +245,10 @@ impl<'a> AiStudioApi<'a> {
     ///
     /// Permissions: all of `aiStudio:guideJob:view`.
     pub fn get_guides_job(&self, job_id: &str) -> crate::Request<'a, GetGuidesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            926,
             "getGuidesJob",
-            format!(
-                "/api/v2/guides/jobs/{}", crate ::operation::encode_path_segment(job_id)
-            ),
+            crate::operation::build_path(&["/api/v2/guides/jobs/", ""], &[job_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -258,11 +260,12 @@ impl<'a> AiStudioApi<'a> {
         virtual_agent_id: &str,
         body: &genesys_model::UpdateAgenticVirtualAgent,
     ) -> crate::Request<'a, PatchAgenticVirtualagent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1920,
             "patchAgenticVirtualagent",
-            format!(
-                "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(virtual_agent_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", ""],
+                &[virtual_agent_id],
             ),
         );
         request.model_body(body);
@@ -278,11 +281,10 @@ impl<'a> AiStudioApi<'a> {
         guide_id: &str,
         body: &genesys_model::UpdateGuide,
     ) -> crate::Request<'a, PatchGuide> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2019,
             "patchGuide",
-            format!(
-                "/api/v2/guides/{}", crate ::operation::encode_path_segment(guide_id)
-            ),
+            crate::operation::build_path(&["/api/v2/guides/", ""], &[guide_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -298,12 +300,12 @@ impl<'a> AiStudioApi<'a> {
         version_id: &str,
         body: &genesys_model::UpdateGuideVersion,
     ) -> crate::Request<'a, PatchGuideVersion> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2020,
             "patchGuideVersion",
-            format!(
-                "/api/v2/guides/{}/versions/{}", crate
-                ::operation::encode_path_segment(guide_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/guides/", "/versions/", ""],
+                &[guide_id, version_id],
             ),
         );
         request.model_body(body);
@@ -318,12 +320,12 @@ impl<'a> AiStudioApi<'a> {
         version_id: &str,
         body: &genesys_model::AgenticVirtualAgentVersionPublishJobRequest,
     ) -> crate::Request<'a, PostAgenticVirtualagentVersionJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2180,
             "postAgenticVirtualagentVersionJobs",
-            format!(
-                "/api/v2/agentic/virtualagents/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(virtual_agent_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", "/versions/", "/jobs"],
+                &[virtual_agent_id, version_id],
             ),
         );
         request.model_body(body);
@@ -336,7 +338,8 @@ impl<'a> AiStudioApi<'a> {
         &self,
         body: &genesys_model::CreateAgenticVirtualAgent,
     ) -> crate::Request<'a, PostAgenticVirtualagents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2181,
             "postAgenticVirtualagents",
             String::from("/api/v2/agentic/virtualagents"),
         );
@@ -352,7 +355,8 @@ impl<'a> AiStudioApi<'a> {
         &self,
         body: &genesys_model::SummarySettingWithTranscript,
     ) -> crate::Request<'a, PostConversationsSummariesPreview> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2432,
             "postConversationsSummariesPreview",
             String::from("/api/v2/conversations/summaries/preview"),
         );
@@ -368,7 +372,8 @@ impl<'a> AiStudioApi<'a> {
         &self,
         body: &genesys_model::SummarySetting,
     ) -> crate::Request<'a, PostConversationsSummariesSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2433,
             "postConversationsSummariesSettings",
             String::from("/api/v2/conversations/summaries/settings"),
         );
@@ -388,12 +393,12 @@ impl<'a> AiStudioApi<'a> {
         guide_session_id: &str,
         body: &genesys_model::GuideSessionTurnRequest,
     ) -> crate::Request<'a, PostGuideSessionTurns> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2541,
             "postGuideSessionTurns",
-            format!(
-                "/api/v2/guides/{}/sessions/{}/turns", crate
-                ::operation::encode_path_segment(guide_id), crate
-                ::operation::encode_path_segment(guide_session_id)
+            crate::operation::build_path(
+                &["/api/v2/guides/", "/sessions/", "/turns"],
+                &[guide_id, guide_session_id],
             ),
         );
         request.model_body(body);
@@ -410,12 +415,12 @@ impl<'a> AiStudioApi<'a> {
         version_id: &str,
         body: &genesys_model::GuideVersionPublishJobRequest,
     ) -> crate::Request<'a, PostGuideVersionJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2542,
             "postGuideVersionJobs",
-            format!(
-                "/api/v2/guides/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(guide_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/guides/", "/versions/", "/jobs"],
+                &[guide_id, version_id],
             ),
         );
         request.model_body(body);
@@ -431,12 +436,10 @@ impl<'a> AiStudioApi<'a> {
         guide_id: &str,
         body: &genesys_model::CreateGuideVersion,
     ) -> crate::Request<'a, PostGuideVersions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2543,
             "postGuideVersions",
-            format!(
-                "/api/v2/guides/{}/versions", crate
-                ::operation::encode_path_segment(guide_id)
-            ),
+            crate::operation::build_path(&["/api/v2/guides/", "/versions"], &[guide_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -450,7 +453,8 @@ impl<'a> AiStudioApi<'a> {
         &self,
         body: &genesys_model::CreateGuide,
     ) -> crate::Request<'a, PostGuides> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2544,
             "postGuides",
             String::from("/api/v2/guides"),
         );
@@ -466,7 +470,8 @@ impl<'a> AiStudioApi<'a> {
         &self,
         body: &genesys_model::GenerateGuideContentRequest,
     ) -> crate::Request<'a, PostGuidesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2545,
             "postGuidesJobs",
             String::from("/api/v2/guides/jobs"),
         );
@@ -482,7 +487,8 @@ impl<'a> AiStudioApi<'a> {
         &self,
         body: &genesys_model::UploadUrlRequest,
     ) -> crate::Request<'a, PostGuidesUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2546,
             "postGuidesUploads",
             String::from("/api/v2/guides/uploads"),
         );
@@ -499,11 +505,12 @@ impl<'a> AiStudioApi<'a> {
         summary_setting_id: &str,
         body: &genesys_model::SummarySetting,
     ) -> crate::Request<'a, PutConversationsSummariesSetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3140,
             "putConversationsSummariesSetting",
-            format!(
-                "/api/v2/conversations/summaries/settings/{}", crate
-                ::operation::encode_path_segment(summary_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/summaries/settings/", ""],
+                &[summary_setting_id],
             ),
         );
         request.model_body(body);

@@ -29,12 +29,10 @@ impl<'a> AlertingApi<'a> {
         &self,
         alert_id: &str,
     ) -> crate::Request<'a, DeleteAlertingAlert> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1,
             "deleteAlertingAlert",
-            format!(
-                "/api/v2/alerting/alerts/{}", crate
-                ::operation::encode_path_segment(alert_id)
-            ),
+            crate::operation::build_path(&["/api/v2/alerting/alerts/", ""], &[alert_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -48,7 +46,8 @@ impl<'a> AlertingApi<'a> {
     pub fn delete_alerting_alerts_all(
         &self,
     ) -> crate::Request<'a, DeleteAlertingAlertsAll> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2,
             "deleteAlertingAlertsAll",
             String::from("/api/v2/alerting/alerts/all"),
         );
@@ -65,12 +64,10 @@ impl<'a> AlertingApi<'a> {
         &self,
         rule_id: &str,
     ) -> crate::Request<'a, DeleteAlertingRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3,
             "deleteAlertingRule",
-            format!(
-                "/api/v2/alerting/rules/{}", crate
-                ::operation::encode_path_segment(rule_id)
-            ),
+            crate::operation::build_path(&["/api/v2/alerting/rules/", ""], &[rule_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -85,12 +82,10 @@ impl<'a> AlertingApi<'a> {
         &self,
         alert_id: &str,
     ) -> crate::Request<'a, GetAlertingAlert> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            364,
             "getAlertingAlert",
-            format!(
-                "/api/v2/alerting/alerts/{}", crate
-                ::operation::encode_path_segment(alert_id)
-            ),
+            crate::operation::build_path(&["/api/v2/alerting/alerts/", ""], &[alert_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -105,12 +100,10 @@ impl<'a> AlertingApi<'a> {
         &self,
         rule_id: &str,
     ) -> crate::Request<'a, GetAlertingRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            365,
             "getAlertingRule",
-            format!(
-                "/api/v2/alerting/rules/{}", crate
-                ::operation::encode_path_segment(rule_id)
-            ),
+            crate::operation::build_path(&["/api/v2/alerting/rules/", ""], &[rule_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -128,12 +121,10 @@ impl<'a> AlertingApi<'a> {
         alert_id: &str,
         body: &genesys_model::AlertRequest,
     ) -> crate::Request<'a, PatchAlertingAlert> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1921,
             "patchAlertingAlert",
-            format!(
-                "/api/v2/alerting/alerts/{}", crate
-                ::operation::encode_path_segment(alert_id)
-            ),
+            crate::operation::build_path(&["/api/v2/alerting/alerts/", ""], &[alert_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -149,7 +140,8 @@ impl<'a> AlertingApi<'a> {
         &self,
         body: &genesys_model::CommonAllAlertUpdateRequest,
     ) -> crate::Request<'a, PatchAlertingAlertsAll> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1922,
             "patchAlertingAlertsAll",
             String::from("/api/v2/alerting/alerts/all"),
         );
@@ -167,7 +159,8 @@ impl<'a> AlertingApi<'a> {
         &self,
         body: &genesys_model::CommonAlertBulkUpdateRequest,
     ) -> crate::Request<'a, PatchAlertingAlertsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1923,
             "patchAlertingAlertsBulk",
             String::from("/api/v2/alerting/alerts/bulk"),
         );
@@ -185,7 +178,8 @@ impl<'a> AlertingApi<'a> {
         &self,
         body: &genesys_model::CommonRuleBulkUpdateNotificationsRequest,
     ) -> crate::Request<'a, PatchAlertingRulesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1924,
             "patchAlertingRulesBulk",
             String::from("/api/v2/alerting/rules/bulk"),
         );
@@ -203,7 +197,8 @@ impl<'a> AlertingApi<'a> {
         &self,
         body: &genesys_model::GetAlertQuery,
     ) -> crate::Request<'a, PostAlertingAlertsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2182,
             "postAlertingAlertsQuery",
             String::from("/api/v2/alerting/alerts/query"),
         );
@@ -221,7 +216,8 @@ impl<'a> AlertingApi<'a> {
         &self,
         body: &genesys_model::CommonRule,
     ) -> crate::Request<'a, PostAlertingRules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2183,
             "postAlertingRules",
             String::from("/api/v2/alerting/rules"),
         );
@@ -239,7 +235,8 @@ impl<'a> AlertingApi<'a> {
         &self,
         body: &genesys_model::CommonRuleBulkDeleteRequest,
     ) -> crate::Request<'a, PostAlertingRulesBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2184,
             "postAlertingRulesBulkRemove",
             String::from("/api/v2/alerting/rules/bulk/remove"),
         );
@@ -257,7 +254,8 @@ impl<'a> AlertingApi<'a> {
         &self,
         body: &genesys_model::GetRulesQuery,
     ) -> crate::Request<'a, PostAlertingRulesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2185,
             "postAlertingRulesQuery",
             String::from("/api/v2/alerting/rules/query"),
         );
@@ -276,12 +274,10 @@ impl<'a> AlertingApi<'a> {
         alert_id: &str,
         body: &genesys_model::AlertingUnreadStatus,
     ) -> crate::Request<'a, PutAlertingAlert> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3079,
             "putAlertingAlert",
-            format!(
-                "/api/v2/alerting/alerts/{}", crate
-                ::operation::encode_path_segment(alert_id)
-            ),
+            crate::operation::build_path(&["/api/v2/alerting/alerts/", ""], &[alert_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -298,12 +294,10 @@ impl<'a> AlertingApi<'a> {
         rule_id: &str,
         body: &genesys_model::ModifiableRuleProperties,
     ) -> crate::Request<'a, PutAlertingRule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3080,
             "putAlertingRule",
-            format!(
-                "/api/v2/alerting/rules/{}", crate
-                ::operation::encode_path_segment(rule_id)
-            ),
+            crate::operation::build_path(&["/api/v2/alerting/rules/", ""], &[rule_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)

@@ -27,11 +27,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsActionsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            4,
             "deleteAnalyticsActionsAggregatesJob",
-            format!(
-                "/api/v2/analytics/actions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/actions/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -45,11 +46,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsAgentcopilotsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            5,
             "deleteAnalyticsAgentcopilotsAggregatesJob",
-            format!(
-                "/api/v2/analytics/agentcopilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/agentcopilots/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,11 +67,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsAgentutilizationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            6,
             "deleteAnalyticsAgentutilizationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/agentutilizations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/agentutilizations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -83,11 +86,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsBotsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            7,
             "deleteAnalyticsBotsAggregatesJob",
-            format!(
-                "/api/v2/analytics/bots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/bots/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -101,11 +105,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsCasemanagementAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            8,
             "deleteAnalyticsCasemanagementAggregatesJob",
-            format!(
-                "/api/v2/analytics/casemanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/casemanagement/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -119,11 +124,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsConversationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            9,
             "deleteAnalyticsConversationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -139,11 +145,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsConversationsDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            10,
             "deleteAnalyticsConversationsDetailsJob",
-            format!(
-                "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -157,11 +164,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsCopilotsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            11,
             "deleteAnalyticsCopilotsAggregatesJob",
-            format!(
-                "/api/v2/analytics/copilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/copilots/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -175,11 +183,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsEvaluationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            12,
             "deleteAnalyticsEvaluationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/evaluations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -193,11 +202,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsFlowexecutionsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            13,
             "deleteAnalyticsFlowexecutionsAggregatesJob",
-            format!(
-                "/api/v2/analytics/flowexecutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flowexecutions/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -211,11 +221,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsFlowsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            14,
             "deleteAnalyticsFlowsAggregatesJob",
-            format!(
-                "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flows/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,11 +240,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsJourneysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            15,
             "deleteAnalyticsJourneysAggregatesJob",
-            format!(
-                "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/journeys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -247,11 +259,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsKnowledgeAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            16,
             "deleteAnalyticsKnowledgeAggregatesJob",
-            format!(
-                "/api/v2/analytics/knowledge/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/knowledge/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -265,11 +278,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsResolutionsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            17,
             "deleteAnalyticsResolutionsAggregatesJob",
-            format!(
-                "/api/v2/analytics/resolutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/resolutions/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -283,11 +297,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsSummariesAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            18,
             "deleteAnalyticsSummariesAggregatesJob",
-            format!(
-                "/api/v2/analytics/summaries/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/summaries/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -301,11 +316,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsSurveysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            19,
             "deleteAnalyticsSurveysAggregatesJob",
-            format!(
-                "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/surveys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -319,11 +335,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsTaskmanagementAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            20,
             "deleteAnalyticsTaskmanagementAggregatesJob",
-            format!(
-                "/api/v2/analytics/taskmanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/taskmanagement/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -337,11 +354,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsTranscriptsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            21,
             "deleteAnalyticsTranscriptsAggregatesJob",
-            format!(
-                "/api/v2/analytics/transcripts/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/transcripts/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -355,11 +373,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsUsersAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            22,
             "deleteAnalyticsUsersAggregatesJob",
-            format!(
-                "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -375,11 +394,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsUsersDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            23,
             "deleteAnalyticsUsersDetailsJob",
-            format!(
-                "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -393,11 +413,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsActionsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            366,
             "getAnalyticsActionsAggregatesJob",
-            format!(
-                "/api/v2/analytics/actions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/actions/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -411,11 +432,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsActionsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            367,
             "getAnalyticsActionsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/actions/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/actions/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -431,11 +453,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetAnalyticsAgentStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            368,
             "getAnalyticsAgentStatus",
-            format!(
-                "/api/v2/analytics/agents/{}/status", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/agents/", "/status"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -449,11 +472,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsAgentcopilotsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            369,
             "getAnalyticsAgentcopilotsAggregatesJob",
-            format!(
-                "/api/v2/analytics/agentcopilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/agentcopilots/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -467,11 +491,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsAgentcopilotsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            370,
             "getAnalyticsAgentcopilotsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/agentcopilots/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/agentcopilots/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -487,11 +512,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsAgentutilizationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            371,
             "getAnalyticsAgentutilizationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/agentutilizations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/agentutilizations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -507,11 +533,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsAgentutilizationsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            372,
             "getAnalyticsAgentutilizationsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/agentutilizations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/agentutilizations/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -529,11 +556,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         bot_flow_id: &str,
     ) -> crate::Request<'a, GetAnalyticsBotflowDivisionsReportingturns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            373,
             "getAnalyticsBotflowDivisionsReportingturns",
-            format!(
-                "/api/v2/analytics/botflows/{}/divisions/reportingturns", crate
-                ::operation::encode_path_segment(bot_flow_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/botflows/", "/divisions/reportingturns"],
+                &[bot_flow_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -552,11 +580,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         bot_flow_id: &str,
     ) -> crate::Request<'a, GetAnalyticsBotflowReportingturns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            374,
             "getAnalyticsBotflowReportingturns",
-            format!(
-                "/api/v2/analytics/botflows/{}/reportingturns", crate
-                ::operation::encode_path_segment(bot_flow_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/botflows/", "/reportingturns"],
+                &[bot_flow_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -574,11 +603,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         bot_flow_id: &str,
     ) -> crate::Request<'a, GetAnalyticsBotflowSessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            375,
             "getAnalyticsBotflowSessions",
-            format!(
-                "/api/v2/analytics/botflows/{}/sessions", crate
-                ::operation::encode_path_segment(bot_flow_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/botflows/", "/sessions"],
+                &[bot_flow_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -592,11 +622,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsBotsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            376,
             "getAnalyticsBotsAggregatesJob",
-            format!(
-                "/api/v2/analytics/bots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/bots/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -610,11 +641,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsBotsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            377,
             "getAnalyticsBotsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/bots/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/bots/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -628,11 +660,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsCasemanagementAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            378,
             "getAnalyticsCasemanagementAggregatesJob",
-            format!(
-                "/api/v2/analytics/casemanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/casemanagement/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -646,11 +679,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsCasemanagementAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            379,
             "getAnalyticsCasemanagementAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/casemanagement/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/casemanagement/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -666,11 +700,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            380,
             "getAnalyticsConversationDetails",
-            format!(
-                "/api/v2/analytics/conversations/{}/details", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/", "/details"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -684,11 +719,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            381,
             "getAnalyticsConversationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -702,11 +738,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            382,
             "getAnalyticsConversationsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/conversations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -721,7 +758,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_conversations_details(
         &self,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            383,
             "getAnalyticsConversationsDetails",
             String::from("/api/v2/analytics/conversations/details"),
         );
@@ -738,11 +776,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            384,
             "getAnalyticsConversationsDetailsJob",
-            format!(
-                "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -758,11 +797,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetailsJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            385,
             "getAnalyticsConversationsDetailsJobResults",
-            format!(
-                "/api/v2/analytics/conversations/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/details/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -777,7 +817,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_conversations_details_jobs_availability(
         &self,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetailsJobsAvailability> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            386,
             "getAnalyticsConversationsDetailsJobsAvailability",
             String::from("/api/v2/analytics/conversations/details/jobs/availability"),
         );
@@ -792,11 +833,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsCopilotsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            387,
             "getAnalyticsCopilotsAggregatesJob",
-            format!(
-                "/api/v2/analytics/copilots/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/copilots/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -810,11 +852,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsCopilotsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            388,
             "getAnalyticsCopilotsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/copilots/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/copilots/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -828,11 +871,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         download_id: &str,
     ) -> crate::Request<'a, GetAnalyticsDataextractionDownload> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            389,
             "getAnalyticsDataextractionDownload",
-            format!(
-                "/api/v2/analytics/dataextraction/downloads/{}", crate
-                ::operation::encode_path_segment(download_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/dataextraction/downloads/", ""],
+                &[download_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -845,7 +889,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_dataextraction_downloads_metadata(
         &self,
     ) -> crate::Request<'a, GetAnalyticsDataextractionDownloadsMetadata> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            390,
             "getAnalyticsDataextractionDownloadsMetadata",
             String::from("/api/v2/analytics/dataextraction/downloads/metadata"),
         );
@@ -861,7 +906,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_dataretention_settings(
         &self,
     ) -> crate::Request<'a, GetAnalyticsDataretentionSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            391,
             "getAnalyticsDataretentionSettings",
             String::from("/api/v2/analytics/dataretention/settings"),
         );
@@ -876,11 +922,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsEvaluationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            392,
             "getAnalyticsEvaluationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/evaluations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -894,11 +941,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsEvaluationsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            393,
             "getAnalyticsEvaluationsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/evaluations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/evaluations/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -912,11 +960,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsFlowexecutionsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            394,
             "getAnalyticsFlowexecutionsAggregatesJob",
-            format!(
-                "/api/v2/analytics/flowexecutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flowexecutions/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -930,11 +979,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsFlowexecutionsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            395,
             "getAnalyticsFlowexecutionsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/flowexecutions/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flowexecutions/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -948,11 +998,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsFlowsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            396,
             "getAnalyticsFlowsAggregatesJob",
-            format!(
-                "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flows/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -966,11 +1017,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsFlowsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            397,
             "getAnalyticsFlowsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/flows/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flows/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -984,11 +1036,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsJourneysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            398,
             "getAnalyticsJourneysAggregatesJob",
-            format!(
-                "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/journeys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1002,11 +1055,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsJourneysAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            399,
             "getAnalyticsJourneysAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/journeys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/journeys/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1020,11 +1074,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsKnowledgeAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            400,
             "getAnalyticsKnowledgeAggregatesJob",
-            format!(
-                "/api/v2/analytics/knowledge/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/knowledge/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1038,11 +1093,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsKnowledgeAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            401,
             "getAnalyticsKnowledgeAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/knowledge/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/knowledge/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1058,11 +1114,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetAnalyticsReportingDashboardsUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            402,
             "getAnalyticsReportingDashboardsUser",
-            format!(
-                "/api/v2/analytics/reporting/dashboards/users/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/reporting/dashboards/users/", ""],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1077,7 +1134,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_reporting_dashboards_users(
         &self,
     ) -> crate::Request<'a, GetAnalyticsReportingDashboardsUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            403,
             "getAnalyticsReportingDashboardsUsers",
             String::from("/api/v2/analytics/reporting/dashboards/users"),
         );
@@ -1093,7 +1151,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_reporting_exports(
         &self,
     ) -> crate::Request<'a, GetAnalyticsReportingExports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            404,
             "getAnalyticsReportingExports",
             String::from("/api/v2/analytics/reporting/exports"),
         );
@@ -1109,7 +1168,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_reporting_exports_metadata(
         &self,
     ) -> crate::Request<'a, GetAnalyticsReportingExportsMetadata> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            405,
             "getAnalyticsReportingExportsMetadata",
             String::from("/api/v2/analytics/reporting/exports/metadata"),
         );
@@ -1123,7 +1183,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_reporting_settings(
         &self,
     ) -> crate::Request<'a, GetAnalyticsReportingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            406,
             "getAnalyticsReportingSettings",
             String::from("/api/v2/analytics/reporting/settings"),
         );
@@ -1141,7 +1202,8 @@ impl<'a> AnalyticsApi<'a> {
         dashboard_type: impl Into<String>,
         dashboard_access_filter: impl Into<String>,
     ) -> crate::Request<'a, GetAnalyticsReportingSettingsDashboardsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            407,
             "getAnalyticsReportingSettingsDashboardsQuery",
             String::from("/api/v2/analytics/reporting/settings/dashboards/query"),
         );
@@ -1166,11 +1228,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetAnalyticsReportingSettingsUserDashboards> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            408,
             "getAnalyticsReportingSettingsUserDashboards",
-            format!(
-                "/api/v2/analytics/reporting/settings/users/{}/dashboards", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/reporting/settings/users/", "/dashboards"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1184,11 +1247,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsResolutionsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            409,
             "getAnalyticsResolutionsAggregatesJob",
-            format!(
-                "/api/v2/analytics/resolutions/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/resolutions/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1202,11 +1266,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsResolutionsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            410,
             "getAnalyticsResolutionsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/resolutions/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/resolutions/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1220,11 +1285,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsSummariesAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            411,
             "getAnalyticsSummariesAggregatesJob",
-            format!(
-                "/api/v2/analytics/summaries/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/summaries/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1238,11 +1304,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsSummariesAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            412,
             "getAnalyticsSummariesAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/summaries/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/summaries/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1256,11 +1323,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsSurveysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            413,
             "getAnalyticsSurveysAggregatesJob",
-            format!(
-                "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/surveys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1274,11 +1342,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsSurveysAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            414,
             "getAnalyticsSurveysAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/surveys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/surveys/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1292,11 +1361,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsTaskmanagementAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            415,
             "getAnalyticsTaskmanagementAggregatesJob",
-            format!(
-                "/api/v2/analytics/taskmanagement/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/taskmanagement/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1310,11 +1380,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsTaskmanagementAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            416,
             "getAnalyticsTaskmanagementAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/taskmanagement/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/taskmanagement/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1328,11 +1399,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsTranscriptsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            417,
             "getAnalyticsTranscriptsAggregatesJob",
-            format!(
-                "/api/v2/analytics/transcripts/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/transcripts/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1346,11 +1418,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsTranscriptsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            418,
             "getAnalyticsTranscriptsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/transcripts/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/transcripts/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1364,11 +1437,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            419,
             "getAnalyticsUsersAggregatesJob",
-            format!(
-                "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1382,11 +1456,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            420,
             "getAnalyticsUsersAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/users/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1402,11 +1477,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            421,
             "getAnalyticsUsersDetailsJob",
-            format!(
-                "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1422,11 +1498,12 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersDetailsJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            422,
             "getAnalyticsUsersDetailsJobResults",
-            format!(
-                "/api/v2/analytics/users/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/details/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1441,7 +1518,8 @@ impl<'a> AnalyticsApi<'a> {
     pub fn get_analytics_users_details_jobs_availability(
         &self,
     ) -> crate::Request<'a, GetAnalyticsUsersDetailsJobsAvailability> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            423,
             "getAnalyticsUsersDetailsJobsAvailability",
             String::from("/api/v2/analytics/users/details/jobs/availability"),
         );
@@ -1458,7 +1536,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AnalyticsReportingSettings,
     ) -> crate::Request<'a, PatchAnalyticsReportingSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1925,
             "patchAnalyticsReportingSettings",
             String::from("/api/v2/analytics/reporting/settings"),
         );
@@ -1474,7 +1553,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ActionAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsActionsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2186,
             "postAnalyticsActionsAggregatesJobs",
             String::from("/api/v2/analytics/actions/aggregates/jobs"),
         );
@@ -1492,7 +1572,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ActionAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsActionsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2187,
             "postAnalyticsActionsAggregatesQuery",
             String::from("/api/v2/analytics/actions/aggregates/query"),
         );
@@ -1508,7 +1589,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AgentCopilotAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsAgentcopilotsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2188,
             "postAnalyticsAgentcopilotsAggregatesJobs",
             String::from("/api/v2/analytics/agentcopilots/aggregates/jobs"),
         );
@@ -1526,7 +1608,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AgentCopilotAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsAgentcopilotsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2189,
             "postAnalyticsAgentcopilotsAggregatesQuery",
             String::from("/api/v2/analytics/agentcopilots/aggregates/query"),
         );
@@ -1544,7 +1627,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AgentStateCountsRequest,
     ) -> crate::Request<'a, PostAnalyticsAgentsStatusCounts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2190,
             "postAnalyticsAgentsStatusCounts",
             String::from("/api/v2/analytics/agents/status/counts"),
         );
@@ -1562,7 +1646,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AgentStateQueryRequest,
     ) -> crate::Request<'a, PostAnalyticsAgentsStatusQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2191,
             "postAnalyticsAgentsStatusQuery",
             String::from("/api/v2/analytics/agents/status/query"),
         );
@@ -1580,7 +1665,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AgentUtilizationAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsAgentutilizationsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2192,
             "postAnalyticsAgentutilizationsAggregatesJobs",
             String::from("/api/v2/analytics/agentutilizations/aggregates/jobs"),
         );
@@ -1598,7 +1684,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AgentUtilizationAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsAgentutilizationsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2193,
             "postAnalyticsAgentutilizationsAggregatesQuery",
             String::from("/api/v2/analytics/agentutilizations/aggregates/query"),
         );
@@ -1614,7 +1701,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::BotAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsBotsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2194,
             "postAnalyticsBotsAggregatesJobs",
             String::from("/api/v2/analytics/bots/aggregates/jobs"),
         );
@@ -1632,7 +1720,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::BotAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsBotsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2195,
             "postAnalyticsBotsAggregatesQuery",
             String::from("/api/v2/analytics/bots/aggregates/query"),
         );
@@ -1648,7 +1737,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::CaseManagementAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsCasemanagementAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2196,
             "postAnalyticsCasemanagementAggregatesJobs",
             String::from("/api/v2/analytics/casemanagement/aggregates/jobs"),
         );
@@ -1664,7 +1754,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::CaseManagementAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsCasemanagementAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2197,
             "postAnalyticsCasemanagementAggregatesQuery",
             String::from("/api/v2/analytics/casemanagement/aggregates/query"),
         );
@@ -1683,11 +1774,12 @@ impl<'a> AnalyticsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::PropertyIndexRequest,
     ) -> crate::Request<'a, PostAnalyticsConversationDetailsProperties> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2198,
             "postAnalyticsConversationDetailsProperties",
-            format!(
-                "/api/v2/analytics/conversations/{}/details/properties", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/", "/details/properties"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -1704,7 +1796,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ConversationActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2199,
             "postAnalyticsConversationsActivityQuery",
             String::from("/api/v2/analytics/conversations/activity/query"),
         );
@@ -1720,7 +1813,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ConversationAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2200,
             "postAnalyticsConversationsAggregatesJobs",
             String::from("/api/v2/analytics/conversations/aggregates/jobs"),
         );
@@ -1738,7 +1832,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ConversationAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2201,
             "postAnalyticsConversationsAggregatesQuery",
             String::from("/api/v2/analytics/conversations/aggregates/query"),
         );
@@ -1756,7 +1851,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AsyncConversationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsDetailsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2202,
             "postAnalyticsConversationsDetailsJobs",
             String::from("/api/v2/analytics/conversations/details/jobs"),
         );
@@ -1774,7 +1870,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ConversationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsDetailsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2203,
             "postAnalyticsConversationsDetailsQuery",
             String::from("/api/v2/analytics/conversations/details/query"),
         );
@@ -1790,7 +1887,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::CopilotAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsCopilotsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2204,
             "postAnalyticsCopilotsAggregatesJobs",
             String::from("/api/v2/analytics/copilots/aggregates/jobs"),
         );
@@ -1806,7 +1904,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::CopilotAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsCopilotsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2205,
             "postAnalyticsCopilotsAggregatesQuery",
             String::from("/api/v2/analytics/copilots/aggregates/query"),
         );
@@ -1822,7 +1921,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::DownloadServiceRequest,
     ) -> crate::Request<'a, PostAnalyticsDataextractionDownloadsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2206,
             "postAnalyticsDataextractionDownloadsBulk",
             String::from("/api/v2/analytics/dataextraction/downloads/bulk"),
         );
@@ -1838,7 +1938,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::EvaluationAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsEvaluationsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2207,
             "postAnalyticsEvaluationsAggregatesJobs",
             String::from("/api/v2/analytics/evaluations/aggregates/jobs"),
         );
@@ -1856,7 +1957,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::EvaluationAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsEvaluationsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2208,
             "postAnalyticsEvaluationsAggregatesQuery",
             String::from("/api/v2/analytics/evaluations/aggregates/query"),
         );
@@ -1872,7 +1974,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::FlowExecutionAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowexecutionsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2209,
             "postAnalyticsFlowexecutionsAggregatesJobs",
             String::from("/api/v2/analytics/flowexecutions/aggregates/jobs"),
         );
@@ -1890,7 +1993,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::FlowExecutionAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowexecutionsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2210,
             "postAnalyticsFlowexecutionsAggregatesQuery",
             String::from("/api/v2/analytics/flowexecutions/aggregates/query"),
         );
@@ -1908,7 +2012,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::FlowActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2211,
             "postAnalyticsFlowsActivityQuery",
             String::from("/api/v2/analytics/flows/activity/query"),
         );
@@ -1924,7 +2029,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::FlowAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2212,
             "postAnalyticsFlowsAggregatesJobs",
             String::from("/api/v2/analytics/flows/aggregates/jobs"),
         );
@@ -1942,7 +2048,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::FlowAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2213,
             "postAnalyticsFlowsAggregatesQuery",
             String::from("/api/v2/analytics/flows/aggregates/query"),
         );
@@ -1960,7 +2067,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::FlowObservationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsObservationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2214,
             "postAnalyticsFlowsObservationsQuery",
             String::from("/api/v2/analytics/flows/observations/query"),
         );
@@ -1976,7 +2084,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::JourneyAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsJourneysAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2215,
             "postAnalyticsJourneysAggregatesJobs",
             String::from("/api/v2/analytics/journeys/aggregates/jobs"),
         );
@@ -1994,7 +2103,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::JourneyAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsJourneysAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2216,
             "postAnalyticsJourneysAggregatesQuery",
             String::from("/api/v2/analytics/journeys/aggregates/query"),
         );
@@ -2010,7 +2120,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::KnowledgeAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsKnowledgeAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2217,
             "postAnalyticsKnowledgeAggregatesJobs",
             String::from("/api/v2/analytics/knowledge/aggregates/jobs"),
         );
@@ -2028,7 +2139,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::KnowledgeAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsKnowledgeAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2218,
             "postAnalyticsKnowledgeAggregatesQuery",
             String::from("/api/v2/analytics/knowledge/aggregates/query"),
         );
@@ -2046,7 +2158,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::QueueObservationQuery,
     ) -> crate::Request<'a, PostAnalyticsQueuesObservationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2219,
             "postAnalyticsQueuesObservationsQuery",
             String::from("/api/v2/analytics/queues/observations/query"),
         );
@@ -2066,7 +2179,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::RateLimitAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsRatelimitsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2220,
             "postAnalyticsRatelimitsAggregatesQuery",
             String::from("/api/v2/analytics/ratelimits/aggregates/query"),
         );
@@ -2084,7 +2198,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostAnalyticsReportingDashboardsUsersBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2221,
             "postAnalyticsReportingDashboardsUsersBulkRemove",
             String::from("/api/v2/analytics/reporting/dashboards/users/bulk/remove"),
         );
@@ -2104,7 +2219,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ReportingExportJobRequest,
     ) -> crate::Request<'a, PostAnalyticsReportingExports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2222,
             "postAnalyticsReportingExports",
             String::from("/api/v2/analytics/reporting/exports"),
         );
@@ -2122,7 +2238,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::DashboardConfigurationBulkRequest,
     ) -> crate::Request<'a, PostAnalyticsReportingSettingsDashboardsBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2223,
             "postAnalyticsReportingSettingsDashboardsBulkRemove",
             String::from("/api/v2/analytics/reporting/settings/dashboards/bulk/remove"),
         );
@@ -2140,7 +2257,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::DashboardConfigurationQueryRequest,
     ) -> crate::Request<'a, PostAnalyticsReportingSettingsDashboardsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2224,
             "postAnalyticsReportingSettingsDashboardsQuery",
             String::from("/api/v2/analytics/reporting/settings/dashboards/query"),
         );
@@ -2156,7 +2274,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ResolutionAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsResolutionsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2225,
             "postAnalyticsResolutionsAggregatesJobs",
             String::from("/api/v2/analytics/resolutions/aggregates/jobs"),
         );
@@ -2174,7 +2293,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::ResolutionAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsResolutionsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2226,
             "postAnalyticsResolutionsAggregatesQuery",
             String::from("/api/v2/analytics/resolutions/aggregates/query"),
         );
@@ -2192,7 +2312,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::RoutingActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsRoutingActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2227,
             "postAnalyticsRoutingActivityQuery",
             String::from("/api/v2/analytics/routing/activity/query"),
         );
@@ -2208,7 +2329,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::SummaryAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsSummariesAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2228,
             "postAnalyticsSummariesAggregatesJobs",
             String::from("/api/v2/analytics/summaries/aggregates/jobs"),
         );
@@ -2226,7 +2348,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::SummaryAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsSummariesAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2229,
             "postAnalyticsSummariesAggregatesQuery",
             String::from("/api/v2/analytics/summaries/aggregates/query"),
         );
@@ -2242,7 +2365,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::SurveyAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsSurveysAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2230,
             "postAnalyticsSurveysAggregatesJobs",
             String::from("/api/v2/analytics/surveys/aggregates/jobs"),
         );
@@ -2260,7 +2384,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::SurveyAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsSurveysAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2231,
             "postAnalyticsSurveysAggregatesQuery",
             String::from("/api/v2/analytics/surveys/aggregates/query"),
         );
@@ -2276,7 +2401,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::TaskManagementAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsTaskmanagementAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2232,
             "postAnalyticsTaskmanagementAggregatesJobs",
             String::from("/api/v2/analytics/taskmanagement/aggregates/jobs"),
         );
@@ -2294,7 +2420,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::TaskManagementAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsTaskmanagementAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2233,
             "postAnalyticsTaskmanagementAggregatesQuery",
             String::from("/api/v2/analytics/taskmanagement/aggregates/query"),
         );
@@ -2310,7 +2437,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::TaskManagementObservationQuery,
     ) -> crate::Request<'a, PostAnalyticsTaskmanagementMetricsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2234,
             "postAnalyticsTaskmanagementMetricsQuery",
             String::from("/api/v2/analytics/taskmanagement/metrics/query"),
         );
@@ -2328,7 +2456,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::TeamActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsTeamsActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2235,
             "postAnalyticsTeamsActivityQuery",
             String::from("/api/v2/analytics/teams/activity/query"),
         );
@@ -2344,7 +2473,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::TranscriptAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsTranscriptsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2236,
             "postAnalyticsTranscriptsAggregatesJobs",
             String::from("/api/v2/analytics/transcripts/aggregates/jobs"),
         );
@@ -2362,7 +2492,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::TranscriptAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsTranscriptsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2237,
             "postAnalyticsTranscriptsAggregatesQuery",
             String::from("/api/v2/analytics/transcripts/aggregates/query"),
         );
@@ -2380,7 +2511,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::UserActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2238,
             "postAnalyticsUsersActivityQuery",
             String::from("/api/v2/analytics/users/activity/query"),
         );
@@ -2396,7 +2528,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::UserAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2239,
             "postAnalyticsUsersAggregatesJobs",
             String::from("/api/v2/analytics/users/aggregates/jobs"),
         );
@@ -2414,7 +2547,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::UserAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2240,
             "postAnalyticsUsersAggregatesQuery",
             String::from("/api/v2/analytics/users/aggregates/query"),
         );
@@ -2432,7 +2566,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::AsyncUserDetailsQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersDetailsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2241,
             "postAnalyticsUsersDetailsJobs",
             String::from("/api/v2/analytics/users/details/jobs"),
         );
@@ -2450,7 +2585,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::UserDetailsQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersDetailsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2242,
             "postAnalyticsUsersDetailsQuery",
             String::from("/api/v2/analytics/users/details/query"),
         );
@@ -2468,7 +2604,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::UserObservationQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersObservationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2243,
             "postAnalyticsUsersObservationsQuery",
             String::from("/api/v2/analytics/users/observations/query"),
         );
@@ -2486,7 +2623,8 @@ impl<'a> AnalyticsApi<'a> {
         &self,
         body: &genesys_model::UpdateAnalyticsDataRetentionRequest,
     ) -> crate::Request<'a, PutAnalyticsDataretentionSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3081,
             "putAnalyticsDataretentionSettings",
             String::from("/api/v2/analytics/dataretention/settings"),
         );

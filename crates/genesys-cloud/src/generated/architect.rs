@@ -29,11 +29,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         emergency_group_id: &str,
     ) -> crate::Request<'a, DeleteArchitectEmergencygroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            24,
             "deleteArchitectEmergencygroup",
-            format!(
-                "/api/v2/architect/emergencygroups/{}", crate
-                ::operation::encode_path_segment(emergency_group_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/emergencygroups/", ""],
+                &[emergency_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         grammar_id: &str,
     ) -> crate::Request<'a, DeleteArchitectGrammar> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            25,
             "deleteArchitectGrammar",
-            format!(
-                "/api/v2/architect/grammars/{}", crate
-                ::operation::encode_path_segment(grammar_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", ""],
+                &[grammar_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,12 +72,12 @@ impl<'a> ArchitectApi<'a> {
         grammar_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, DeleteArchitectGrammarLanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            26,
             "deleteArchitectGrammarLanguage",
-            format!(
-                "/api/v2/architect/grammars/{}/languages/{}", crate
-                ::operation::encode_path_segment(grammar_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages/", ""],
+                &[grammar_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -92,12 +94,12 @@ impl<'a> ArchitectApi<'a> {
         grammar_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, DeleteArchitectGrammarLanguageFilesDtmf> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            27,
             "deleteArchitectGrammarLanguageFilesDtmf",
-            format!(
-                "/api/v2/architect/grammars/{}/languages/{}/files/dtmf", crate
-                ::operation::encode_path_segment(grammar_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages/", "/files/dtmf"],
+                &[grammar_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -114,12 +116,12 @@ impl<'a> ArchitectApi<'a> {
         grammar_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, DeleteArchitectGrammarLanguageFilesVoice> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            28,
             "deleteArchitectGrammarLanguageFilesVoice",
-            format!(
-                "/api/v2/architect/grammars/{}/languages/{}/files/voice", crate
-                ::operation::encode_path_segment(grammar_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages/", "/files/voice"],
+                &[grammar_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -135,12 +137,10 @@ impl<'a> ArchitectApi<'a> {
         &self,
         ivr_id: &str,
     ) -> crate::Request<'a, DeleteArchitectIvr> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            29,
             "deleteArchitectIvr",
-            format!(
-                "/api/v2/architect/ivrs/{}", crate
-                ::operation::encode_path_segment(ivr_id)
-            ),
+            crate::operation::build_path(&["/api/v2/architect/ivrs/", ""], &[ivr_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -155,11 +155,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         prompt_id: &str,
     ) -> crate::Request<'a, DeleteArchitectPrompt> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            30,
             "deleteArchitectPrompt",
-            format!(
-                "/api/v2/architect/prompts/{}", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", ""],
+                &[prompt_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -176,12 +177,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, DeleteArchitectPromptResource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            31,
             "deleteArchitectPromptResource",
-            format!(
-                "/api/v2/architect/prompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/resources/", ""],
+                &[prompt_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -198,12 +199,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, DeleteArchitectPromptResourceAudio> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            32,
             "deleteArchitectPromptResourceAudio",
-            format!(
-                "/api/v2/architect/prompts/{}/resources/{}/audio", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/resources/", "/audio"],
+                &[prompt_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -221,7 +222,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteArchitectPrompts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            33,
             "deleteArchitectPrompts",
             String::from("/api/v2/architect/prompts"),
         );
@@ -247,11 +249,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         schedule_id: &str,
     ) -> crate::Request<'a, DeleteArchitectSchedule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            34,
             "deleteArchitectSchedule",
-            format!(
-                "/api/v2/architect/schedules/{}", crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/schedules/", ""],
+                &[schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -267,11 +270,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         schedule_group_id: &str,
     ) -> crate::Request<'a, DeleteArchitectSchedulegroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            35,
             "deleteArchitectSchedulegroup",
-            format!(
-                "/api/v2/architect/schedulegroups/{}", crate
-                ::operation::encode_path_segment(schedule_group_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/schedulegroups/", ""],
+                &[schedule_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -288,12 +292,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, DeleteArchitectSystempromptResource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            36,
             "deleteArchitectSystempromptResource",
-            format!(
-                "/api/v2/architect/systemprompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/resources/", ""],
+                &[prompt_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -306,9 +310,10 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`.
     pub fn delete_flow(&self, flow_id: &str) -> crate::Request<'a, DeleteFlow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            110,
             "deleteFlow",
-            format!("/api/v2/flows/{}", crate ::operation::encode_path_segment(flow_id)),
+            crate::operation::build_path(&["/api/v2/flows/", ""], &[flow_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -325,11 +330,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow_id: &str,
     ) -> crate::Request<'a, DeleteFlowInstancesSettingsLoglevels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            111,
             "deleteFlowInstancesSettingsLoglevels",
-            format!(
-                "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(flow_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/instances/settings/loglevels"],
+                &[flow_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -347,7 +353,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteFlows> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            112,
             "deleteFlows",
             String::from("/api/v2/flows"),
         );
@@ -375,11 +382,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         datatable_id: &str,
     ) -> crate::Request<'a, DeleteFlowsDatatable> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            113,
             "deleteFlowsDatatable",
-            format!(
-                "/api/v2/flows/datatables/{}", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", ""],
+                &[datatable_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -398,12 +406,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         row_id: &str,
     ) -> crate::Request<'a, DeleteFlowsDatatableRow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            114,
             "deleteFlowsDatatableRow",
-            format!(
-                "/api/v2/flows/datatables/{}/rows/{}", crate
-                ::operation::encode_path_segment(datatable_id), crate
-                ::operation::encode_path_segment(row_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/rows/", ""],
+                &[datatable_id, row_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -418,7 +426,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn delete_flows_instances_settings_loglevels_default(
         &self,
     ) -> crate::Request<'a, DeleteFlowsInstancesSettingsLoglevelsDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            115,
             "deleteFlowsInstancesSettingsLoglevelsDefault",
             String::from("/api/v2/flows/instances/settings/loglevels/default"),
         );
@@ -435,11 +444,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         milestone_id: &str,
     ) -> crate::Request<'a, DeleteFlowsMilestone> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            116,
             "deleteFlowsMilestone",
-            format!(
-                "/api/v2/flows/milestones/{}", crate
-                ::operation::encode_path_segment(milestone_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/milestones/", ""],
+                &[milestone_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -455,7 +465,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         name: impl Into<String>,
     ) -> crate::Request<'a, GetArchitectDependencytracking> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            424,
             "getArchitectDependencytracking",
             String::from("/api/v2/architect/dependencytracking"),
         );
@@ -475,7 +486,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_dependencytracking_build(
         &self,
     ) -> crate::Request<'a, GetArchitectDependencytrackingBuild> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            425,
             "getArchitectDependencytrackingBuild",
             String::from("/api/v2/architect/dependencytracking/build"),
         );
@@ -494,7 +506,8 @@ impl<'a> ArchitectApi<'a> {
         version: impl Into<String>,
         object_type: impl Into<String>,
     ) -> crate::Request<'a, GetArchitectDependencytrackingConsumedresources> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            426,
             "getArchitectDependencytrackingConsumedresources",
             String::from("/api/v2/architect/dependencytracking/consumedresources"),
         );
@@ -524,7 +537,8 @@ impl<'a> ArchitectApi<'a> {
         id: impl Into<String>,
         object_type: impl Into<String>,
     ) -> crate::Request<'a, GetArchitectDependencytrackingConsumingresources> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            427,
             "getArchitectDependencytrackingConsumingresources",
             String::from("/api/v2/architect/dependencytracking/consumingresources"),
         );
@@ -548,7 +562,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_dependencytracking_deletedresourceconsumers(
         &self,
     ) -> crate::Request<'a, GetArchitectDependencytrackingDeletedresourceconsumers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            428,
             "getArchitectDependencytrackingDeletedresourceconsumers",
             String::from("/api/v2/architect/dependencytracking/deletedresourceconsumers"),
         );
@@ -565,7 +580,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         id: impl Into<String>,
     ) -> crate::Request<'a, GetArchitectDependencytrackingObject> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            429,
             "getArchitectDependencytrackingObject",
             String::from("/api/v2/architect/dependencytracking/object"),
         );
@@ -586,11 +602,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         type_id: &str,
     ) -> crate::Request<'a, GetArchitectDependencytrackingType> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            430,
             "getArchitectDependencytrackingType",
-            format!(
-                "/api/v2/architect/dependencytracking/types/{}", crate
-                ::operation::encode_path_segment(type_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/dependencytracking/types/", ""],
+                &[type_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -605,7 +622,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_dependencytracking_types(
         &self,
     ) -> crate::Request<'a, GetArchitectDependencytrackingTypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            431,
             "getArchitectDependencytrackingTypes",
             String::from("/api/v2/architect/dependencytracking/types"),
         );
@@ -621,7 +639,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_dependencytracking_updatedresourceconsumers(
         &self,
     ) -> crate::Request<'a, GetArchitectDependencytrackingUpdatedresourceconsumers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            432,
             "getArchitectDependencytrackingUpdatedresourceconsumers",
             String::from("/api/v2/architect/dependencytracking/updatedresourceconsumers"),
         );
@@ -638,11 +657,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         emergency_group_id: &str,
     ) -> crate::Request<'a, GetArchitectEmergencygroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            433,
             "getArchitectEmergencygroup",
-            format!(
-                "/api/v2/architect/emergencygroups/{}", crate
-                ::operation::encode_path_segment(emergency_group_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/emergencygroups/", ""],
+                &[emergency_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -657,7 +677,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_emergencygroups(
         &self,
     ) -> crate::Request<'a, GetArchitectEmergencygroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            434,
             "getArchitectEmergencygroups",
             String::from("/api/v2/architect/emergencygroups"),
         );
@@ -675,7 +696,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_emergencygroups_divisionviews(
         &self,
     ) -> crate::Request<'a, GetArchitectEmergencygroupsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            435,
             "getArchitectEmergencygroupsDivisionviews",
             String::from("/api/v2/architect/emergencygroups/divisionviews"),
         );
@@ -694,11 +716,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         grammar_id: &str,
     ) -> crate::Request<'a, GetArchitectGrammar> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            436,
             "getArchitectGrammar",
-            format!(
-                "/api/v2/architect/grammars/{}", crate
-                ::operation::encode_path_segment(grammar_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", ""],
+                &[grammar_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -715,12 +738,12 @@ impl<'a> ArchitectApi<'a> {
         grammar_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, GetArchitectGrammarLanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            437,
             "getArchitectGrammarLanguage",
-            format!(
-                "/api/v2/architect/grammars/{}/languages/{}", crate
-                ::operation::encode_path_segment(grammar_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages/", ""],
+                &[grammar_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -735,7 +758,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_architect_grammars(&self) -> crate::Request<'a, GetArchitectGrammars> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            438,
             "getArchitectGrammars",
             String::from("/api/v2/architect/grammars"),
         );
@@ -752,12 +776,10 @@ impl<'a> ArchitectApi<'a> {
         &self,
         ivr_id: &str,
     ) -> crate::Request<'a, GetArchitectIvr> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            439,
             "getArchitectIvr",
-            format!(
-                "/api/v2/architect/ivrs/{}", crate
-                ::operation::encode_path_segment(ivr_id)
-            ),
+            crate::operation::build_path(&["/api/v2/architect/ivrs/", ""], &[ivr_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -772,11 +794,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         ivr_id: &str,
     ) -> crate::Request<'a, GetArchitectIvrIdentityresolution> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            440,
             "getArchitectIvrIdentityresolution",
-            format!(
-                "/api/v2/architect/ivrs/{}/identityresolution", crate
-                ::operation::encode_path_segment(ivr_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/ivrs/", "/identityresolution"],
+                &[ivr_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -789,7 +812,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_architect_ivrs(&self) -> crate::Request<'a, GetArchitectIvrs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            441,
             "getArchitectIvrs",
             String::from("/api/v2/architect/ivrs"),
         );
@@ -805,7 +829,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_ivrs_divisionviews(
         &self,
     ) -> crate::Request<'a, GetArchitectIvrsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            442,
             "getArchitectIvrsDivisionviews",
             String::from("/api/v2/architect/ivrs/divisionviews"),
         );
@@ -822,11 +847,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         prompt_id: &str,
     ) -> crate::Request<'a, GetArchitectPrompt> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            443,
             "getArchitectPrompt",
-            format!(
-                "/api/v2/architect/prompts/{}", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", ""],
+                &[prompt_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -843,12 +869,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         history_id: &str,
     ) -> crate::Request<'a, GetArchitectPromptHistoryHistoryId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            444,
             "getArchitectPromptHistoryHistoryId",
-            format!(
-                "/api/v2/architect/prompts/{}/history/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(history_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/history/", ""],
+                &[prompt_id, history_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -865,12 +891,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, GetArchitectPromptResource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            445,
             "getArchitectPromptResource",
-            format!(
-                "/api/v2/architect/prompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/resources/", ""],
+                &[prompt_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -888,11 +914,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         prompt_id: &str,
     ) -> crate::Request<'a, GetArchitectPromptResources> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            446,
             "getArchitectPromptResources",
-            format!(
-                "/api/v2/architect/prompts/{}/resources", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/resources"],
+                &[prompt_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -907,7 +934,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_architect_prompts(&self) -> crate::Request<'a, GetArchitectPrompts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            447,
             "getArchitectPrompts",
             String::from("/api/v2/architect/prompts"),
         );
@@ -924,11 +952,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         schedule_id: &str,
     ) -> crate::Request<'a, GetArchitectSchedule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            448,
             "getArchitectSchedule",
-            format!(
-                "/api/v2/architect/schedules/{}", crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/schedules/", ""],
+                &[schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -944,11 +973,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         schedule_group_id: &str,
     ) -> crate::Request<'a, GetArchitectSchedulegroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            449,
             "getArchitectSchedulegroup",
-            format!(
-                "/api/v2/architect/schedulegroups/{}", crate
-                ::operation::encode_path_segment(schedule_group_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/schedulegroups/", ""],
+                &[schedule_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -963,7 +993,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_schedulegroups(
         &self,
     ) -> crate::Request<'a, GetArchitectSchedulegroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            450,
             "getArchitectSchedulegroups",
             String::from("/api/v2/architect/schedulegroups"),
         );
@@ -979,7 +1010,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_schedulegroups_divisionviews(
         &self,
     ) -> crate::Request<'a, GetArchitectSchedulegroupsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            451,
             "getArchitectSchedulegroupsDivisionviews",
             String::from("/api/v2/architect/schedulegroups/divisionviews"),
         );
@@ -993,7 +1025,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_architect_schedules(&self) -> crate::Request<'a, GetArchitectSchedules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            452,
             "getArchitectSchedules",
             String::from("/api/v2/architect/schedules"),
         );
@@ -1009,7 +1042,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_schedules_divisionviews(
         &self,
     ) -> crate::Request<'a, GetArchitectSchedulesDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            453,
             "getArchitectSchedulesDivisionviews",
             String::from("/api/v2/architect/schedules/divisionviews"),
         );
@@ -1026,11 +1060,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         prompt_id: &str,
     ) -> crate::Request<'a, GetArchitectSystemprompt> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            454,
             "getArchitectSystemprompt",
-            format!(
-                "/api/v2/architect/systemprompts/{}", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", ""],
+                &[prompt_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1047,12 +1082,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         history_id: &str,
     ) -> crate::Request<'a, GetArchitectSystempromptHistoryHistoryId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            455,
             "getArchitectSystempromptHistoryHistoryId",
-            format!(
-                "/api/v2/architect/systemprompts/{}/history/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(history_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/history/", ""],
+                &[prompt_id, history_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1069,12 +1104,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, GetArchitectSystempromptResource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            456,
             "getArchitectSystempromptResource",
-            format!(
-                "/api/v2/architect/systemprompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/resources/", ""],
+                &[prompt_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1090,11 +1125,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         prompt_id: &str,
     ) -> crate::Request<'a, GetArchitectSystempromptResources> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            457,
             "getArchitectSystempromptResources",
-            format!(
-                "/api/v2/architect/systemprompts/{}/resources", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/resources"],
+                &[prompt_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1109,7 +1145,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_architect_systemprompts(
         &self,
     ) -> crate::Request<'a, GetArchitectSystemprompts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            458,
             "getArchitectSystemprompts",
             String::from("/api/v2/architect/systemprompts"),
         );
@@ -1123,9 +1160,10 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_flow(&self, flow_id: &str) -> crate::Request<'a, GetFlow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            807,
             "getFlow",
-            format!("/api/v2/flows/{}", crate ::operation::encode_path_segment(flow_id)),
+            crate::operation::build_path(&["/api/v2/flows/", ""], &[flow_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1141,12 +1179,12 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         history_id: &str,
     ) -> crate::Request<'a, GetFlowHistoryHistoryId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            808,
             "getFlowHistoryHistoryId",
-            format!(
-                "/api/v2/flows/{}/history/{}", crate
-                ::operation::encode_path_segment(flow_id), crate
-                ::operation::encode_path_segment(history_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/history/", ""],
+                &[flow_id, history_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1162,11 +1200,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow_id: &str,
     ) -> crate::Request<'a, GetFlowInstancesSettingsLoglevels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            809,
             "getFlowInstancesSettingsLoglevels",
-            format!(
-                "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(flow_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/instances/settings/loglevels"],
+                &[flow_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1182,11 +1221,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow_id: &str,
     ) -> crate::Request<'a, GetFlowLatestconfiguration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            810,
             "getFlowLatestconfiguration",
-            format!(
-                "/api/v2/flows/{}/latestconfiguration", crate
-                ::operation::encode_path_segment(flow_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/latestconfiguration"],
+                &[flow_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1203,12 +1243,12 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetFlowVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            811,
             "getFlowVersion",
-            format!(
-                "/api/v2/flows/{}/versions/{}", crate
-                ::operation::encode_path_segment(flow_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/versions/", ""],
+                &[flow_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1225,12 +1265,12 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetFlowVersionConfiguration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            812,
             "getFlowVersionConfiguration",
-            format!(
-                "/api/v2/flows/{}/versions/{}/configuration", crate
-                ::operation::encode_path_segment(flow_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/versions/", "/configuration"],
+                &[flow_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1247,12 +1287,12 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetFlowVersionHealth> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            813,
             "getFlowVersionHealth",
-            format!(
-                "/api/v2/flows/{}/versions/{}/health", crate
-                ::operation::encode_path_segment(flow_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/versions/", "/health"],
+                &[flow_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1271,13 +1311,12 @@ impl<'a> ArchitectApi<'a> {
         intent_id: &str,
         language: impl Into<String>,
     ) -> crate::Request<'a, GetFlowVersionIntentHealth> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            814,
             "getFlowVersionIntentHealth",
-            format!(
-                "/api/v2/flows/{}/versions/{}/intents/{}/health", crate
-                ::operation::encode_path_segment(flow_id), crate
-                ::operation::encode_path_segment(version_id), crate
-                ::operation::encode_path_segment(intent_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/versions/", "/intents/", "/health"],
+                &[flow_id, version_id, intent_id],
             ),
         );
         {
@@ -1301,14 +1340,18 @@ impl<'a> ArchitectApi<'a> {
         utterance_id: &str,
         language: impl Into<String>,
     ) -> crate::Request<'a, GetFlowVersionIntentUtteranceHealth> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            815,
             "getFlowVersionIntentUtteranceHealth",
-            format!(
-                "/api/v2/flows/{}/versions/{}/intents/{}/utterances/{}/health", crate
-                ::operation::encode_path_segment(flow_id), crate
-                ::operation::encode_path_segment(version_id), crate
-                ::operation::encode_path_segment(intent_id), crate
-                ::operation::encode_path_segment(utterance_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/flows/",
+                    "/versions/",
+                    "/intents/",
+                    "/utterances/",
+                    "/health",
+                ],
+                &[flow_id, version_id, intent_id, utterance_id],
             ),
         );
         {
@@ -1328,12 +1371,10 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow_id: &str,
     ) -> crate::Request<'a, GetFlowVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            816,
             "getFlowVersions",
-            format!(
-                "/api/v2/flows/{}/versions", crate
-                ::operation::encode_path_segment(flow_id)
-            ),
+            crate::operation::build_path(&["/api/v2/flows/", "/versions"], &[flow_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1347,7 +1388,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_flows(&self) -> crate::Request<'a, GetFlows> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            817,
             "getFlows",
             String::from("/api/v2/flows"),
         );
@@ -1366,11 +1408,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         datatable_id: &str,
     ) -> crate::Request<'a, GetFlowsDatatable> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            818,
             "getFlowsDatatable",
-            format!(
-                "/api/v2/flows/datatables/{}", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", ""],
+                &[datatable_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1389,12 +1432,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         export_job_id: &str,
     ) -> crate::Request<'a, GetFlowsDatatableExportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            819,
             "getFlowsDatatableExportJob",
-            format!(
-                "/api/v2/flows/datatables/{}/export/jobs/{}", crate
-                ::operation::encode_path_segment(datatable_id), crate
-                ::operation::encode_path_segment(export_job_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/export/jobs/", ""],
+                &[datatable_id, export_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1413,12 +1456,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         import_job_id: &str,
     ) -> crate::Request<'a, GetFlowsDatatableImportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            820,
             "getFlowsDatatableImportJob",
-            format!(
-                "/api/v2/flows/datatables/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(datatable_id), crate
-                ::operation::encode_path_segment(import_job_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/import/jobs/", ""],
+                &[datatable_id, import_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1434,11 +1477,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         datatable_id: &str,
     ) -> crate::Request<'a, GetFlowsDatatableImportJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            821,
             "getFlowsDatatableImportJobs",
-            format!(
-                "/api/v2/flows/datatables/{}/import/jobs", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/import/jobs"],
+                &[datatable_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1457,12 +1501,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         row_id: &str,
     ) -> crate::Request<'a, GetFlowsDatatableRow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            822,
             "getFlowsDatatableRow",
-            format!(
-                "/api/v2/flows/datatables/{}/rows/{}", crate
-                ::operation::encode_path_segment(datatable_id), crate
-                ::operation::encode_path_segment(row_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/rows/", ""],
+                &[datatable_id, row_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1480,11 +1524,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         datatable_id: &str,
     ) -> crate::Request<'a, GetFlowsDatatableRows> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            823,
             "getFlowsDatatableRows",
-            format!(
-                "/api/v2/flows/datatables/{}/rows", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/rows"],
+                &[datatable_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1499,7 +1544,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_flows_datatables(&self) -> crate::Request<'a, GetFlowsDatatables> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            824,
             "getFlowsDatatables",
             String::from("/api/v2/flows/datatables"),
         );
@@ -1518,11 +1564,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         datatable_id: &str,
     ) -> crate::Request<'a, GetFlowsDatatablesDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            825,
             "getFlowsDatatablesDivisionview",
-            format!(
-                "/api/v2/flows/datatables/divisionviews/{}", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/divisionviews/", ""],
+                &[datatable_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1539,7 +1586,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_datatables_divisionviews(
         &self,
     ) -> crate::Request<'a, GetFlowsDatatablesDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            826,
             "getFlowsDatatablesDivisionviews",
             String::from("/api/v2/flows/datatables/divisionviews"),
         );
@@ -1555,7 +1603,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_flows_divisionviews(&self) -> crate::Request<'a, GetFlowsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            827,
             "getFlowsDivisionviews",
             String::from("/api/v2/flows/divisionviews"),
         );
@@ -1572,11 +1621,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow_execution_id: &str,
     ) -> crate::Request<'a, GetFlowsExecution> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            828,
             "getFlowsExecution",
-            format!(
-                "/api/v2/flows/executions/{}", crate
-                ::operation::encode_path_segment(flow_execution_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/executions/", ""],
+                &[flow_execution_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1592,12 +1642,10 @@ impl<'a> ArchitectApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetFlowsExportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            829,
             "getFlowsExportJob",
-            format!(
-                "/api/v2/flows/export/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
-            ),
+            crate::operation::build_path(&["/api/v2/flows/export/jobs/", ""], &[job_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1614,11 +1662,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         instance_id: &str,
     ) -> crate::Request<'a, GetFlowsInstance> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            830,
             "getFlowsInstance",
-            format!(
-                "/api/v2/flows/instances/{}", crate
-                ::operation::encode_path_segment(instance_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/instances/", ""],
+                &[instance_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1634,11 +1683,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetFlowsInstancesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            831,
             "getFlowsInstancesJob",
-            format!(
-                "/api/v2/flows/instances/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/instances/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1655,7 +1705,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_instances_querycapabilities(
         &self,
     ) -> crate::Request<'a, GetFlowsInstancesQuerycapabilities> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            832,
             "getFlowsInstancesQuerycapabilities",
             String::from("/api/v2/flows/instances/querycapabilities"),
         );
@@ -1671,7 +1722,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_instances_settings_executiondata(
         &self,
     ) -> crate::Request<'a, GetFlowsInstancesSettingsExecutiondata> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            833,
             "getFlowsInstancesSettingsExecutiondata",
             String::from("/api/v2/flows/instances/settings/executiondata"),
         );
@@ -1689,7 +1741,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_instances_settings_loglevels(
         &self,
     ) -> crate::Request<'a, GetFlowsInstancesSettingsLoglevels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            834,
             "getFlowsInstancesSettingsLoglevels",
             String::from("/api/v2/flows/instances/settings/loglevels"),
         );
@@ -1707,7 +1760,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_instances_settings_loglevels_characteristics(
         &self,
     ) -> crate::Request<'a, GetFlowsInstancesSettingsLoglevelsCharacteristics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            835,
             "getFlowsInstancesSettingsLoglevelsCharacteristics",
             String::from("/api/v2/flows/instances/settings/loglevels/characteristics"),
         );
@@ -1725,7 +1779,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_instances_settings_loglevels_default(
         &self,
     ) -> crate::Request<'a, GetFlowsInstancesSettingsLoglevelsDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            836,
             "getFlowsInstancesSettingsLoglevelsDefault",
             String::from("/api/v2/flows/instances/settings/loglevels/default"),
         );
@@ -1739,11 +1794,10 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_flows_job(&self, job_id: &str) -> crate::Request<'a, GetFlowsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            837,
             "getFlowsJob",
-            format!(
-                "/api/v2/flows/jobs/{}", crate ::operation::encode_path_segment(job_id)
-            ),
+            crate::operation::build_path(&["/api/v2/flows/jobs/", ""], &[job_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1756,7 +1810,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetFlowsLookup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            838,
             "getFlowsLookup",
             String::from("/api/v2/flows/lookup"),
         );
@@ -1784,11 +1839,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         milestone_id: &str,
     ) -> crate::Request<'a, GetFlowsMilestone> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            839,
             "getFlowsMilestone",
-            format!(
-                "/api/v2/flows/milestones/{}", crate
-                ::operation::encode_path_segment(milestone_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/milestones/", ""],
+                &[milestone_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1803,7 +1859,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_flows_milestones(&self) -> crate::Request<'a, GetFlowsMilestones> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            840,
             "getFlowsMilestones",
             String::from("/api/v2/flows/milestones"),
         );
@@ -1821,7 +1878,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_milestones_divisionviews(
         &self,
     ) -> crate::Request<'a, GetFlowsMilestonesDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            841,
             "getFlowsMilestonesDivisionviews",
             String::from("/api/v2/flows/milestones/divisionviews"),
         );
@@ -1840,11 +1898,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow_outcome_id: &str,
     ) -> crate::Request<'a, GetFlowsOutcome> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            842,
             "getFlowsOutcome",
-            format!(
-                "/api/v2/flows/outcomes/{}", crate
-                ::operation::encode_path_segment(flow_outcome_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/outcomes/", ""],
+                &[flow_outcome_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1859,7 +1918,8 @@ impl<'a> ArchitectApi<'a> {
     ///
     /// OAuth scopes (any of): `architect`, `architect:readonly`.
     pub fn get_flows_outcomes(&self) -> crate::Request<'a, GetFlowsOutcomes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            843,
             "getFlowsOutcomes",
             String::from("/api/v2/flows/outcomes"),
         );
@@ -1877,7 +1937,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn get_flows_outcomes_divisionviews(
         &self,
     ) -> crate::Request<'a, GetFlowsOutcomesDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            844,
             "getFlowsOutcomesDivisionviews",
             String::from("/api/v2/flows/outcomes/divisionviews"),
         );
@@ -1892,11 +1953,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetFlowsValidateJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            845,
             "getFlowsValidateJob",
-            format!(
-                "/api/v2/flows/validate/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/validate/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1913,11 +1975,12 @@ impl<'a> ArchitectApi<'a> {
         grammar_id: &str,
         body: &genesys_model::Grammar,
     ) -> crate::Request<'a, PatchArchitectGrammar> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1926,
             "patchArchitectGrammar",
-            format!(
-                "/api/v2/architect/grammars/{}", crate
-                ::operation::encode_path_segment(grammar_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", ""],
+                &[grammar_id],
             ),
         );
         request.model_body(body);
@@ -1936,12 +1999,12 @@ impl<'a> ArchitectApi<'a> {
         language_code: &str,
         body: &genesys_model::GrammarLanguageUpdate,
     ) -> crate::Request<'a, PatchArchitectGrammarLanguage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1927,
             "patchArchitectGrammarLanguage",
-            format!(
-                "/api/v2/architect/grammars/{}/languages/{}", crate
-                ::operation::encode_path_segment(grammar_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages/", ""],
+                &[grammar_id, language_code],
             ),
         );
         request.model_body(body);
@@ -1958,7 +2021,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::ExecutionDataSettingsRequest,
     ) -> crate::Request<'a, PatchFlowsInstancesSettingsExecutiondata> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2016,
             "patchFlowsInstancesSettingsExecutiondata",
             String::from("/api/v2/flows/instances/settings/executiondata"),
         );
@@ -1977,7 +2041,8 @@ impl<'a> ArchitectApi<'a> {
     pub fn post_architect_dependencytracking_build(
         &self,
     ) -> crate::Request<'a, PostArchitectDependencytrackingBuild> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2244,
             "postArchitectDependencytrackingBuild",
             String::from("/api/v2/architect/dependencytracking/build"),
         );
@@ -1994,7 +2059,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::EmergencyGroup,
     ) -> crate::Request<'a, PostArchitectEmergencygroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2245,
             "postArchitectEmergencygroups",
             String::from("/api/v2/architect/emergencygroups"),
         );
@@ -2014,12 +2080,12 @@ impl<'a> ArchitectApi<'a> {
         language_code: &str,
         body: &genesys_model::GrammarFileUploadRequest,
     ) -> crate::Request<'a, PostArchitectGrammarLanguageFilesDtmf> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2246,
             "postArchitectGrammarLanguageFilesDtmf",
-            format!(
-                "/api/v2/architect/grammars/{}/languages/{}/files/dtmf", crate
-                ::operation::encode_path_segment(grammar_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages/", "/files/dtmf"],
+                &[grammar_id, language_code],
             ),
         );
         request.model_body(body);
@@ -2038,12 +2104,12 @@ impl<'a> ArchitectApi<'a> {
         language_code: &str,
         body: &genesys_model::GrammarFileUploadRequest,
     ) -> crate::Request<'a, PostArchitectGrammarLanguageFilesVoice> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2247,
             "postArchitectGrammarLanguageFilesVoice",
-            format!(
-                "/api/v2/architect/grammars/{}/languages/{}/files/voice", crate
-                ::operation::encode_path_segment(grammar_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages/", "/files/voice"],
+                &[grammar_id, language_code],
             ),
         );
         request.model_body(body);
@@ -2061,11 +2127,12 @@ impl<'a> ArchitectApi<'a> {
         grammar_id: &str,
         body: &genesys_model::GrammarLanguage,
     ) -> crate::Request<'a, PostArchitectGrammarLanguages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2248,
             "postArchitectGrammarLanguages",
-            format!(
-                "/api/v2/architect/grammars/{}/languages", crate
-                ::operation::encode_path_segment(grammar_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/grammars/", "/languages"],
+                &[grammar_id],
             ),
         );
         request.model_body(body);
@@ -2082,7 +2149,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::Grammar,
     ) -> crate::Request<'a, PostArchitectGrammars> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2249,
             "postArchitectGrammars",
             String::from("/api/v2/architect/grammars"),
         );
@@ -2100,7 +2168,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::IVR,
     ) -> crate::Request<'a, PostArchitectIvrs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2250,
             "postArchitectIvrs",
             String::from("/api/v2/architect/ivrs"),
         );
@@ -2120,11 +2189,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         prompt_id: &str,
     ) -> crate::Request<'a, PostArchitectPromptHistory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2251,
             "postArchitectPromptHistory",
-            format!(
-                "/api/v2/architect/prompts/{}/history", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/history"],
+                &[prompt_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2141,12 +2211,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, PostArchitectPromptResourceUploads> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2252,
             "postArchitectPromptResourceUploads",
-            format!(
-                "/api/v2/architect/prompts/{}/resources/{}/uploads", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/resources/", "/uploads"],
+                &[prompt_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2163,11 +2233,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         body: &genesys_model::PromptAssetCreate,
     ) -> crate::Request<'a, PostArchitectPromptResources> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2253,
             "postArchitectPromptResources",
-            format!(
-                "/api/v2/architect/prompts/{}/resources", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/resources"],
+                &[prompt_id],
             ),
         );
         request.model_body(body);
@@ -2184,7 +2255,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::Prompt,
     ) -> crate::Request<'a, PostArchitectPrompts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2254,
             "postArchitectPrompts",
             String::from("/api/v2/architect/prompts"),
         );
@@ -2202,7 +2274,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::ScheduleGroup,
     ) -> crate::Request<'a, PostArchitectSchedulegroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2255,
             "postArchitectSchedulegroups",
             String::from("/api/v2/architect/schedulegroups"),
         );
@@ -2220,7 +2293,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::Schedule,
     ) -> crate::Request<'a, PostArchitectSchedules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2256,
             "postArchitectSchedules",
             String::from("/api/v2/architect/schedules"),
         );
@@ -2240,11 +2314,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         prompt_id: &str,
     ) -> crate::Request<'a, PostArchitectSystempromptHistory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2257,
             "postArchitectSystempromptHistory",
-            format!(
-                "/api/v2/architect/systemprompts/{}/history", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/history"],
+                &[prompt_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2261,12 +2336,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         language_code: &str,
     ) -> crate::Request<'a, PostArchitectSystempromptResourceUploads> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2258,
             "postArchitectSystempromptResourceUploads",
-            format!(
-                "/api/v2/architect/systemprompts/{}/resources/{}/uploads", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/resources/", "/uploads"],
+                &[prompt_id, language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2283,11 +2358,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         body: &genesys_model::SystemPromptAsset,
     ) -> crate::Request<'a, PostArchitectSystempromptResources> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2259,
             "postArchitectSystempromptResources",
-            format!(
-                "/api/v2/architect/systemprompts/{}/resources", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/resources"],
+                &[prompt_id],
             ),
         );
         request.model_body(body);
@@ -2306,12 +2382,10 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow_id: &str,
     ) -> crate::Request<'a, PostFlowHistory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2500,
             "postFlowHistory",
-            format!(
-                "/api/v2/flows/{}/history", crate
-                ::operation::encode_path_segment(flow_id)
-            ),
+            crate::operation::build_path(&["/api/v2/flows/", "/history"], &[flow_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -2329,11 +2403,12 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         body: &genesys_model::FlowLogLevelRequest,
     ) -> crate::Request<'a, PostFlowInstancesSettingsLoglevels> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2501,
             "postFlowInstancesSettingsLoglevels",
-            format!(
-                "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(flow_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/instances/settings/loglevels"],
+                &[flow_id],
             ),
         );
         request.model_body(body);
@@ -2351,12 +2426,10 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         body: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> crate::Request<'a, PostFlowVersions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2502,
             "postFlowVersions",
-            format!(
-                "/api/v2/flows/{}/versions", crate
-                ::operation::encode_path_segment(flow_id)
-            ),
+            crate::operation::build_path(&["/api/v2/flows/", "/versions"], &[flow_id]),
         );
         request.json_body(body);
         crate::Request::new(self.client, request)
@@ -2372,7 +2445,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::Flow,
     ) -> crate::Request<'a, PostFlows> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2503,
             "postFlows",
             String::from("/api/v2/flows"),
         );
@@ -2392,7 +2466,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow: impl Into<String>,
     ) -> crate::Request<'a, PostFlowsActionsCheckin> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2504,
             "postFlowsActionsCheckin",
             String::from("/api/v2/flows/actions/checkin"),
         );
@@ -2413,7 +2488,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow: impl Into<String>,
     ) -> crate::Request<'a, PostFlowsActionsCheckout> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2505,
             "postFlowsActionsCheckout",
             String::from("/api/v2/flows/actions/checkout"),
         );
@@ -2434,7 +2510,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow: impl Into<String>,
     ) -> crate::Request<'a, PostFlowsActionsDeactivate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2506,
             "postFlowsActionsDeactivate",
             String::from("/api/v2/flows/actions/deactivate"),
         );
@@ -2457,7 +2534,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow: impl Into<String>,
     ) -> crate::Request<'a, PostFlowsActionsPublish> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2507,
             "postFlowsActionsPublish",
             String::from("/api/v2/flows/actions/publish"),
         );
@@ -2478,7 +2556,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow: impl Into<String>,
     ) -> crate::Request<'a, PostFlowsActionsRevert> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2508,
             "postFlowsActionsRevert",
             String::from("/api/v2/flows/actions/revert"),
         );
@@ -2501,7 +2580,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         flow: impl Into<String>,
     ) -> crate::Request<'a, PostFlowsActionsUnlock> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2509,
             "postFlowsActionsUnlock",
             String::from("/api/v2/flows/actions/unlock"),
         );
@@ -2524,11 +2604,12 @@ impl<'a> ArchitectApi<'a> {
         &self,
         datatable_id: &str,
     ) -> crate::Request<'a, PostFlowsDatatableExportJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2510,
             "postFlowsDatatableExportJobs",
-            format!(
-                "/api/v2/flows/datatables/{}/export/jobs", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/export/jobs"],
+                &[datatable_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2545,11 +2626,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         body: &genesys_model::DataTableImportJob,
     ) -> crate::Request<'a, PostFlowsDatatableImportCsvJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2511,
             "postFlowsDatatableImportCsvJobs",
-            format!(
-                "/api/v2/flows/datatables/{}/import/csv/jobs", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/import/csv/jobs"],
+                &[datatable_id],
             ),
         );
         request.model_body(body);
@@ -2570,11 +2652,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         body: &genesys_model::DataTableImportJob,
     ) -> crate::Request<'a, PostFlowsDatatableImportJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2512,
             "postFlowsDatatableImportJobs",
-            format!(
-                "/api/v2/flows/datatables/{}/import/jobs", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/import/jobs"],
+                &[datatable_id],
             ),
         );
         request.model_body(body);
@@ -2594,11 +2677,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         body: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> crate::Request<'a, PostFlowsDatatableRows> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2513,
             "postFlowsDatatableRows",
-            format!(
-                "/api/v2/flows/datatables/{}/rows", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/rows"],
+                &[datatable_id],
             ),
         );
         request.json_body(body);
@@ -2617,7 +2701,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::DataTable,
     ) -> crate::Request<'a, PostFlowsDatatables> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2514,
             "postFlowsDatatables",
             String::from("/api/v2/flows/datatables"),
         );
@@ -2637,7 +2722,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::FlowExecutionLaunchRequest,
     ) -> crate::Request<'a, PostFlowsExecutions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2515,
             "postFlowsExecutions",
             String::from("/api/v2/flows/executions"),
         );
@@ -2655,7 +2741,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::RegisterArchitectExportJob,
     ) -> crate::Request<'a, PostFlowsExportJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2516,
             "postFlowsExportJobs",
             String::from("/api/v2/flows/export/jobs"),
         );
@@ -2675,7 +2762,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::ExecutionDataRequest,
     ) -> crate::Request<'a, PostFlowsInstancesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2517,
             "postFlowsInstancesJobs",
             String::from("/api/v2/flows/instances/jobs"),
         );
@@ -2695,7 +2783,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::CriteriaQuery,
     ) -> crate::Request<'a, PostFlowsInstancesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2518,
             "postFlowsInstancesQuery",
             String::from("/api/v2/flows/instances/query"),
         );
@@ -2713,7 +2802,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::RegisterArchitectJobRequest,
     ) -> crate::Request<'a, PostFlowsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2519,
             "postFlowsJobs",
             String::from("/api/v2/flows/jobs"),
         );
@@ -2731,7 +2821,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::FlowMilestone,
     ) -> crate::Request<'a, PostFlowsMilestones> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2520,
             "postFlowsMilestones",
             String::from("/api/v2/flows/milestones"),
         );
@@ -2751,7 +2842,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::FlowOutcome,
     ) -> crate::Request<'a, PostFlowsOutcomes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2521,
             "postFlowsOutcomes",
             String::from("/api/v2/flows/outcomes"),
         );
@@ -2767,7 +2859,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::RegisterArchitectValidateJob,
     ) -> crate::Request<'a, PostFlowsValidateJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2522,
             "postFlowsValidateJobs",
             String::from("/api/v2/flows/validate/jobs"),
         );
@@ -2786,11 +2879,12 @@ impl<'a> ArchitectApi<'a> {
         emergency_group_id: &str,
         body: &genesys_model::EmergencyGroup,
     ) -> crate::Request<'a, PutArchitectEmergencygroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3082,
             "putArchitectEmergencygroup",
-            format!(
-                "/api/v2/architect/emergencygroups/{}", crate
-                ::operation::encode_path_segment(emergency_group_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/emergencygroups/", ""],
+                &[emergency_group_id],
             ),
         );
         request.model_body(body);
@@ -2808,12 +2902,10 @@ impl<'a> ArchitectApi<'a> {
         ivr_id: &str,
         body: &genesys_model::IVR,
     ) -> crate::Request<'a, PutArchitectIvr> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3083,
             "putArchitectIvr",
-            format!(
-                "/api/v2/architect/ivrs/{}", crate
-                ::operation::encode_path_segment(ivr_id)
-            ),
+            crate::operation::build_path(&["/api/v2/architect/ivrs/", ""], &[ivr_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -2830,11 +2922,12 @@ impl<'a> ArchitectApi<'a> {
         ivr_id: &str,
         body: &genesys_model::IVRIdentityResolutionConfig,
     ) -> crate::Request<'a, PutArchitectIvrIdentityresolution> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3084,
             "putArchitectIvrIdentityresolution",
-            format!(
-                "/api/v2/architect/ivrs/{}/identityresolution", crate
-                ::operation::encode_path_segment(ivr_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/ivrs/", "/identityresolution"],
+                &[ivr_id],
             ),
         );
         request.model_body(body);
@@ -2852,11 +2945,12 @@ impl<'a> ArchitectApi<'a> {
         prompt_id: &str,
         body: &genesys_model::Prompt,
     ) -> crate::Request<'a, PutArchitectPrompt> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3085,
             "putArchitectPrompt",
-            format!(
-                "/api/v2/architect/prompts/{}", crate
-                ::operation::encode_path_segment(prompt_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", ""],
+                &[prompt_id],
             ),
         );
         request.model_body(body);
@@ -2875,12 +2969,12 @@ impl<'a> ArchitectApi<'a> {
         language_code: &str,
         body: &genesys_model::PromptAsset,
     ) -> crate::Request<'a, PutArchitectPromptResource> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3086,
             "putArchitectPromptResource",
-            format!(
-                "/api/v2/architect/prompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/prompts/", "/resources/", ""],
+                &[prompt_id, language_code],
             ),
         );
         request.model_body(body);
@@ -2898,11 +2992,12 @@ impl<'a> ArchitectApi<'a> {
         schedule_id: &str,
         body: &genesys_model::Schedule,
     ) -> crate::Request<'a, PutArchitectSchedule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3087,
             "putArchitectSchedule",
-            format!(
-                "/api/v2/architect/schedules/{}", crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/schedules/", ""],
+                &[schedule_id],
             ),
         );
         request.model_body(body);
@@ -2920,11 +3015,12 @@ impl<'a> ArchitectApi<'a> {
         schedule_group_id: &str,
         body: &genesys_model::ScheduleGroup,
     ) -> crate::Request<'a, PutArchitectSchedulegroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3088,
             "putArchitectSchedulegroup",
-            format!(
-                "/api/v2/architect/schedulegroups/{}", crate
-                ::operation::encode_path_segment(schedule_group_id)
+            crate::operation::build_path(
+                &["/api/v2/architect/schedulegroups/", ""],
+                &[schedule_group_id],
             ),
         );
         request.model_body(body);
@@ -2943,12 +3039,12 @@ impl<'a> ArchitectApi<'a> {
         language_code: &str,
         body: &genesys_model::SystemPromptAsset,
     ) -> crate::Request<'a, PutArchitectSystempromptResource> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3089,
             "putArchitectSystempromptResource",
-            format!(
-                "/api/v2/architect/systemprompts/{}/resources/{}", crate
-                ::operation::encode_path_segment(prompt_id), crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/architect/systemprompts/", "/resources/", ""],
+                &[prompt_id, language_code],
             ),
         );
         request.model_body(body);
@@ -2966,9 +3062,10 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         body: &genesys_model::Flow,
     ) -> crate::Request<'a, PutFlow> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3160,
             "putFlow",
-            format!("/api/v2/flows/{}", crate ::operation::encode_path_segment(flow_id)),
+            crate::operation::build_path(&["/api/v2/flows/", ""], &[flow_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -2987,11 +3084,12 @@ impl<'a> ArchitectApi<'a> {
         flow_id: &str,
         body: &genesys_model::FlowLogLevelRequest,
     ) -> crate::Request<'a, PutFlowInstancesSettingsLoglevels> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3161,
             "putFlowInstancesSettingsLoglevels",
-            format!(
-                "/api/v2/flows/{}/instances/settings/loglevels", crate
-                ::operation::encode_path_segment(flow_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/", "/instances/settings/loglevels"],
+                &[flow_id],
             ),
         );
         request.model_body(body);
@@ -3011,11 +3109,12 @@ impl<'a> ArchitectApi<'a> {
         datatable_id: &str,
         body: &genesys_model::DataTable,
     ) -> crate::Request<'a, PutFlowsDatatable> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3162,
             "putFlowsDatatable",
-            format!(
-                "/api/v2/flows/datatables/{}", crate
-                ::operation::encode_path_segment(datatable_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", ""],
+                &[datatable_id],
             ),
         );
         request.model_body(body);
@@ -3036,12 +3135,12 @@ impl<'a> ArchitectApi<'a> {
         row_id: &str,
         body: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> crate::Request<'a, PutFlowsDatatableRow> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3163,
             "putFlowsDatatableRow",
-            format!(
-                "/api/v2/flows/datatables/{}/rows/{}", crate
-                ::operation::encode_path_segment(datatable_id), crate
-                ::operation::encode_path_segment(row_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/datatables/", "/rows/", ""],
+                &[datatable_id, row_id],
             ),
         );
         request.json_body(body);
@@ -3058,7 +3157,8 @@ impl<'a> ArchitectApi<'a> {
         &self,
         body: &genesys_model::FlowLogLevelRequest,
     ) -> crate::Request<'a, PutFlowsInstancesSettingsLoglevelsDefault> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3164,
             "putFlowsInstancesSettingsLoglevelsDefault",
             String::from("/api/v2/flows/instances/settings/loglevels/default"),
         );
@@ -3077,11 +3177,12 @@ impl<'a> ArchitectApi<'a> {
         milestone_id: &str,
         body: &genesys_model::FlowMilestone,
     ) -> crate::Request<'a, PutFlowsMilestone> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3165,
             "putFlowsMilestone",
-            format!(
-                "/api/v2/flows/milestones/{}", crate
-                ::operation::encode_path_segment(milestone_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/milestones/", ""],
+                &[milestone_id],
             ),
         );
         request.model_body(body);
@@ -3101,11 +3202,12 @@ impl<'a> ArchitectApi<'a> {
         flow_outcome_id: &str,
         body: &genesys_model::FlowOutcome,
     ) -> crate::Request<'a, PutFlowsOutcome> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3166,
             "putFlowsOutcome",
-            format!(
-                "/api/v2/flows/outcomes/{}", crate
-                ::operation::encode_path_segment(flow_outcome_id)
+            crate::operation::build_path(
+                &["/api/v2/flows/outcomes/", ""],
+                &[flow_outcome_id],
             ),
         );
         request.model_body(body);

@@ -30,12 +30,12 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
         assistant_id: &str,
         variation_id: &str,
     ) -> crate::Request<'a, DeleteAssistantVariation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            40,
             "deleteAssistantVariation",
-            format!(
-                "/api/v2/assistants/{}/variations/{}", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(variation_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/variations/", ""],
+                &[assistant_id, variation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,12 +50,12 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
         assistant_id: &str,
         variation_id: &str,
     ) -> crate::Request<'a, GetAssistantVariation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            464,
             "getAssistantVariation",
-            format!(
-                "/api/v2/assistants/{}/variations/{}", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(variation_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/variations/", ""],
+                &[assistant_id, variation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +69,12 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
         &self,
         assistant_id: &str,
     ) -> crate::Request<'a, GetAssistantVariations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            465,
             "getAssistantVariations",
-            format!(
-                "/api/v2/assistants/{}/variations", crate
-                ::operation::encode_path_segment(assistant_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/variations"],
+                &[assistant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -88,11 +89,12 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
         assistant_id: &str,
         body: &genesys_model::AssistantCopilotVariation,
     ) -> crate::Request<'a, PostAssistantVariations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2264,
             "postAssistantVariations",
-            format!(
-                "/api/v2/assistants/{}/variations", crate
-                ::operation::encode_path_segment(assistant_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/variations"],
+                &[assistant_id],
             ),
         );
         request.model_body(body);
@@ -109,12 +111,12 @@ impl<'a> AssistantCopilotVariationsApi<'a> {
         variation_id: &str,
         body: &genesys_model::AssistantCopilotVariation,
     ) -> crate::Request<'a, PutAssistantVariation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3092,
             "putAssistantVariation",
-            format!(
-                "/api/v2/assistants/{}/variations/{}", crate
-                ::operation::encode_path_segment(assistant_id), crate
-                ::operation::encode_path_segment(variation_id)
+            crate::operation::build_path(
+                &["/api/v2/assistants/", "/variations/", ""],
+                &[assistant_id, variation_id],
             ),
         );
         request.model_body(body);

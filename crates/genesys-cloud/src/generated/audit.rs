@@ -28,7 +28,8 @@ impl<'a> AuditApi<'a> {
     pub fn get_audits_query_realtime_servicemapping(
         &self,
     ) -> crate::Request<'a, GetAuditsQueryRealtimeServicemapping> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            472,
             "getAuditsQueryRealtimeServicemapping",
             String::from("/api/v2/audits/query/realtime/servicemapping"),
         );
@@ -44,7 +45,8 @@ impl<'a> AuditApi<'a> {
     pub fn get_audits_query_servicemapping(
         &self,
     ) -> crate::Request<'a, GetAuditsQueryServicemapping> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            473,
             "getAuditsQueryServicemapping",
             String::from("/api/v2/audits/query/servicemapping"),
         );
@@ -61,11 +63,12 @@ impl<'a> AuditApi<'a> {
         &self,
         transaction_id: &str,
     ) -> crate::Request<'a, GetAuditsQueryTransactionId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            474,
             "getAuditsQueryTransactionId",
-            format!(
-                "/api/v2/audits/query/{}", crate
-                ::operation::encode_path_segment(transaction_id)
+            crate::operation::build_path(
+                &["/api/v2/audits/query/", ""],
+                &[transaction_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -81,11 +84,12 @@ impl<'a> AuditApi<'a> {
         &self,
         transaction_id: &str,
     ) -> crate::Request<'a, GetAuditsQueryTransactionIdResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            475,
             "getAuditsQueryTransactionIdResults",
-            format!(
-                "/api/v2/audits/query/{}/results", crate
-                ::operation::encode_path_segment(transaction_id)
+            crate::operation::build_path(
+                &["/api/v2/audits/query/", "/results"],
+                &[transaction_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -103,7 +107,8 @@ impl<'a> AuditApi<'a> {
         &self,
         body: &genesys_model::AuditQueryRequest,
     ) -> crate::Request<'a, PostAuditsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2267,
             "postAuditsQuery",
             String::from("/api/v2/audits/query"),
         );
@@ -123,7 +128,8 @@ impl<'a> AuditApi<'a> {
         &self,
         body: &genesys_model::AuditRealtimeQueryRequest,
     ) -> crate::Request<'a, PostAuditsQueryRealtime> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2268,
             "postAuditsQueryRealtime",
             String::from("/api/v2/audits/query/realtime"),
         );
@@ -141,7 +147,8 @@ impl<'a> AuditApi<'a> {
         &self,
         body: &genesys_model::AuditRealtimeRelatedRequest,
     ) -> crate::Request<'a, PostAuditsQueryRealtimeRelated> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2269,
             "postAuditsQueryRealtimeRelated",
             String::from("/api/v2/audits/query/realtime/related"),
         );

@@ -29,11 +29,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         division_id: &str,
     ) -> crate::Request<'a, DeleteAuthorizationDivision> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            42,
             "deleteAuthorizationDivision",
-            format!(
-                "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", ""],
+                &[division_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,12 +49,12 @@ impl<'a> AuthorizationApi<'a> {
         target_name: &str,
         subject_id: &str,
     ) -> crate::Request<'a, DeleteAuthorizationPoliciesTargetSubjectSubjectId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            43,
             "deleteAuthorizationPoliciesTargetSubjectSubjectId",
-            format!(
-                "/api/v2/authorization/policies/targets/{}/subject/{}", crate
-                ::operation::encode_path_segment(target_name), crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/targets/", "/subject/", ""],
+                &[target_name, subject_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +70,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         role_id: &str,
     ) -> crate::Request<'a, DeleteAuthorizationRole> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            44,
             "deleteAuthorizationRole",
-            format!(
-                "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", ""],
+                &[role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -91,13 +93,12 @@ impl<'a> AuthorizationApi<'a> {
         division_id: &str,
         role_id: &str,
     ) -> crate::Request<'a, DeleteAuthorizationSubjectDivisionRole> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            45,
             "deleteAuthorizationSubjectDivisionRole",
-            format!(
-                "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(subject_id), crate
-                ::operation::encode_path_segment(division_id), crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/divisions/", "/roles/", ""],
+                &[subject_id, division_id, role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -111,11 +112,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         division_id: &str,
     ) -> crate::Request<'a, GetAuthorizationDivision> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            476,
             "getAuthorizationDivision",
-            format!(
-                "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", ""],
+                &[division_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -133,11 +135,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         division_id: &str,
     ) -> crate::Request<'a, GetAuthorizationDivisionGrants> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            477,
             "getAuthorizationDivisionGrants",
-            format!(
-                "/api/v2/authorization/divisions/{}/grants", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", "/grants"],
+                &[division_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -152,7 +155,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_divisions(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            478,
             "getAuthorizationDivisions",
             String::from("/api/v2/authorization/divisions"),
         );
@@ -168,7 +172,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_divisions_deleted(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsDeleted> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            479,
             "getAuthorizationDivisionsDeleted",
             String::from("/api/v2/authorization/divisions/deleted"),
         );
@@ -184,7 +189,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_divisions_home(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsHome> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            480,
             "getAuthorizationDivisionsHome",
             String::from("/api/v2/authorization/divisions/home"),
         );
@@ -198,7 +204,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_divisions_limit(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsLimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            481,
             "getAuthorizationDivisionsLimit",
             String::from("/api/v2/authorization/divisions/limit"),
         );
@@ -214,7 +221,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_divisions_query(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsQuery> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            482,
             "getAuthorizationDivisionsQuery",
             String::from("/api/v2/authorization/divisions/query"),
         );
@@ -232,7 +240,8 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         permission: impl Into<String>,
     ) -> crate::Request<'a, GetAuthorizationDivisionspermittedMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            483,
             "getAuthorizationDivisionspermittedMe",
             String::from("/api/v2/authorization/divisionspermitted/me"),
         );
@@ -251,7 +260,8 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         permission: impl Into<String>,
     ) -> crate::Request<'a, GetAuthorizationDivisionspermittedPagedMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            484,
             "getAuthorizationDivisionspermittedPagedMe",
             String::from("/api/v2/authorization/divisionspermitted/paged/me"),
         );
@@ -274,11 +284,12 @@ impl<'a> AuthorizationApi<'a> {
         subject_id: &str,
         permission: impl Into<String>,
     ) -> crate::Request<'a, GetAuthorizationDivisionspermittedPagedSubjectId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            485,
             "getAuthorizationDivisionspermittedPagedSubjectId",
-            format!(
-                "/api/v2/authorization/divisionspermitted/paged/{}", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisionspermitted/paged/", ""],
+                &[subject_id],
             ),
         );
         {
@@ -297,7 +308,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_permissions(
         &self,
     ) -> crate::Request<'a, GetAuthorizationPermissions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            486,
             "getAuthorizationPermissions",
             String::from("/api/v2/authorization/permissions"),
         );
@@ -311,7 +323,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_policies(
         &self,
     ) -> crate::Request<'a, GetAuthorizationPolicies> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            487,
             "getAuthorizationPolicies",
             String::from("/api/v2/authorization/policies"),
         );
@@ -326,11 +339,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         subject_id: &str,
     ) -> crate::Request<'a, GetAuthorizationPoliciesSubjectSubjectId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            488,
             "getAuthorizationPoliciesSubjectSubjectId",
-            format!(
-                "/api/v2/authorization/policies/subject/{}", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/subject/", ""],
+                &[subject_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -344,11 +358,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         target_name: &str,
     ) -> crate::Request<'a, GetAuthorizationPoliciesTarget> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            489,
             "getAuthorizationPoliciesTarget",
-            format!(
-                "/api/v2/authorization/policies/targets/{}", crate
-                ::operation::encode_path_segment(target_name)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/targets/", ""],
+                &[target_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -363,12 +378,12 @@ impl<'a> AuthorizationApi<'a> {
         target_name: &str,
         subject_id: &str,
     ) -> crate::Request<'a, GetAuthorizationPoliciesTargetSubjectSubjectId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            490,
             "getAuthorizationPoliciesTargetSubjectSubjectId",
-            format!(
-                "/api/v2/authorization/policies/targets/{}/subject/{}", crate
-                ::operation::encode_path_segment(target_name), crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/targets/", "/subject/", ""],
+                &[target_name, subject_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -381,7 +396,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_policies_targets(
         &self,
     ) -> crate::Request<'a, GetAuthorizationPoliciesTargets> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            491,
             "getAuthorizationPoliciesTargets",
             String::from("/api/v2/authorization/policies/targets"),
         );
@@ -396,11 +412,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         policy_id: &str,
     ) -> crate::Request<'a, GetAuthorizationPolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            492,
             "getAuthorizationPolicy",
-            format!(
-                "/api/v2/authorization/policies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/", ""],
+                &[policy_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -414,11 +431,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         policy_id: &str,
     ) -> crate::Request<'a, GetAuthorizationPolicyAttributes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            493,
             "getAuthorizationPolicyAttributes",
-            format!(
-                "/api/v2/authorization/policies/{}/attributes", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/", "/attributes"],
+                &[policy_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -433,7 +451,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_products(
         &self,
     ) -> crate::Request<'a, GetAuthorizationProducts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            494,
             "getAuthorizationProducts",
             String::from("/api/v2/authorization/products"),
         );
@@ -452,11 +471,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         role_id: &str,
     ) -> crate::Request<'a, GetAuthorizationRole> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            495,
             "getAuthorizationRole",
-            format!(
-                "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", ""],
+                &[role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -475,12 +495,12 @@ impl<'a> AuthorizationApi<'a> {
         left_role_id: &str,
         right_role_id: &str,
     ) -> crate::Request<'a, GetAuthorizationRoleComparedefaultRightRoleId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            496,
             "getAuthorizationRoleComparedefaultRightRoleId",
-            format!(
-                "/api/v2/authorization/roles/{}/comparedefault/{}", crate
-                ::operation::encode_path_segment(left_role_id), crate
-                ::operation::encode_path_segment(right_role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", "/comparedefault/", ""],
+                &[left_role_id, right_role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -498,11 +518,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         role_id: &str,
     ) -> crate::Request<'a, GetAuthorizationRoleSubjectgrants> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            497,
             "getAuthorizationRoleSubjectgrants",
-            format!(
-                "/api/v2/authorization/roles/{}/subjectgrants", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", "/subjectgrants"],
+                &[role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -518,11 +539,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         role_id: &str,
     ) -> crate::Request<'a, GetAuthorizationRoleUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            498,
             "getAuthorizationRoleUsers",
-            format!(
-                "/api/v2/authorization/roles/{}/users", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", "/users"],
+                &[role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -535,7 +557,8 @@ impl<'a> AuthorizationApi<'a> {
     ///
     /// OAuth scopes (any of): `authorization`, `authorization:readonly`.
     pub fn get_authorization_roles(&self) -> crate::Request<'a, GetAuthorizationRoles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            499,
             "getAuthorizationRoles",
             String::from("/api/v2/authorization/roles"),
         );
@@ -551,7 +574,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_roles_settings(
         &self,
     ) -> crate::Request<'a, GetAuthorizationRolesSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            500,
             "getAuthorizationRolesSettings",
             String::from("/api/v2/authorization/roles/settings"),
         );
@@ -567,7 +591,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_settings(
         &self,
     ) -> crate::Request<'a, GetAuthorizationSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            501,
             "getAuthorizationSettings",
             String::from("/api/v2/authorization/settings"),
         );
@@ -584,11 +609,12 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         subject_id: &str,
     ) -> crate::Request<'a, GetAuthorizationSubject> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            502,
             "getAuthorizationSubject",
-            format!(
-                "/api/v2/authorization/subjects/{}", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", ""],
+                &[subject_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -601,7 +627,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_subjects_me(
         &self,
     ) -> crate::Request<'a, GetAuthorizationSubjectsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            503,
             "getAuthorizationSubjectsMe",
             String::from("/api/v2/authorization/subjects/me"),
         );
@@ -617,7 +644,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn get_authorization_subjects_rolecounts(
         &self,
     ) -> crate::Request<'a, GetAuthorizationSubjectsRolecounts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            504,
             "getAuthorizationSubjectsRolecounts",
             String::from("/api/v2/authorization/subjects/rolecounts"),
         );
@@ -631,12 +659,10 @@ impl<'a> AuthorizationApi<'a> {
     ///
     /// OAuth scopes (any of): `authorization`, `authorization:readonly`.
     pub fn get_user_roles(&self, subject_id: &str) -> crate::Request<'a, GetUserRoles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1688,
             "getUserRoles",
-            format!(
-                "/api/v2/users/{}/roles", crate
-                ::operation::encode_path_segment(subject_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/roles"], &[subject_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -652,11 +678,12 @@ impl<'a> AuthorizationApi<'a> {
         role_id: &str,
         body: &genesys_model::DomainOrganizationRole,
     ) -> crate::Request<'a, PatchAuthorizationRole> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1930,
             "patchAuthorizationRole",
-            format!(
-                "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", ""],
+                &[role_id],
             ),
         );
         request.model_body(body);
@@ -673,7 +700,8 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         body: &genesys_model::AuthorizationSettings,
     ) -> crate::Request<'a, PatchAuthorizationSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1931,
             "patchAuthorizationSettings",
             String::from("/api/v2/authorization/settings"),
         );
@@ -693,12 +721,12 @@ impl<'a> AuthorizationApi<'a> {
         object_type: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostAuthorizationDivisionObject> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2270,
             "postAuthorizationDivisionObject",
-            format!(
-                "/api/v2/authorization/divisions/{}/objects/{}", crate
-                ::operation::encode_path_segment(division_id), crate
-                ::operation::encode_path_segment(object_type)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", "/objects/", ""],
+                &[division_id, object_type],
             ),
         );
         request.json_body(body);
@@ -716,11 +744,12 @@ impl<'a> AuthorizationApi<'a> {
         division_id: &str,
         body: &genesys_model::AuthzDivision,
     ) -> crate::Request<'a, PostAuthorizationDivisionRestore> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2271,
             "postAuthorizationDivisionRestore",
-            format!(
-                "/api/v2/authorization/divisions/{}/restore", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", "/restore"],
+                &[division_id],
             ),
         );
         request.model_body(body);
@@ -737,7 +766,8 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         body: &genesys_model::AuthzDivision,
     ) -> crate::Request<'a, PostAuthorizationDivisions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2272,
             "postAuthorizationDivisions",
             String::from("/api/v2/authorization/divisions"),
         );
@@ -754,11 +784,12 @@ impl<'a> AuthorizationApi<'a> {
         target_name: &str,
         body: &genesys_model::AuthorizationPolicy,
     ) -> crate::Request<'a, PostAuthorizationPoliciesTarget> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2273,
             "postAuthorizationPoliciesTarget",
-            format!(
-                "/api/v2/authorization/policies/targets/{}", crate
-                ::operation::encode_path_segment(target_name)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/targets/", ""],
+                &[target_name],
             ),
         );
         request.model_body(body);
@@ -774,11 +805,12 @@ impl<'a> AuthorizationApi<'a> {
         target_name: &str,
         body: &genesys_model::AuthorizationPolicy,
     ) -> crate::Request<'a, PostAuthorizationPoliciesTargetValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2274,
             "postAuthorizationPoliciesTargetValidate",
-            format!(
-                "/api/v2/authorization/policies/targets/{}/validate", crate
-                ::operation::encode_path_segment(target_name)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/targets/", "/validate"],
+                &[target_name],
             ),
         );
         request.model_body(body);
@@ -794,11 +826,12 @@ impl<'a> AuthorizationApi<'a> {
         policy_id: &str,
         body: &genesys_model::PolicyTestPayload,
     ) -> crate::Request<'a, PostAuthorizationPolicySimulate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2275,
             "postAuthorizationPolicySimulate",
-            format!(
-                "/api/v2/authorization/policies/{}/simulate", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/", "/simulate"],
+                &[policy_id],
             ),
         );
         request.model_body(body);
@@ -816,11 +849,12 @@ impl<'a> AuthorizationApi<'a> {
         role_id: &str,
         body: &genesys_model::SubjectDivisions,
     ) -> crate::Request<'a, PostAuthorizationRole> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2276,
             "postAuthorizationRole",
-            format!(
-                "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", ""],
+                &[role_id],
             ),
         );
         request.model_body(body);
@@ -841,12 +875,12 @@ impl<'a> AuthorizationApi<'a> {
         right_role_id: &str,
         body: &genesys_model::DomainOrganizationRole,
     ) -> crate::Request<'a, PostAuthorizationRoleComparedefaultRightRoleId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2277,
             "postAuthorizationRoleComparedefaultRightRoleId",
-            format!(
-                "/api/v2/authorization/roles/{}/comparedefault/{}", crate
-                ::operation::encode_path_segment(left_role_id), crate
-                ::operation::encode_path_segment(right_role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", "/comparedefault/", ""],
+                &[left_role_id, right_role_id],
             ),
         );
         request.model_body(body);
@@ -863,7 +897,8 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         body: &genesys_model::DomainOrganizationRoleCreate,
     ) -> crate::Request<'a, PostAuthorizationRoles> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2278,
             "postAuthorizationRoles",
             String::from("/api/v2/authorization/roles"),
         );
@@ -882,7 +917,8 @@ impl<'a> AuthorizationApi<'a> {
     pub fn post_authorization_roles_default(
         &self,
     ) -> crate::Request<'a, PostAuthorizationRolesDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2279,
             "postAuthorizationRolesDefault",
             String::from("/api/v2/authorization/roles/default"),
         );
@@ -900,11 +936,12 @@ impl<'a> AuthorizationApi<'a> {
         subject_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PostAuthorizationSubjectBulkadd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2280,
             "postAuthorizationSubjectBulkadd",
-            format!(
-                "/api/v2/authorization/subjects/{}/bulkadd", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/bulkadd"],
+                &[subject_id],
             ),
         );
         request.model_body(body);
@@ -922,11 +959,12 @@ impl<'a> AuthorizationApi<'a> {
         subject_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PostAuthorizationSubjectBulkremove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2281,
             "postAuthorizationSubjectBulkremove",
-            format!(
-                "/api/v2/authorization/subjects/{}/bulkremove", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/bulkremove"],
+                &[subject_id],
             ),
         );
         request.model_body(body);
@@ -946,11 +984,12 @@ impl<'a> AuthorizationApi<'a> {
         subject_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PostAuthorizationSubjectBulkreplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2282,
             "postAuthorizationSubjectBulkreplace",
-            format!(
-                "/api/v2/authorization/subjects/{}/bulkreplace", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/bulkreplace"],
+                &[subject_id],
             ),
         );
         request.model_body(body);
@@ -969,13 +1008,12 @@ impl<'a> AuthorizationApi<'a> {
         division_id: &str,
         role_id: &str,
     ) -> crate::Request<'a, PostAuthorizationSubjectDivisionRole> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2283,
             "postAuthorizationSubjectDivisionRole",
-            format!(
-                "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(subject_id), crate
-                ::operation::encode_path_segment(division_id), crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/divisions/", "/roles/", ""],
+                &[subject_id, division_id, role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -992,11 +1030,12 @@ impl<'a> AuthorizationApi<'a> {
         division_id: &str,
         body: &genesys_model::AuthzDivision,
     ) -> crate::Request<'a, PutAuthorizationDivision> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3094,
             "putAuthorizationDivision",
-            format!(
-                "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", ""],
+                &[division_id],
             ),
         );
         request.model_body(body);
@@ -1012,11 +1051,12 @@ impl<'a> AuthorizationApi<'a> {
         target_name: &str,
         body: &genesys_model::AuthorizationPolicy,
     ) -> crate::Request<'a, PutAuthorizationPoliciesTarget> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3095,
             "putAuthorizationPoliciesTarget",
-            format!(
-                "/api/v2/authorization/policies/targets/{}", crate
-                ::operation::encode_path_segment(target_name)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/targets/", ""],
+                &[target_name],
             ),
         );
         request.model_body(body);
@@ -1032,11 +1072,12 @@ impl<'a> AuthorizationApi<'a> {
         policy_id: &str,
         body: &genesys_model::AuthorizationPolicy,
     ) -> crate::Request<'a, PutAuthorizationPolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3096,
             "putAuthorizationPolicy",
-            format!(
-                "/api/v2/authorization/policies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/policies/", ""],
+                &[policy_id],
             ),
         );
         request.model_body(body);
@@ -1056,11 +1097,12 @@ impl<'a> AuthorizationApi<'a> {
         role_id: &str,
         body: &genesys_model::DomainOrganizationRoleUpdate,
     ) -> crate::Request<'a, PutAuthorizationRole> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3097,
             "putAuthorizationRole",
-            format!(
-                "/api/v2/authorization/roles/{}", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", ""],
+                &[role_id],
             ),
         );
         request.model_body(body);
@@ -1078,11 +1120,12 @@ impl<'a> AuthorizationApi<'a> {
         role_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PutAuthorizationRoleUsersAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3098,
             "putAuthorizationRoleUsersAdd",
-            format!(
-                "/api/v2/authorization/roles/{}/users/add", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", "/users/add"],
+                &[role_id],
             ),
         );
         request.json_body(body);
@@ -1100,11 +1143,12 @@ impl<'a> AuthorizationApi<'a> {
         role_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PutAuthorizationRoleUsersRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3099,
             "putAuthorizationRoleUsersRemove",
-            format!(
-                "/api/v2/authorization/roles/{}/users/remove", crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/roles/", "/users/remove"],
+                &[role_id],
             ),
         );
         request.json_body(body);
@@ -1121,7 +1165,8 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         body: &Vec<genesys_model::DomainOrganizationRole>,
     ) -> crate::Request<'a, PutAuthorizationRolesDefault> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3100,
             "putAuthorizationRolesDefault",
             String::from("/api/v2/authorization/roles/default"),
         );
@@ -1141,7 +1186,8 @@ impl<'a> AuthorizationApi<'a> {
         &self,
         body: &genesys_model::RoleSettings,
     ) -> crate::Request<'a, PutAuthorizationRolesSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3101,
             "putAuthorizationRolesSettings",
             String::from("/api/v2/authorization/roles/settings"),
         );
@@ -1160,12 +1206,10 @@ impl<'a> AuthorizationApi<'a> {
         subject_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PutUserRoles> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3331,
             "putUserRoles",
-            format!(
-                "/api/v2/users/{}/roles", crate
-                ::operation::encode_path_segment(subject_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/roles"], &[subject_id]),
         );
         request.json_body(body);
         crate::Request::new(self.client, request)

@@ -29,7 +29,8 @@ impl<'a> BackgroundAssistantApi<'a> {
         &self,
         body: &genesys_model::BackgroundAssistantUserAuthenticatedInfo,
     ) -> crate::Request<'a, PostBackgroundassistantToken> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2284,
             "postBackgroundassistantToken",
             String::from("/api/v2/backgroundassistant/token"),
         );
@@ -45,7 +46,8 @@ impl<'a> BackgroundAssistantApi<'a> {
         &self,
         body: &genesys_model::BackgroundAssistantUserAuthenticatedInfo,
     ) -> crate::Request<'a, PostScreenrecordingToken> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2806,
             "postScreenrecordingToken",
             String::from("/api/v2/screenrecording/token"),
         );

@@ -31,11 +31,12 @@ impl<'a> BillingApi<'a> {
         &self,
         contract_id: &str,
     ) -> crate::Request<'a, GetBillingContract> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            505,
             "getBillingContract",
-            format!(
-                "/api/v2/billing/contracts/{}", crate
-                ::operation::encode_path_segment(contract_id)
+            crate::operation::build_path(
+                &["/api/v2/billing/contracts/", ""],
+                &[contract_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -54,12 +55,12 @@ impl<'a> BillingApi<'a> {
         contract_id: &str,
         billing_period_id: &str,
     ) -> crate::Request<'a, GetBillingContractBillingperiod> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            506,
             "getBillingContractBillingperiod",
-            format!(
-                "/api/v2/billing/contracts/{}/billingperiods/{}", crate
-                ::operation::encode_path_segment(contract_id), crate
-                ::operation::encode_path_segment(billing_period_id)
+            crate::operation::build_path(
+                &["/api/v2/billing/contracts/", "/billingperiods/", ""],
+                &[contract_id, billing_period_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,7 +75,8 @@ impl<'a> BillingApi<'a> {
     ///
     /// Preview API: it may change or disappear without notice.
     pub fn get_billing_contracts(&self) -> crate::Request<'a, GetBillingContracts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            507,
             "getBillingContracts",
             String::from("/api/v2/billing/contracts"),
         );
@@ -93,11 +95,12 @@ impl<'a> BillingApi<'a> {
         &self,
         invoice_id: &str,
     ) -> crate::Request<'a, GetBillingContractsInvoiceDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            508,
             "getBillingContractsInvoiceDocument",
-            format!(
-                "/api/v2/billing/contracts/invoices/{}/document", crate
-                ::operation::encode_path_segment(invoice_id)
+            crate::operation::build_path(
+                &["/api/v2/billing/contracts/invoices/", "/document"],
+                &[invoice_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -115,11 +118,12 @@ impl<'a> BillingApi<'a> {
         &self,
         invoice_id: &str,
     ) -> crate::Request<'a, GetBillingContractsInvoiceLines> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            509,
             "getBillingContractsInvoiceLines",
-            format!(
-                "/api/v2/billing/contracts/invoices/{}/lines", crate
-                ::operation::encode_path_segment(invoice_id)
+            crate::operation::build_path(
+                &["/api/v2/billing/contracts/invoices/", "/lines"],
+                &[invoice_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -136,7 +140,8 @@ impl<'a> BillingApi<'a> {
     pub fn get_billing_contracts_invoices(
         &self,
     ) -> crate::Request<'a, GetBillingContractsInvoices> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            510,
             "getBillingContractsInvoices",
             String::from("/api/v2/billing/contracts/invoices"),
         );
@@ -156,7 +161,8 @@ impl<'a> BillingApi<'a> {
         start_date: genesys_model::DateTime,
         end_date: genesys_model::DateTime,
     ) -> crate::Request<'a, GetBillingReportsBillableusage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            511,
             "getBillingReportsBillableusage",
             String::from("/api/v2/billing/reports/billableusage"),
         );
@@ -183,11 +189,12 @@ impl<'a> BillingApi<'a> {
         &self,
         trustor_org_id: &str,
     ) -> crate::Request<'a, GetBillingTrusteebillingoverviewTrustorOrgId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            512,
             "getBillingTrusteebillingoverviewTrustorOrgId",
-            format!(
-                "/api/v2/billing/trusteebillingoverview/{}", crate
-                ::operation::encode_path_segment(trustor_org_id)
+            crate::operation::build_path(
+                &["/api/v2/billing/trusteebillingoverview/", ""],
+                &[trustor_org_id],
             ),
         );
         crate::Request::new(self.client, request)

@@ -27,11 +27,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         table_id: &str,
     ) -> crate::Request<'a, DeleteBusinessrulesDecisiontable> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            46,
             "deleteBusinessrulesDecisiontable",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", ""],
+                &[table_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -44,12 +45,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         export_job_id: &str,
     ) -> crate::Request<'a, DeleteBusinessrulesDecisiontableExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            47,
             "deleteBusinessrulesDecisiontableExport",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/exports/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(export_job_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/exports/", ""],
+                &[table_id, export_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -62,12 +63,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         import_job_id: &str,
     ) -> crate::Request<'a, DeleteBusinessrulesDecisiontableImport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            48,
             "deleteBusinessrulesDecisiontableImport",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/imports/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(import_job_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/imports/", ""],
+                &[table_id, import_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -82,12 +83,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         table_version: i64,
     ) -> crate::Request<'a, DeleteBusinessrulesDecisiontableVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            49,
             "deleteBusinessrulesDecisiontableVersion",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", ""],
+                &[table_id, &table_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -105,13 +106,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         row_id: &str,
     ) -> crate::Request<'a, DeleteBusinessrulesDecisiontableVersionRow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            50,
             "deleteBusinessrulesDecisiontableVersionRow",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string()), crate
-                ::operation::encode_path_segment(row_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/rows/", ""],
+                &[table_id, &table_version.to_string(), row_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -124,12 +124,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         table_version: i64,
     ) -> crate::Request<'a, DeleteBusinessrulesDecisiontableVersionSnapshot> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            51,
             "deleteBusinessrulesDecisiontableVersionSnapshot",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/snapshot", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/snapshot"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -143,11 +143,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, DeleteBusinessrulesSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            52,
             "deleteBusinessrulesSchema",
-            format!(
-                "/api/v2/businessrules/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -161,11 +162,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         table_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontable> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            513,
             "getBusinessrulesDecisiontable",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", ""],
+                &[table_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -178,12 +180,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         export_job_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            514,
             "getBusinessrulesDecisiontableExport",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/exports/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(export_job_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/exports/", ""],
+                &[table_id, export_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -195,11 +197,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         table_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableExports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            515,
             "getBusinessrulesDecisiontableExports",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/exports", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/exports"],
+                &[table_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -212,12 +215,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         import_job_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableImport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            516,
             "getBusinessrulesDecisiontableImport",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/imports/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(import_job_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/imports/", ""],
+                &[table_id, import_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,11 +232,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         table_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableImports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            517,
             "getBusinessrulesDecisiontableImports",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/imports", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/imports"],
+                &[table_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -248,12 +252,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         table_version: i64,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            518,
             "getBusinessrulesDecisiontableVersion",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", ""],
+                &[table_id, &table_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -269,13 +273,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         row_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableVersionRow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            519,
             "getBusinessrulesDecisiontableVersionRow",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string()), crate
-                ::operation::encode_path_segment(row_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/rows/", ""],
+                &[table_id, &table_version.to_string(), row_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -290,12 +293,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         table_version: i64,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableVersionRows> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            520,
             "getBusinessrulesDecisiontableVersionRows",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/rows"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -309,11 +312,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         table_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontableVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            521,
             "getBusinessrulesDecisiontableVersions",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions"],
+                &[table_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -326,7 +330,8 @@ impl<'a> BusinessRulesApi<'a> {
     pub fn get_businessrules_decisiontables(
         &self,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontables> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            522,
             "getBusinessrulesDecisiontables",
             String::from("/api/v2/businessrules/decisiontables"),
         );
@@ -340,7 +345,8 @@ impl<'a> BusinessRulesApi<'a> {
     pub fn get_businessrules_decisiontables_search(
         &self,
     ) -> crate::Request<'a, GetBusinessrulesDecisiontablesSearch> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            523,
             "getBusinessrulesDecisiontablesSearch",
             String::from("/api/v2/businessrules/decisiontables/search"),
         );
@@ -355,11 +361,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            524,
             "getBusinessrulesSchema",
-            format!(
-                "/api/v2/businessrules/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -372,12 +379,12 @@ impl<'a> BusinessRulesApi<'a> {
         schema_id: &str,
         schema_version: &str,
     ) -> crate::Request<'a, GetBusinessrulesSchemaVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            525,
             "getBusinessrulesSchemaVersion",
-            format!(
-                "/api/v2/businessrules/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(schema_id), crate
-                ::operation::encode_path_segment(schema_version)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/schemas/", "/versions/", ""],
+                &[schema_id, schema_version],
             ),
         );
         crate::Request::new(self.client, request)
@@ -389,11 +396,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetBusinessrulesSchemaVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            526,
             "getBusinessrulesSchemaVersions",
-            format!(
-                "/api/v2/businessrules/schemas/{}/versions", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/schemas/", "/versions"],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -406,7 +414,8 @@ impl<'a> BusinessRulesApi<'a> {
     pub fn get_businessrules_schemas(
         &self,
     ) -> crate::Request<'a, GetBusinessrulesSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            527,
             "getBusinessrulesSchemas",
             String::from("/api/v2/businessrules/schemas"),
         );
@@ -421,11 +430,12 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         core_type_name: &str,
     ) -> crate::Request<'a, GetBusinessrulesSchemasCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            528,
             "getBusinessrulesSchemasCoretype",
-            format!(
-                "/api/v2/businessrules/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(core_type_name)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/schemas/coretypes/", ""],
+                &[core_type_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -438,7 +448,8 @@ impl<'a> BusinessRulesApi<'a> {
     pub fn get_businessrules_schemas_coretypes(
         &self,
     ) -> crate::Request<'a, GetBusinessrulesSchemasCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            529,
             "getBusinessrulesSchemasCoretypes",
             String::from("/api/v2/businessrules/schemas/coretypes"),
         );
@@ -456,11 +467,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         body: &genesys_model::UpdateDecisionTableRequest,
     ) -> crate::Request<'a, PatchBusinessrulesDecisiontable> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1932,
             "patchBusinessrulesDecisiontable",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", ""],
+                &[table_id],
             ),
         );
         request.model_body(body);
@@ -477,12 +489,12 @@ impl<'a> BusinessRulesApi<'a> {
         import_job_id: &str,
         body: &genesys_model::UpdateDecisionTableImportJobRequest,
     ) -> crate::Request<'a, PatchBusinessrulesDecisiontableImport> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1933,
             "patchBusinessrulesDecisiontableImport",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/imports/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(import_job_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/imports/", ""],
+                &[table_id, import_job_id],
             ),
         );
         request.model_body(body);
@@ -499,12 +511,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::UpdateDecisionTableVersionRequest,
     ) -> crate::Request<'a, PatchBusinessrulesDecisiontableVersion> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1934,
             "patchBusinessrulesDecisiontableVersion",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", ""],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -522,11 +534,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         body: &genesys_model::DecisionTableExecutionRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableExecute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2285,
             "postBusinessrulesDecisiontableExecute",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/execute", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/execute"],
+                &[table_id],
             ),
         );
         request.model_body(body);
@@ -540,11 +553,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         body: &genesys_model::DecisionTableExportJobRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableExports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2286,
             "postBusinessrulesDecisiontableExports",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/exports", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/exports"],
+                &[table_id],
             ),
         );
         request.model_body(body);
@@ -558,11 +572,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         body: &genesys_model::CreateDecisionTableImportJobRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableImports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2287,
             "postBusinessrulesDecisiontableImports",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/imports", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/imports"],
+                &[table_id],
             ),
         );
         request.model_body(body);
@@ -579,12 +594,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::CopyDecisionTableRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2288,
             "postBusinessrulesDecisiontableVersionCopy",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/copy", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/copy"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -603,12 +618,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::DecisionTableExecutionRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionExecute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2289,
             "postBusinessrulesDecisiontableVersionExecute",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/execute", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/execute"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -623,12 +638,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::RollbackDecisionTableVersionRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionRollback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2290,
             "postBusinessrulesDecisiontableVersionRollback",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rollback", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/rollback"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -647,12 +662,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::CreateDecisionTableRowRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionRows> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2291,
             "postBusinessrulesDecisiontableVersionRows",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/rows"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -669,12 +684,16 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::BulkAddDecisionTableRowsRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionRowsBulkAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2292,
             "postBusinessrulesDecisiontableVersionRowsBulkAdd",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/bulk/add",
-                crate ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &[
+                    "/api/v2/businessrules/decisiontables/",
+                    "/versions/",
+                    "/rows/bulk/add",
+                ],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -691,12 +710,16 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::BulkDeleteDecisionTableRowsRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionRowsBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2293,
             "postBusinessrulesDecisiontableVersionRowsBulkRemove",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/bulk/remove",
-                crate ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &[
+                    "/api/v2/businessrules/decisiontables/",
+                    "/versions/",
+                    "/rows/bulk/remove",
+                ],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -713,12 +736,16 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::BulkUpdateDecisionTableRowsRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionRowsBulkUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2294,
             "postBusinessrulesDecisiontableVersionRowsBulkUpdate",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/bulk/update",
-                crate ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &[
+                    "/api/v2/businessrules/decisiontables/",
+                    "/versions/",
+                    "/rows/bulk/update",
+                ],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -735,12 +762,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::SearchDecisionTableRowsRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionRowsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2295,
             "postBusinessrulesDecisiontableVersionRowsSearch",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/search", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/rows/search"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -755,12 +782,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_version: i64,
         body: &genesys_model::CreateDecisionTableSnapshotRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionSnapshot> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2296,
             "postBusinessrulesDecisiontableVersionSnapshot",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/snapshot", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/snapshot"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         request.model_body(body);
@@ -776,12 +803,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         table_version: i64,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersionSync> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2297,
             "postBusinessrulesDecisiontableVersionSync",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/sync", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/sync"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -796,11 +823,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         body: &genesys_model::CreateDecisionTableVersionRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontableVersions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2298,
             "postBusinessrulesDecisiontableVersions",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions", crate
-                ::operation::encode_path_segment(table_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions"],
+                &[table_id],
             ),
         );
         request.model_body(body);
@@ -817,7 +845,8 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         body: &genesys_model::CreateDecisionTableRequest,
     ) -> crate::Request<'a, PostBusinessrulesDecisiontables> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2299,
             "postBusinessrulesDecisiontables",
             String::from("/api/v2/businessrules/decisiontables"),
         );
@@ -833,7 +862,8 @@ impl<'a> BusinessRulesApi<'a> {
         &self,
         body: &genesys_model::BusinessRulesSchemaCreateRequest,
     ) -> crate::Request<'a, PostBusinessrulesSchemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2300,
             "postBusinessrulesSchemas",
             String::from("/api/v2/businessrules/schemas"),
         );
@@ -850,12 +880,12 @@ impl<'a> BusinessRulesApi<'a> {
         table_id: &str,
         table_version: i64,
     ) -> crate::Request<'a, PutBusinessrulesDecisiontableVersionPublish> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3102,
             "putBusinessrulesDecisiontableVersionPublish",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/publish", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/publish"],
+                &[table_id, &table_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -874,13 +904,12 @@ impl<'a> BusinessRulesApi<'a> {
         row_id: &str,
         body: &genesys_model::PutDecisionTableRowRequest,
     ) -> crate::Request<'a, PutBusinessrulesDecisiontableVersionRow> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3103,
             "putBusinessrulesDecisiontableVersionRow",
-            format!(
-                "/api/v2/businessrules/decisiontables/{}/versions/{}/rows/{}", crate
-                ::operation::encode_path_segment(table_id), crate
-                ::operation::encode_path_segment(& table_version.to_string()), crate
-                ::operation::encode_path_segment(row_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/decisiontables/", "/versions/", "/rows/", ""],
+                &[table_id, &table_version.to_string(), row_id],
             ),
         );
         request.model_body(body);
@@ -896,11 +925,12 @@ impl<'a> BusinessRulesApi<'a> {
         schema_id: &str,
         body: &genesys_model::BusinessRulesSchemaUpdateRequest,
     ) -> crate::Request<'a, PutBusinessrulesSchema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3104,
             "putBusinessrulesSchema",
-            format!(
-                "/api/v2/businessrules/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/businessrules/schemas/", ""],
+                &[schema_id],
             ),
         );
         request.model_body(body);

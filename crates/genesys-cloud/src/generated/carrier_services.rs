@@ -25,7 +25,8 @@ impl<'a> CarrierServicesApi<'a> {
         &self,
         phone_number: impl Into<String>,
     ) -> crate::Request<'a, GetCarrierservicesIntegrationsEmergencylocationsMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            530,
             "getCarrierservicesIntegrationsEmergencylocationsMe",
             String::from("/api/v2/carrierservices/integrations/emergencylocations/me"),
         );
@@ -42,7 +43,8 @@ impl<'a> CarrierServicesApi<'a> {
         &self,
         body: &genesys_model::EmergencyLocation,
     ) -> crate::Request<'a, PostCarrierservicesIntegrationsEmergencylocationsMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2301,
             "postCarrierservicesIntegrationsEmergencylocationsMe",
             String::from("/api/v2/carrierservices/integrations/emergencylocations/me"),
         );

@@ -27,11 +27,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         case_id: &str,
     ) -> crate::Request<'a, DeleteCasemanagementCase> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            53,
             "deleteCasemanagementCase",
-            format!(
-                "/api/v2/casemanagement/cases/{}", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", ""],
+                &[case_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -44,12 +45,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         comment_id: &str,
     ) -> crate::Request<'a, DeleteCasemanagementCaseCommentsMeCommentId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            54,
             "deleteCasemanagementCaseCommentsMeCommentId",
-            format!(
-                "/api/v2/casemanagement/cases/{}/comments/me/{}", crate
-                ::operation::encode_path_segment(case_id), crate
-                ::operation::encode_path_segment(comment_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/comments/me/", ""],
+                &[case_id, comment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -63,11 +64,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         caseplan_id: &str,
     ) -> crate::Request<'a, DeleteCasemanagementCaseplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            55,
             "deleteCasemanagementCaseplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", ""],
+                &[caseplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -80,12 +82,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         schema_key_name: &str,
     ) -> crate::Request<'a, DeleteCasemanagementCaseplanDataschema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            56,
             "deleteCasemanagementCaseplanDataschema",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/dataschemas/{}", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(schema_key_name)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/dataschemas/", ""],
+                &[caseplan_id, schema_key_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -100,12 +102,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         stageplan_id: &str,
     ) -> crate::Request<'a, DeleteCasemanagementCaseplanStageplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            57,
             "deleteCasemanagementCaseplanStageplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/stageplans/{}", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(stageplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/stageplans/", ""],
+                &[caseplan_id, stageplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -119,11 +121,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         case_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCase> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            531,
             "getCasemanagementCase",
-            format!(
-                "/api/v2/casemanagement/cases/{}", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", ""],
+                &[case_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -138,12 +141,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         association_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseAssociation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            532,
             "getCasemanagementCaseAssociation",
-            format!(
-                "/api/v2/casemanagement/cases/{}/associations/{}", crate
-                ::operation::encode_path_segment(case_id), crate
-                ::operation::encode_path_segment(association_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/associations/", ""],
+                &[case_id, association_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -157,11 +160,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         case_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseAssociations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            533,
             "getCasemanagementCaseAssociations",
-            format!(
-                "/api/v2/casemanagement/cases/{}/associations", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/associations"],
+                &[case_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -174,12 +178,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         comment_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseComment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            534,
             "getCasemanagementCaseComment",
-            format!(
-                "/api/v2/casemanagement/cases/{}/comments/{}", crate
-                ::operation::encode_path_segment(case_id), crate
-                ::operation::encode_path_segment(comment_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/comments/", ""],
+                &[case_id, comment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -191,11 +195,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         case_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseComments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            535,
             "getCasemanagementCaseComments",
-            format!(
-                "/api/v2/casemanagement/cases/{}/comments", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/comments"],
+                &[case_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -210,12 +215,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         stage_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseStage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            536,
             "getCasemanagementCaseStage",
-            format!(
-                "/api/v2/casemanagement/cases/{}/stages/{}", crate
-                ::operation::encode_path_segment(case_id), crate
-                ::operation::encode_path_segment(stage_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/stages/", ""],
+                &[case_id, stage_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -231,13 +236,12 @@ impl<'a> CaseManagementApi<'a> {
         stage_id: &str,
         step_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseStageStep> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            537,
             "getCasemanagementCaseStageStep",
-            format!(
-                "/api/v2/casemanagement/cases/{}/stages/{}/steps/{}", crate
-                ::operation::encode_path_segment(case_id), crate
-                ::operation::encode_path_segment(stage_id), crate
-                ::operation::encode_path_segment(step_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/stages/", "/steps/", ""],
+                &[case_id, stage_id, step_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -252,12 +256,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         stage_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseStageSteps> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            538,
             "getCasemanagementCaseStageSteps",
-            format!(
-                "/api/v2/casemanagement/cases/{}/stages/{}/steps", crate
-                ::operation::encode_path_segment(case_id), crate
-                ::operation::encode_path_segment(stage_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/stages/", "/steps"],
+                &[case_id, stage_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -271,11 +275,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         case_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseStages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            539,
             "getCasemanagementCaseStages",
-            format!(
-                "/api/v2/casemanagement/cases/{}/stages", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/stages"],
+                &[case_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -290,12 +295,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseTerminateJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            540,
             "getCasemanagementCaseTerminateJob",
-            format!(
-                "/api/v2/casemanagement/cases/{}/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(case_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/terminate/jobs/", ""],
+                &[case_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -309,11 +314,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         caseplan_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            541,
             "getCasemanagementCaseplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", ""],
+                &[caseplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -328,12 +334,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplanVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            542,
             "getCasemanagementCaseplanVersion",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions/{}", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/versions/", ""],
+                &[caseplan_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -348,12 +354,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplanVersionDataschemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            543,
             "getCasemanagementCaseplanVersionDataschemas",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions/{}/dataschemas", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/versions/", "/dataschemas"],
+                &[caseplan_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -368,12 +374,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplanVersionIntakesettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            544,
             "getCasemanagementCaseplanVersionIntakesettings",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions/{}/intakesettings", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/versions/", "/intakesettings"],
+                &[caseplan_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -389,13 +395,12 @@ impl<'a> CaseManagementApi<'a> {
         version_id: &str,
         stageplan_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplanVersionStageplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            545,
             "getCasemanagementCaseplanVersionStageplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans/{}", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(version_id), crate
-                ::operation::encode_path_segment(stageplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/versions/", "/stageplans/", ""],
+                &[caseplan_id, version_id, stageplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -412,14 +417,18 @@ impl<'a> CaseManagementApi<'a> {
         stageplan_id: &str,
         stepplan_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplanVersionStageplanStepplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            546,
             "getCasemanagementCaseplanVersionStageplanStepplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans/{}/stepplans/{}",
-                crate ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(version_id), crate
-                ::operation::encode_path_segment(stageplan_id), crate
-                ::operation::encode_path_segment(stepplan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/casemanagement/caseplans/",
+                    "/versions/",
+                    "/stageplans/",
+                    "/stepplans/",
+                    "",
+                ],
+                &[caseplan_id, version_id, stageplan_id, stepplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -435,13 +444,17 @@ impl<'a> CaseManagementApi<'a> {
         version_id: &str,
         stageplan_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplanVersionStageplanStepplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            547,
             "getCasemanagementCaseplanVersionStageplanStepplans",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans/{}/stepplans",
-                crate ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(version_id), crate
-                ::operation::encode_path_segment(stageplan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/casemanagement/caseplans/",
+                    "/versions/",
+                    "/stageplans/",
+                    "/stepplans",
+                ],
+                &[caseplan_id, version_id, stageplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -456,12 +469,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCaseplanVersionStageplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            548,
             "getCasemanagementCaseplanVersionStageplans",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions/{}/stageplans", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/versions/", "/stageplans"],
+                &[caseplan_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -474,7 +487,8 @@ impl<'a> CaseManagementApi<'a> {
     pub fn get_casemanagement_caseplans(
         &self,
     ) -> crate::Request<'a, GetCasemanagementCaseplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            549,
             "getCasemanagementCaseplans",
             String::from("/api/v2/casemanagement/caseplans"),
         );
@@ -489,11 +503,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         external_contact_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCasesExternalcontact> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            550,
             "getCasemanagementCasesExternalcontact",
-            format!(
-                "/api/v2/casemanagement/cases/externalcontacts/{}", crate
-                ::operation::encode_path_segment(external_contact_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/externalcontacts/", ""],
+                &[external_contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -505,11 +520,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCasesQueryJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            551,
             "getCasemanagementCasesQueryJob",
-            format!(
-                "/api/v2/casemanagement/cases/query/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/query/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -521,11 +537,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCasesQueryJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            552,
             "getCasemanagementCasesQueryJobResults",
-            format!(
-                "/api/v2/casemanagement/cases/query/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/query/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -539,11 +556,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         reference_id: &str,
     ) -> crate::Request<'a, GetCasemanagementCasesReference> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            553,
             "getCasemanagementCasesReference",
-            format!(
-                "/api/v2/casemanagement/cases/references/{}", crate
-                ::operation::encode_path_segment(reference_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/references/", ""],
+                &[reference_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -558,11 +576,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CaseDateDueUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseDatedue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1935,
             "patchCasemanagementCaseDatedue",
-            format!(
-                "/api/v2/casemanagement/cases/{}/datedue", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/datedue"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -578,11 +597,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CaseDescriptionUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseDescription> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1936,
             "patchCasemanagementCaseDescription",
-            format!(
-                "/api/v2/casemanagement/cases/{}/description", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/description"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -598,11 +618,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CaseExternalIdUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseExternalid> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1937,
             "patchCasemanagementCaseExternalid",
-            format!(
-                "/api/v2/casemanagement/cases/{}/externalid", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/externalid"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -616,11 +637,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CaseOwnerUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseOwner> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1938,
             "patchCasemanagementCaseOwner",
-            format!(
-                "/api/v2/casemanagement/cases/{}/owner", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/owner"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -636,11 +658,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CasePriorityUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCasePriority> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1939,
             "patchCasemanagementCasePriority",
-            format!(
-                "/api/v2/casemanagement/cases/{}/priority", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/priority"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -656,11 +679,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CaseSummaryUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseSummary> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1940,
             "patchCasemanagementCaseSummary",
-            format!(
-                "/api/v2/casemanagement/cases/{}/summary", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/summary"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -676,11 +700,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         body: &genesys_model::CaseplanUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1941,
             "patchCasemanagementCaseplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", ""],
+                &[caseplan_id],
             ),
         );
         request.model_body(body);
@@ -697,12 +722,12 @@ impl<'a> CaseManagementApi<'a> {
         stageplan_id: &str,
         body: &genesys_model::StageplanUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseplanStageplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1942,
             "patchCasemanagementCaseplanStageplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/stageplans/{}", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(stageplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/stageplans/", ""],
+                &[caseplan_id, stageplan_id],
             ),
         );
         request.model_body(body);
@@ -720,13 +745,17 @@ impl<'a> CaseManagementApi<'a> {
         stepplan_id: &str,
         body: &genesys_model::StepplanUpdate,
     ) -> crate::Request<'a, PatchCasemanagementCaseplanStageplanStepplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1943,
             "patchCasemanagementCaseplanStageplanStepplan",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/stageplans/{}/stepplans/{}", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(stageplan_id), crate
-                ::operation::encode_path_segment(stepplan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/casemanagement/caseplans/",
+                    "/stageplans/",
+                    "/stepplans/",
+                    "",
+                ],
+                &[caseplan_id, stageplan_id, stepplan_id],
             ),
         );
         request.model_body(body);
@@ -742,11 +771,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CaseAssociationCreate,
     ) -> crate::Request<'a, PostCasemanagementCaseAssociations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2302,
             "postCasemanagementCaseAssociations",
-            format!(
-                "/api/v2/casemanagement/cases/{}/associations", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/associations"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -760,11 +790,12 @@ impl<'a> CaseManagementApi<'a> {
         case_id: &str,
         body: &genesys_model::CommentCreate,
     ) -> crate::Request<'a, PostCasemanagementCaseComments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2303,
             "postCasemanagementCaseComments",
-            format!(
-                "/api/v2/casemanagement/cases/{}/comments", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/comments"],
+                &[case_id],
             ),
         );
         request.model_body(body);
@@ -779,11 +810,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         case_id: &str,
     ) -> crate::Request<'a, PostCasemanagementCaseTerminateJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2304,
             "postCasemanagementCaseTerminateJobs",
-            format!(
-                "/api/v2/casemanagement/cases/{}/terminate/jobs", crate
-                ::operation::encode_path_segment(case_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/cases/", "/terminate/jobs"],
+                &[case_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -796,11 +828,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         body: &genesys_model::CaseplanDataSchemaRequest,
     ) -> crate::Request<'a, PostCasemanagementCaseplanDataschemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2305,
             "postCasemanagementCaseplanDataschemas",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/dataschemas", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/dataschemas"],
+                &[caseplan_id],
             ),
         );
         request.model_body(body);
@@ -815,11 +848,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         caseplan_id: &str,
     ) -> crate::Request<'a, PostCasemanagementCaseplanPublish> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2306,
             "postCasemanagementCaseplanPublish",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/publish", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/publish"],
+                &[caseplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -835,12 +869,12 @@ impl<'a> CaseManagementApi<'a> {
         stageplan_id: &str,
         body: &genesys_model::StageplanReposition,
     ) -> crate::Request<'a, PostCasemanagementCaseplanStageplanReposition> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2307,
             "postCasemanagementCaseplanStageplanReposition",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/stageplans/{}/reposition", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(stageplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/stageplans/", "/reposition"],
+                &[caseplan_id, stageplan_id],
             ),
         );
         request.model_body(body);
@@ -856,11 +890,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         body: &genesys_model::StageplanCreate,
     ) -> crate::Request<'a, PostCasemanagementCaseplanStageplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2308,
             "postCasemanagementCaseplanStageplans",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/stageplans", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/stageplans"],
+                &[caseplan_id],
             ),
         );
         request.model_body(body);
@@ -875,11 +910,12 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         caseplan_id: &str,
     ) -> crate::Request<'a, PostCasemanagementCaseplanVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2309,
             "postCasemanagementCaseplanVersions",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/versions", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/versions"],
+                &[caseplan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -893,7 +929,8 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         body: &genesys_model::CaseplanCreate,
     ) -> crate::Request<'a, PostCasemanagementCaseplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2310,
             "postCasemanagementCaseplans",
             String::from("/api/v2/casemanagement/caseplans"),
         );
@@ -911,7 +948,8 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         body: &genesys_model::CaseplanQueryRequest,
     ) -> crate::Request<'a, PostCasemanagementCaseplansQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2311,
             "postCasemanagementCaseplansQuery",
             String::from("/api/v2/casemanagement/caseplans/query"),
         );
@@ -927,7 +965,8 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         body: &genesys_model::CaseCreate,
     ) -> crate::Request<'a, PostCasemanagementCases> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2312,
             "postCasemanagementCases",
             String::from("/api/v2/casemanagement/cases"),
         );
@@ -943,7 +982,8 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         body: &genesys_model::CaseAssociationQuery,
     ) -> crate::Request<'a, PostCasemanagementCasesAssociationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2313,
             "postCasemanagementCasesAssociationsQuery",
             String::from("/api/v2/casemanagement/cases/associations/query"),
         );
@@ -957,7 +997,8 @@ impl<'a> CaseManagementApi<'a> {
         &self,
         body: &genesys_model::CaseQueryJobCreate,
     ) -> crate::Request<'a, PostCasemanagementCasesQueryJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2314,
             "postCasemanagementCasesQueryJobs",
             String::from("/api/v2/casemanagement/cases/query/jobs"),
         );
@@ -973,12 +1014,12 @@ impl<'a> CaseManagementApi<'a> {
         schema_key_name: &str,
         body: &genesys_model::CaseplanDataSchemaRequest,
     ) -> crate::Request<'a, PutCasemanagementCaseplanDataschema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3105,
             "putCasemanagementCaseplanDataschema",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/dataschemas/{}", crate
-                ::operation::encode_path_segment(caseplan_id), crate
-                ::operation::encode_path_segment(schema_key_name)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/dataschemas/", ""],
+                &[caseplan_id, schema_key_name],
             ),
         );
         request.model_body(body);
@@ -994,11 +1035,12 @@ impl<'a> CaseManagementApi<'a> {
         caseplan_id: &str,
         body: &genesys_model::IntakeSettingsUpdate,
     ) -> crate::Request<'a, PutCasemanagementCaseplanIntakesettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3106,
             "putCasemanagementCaseplanIntakesettings",
-            format!(
-                "/api/v2/casemanagement/caseplans/{}/intakesettings", crate
-                ::operation::encode_path_segment(caseplan_id)
+            crate::operation::build_path(
+                &["/api/v2/casemanagement/caseplans/", "/intakesettings"],
+                &[caseplan_id],
             ),
         );
         request.model_body(body);

@@ -30,12 +30,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         message_id: &str,
     ) -> crate::Request<'a, DeleteChatsRoomMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            58,
             "deleteChatsRoomMessage",
-            format!(
-                "/api/v2/chats/rooms/{}/messages/{}", crate
-                ::operation::encode_path_segment(room_jid), crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/messages/", ""],
+                &[room_jid, message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,12 +52,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         pinned_message_id: &str,
     ) -> crate::Request<'a, DeleteChatsRoomMessagesPin> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            59,
             "deleteChatsRoomMessagesPin",
-            format!(
-                "/api/v2/chats/rooms/{}/messages/pins/{}", crate
-                ::operation::encode_path_segment(room_jid), crate
-                ::operation::encode_path_segment(pinned_message_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/messages/pins/", ""],
+                &[room_jid, pinned_message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,12 +74,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         user_id: &str,
     ) -> crate::Request<'a, DeleteChatsRoomParticipant> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            60,
             "deleteChatsRoomParticipant",
-            format!(
-                "/api/v2/chats/rooms/{}/participants/{}", crate
-                ::operation::encode_path_segment(room_jid), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/participants/", ""],
+                &[room_jid, user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -96,12 +96,12 @@ impl<'a> ChatApi<'a> {
         user_id: &str,
         message_id: &str,
     ) -> crate::Request<'a, DeleteChatsUserMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            61,
             "deleteChatsUserMessage",
-            format!(
-                "/api/v2/chats/users/{}/messages/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/messages/", ""],
+                &[user_id, message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -118,12 +118,12 @@ impl<'a> ChatApi<'a> {
         user_id: &str,
         pinned_message_id: &str,
     ) -> crate::Request<'a, DeleteChatsUserMessagesPin> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            62,
             "deleteChatsUserMessagesPin",
-            format!(
-                "/api/v2/chats/users/{}/messages/pins/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(pinned_message_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/messages/pins/", ""],
+                &[user_id, pinned_message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -136,7 +136,8 @@ impl<'a> ChatApi<'a> {
     pub fn delete_chats_users_me_settings(
         &self,
     ) -> crate::Request<'a, DeleteChatsUsersMeSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            63,
             "deleteChatsUsersMeSettings",
             String::from("/api/v2/chats/users/me/settings"),
         );
@@ -153,12 +154,10 @@ impl<'a> ChatApi<'a> {
         &self,
         message_id: &str,
     ) -> crate::Request<'a, GetChatsMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            554,
             "getChatsMessage",
-            format!(
-                "/api/v2/chats/messages/{}", crate
-                ::operation::encode_path_segment(message_id)
-            ),
+            crate::operation::build_path(&["/api/v2/chats/messages/", ""], &[message_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -170,12 +169,10 @@ impl<'a> ChatApi<'a> {
     ///
     /// OAuth scopes (any of): `organization`, `organization:readonly`.
     pub fn get_chats_room(&self, room_jid: &str) -> crate::Request<'a, GetChatsRoom> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            555,
             "getChatsRoom",
-            format!(
-                "/api/v2/chats/rooms/{}", crate
-                ::operation::encode_path_segment(room_jid)
-            ),
+            crate::operation::build_path(&["/api/v2/chats/rooms/", ""], &[room_jid]),
         );
         crate::Request::new(self.client, request)
     }
@@ -191,12 +188,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         message_ids: &str,
     ) -> crate::Request<'a, GetChatsRoomMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            556,
             "getChatsRoomMessage",
-            format!(
-                "/api/v2/chats/rooms/{}/messages/{}", crate
-                ::operation::encode_path_segment(room_jid), crate
-                ::operation::encode_path_segment(message_ids)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/messages/", ""],
+                &[room_jid, message_ids],
             ),
         );
         crate::Request::new(self.client, request)
@@ -212,11 +209,12 @@ impl<'a> ChatApi<'a> {
         &self,
         room_jid: &str,
     ) -> crate::Request<'a, GetChatsRoomMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            557,
             "getChatsRoomMessages",
-            format!(
-                "/api/v2/chats/rooms/{}/messages", crate
-                ::operation::encode_path_segment(room_jid)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/messages"],
+                &[room_jid],
             ),
         );
         crate::Request::new(self.client, request)
@@ -231,12 +229,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         participant_jid: &str,
     ) -> crate::Request<'a, GetChatsRoomParticipant> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            558,
             "getChatsRoomParticipant",
-            format!(
-                "/api/v2/chats/rooms/{}/participants/{}", crate
-                ::operation::encode_path_segment(room_jid), crate
-                ::operation::encode_path_segment(participant_jid)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/participants/", ""],
+                &[room_jid, participant_jid],
             ),
         );
         crate::Request::new(self.client, request)
@@ -252,11 +250,12 @@ impl<'a> ChatApi<'a> {
         &self,
         room_jid: &str,
     ) -> crate::Request<'a, GetChatsRoomParticipants> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            559,
             "getChatsRoomParticipants",
-            format!(
-                "/api/v2/chats/rooms/{}/participants", crate
-                ::operation::encode_path_segment(room_jid)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/participants"],
+                &[room_jid],
             ),
         );
         crate::Request::new(self.client, request)
@@ -269,7 +268,8 @@ impl<'a> ChatApi<'a> {
     ///
     /// OAuth scopes (any of): `organization`, `organization:readonly`.
     pub fn get_chats_settings(&self) -> crate::Request<'a, GetChatsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            560,
             "getChatsSettings",
             String::from("/api/v2/chats/settings"),
         );
@@ -286,11 +286,12 @@ impl<'a> ChatApi<'a> {
         &self,
         thread_id: &str,
     ) -> crate::Request<'a, GetChatsThreadMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            561,
             "getChatsThreadMessages",
-            format!(
-                "/api/v2/chats/threads/{}/messages", crate
-                ::operation::encode_path_segment(thread_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/threads/", "/messages"],
+                &[thread_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -303,11 +304,10 @@ impl<'a> ChatApi<'a> {
     ///
     /// OAuth scopes (any of): `organization`, `organization:readonly`.
     pub fn get_chats_user(&self, user_id: &str) -> crate::Request<'a, GetChatsUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            562,
             "getChatsUser",
-            format!(
-                "/api/v2/chats/users/{}", crate ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/chats/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -323,12 +323,12 @@ impl<'a> ChatApi<'a> {
         user_id: &str,
         message_ids: &str,
     ) -> crate::Request<'a, GetChatsUserMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            563,
             "getChatsUserMessage",
-            format!(
-                "/api/v2/chats/users/{}/messages/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(message_ids)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/messages/", ""],
+                &[user_id, message_ids],
             ),
         );
         crate::Request::new(self.client, request)
@@ -344,11 +344,12 @@ impl<'a> ChatApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetChatsUserMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            564,
             "getChatsUserMessages",
-            format!(
-                "/api/v2/chats/users/{}/messages", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/messages"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -364,11 +365,12 @@ impl<'a> ChatApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetChatsUserSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            565,
             "getChatsUserSettings",
-            format!(
-                "/api/v2/chats/users/{}/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/settings"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -381,7 +383,8 @@ impl<'a> ChatApi<'a> {
     pub fn get_chats_users_me_settings(
         &self,
     ) -> crate::Request<'a, GetChatsUsersMeSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            566,
             "getChatsUsersMeSettings",
             String::from("/api/v2/chats/users/me/settings"),
         );
@@ -399,12 +402,10 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         body: &genesys_model::RoomUpdateRequest,
     ) -> crate::Request<'a, PatchChatsRoom> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1944,
             "patchChatsRoom",
-            format!(
-                "/api/v2/chats/rooms/{}", crate
-                ::operation::encode_path_segment(room_jid)
-            ),
+            crate::operation::build_path(&["/api/v2/chats/rooms/", ""], &[room_jid]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -422,12 +423,12 @@ impl<'a> ChatApi<'a> {
         message_id: &str,
         body: &genesys_model::SendMessageBody,
     ) -> crate::Request<'a, PatchChatsRoomMessage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1945,
             "patchChatsRoomMessage",
-            format!(
-                "/api/v2/chats/rooms/{}/messages/{}", crate
-                ::operation::encode_path_segment(room_jid), crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/messages/", ""],
+                &[room_jid, message_id],
             ),
         );
         request.model_body(body);
@@ -444,7 +445,8 @@ impl<'a> ChatApi<'a> {
         &self,
         body: &genesys_model::ChatSettings,
     ) -> crate::Request<'a, PatchChatsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1946,
             "patchChatsSettings",
             String::from("/api/v2/chats/settings"),
         );
@@ -464,12 +466,12 @@ impl<'a> ChatApi<'a> {
         message_id: &str,
         body: &genesys_model::SendMessageBody,
     ) -> crate::Request<'a, PatchChatsUserMessage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1947,
             "patchChatsUserMessage",
-            format!(
-                "/api/v2/chats/users/{}/messages/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/messages/", ""],
+                &[user_id, message_id],
             ),
         );
         request.model_body(body);
@@ -487,11 +489,12 @@ impl<'a> ChatApi<'a> {
         user_id: &str,
         body: &genesys_model::ChatUserSettings,
     ) -> crate::Request<'a, PatchChatsUserSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1948,
             "patchChatsUserSettings",
-            format!(
-                "/api/v2/chats/users/{}/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/settings"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -506,7 +509,8 @@ impl<'a> ChatApi<'a> {
         &self,
         body: &genesys_model::UserSettingsForChat,
     ) -> crate::Request<'a, PatchChatsUsersMeSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1949,
             "patchChatsUsersMeSettings",
             String::from("/api/v2/chats/users/me/settings"),
         );
@@ -525,11 +529,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         body: &genesys_model::SendMessageBody,
     ) -> crate::Request<'a, PostChatsRoomMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2316,
             "postChatsRoomMessages",
-            format!(
-                "/api/v2/chats/rooms/{}/messages", crate
-                ::operation::encode_path_segment(room_jid)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/messages"],
+                &[room_jid],
             ),
         );
         request.model_body(body);
@@ -547,11 +552,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         body: &genesys_model::PinnedMessageRequest,
     ) -> crate::Request<'a, PostChatsRoomMessagesPins> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2317,
             "postChatsRoomMessagesPins",
-            format!(
-                "/api/v2/chats/rooms/{}/messages/pins", crate
-                ::operation::encode_path_segment(room_jid)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/messages/pins"],
+                &[room_jid],
             ),
         );
         request.model_body(body);
@@ -569,12 +575,12 @@ impl<'a> ChatApi<'a> {
         room_jid: &str,
         user_id: &str,
     ) -> crate::Request<'a, PostChatsRoomParticipant> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2318,
             "postChatsRoomParticipant",
-            format!(
-                "/api/v2/chats/rooms/{}/participants/{}", crate
-                ::operation::encode_path_segment(room_jid), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/rooms/", "/participants/", ""],
+                &[room_jid, user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -590,7 +596,8 @@ impl<'a> ChatApi<'a> {
         &self,
         body: &genesys_model::CreateRoomRequest,
     ) -> crate::Request<'a, PostChatsRooms> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2319,
             "postChatsRooms",
             String::from("/api/v2/chats/rooms"),
         );
@@ -609,11 +616,12 @@ impl<'a> ChatApi<'a> {
         user_id: &str,
         body: &genesys_model::SendMessageBody,
     ) -> crate::Request<'a, PostChatsUserMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2320,
             "postChatsUserMessages",
-            format!(
-                "/api/v2/chats/users/{}/messages", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/messages"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -631,11 +639,12 @@ impl<'a> ChatApi<'a> {
         user_id: &str,
         body: &genesys_model::PinnedMessageRequest,
     ) -> crate::Request<'a, PostChatsUserMessagesPins> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2321,
             "postChatsUserMessagesPins",
-            format!(
-                "/api/v2/chats/users/{}/messages/pins", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/users/", "/messages/pins"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -650,7 +659,8 @@ impl<'a> ChatApi<'a> {
         &self,
         body: &genesys_model::UserChatSettingsPost,
     ) -> crate::Request<'a, PostChatsUsersMeSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2322,
             "postChatsUsersMeSettings",
             String::from("/api/v2/chats/users/me/settings"),
         );
@@ -669,11 +679,12 @@ impl<'a> ChatApi<'a> {
         message_id: &str,
         body: &genesys_model::ChatReactionUpdate,
     ) -> crate::Request<'a, PutChatsMessageReactions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3107,
             "putChatsMessageReactions",
-            format!(
-                "/api/v2/chats/messages/{}/reactions", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/chats/messages/", "/reactions"],
+                &[message_id],
             ),
         );
         request.model_body(body);
@@ -690,7 +701,8 @@ impl<'a> ChatApi<'a> {
         &self,
         body: &genesys_model::ChatSettings,
     ) -> crate::Request<'a, PutChatsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3108,
             "putChatsSettings",
             String::from("/api/v2/chats/settings"),
         );

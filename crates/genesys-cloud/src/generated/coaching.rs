@@ -31,11 +31,12 @@ impl<'a> CoachingApi<'a> {
         &self,
         appointment_id: &str,
     ) -> crate::Request<'a, DeleteCoachingAppointment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            64,
             "deleteCoachingAppointment",
-            format!(
-                "/api/v2/coaching/appointments/{}", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", ""],
+                &[appointment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -54,12 +55,12 @@ impl<'a> CoachingApi<'a> {
         appointment_id: &str,
         annotation_id: &str,
     ) -> crate::Request<'a, DeleteCoachingAppointmentAnnotation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            65,
             "deleteCoachingAppointmentAnnotation",
-            format!(
-                "/api/v2/coaching/appointments/{}/annotations/{}", crate
-                ::operation::encode_path_segment(appointment_id), crate
-                ::operation::encode_path_segment(annotation_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/annotations/", ""],
+                &[appointment_id, annotation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -77,11 +78,12 @@ impl<'a> CoachingApi<'a> {
         &self,
         appointment_id: &str,
     ) -> crate::Request<'a, GetCoachingAppointment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            567,
             "getCoachingAppointment",
-            format!(
-                "/api/v2/coaching/appointments/{}", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", ""],
+                &[appointment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -100,12 +102,12 @@ impl<'a> CoachingApi<'a> {
         appointment_id: &str,
         annotation_id: &str,
     ) -> crate::Request<'a, GetCoachingAppointmentAnnotation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            568,
             "getCoachingAppointmentAnnotation",
-            format!(
-                "/api/v2/coaching/appointments/{}/annotations/{}", crate
-                ::operation::encode_path_segment(appointment_id), crate
-                ::operation::encode_path_segment(annotation_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/annotations/", ""],
+                &[appointment_id, annotation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -123,11 +125,12 @@ impl<'a> CoachingApi<'a> {
         &self,
         appointment_id: &str,
     ) -> crate::Request<'a, GetCoachingAppointmentAnnotations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            569,
             "getCoachingAppointmentAnnotations",
-            format!(
-                "/api/v2/coaching/appointments/{}/annotations", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/annotations"],
+                &[appointment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -145,11 +148,12 @@ impl<'a> CoachingApi<'a> {
         &self,
         appointment_id: &str,
     ) -> crate::Request<'a, GetCoachingAppointmentStatuses> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            570,
             "getCoachingAppointmentStatuses",
-            format!(
-                "/api/v2/coaching/appointments/{}/statuses", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/statuses"],
+                &[appointment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -165,7 +169,8 @@ impl<'a> CoachingApi<'a> {
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetCoachingAppointments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            571,
             "getCoachingAppointments",
             String::from("/api/v2/coaching/appointments"),
         );
@@ -188,7 +193,8 @@ impl<'a> CoachingApi<'a> {
     pub fn get_coaching_appointments_me(
         &self,
     ) -> crate::Request<'a, GetCoachingAppointmentsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            572,
             "getCoachingAppointmentsMe",
             String::from("/api/v2/coaching/appointments/me"),
         );
@@ -207,11 +213,12 @@ impl<'a> CoachingApi<'a> {
         &self,
         notification_id: &str,
     ) -> crate::Request<'a, GetCoachingNotification> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            573,
             "getCoachingNotification",
-            format!(
-                "/api/v2/coaching/notifications/{}", crate
-                ::operation::encode_path_segment(notification_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/notifications/", ""],
+                &[notification_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -224,7 +231,8 @@ impl<'a> CoachingApi<'a> {
     pub fn get_coaching_notifications(
         &self,
     ) -> crate::Request<'a, GetCoachingNotifications> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            574,
             "getCoachingNotifications",
             String::from("/api/v2/coaching/notifications"),
         );
@@ -239,11 +247,12 @@ impl<'a> CoachingApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetCoachingScheduleslotsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            575,
             "getCoachingScheduleslotsJob",
-            format!(
-                "/api/v2/coaching/scheduleslots/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/scheduleslots/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -262,11 +271,12 @@ impl<'a> CoachingApi<'a> {
         appointment_id: &str,
         body: &genesys_model::UpdateCoachingAppointmentRequest,
     ) -> crate::Request<'a, PatchCoachingAppointment> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1950,
             "patchCoachingAppointment",
-            format!(
-                "/api/v2/coaching/appointments/{}", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", ""],
+                &[appointment_id],
             ),
         );
         request.model_body(body);
@@ -287,12 +297,12 @@ impl<'a> CoachingApi<'a> {
         annotation_id: &str,
         body: &genesys_model::CoachingAnnotation,
     ) -> crate::Request<'a, PatchCoachingAppointmentAnnotation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1951,
             "patchCoachingAppointmentAnnotation",
-            format!(
-                "/api/v2/coaching/appointments/{}/annotations/{}", crate
-                ::operation::encode_path_segment(appointment_id), crate
-                ::operation::encode_path_segment(annotation_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/annotations/", ""],
+                &[appointment_id, annotation_id],
             ),
         );
         request.model_body(body);
@@ -312,11 +322,12 @@ impl<'a> CoachingApi<'a> {
         appointment_id: &str,
         body: &genesys_model::CoachingAppointmentStatusRequest,
     ) -> crate::Request<'a, PatchCoachingAppointmentStatus> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1952,
             "patchCoachingAppointmentStatus",
-            format!(
-                "/api/v2/coaching/appointments/{}/status", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/status"],
+                &[appointment_id],
             ),
         );
         request.model_body(body);
@@ -334,11 +345,12 @@ impl<'a> CoachingApi<'a> {
         notification_id: &str,
         body: &genesys_model::CoachingNotification,
     ) -> crate::Request<'a, PatchCoachingNotification> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1953,
             "patchCoachingNotification",
-            format!(
-                "/api/v2/coaching/notifications/{}", crate
-                ::operation::encode_path_segment(notification_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/notifications/", ""],
+                &[notification_id],
             ),
         );
         request.model_body(body);
@@ -358,11 +370,12 @@ impl<'a> CoachingApi<'a> {
         appointment_id: &str,
         body: &genesys_model::CoachingAnnotationCreateRequest,
     ) -> crate::Request<'a, PostCoachingAppointmentAnnotations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2323,
             "postCoachingAppointmentAnnotations",
-            format!(
-                "/api/v2/coaching/appointments/{}/annotations", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/annotations"],
+                &[appointment_id],
             ),
         );
         request.model_body(body);
@@ -382,11 +395,12 @@ impl<'a> CoachingApi<'a> {
         appointment_id: &str,
         body: &genesys_model::AddConversationRequest,
     ) -> crate::Request<'a, PostCoachingAppointmentConversations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2324,
             "postCoachingAppointmentConversations",
-            format!(
-                "/api/v2/coaching/appointments/{}/conversations", crate
-                ::operation::encode_path_segment(appointment_id)
+            crate::operation::build_path(
+                &["/api/v2/coaching/appointments/", "/conversations"],
+                &[appointment_id],
             ),
         );
         request.model_body(body);
@@ -403,7 +417,8 @@ impl<'a> CoachingApi<'a> {
         &self,
         body: &genesys_model::CreateCoachingAppointmentRequest,
     ) -> crate::Request<'a, PostCoachingAppointments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2325,
             "postCoachingAppointments",
             String::from("/api/v2/coaching/appointments"),
         );
@@ -421,7 +436,8 @@ impl<'a> CoachingApi<'a> {
         &self,
         body: &genesys_model::CoachingAppointmentAggregateRequest,
     ) -> crate::Request<'a, PostCoachingAppointmentsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2326,
             "postCoachingAppointmentsAggregatesQuery",
             String::from("/api/v2/coaching/appointments/aggregates/query"),
         );
@@ -437,7 +453,8 @@ impl<'a> CoachingApi<'a> {
         &self,
         body: &genesys_model::CoachingScheduleSlotsJobRequest,
     ) -> crate::Request<'a, PostCoachingScheduleslotsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2327,
             "postCoachingScheduleslotsJobs",
             String::from("/api/v2/coaching/scheduleslots/jobs"),
         );
@@ -455,7 +472,8 @@ impl<'a> CoachingApi<'a> {
         &self,
         body: &genesys_model::CoachingSlotsRequest,
     ) -> crate::Request<'a, PostCoachingScheduleslotsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2328,
             "postCoachingScheduleslotsQuery",
             String::from("/api/v2/coaching/scheduleslots/query"),
         );

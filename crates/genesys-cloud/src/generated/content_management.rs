@@ -31,11 +31,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         document_id: &str,
     ) -> crate::Request<'a, DeleteContentmanagementDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            66,
             "deleteContentmanagementDocument",
-            format!(
-                "/api/v2/contentmanagement/documents/{}", crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/documents/", ""],
+                &[document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -51,11 +52,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         share_id: &str,
     ) -> crate::Request<'a, DeleteContentmanagementShare> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            67,
             "deleteContentmanagementShare",
-            format!(
-                "/api/v2/contentmanagement/shares/{}", crate
-                ::operation::encode_path_segment(share_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/shares/", ""],
+                &[share_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +71,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         status_id: &str,
     ) -> crate::Request<'a, DeleteContentmanagementStatusStatusId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            68,
             "deleteContentmanagementStatusStatusId",
-            format!(
-                "/api/v2/contentmanagement/status/{}", crate
-                ::operation::encode_path_segment(status_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/status/", ""],
+                &[status_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -87,11 +90,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         workspace_id: &str,
     ) -> crate::Request<'a, DeleteContentmanagementWorkspace> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            69,
             "deleteContentmanagementWorkspace",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", ""],
+                &[workspace_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -106,12 +110,12 @@ impl<'a> ContentManagementApi<'a> {
         workspace_id: &str,
         member_id: &str,
     ) -> crate::Request<'a, DeleteContentmanagementWorkspaceMember> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            70,
             "deleteContentmanagementWorkspaceMember",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/members/{}", crate
-                ::operation::encode_path_segment(workspace_id), crate
-                ::operation::encode_path_segment(member_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/members/", ""],
+                &[workspace_id, member_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -128,12 +132,12 @@ impl<'a> ContentManagementApi<'a> {
         workspace_id: &str,
         tag_id: &str,
     ) -> crate::Request<'a, DeleteContentmanagementWorkspaceTagvalue> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            71,
             "deleteContentmanagementWorkspaceTagvalue",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/tagvalues/{}", crate
-                ::operation::encode_path_segment(workspace_id), crate
-                ::operation::encode_path_segment(tag_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/tagvalues/", ""],
+                &[workspace_id, tag_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -149,11 +153,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         document_id: &str,
     ) -> crate::Request<'a, GetContentmanagementDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            576,
             "getContentmanagementDocument",
-            format!(
-                "/api/v2/contentmanagement/documents/{}", crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/documents/", ""],
+                &[document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -169,11 +174,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         document_id: &str,
     ) -> crate::Request<'a, GetContentmanagementDocumentContent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            577,
             "getContentmanagementDocumentContent",
-            format!(
-                "/api/v2/contentmanagement/documents/{}/content", crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/documents/", "/content"],
+                &[document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -188,7 +194,8 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         workspace_id: impl Into<String>,
     ) -> crate::Request<'a, GetContentmanagementDocuments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            578,
             "getContentmanagementDocuments",
             String::from("/api/v2/contentmanagement/documents"),
         );
@@ -207,7 +214,8 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         query_phrase: impl Into<String>,
     ) -> crate::Request<'a, GetContentmanagementQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            579,
             "getContentmanagementQuery",
             String::from("/api/v2/contentmanagement/query"),
         );
@@ -226,11 +234,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         security_profile_id: &str,
     ) -> crate::Request<'a, GetContentmanagementSecurityprofile> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            580,
             "getContentmanagementSecurityprofile",
-            format!(
-                "/api/v2/contentmanagement/securityprofiles/{}", crate
-                ::operation::encode_path_segment(security_profile_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/securityprofiles/", ""],
+                &[security_profile_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -243,7 +252,8 @@ impl<'a> ContentManagementApi<'a> {
     pub fn get_contentmanagement_securityprofiles(
         &self,
     ) -> crate::Request<'a, GetContentmanagementSecurityprofiles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            581,
             "getContentmanagementSecurityprofiles",
             String::from("/api/v2/contentmanagement/securityprofiles"),
         );
@@ -258,11 +268,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         share_id: &str,
     ) -> crate::Request<'a, GetContentmanagementShare> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            582,
             "getContentmanagementShare",
-            format!(
-                "/api/v2/contentmanagement/shares/{}", crate
-                ::operation::encode_path_segment(share_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/shares/", ""],
+                &[share_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -278,11 +289,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         shared_id: &str,
     ) -> crate::Request<'a, GetContentmanagementSharedSharedId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            583,
             "getContentmanagementSharedSharedId",
-            format!(
-                "/api/v2/contentmanagement/shared/{}", crate
-                ::operation::encode_path_segment(shared_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/shared/", ""],
+                &[shared_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -297,7 +309,8 @@ impl<'a> ContentManagementApi<'a> {
     pub fn get_contentmanagement_shares(
         &self,
     ) -> crate::Request<'a, GetContentmanagementShares> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            584,
             "getContentmanagementShares",
             String::from("/api/v2/contentmanagement/shares"),
         );
@@ -311,7 +324,8 @@ impl<'a> ContentManagementApi<'a> {
     pub fn get_contentmanagement_status(
         &self,
     ) -> crate::Request<'a, GetContentmanagementStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            585,
             "getContentmanagementStatus",
             String::from("/api/v2/contentmanagement/status"),
         );
@@ -326,11 +340,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         status_id: &str,
     ) -> crate::Request<'a, GetContentmanagementStatusStatusId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            586,
             "getContentmanagementStatusStatusId",
-            format!(
-                "/api/v2/contentmanagement/status/{}", crate
-                ::operation::encode_path_segment(status_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/status/", ""],
+                &[status_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -343,7 +358,8 @@ impl<'a> ContentManagementApi<'a> {
     pub fn get_contentmanagement_usage(
         &self,
     ) -> crate::Request<'a, GetContentmanagementUsage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            587,
             "getContentmanagementUsage",
             String::from("/api/v2/contentmanagement/usage"),
         );
@@ -358,11 +374,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         workspace_id: &str,
     ) -> crate::Request<'a, GetContentmanagementWorkspace> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            588,
             "getContentmanagementWorkspace",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", ""],
+                &[workspace_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -376,11 +393,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         workspace_id: &str,
     ) -> crate::Request<'a, GetContentmanagementWorkspaceDocuments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            589,
             "getContentmanagementWorkspaceDocuments",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/documents", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/documents"],
+                &[workspace_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -395,12 +413,12 @@ impl<'a> ContentManagementApi<'a> {
         workspace_id: &str,
         member_id: &str,
     ) -> crate::Request<'a, GetContentmanagementWorkspaceMember> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            590,
             "getContentmanagementWorkspaceMember",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/members/{}", crate
-                ::operation::encode_path_segment(workspace_id), crate
-                ::operation::encode_path_segment(member_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/members/", ""],
+                &[workspace_id, member_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -414,11 +432,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         workspace_id: &str,
     ) -> crate::Request<'a, GetContentmanagementWorkspaceMembers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            591,
             "getContentmanagementWorkspaceMembers",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/members", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/members"],
+                &[workspace_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -433,12 +452,12 @@ impl<'a> ContentManagementApi<'a> {
         workspace_id: &str,
         tag_id: &str,
     ) -> crate::Request<'a, GetContentmanagementWorkspaceTagvalue> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            592,
             "getContentmanagementWorkspaceTagvalue",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/tagvalues/{}", crate
-                ::operation::encode_path_segment(workspace_id), crate
-                ::operation::encode_path_segment(tag_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/tagvalues/", ""],
+                &[workspace_id, tag_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -452,11 +471,12 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         workspace_id: &str,
     ) -> crate::Request<'a, GetContentmanagementWorkspaceTagvalues> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            593,
             "getContentmanagementWorkspaceTagvalues",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/tagvalues", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/tagvalues"],
+                &[workspace_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -471,7 +491,8 @@ impl<'a> ContentManagementApi<'a> {
     pub fn get_contentmanagement_workspaces(
         &self,
     ) -> crate::Request<'a, GetContentmanagementWorkspaces> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            594,
             "getContentmanagementWorkspaces",
             String::from("/api/v2/contentmanagement/workspaces"),
         );
@@ -489,11 +510,12 @@ impl<'a> ContentManagementApi<'a> {
         document_id: &str,
         body: &genesys_model::DocumentUpdate,
     ) -> crate::Request<'a, PostContentmanagementDocument> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2329,
             "postContentmanagementDocument",
-            format!(
-                "/api/v2/contentmanagement/documents/{}", crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/documents/", ""],
+                &[document_id],
             ),
         );
         request.model_body(body);
@@ -511,11 +533,12 @@ impl<'a> ContentManagementApi<'a> {
         document_id: &str,
         body: &genesys_model::ReplaceRequest,
     ) -> crate::Request<'a, PostContentmanagementDocumentContent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2330,
             "postContentmanagementDocumentContent",
-            format!(
-                "/api/v2/contentmanagement/documents/{}/content", crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/documents/", "/content"],
+                &[document_id],
             ),
         );
         request.model_body(body);
@@ -530,7 +553,8 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         body: &genesys_model::DocumentUpload,
     ) -> crate::Request<'a, PostContentmanagementDocuments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2331,
             "postContentmanagementDocuments",
             String::from("/api/v2/contentmanagement/documents"),
         );
@@ -546,7 +570,8 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         body: &genesys_model::QueryRequest,
     ) -> crate::Request<'a, PostContentmanagementQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2332,
             "postContentmanagementQuery",
             String::from("/api/v2/contentmanagement/query"),
         );
@@ -562,7 +587,8 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         body: &genesys_model::CreateShareRequest,
     ) -> crate::Request<'a, PostContentmanagementShares> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2333,
             "postContentmanagementShares",
             String::from("/api/v2/contentmanagement/shares"),
         );
@@ -579,11 +605,12 @@ impl<'a> ContentManagementApi<'a> {
         workspace_id: &str,
         body: &genesys_model::TagValue,
     ) -> crate::Request<'a, PostContentmanagementWorkspaceTagvalues> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2334,
             "postContentmanagementWorkspaceTagvalues",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/tagvalues", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/tagvalues"],
+                &[workspace_id],
             ),
         );
         request.model_body(body);
@@ -599,11 +626,12 @@ impl<'a> ContentManagementApi<'a> {
         workspace_id: &str,
         body: &genesys_model::TagQueryRequest,
     ) -> crate::Request<'a, PostContentmanagementWorkspaceTagvaluesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2335,
             "postContentmanagementWorkspaceTagvaluesQuery",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/tagvalues/query", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/tagvalues/query"],
+                &[workspace_id],
             ),
         );
         request.model_body(body);
@@ -618,7 +646,8 @@ impl<'a> ContentManagementApi<'a> {
         &self,
         body: &genesys_model::WorkspaceCreate,
     ) -> crate::Request<'a, PostContentmanagementWorkspaces> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2336,
             "postContentmanagementWorkspaces",
             String::from("/api/v2/contentmanagement/workspaces"),
         );
@@ -635,11 +664,12 @@ impl<'a> ContentManagementApi<'a> {
         workspace_id: &str,
         body: &genesys_model::Workspace,
     ) -> crate::Request<'a, PutContentmanagementWorkspace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3109,
             "putContentmanagementWorkspace",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}", crate
-                ::operation::encode_path_segment(workspace_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", ""],
+                &[workspace_id],
             ),
         );
         request.model_body(body);
@@ -656,12 +686,12 @@ impl<'a> ContentManagementApi<'a> {
         member_id: &str,
         body: &genesys_model::WorkspaceMember,
     ) -> crate::Request<'a, PutContentmanagementWorkspaceMember> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3110,
             "putContentmanagementWorkspaceMember",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/members/{}", crate
-                ::operation::encode_path_segment(workspace_id), crate
-                ::operation::encode_path_segment(member_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/members/", ""],
+                &[workspace_id, member_id],
             ),
         );
         request.model_body(body);
@@ -678,12 +708,12 @@ impl<'a> ContentManagementApi<'a> {
         tag_id: &str,
         body: &genesys_model::TagValue,
     ) -> crate::Request<'a, PutContentmanagementWorkspaceTagvalue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3111,
             "putContentmanagementWorkspaceTagvalue",
-            format!(
-                "/api/v2/contentmanagement/workspaces/{}/tagvalues/{}", crate
-                ::operation::encode_path_segment(workspace_id), crate
-                ::operation::encode_path_segment(tag_id)
+            crate::operation::build_path(
+                &["/api/v2/contentmanagement/workspaces/", "/tagvalues/", ""],
+                &[workspace_id, tag_id],
             ),
         );
         request.model_body(body);

@@ -27,11 +27,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsConversationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            9,
             "deleteAnalyticsConversationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,11 +48,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsConversationsDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            10,
             "deleteAnalyticsConversationsDetailsJob",
-            format!(
-                "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,11 +67,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, DeleteConversation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            72,
             "deleteConversation",
-            format!(
-                "/api/v2/conversations/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -84,12 +87,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         attributes_id: &str,
     ) -> crate::Request<'a, DeleteConversationCustomattribute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            73,
             "deleteConversationCustomattribute",
-            format!(
-                "/api/v2/conversations/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(attributes_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/customattributes/", ""],
+                &[conversation_id, attributes_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -105,13 +108,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         add_communication_code: &str,
     ) -> crate::Request<'a, DeleteConversationParticipantCode> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            74,
             "deleteConversationParticipantCode",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/codes/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(add_communication_code)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/codes/", ""],
+                &[conversation_id, participant_id, add_communication_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -126,12 +128,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, DeleteConversationParticipantFlaggedreason> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            75,
             "deleteConversationParticipantFlaggedreason",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/flaggedreason", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/flaggedreason"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -150,13 +152,17 @@ impl<'a> ConversationsApi<'a> {
         'a,
         DeleteConversationsCallParticipantCommunicationPostflowaction,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            78,
             "deleteConversationsCallParticipantCommunicationPostflowaction",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/communications/{}/postflowaction",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/communications/",
+                    "/postflowaction",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -173,12 +179,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, DeleteConversationsCallParticipantConsult> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            79,
             "deleteConversationsCallParticipantConsult",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/consult", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/consult"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -193,12 +199,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         attachment_id: &str,
     ) -> crate::Request<'a, DeleteConversationsEmailMessagesDraftAttachment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            80,
             "deleteConversationsEmailMessagesDraftAttachment",
-            format!(
-                "/api/v2/conversations/emails/{}/messages/draft/attachments/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(attachment_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages/draft/attachments/", ""],
+                &[conversation_id, attachment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -214,11 +220,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         cached_media_item_id: &str,
     ) -> crate::Request<'a, DeleteConversationsMessagesCachedmediaCachedMediaItemId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            81,
             "deleteConversationsMessagesCachedmediaCachedMediaItemId",
-            format!(
-                "/api/v2/conversations/messages/cachedmedia/{}", crate
-                ::operation::encode_path_segment(cached_media_item_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/cachedmedia/", ""],
+                &[cached_media_item_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -232,11 +239,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, DeleteConversationsMessagingIntegrationsAppleIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            82,
             "deleteConversationsMessagingIntegrationsAppleIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/apple/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/apple/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,11 +263,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         DeleteConversationsMessagingIntegrationsFacebookIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            83,
             "deleteConversationsMessagingIntegrationsFacebookIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/facebook/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/facebook/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -278,11 +287,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         DeleteConversationsMessagingIntegrationsInstagramIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            84,
             "deleteConversationsMessagingIntegrationsInstagramIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/instagram/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/instagram/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -303,11 +313,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         DeleteConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            85,
             "deleteConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -325,11 +339,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, DeleteConversationsMessagingIntegrationsOpenIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            86,
             "deleteConversationsMessagingIntegrationsOpenIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/open/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -348,11 +363,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         DeleteConversationsMessagingIntegrationsTwitterIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            87,
             "deleteConversationsMessagingIntegrationsTwitterIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/twitter/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/twitter/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -371,11 +387,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         DeleteConversationsMessagingIntegrationsWhatsappIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            88,
             "deleteConversationsMessagingIntegrationsWhatsappIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/whatsapp/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/whatsapp/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -391,11 +408,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         message_setting_id: &str,
     ) -> crate::Request<'a, DeleteConversationsMessagingSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            89,
             "deleteConversationsMessagingSetting",
-            format!(
-                "/api/v2/conversations/messaging/settings/{}", crate
-                ::operation::encode_path_segment(message_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/settings/", ""],
+                &[message_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -412,7 +430,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn delete_conversations_messaging_settings_default(
         &self,
     ) -> crate::Request<'a, DeleteConversationsMessagingSettingsDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            90,
             "deleteConversationsMessagingSettingsDefault",
             String::from("/api/v2/conversations/messaging/settings/default"),
         );
@@ -432,11 +451,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         DeleteConversationsMessagingSupportedcontentSupportedContentId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            91,
             "deleteConversationsMessagingSupportedcontentSupportedContentId",
-            format!(
-                "/api/v2/conversations/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(supported_content_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/supportedcontent/", ""],
+                &[supported_content_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -452,11 +472,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            380,
             "getAnalyticsConversationDetails",
-            format!(
-                "/api/v2/analytics/conversations/{}/details", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/", "/details"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -470,11 +491,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            381,
             "getAnalyticsConversationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/conversations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -488,11 +510,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            382,
             "getAnalyticsConversationsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/conversations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -507,7 +530,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_analytics_conversations_details(
         &self,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            383,
             "getAnalyticsConversationsDetails",
             String::from("/api/v2/analytics/conversations/details"),
         );
@@ -524,11 +548,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            384,
             "getAnalyticsConversationsDetailsJob",
-            format!(
-                "/api/v2/analytics/conversations/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -544,11 +569,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetailsJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            385,
             "getAnalyticsConversationsDetailsJobResults",
-            format!(
-                "/api/v2/analytics/conversations/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/details/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -563,7 +589,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_analytics_conversations_details_jobs_availability(
         &self,
     ) -> crate::Request<'a, GetAnalyticsConversationsDetailsJobsAvailability> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            386,
             "getAnalyticsConversationsDetailsJobsAvailability",
             String::from("/api/v2/analytics/conversations/details/jobs/availability"),
         );
@@ -580,11 +607,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            595,
             "getConversation",
-            format!(
-                "/api/v2/conversations/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -598,11 +626,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationAccessattributes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            596,
             "getConversationAccessattributes",
-            format!(
-                "/api/v2/conversations/{}/accessattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/accessattributes"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -618,11 +647,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationAssistantCopilotcontext> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            597,
             "getConversationAssistantCopilotcontext",
-            format!(
-                "/api/v2/conversations/{}/assistant/copilotcontext", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/assistant/copilotcontext"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -638,13 +668,12 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         agent_checklist_id: &str,
     ) -> crate::Request<'a, GetConversationCommunicationAgentchecklist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            598,
             "getConversationCommunicationAgentchecklist",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/agentchecklists/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id), crate
-                ::operation::encode_path_segment(agent_checklist_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/communications/", "/agentchecklists/", ""],
+                &[conversation_id, communication_id, agent_checklist_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -661,14 +690,18 @@ impl<'a> ConversationsApi<'a> {
         agent_checklist_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetConversationCommunicationAgentchecklistJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            599,
             "getConversationCommunicationAgentchecklistJob",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/agentchecklists/{}/jobs/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id), crate
-                ::operation::encode_path_segment(agent_checklist_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/communications/",
+                    "/agentchecklists/",
+                    "/jobs/",
+                    "",
+                ],
+                &[conversation_id, communication_id, agent_checklist_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -683,12 +716,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationCommunicationAgentchecklists> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            600,
             "getConversationCommunicationAgentchecklists",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/agentchecklists", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/communications/", "/agentchecklists"],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -704,13 +737,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         message_id: &str,
     ) -> crate::Request<'a, GetConversationCommunicationInternalmessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            601,
             "getConversationCommunicationInternalmessage",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/internalmessages/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id), crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/communications/",
+                    "/internalmessages/",
+                    "",
+                ],
+                &[conversation_id, communication_id, message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -725,12 +762,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationCommunicationInternalmessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            602,
             "getConversationCommunicationInternalmessages",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/internalmessages", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/communications/", "/internalmessages"],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -745,12 +782,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         attributes_id: &str,
     ) -> crate::Request<'a, GetConversationCustomattribute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            603,
             "getConversationCustomattribute",
-            format!(
-                "/api/v2/conversations/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(attributes_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/customattributes/", ""],
+                &[conversation_id, attributes_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -764,11 +801,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationCustomattributes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            604,
             "getConversationCustomattributes",
-            format!(
-                "/api/v2/conversations/{}/customattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/customattributes"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -784,13 +822,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         secure_session_id: &str,
     ) -> crate::Request<'a, GetConversationParticipantSecureivrsession> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            606,
             "getConversationParticipantSecureivrsession",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/secureivrsessions/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(secure_session_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/secureivrsessions/", ""],
+                &[conversation_id, participant_id, secure_session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -805,12 +842,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationParticipantSecureivrsessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            607,
             "getConversationParticipantSecureivrsessions",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/secureivrsessions", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/secureivrsessions"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -825,12 +862,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationParticipantWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            608,
             "getConversationParticipantWrapup",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/wrapup"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -845,12 +882,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationParticipantWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            609,
             "getConversationParticipantWrapupcodes",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/wrapupcodes"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -866,11 +903,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationSecureattributes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            616,
             "getConversationSecureattributes",
-            format!(
-                "/api/v2/conversations/{}/secureattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/secureattributes"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -887,12 +925,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         suggestion_id: &str,
     ) -> crate::Request<'a, GetConversationSuggestion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            617,
             "getConversationSuggestion",
-            format!(
-                "/api/v2/conversations/{}/suggestions/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(suggestion_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/suggestions/", ""],
+                &[conversation_id, suggestion_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -908,11 +946,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationSuggestions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            618,
             "getConversationSuggestions",
-            format!(
-                "/api/v2/conversations/{}/suggestions", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/suggestions"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -928,11 +967,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationSummaries> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            619,
             "getConversationSummaries",
-            format!(
-                "/api/v2/conversations/{}/summaries", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/summaries"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -943,7 +983,8 @@ impl<'a> ConversationsApi<'a> {
     ///
     /// OAuth scopes (any of): `conversations`, `conversations:readonly`.
     pub fn get_conversations(&self) -> crate::Request<'a, GetConversations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            620,
             "getConversations",
             String::from("/api/v2/conversations"),
         );
@@ -958,11 +999,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsCall> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            621,
             "getConversationsCall",
-            format!(
-                "/api/v2/conversations/calls/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -978,13 +1020,17 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsCallParticipantCommunicationWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            622,
             "getConversationsCallParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -999,12 +1045,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsCallParticipantWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            623,
             "getConversationsCallParticipantWrapup",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/wrapup"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1019,12 +1065,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsCallParticipantWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            624,
             "getConversationsCallParticipantWrapupcodes",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/wrapupcodes"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1038,11 +1084,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsCallback> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            625,
             "getConversationsCallback",
-            format!(
-                "/api/v2/conversations/callbacks/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1058,13 +1105,17 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsCallbackParticipantCommunicationWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            626,
             "getConversationsCallbackParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/callbacks/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1079,12 +1130,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsCallbackParticipantWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            627,
             "getConversationsCallbackParticipantWrapup",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", "/participants/", "/wrapup"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1099,12 +1150,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsCallbackParticipantWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            628,
             "getConversationsCallbackParticipantWrapupcodes",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", "/participants/", "/wrapupcodes"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1119,7 +1170,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_callbacks(
         &self,
     ) -> crate::Request<'a, GetConversationsCallbacks> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            629,
             "getConversationsCallbacks",
             String::from("/api/v2/conversations/callbacks"),
         );
@@ -1135,7 +1187,8 @@ impl<'a> ConversationsApi<'a> {
     ///
     /// OAuth scopes (any of): `conversations`, `conversations:readonly`.
     pub fn get_conversations_calls(&self) -> crate::Request<'a, GetConversationsCalls> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            630,
             "getConversationsCalls",
             String::from("/api/v2/conversations/calls"),
         );
@@ -1149,7 +1202,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_calls_history(
         &self,
     ) -> crate::Request<'a, GetConversationsCallsHistory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            631,
             "getConversationsCallsHistory",
             String::from("/api/v2/conversations/calls/history"),
         );
@@ -1163,7 +1217,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_calls_maximumconferenceparties(
         &self,
     ) -> crate::Request<'a, GetConversationsCallsMaximumconferenceparties> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            632,
             "getConversationsCallsMaximumconferenceparties",
             String::from("/api/v2/conversations/calls/maximumconferenceparties"),
         );
@@ -1178,11 +1233,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsCobrowsesession> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            633,
             "getConversationsCobrowsesession",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/cobrowsesessions/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1204,13 +1260,17 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsCobrowsesessionParticipantCommunicationWrapup,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            634,
             "getConversationsCobrowsesessionParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/cobrowsesessions/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1228,12 +1288,16 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsCobrowsesessionParticipantWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            635,
             "getConversationsCobrowsesessionParticipantWrapup",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/cobrowsesessions/",
+                    "/participants/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1251,12 +1315,16 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsCobrowsesessionParticipantWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            636,
             "getConversationsCobrowsesessionParticipantWrapupcodes",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}/wrapupcodes",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/cobrowsesessions/",
+                    "/participants/",
+                    "/wrapupcodes",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1269,7 +1337,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_cobrowsesessions(
         &self,
     ) -> crate::Request<'a, GetConversationsCobrowsesessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            637,
             "getConversationsCobrowsesessions",
             String::from("/api/v2/conversations/cobrowsesessions"),
         );
@@ -1284,11 +1353,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetConversationsCustomattributesSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            638,
             "getConversationsCustomattributesSchema",
-            format!(
-                "/api/v2/conversations/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/customattributes/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1303,12 +1373,12 @@ impl<'a> ConversationsApi<'a> {
         schema_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetConversationsCustomattributesSchemaVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            639,
             "getConversationsCustomattributesSchemaVersion",
-            format!(
-                "/api/v2/conversations/customattributes/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(schema_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/customattributes/schemas/", "/versions/", ""],
+                &[schema_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1322,11 +1392,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetConversationsCustomattributesSchemaVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            640,
             "getConversationsCustomattributesSchemaVersions",
-            format!(
-                "/api/v2/conversations/customattributes/schemas/{}/versions", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/customattributes/schemas/", "/versions"],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1339,7 +1410,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_customattributes_schemas(
         &self,
     ) -> crate::Request<'a, GetConversationsCustomattributesSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            641,
             "getConversationsCustomattributesSchemas",
             String::from("/api/v2/conversations/customattributes/schemas"),
         );
@@ -1354,11 +1426,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         core_type_name: &str,
     ) -> crate::Request<'a, GetConversationsCustomattributesSchemasCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            642,
             "getConversationsCustomattributesSchemasCoretype",
-            format!(
-                "/api/v2/conversations/customattributes/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(core_type_name)
+            crate::operation::build_path(
+                &["/api/v2/conversations/customattributes/schemas/coretypes/", ""],
+                &[core_type_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1371,7 +1444,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_customattributes_schemas_coretypes(
         &self,
     ) -> crate::Request<'a, GetConversationsCustomattributesSchemasCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            643,
             "getConversationsCustomattributesSchemasCoretypes",
             String::from("/api/v2/conversations/customattributes/schemas/coretypes"),
         );
@@ -1385,7 +1459,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_customattributes_schemas_limits(
         &self,
     ) -> crate::Request<'a, GetConversationsCustomattributesSchemasLimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            644,
             "getConversationsCustomattributesSchemasLimits",
             String::from("/api/v2/conversations/customattributes/schemas/limits"),
         );
@@ -1400,11 +1475,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsEmail> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            645,
             "getConversationsEmail",
-            format!(
-                "/api/v2/conversations/emails/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1419,12 +1495,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         message_id: &str,
     ) -> crate::Request<'a, GetConversationsEmailMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            646,
             "getConversationsEmailMessage",
-            format!(
-                "/api/v2/conversations/emails/{}/messages/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages/", ""],
+                &[conversation_id, message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1438,11 +1514,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsEmailMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            647,
             "getConversationsEmailMessages",
-            format!(
-                "/api/v2/conversations/emails/{}/messages", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1456,11 +1533,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsEmailMessagesDraft> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            648,
             "getConversationsEmailMessagesDraft",
-            format!(
-                "/api/v2/conversations/emails/{}/messages/draft", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages/draft"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1476,13 +1554,17 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsEmailParticipantCommunicationWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            649,
             "getConversationsEmailParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/emails/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1497,12 +1579,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsEmailParticipantWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            650,
             "getConversationsEmailParticipantWrapup",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/participants/", "/wrapup"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1517,12 +1599,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsEmailParticipantWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            651,
             "getConversationsEmailParticipantWrapupcodes",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/participants/", "/wrapupcodes"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1536,11 +1618,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsEmailSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            652,
             "getConversationsEmailSettings",
-            format!(
-                "/api/v2/conversations/emails/{}/settings", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/settings"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1555,7 +1638,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_emails(
         &self,
     ) -> crate::Request<'a, GetConversationsEmails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            653,
             "getConversationsEmails",
             String::from("/api/v2/conversations/emails"),
         );
@@ -1570,11 +1654,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsInternalmessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            654,
             "getConversationsInternalmessage",
-            format!(
-                "/api/v2/conversations/internalmessages/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/internalmessages/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1589,7 +1674,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_internalmessages(
         &self,
     ) -> crate::Request<'a, GetConversationsInternalmessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            655,
             "getConversationsInternalmessages",
             String::from("/api/v2/conversations/internalmessages"),
         );
@@ -1606,11 +1692,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         keyconfigurations_id: &str,
     ) -> crate::Request<'a, GetConversationsKeyconfiguration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            656,
             "getConversationsKeyconfiguration",
-            format!(
-                "/api/v2/conversations/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(keyconfigurations_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/keyconfigurations/", ""],
+                &[keyconfigurations_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1625,7 +1712,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_keyconfigurations(
         &self,
     ) -> crate::Request<'a, GetConversationsKeyconfigurations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            657,
             "getConversationsKeyconfigurations",
             String::from("/api/v2/conversations/keyconfigurations"),
         );
@@ -1640,11 +1728,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationsMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            658,
             "getConversationsMessage",
-            format!(
-                "/api/v2/conversations/messages/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1659,12 +1748,16 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsMessageCommunicationMessagesMedia> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            659,
             "getConversationsMessageCommunicationMessagesMedia",
-            format!(
-                "/api/v2/conversations/messages/{}/communications/{}/messages/media",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/communications/",
+                    "/messages/media",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1684,13 +1777,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         media_id: &str,
     ) -> crate::Request<'a, GetConversationsMessageCommunicationMessagesMediaMediaId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            660,
             "getConversationsMessageCommunicationMessagesMediaMediaId",
-            format!(
-                "/api/v2/conversations/messages/{}/communications/{}/messages/media/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id), crate
-                ::operation::encode_path_segment(media_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/communications/",
+                    "/messages/media/",
+                    "",
+                ],
+                &[conversation_id, communication_id, media_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1706,11 +1803,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         message_id: &str,
     ) -> crate::Request<'a, GetConversationsMessageDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            661,
             "getConversationsMessageDetails",
-            format!(
-                "/api/v2/conversations/messages/{}/details", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/details"],
+                &[message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1727,12 +1825,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         message_id: &str,
     ) -> crate::Request<'a, GetConversationsMessageMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            662,
             "getConversationsMessageMessage",
-            format!(
-                "/api/v2/conversations/messages/{}/messages/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/messages/", ""],
+                &[conversation_id, message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1748,13 +1846,17 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsMessageParticipantCommunicationWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            663,
             "getConversationsMessageParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1769,12 +1871,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsMessageParticipantWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            664,
             "getConversationsMessageParticipantWrapup",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/wrapup", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", "/wrapup"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1789,12 +1891,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, GetConversationsMessageParticipantWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            665,
             "getConversationsMessageParticipantWrapupcodes",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", "/wrapupcodes"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1809,7 +1911,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messages(
         &self,
     ) -> crate::Request<'a, GetConversationsMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            666,
             "getConversationsMessages",
             String::from("/api/v2/conversations/messages"),
         );
@@ -1825,7 +1928,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messages_cachedmedia(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagesCachedmedia> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            667,
             "getConversationsMessagesCachedmedia",
             String::from("/api/v2/conversations/messages/cachedmedia"),
         );
@@ -1842,11 +1946,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         cached_media_item_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagesCachedmediaCachedMediaItemId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            668,
             "getConversationsMessagesCachedmediaCachedMediaItemId",
-            format!(
-                "/api/v2/conversations/messages/cachedmedia/{}", crate
-                ::operation::encode_path_segment(cached_media_item_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/cachedmedia/", ""],
+                &[cached_media_item_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1861,7 +1966,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_facebook_app(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingFacebookApp> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            669,
             "getConversationsMessagingFacebookApp",
             String::from("/api/v2/conversations/messaging/facebook/app"),
         );
@@ -1877,7 +1983,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_facebook_permissions(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingFacebookPermissions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            670,
             "getConversationsMessagingFacebookPermissions",
             String::from("/api/v2/conversations/messaging/facebook/permissions"),
         );
@@ -1895,11 +2002,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIdentityresolutionIntegrationsAppleIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            671,
             "getConversationsMessagingIdentityresolutionIntegrationsAppleIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/apple/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/apple/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1918,11 +2029,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIdentityresolutionIntegrationsFacebookIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            672,
             "getConversationsMessagingIdentityresolutionIntegrationsFacebookIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/facebook/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/facebook/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1941,11 +2056,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIdentityresolutionIntegrationsInstagramIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            673,
             "getConversationsMessagingIdentityresolutionIntegrationsInstagramIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/instagram/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/instagram/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1964,11 +2083,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIdentityresolutionIntegrationsOpenIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            674,
             "getConversationsMessagingIdentityresolutionIntegrationsOpenIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/open/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/open/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1987,11 +2110,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIdentityresolutionIntegrationsTwitterIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            675,
             "getConversationsMessagingIdentityresolutionIntegrationsTwitterIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/twitter/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/twitter/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2010,11 +2137,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIdentityresolutionIntegrationsWhatsappIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            676,
             "getConversationsMessagingIdentityresolutionIntegrationsWhatsappIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/whatsapp/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/whatsapp/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2030,11 +2161,15 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationTwitterOauthSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            677,
             "getConversationsMessagingIntegrationTwitterOauthSettings",
-            format!(
-                "/api/v2/conversations/messaging/integrations/{}/twitter/oauth/settings",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/integrations/",
+                    "/twitter/oauth/settings",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2049,7 +2184,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            678,
             "getConversationsMessagingIntegrations",
             String::from("/api/v2/conversations/messaging/integrations"),
         );
@@ -2063,7 +2199,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations_apple(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsApple> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            679,
             "getConversationsMessagingIntegrationsApple",
             String::from("/api/v2/conversations/messaging/integrations/apple"),
         );
@@ -2078,11 +2215,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsAppleIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            680,
             "getConversationsMessagingIntegrationsAppleIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/apple/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/apple/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2097,7 +2235,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations_facebook(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsFacebook> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            681,
             "getConversationsMessagingIntegrationsFacebook",
             String::from("/api/v2/conversations/messaging/integrations/facebook"),
         );
@@ -2114,11 +2253,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsFacebookIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            682,
             "getConversationsMessagingIntegrationsFacebookIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/facebook/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/facebook/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2133,7 +2273,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations_instagram(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsInstagram> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            683,
             "getConversationsMessagingIntegrationsInstagram",
             String::from("/api/v2/conversations/messaging/integrations/instagram"),
         );
@@ -2153,11 +2294,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIntegrationsInstagramIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            684,
             "getConversationsMessagingIntegrationsInstagramIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/instagram/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/instagram/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2174,7 +2316,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations_open(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsOpen> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            685,
             "getConversationsMessagingIntegrationsOpen",
             String::from("/api/v2/conversations/messaging/integrations/open"),
         );
@@ -2196,11 +2339,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            686,
             "getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2220,7 +2367,8 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileOauthSettings,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            687,
             "getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileOauthSettings",
             String::from(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/oauth/settings",
@@ -2244,11 +2392,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileToken,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            688,
             "getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileToken",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/{}",
-                crate ::operation::encode_path_segment(token_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/",
+                    "",
+                ],
+                &[token_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2269,11 +2421,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileTokenAccounts,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            689,
             "getConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileTokenAccounts",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/{}/accounts",
-                crate ::operation::encode_path_segment(token_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens/",
+                    "/accounts",
+                ],
+                &[token_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2291,11 +2447,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsOpenIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            690,
             "getConversationsMessagingIntegrationsOpenIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/open/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2310,7 +2467,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations_twitter(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsTwitter> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            691,
             "getConversationsMessagingIntegrationsTwitter",
             String::from("/api/v2/conversations/messaging/integrations/twitter"),
         );
@@ -2327,11 +2485,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsTwitterIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            692,
             "getConversationsMessagingIntegrationsTwitterIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/twitter/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/twitter/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2346,7 +2505,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations_twitter_oauth_settings(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsTwitterOauthSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            693,
             "getConversationsMessagingIntegrationsTwitterOauthSettings",
             String::from(
                 "/api/v2/conversations/messaging/integrations/twitter/oauth/settings",
@@ -2364,7 +2524,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_integrations_whatsapp(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsWhatsapp> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            694,
             "getConversationsMessagingIntegrationsWhatsapp",
             String::from("/api/v2/conversations/messaging/integrations/whatsapp"),
         );
@@ -2381,11 +2542,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagingIntegrationsWhatsappIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            695,
             "getConversationsMessagingIntegrationsWhatsappIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/whatsapp/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/whatsapp/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2398,7 +2560,8 @@ impl<'a> ConversationsApi<'a> {
         code: impl Into<String>,
         state: impl Into<String>,
     ) -> crate::Request<'a, GetConversationsMessagingOauthAppleCallback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            696,
             "getConversationsMessagingOauthAppleCallback",
             String::from("/api/v2/conversations/messaging/oauth/apple/callback"),
         );
@@ -2423,11 +2586,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         message_setting_id: &str,
     ) -> crate::Request<'a, GetConversationsMessagingSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            697,
             "getConversationsMessagingSetting",
-            format!(
-                "/api/v2/conversations/messaging/settings/{}", crate
-                ::operation::encode_path_segment(message_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/settings/", ""],
+                &[message_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2442,7 +2606,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_settings(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            698,
             "getConversationsMessagingSettings",
             String::from("/api/v2/conversations/messaging/settings"),
         );
@@ -2460,7 +2625,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_settings_default(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingSettingsDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            699,
             "getConversationsMessagingSettingsDefault",
             String::from("/api/v2/conversations/messaging/settings/default"),
         );
@@ -2476,7 +2642,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_supportedcontent(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingSupportedcontent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            700,
             "getConversationsMessagingSupportedcontent",
             String::from("/api/v2/conversations/messaging/supportedcontent"),
         );
@@ -2494,7 +2661,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_supportedcontent_default(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingSupportedcontentDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            701,
             "getConversationsMessagingSupportedcontentDefault",
             String::from("/api/v2/conversations/messaging/supportedcontent/default"),
         );
@@ -2514,11 +2682,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         GetConversationsMessagingSupportedcontentSupportedContentId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            702,
             "getConversationsMessagingSupportedcontentSupportedContentId",
-            format!(
-                "/api/v2/conversations/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(supported_content_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/supportedcontent/", ""],
+                &[supported_content_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2535,7 +2704,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_messaging_threadingtimeline(
         &self,
     ) -> crate::Request<'a, GetConversationsMessagingThreadingtimeline> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            703,
             "getConversationsMessagingThreadingtimeline",
             String::from("/api/v2/conversations/messaging/threadingtimeline"),
         );
@@ -2555,13 +2725,17 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsScreenshareParticipantCommunicationWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            704,
             "getConversationsScreenshareParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/screenshares/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/screenshares/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2576,7 +2750,8 @@ impl<'a> ConversationsApi<'a> {
     pub fn get_conversations_settings(
         &self,
     ) -> crate::Request<'a, GetConversationsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            705,
             "getConversationsSettings",
             String::from("/api/v2/conversations/settings"),
         );
@@ -2593,13 +2768,17 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsSocialParticipantCommunicationWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            706,
             "getConversationsSocialParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/socials/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/socials/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2615,11 +2794,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conference_id: &str,
     ) -> crate::Request<'a, GetConversationsVideoDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            709,
             "getConversationsVideoDetails",
-            format!(
-                "/api/v2/conversations/videos/{}/details", crate
-                ::operation::encode_path_segment(conference_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/videos/", "/details"],
+                &[conference_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2635,13 +2815,17 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, GetConversationsVideoParticipantCommunicationWrapup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            710,
             "getConversationsVideoParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/videos/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/videos/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2655,11 +2839,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         meeting_id: &str,
     ) -> crate::Request<'a, GetConversationsVideosMeeting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            711,
             "getConversationsVideosMeeting",
-            format!(
-                "/api/v2/conversations/videos/meetings/{}", crate
-                ::operation::encode_path_segment(meeting_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/videos/meetings/", ""],
+                &[meeting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2674,11 +2859,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::CustomAttributesPatchRequest,
     ) -> crate::Request<'a, PatchConversationCustomattributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1954,
             "patchConversationCustomattributes",
-            format!(
-                "/api/v2/conversations/{}/customattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/customattributes"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -2694,11 +2880,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &Vec<genesys_model::CustomAttributesPatchRequest>,
     ) -> crate::Request<'a, PatchConversationCustomattributesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1955,
             "patchConversationCustomattributesBulk",
-            format!(
-                "/api/v2/conversations/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/customattributes/bulk"],
+                &[conversation_id],
             ),
         );
         request.json_body(body);
@@ -2719,12 +2906,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationParticipant> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1956,
             "patchConversationParticipant",
-            format!(
-                "/api/v2/conversations/{}/participants/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", ""],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -2741,12 +2928,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParticipantAttributes,
     ) -> crate::Request<'a, PatchConversationParticipantAttributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1957,
             "patchConversationParticipantAttributes",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/attributes"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -2762,11 +2949,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PatchConversationRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1958,
             "patchConversationRecordingstate",
-            format!(
-                "/api/v2/conversations/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -2784,11 +2972,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::ConversationSecureAttributes,
     ) -> crate::Request<'a, PatchConversationSecureattributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1959,
             "patchConversationSecureattributes",
-            format!(
-                "/api/v2/conversations/{}/secureattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/secureattributes"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -2803,12 +2992,12 @@ impl<'a> ConversationsApi<'a> {
         suggestion_id: &str,
         body: &genesys_model::SuggestionPatchRequest,
     ) -> crate::Request<'a, PatchConversationSuggestion> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1960,
             "patchConversationSuggestion",
-            format!(
-                "/api/v2/conversations/{}/suggestions/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(suggestion_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/suggestions/", ""],
+                &[conversation_id, suggestion_id],
             ),
         );
         request.model_body(body);
@@ -2827,12 +3016,12 @@ impl<'a> ConversationsApi<'a> {
         summary_id: &str,
         body: &genesys_model::EngagementRequest,
     ) -> crate::Request<'a, PatchConversationSummaryEngagements> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1961,
             "patchConversationSummaryEngagements",
-            format!(
-                "/api/v2/conversations/{}/summaries/{}/engagements", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(summary_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/summaries/", "/engagements"],
+                &[conversation_id, summary_id],
             ),
         );
         request.model_body(body);
@@ -2851,12 +3040,12 @@ impl<'a> ConversationsApi<'a> {
         summary_id: &str,
         body: &genesys_model::FeedbackUpdateRequest,
     ) -> crate::Request<'a, PatchConversationSummaryFeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1962,
             "patchConversationSummaryFeedback",
-            format!(
-                "/api/v2/conversations/{}/summaries/{}/feedback", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(summary_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/summaries/", "/feedback"],
+                &[conversation_id, summary_id],
             ),
         );
         request.model_body(body);
@@ -2874,11 +3063,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::ConversationUtilizationLabelUpdate,
     ) -> crate::Request<'a, PatchConversationUtilizationlabel> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1963,
             "patchConversationUtilizationlabel",
-            format!(
-                "/api/v2/conversations/{}/utilizationlabel", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/utilizationlabel"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -2901,13 +3091,17 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsAftercallworkConversationIdParticipantCommunication,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1964,
             "patchConversationsAftercallworkConversationIdParticipantCommunication",
-            format!(
-                "/api/v2/conversations/aftercallwork/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/aftercallwork/",
+                    "/participants/",
+                    "/communications/",
+                    "",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -2927,11 +3121,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::Conversation,
     ) -> crate::Request<'a, PatchConversationsCall> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1965,
             "patchConversationsCall",
-            format!(
-                "/api/v2/conversations/calls/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -2947,11 +3142,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::UpdateConferenceRequest,
     ) -> crate::Request<'a, PatchConversationsCallConference> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1966,
             "patchConversationsCallConference",
-            format!(
-                "/api/v2/conversations/calls/{}/conference", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/conference"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -2972,12 +3168,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsCallParticipant> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1967,
             "patchConversationsCallParticipant",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", ""],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -2994,12 +3190,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParticipantAttributes,
     ) -> crate::Request<'a, PatchConversationsCallParticipantAttributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1968,
             "patchConversationsCallParticipantAttributes",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/attributes"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3019,13 +3215,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsCallParticipantCommunication> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1969,
             "patchConversationsCallParticipantCommunication",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/communications/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/communications/",
+                    "",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -3046,13 +3246,17 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsCallParticipantCommunicationPostflowaction,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1970,
             "patchConversationsCallParticipantCommunicationPostflowaction",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/communications/{}/postflowaction",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/communications/",
+                    "/postflowaction",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -3071,12 +3275,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ConsultTransferUpdate,
     ) -> crate::Request<'a, PatchConversationsCallParticipantConsult> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1971,
             "patchConversationsCallParticipantConsult",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/consult", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/consult"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3094,13 +3298,12 @@ impl<'a> ConversationsApi<'a> {
         user_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsCallParticipantUserUserId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1972,
             "patchConversationsCallParticipantUserUserId",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/user/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/user/", ""],
+                &[conversation_id, participant_id, user_id],
             ),
         );
         request.model_body(body);
@@ -3118,11 +3321,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::Conversation,
     ) -> crate::Request<'a, PatchConversationsCallback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1973,
             "patchConversationsCallback",
-            format!(
-                "/api/v2/conversations/callbacks/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -3141,12 +3345,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsCallbackParticipant> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1974,
             "patchConversationsCallbackParticipant",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", "/participants/", ""],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3163,12 +3367,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParticipantAttributes,
     ) -> crate::Request<'a, PatchConversationsCallbackParticipantAttributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1975,
             "patchConversationsCallbackParticipantAttributes",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", "/participants/", "/attributes"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3186,13 +3390,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsCallbackParticipantCommunication> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1976,
             "patchConversationsCallbackParticipantCommunication",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/callbacks/",
+                    "/participants/",
+                    "/communications/",
+                    "",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -3209,7 +3417,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::PatchCallbackRequest,
     ) -> crate::Request<'a, PatchConversationsCallbacks> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1977,
             "patchConversationsCallbacks",
             String::from("/api/v2/conversations/callbacks"),
         );
@@ -3231,11 +3440,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::Conversation,
     ) -> crate::Request<'a, PatchConversationsCobrowsesession> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1978,
             "patchConversationsCobrowsesession",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/cobrowsesessions/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -3257,12 +3467,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsCobrowsesessionParticipant> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1979,
             "patchConversationsCobrowsesessionParticipant",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/cobrowsesessions/", "/participants/", ""],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3282,12 +3492,16 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParticipantAttributes,
     ) -> crate::Request<'a, PatchConversationsCobrowsesessionParticipantAttributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1980,
             "patchConversationsCobrowsesessionParticipantAttributes",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}/attributes",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/cobrowsesessions/",
+                    "/participants/",
+                    "/attributes",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3308,13 +3522,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsCobrowsesessionParticipantCommunication> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1981,
             "patchConversationsCobrowsesessionParticipantCommunication",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/cobrowsesessions/",
+                    "/participants/",
+                    "/communications/",
+                    "",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -3332,11 +3550,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::Conversation,
     ) -> crate::Request<'a, PatchConversationsEmail> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1982,
             "patchConversationsEmail",
-            format!(
-                "/api/v2/conversations/emails/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -3352,11 +3571,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::DraftManipulationRequest,
     ) -> crate::Request<'a, PatchConversationsEmailMessagesDraft> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1983,
             "patchConversationsEmailMessagesDraft",
-            format!(
-                "/api/v2/conversations/emails/{}/messages/draft", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages/draft"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -3375,12 +3595,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsEmailParticipant> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1984,
             "patchConversationsEmailParticipant",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/participants/", ""],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3397,12 +3617,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParticipantAttributes,
     ) -> crate::Request<'a, PatchConversationsEmailParticipantAttributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1985,
             "patchConversationsEmailParticipantAttributes",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/participants/", "/attributes"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3420,13 +3640,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsEmailParticipantCommunication> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1986,
             "patchConversationsEmailParticipantCommunication",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/emails/",
+                    "/participants/",
+                    "/communications/",
+                    "",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -3445,12 +3669,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParkingStateRequest,
     ) -> crate::Request<'a, PatchConversationsEmailParticipantParkingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1987,
             "patchConversationsEmailParticipantParkingstate",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/parkingstate", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/participants/", "/parkingstate"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3468,11 +3692,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::Conversation,
     ) -> crate::Request<'a, PatchConversationsMessage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1988,
             "patchConversationsMessage",
-            format!(
-                "/api/v2/conversations/messages/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -3491,12 +3716,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsMessageParticipant> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1989,
             "patchConversationsMessageParticipant",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", ""],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3513,12 +3738,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParticipantAttributes,
     ) -> crate::Request<'a, PatchConversationsMessageParticipantAttributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1990,
             "patchConversationsMessageParticipantAttributes",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/attributes", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", "/attributes"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3536,13 +3761,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::MediaParticipantRequest,
     ) -> crate::Request<'a, PatchConversationsMessageParticipantCommunication> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1991,
             "patchConversationsMessageParticipantCommunication",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/communications/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/participants/",
+                    "/communications/",
+                    "",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -3559,12 +3788,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ParkingStateRequest,
     ) -> crate::Request<'a, PatchConversationsMessageParticipantParkingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1992,
             "patchConversationsMessageParticipantParkingstate",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/parkingstate", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", "/parkingstate"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -3580,11 +3809,12 @@ impl<'a> ConversationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::AppleIntegrationUpdateRequest,
     ) -> crate::Request<'a, PatchConversationsMessagingIntegrationsAppleIntegrationId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1993,
             "patchConversationsMessagingIntegrationsAppleIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/apple/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/apple/", ""],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3605,11 +3835,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsMessagingIntegrationsFacebookIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1994,
             "patchConversationsMessagingIntegrationsFacebookIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/facebook/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/facebook/", ""],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3630,11 +3861,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsMessagingIntegrationsInstagramIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1995,
             "patchConversationsMessagingIntegrationsInstagramIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/instagram/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/instagram/", ""],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3657,11 +3889,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1996,
             "patchConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3681,11 +3917,12 @@ impl<'a> ConversationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::OpenIntegrationUpdateRequest,
     ) -> crate::Request<'a, PatchConversationsMessagingIntegrationsOpenIntegrationId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1997,
             "patchConversationsMessagingIntegrationsOpenIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/open/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/open/", ""],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3706,11 +3943,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsMessagingIntegrationsTwitterIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1998,
             "patchConversationsMessagingIntegrationsTwitterIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/twitter/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/twitter/", ""],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3733,11 +3971,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsMessagingIntegrationsWhatsappEmbeddedsignupIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1999,
             "patchConversationsMessagingIntegrationsWhatsappEmbeddedsignupIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/whatsapp/embeddedsignup/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/integrations/whatsapp/embeddedsignup/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3758,11 +4000,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsMessagingIntegrationsWhatsappIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2000,
             "patchConversationsMessagingIntegrationsWhatsappIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/integrations/whatsapp/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/integrations/whatsapp/", ""],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -3780,11 +4023,12 @@ impl<'a> ConversationsApi<'a> {
         message_setting_id: &str,
         body: &genesys_model::MessagingSettingPatchRequest,
     ) -> crate::Request<'a, PatchConversationsMessagingSetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2001,
             "patchConversationsMessagingSetting",
-            format!(
-                "/api/v2/conversations/messaging/settings/{}", crate
-                ::operation::encode_path_segment(message_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/settings/", ""],
+                &[message_setting_id],
             ),
         );
         request.model_body(body);
@@ -3805,11 +4049,12 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PatchConversationsMessagingSupportedcontentSupportedContentId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2002,
             "patchConversationsMessagingSupportedcontentSupportedContentId",
-            format!(
-                "/api/v2/conversations/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(supported_content_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messaging/supportedcontent/", ""],
+                &[supported_content_id],
             ),
         );
         request.model_body(body);
@@ -3826,7 +4071,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::Settings,
     ) -> crate::Request<'a, PatchConversationsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2003,
             "patchConversationsSettings",
             String::from("/api/v2/conversations/settings"),
         );
@@ -3845,11 +4091,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::PropertyIndexRequest,
     ) -> crate::Request<'a, PostAnalyticsConversationDetailsProperties> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2198,
             "postAnalyticsConversationDetailsProperties",
-            format!(
-                "/api/v2/analytics/conversations/{}/details/properties", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/conversations/", "/details/properties"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -3866,7 +4113,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2199,
             "postAnalyticsConversationsActivityQuery",
             String::from("/api/v2/analytics/conversations/activity/query"),
         );
@@ -3882,7 +4130,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2200,
             "postAnalyticsConversationsAggregatesJobs",
             String::from("/api/v2/analytics/conversations/aggregates/jobs"),
         );
@@ -3900,7 +4149,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2201,
             "postAnalyticsConversationsAggregatesQuery",
             String::from("/api/v2/analytics/conversations/aggregates/query"),
         );
@@ -3918,7 +4168,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::AsyncConversationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsDetailsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2202,
             "postAnalyticsConversationsDetailsJobs",
             String::from("/api/v2/analytics/conversations/details/jobs"),
         );
@@ -3936,7 +4187,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationQuery,
     ) -> crate::Request<'a, PostAnalyticsConversationsDetailsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2203,
             "postAnalyticsConversationsDetailsQuery",
             String::from("/api/v2/analytics/conversations/details/query"),
         );
@@ -3955,11 +4207,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::ConversationUser,
     ) -> crate::Request<'a, PostConversationAssign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2337,
             "postConversationAssign",
-            format!(
-                "/api/v2/conversations/{}/assign", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/assign"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -3976,11 +4229,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, PostConversationBarge> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2338,
             "postConversationBarge",
-            format!(
-                "/api/v2/conversations/{}/barge", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/barge"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3996,11 +4250,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, PostConversationCobrowse> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2339,
             "postConversationCobrowse",
-            format!(
-                "/api/v2/conversations/{}/cobrowse", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/cobrowse"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -4017,13 +4272,12 @@ impl<'a> ConversationsApi<'a> {
         agent_checklist_id: &str,
         body: &genesys_model::ChecklistActivationPayload,
     ) -> crate::Request<'a, PostConversationCommunicationAgentchecklist> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2340,
             "postConversationCommunicationAgentchecklist",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/agentchecklists/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id), crate
-                ::operation::encode_path_segment(agent_checklist_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/communications/", "/agentchecklists/", ""],
+                &[conversation_id, communication_id, agent_checklist_id],
             ),
         );
         request.model_body(body);
@@ -4041,13 +4295,17 @@ impl<'a> ConversationsApi<'a> {
         agent_checklist_id: &str,
         body: &genesys_model::AgentActionPayload,
     ) -> crate::Request<'a, PostConversationCommunicationAgentchecklistAgentaction> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2341,
             "postConversationCommunicationAgentchecklistAgentaction",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/agentchecklists/{}/agentaction",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id), crate
-                ::operation::encode_path_segment(agent_checklist_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/communications/",
+                    "/agentchecklists/",
+                    "/agentaction",
+                ],
+                &[conversation_id, communication_id, agent_checklist_id],
             ),
         );
         request.model_body(body);
@@ -4065,13 +4323,17 @@ impl<'a> ConversationsApi<'a> {
         agent_checklist_id: &str,
         body: &genesys_model::ChecklistInferenceJobPayload,
     ) -> crate::Request<'a, PostConversationCommunicationAgentchecklistJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2342,
             "postConversationCommunicationAgentchecklistJobs",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/agentchecklists/{}/jobs",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id), crate
-                ::operation::encode_path_segment(agent_checklist_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/communications/",
+                    "/agentchecklists/",
+                    "/jobs",
+                ],
+                &[conversation_id, communication_id, agent_checklist_id],
             ),
         );
         request.model_body(body);
@@ -4088,12 +4350,16 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::ChecklistFinalizePayload,
     ) -> crate::Request<'a, PostConversationCommunicationAgentchecklistsFinalize> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2343,
             "postConversationCommunicationAgentchecklistsFinalize",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/agentchecklists/finalize",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/communications/",
+                    "/agentchecklists/finalize",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -4112,12 +4378,12 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::InternalMessageRequest,
     ) -> crate::Request<'a, PostConversationCommunicationInternalmessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2344,
             "postConversationCommunicationInternalmessages",
-            format!(
-                "/api/v2/conversations/{}/communications/{}/internalmessages", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/communications/", "/internalmessages"],
+                &[conversation_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -4134,11 +4400,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, PostConversationDisconnect> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2345,
             "postConversationDisconnect",
-            format!(
-                "/api/v2/conversations/{}/disconnect", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/disconnect"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -4156,12 +4423,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::CreateCallbackOnConversationCommand,
     ) -> crate::Request<'a, PostConversationParticipantCallbacks> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2346,
             "postConversationParticipantCallbacks",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/callbacks", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/callbacks"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4178,12 +4445,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::Digits,
     ) -> crate::Request<'a, PostConversationParticipantDigits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2347,
             "postConversationParticipantDigits",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/digits", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/digits"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4205,12 +4472,16 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PostConversationParticipantInternalmessagesUsersCommunications,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2348,
             "postConversationParticipantInternalmessagesUsersCommunications",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/internalmessages/users/communications",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/participants/",
+                    "/internalmessages/users/communications",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4232,12 +4503,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferRequest,
     ) -> crate::Request<'a, PostConversationParticipantReplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2349,
             "postConversationParticipantReplace",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/replace"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4256,12 +4527,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferToAgentRequest,
     ) -> crate::Request<'a, PostConversationParticipantReplaceAgent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2350,
             "postConversationParticipantReplaceAgent",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/replace/agent", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/replace/agent"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4278,12 +4549,16 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferToExternalContactRequest,
     ) -> crate::Request<'a, PostConversationParticipantReplaceContactExternal> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2351,
             "postConversationParticipantReplaceContactExternal",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/replace/contact/external",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/participants/",
+                    "/replace/contact/external",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4305,12 +4580,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferToExternalRequest,
     ) -> crate::Request<'a, PostConversationParticipantReplaceExternal> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2352,
             "postConversationParticipantReplaceExternal",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/replace/external", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/replace/external"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4329,12 +4604,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferToQueueRequest,
     ) -> crate::Request<'a, PostConversationParticipantReplaceQueue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2353,
             "postConversationParticipantReplaceQueue",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/replace/queue", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/replace/queue"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4351,12 +4626,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::CreateSecureSession,
     ) -> crate::Request<'a, PostConversationParticipantSecureivrsessions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2355,
             "postConversationParticipantSecureivrsessions",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/secureivrsessions", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/secureivrsessions"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4373,12 +4648,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferToAddressRequest,
     ) -> crate::Request<'a, PostConversationParticipantTransfer> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2356,
             "postConversationParticipantTransfer",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/transfer", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/transfer"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4397,12 +4672,12 @@ impl<'a> ConversationsApi<'a> {
         suggestion_id: &str,
         body: &genesys_model::SuggestionEngagement,
     ) -> crate::Request<'a, PostConversationSuggestionEngagement> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2358,
             "postConversationSuggestionEngagement",
-            format!(
-                "/api/v2/conversations/{}/suggestions/{}/engagement", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(suggestion_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/suggestions/", "/engagement"],
+                &[conversation_id, suggestion_id],
             ),
         );
         request.model_body(body);
@@ -4423,11 +4698,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::Feedback,
     ) -> crate::Request<'a, PostConversationSuggestionsFeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2359,
             "postConversationSuggestionsFeedback",
-            format!(
-                "/api/v2/conversations/{}/suggestions/feedback", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/suggestions/feedback"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -4446,12 +4722,12 @@ impl<'a> ConversationsApi<'a> {
         summary_id: &str,
         body: &genesys_model::FeedbackAddRequest,
     ) -> crate::Request<'a, PostConversationSummaryFeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2360,
             "postConversationSummaryFeedback",
-            format!(
-                "/api/v2/conversations/{}/summaries/{}/feedback", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(summary_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/summaries/", "/feedback"],
+                &[conversation_id, summary_id],
             ),
         );
         request.model_body(body);
@@ -4469,11 +4745,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::CallCommand,
     ) -> crate::Request<'a, PostConversationsCall> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2361,
             "postConversationsCall",
-            format!(
-                "/api/v2/conversations/calls/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -4491,12 +4768,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, PostConversationsCallParticipantBarge> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2362,
             "postConversationsCallParticipantBarge",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/barge", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/barge"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -4513,12 +4790,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, PostConversationsCallParticipantCoach> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2363,
             "postConversationsCallParticipantCoach",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/coach", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/coach"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -4533,13 +4810,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::OnDemandConversationSummaryRequest,
     ) -> crate::Request<'a, PostConversationsCallParticipantCommunicationSummaries> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2364,
             "postConversationsCallParticipantCommunicationSummaries",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/communications/{}/summaries",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/communications/",
+                    "/summaries",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -4559,13 +4840,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::WrapupInput,
     ) -> crate::Request<'a, PostConversationsCallParticipantCommunicationWrapup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2365,
             "postConversationsCallParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -4589,12 +4874,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ConsultTransfer,
     ) -> crate::Request<'a, PostConversationsCallParticipantConsult> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2366,
             "postConversationsCallParticipantConsult",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/consult", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/consult"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4613,12 +4898,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ConsultTransferToAgent,
     ) -> crate::Request<'a, PostConversationsCallParticipantConsultAgent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2367,
             "postConversationsCallParticipantConsultAgent",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/consult/agent", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/consult/agent"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4635,12 +4920,16 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ConsultTransferToExternalContact,
     ) -> crate::Request<'a, PostConversationsCallParticipantConsultContactExternal> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2368,
             "postConversationsCallParticipantConsultContactExternal",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/consult/contact/external",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/consult/contact/external",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4662,12 +4951,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ConsultTransferToExternal,
     ) -> crate::Request<'a, PostConversationsCallParticipantConsultExternal> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2369,
             "postConversationsCallParticipantConsultExternal",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/consult/external", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/consult/external"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4686,12 +4975,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ConsultTransferToQueue,
     ) -> crate::Request<'a, PostConversationsCallParticipantConsultQueue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2370,
             "postConversationsCallParticipantConsultQueue",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/consult/queue", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/consult/queue"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4711,12 +5000,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, PostConversationsCallParticipantMonitor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2371,
             "postConversationsCallParticipantMonitor",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/monitor", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/monitor"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -4734,12 +5023,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferRequest,
     ) -> crate::Request<'a, PostConversationsCallParticipantReplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2372,
             "postConversationsCallParticipantReplace",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/replace"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4756,12 +5045,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::SnippetRecordingRequest,
     ) -> crate::Request<'a, PostConversationsCallParticipantSnippetRecord> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2373,
             "postConversationsCallParticipantSnippetRecord",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/snippet/record", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/snippet/record"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4778,12 +5067,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::ConsultTransferToAddress,
     ) -> crate::Request<'a, PostConversationsCallParticipantVoiceConsult> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2374,
             "postConversationsCallParticipantVoiceConsult",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/voice/consult", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/", "/voice/consult"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4801,11 +5090,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::Conversation,
     ) -> crate::Request<'a, PostConversationsCallParticipants> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2375,
             "postConversationsCallParticipants",
-            format!(
-                "/api/v2/conversations/calls/{}/participants", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -4822,12 +5112,12 @@ impl<'a> ConversationsApi<'a> {
         user_id: &str,
         body: &genesys_model::Conversation,
     ) -> crate::Request<'a, PostConversationsCallParticipantsUserUserId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2376,
             "postConversationsCallParticipantsUserUserId",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/user/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/participants/user/", ""],
+                &[conversation_id, user_id],
             ),
         );
         request.model_body(body);
@@ -4847,13 +5137,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::WrapupInput,
     ) -> crate::Request<'a, PostConversationsCallbackParticipantCommunicationWrapup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2377,
             "postConversationsCallbackParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/callbacks/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -4872,12 +5166,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferRequest,
     ) -> crate::Request<'a, PostConversationsCallbackParticipantReplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2378,
             "postConversationsCallbackParticipantReplace",
-            format!(
-                "/api/v2/conversations/callbacks/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", "/participants/", "/replace"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -4894,7 +5188,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::CreateCallbackCommand,
     ) -> crate::Request<'a, PostConversationsCallbacks> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2379,
             "postConversationsCallbacks",
             String::from("/api/v2/conversations/callbacks"),
         );
@@ -4912,7 +5207,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::BulkCallbackDisconnectRequest,
     ) -> crate::Request<'a, PostConversationsCallbacksBulkDisconnect> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2380,
             "postConversationsCallbacksBulkDisconnect",
             String::from("/api/v2/conversations/callbacks/bulk/disconnect"),
         );
@@ -4930,7 +5226,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::BulkCallbackPatchRequest,
     ) -> crate::Request<'a, PostConversationsCallbacksBulkUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2381,
             "postConversationsCallbacksBulkUpdate",
             String::from("/api/v2/conversations/callbacks/bulk/update"),
         );
@@ -4950,7 +5247,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::CreateCallRequest,
     ) -> crate::Request<'a, PostConversationsCalls> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2382,
             "postConversationsCalls",
             String::from("/api/v2/conversations/calls"),
         );
@@ -4967,11 +5265,12 @@ impl<'a> ConversationsApi<'a> {
         user_id: &str,
         body: &genesys_model::CreateCallRequest,
     ) -> crate::Request<'a, PostConversationsCallsUserUserId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2383,
             "postConversationsCallsUserUserId",
-            format!(
-                "/api/v2/conversations/calls/user/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/user/", ""],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -4997,13 +5296,17 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PostConversationsCobrowsesessionParticipantCommunicationWrapup,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2384,
             "postConversationsCobrowsesessionParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/cobrowsesessions/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5025,12 +5328,16 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferRequest,
     ) -> crate::Request<'a, PostConversationsCobrowsesessionParticipantReplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2385,
             "postConversationsCobrowsesessionParticipantReplace",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/participants/{}/replace",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/cobrowsesessions/",
+                    "/participants/",
+                    "/replace",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -5045,7 +5352,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationJsonSchemaRequest,
     ) -> crate::Request<'a, PostConversationsCustomattributesSchemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2386,
             "postConversationsCustomattributesSchemas",
             String::from("/api/v2/conversations/customattributes/schemas"),
         );
@@ -5061,7 +5369,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationCustomAttributesSearchRequest,
     ) -> crate::Request<'a, PostConversationsCustomattributesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2387,
             "postConversationsCustomattributesSearch",
             String::from("/api/v2/conversations/customattributes/search"),
         );
@@ -5078,11 +5387,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::InboundMessageRequest,
     ) -> crate::Request<'a, PostConversationsEmailInboundmessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2388,
             "postConversationsEmailInboundmessages",
-            format!(
-                "/api/v2/conversations/emails/{}/inboundmessages", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/inboundmessages"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -5100,11 +5410,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::EmailMessage,
     ) -> crate::Request<'a, PostConversationsEmailMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2389,
             "postConversationsEmailMessages",
-            format!(
-                "/api/v2/conversations/emails/{}/messages", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -5120,11 +5431,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::CopyAttachmentsRequest,
     ) -> crate::Request<'a, PostConversationsEmailMessagesDraftAttachmentsCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2390,
             "postConversationsEmailMessagesDraftAttachmentsCopy",
-            format!(
-                "/api/v2/conversations/emails/{}/messages/draft/attachments/copy", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages/draft/attachments/copy"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -5140,11 +5452,15 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::UploadAttachmentRequest,
     ) -> crate::Request<'a, PostConversationsEmailMessagesDraftAttachmentsUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2391,
             "postConversationsEmailMessagesDraftAttachmentsUploads",
-            format!(
-                "/api/v2/conversations/emails/{}/messages/draft/attachments/uploads",
-                crate ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/emails/",
+                    "/messages/draft/attachments/uploads",
+                ],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -5164,13 +5480,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::WrapupInput,
     ) -> crate::Request<'a, PostConversationsEmailParticipantCommunicationWrapup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2392,
             "postConversationsEmailParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/emails/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5189,12 +5509,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferRequest,
     ) -> crate::Request<'a, PostConversationsEmailParticipantReplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2393,
             "postConversationsEmailParticipantReplace",
-            format!(
-                "/api/v2/conversations/emails/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/participants/", "/replace"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -5213,11 +5533,12 @@ impl<'a> ConversationsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, PostConversationsEmailReconnect> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2394,
             "postConversationsEmailReconnect",
-            format!(
-                "/api/v2/conversations/emails/{}/reconnect", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/reconnect"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5235,7 +5556,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::CreateEmailRequest,
     ) -> crate::Request<'a, PostConversationsEmails> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2395,
             "postConversationsEmails",
             String::from("/api/v2/conversations/emails"),
         );
@@ -5253,7 +5575,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::AgentlessEmailSendRequestDto,
     ) -> crate::Request<'a, PostConversationsEmailsAgentless> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2396,
             "postConversationsEmailsAgentless",
             String::from("/api/v2/conversations/emails/agentless"),
         );
@@ -5269,7 +5592,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::FaxSendRequest,
     ) -> crate::Request<'a, PostConversationsFaxes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2397,
             "postConversationsFaxes",
             String::from("/api/v2/conversations/faxes"),
         );
@@ -5287,7 +5611,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationEncryptionConfiguration,
     ) -> crate::Request<'a, PostConversationsKeyconfigurations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2398,
             "postConversationsKeyconfigurations",
             String::from("/api/v2/conversations/keyconfigurations"),
         );
@@ -5305,7 +5630,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationEncryptionConfiguration,
     ) -> crate::Request<'a, PostConversationsKeyconfigurationsValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2399,
             "postConversationsKeyconfigurationsValidate",
             String::from("/api/v2/conversations/keyconfigurations/validate"),
         );
@@ -5327,12 +5653,12 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::AdditionalMessage,
     ) -> crate::Request<'a, PostConversationsMessageCommunicationMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2400,
             "postConversationsMessageCommunicationMessages",
-            format!(
-                "/api/v2/conversations/messages/{}/communications/{}/messages", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/communications/", "/messages"],
+                &[conversation_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5353,12 +5679,16 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, PostConversationsMessageCommunicationMessagesMedia> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2401,
             "postConversationsMessageCommunicationMessagesMedia",
-            format!(
-                "/api/v2/conversations/messages/{}/communications/{}/messages/media",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/communications/",
+                    "/messages/media",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5378,12 +5708,16 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::UploadMediaRequest,
     ) -> crate::Request<'a, PostConversationsMessageCommunicationMessagesMediaUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2402,
             "postConversationsMessageCommunicationMessagesMediaUploads",
-            format!(
-                "/api/v2/conversations/messages/{}/communications/{}/messages/media/uploads",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/communications/",
+                    "/messages/media/uploads",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5404,12 +5738,16 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::AdditionalSocialMediaMessage,
     ) -> crate::Request<'a, PostConversationsMessageCommunicationSocialmediaMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2403,
             "postConversationsMessageCommunicationSocialmediaMessages",
-            format!(
-                "/api/v2/conversations/messages/{}/communications/{}/socialmedia/messages",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/communications/",
+                    "/socialmedia/messages",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5430,12 +5768,12 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::MessageTypingEventRequest,
     ) -> crate::Request<'a, PostConversationsMessageCommunicationTyping> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2404,
             "postConversationsMessageCommunicationTyping",
-            format!(
-                "/api/v2/conversations/messages/{}/communications/{}/typing", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/communications/", "/typing"],
+                &[conversation_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5455,11 +5793,12 @@ impl<'a> ConversationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::OpenInboundNormalizedEvent,
     ) -> crate::Request<'a, PostConversationsMessageInboundOpenEvent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2405,
             "postConversationsMessageInboundOpenEvent",
-            format!(
-                "/api/v2/conversations/messages/{}/inbound/open/event", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/inbound/open/event"],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -5479,11 +5818,12 @@ impl<'a> ConversationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::OpenInboundNormalizedMessage,
     ) -> crate::Request<'a, PostConversationsMessageInboundOpenMessage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2406,
             "postConversationsMessageInboundOpenMessage",
-            format!(
-                "/api/v2/conversations/messages/{}/inbound/open/message", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/inbound/open/message"],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -5503,11 +5843,12 @@ impl<'a> ConversationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::OpenInboundNormalizedReceipt,
     ) -> crate::Request<'a, PostConversationsMessageInboundOpenReceipt> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2407,
             "postConversationsMessageInboundOpenReceipt",
-            format!(
-                "/api/v2/conversations/messages/{}/inbound/open/receipt", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/inbound/open/receipt"],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -5527,11 +5868,15 @@ impl<'a> ConversationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::OpenInboundStructuredResponseMessage,
     ) -> crate::Request<'a, PostConversationsMessageInboundOpenStructuredResponse> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2408,
             "postConversationsMessageInboundOpenStructuredResponse",
-            format!(
-                "/api/v2/conversations/messages/{}/inbound/open/structured/response",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/inbound/open/structured/response",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -5551,11 +5896,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostConversationsMessageMessagesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2409,
             "postConversationsMessageMessagesBulk",
-            format!(
-                "/api/v2/conversations/messages/{}/messages/bulk", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/messages/bulk"],
+                &[conversation_id],
             ),
         );
         request.json_body(body);
@@ -5571,13 +5917,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::OnDemandConversationSummaryRequest,
     ) -> crate::Request<'a, PostConversationsMessageParticipantCommunicationSummaries> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2410,
             "postConversationsMessageParticipantCommunicationSummaries",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/communications/{}/summaries",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/participants/",
+                    "/communications/",
+                    "/summaries",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5597,13 +5947,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::WrapupInput,
     ) -> crate::Request<'a, PostConversationsMessageParticipantCommunicationWrapup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2411,
             "postConversationsMessageParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messages/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -5621,12 +5975,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, PostConversationsMessageParticipantMonitor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2412,
             "postConversationsMessageParticipantMonitor",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/monitor", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", "/monitor"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5644,12 +5998,12 @@ impl<'a> ConversationsApi<'a> {
         participant_id: &str,
         body: &genesys_model::TransferRequest,
     ) -> crate::Request<'a, PostConversationsMessageParticipantReplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2413,
             "postConversationsMessageParticipantReplace",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/replace", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", "/replace"],
+                &[conversation_id, participant_id],
             ),
         );
         request.model_body(body);
@@ -5665,12 +6019,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, PostConversationsMessageParticipantTakeover> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2414,
             "postConversationsMessageParticipantTakeover",
-            format!(
-                "/api/v2/conversations/messages/{}/participants/{}/takeover", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/participants/", "/takeover"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5688,7 +6042,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::CreateOutboundMessagingConversationRequest,
     ) -> crate::Request<'a, PostConversationsMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2415,
             "postConversationsMessages",
             String::from("/api/v2/conversations/messages"),
         );
@@ -5708,7 +6063,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::SendAgentlessOutboundMessageRequest,
     ) -> crate::Request<'a, PostConversationsMessagesAgentless> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2416,
             "postConversationsMessagesAgentless",
             String::from("/api/v2/conversations/messages/agentless"),
         );
@@ -5729,7 +6085,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::OpenNormalizedMessage,
     ) -> crate::Request<'a, PostConversationsMessagesInboundOpen> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2417,
             "postConversationsMessagesInboundOpen",
             String::from("/api/v2/conversations/messages/inbound/open"),
         );
@@ -5745,7 +6102,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::AppleIntegrationRequest,
     ) -> crate::Request<'a, PostConversationsMessagingIntegrationsApple> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2418,
             "postConversationsMessagingIntegrationsApple",
             String::from("/api/v2/conversations/messaging/integrations/apple"),
         );
@@ -5763,7 +6121,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::FacebookIntegrationRequest,
     ) -> crate::Request<'a, PostConversationsMessagingIntegrationsFacebook> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2419,
             "postConversationsMessagingIntegrationsFacebook",
             String::from("/api/v2/conversations/messaging/integrations/facebook"),
         );
@@ -5781,7 +6140,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::InstagramIntegrationRequest,
     ) -> crate::Request<'a, PostConversationsMessagingIntegrationsInstagram> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2420,
             "postConversationsMessagingIntegrationsInstagram",
             String::from("/api/v2/conversations/messaging/integrations/instagram"),
         );
@@ -5801,7 +6161,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::OpenIntegrationRequest,
     ) -> crate::Request<'a, PostConversationsMessagingIntegrationsOpen> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2421,
             "postConversationsMessagingIntegrationsOpen",
             String::from("/api/v2/conversations/messaging/integrations/open"),
         );
@@ -5824,7 +6185,8 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PostConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofile,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2422,
             "postConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofile",
             String::from(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile",
@@ -5849,7 +6211,8 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PostConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileTokens,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2423,
             "postConversationsMessagingIntegrationsOpenExtensionsGooglebusinessprofileTokens",
             String::from(
                 "/api/v2/conversations/messaging/integrations/open/extensions/googlebusinessprofile/tokens",
@@ -5869,7 +6232,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::TwitterIntegrationRequest,
     ) -> crate::Request<'a, PostConversationsMessagingIntegrationsTwitter> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2424,
             "postConversationsMessagingIntegrationsTwitter",
             String::from("/api/v2/conversations/messaging/integrations/twitter"),
         );
@@ -5890,7 +6254,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::WhatsAppIntegrationRequest,
     ) -> crate::Request<'a, PostConversationsMessagingIntegrationsWhatsapp> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2425,
             "postConversationsMessagingIntegrationsWhatsapp",
             String::from("/api/v2/conversations/messaging/integrations/whatsapp"),
         );
@@ -5913,7 +6278,8 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PostConversationsMessagingIntegrationsWhatsappEmbeddedsignup,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2426,
             "postConversationsMessagingIntegrationsWhatsappEmbeddedsignup",
             String::from(
                 "/api/v2/conversations/messaging/integrations/whatsapp/embeddedsignup",
@@ -5933,7 +6299,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::MessagingSettingRequest,
     ) -> crate::Request<'a, PostConversationsMessagingSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2427,
             "postConversationsMessagingSettings",
             String::from("/api/v2/conversations/messaging/settings"),
         );
@@ -5951,7 +6318,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::SupportedContent,
     ) -> crate::Request<'a, PostConversationsMessagingSupportedcontent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2428,
             "postConversationsMessagingSupportedcontent",
             String::from("/api/v2/conversations/messaging/supportedcontent"),
         );
@@ -5969,7 +6337,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationParticipantSearchRequest,
     ) -> crate::Request<'a, PostConversationsParticipantsAttributesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2429,
             "postConversationsParticipantsAttributesSearch",
             String::from("/api/v2/conversations/participants/attributes/search"),
         );
@@ -5993,13 +6362,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::WrapupInput,
     ) -> crate::Request<'a, PostConversationsScreenshareParticipantCommunicationWrapup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2430,
             "postConversationsScreenshareParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/screenshares/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/screenshares/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -6019,13 +6392,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::WrapupInput,
     ) -> crate::Request<'a, PostConversationsSocialParticipantCommunicationWrapup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2431,
             "postConversationsSocialParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/socials/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/socials/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -6043,12 +6420,16 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         communication_id: &str,
     ) -> crate::Request<'a, PostConversationsVideoAgentconferenceCommunication> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2434,
             "postConversationsVideoAgentconferenceCommunication",
-            format!(
-                "/api/v2/conversations/videos/{}/agentconference/communications/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/videos/",
+                    "/agentconference/communications/",
+                    "",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -6067,13 +6448,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::WrapupInput,
     ) -> crate::Request<'a, PostConversationsVideoParticipantCommunicationWrapup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2435,
             "postConversationsVideoParticipantCommunicationWrapup",
-            format!(
-                "/api/v2/conversations/videos/{}/participants/{}/communications/{}/wrapup",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/videos/",
+                    "/participants/",
+                    "/communications/",
+                    "/wrapup",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -6088,7 +6473,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::GenerateMeetingIdRequest,
     ) -> crate::Request<'a, PostConversationsVideosMeetings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2436,
             "postConversationsVideosMeetings",
             String::from("/api/v2/conversations/videos/meetings"),
         );
@@ -6105,11 +6491,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::ConversationAccessAttributesUpdate,
     ) -> crate::Request<'a, PutConversationAccessattributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3112,
             "putConversationAccessattributes",
-            format!(
-                "/api/v2/conversations/{}/accessattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/accessattributes"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6125,11 +6512,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::CustomAttributesUpdateRequest,
     ) -> crate::Request<'a, PutConversationCustomattributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3113,
             "putConversationCustomattributes",
-            format!(
-                "/api/v2/conversations/{}/customattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/customattributes"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6145,11 +6533,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &Vec<genesys_model::CustomAttributesUpdateRequest>,
     ) -> crate::Request<'a, PutConversationCustomattributesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3114,
             "putConversationCustomattributesBulk",
-            format!(
-                "/api/v2/conversations/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/customattributes/bulk"],
+                &[conversation_id],
             ),
         );
         request.json_body(body);
@@ -6165,12 +6554,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, PutConversationParticipantFlaggedreason> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3115,
             "putConversationParticipantFlaggedreason",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/flaggedreason", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/participants/", "/flaggedreason"],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -6187,11 +6576,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::ConversationSecureAttributes,
     ) -> crate::Request<'a, PutConversationSecureattributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3118,
             "putConversationSecureattributes",
-            format!(
-                "/api/v2/conversations/{}/secureattributes", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/secureattributes"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6209,11 +6599,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::ConversationTagsUpdate,
     ) -> crate::Request<'a, PutConversationTags> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3119,
             "putConversationTags",
-            format!(
-                "/api/v2/conversations/{}/tags", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/tags"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6233,13 +6624,17 @@ impl<'a> ConversationsApi<'a> {
         communication_id: &str,
         body: &genesys_model::SetUuiDataRequest,
     ) -> crate::Request<'a, PutConversationsCallParticipantCommunicationUuidata> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3120,
             "putConversationsCallParticipantCommunicationUuidata",
-            format!(
-                "/api/v2/conversations/calls/{}/participants/{}/communications/{}/uuidata",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/calls/",
+                    "/participants/",
+                    "/communications/",
+                    "/uuidata",
+                ],
+                &[conversation_id, participant_id, communication_id],
             ),
         );
         request.model_body(body);
@@ -6257,11 +6652,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsCallRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3121,
             "putConversationsCallRecordingstate",
-            format!(
-                "/api/v2/conversations/calls/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/calls/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6279,11 +6675,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsCallbackRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3122,
             "putConversationsCallbackRecordingstate",
-            format!(
-                "/api/v2/conversations/callbacks/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/callbacks/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6304,11 +6701,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsCobrowsesessionRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3123,
             "putConversationsCobrowsesessionRecordingstate",
-            format!(
-                "/api/v2/conversations/cobrowsesessions/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/cobrowsesessions/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6324,11 +6722,12 @@ impl<'a> ConversationsApi<'a> {
         schema_id: &str,
         body: &genesys_model::ConversationSchemaUpdateRequest,
     ) -> crate::Request<'a, PutConversationsCustomattributesSchema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3124,
             "putConversationsCustomattributesSchema",
-            format!(
-                "/api/v2/conversations/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/customattributes/schemas/", ""],
+                &[schema_id],
             ),
         );
         request.model_body(body);
@@ -6344,11 +6743,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::EmailMessage,
     ) -> crate::Request<'a, PutConversationsEmailMessagesDraft> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3125,
             "putConversationsEmailMessagesDraft",
-            format!(
-                "/api/v2/conversations/emails/{}/messages/draft", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/messages/draft"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6366,11 +6766,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsEmailRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3126,
             "putConversationsEmailRecordingstate",
-            format!(
-                "/api/v2/conversations/emails/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/emails/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6388,11 +6789,12 @@ impl<'a> ConversationsApi<'a> {
         keyconfigurations_id: &str,
         body: &genesys_model::ConversationEncryptionConfiguration,
     ) -> crate::Request<'a, PutConversationsKeyconfiguration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3127,
             "putConversationsKeyconfiguration",
-            format!(
-                "/api/v2/conversations/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(keyconfigurations_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/keyconfigurations/", ""],
+                &[keyconfigurations_id],
             ),
         );
         request.model_body(body);
@@ -6410,11 +6812,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsMessageRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3128,
             "putConversationsMessageRecordingstate",
-            format!(
-                "/api/v2/conversations/messages/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/messages/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6433,11 +6836,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PutConversationsMessagingIdentityresolutionIntegrationsAppleIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3129,
             "putConversationsMessagingIdentityresolutionIntegrationsAppleIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/apple/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/apple/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -6458,11 +6865,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PutConversationsMessagingIdentityresolutionIntegrationsFacebookIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3130,
             "putConversationsMessagingIdentityresolutionIntegrationsFacebookIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/facebook/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/facebook/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -6483,11 +6894,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PutConversationsMessagingIdentityresolutionIntegrationsInstagramIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3131,
             "putConversationsMessagingIdentityresolutionIntegrationsInstagramIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/instagram/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/instagram/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -6508,11 +6923,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PutConversationsMessagingIdentityresolutionIntegrationsOpenIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3132,
             "putConversationsMessagingIdentityresolutionIntegrationsOpenIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/open/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/open/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -6533,11 +6952,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PutConversationsMessagingIdentityresolutionIntegrationsTwitterIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3133,
             "putConversationsMessagingIdentityresolutionIntegrationsTwitterIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/twitter/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/twitter/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -6558,11 +6981,15 @@ impl<'a> ConversationsApi<'a> {
         'a,
         PutConversationsMessagingIdentityresolutionIntegrationsWhatsappIntegrationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3134,
             "putConversationsMessagingIdentityresolutionIntegrationsWhatsappIntegrationId",
-            format!(
-                "/api/v2/conversations/messaging/identityresolution/integrations/whatsapp/{}",
-                crate ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/messaging/identityresolution/integrations/whatsapp/",
+                    "",
+                ],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -6581,7 +7008,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::MessagingSettingDefaultRequest,
     ) -> crate::Request<'a, PutConversationsMessagingSettingsDefault> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3135,
             "putConversationsMessagingSettingsDefault",
             String::from("/api/v2/conversations/messaging/settings/default"),
         );
@@ -6601,7 +7029,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::SupportedContentReference,
     ) -> crate::Request<'a, PutConversationsMessagingSupportedcontentDefault> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3136,
             "putConversationsMessagingSupportedcontentDefault",
             String::from("/api/v2/conversations/messaging/supportedcontent/default"),
         );
@@ -6621,7 +7050,8 @@ impl<'a> ConversationsApi<'a> {
         &self,
         body: &genesys_model::ConversationThreadingWindow,
     ) -> crate::Request<'a, PutConversationsMessagingThreadingtimeline> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3137,
             "putConversationsMessagingThreadingtimeline",
             String::from("/api/v2/conversations/messaging/threadingtimeline"),
         );
@@ -6643,11 +7073,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsScreenshareRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3138,
             "putConversationsScreenshareRecordingstate",
-            format!(
-                "/api/v2/conversations/screenshares/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/screenshares/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6665,11 +7096,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsSocialRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3139,
             "putConversationsSocialRecordingstate",
-            format!(
-                "/api/v2/conversations/socials/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/socials/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -6687,11 +7119,12 @@ impl<'a> ConversationsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::SetRecordingState,
     ) -> crate::Request<'a, PutConversationsVideoRecordingstate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3141,
             "putConversationsVideoRecordingstate",
-            format!(
-                "/api/v2/conversations/videos/{}/recordingstate", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/videos/", "/recordingstate"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);

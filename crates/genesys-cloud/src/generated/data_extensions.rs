@@ -29,11 +29,12 @@ impl<'a> DataExtensionsApi<'a> {
         &self,
         coretype_name: &str,
     ) -> crate::Request<'a, GetDataextensionsCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            712,
             "getDataextensionsCoretype",
-            format!(
-                "/api/v2/dataextensions/coretypes/{}", crate
-                ::operation::encode_path_segment(coretype_name)
+            crate::operation::build_path(
+                &["/api/v2/dataextensions/coretypes/", ""],
+                &[coretype_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,7 +49,8 @@ impl<'a> DataExtensionsApi<'a> {
     pub fn get_dataextensions_coretypes(
         &self,
     ) -> crate::Request<'a, GetDataextensionsCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            713,
             "getDataextensionsCoretypes",
             String::from("/api/v2/dataextensions/coretypes"),
         );
@@ -64,7 +66,8 @@ impl<'a> DataExtensionsApi<'a> {
     pub fn get_dataextensions_limits(
         &self,
     ) -> crate::Request<'a, GetDataextensionsLimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            714,
             "getDataextensionsLimits",
             String::from("/api/v2/dataextensions/limits"),
         );

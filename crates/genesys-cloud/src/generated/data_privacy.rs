@@ -29,11 +29,12 @@ impl<'a> DataPrivacyApi<'a> {
         &self,
         rule_id: &str,
     ) -> crate::Request<'a, DeleteDataprivacyMaskingrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            93,
             "deleteDataprivacyMaskingrule",
-            format!(
-                "/api/v2/dataprivacy/maskingrules/{}", crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/dataprivacy/maskingrules/", ""],
+                &[rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> DataPrivacyApi<'a> {
         &self,
         rule_id: &str,
     ) -> crate::Request<'a, GetDataprivacyMaskingrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            715,
             "getDataprivacyMaskingrule",
-            format!(
-                "/api/v2/dataprivacy/maskingrules/{}", crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/dataprivacy/maskingrules/", ""],
+                &[rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,7 +70,8 @@ impl<'a> DataPrivacyApi<'a> {
     pub fn get_dataprivacy_maskingrules(
         &self,
     ) -> crate::Request<'a, GetDataprivacyMaskingrules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            716,
             "getDataprivacyMaskingrules",
             String::from("/api/v2/dataprivacy/maskingrules"),
         );
@@ -86,11 +89,12 @@ impl<'a> DataPrivacyApi<'a> {
         rule_id: &str,
         body: &genesys_model::MaskingRule,
     ) -> crate::Request<'a, PatchDataprivacyMaskingrule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2004,
             "patchDataprivacyMaskingrule",
-            format!(
-                "/api/v2/dataprivacy/maskingrules/{}", crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/dataprivacy/maskingrules/", ""],
+                &[rule_id],
             ),
         );
         request.model_body(body);
@@ -107,7 +111,8 @@ impl<'a> DataPrivacyApi<'a> {
         &self,
         body: &genesys_model::MaskingRule,
     ) -> crate::Request<'a, PostDataprivacyMaskingrules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2437,
             "postDataprivacyMaskingrules",
             String::from("/api/v2/dataprivacy/maskingrules"),
         );
@@ -125,7 +130,8 @@ impl<'a> DataPrivacyApi<'a> {
         &self,
         body: &genesys_model::MaskingRuleValidateRequest,
     ) -> crate::Request<'a, PostDataprivacyMaskingrulesValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2438,
             "postDataprivacyMaskingrulesValidate",
             String::from("/api/v2/dataprivacy/maskingrules/validate"),
         );

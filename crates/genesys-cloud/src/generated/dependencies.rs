@@ -29,12 +29,12 @@ impl<'a> DependenciesApi<'a> {
         'a,
         GetDependenciesTypeEntityTypeIdEntityIdConnectionsRequiredby,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            718,
             "getDependenciesTypeEntityTypeIdEntityIdConnectionsRequiredby",
-            format!(
-                "/api/v2/dependencies/type/{}/id/{}/connections/requiredby", crate
-                ::operation::encode_path_segment(entity_type), crate
-                ::operation::encode_path_segment(entity_id)
+            crate::operation::build_path(
+                &["/api/v2/dependencies/type/", "/id/", "/connections/requiredby"],
+                &[entity_type, entity_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,12 +50,12 @@ impl<'a> DependenciesApi<'a> {
         'a,
         GetDependenciesTypeEntityTypeIdEntityIdConnectionsRequiredbycounts,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            719,
             "getDependenciesTypeEntityTypeIdEntityIdConnectionsRequiredbycounts",
-            format!(
-                "/api/v2/dependencies/type/{}/id/{}/connections/requiredbycounts", crate
-                ::operation::encode_path_segment(entity_type), crate
-                ::operation::encode_path_segment(entity_id)
+            crate::operation::build_path(
+                &["/api/v2/dependencies/type/", "/id/", "/connections/requiredbycounts"],
+                &[entity_type, entity_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,12 +68,12 @@ impl<'a> DependenciesApi<'a> {
         entity_type: &str,
         entity_id: &str,
     ) -> crate::Request<'a, GetDependenciesTypeEntityTypeIdEntityIdConnectionsRequires> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            720,
             "getDependenciesTypeEntityTypeIdEntityIdConnectionsRequires",
-            format!(
-                "/api/v2/dependencies/type/{}/id/{}/connections/requires", crate
-                ::operation::encode_path_segment(entity_type), crate
-                ::operation::encode_path_segment(entity_id)
+            crate::operation::build_path(
+                &["/api/v2/dependencies/type/", "/id/", "/connections/requires"],
+                &[entity_type, entity_id],
             ),
         );
         crate::Request::new(self.client, request)

@@ -24,12 +24,10 @@ impl<'a> DownloadsApi<'a> {
     ///
     /// `GET /api/v2/downloads/{downloadId}` (operation `getDownload`).
     pub fn get_download(&self, download_id: &str) -> crate::Request<'a, GetDownload> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            726,
             "getDownload",
-            format!(
-                "/api/v2/downloads/{}", crate
-                ::operation::encode_path_segment(download_id)
-            ),
+            crate::operation::build_path(&["/api/v2/downloads/", ""], &[download_id]),
         );
         crate::Request::new(self.client, request)
     }

@@ -28,7 +28,8 @@ impl<'a> EmailsApi<'a> {
     pub fn delete_emails_settings_threading(
         &self,
     ) -> crate::Request<'a, DeleteEmailsSettingsThreading> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            95,
             "deleteEmailsSettingsThreading",
             String::from("/api/v2/emails/settings/threading"),
         );
@@ -42,7 +43,8 @@ impl<'a> EmailsApi<'a> {
     ///
     /// OAuth scopes (any of): `conversations`, `conversations:readonly`.
     pub fn get_emails_settings(&self) -> crate::Request<'a, GetEmailsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            727,
             "getEmailsSettings",
             String::from("/api/v2/emails/settings"),
         );
@@ -58,7 +60,8 @@ impl<'a> EmailsApi<'a> {
     pub fn get_emails_settings_threading(
         &self,
     ) -> crate::Request<'a, GetEmailsSettingsThreading> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            728,
             "getEmailsSettingsThreading",
             String::from("/api/v2/emails/settings/threading"),
         );
@@ -75,7 +78,8 @@ impl<'a> EmailsApi<'a> {
         &self,
         body: &genesys_model::EmailSettings,
     ) -> crate::Request<'a, PatchEmailsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2005,
             "patchEmailsSettings",
             String::from("/api/v2/emails/settings"),
         );
@@ -93,7 +97,8 @@ impl<'a> EmailsApi<'a> {
         &self,
         body: &genesys_model::EmailThreadingSettings,
     ) -> crate::Request<'a, PatchEmailsSettingsThreading> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2006,
             "patchEmailsSettingsThreading",
             String::from("/api/v2/emails/settings/threading"),
         );

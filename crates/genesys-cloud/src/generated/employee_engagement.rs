@@ -31,11 +31,12 @@ impl<'a> EmployeeEngagementApi<'a> {
         &self,
         celebration_id: &str,
     ) -> crate::Request<'a, DeleteEmployeeengagementCelebration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            96,
             "deleteEmployeeengagementCelebration",
-            format!(
-                "/api/v2/employeeengagement/celebrations/{}", crate
-                ::operation::encode_path_segment(celebration_id)
+            crate::operation::build_path(
+                &["/api/v2/employeeengagement/celebrations/", ""],
+                &[celebration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +51,8 @@ impl<'a> EmployeeEngagementApi<'a> {
     pub fn get_employeeengagement_celebrations(
         &self,
     ) -> crate::Request<'a, GetEmployeeengagementCelebrations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            729,
             "getEmployeeengagementCelebrations",
             String::from("/api/v2/employeeengagement/celebrations"),
         );
@@ -67,11 +69,12 @@ impl<'a> EmployeeEngagementApi<'a> {
         &self,
         recognition_id: &str,
     ) -> crate::Request<'a, GetEmployeeengagementRecognition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            730,
             "getEmployeeengagementRecognition",
-            format!(
-                "/api/v2/employeeengagement/recognitions/{}", crate
-                ::operation::encode_path_segment(recognition_id)
+            crate::operation::build_path(
+                &["/api/v2/employeeengagement/recognitions/", ""],
+                &[recognition_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -84,7 +87,8 @@ impl<'a> EmployeeEngagementApi<'a> {
     pub fn get_employeeengagement_recognitions(
         &self,
     ) -> crate::Request<'a, GetEmployeeengagementRecognitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            731,
             "getEmployeeengagementRecognitions",
             String::from("/api/v2/employeeengagement/recognitions"),
         );
@@ -102,11 +106,12 @@ impl<'a> EmployeeEngagementApi<'a> {
         celebration_id: &str,
         body: &genesys_model::CelebrationStateParam,
     ) -> crate::Request<'a, PatchEmployeeengagementCelebration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2007,
             "patchEmployeeengagementCelebration",
-            format!(
-                "/api/v2/employeeengagement/celebrations/{}", crate
-                ::operation::encode_path_segment(celebration_id)
+            crate::operation::build_path(
+                &["/api/v2/employeeengagement/celebrations/", ""],
+                &[celebration_id],
             ),
         );
         request.model_body(body);
@@ -123,7 +128,8 @@ impl<'a> EmployeeEngagementApi<'a> {
         &self,
         body: &genesys_model::CreateRecognition,
     ) -> crate::Request<'a, PostEmployeeengagementRecognitions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2445,
             "postEmployeeengagementRecognitions",
             String::from("/api/v2/employeeengagement/recognitions"),
         );

@@ -29,7 +29,8 @@ impl<'a> EventsApi<'a> {
         &self,
         body: &genesys_model::BatchConversationEventRequest,
     ) -> crate::Request<'a, PostEventsConversations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2448,
             "postEventsConversations",
             String::from("/api/v2/events/conversations"),
         );
@@ -45,7 +46,8 @@ impl<'a> EventsApi<'a> {
         &self,
         body: &genesys_model::BatchPredictiveRoutingCustomKpiAttributionEventRequest,
     ) -> crate::Request<'a, PostEventsRoutingCustomkpiattributions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2449,
             "postEventsRoutingCustomkpiattributions",
             String::from("/api/v2/events/routing/customkpiattributions"),
         );
@@ -63,7 +65,8 @@ impl<'a> EventsApi<'a> {
         &self,
         body: &genesys_model::BatchUserPresenceEventRequest,
     ) -> crate::Request<'a, PostEventsUsersPresence> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2450,
             "postEventsUsersPresence",
             String::from("/api/v2/events/users/presence"),
         );
@@ -81,7 +84,8 @@ impl<'a> EventsApi<'a> {
         &self,
         body: &genesys_model::BatchUserRoutingStatusEventRequest,
     ) -> crate::Request<'a, PostEventsUsersRoutingstatus> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2451,
             "postEventsUsersRoutingstatus",
             String::from("/api/v2/events/users/routingstatus"),
         );

@@ -31,11 +31,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsContact> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            98,
             "deleteExternalcontactsContact",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", ""],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,12 +53,12 @@ impl<'a> ExternalContactsApi<'a> {
         contact_id: &str,
         note_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsContactNote> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            99,
             "deleteExternalcontactsContactNote",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(contact_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/notes/", ""],
+                &[contact_id, note_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -73,11 +74,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsContactsSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            100,
             "deleteExternalcontactsContactsSchema",
-            format!(
-                "/api/v2/externalcontacts/contacts/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -93,11 +95,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_source_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsExternalsource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            101,
             "deleteExternalcontactsExternalsource",
-            format!(
-                "/api/v2/externalcontacts/externalsources/{}", crate
-                ::operation::encode_path_segment(external_source_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/externalsources/", ""],
+                &[external_source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -113,11 +116,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         settings_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsImportCsvSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            102,
             "deleteExternalcontactsImportCsvSetting",
-            format!(
-                "/api/v2/externalcontacts/import/csv/settings/{}", crate
-                ::operation::encode_path_segment(settings_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/csv/settings/", ""],
+                &[settings_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -133,11 +137,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         settings_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsImportSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            103,
             "deleteExternalcontactsImportSetting",
-            format!(
-                "/api/v2/externalcontacts/import/settings/{}", crate
-                ::operation::encode_path_segment(settings_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/settings/", ""],
+                &[settings_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -153,11 +158,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_organization_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsOrganization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            104,
             "deleteExternalcontactsOrganization",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", ""],
+                &[external_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -174,12 +180,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_organization_id: &str,
         note_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsOrganizationNote> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            105,
             "deleteExternalcontactsOrganizationNote",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(external_organization_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/notes/", ""],
+                &[external_organization_id, note_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -195,11 +201,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_organization_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsOrganizationTrustor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            106,
             "deleteExternalcontactsOrganizationTrustor",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/trustor", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/trustor"],
+                &[external_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -215,11 +222,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         relationship_id: &str,
     ) -> crate::Request<'a, DeleteExternalcontactsRelationship> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            107,
             "deleteExternalcontactsRelationship",
-            format!(
-                "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(relationship_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/relationships/", ""],
+                &[relationship_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -235,11 +243,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContact> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            734,
             "getExternalcontactsContact",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", ""],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -255,11 +264,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactIdentifiers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            735,
             "getExternalcontactsContactIdentifiers",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/identifiers", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/identifiers"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -273,11 +283,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactJourneySegments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            736,
             "getExternalcontactsContactJourneySegments",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/journey/segments"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -293,11 +304,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactJourneySessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            737,
             "getExternalcontactsContactJourneySessions",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/journey/sessions", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/journey/sessions"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -314,12 +326,12 @@ impl<'a> ExternalContactsApi<'a> {
         contact_id: &str,
         note_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactNote> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            738,
             "getExternalcontactsContactNote",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(contact_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/notes/", ""],
+                &[contact_id, note_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -335,11 +347,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactNotes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            739,
             "getExternalcontactsContactNotes",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/notes", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/notes"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -355,11 +368,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactUnresolved> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            740,
             "getExternalcontactsContactUnresolved",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/unresolved", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/unresolved"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -374,7 +388,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_contacts(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsContacts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            741,
             "getExternalcontactsContacts",
             String::from("/api/v2/externalcontacts/contacts"),
         );
@@ -391,11 +406,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         export_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactsExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            742,
             "getExternalcontactsContactsExport",
-            format!(
-                "/api/v2/externalcontacts/contacts/exports/{}", crate
-                ::operation::encode_path_segment(export_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/exports/", ""],
+                &[export_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -410,7 +426,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_contacts_exports(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsContactsExports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            743,
             "getExternalcontactsContactsExports",
             String::from("/api/v2/externalcontacts/contacts/exports"),
         );
@@ -427,11 +444,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactsSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            744,
             "getExternalcontactsContactsSchema",
-            format!(
-                "/api/v2/externalcontacts/contacts/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -448,12 +466,12 @@ impl<'a> ExternalContactsApi<'a> {
         schema_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactsSchemaVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            745,
             "getExternalcontactsContactsSchemaVersion",
-            format!(
-                "/api/v2/externalcontacts/contacts/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(schema_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/schemas/", "/versions/", ""],
+                &[schema_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -469,11 +487,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactsSchemaVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            746,
             "getExternalcontactsContactsSchemaVersions",
-            format!(
-                "/api/v2/externalcontacts/contacts/schemas/{}/versions", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/schemas/", "/versions"],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -488,7 +507,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_contacts_schemas(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsContactsSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            747,
             "getExternalcontactsContactsSchemas",
             String::from("/api/v2/externalcontacts/contacts/schemas"),
         );
@@ -505,11 +525,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         core_type_name: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactsSchemasCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            748,
             "getExternalcontactsContactsSchemasCoretype",
-            format!(
-                "/api/v2/externalcontacts/contacts/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(core_type_name)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/schemas/coretypes/", ""],
+                &[core_type_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -524,7 +545,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_contacts_schemas_coretypes(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsContactsSchemasCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            749,
             "getExternalcontactsContactsSchemasCoretypes",
             String::from("/api/v2/externalcontacts/contacts/schemas/coretypes"),
         );
@@ -540,7 +562,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_contacts_schemas_limits(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsContactsSchemasLimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            750,
             "getExternalcontactsContactsSchemasLimits",
             String::from("/api/v2/externalcontacts/contacts/schemas/limits"),
         );
@@ -557,11 +580,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_source_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsExternalsource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            751,
             "getExternalcontactsExternalsource",
-            format!(
-                "/api/v2/externalcontacts/externalsources/{}", crate
-                ::operation::encode_path_segment(external_source_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/externalsources/", ""],
+                &[external_source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -576,7 +600,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_externalsources(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsExternalsources> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            752,
             "getExternalcontactsExternalsources",
             String::from("/api/v2/externalcontacts/externalsources"),
         );
@@ -591,11 +616,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         scan_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsGraphsClusterscan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            753,
             "getExternalcontactsGraphsClusterscan",
-            format!(
-                "/api/v2/externalcontacts/graphs/clusterscans/{}", crate
-                ::operation::encode_path_segment(scan_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/graphs/clusterscans/", ""],
+                &[scan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -610,12 +636,12 @@ impl<'a> ExternalContactsApi<'a> {
         scan_id: &str,
         cluster_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsGraphsClusterscanCluster> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            754,
             "getExternalcontactsGraphsClusterscanCluster",
-            format!(
-                "/api/v2/externalcontacts/graphs/clusterscans/{}/clusters/{}", crate
-                ::operation::encode_path_segment(scan_id), crate
-                ::operation::encode_path_segment(cluster_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/graphs/clusterscans/", "/clusters/", ""],
+                &[scan_id, cluster_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -629,11 +655,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         scan_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsGraphsClusterscanClusters> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            755,
             "getExternalcontactsGraphsClusterscanClusters",
-            format!(
-                "/api/v2/externalcontacts/graphs/clusterscans/{}/clusters", crate
-                ::operation::encode_path_segment(scan_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/graphs/clusterscans/", "/clusters"],
+                &[scan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -647,11 +674,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         scan_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsGraphsClusterscanStatistics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            756,
             "getExternalcontactsGraphsClusterscanStatistics",
-            format!(
-                "/api/v2/externalcontacts/graphs/clusterscans/{}/statistics", crate
-                ::operation::encode_path_segment(scan_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/graphs/clusterscans/", "/statistics"],
+                &[scan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -664,7 +692,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_graphs_clusterscans(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsGraphsClusterscans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            757,
             "getExternalcontactsGraphsClusterscans",
             String::from("/api/v2/externalcontacts/graphs/clusterscans"),
         );
@@ -678,7 +707,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_graphs_clusterscans_latest(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsGraphsClusterscansLatest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            758,
             "getExternalcontactsGraphsClusterscansLatest",
             String::from("/api/v2/externalcontacts/graphs/clusterscans/latest"),
         );
@@ -692,7 +722,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_graphs_clusterscans_latest_statistics(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsGraphsClusterscansLatestStatistics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            759,
             "getExternalcontactsGraphsClusterscansLatestStatistics",
             String::from(
                 "/api/v2/externalcontacts/graphs/clusterscans/latest/statistics",
@@ -708,7 +739,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_graphs_settings(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsGraphsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            760,
             "getExternalcontactsGraphsSettings",
             String::from("/api/v2/externalcontacts/graphs/settings"),
         );
@@ -725,11 +757,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         settings_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsImportCsvSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            761,
             "getExternalcontactsImportCsvSetting",
-            format!(
-                "/api/v2/externalcontacts/import/csv/settings/{}", crate
-                ::operation::encode_path_segment(settings_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/csv/settings/", ""],
+                &[settings_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -744,7 +777,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_import_csv_settings(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsImportCsvSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            762,
             "getExternalcontactsImportCsvSettings",
             String::from("/api/v2/externalcontacts/import/csv/settings"),
         );
@@ -761,11 +795,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         upload_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsImportCsvUploadDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            763,
             "getExternalcontactsImportCsvUploadDetails",
-            format!(
-                "/api/v2/externalcontacts/import/csv/uploads/{}/details", crate
-                ::operation::encode_path_segment(upload_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/csv/uploads/", "/details"],
+                &[upload_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -781,11 +816,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         upload_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsImportCsvUploadPreview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            764,
             "getExternalcontactsImportCsvUploadPreview",
-            format!(
-                "/api/v2/externalcontacts/import/csv/uploads/{}/preview", crate
-                ::operation::encode_path_segment(upload_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/csv/uploads/", "/preview"],
+                &[upload_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -801,11 +837,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsImportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            765,
             "getExternalcontactsImportJob",
-            format!(
-                "/api/v2/externalcontacts/import/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -820,7 +857,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_import_jobs(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsImportJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            766,
             "getExternalcontactsImportJobs",
             String::from("/api/v2/externalcontacts/import/jobs"),
         );
@@ -837,11 +875,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         settings_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsImportSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            767,
             "getExternalcontactsImportSetting",
-            format!(
-                "/api/v2/externalcontacts/import/settings/{}", crate
-                ::operation::encode_path_segment(settings_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/settings/", ""],
+                &[settings_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -856,7 +895,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_import_settings(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsImportSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            768,
             "getExternalcontactsImportSettings",
             String::from("/api/v2/externalcontacts/import/settings"),
         );
@@ -869,11 +909,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         export_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsNotesExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            769,
             "getExternalcontactsNotesExport",
-            format!(
-                "/api/v2/externalcontacts/notes/exports/{}", crate
-                ::operation::encode_path_segment(export_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/notes/exports/", ""],
+                &[export_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -884,7 +925,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_notes_exports(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsNotesExports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            770,
             "getExternalcontactsNotesExports",
             String::from("/api/v2/externalcontacts/notes/exports"),
         );
@@ -901,11 +943,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_organization_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            771,
             "getExternalcontactsOrganization",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", ""],
+                &[external_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -921,11 +964,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_organization_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationContacts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            772,
             "getExternalcontactsOrganizationContacts",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/contacts", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/contacts"],
+                &[external_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -941,11 +985,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_organization_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationIdentifiers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            773,
             "getExternalcontactsOrganizationIdentifiers",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/identifiers", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/identifiers"],
+                &[external_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -962,12 +1007,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_organization_id: &str,
         note_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationNote> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            774,
             "getExternalcontactsOrganizationNote",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(external_organization_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/notes/", ""],
+                &[external_organization_id, note_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -983,11 +1028,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_organization_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationNotes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            775,
             "getExternalcontactsOrganizationNotes",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/notes", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/notes"],
+                &[external_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1003,11 +1049,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         external_organization_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationRelationships> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            776,
             "getExternalcontactsOrganizationRelationships",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/relationships", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/relationships"],
+                &[external_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1022,7 +1069,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_organizations(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsOrganizations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            777,
             "getExternalcontactsOrganizations",
             String::from("/api/v2/externalcontacts/organizations"),
         );
@@ -1035,11 +1083,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         export_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            778,
             "getExternalcontactsOrganizationsExport",
-            format!(
-                "/api/v2/externalcontacts/organizations/exports/{}", crate
-                ::operation::encode_path_segment(export_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/exports/", ""],
+                &[export_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1050,7 +1099,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_organizations_exports(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsExports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            779,
             "getExternalcontactsOrganizationsExports",
             String::from("/api/v2/externalcontacts/organizations/exports"),
         );
@@ -1067,11 +1117,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            780,
             "getExternalcontactsOrganizationsSchema",
-            format!(
-                "/api/v2/externalcontacts/organizations/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1088,12 +1139,12 @@ impl<'a> ExternalContactsApi<'a> {
         schema_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsSchemaVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            781,
             "getExternalcontactsOrganizationsSchemaVersion",
-            format!(
-                "/api/v2/externalcontacts/organizations/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(schema_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/schemas/", "/versions/", ""],
+                &[schema_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1109,11 +1160,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsSchemaVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            782,
             "getExternalcontactsOrganizationsSchemaVersions",
-            format!(
-                "/api/v2/externalcontacts/organizations/schemas/{}/versions", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/schemas/", "/versions"],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1128,7 +1180,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_organizations_schemas(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            783,
             "getExternalcontactsOrganizationsSchemas",
             String::from("/api/v2/externalcontacts/organizations/schemas"),
         );
@@ -1145,11 +1198,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         core_type_name: &str,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsSchemasCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            784,
             "getExternalcontactsOrganizationsSchemasCoretype",
-            format!(
-                "/api/v2/externalcontacts/organizations/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(core_type_name)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/schemas/coretypes/", ""],
+                &[core_type_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1164,7 +1218,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_organizations_schemas_coretypes(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsSchemasCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            785,
             "getExternalcontactsOrganizationsSchemasCoretypes",
             String::from("/api/v2/externalcontacts/organizations/schemas/coretypes"),
         );
@@ -1180,7 +1235,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_organizations_schemas_limits(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsOrganizationsSchemasLimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            786,
             "getExternalcontactsOrganizationsSchemasLimits",
             String::from("/api/v2/externalcontacts/organizations/schemas/limits"),
         );
@@ -1197,11 +1253,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         relationship_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsRelationship> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            787,
             "getExternalcontactsRelationship",
-            format!(
-                "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(relationship_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/relationships/", ""],
+                &[relationship_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1213,11 +1270,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         export_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsRelationshipsExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            788,
             "getExternalcontactsRelationshipsExport",
-            format!(
-                "/api/v2/externalcontacts/relationships/exports/{}", crate
-                ::operation::encode_path_segment(export_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/relationships/exports/", ""],
+                &[export_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1228,7 +1286,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_relationships_exports(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsRelationshipsExports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            789,
             "getExternalcontactsRelationshipsExports",
             String::from("/api/v2/externalcontacts/relationships/exports"),
         );
@@ -1245,7 +1304,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         lookup_val: impl Into<String>,
     ) -> crate::Request<'a, GetExternalcontactsReversewhitepageslookup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            790,
             "getExternalcontactsReversewhitepageslookup",
             String::from("/api/v2/externalcontacts/reversewhitepageslookup"),
         );
@@ -1265,7 +1325,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_contacts(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanContacts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            791,
             "getExternalcontactsScanContacts",
             String::from("/api/v2/externalcontacts/scan/contacts"),
         );
@@ -1281,7 +1342,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_contacts_divisionviews_all(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanContactsDivisionviewsAll> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            792,
             "getExternalcontactsScanContactsDivisionviewsAll",
             String::from("/api/v2/externalcontacts/scan/contacts/divisionviews/all"),
         );
@@ -1297,7 +1359,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_notes(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanNotes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            793,
             "getExternalcontactsScanNotes",
             String::from("/api/v2/externalcontacts/scan/notes"),
         );
@@ -1313,7 +1376,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_notes_divisionviews_all(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanNotesDivisionviewsAll> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            794,
             "getExternalcontactsScanNotesDivisionviewsAll",
             String::from("/api/v2/externalcontacts/scan/notes/divisionviews/all"),
         );
@@ -1329,7 +1393,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_organizations(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanOrganizations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            795,
             "getExternalcontactsScanOrganizations",
             String::from("/api/v2/externalcontacts/scan/organizations"),
         );
@@ -1345,7 +1410,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_organizations_divisionviews_all(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanOrganizationsDivisionviewsAll> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            796,
             "getExternalcontactsScanOrganizationsDivisionviewsAll",
             String::from("/api/v2/externalcontacts/scan/organizations/divisionviews/all"),
         );
@@ -1361,7 +1427,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_relationships(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanRelationships> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            797,
             "getExternalcontactsScanRelationships",
             String::from("/api/v2/externalcontacts/scan/relationships"),
         );
@@ -1377,7 +1444,8 @@ impl<'a> ExternalContactsApi<'a> {
     pub fn get_externalcontacts_scan_relationships_divisionviews_all(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsScanRelationshipsDivisionviewsAll> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            798,
             "getExternalcontactsScanRelationshipsDivisionviewsAll",
             String::from("/api/v2/externalcontacts/scan/relationships/divisionviews/all"),
         );
@@ -1393,11 +1461,12 @@ impl<'a> ExternalContactsApi<'a> {
         contact_id: &str,
         body: &genesys_model::ExternalContactsPatchRequest,
     ) -> crate::Request<'a, PatchExternalcontactsContact> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2009,
             "patchExternalcontactsContact",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", ""],
+                &[contact_id],
             ),
         );
         request.model_body(body);
@@ -1415,11 +1484,12 @@ impl<'a> ExternalContactsApi<'a> {
         contact_id: &str,
         body: &genesys_model::IdentifierClaimRequest,
     ) -> crate::Request<'a, PatchExternalcontactsContactIdentifiers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2010,
             "patchExternalcontactsContactIdentifiers",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/identifiers", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/identifiers"],
+                &[contact_id],
             ),
         );
         request.model_body(body);
@@ -1434,12 +1504,12 @@ impl<'a> ExternalContactsApi<'a> {
         note_id: &str,
         body: &genesys_model::ExternalContactsPatchRequest,
     ) -> crate::Request<'a, PatchExternalcontactsContactNote> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2011,
             "patchExternalcontactsContactNote",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(contact_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/notes/", ""],
+                &[contact_id, note_id],
             ),
         );
         request.model_body(body);
@@ -1453,11 +1523,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_organization_id: &str,
         body: &genesys_model::ExternalContactsPatchRequest,
     ) -> crate::Request<'a, PatchExternalcontactsOrganization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2012,
             "patchExternalcontactsOrganization",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", ""],
+                &[external_organization_id],
             ),
         );
         request.model_body(body);
@@ -1475,11 +1546,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_organization_id: &str,
         body: &genesys_model::ExternalOrganizationIdentifierClaimRequest,
     ) -> crate::Request<'a, PatchExternalcontactsOrganizationIdentifiers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2013,
             "patchExternalcontactsOrganizationIdentifiers",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/identifiers", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/identifiers"],
+                &[external_organization_id],
             ),
         );
         request.model_body(body);
@@ -1494,12 +1566,12 @@ impl<'a> ExternalContactsApi<'a> {
         note_id: &str,
         body: &genesys_model::ExternalContactsPatchRequest,
     ) -> crate::Request<'a, PatchExternalcontactsOrganizationNote> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2014,
             "patchExternalcontactsOrganizationNote",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(external_organization_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/notes/", ""],
+                &[external_organization_id, note_id],
             ),
         );
         request.model_body(body);
@@ -1513,11 +1585,12 @@ impl<'a> ExternalContactsApi<'a> {
         relationship_id: &str,
         body: &genesys_model::ExternalContactsPatchRequest,
     ) -> crate::Request<'a, PatchExternalcontactsRelationship> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2015,
             "patchExternalcontactsRelationship",
-            format!(
-                "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(relationship_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/relationships/", ""],
+                &[relationship_id],
             ),
         );
         request.model_body(body);
@@ -1534,7 +1607,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkContacts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2452,
             "postExternalcontactsBulkContacts",
             String::from("/api/v2/externalcontacts/bulk/contacts"),
         );
@@ -1552,7 +1626,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkContactsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkContactsAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2453,
             "postExternalcontactsBulkContactsAdd",
             String::from("/api/v2/externalcontacts/bulk/contacts/add"),
         );
@@ -1570,7 +1645,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkContactsDivisionviews> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2454,
             "postExternalcontactsBulkContactsDivisionviews",
             String::from("/api/v2/externalcontacts/bulk/contacts/divisionviews"),
         );
@@ -1590,7 +1666,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkContactsEnrichRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkContactsEnrich> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2455,
             "postExternalcontactsBulkContactsEnrich",
             String::from("/api/v2/externalcontacts/bulk/contacts/enrich"),
         );
@@ -1608,7 +1685,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkContactsRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2456,
             "postExternalcontactsBulkContactsRemove",
             String::from("/api/v2/externalcontacts/bulk/contacts/remove"),
         );
@@ -1626,7 +1704,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkContactsUnresolved> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2457,
             "postExternalcontactsBulkContactsUnresolved",
             String::from("/api/v2/externalcontacts/bulk/contacts/unresolved"),
         );
@@ -1644,7 +1723,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkContactsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkContactsUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2458,
             "postExternalcontactsBulkContactsUpdate",
             String::from("/api/v2/externalcontacts/bulk/contacts/update"),
         );
@@ -1662,7 +1742,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkNotes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2459,
             "postExternalcontactsBulkNotes",
             String::from("/api/v2/externalcontacts/bulk/notes"),
         );
@@ -1680,7 +1761,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkNotesRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkNotesAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2460,
             "postExternalcontactsBulkNotesAdd",
             String::from("/api/v2/externalcontacts/bulk/notes/add"),
         );
@@ -1698,7 +1780,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkNotesRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2461,
             "postExternalcontactsBulkNotesRemove",
             String::from("/api/v2/externalcontacts/bulk/notes/remove"),
         );
@@ -1716,7 +1799,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkNotesRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkNotesUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2462,
             "postExternalcontactsBulkNotesUpdate",
             String::from("/api/v2/externalcontacts/bulk/notes/update"),
         );
@@ -1734,7 +1818,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkOrganizations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2463,
             "postExternalcontactsBulkOrganizations",
             String::from("/api/v2/externalcontacts/bulk/organizations"),
         );
@@ -1752,7 +1837,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkOrganizationsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkOrganizationsAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2464,
             "postExternalcontactsBulkOrganizationsAdd",
             String::from("/api/v2/externalcontacts/bulk/organizations/add"),
         );
@@ -1770,7 +1856,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkOrganizationsDivisionviews> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2465,
             "postExternalcontactsBulkOrganizationsDivisionviews",
             String::from("/api/v2/externalcontacts/bulk/organizations/divisionviews"),
         );
@@ -1790,7 +1877,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkOrganizationsEnrichRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkOrganizationsEnrich> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2466,
             "postExternalcontactsBulkOrganizationsEnrich",
             String::from("/api/v2/externalcontacts/bulk/organizations/enrich"),
         );
@@ -1808,7 +1896,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkOrganizationsRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2467,
             "postExternalcontactsBulkOrganizationsRemove",
             String::from("/api/v2/externalcontacts/bulk/organizations/remove"),
         );
@@ -1826,7 +1915,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkOrganizationsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkOrganizationsUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2468,
             "postExternalcontactsBulkOrganizationsUpdate",
             String::from("/api/v2/externalcontacts/bulk/organizations/update"),
         );
@@ -1844,7 +1934,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkRelationships> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2469,
             "postExternalcontactsBulkRelationships",
             String::from("/api/v2/externalcontacts/bulk/relationships"),
         );
@@ -1862,7 +1953,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkRelationshipsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkRelationshipsAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2470,
             "postExternalcontactsBulkRelationshipsAdd",
             String::from("/api/v2/externalcontacts/bulk/relationships/add"),
         );
@@ -1880,7 +1972,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkIdsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkRelationshipsRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2471,
             "postExternalcontactsBulkRelationshipsRemove",
             String::from("/api/v2/externalcontacts/bulk/relationships/remove"),
         );
@@ -1898,7 +1991,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::BulkRelationshipsRequest,
     ) -> crate::Request<'a, PostExternalcontactsBulkRelationshipsUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2472,
             "postExternalcontactsBulkRelationshipsUpdate",
             String::from("/api/v2/externalcontacts/bulk/relationships/update"),
         );
@@ -1915,11 +2009,12 @@ impl<'a> ExternalContactsApi<'a> {
         contact_id: &str,
         body: &genesys_model::UpdateSegmentAssignmentRequest,
     ) -> crate::Request<'a, PostExternalcontactsContactJourneySegments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2473,
             "postExternalcontactsContactJourneySegments",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/journey/segments"],
+                &[contact_id],
             ),
         );
         request.model_body(body);
@@ -1937,11 +2032,12 @@ impl<'a> ExternalContactsApi<'a> {
         contact_id: &str,
         body: &genesys_model::Note,
     ) -> crate::Request<'a, PostExternalcontactsContactNotes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2474,
             "postExternalcontactsContactNotes",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/notes", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/notes"],
+                &[contact_id],
             ),
         );
         request.model_body(body);
@@ -1958,11 +2054,12 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, PostExternalcontactsContactPromotion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2475,
             "postExternalcontactsContactPromotion",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/promotion", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/promotion"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1978,7 +2075,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ExternalContact,
     ) -> crate::Request<'a, PostExternalcontactsContacts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2476,
             "postExternalcontactsContacts",
             String::from("/api/v2/externalcontacts/contacts"),
         );
@@ -1998,7 +2096,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ContactEnrichRequest,
     ) -> crate::Request<'a, PostExternalcontactsContactsEnrich> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2477,
             "postExternalcontactsContactsEnrich",
             String::from("/api/v2/externalcontacts/contacts/enrich"),
         );
@@ -2016,7 +2115,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ContactsExport,
     ) -> crate::Request<'a, PostExternalcontactsContactsExports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2478,
             "postExternalcontactsContactsExports",
             String::from("/api/v2/externalcontacts/contacts/exports"),
         );
@@ -2036,7 +2136,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::MergeContactsRequest,
     ) -> crate::Request<'a, PostExternalcontactsContactsMerge> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2479,
             "postExternalcontactsContactsMerge",
             String::from("/api/v2/externalcontacts/contacts/merge"),
         );
@@ -2054,7 +2155,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PostExternalcontactsContactsSchemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2480,
             "postExternalcontactsContactsSchemas",
             String::from("/api/v2/externalcontacts/contacts/schemas"),
         );
@@ -2068,7 +2170,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ContactSearchRequest,
     ) -> crate::Request<'a, PostExternalcontactsContactsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2481,
             "postExternalcontactsContactsSearch",
             String::from("/api/v2/externalcontacts/contacts/search"),
         );
@@ -2086,7 +2189,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ExternalSource,
     ) -> crate::Request<'a, PostExternalcontactsExternalsources> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2482,
             "postExternalcontactsExternalsources",
             String::from("/api/v2/externalcontacts/externalsources"),
         );
@@ -2107,7 +2211,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ContactIdentifier,
     ) -> crate::Request<'a, PostExternalcontactsIdentifierlookup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2483,
             "postExternalcontactsIdentifierlookup",
             String::from("/api/v2/externalcontacts/identifierlookup"),
         );
@@ -2127,7 +2232,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ContactIdentifier,
     ) -> crate::Request<'a, PostExternalcontactsIdentifierlookupContacts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2484,
             "postExternalcontactsIdentifierlookupContacts",
             String::from("/api/v2/externalcontacts/identifierlookup/contacts"),
         );
@@ -2147,7 +2253,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ExternalOrganizationIdentifier,
     ) -> crate::Request<'a, PostExternalcontactsIdentifierlookupOrganizations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2485,
             "postExternalcontactsIdentifierlookupOrganizations",
             String::from("/api/v2/externalcontacts/identifierlookup/organizations"),
         );
@@ -2165,7 +2272,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::CsvJobRequest,
     ) -> crate::Request<'a, PostExternalcontactsImportCsvJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2486,
             "postExternalcontactsImportCsvJobs",
             String::from("/api/v2/externalcontacts/import/csv/jobs"),
         );
@@ -2183,7 +2291,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::CsvSettings,
     ) -> crate::Request<'a, PostExternalcontactsImportCsvSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2487,
             "postExternalcontactsImportCsvSettings",
             String::from("/api/v2/externalcontacts/import/csv/settings"),
         );
@@ -2201,7 +2310,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::CsvUploadRequest,
     ) -> crate::Request<'a, PostExternalcontactsImportCsvUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2488,
             "postExternalcontactsImportCsvUploads",
             String::from("/api/v2/externalcontacts/import/csv/uploads"),
         );
@@ -2219,7 +2329,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ContactImportJobRequest,
     ) -> crate::Request<'a, PostExternalcontactsImportJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2489,
             "postExternalcontactsImportJobs",
             String::from("/api/v2/externalcontacts/import/jobs"),
         );
@@ -2237,7 +2348,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ContactImportSettings,
     ) -> crate::Request<'a, PostExternalcontactsImportSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2490,
             "postExternalcontactsImportSettings",
             String::from("/api/v2/externalcontacts/import/settings"),
         );
@@ -2258,7 +2370,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::MergeRequest,
     ) -> crate::Request<'a, PostExternalcontactsMergeContacts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2491,
             "postExternalcontactsMergeContacts",
             String::from("/api/v2/externalcontacts/merge/contacts"),
         );
@@ -2272,7 +2385,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::NotesExport,
     ) -> crate::Request<'a, PostExternalcontactsNotesExports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2492,
             "postExternalcontactsNotesExports",
             String::from("/api/v2/externalcontacts/notes/exports"),
         );
@@ -2291,11 +2405,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_organization_id: &str,
         body: &genesys_model::Note,
     ) -> crate::Request<'a, PostExternalcontactsOrganizationNotes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2493,
             "postExternalcontactsOrganizationNotes",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/notes", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/notes"],
+                &[external_organization_id],
             ),
         );
         request.model_body(body);
@@ -2312,7 +2427,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ExternalOrganization,
     ) -> crate::Request<'a, PostExternalcontactsOrganizations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2494,
             "postExternalcontactsOrganizations",
             String::from("/api/v2/externalcontacts/organizations"),
         );
@@ -2332,7 +2448,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::ExternalOrganizationEnrichRequest,
     ) -> crate::Request<'a, PostExternalcontactsOrganizationsEnrich> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2495,
             "postExternalcontactsOrganizationsEnrich",
             String::from("/api/v2/externalcontacts/organizations/enrich"),
         );
@@ -2346,7 +2463,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::OrganizationsExport,
     ) -> crate::Request<'a, PostExternalcontactsOrganizationsExports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2496,
             "postExternalcontactsOrganizationsExports",
             String::from("/api/v2/externalcontacts/organizations/exports"),
         );
@@ -2364,7 +2482,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PostExternalcontactsOrganizationsSchemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2497,
             "postExternalcontactsOrganizationsSchemas",
             String::from("/api/v2/externalcontacts/organizations/schemas"),
         );
@@ -2382,7 +2501,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::Relationship,
     ) -> crate::Request<'a, PostExternalcontactsRelationships> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2498,
             "postExternalcontactsRelationships",
             String::from("/api/v2/externalcontacts/relationships"),
         );
@@ -2396,7 +2516,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::RelationshipsExport,
     ) -> crate::Request<'a, PostExternalcontactsRelationshipsExports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2499,
             "postExternalcontactsRelationshipsExports",
             String::from("/api/v2/externalcontacts/relationships/exports"),
         );
@@ -2415,11 +2536,12 @@ impl<'a> ExternalContactsApi<'a> {
         contact_id: &str,
         body: &genesys_model::ExternalContact,
     ) -> crate::Request<'a, PutExternalcontactsContact> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3142,
             "putExternalcontactsContact",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", ""],
+                &[contact_id],
             ),
         );
         request.model_body(body);
@@ -2438,12 +2560,12 @@ impl<'a> ExternalContactsApi<'a> {
         note_id: &str,
         body: &genesys_model::Note,
     ) -> crate::Request<'a, PutExternalcontactsContactNote> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3143,
             "putExternalcontactsContactNote",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/notes/{}", crate
-                ::operation::encode_path_segment(contact_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/notes/", ""],
+                &[contact_id, note_id],
             ),
         );
         request.model_body(body);
@@ -2461,11 +2583,12 @@ impl<'a> ExternalContactsApi<'a> {
         schema_id: &str,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PutExternalcontactsContactsSchema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3144,
             "putExternalcontactsContactsSchema",
-            format!(
-                "/api/v2/externalcontacts/contacts/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/schemas/", ""],
+                &[schema_id],
             ),
         );
         request.model_body(body);
@@ -2485,11 +2608,12 @@ impl<'a> ExternalContactsApi<'a> {
         conversation_id: &str,
         body: &genesys_model::ConversationAssociation,
     ) -> crate::Request<'a, PutExternalcontactsConversation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3145,
             "putExternalcontactsConversation",
-            format!(
-                "/api/v2/externalcontacts/conversations/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/conversations/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -2507,11 +2631,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_source_id: &str,
         body: &genesys_model::ExternalSource,
     ) -> crate::Request<'a, PutExternalcontactsExternalsource> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3146,
             "putExternalcontactsExternalsource",
-            format!(
-                "/api/v2/externalcontacts/externalsources/{}", crate
-                ::operation::encode_path_segment(external_source_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/externalsources/", ""],
+                &[external_source_id],
             ),
         );
         request.model_body(body);
@@ -2527,12 +2652,16 @@ impl<'a> ExternalContactsApi<'a> {
         scan_id: &str,
         cluster_id: &str,
     ) -> crate::Request<'a, PutExternalcontactsGraphsClusterscanClusterMerge> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3147,
             "putExternalcontactsGraphsClusterscanClusterMerge",
-            format!(
-                "/api/v2/externalcontacts/graphs/clusterscans/{}/clusters/{}/merge",
-                crate ::operation::encode_path_segment(scan_id), crate
-                ::operation::encode_path_segment(cluster_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/externalcontacts/graphs/clusterscans/",
+                    "/clusters/",
+                    "/merge",
+                ],
+                &[scan_id, cluster_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2546,7 +2675,8 @@ impl<'a> ExternalContactsApi<'a> {
         &self,
         body: &genesys_model::GraphSettings,
     ) -> crate::Request<'a, PutExternalcontactsGraphsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3148,
             "putExternalcontactsGraphsSettings",
             String::from("/api/v2/externalcontacts/graphs/settings"),
         );
@@ -2565,11 +2695,12 @@ impl<'a> ExternalContactsApi<'a> {
         settings_id: &str,
         body: &genesys_model::CsvSettings,
     ) -> crate::Request<'a, PutExternalcontactsImportCsvSetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3149,
             "putExternalcontactsImportCsvSetting",
-            format!(
-                "/api/v2/externalcontacts/import/csv/settings/{}", crate
-                ::operation::encode_path_segment(settings_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/csv/settings/", ""],
+                &[settings_id],
             ),
         );
         request.model_body(body);
@@ -2587,11 +2718,12 @@ impl<'a> ExternalContactsApi<'a> {
         job_id: &str,
         body: &genesys_model::ContactImportJobStatusUpdateRequest,
     ) -> crate::Request<'a, PutExternalcontactsImportJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3150,
             "putExternalcontactsImportJob",
-            format!(
-                "/api/v2/externalcontacts/import/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/jobs/", ""],
+                &[job_id],
             ),
         );
         request.model_body(body);
@@ -2609,11 +2741,12 @@ impl<'a> ExternalContactsApi<'a> {
         settings_id: &str,
         body: &genesys_model::ContactImportSettings,
     ) -> crate::Request<'a, PutExternalcontactsImportSetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3151,
             "putExternalcontactsImportSetting",
-            format!(
-                "/api/v2/externalcontacts/import/settings/{}", crate
-                ::operation::encode_path_segment(settings_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/import/settings/", ""],
+                &[settings_id],
             ),
         );
         request.model_body(body);
@@ -2631,11 +2764,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_organization_id: &str,
         body: &genesys_model::ExternalOrganization,
     ) -> crate::Request<'a, PutExternalcontactsOrganization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3152,
             "putExternalcontactsOrganization",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}", crate
-                ::operation::encode_path_segment(external_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", ""],
+                &[external_organization_id],
             ),
         );
         request.model_body(body);
@@ -2654,12 +2788,12 @@ impl<'a> ExternalContactsApi<'a> {
         note_id: &str,
         body: &genesys_model::Note,
     ) -> crate::Request<'a, PutExternalcontactsOrganizationNote> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3153,
             "putExternalcontactsOrganizationNote",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/notes/{}", crate
-                ::operation::encode_path_segment(external_organization_id), crate
-                ::operation::encode_path_segment(note_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/notes/", ""],
+                &[external_organization_id, note_id],
             ),
         );
         request.model_body(body);
@@ -2677,12 +2811,12 @@ impl<'a> ExternalContactsApi<'a> {
         external_organization_id: &str,
         trustor_id: &str,
     ) -> crate::Request<'a, PutExternalcontactsOrganizationTrustorTrustorId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3154,
             "putExternalcontactsOrganizationTrustorTrustorId",
-            format!(
-                "/api/v2/externalcontacts/organizations/{}/trustor/{}", crate
-                ::operation::encode_path_segment(external_organization_id), crate
-                ::operation::encode_path_segment(trustor_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/", "/trustor/", ""],
+                &[external_organization_id, trustor_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2699,11 +2833,12 @@ impl<'a> ExternalContactsApi<'a> {
         schema_id: &str,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PutExternalcontactsOrganizationsSchema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3155,
             "putExternalcontactsOrganizationsSchema",
-            format!(
-                "/api/v2/externalcontacts/organizations/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/organizations/schemas/", ""],
+                &[schema_id],
             ),
         );
         request.model_body(body);
@@ -2721,11 +2856,12 @@ impl<'a> ExternalContactsApi<'a> {
         relationship_id: &str,
         body: &genesys_model::Relationship,
     ) -> crate::Request<'a, PutExternalcontactsRelationship> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3156,
             "putExternalcontactsRelationship",
-            format!(
-                "/api/v2/externalcontacts/relationships/{}", crate
-                ::operation::encode_path_segment(relationship_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/relationships/", ""],
+                &[relationship_id],
             ),
         );
         request.model_body(body);

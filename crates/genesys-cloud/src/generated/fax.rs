@@ -27,12 +27,10 @@ impl<'a> FaxApi<'a> {
         &self,
         document_id: &str,
     ) -> crate::Request<'a, DeleteFaxDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            109,
             "deleteFaxDocument",
-            format!(
-                "/api/v2/fax/documents/{}", crate
-                ::operation::encode_path_segment(document_id)
-            ),
+            crate::operation::build_path(&["/api/v2/fax/documents/", ""], &[document_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -45,12 +43,10 @@ impl<'a> FaxApi<'a> {
         &self,
         document_id: &str,
     ) -> crate::Request<'a, GetFaxDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            800,
             "getFaxDocument",
-            format!(
-                "/api/v2/fax/documents/{}", crate
-                ::operation::encode_path_segment(document_id)
-            ),
+            crate::operation::build_path(&["/api/v2/fax/documents/", ""], &[document_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -63,11 +59,12 @@ impl<'a> FaxApi<'a> {
         &self,
         document_id: &str,
     ) -> crate::Request<'a, GetFaxDocumentContent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            801,
             "getFaxDocumentContent",
-            format!(
-                "/api/v2/fax/documents/{}/content", crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/fax/documents/", "/content"],
+                &[document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -78,7 +75,8 @@ impl<'a> FaxApi<'a> {
     ///
     /// OAuth scopes (any of): `fax`, `fax:readonly`.
     pub fn get_fax_documents(&self) -> crate::Request<'a, GetFaxDocuments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            802,
             "getFaxDocuments",
             String::from("/api/v2/fax/documents"),
         );
@@ -93,11 +91,10 @@ impl<'a> FaxApi<'a> {
         &self,
         fax_id: &str,
     ) -> crate::Request<'a, GetFaxFaxIdStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            803,
             "getFaxFaxIdStatus",
-            format!(
-                "/api/v2/fax/{}/status", crate ::operation::encode_path_segment(fax_id)
-            ),
+            crate::operation::build_path(&["/api/v2/fax/", "/status"], &[fax_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -107,7 +104,8 @@ impl<'a> FaxApi<'a> {
     ///
     /// OAuth scopes (any of): `fax`, `fax:readonly`.
     pub fn get_fax_settings(&self) -> crate::Request<'a, GetFaxSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            804,
             "getFaxSettings",
             String::from("/api/v2/fax/settings"),
         );
@@ -119,7 +117,8 @@ impl<'a> FaxApi<'a> {
     ///
     /// OAuth scopes (any of): `fax`, `fax:readonly`.
     pub fn get_fax_summary(&self) -> crate::Request<'a, GetFaxSummary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            805,
             "getFaxSummary",
             String::from("/api/v2/fax/summary"),
         );
@@ -135,12 +134,10 @@ impl<'a> FaxApi<'a> {
         document_id: &str,
         body: &genesys_model::FaxDocument,
     ) -> crate::Request<'a, PutFaxDocument> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3158,
             "putFaxDocument",
-            format!(
-                "/api/v2/fax/documents/{}", crate
-                ::operation::encode_path_segment(document_id)
-            ),
+            crate::operation::build_path(&["/api/v2/fax/documents/", ""], &[document_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -156,7 +153,8 @@ impl<'a> FaxApi<'a> {
         &self,
         body: &genesys_model::FaxConfig,
     ) -> crate::Request<'a, PutFaxSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3159,
             "putFaxSettings",
             String::from("/api/v2/fax/settings"),
         );

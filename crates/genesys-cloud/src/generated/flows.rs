@@ -27,11 +27,12 @@ impl<'a> FlowsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsFlowsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            14,
             "deleteAnalyticsFlowsAggregatesJob",
-            format!(
-                "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flows/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -45,11 +46,12 @@ impl<'a> FlowsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsFlowsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            396,
             "getAnalyticsFlowsAggregatesJob",
-            format!(
-                "/api/v2/analytics/flows/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flows/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -63,11 +65,12 @@ impl<'a> FlowsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsFlowsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            397,
             "getAnalyticsFlowsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/flows/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/flows/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -83,7 +86,8 @@ impl<'a> FlowsApi<'a> {
         &self,
         body: &genesys_model::FlowActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2211,
             "postAnalyticsFlowsActivityQuery",
             String::from("/api/v2/analytics/flows/activity/query"),
         );
@@ -99,7 +103,8 @@ impl<'a> FlowsApi<'a> {
         &self,
         body: &genesys_model::FlowAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2212,
             "postAnalyticsFlowsAggregatesJobs",
             String::from("/api/v2/analytics/flows/aggregates/jobs"),
         );
@@ -117,7 +122,8 @@ impl<'a> FlowsApi<'a> {
         &self,
         body: &genesys_model::FlowAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2213,
             "postAnalyticsFlowsAggregatesQuery",
             String::from("/api/v2/analytics/flows/aggregates/query"),
         );
@@ -135,7 +141,8 @@ impl<'a> FlowsApi<'a> {
         &self,
         body: &genesys_model::FlowObservationQuery,
     ) -> crate::Request<'a, PostAnalyticsFlowsObservationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2214,
             "postAnalyticsFlowsObservationsQuery",
             String::from("/api/v2/analytics/flows/observations/query"),
         );

@@ -29,11 +29,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         metric_id: &str,
     ) -> crate::Request<'a, DeleteEmployeeperformanceExternalmetricsDefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            97,
             "deleteEmployeeperformanceExternalmetricsDefinition",
-            format!(
-                "/api/v2/employeeperformance/externalmetrics/definitions/{}", crate
-                ::operation::encode_path_segment(metric_id)
+            crate::operation::build_path(
+                &["/api/v2/employeeperformance/externalmetrics/definitions/", ""],
+                &[metric_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         contest_id: &str,
     ) -> crate::Request<'a, DeleteGamificationContest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            117,
             "deleteGamificationContest",
-            format!(
-                "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", ""],
+                &[contest_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +71,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         metric_id: &str,
     ) -> crate::Request<'a, GetEmployeeperformanceExternalmetricsDefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            732,
             "getEmployeeperformanceExternalmetricsDefinition",
-            format!(
-                "/api/v2/employeeperformance/externalmetrics/definitions/{}", crate
-                ::operation::encode_path_segment(metric_id)
+            crate::operation::build_path(
+                &["/api/v2/employeeperformance/externalmetrics/definitions/", ""],
+                &[metric_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -88,7 +91,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_employeeperformance_externalmetrics_definitions(
         &self,
     ) -> crate::Request<'a, GetEmployeeperformanceExternalmetricsDefinitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            733,
             "getEmployeeperformanceExternalmetricsDefinitions",
             String::from("/api/v2/employeeperformance/externalmetrics/definitions"),
         );
@@ -105,11 +109,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         contest_id: &str,
     ) -> crate::Request<'a, GetGamificationContest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            846,
             "getGamificationContest",
-            format!(
-                "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", ""],
+                &[contest_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -125,11 +130,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         contest_id: &str,
     ) -> crate::Request<'a, GetGamificationContestAgentsScores> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            847,
             "getGamificationContestAgentsScores",
-            format!(
-                "/api/v2/gamification/contests/{}/agents/scores", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", "/agents/scores"],
+                &[contest_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -145,11 +151,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         contest_id: &str,
     ) -> crate::Request<'a, GetGamificationContestAgentsScoresMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            848,
             "getGamificationContestAgentsScoresMe",
-            format!(
-                "/api/v2/gamification/contests/{}/agents/scores/me", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", "/agents/scores/me"],
+                &[contest_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -165,11 +172,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         contest_id: &str,
     ) -> crate::Request<'a, GetGamificationContestAgentsScoresTrends> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            849,
             "getGamificationContestAgentsScoresTrends",
-            format!(
-                "/api/v2/gamification/contests/{}/agents/scores/trends", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", "/agents/scores/trends"],
+                &[contest_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -185,11 +193,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         contest_id: &str,
     ) -> crate::Request<'a, GetGamificationContestAgentsScoresTrendsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            850,
             "getGamificationContestAgentsScoresTrendsMe",
-            format!(
-                "/api/v2/gamification/contests/{}/agents/scores/trends/me", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", "/agents/scores/trends/me"],
+                &[contest_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -206,12 +215,12 @@ impl<'a> GamificationApi<'a> {
         contest_id: &str,
         prize_image_id: &str,
     ) -> crate::Request<'a, GetGamificationContestPrizeimage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            851,
             "getGamificationContestPrizeimage",
-            format!(
-                "/api/v2/gamification/contests/{}/prizeimages/{}", crate
-                ::operation::encode_path_segment(contest_id), crate
-                ::operation::encode_path_segment(prize_image_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", "/prizeimages/", ""],
+                &[contest_id, prize_image_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -226,7 +235,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_contests(
         &self,
     ) -> crate::Request<'a, GetGamificationContests> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            852,
             "getGamificationContests",
             String::from("/api/v2/gamification/contests"),
         );
@@ -242,7 +252,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_contests_me(
         &self,
     ) -> crate::Request<'a, GetGamificationContestsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            853,
             "getGamificationContestsMe",
             String::from("/api/v2/gamification/contests/me"),
         );
@@ -263,7 +274,8 @@ impl<'a> GamificationApi<'a> {
         comparative_period_start_workday: genesys_model::Date,
         primary_period_start_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsights> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            854,
             "getGamificationInsights",
             String::from("/api/v2/gamification/insights"),
         );
@@ -304,7 +316,8 @@ impl<'a> GamificationApi<'a> {
         comparative_period_start_workday: genesys_model::Date,
         primary_period_start_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsDetails> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            855,
             "getGamificationInsightsDetails",
             String::from("/api/v2/gamification/insights/details"),
         );
@@ -347,7 +360,8 @@ impl<'a> GamificationApi<'a> {
         primary_period_start_workday: genesys_model::Date,
         primary_period_end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsGroupsTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            856,
             "getGamificationInsightsGroupsTrends",
             String::from("/api/v2/gamification/insights/groups/trends"),
         );
@@ -398,7 +412,8 @@ impl<'a> GamificationApi<'a> {
         primary_period_start_workday: genesys_model::Date,
         primary_period_end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsGroupsTrendsAll> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            857,
             "getGamificationInsightsGroupsTrendsAll",
             String::from("/api/v2/gamification/insights/groups/trends/all"),
         );
@@ -444,7 +459,8 @@ impl<'a> GamificationApi<'a> {
         granularity: impl Into<String>,
         start_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsManagers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            858,
             "getGamificationInsightsManagers",
             String::from("/api/v2/gamification/insights/managers"),
         );
@@ -480,7 +496,8 @@ impl<'a> GamificationApi<'a> {
         granularity: impl Into<String>,
         start_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            859,
             "getGamificationInsightsMembers",
             String::from("/api/v2/gamification/insights/members"),
         );
@@ -518,7 +535,8 @@ impl<'a> GamificationApi<'a> {
         primary_period_start_workday: genesys_model::Date,
         sort_key: impl Into<String>,
     ) -> crate::Request<'a, GetGamificationInsightsRankings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            860,
             "getGamificationInsightsRankings",
             String::from("/api/v2/gamification/insights/rankings"),
         );
@@ -565,7 +583,8 @@ impl<'a> GamificationApi<'a> {
         primary_period_start_workday: genesys_model::Date,
         primary_period_end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            861,
             "getGamificationInsightsTrends",
             String::from("/api/v2/gamification/insights/trends"),
         );
@@ -615,11 +634,12 @@ impl<'a> GamificationApi<'a> {
         comparative_period_start_workday: genesys_model::Date,
         primary_period_start_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsUserDetails> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            862,
             "getGamificationInsightsUserDetails",
-            format!(
-                "/api/v2/gamification/insights/users/{}/details", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/insights/users/", "/details"],
+                &[user_id],
             ),
         );
         {
@@ -662,11 +682,12 @@ impl<'a> GamificationApi<'a> {
         primary_period_start_workday: genesys_model::Date,
         primary_period_end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationInsightsUserTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            863,
             "getGamificationInsightsUserTrends",
-            format!(
-                "/api/v2/gamification/insights/users/{}/trends", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/insights/users/", "/trends"],
+                &[user_id],
             ),
         );
         {
@@ -711,7 +732,8 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationLeaderboard> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            864,
             "getGamificationLeaderboard",
             String::from("/api/v2/gamification/leaderboard"),
         );
@@ -739,7 +761,8 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationLeaderboardAll> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            865,
             "getGamificationLeaderboardAll",
             String::from("/api/v2/gamification/leaderboard/all"),
         );
@@ -773,7 +796,8 @@ impl<'a> GamificationApi<'a> {
         filter_type: impl Into<String>,
         filter_id: impl Into<String>,
     ) -> crate::Request<'a, GetGamificationLeaderboardAllBestpoints> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            866,
             "getGamificationLeaderboardAllBestpoints",
             String::from("/api/v2/gamification/leaderboard/all/bestpoints"),
         );
@@ -797,7 +821,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_leaderboard_bestpoints(
         &self,
     ) -> crate::Request<'a, GetGamificationLeaderboardBestpoints> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            867,
             "getGamificationLeaderboardBestpoints",
             String::from("/api/v2/gamification/leaderboard/bestpoints"),
         );
@@ -814,11 +839,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         metric_definition_id: &str,
     ) -> crate::Request<'a, GetGamificationMetricdefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            868,
             "getGamificationMetricdefinition",
-            format!(
-                "/api/v2/gamification/metricdefinitions/{}", crate
-                ::operation::encode_path_segment(metric_definition_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/metricdefinitions/", ""],
+                &[metric_definition_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -835,7 +861,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_metricdefinitions(
         &self,
     ) -> crate::Request<'a, GetGamificationMetricdefinitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            869,
             "getGamificationMetricdefinitions",
             String::from("/api/v2/gamification/metricdefinitions"),
         );
@@ -852,11 +879,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         profile_id: &str,
     ) -> crate::Request<'a, GetGamificationProfile> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            870,
             "getGamificationProfile",
-            format!(
-                "/api/v2/gamification/profiles/{}", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", ""],
+                &[profile_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -872,11 +900,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         profile_id: &str,
     ) -> crate::Request<'a, GetGamificationProfileMembers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            871,
             "getGamificationProfileMembers",
-            format!(
-                "/api/v2/gamification/profiles/{}/members", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/members"],
+                &[profile_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -893,12 +922,12 @@ impl<'a> GamificationApi<'a> {
         profile_id: &str,
         metric_id: &str,
     ) -> crate::Request<'a, GetGamificationProfileMetric> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            872,
             "getGamificationProfileMetric",
-            format!(
-                "/api/v2/gamification/profiles/{}/metrics/{}", crate
-                ::operation::encode_path_segment(profile_id), crate
-                ::operation::encode_path_segment(metric_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/metrics/", ""],
+                &[profile_id, metric_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -914,11 +943,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         profile_id: &str,
     ) -> crate::Request<'a, GetGamificationProfileMetrics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            873,
             "getGamificationProfileMetrics",
-            format!(
-                "/api/v2/gamification/profiles/{}/metrics", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/metrics"],
+                &[profile_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -934,11 +964,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         profile_id: &str,
     ) -> crate::Request<'a, GetGamificationProfileMetricsObjectivedetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            874,
             "getGamificationProfileMetricsObjectivedetails",
-            format!(
-                "/api/v2/gamification/profiles/{}/metrics/objectivedetails", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/metrics/objectivedetails"],
+                &[profile_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -953,7 +984,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_profiles(
         &self,
     ) -> crate::Request<'a, GetGamificationProfiles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            875,
             "getGamificationProfiles",
             String::from("/api/v2/gamification/profiles"),
         );
@@ -970,11 +1002,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetGamificationProfilesUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            876,
             "getGamificationProfilesUser",
-            format!(
-                "/api/v2/gamification/profiles/users/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/users/", ""],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -987,7 +1020,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_profiles_users_me(
         &self,
     ) -> crate::Request<'a, GetGamificationProfilesUsersMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            877,
             "getGamificationProfilesUsersMe",
             String::from("/api/v2/gamification/profiles/users/me"),
         );
@@ -1004,7 +1038,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecards> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            878,
             "getGamificationScorecards",
             String::from("/api/v2/gamification/scorecards"),
         );
@@ -1026,7 +1061,8 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsAttendance> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            879,
             "getGamificationScorecardsAttendance",
             String::from("/api/v2/gamification/scorecards/attendance"),
         );
@@ -1050,7 +1086,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_scorecards_bestpoints(
         &self,
     ) -> crate::Request<'a, GetGamificationScorecardsBestpoints> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            880,
             "getGamificationScorecardsBestpoints",
             String::from("/api/v2/gamification/scorecards/bestpoints"),
         );
@@ -1067,7 +1104,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsPointsAlltime> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            881,
             "getGamificationScorecardsPointsAlltime",
             String::from("/api/v2/gamification/scorecards/points/alltime"),
         );
@@ -1088,7 +1126,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsPointsAverage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            882,
             "getGamificationScorecardsPointsAverage",
             String::from("/api/v2/gamification/scorecards/points/average"),
         );
@@ -1110,7 +1149,8 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsPointsTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            883,
             "getGamificationScorecardsPointsTrends",
             String::from("/api/v2/gamification/scorecards/points/trends"),
         );
@@ -1139,13 +1179,17 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsProfileMetricUserValuesTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            884,
             "getGamificationScorecardsProfileMetricUserValuesTrends",
-            format!(
-                "/api/v2/gamification/scorecards/profiles/{}/metrics/{}/users/{}/values/trends",
-                crate ::operation::encode_path_segment(profile_id), crate
-                ::operation::encode_path_segment(metric_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/gamification/scorecards/profiles/",
+                    "/metrics/",
+                    "/users/",
+                    "/values/trends",
+                ],
+                &[profile_id, metric_id, user_id],
             ),
         );
         {
@@ -1173,12 +1217,16 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsProfileMetricUsersValuesTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            885,
             "getGamificationScorecardsProfileMetricUsersValuesTrends",
-            format!(
-                "/api/v2/gamification/scorecards/profiles/{}/metrics/{}/users/values/trends",
-                crate ::operation::encode_path_segment(profile_id), crate
-                ::operation::encode_path_segment(metric_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/gamification/scorecards/profiles/",
+                    "/metrics/",
+                    "/users/values/trends",
+                ],
+                &[profile_id, metric_id],
             ),
         );
         {
@@ -1209,12 +1257,16 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsProfileMetricValuesTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            886,
             "getGamificationScorecardsProfileMetricValuesTrends",
-            format!(
-                "/api/v2/gamification/scorecards/profiles/{}/metrics/{}/values/trends",
-                crate ::operation::encode_path_segment(profile_id), crate
-                ::operation::encode_path_segment(metric_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/gamification/scorecards/profiles/",
+                    "/metrics/",
+                    "/values/trends",
+                ],
+                &[profile_id, metric_id],
             ),
         );
         {
@@ -1239,11 +1291,12 @@ impl<'a> GamificationApi<'a> {
         user_id: &str,
         workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUser> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            887,
             "getGamificationScorecardsUser",
-            format!(
-                "/api/v2/gamification/scorecards/users/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/scorecards/users/", ""],
+                &[user_id],
             ),
         );
         {
@@ -1265,11 +1318,12 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUserAttendance> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            888,
             "getGamificationScorecardsUserAttendance",
-            format!(
-                "/api/v2/gamification/scorecards/users/{}/attendance", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/scorecards/users/", "/attendance"],
+                &[user_id],
             ),
         );
         {
@@ -1293,11 +1347,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetGamificationScorecardsUserBestpoints> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            889,
             "getGamificationScorecardsUserBestpoints",
-            format!(
-                "/api/v2/gamification/scorecards/users/{}/bestpoints", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/scorecards/users/", "/bestpoints"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1314,11 +1369,12 @@ impl<'a> GamificationApi<'a> {
         user_id: &str,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUserPointsAlltime> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            890,
             "getGamificationScorecardsUserPointsAlltime",
-            format!(
-                "/api/v2/gamification/scorecards/users/{}/points/alltime", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/scorecards/users/", "/points/alltime"],
+                &[user_id],
             ),
         );
         {
@@ -1340,11 +1396,12 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUserPointsTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            891,
             "getGamificationScorecardsUserPointsTrends",
-            format!(
-                "/api/v2/gamification/scorecards/users/{}/points/trends", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/scorecards/users/", "/points/trends"],
+                &[user_id],
             ),
         );
         {
@@ -1370,11 +1427,12 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUserValuesTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            892,
             "getGamificationScorecardsUserValuesTrends",
-            format!(
-                "/api/v2/gamification/scorecards/users/{}/values/trends", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/scorecards/users/", "/values/trends"],
+                &[user_id],
             ),
         );
         {
@@ -1400,7 +1458,8 @@ impl<'a> GamificationApi<'a> {
         filter_id: impl Into<String>,
         workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUsersPointsAverage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            893,
             "getGamificationScorecardsUsersPointsAverage",
             String::from("/api/v2/gamification/scorecards/users/points/average"),
         );
@@ -1431,7 +1490,8 @@ impl<'a> GamificationApi<'a> {
         filter_id: impl Into<String>,
         workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUsersValuesAverage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            894,
             "getGamificationScorecardsUsersValuesAverage",
             String::from("/api/v2/gamification/scorecards/users/values/average"),
         );
@@ -1463,7 +1523,8 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsUsersValuesTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            895,
             "getGamificationScorecardsUsersValuesTrends",
             String::from("/api/v2/gamification/scorecards/users/values/trends"),
         );
@@ -1496,7 +1557,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsValuesAverage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            896,
             "getGamificationScorecardsValuesAverage",
             String::from("/api/v2/gamification/scorecards/values/average"),
         );
@@ -1518,7 +1580,8 @@ impl<'a> GamificationApi<'a> {
         start_workday: genesys_model::Date,
         end_workday: genesys_model::Date,
     ) -> crate::Request<'a, GetGamificationScorecardsValuesTrends> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            897,
             "getGamificationScorecardsValuesTrends",
             String::from("/api/v2/gamification/scorecards/values/trends"),
         );
@@ -1540,7 +1603,8 @@ impl<'a> GamificationApi<'a> {
     ///
     /// OAuth scopes (any of): `gamification`, `gamification:readonly`.
     pub fn get_gamification_status(&self) -> crate::Request<'a, GetGamificationStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            898,
             "getGamificationStatus",
             String::from("/api/v2/gamification/status"),
         );
@@ -1557,11 +1621,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         template_id: &str,
     ) -> crate::Request<'a, GetGamificationTemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            899,
             "getGamificationTemplate",
-            format!(
-                "/api/v2/gamification/templates/{}", crate
-                ::operation::encode_path_segment(template_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/templates/", ""],
+                &[template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1576,7 +1641,8 @@ impl<'a> GamificationApi<'a> {
     pub fn get_gamification_templates(
         &self,
     ) -> crate::Request<'a, GetGamificationTemplates> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            900,
             "getGamificationTemplates",
             String::from("/api/v2/gamification/templates"),
         );
@@ -1594,11 +1660,12 @@ impl<'a> GamificationApi<'a> {
         metric_id: &str,
         body: &genesys_model::ExternalMetricDefinitionUpdateRequest,
     ) -> crate::Request<'a, PatchEmployeeperformanceExternalmetricsDefinition> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2008,
             "patchEmployeeperformanceExternalmetricsDefinition",
-            format!(
-                "/api/v2/employeeperformance/externalmetrics/definitions/{}", crate
-                ::operation::encode_path_segment(metric_id)
+            crate::operation::build_path(
+                &["/api/v2/employeeperformance/externalmetrics/definitions/", ""],
+                &[metric_id],
             ),
         );
         request.model_body(body);
@@ -1616,11 +1683,12 @@ impl<'a> GamificationApi<'a> {
         contest_id: &str,
         body: &genesys_model::ContestsFinalizeRequest,
     ) -> crate::Request<'a, PatchGamificationContest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2017,
             "patchGamificationContest",
-            format!(
-                "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", ""],
+                &[contest_id],
             ),
         );
         request.model_body(body);
@@ -1637,7 +1705,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         body: &genesys_model::ExternalMetricDataWriteRequest,
     ) -> crate::Request<'a, PostEmployeeperformanceExternalmetricsData> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2446,
             "postEmployeeperformanceExternalmetricsData",
             String::from("/api/v2/employeeperformance/externalmetrics/data"),
         );
@@ -1655,7 +1724,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         body: &genesys_model::ExternalMetricDefinitionCreateRequest,
     ) -> crate::Request<'a, PostEmployeeperformanceExternalmetricsDefinitions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2447,
             "postEmployeeperformanceExternalmetricsDefinitions",
             String::from("/api/v2/employeeperformance/externalmetrics/definitions"),
         );
@@ -1673,7 +1743,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         body: &genesys_model::ContestsCreateRequest,
     ) -> crate::Request<'a, PostGamificationContests> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2523,
             "postGamificationContests",
             String::from("/api/v2/gamification/contests"),
         );
@@ -1691,7 +1762,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         body: &genesys_model::GamificationContestPrizeImageUploadUrlRequest,
     ) -> crate::Request<'a, PostGamificationContestsUploadsPrizeimages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2524,
             "postGamificationContestsUploadsPrizeimages",
             String::from("/api/v2/gamification/contests/uploads/prizeimages"),
         );
@@ -1709,11 +1781,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         profile_id: &str,
     ) -> crate::Request<'a, PostGamificationProfileActivate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2525,
             "postGamificationProfileActivate",
-            format!(
-                "/api/v2/gamification/profiles/{}/activate", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/activate"],
+                &[profile_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1729,11 +1802,12 @@ impl<'a> GamificationApi<'a> {
         &self,
         profile_id: &str,
     ) -> crate::Request<'a, PostGamificationProfileDeactivate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2526,
             "postGamificationProfileDeactivate",
-            format!(
-                "/api/v2/gamification/profiles/{}/deactivate", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/deactivate"],
+                &[profile_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1750,11 +1824,12 @@ impl<'a> GamificationApi<'a> {
         profile_id: &str,
         body: &genesys_model::AssignUsers,
     ) -> crate::Request<'a, PostGamificationProfileMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2527,
             "postGamificationProfileMembers",
-            format!(
-                "/api/v2/gamification/profiles/{}/members", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/members"],
+                &[profile_id],
             ),
         );
         request.model_body(body);
@@ -1772,11 +1847,12 @@ impl<'a> GamificationApi<'a> {
         profile_id: &str,
         body: &genesys_model::ValidateAssignUsers,
     ) -> crate::Request<'a, PostGamificationProfileMembersValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2528,
             "postGamificationProfileMembersValidate",
-            format!(
-                "/api/v2/gamification/profiles/{}/members/validate", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/members/validate"],
+                &[profile_id],
             ),
         );
         request.model_body(body);
@@ -1795,12 +1871,12 @@ impl<'a> GamificationApi<'a> {
         source_metric_id: &str,
         body: &genesys_model::TargetPerformanceProfile,
     ) -> crate::Request<'a, PostGamificationProfileMetricLink> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2529,
             "postGamificationProfileMetricLink",
-            format!(
-                "/api/v2/gamification/profiles/{}/metrics/{}/link", crate
-                ::operation::encode_path_segment(source_profile_id), crate
-                ::operation::encode_path_segment(source_metric_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/metrics/", "/link"],
+                &[source_profile_id, source_metric_id],
             ),
         );
         request.model_body(body);
@@ -1818,11 +1894,12 @@ impl<'a> GamificationApi<'a> {
         profile_id: &str,
         body: &genesys_model::CreateMetric,
     ) -> crate::Request<'a, PostGamificationProfileMetrics> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2530,
             "postGamificationProfileMetrics",
-            format!(
-                "/api/v2/gamification/profiles/{}/metrics", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/metrics"],
+                &[profile_id],
             ),
         );
         request.model_body(body);
@@ -1839,7 +1916,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         body: &genesys_model::CreatePerformanceProfile,
     ) -> crate::Request<'a, PostGamificationProfiles> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2531,
             "postGamificationProfiles",
             String::from("/api/v2/gamification/profiles"),
         );
@@ -1858,11 +1936,12 @@ impl<'a> GamificationApi<'a> {
         user_id: &str,
         body: &genesys_model::UserProfilesInDateRangeRequest,
     ) -> crate::Request<'a, PostGamificationProfilesUserQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2532,
             "postGamificationProfilesUserQuery",
-            format!(
-                "/api/v2/gamification/profiles/users/{}/query", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/users/", "/query"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -1877,7 +1956,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         body: &genesys_model::UserProfilesInDateRangeRequest,
     ) -> crate::Request<'a, PostGamificationProfilesUsersMeQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2533,
             "postGamificationProfilesUsersMeQuery",
             String::from("/api/v2/gamification/profiles/users/me/query"),
         );
@@ -1896,11 +1976,12 @@ impl<'a> GamificationApi<'a> {
         contest_id: &str,
         body: &genesys_model::ContestsCreateRequest,
     ) -> crate::Request<'a, PutGamificationContest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3167,
             "putGamificationContest",
-            format!(
-                "/api/v2/gamification/contests/{}", crate
-                ::operation::encode_path_segment(contest_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/contests/", ""],
+                &[contest_id],
             ),
         );
         request.model_body(body);
@@ -1918,11 +1999,12 @@ impl<'a> GamificationApi<'a> {
         profile_id: &str,
         body: &genesys_model::PerformanceProfile,
     ) -> crate::Request<'a, PutGamificationProfile> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3168,
             "putGamificationProfile",
-            format!(
-                "/api/v2/gamification/profiles/{}", crate
-                ::operation::encode_path_segment(profile_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", ""],
+                &[profile_id],
             ),
         );
         request.model_body(body);
@@ -1941,12 +2023,12 @@ impl<'a> GamificationApi<'a> {
         metric_id: &str,
         body: &genesys_model::CreateMetric,
     ) -> crate::Request<'a, PutGamificationProfileMetric> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3169,
             "putGamificationProfileMetric",
-            format!(
-                "/api/v2/gamification/profiles/{}/metrics/{}", crate
-                ::operation::encode_path_segment(profile_id), crate
-                ::operation::encode_path_segment(metric_id)
+            crate::operation::build_path(
+                &["/api/v2/gamification/profiles/", "/metrics/", ""],
+                &[profile_id, metric_id],
             ),
         );
         request.model_body(body);
@@ -1963,7 +2045,8 @@ impl<'a> GamificationApi<'a> {
         &self,
         body: &genesys_model::GamificationStatus,
     ) -> crate::Request<'a, PutGamificationStatus> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3170,
             "putGamificationStatus",
             String::from("/api/v2/gamification/status"),
         );

@@ -33,12 +33,10 @@ impl<'a> GeneralDataProtectionRegulationApi<'a> {
         &self,
         request_id: &str,
     ) -> crate::Request<'a, GetGdprRequest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            901,
             "getGdprRequest",
-            format!(
-                "/api/v2/gdpr/requests/{}", crate
-                ::operation::encode_path_segment(request_id)
-            ),
+            crate::operation::build_path(&["/api/v2/gdpr/requests/", ""], &[request_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -50,7 +48,8 @@ impl<'a> GeneralDataProtectionRegulationApi<'a> {
     ///
     /// OAuth scopes (any of): `gdpr`, `gdpr:readonly`.
     pub fn get_gdpr_requests(&self) -> crate::Request<'a, GetGdprRequests> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            902,
             "getGdprRequests",
             String::from("/api/v2/gdpr/requests"),
         );
@@ -68,7 +67,8 @@ impl<'a> GeneralDataProtectionRegulationApi<'a> {
         search_type: impl Into<String>,
         search_value: impl Into<String>,
     ) -> crate::Request<'a, GetGdprSubjects> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            903,
             "getGdprSubjects",
             String::from("/api/v2/gdpr/subjects"),
         );
@@ -93,7 +93,8 @@ impl<'a> GeneralDataProtectionRegulationApi<'a> {
         &self,
         body: &genesys_model::GDPRRequest,
     ) -> crate::Request<'a, PostGdprRequests> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2534,
             "postGdprRequests",
             String::from("/api/v2/gdpr/requests"),
         );

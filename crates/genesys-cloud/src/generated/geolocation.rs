@@ -26,7 +26,8 @@ impl<'a> GeolocationApi<'a> {
     pub fn get_geolocations_settings(
         &self,
     ) -> crate::Request<'a, GetGeolocationsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            904,
             "getGeolocationsSettings",
             String::from("/api/v2/geolocations/settings"),
         );
@@ -42,12 +43,12 @@ impl<'a> GeolocationApi<'a> {
         user_id: &str,
         client_id: &str,
     ) -> crate::Request<'a, GetUserGeolocation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1679,
             "getUserGeolocation",
-            format!(
-                "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/geolocations/", ""],
+                &[user_id, client_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -63,7 +64,8 @@ impl<'a> GeolocationApi<'a> {
         &self,
         body: &genesys_model::GeolocationSettings,
     ) -> crate::Request<'a, PatchGeolocationsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2018,
             "patchGeolocationsSettings",
             String::from("/api/v2/geolocations/settings"),
         );
@@ -83,12 +85,12 @@ impl<'a> GeolocationApi<'a> {
         client_id: &str,
         body: &genesys_model::Geolocation,
     ) -> crate::Request<'a, PatchUserGeolocation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2116,
             "patchUserGeolocation",
-            format!(
-                "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/geolocations/", ""],
+                &[user_id, client_id],
             ),
         );
         request.model_body(body);

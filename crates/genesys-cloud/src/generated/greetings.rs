@@ -27,12 +27,10 @@ impl<'a> GreetingsApi<'a> {
         &self,
         greeting_id: &str,
     ) -> crate::Request<'a, DeleteGreeting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            118,
             "deleteGreeting",
-            format!(
-                "/api/v2/greetings/{}", crate
-                ::operation::encode_path_segment(greeting_id)
-            ),
+            crate::operation::build_path(&["/api/v2/greetings/", ""], &[greeting_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -42,12 +40,10 @@ impl<'a> GreetingsApi<'a> {
     ///
     /// OAuth scopes (any of): `greetings`, `greetings:readonly`.
     pub fn get_greeting(&self, greeting_id: &str) -> crate::Request<'a, GetGreeting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            905,
             "getGreeting",
-            format!(
-                "/api/v2/greetings/{}", crate
-                ::operation::encode_path_segment(greeting_id)
-            ),
+            crate::operation::build_path(&["/api/v2/greetings/", ""], &[greeting_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -62,11 +58,12 @@ impl<'a> GreetingsApi<'a> {
         &self,
         greeting_id: &str,
     ) -> crate::Request<'a, GetGreetingDownloads> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            906,
             "getGreetingDownloads",
-            format!(
-                "/api/v2/greetings/{}/downloads", crate
-                ::operation::encode_path_segment(greeting_id)
+            crate::operation::build_path(
+                &["/api/v2/greetings/", "/downloads"],
+                &[greeting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -82,11 +79,12 @@ impl<'a> GreetingsApi<'a> {
         &self,
         greeting_id: &str,
     ) -> crate::Request<'a, GetGreetingGroupsDownloads> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            907,
             "getGreetingGroupsDownloads",
-            format!(
-                "/api/v2/greetings/{}/groups/downloads", crate
-                ::operation::encode_path_segment(greeting_id)
+            crate::operation::build_path(
+                &["/api/v2/greetings/", "/groups/downloads"],
+                &[greeting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -102,11 +100,12 @@ impl<'a> GreetingsApi<'a> {
         &self,
         greeting_id: &str,
     ) -> crate::Request<'a, GetGreetingMedia> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            908,
             "getGreetingMedia",
-            format!(
-                "/api/v2/greetings/{}/media", crate
-                ::operation::encode_path_segment(greeting_id)
+            crate::operation::build_path(
+                &["/api/v2/greetings/", "/media"],
+                &[greeting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -122,11 +121,12 @@ impl<'a> GreetingsApi<'a> {
         &self,
         greeting_id: &str,
     ) -> crate::Request<'a, GetGreetingUsersDownloads> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            909,
             "getGreetingUsersDownloads",
-            format!(
-                "/api/v2/greetings/{}/users/downloads", crate
-                ::operation::encode_path_segment(greeting_id)
+            crate::operation::build_path(
+                &["/api/v2/greetings/", "/users/downloads"],
+                &[greeting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -137,7 +137,8 @@ impl<'a> GreetingsApi<'a> {
     ///
     /// OAuth scopes (any of): `greetings`, `greetings:readonly`.
     pub fn get_greetings(&self) -> crate::Request<'a, GetGreetings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            910,
             "getGreetings",
             String::from("/api/v2/greetings"),
         );
@@ -149,7 +150,8 @@ impl<'a> GreetingsApi<'a> {
     ///
     /// OAuth scopes (any of): `greetings`, `greetings:readonly`.
     pub fn get_greetings_defaults(&self) -> crate::Request<'a, GetGreetingsDefaults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            911,
             "getGreetingsDefaults",
             String::from("/api/v2/greetings/defaults"),
         );
@@ -164,12 +166,10 @@ impl<'a> GreetingsApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetGroupGreetings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            914,
             "getGroupGreetings",
-            format!(
-                "/api/v2/groups/{}/greetings", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", "/greetings"], &[group_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -182,11 +182,12 @@ impl<'a> GreetingsApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetGroupGreetingsDefaults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            915,
             "getGroupGreetingsDefaults",
-            format!(
-                "/api/v2/groups/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/groups/", "/greetings/defaults"],
+                &[group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -200,12 +201,10 @@ impl<'a> GreetingsApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserGreetings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1680,
             "getUserGreetings",
-            format!(
-                "/api/v2/users/{}/greetings", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/greetings"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -218,11 +217,12 @@ impl<'a> GreetingsApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserGreetingsDefaults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1681,
             "getUserGreetingsDefaults",
-            format!(
-                "/api/v2/users/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/greetings/defaults"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -236,7 +236,8 @@ impl<'a> GreetingsApi<'a> {
         &self,
         body: &genesys_model::Greeting,
     ) -> crate::Request<'a, PostGreetings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2535,
             "postGreetings",
             String::from("/api/v2/greetings"),
         );
@@ -253,12 +254,10 @@ impl<'a> GreetingsApi<'a> {
         group_id: &str,
         body: &genesys_model::Greeting,
     ) -> crate::Request<'a, PostGroupGreetings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2536,
             "postGroupGreetings",
-            format!(
-                "/api/v2/groups/{}/greetings", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", "/greetings"], &[group_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -273,12 +272,10 @@ impl<'a> GreetingsApi<'a> {
         user_id: &str,
         body: &genesys_model::Greeting,
     ) -> crate::Request<'a, PostUserGreetings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2904,
             "postUserGreetings",
-            format!(
-                "/api/v2/users/{}/greetings", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/greetings"], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -293,12 +290,10 @@ impl<'a> GreetingsApi<'a> {
         greeting_id: &str,
         body: &genesys_model::Greeting,
     ) -> crate::Request<'a, PutGreeting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3171,
             "putGreeting",
-            format!(
-                "/api/v2/greetings/{}", crate
-                ::operation::encode_path_segment(greeting_id)
-            ),
+            crate::operation::build_path(&["/api/v2/greetings/", ""], &[greeting_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -312,7 +307,8 @@ impl<'a> GreetingsApi<'a> {
         &self,
         body: &genesys_model::DefaultGreetingList,
     ) -> crate::Request<'a, PutGreetingsDefaults> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3172,
             "putGreetingsDefaults",
             String::from("/api/v2/greetings/defaults"),
         );
@@ -329,11 +325,12 @@ impl<'a> GreetingsApi<'a> {
         group_id: &str,
         body: &genesys_model::DefaultGreetingList,
     ) -> crate::Request<'a, PutGroupGreetingsDefaults> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3175,
             "putGroupGreetingsDefaults",
-            format!(
-                "/api/v2/groups/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/groups/", "/greetings/defaults"],
+                &[group_id],
             ),
         );
         request.model_body(body);
@@ -349,11 +346,12 @@ impl<'a> GreetingsApi<'a> {
         user_id: &str,
         body: &genesys_model::DefaultGreetingList,
     ) -> crate::Request<'a, PutUserGreetingsDefaults> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3328,
             "putUserGreetingsDefaults",
-            format!(
-                "/api/v2/users/{}/greetings/defaults", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/greetings/defaults"],
+                &[user_id],
             ),
         );
         request.model_body(body);

@@ -26,11 +26,10 @@ impl<'a> GroupsApi<'a> {
     ///
     /// OAuth scopes (any of): `groups`.
     pub fn delete_group(&self, group_id: &str) -> crate::Request<'a, DeleteGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            119,
             "deleteGroup",
-            format!(
-                "/api/v2/groups/{}", crate ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", ""], &[group_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -45,11 +44,12 @@ impl<'a> GroupsApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, DeleteGroupDynamicsettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            120,
             "deleteGroupDynamicsettings",
-            format!(
-                "/api/v2/groups/{}/dynamicsettings", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/groups/", "/dynamicsettings"],
+                &[group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -64,12 +64,10 @@ impl<'a> GroupsApi<'a> {
         group_id: &str,
         ids: impl Into<String>,
     ) -> crate::Request<'a, DeleteGroupMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            121,
             "deleteGroupMembers",
-            format!(
-                "/api/v2/groups/{}/members", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", "/members"], &[group_id]),
         );
         {
             let value = ids;
@@ -87,7 +85,8 @@ impl<'a> GroupsApi<'a> {
         &self,
         type_: impl Into<String>,
     ) -> crate::Request<'a, GetFieldconfig> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            806,
             "getFieldconfig",
             String::from("/api/v2/fieldconfig"),
         );
@@ -103,11 +102,10 @@ impl<'a> GroupsApi<'a> {
     ///
     /// OAuth scopes (any of): `groups`, `groups:readonly`.
     pub fn get_group(&self, group_id: &str) -> crate::Request<'a, GetGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            912,
             "getGroup",
-            format!(
-                "/api/v2/groups/{}", crate ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", ""], &[group_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -122,11 +120,12 @@ impl<'a> GroupsApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetGroupDynamicsettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            913,
             "getGroupDynamicsettings",
-            format!(
-                "/api/v2/groups/{}/dynamicsettings", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/groups/", "/dynamicsettings"],
+                &[group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -140,11 +139,12 @@ impl<'a> GroupsApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetGroupIndividuals> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            916,
             "getGroupIndividuals",
-            format!(
-                "/api/v2/groups/{}/individuals", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/groups/", "/individuals"],
+                &[group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -158,12 +158,10 @@ impl<'a> GroupsApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetGroupMembers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            917,
             "getGroupMembers",
-            format!(
-                "/api/v2/groups/{}/members", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", "/members"], &[group_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -179,12 +177,10 @@ impl<'a> GroupsApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetGroupProfile> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            918,
             "getGroupProfile",
-            format!(
-                "/api/v2/groups/{}/profile", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", "/profile"], &[group_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -194,7 +190,8 @@ impl<'a> GroupsApi<'a> {
     ///
     /// OAuth scopes (any of): `groups`, `groups:readonly`.
     pub fn get_groups(&self) -> crate::Request<'a, GetGroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            919,
             "getGroups",
             String::from("/api/v2/groups"),
         );
@@ -209,7 +206,8 @@ impl<'a> GroupsApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetGroupsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            920,
             "getGroupsSearch",
             String::from("/api/v2/groups/search"),
         );
@@ -228,7 +226,8 @@ impl<'a> GroupsApi<'a> {
     /// OAuth scopes (any of): `groups`, `groups:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_profiles_groups(&self) -> crate::Request<'a, GetProfilesGroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1295,
             "getProfilesGroups",
             String::from("/api/v2/profiles/groups"),
         );
@@ -244,12 +243,10 @@ impl<'a> GroupsApi<'a> {
         group_id: &str,
         body: &genesys_model::GroupMembersUpdate,
     ) -> crate::Request<'a, PostGroupMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2537,
             "postGroupMembers",
-            format!(
-                "/api/v2/groups/{}/members", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", "/members"], &[group_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -265,7 +262,8 @@ impl<'a> GroupsApi<'a> {
         &self,
         body: &genesys_model::GroupCreate,
     ) -> crate::Request<'a, PostGroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2538,
             "postGroups",
             String::from("/api/v2/groups"),
         );
@@ -284,7 +282,8 @@ impl<'a> GroupsApi<'a> {
         &self,
         body: &genesys_model::DynamicGroupQuery,
     ) -> crate::Request<'a, PostGroupsDynamicsettingsPreview> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2539,
             "postGroupsDynamicsettingsPreview",
             String::from("/api/v2/groups/dynamicsettings/preview"),
         );
@@ -300,7 +299,8 @@ impl<'a> GroupsApi<'a> {
         &self,
         body: &genesys_model::GroupSearchRequest,
     ) -> crate::Request<'a, PostGroupsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2540,
             "postGroupsSearch",
             String::from("/api/v2/groups/search"),
         );
@@ -319,11 +319,10 @@ impl<'a> GroupsApi<'a> {
         group_id: &str,
         body: &genesys_model::GroupUpdate,
     ) -> crate::Request<'a, PutGroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3173,
             "putGroup",
-            format!(
-                "/api/v2/groups/{}", crate ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/groups/", ""], &[group_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -340,11 +339,12 @@ impl<'a> GroupsApi<'a> {
         group_id: &str,
         body: &genesys_model::DynamicGroupQuery,
     ) -> crate::Request<'a, PutGroupDynamicsettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3174,
             "putGroupDynamicsettings",
-            format!(
-                "/api/v2/groups/{}/dynamicsettings", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/groups/", "/dynamicsettings"],
+                &[group_id],
             ),
         );
         request.model_body(body);

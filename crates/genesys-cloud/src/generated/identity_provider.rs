@@ -31,11 +31,12 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         provider_id: &str,
     ) -> crate::Request<'a, DeleteIdentityprovider> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            123,
             "deleteIdentityprovider",
-            format!(
-                "/api/v2/identityproviders/{}", crate
-                ::operation::encode_path_segment(provider_id)
+            crate::operation::build_path(
+                &["/api/v2/identityproviders/", ""],
+                &[provider_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +51,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_adfs(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersAdfs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            124,
             "deleteIdentityprovidersAdfs",
             String::from("/api/v2/identityproviders/adfs"),
         );
@@ -66,7 +68,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_cic(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersCic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            125,
             "deleteIdentityprovidersCic",
             String::from("/api/v2/identityproviders/cic"),
         );
@@ -82,7 +85,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_generic(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersGeneric> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            126,
             "deleteIdentityprovidersGeneric",
             String::from("/api/v2/identityproviders/generic"),
         );
@@ -98,7 +102,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_gsuite(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersGsuite> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            127,
             "deleteIdentityprovidersGsuite",
             String::from("/api/v2/identityproviders/gsuite"),
         );
@@ -114,7 +119,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_identitynow(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersIdentitynow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            128,
             "deleteIdentityprovidersIdentitynow",
             String::from("/api/v2/identityproviders/identitynow"),
         );
@@ -130,7 +136,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_okta(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersOkta> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            129,
             "deleteIdentityprovidersOkta",
             String::from("/api/v2/identityproviders/okta"),
         );
@@ -146,7 +153,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_onelogin(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersOnelogin> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            130,
             "deleteIdentityprovidersOnelogin",
             String::from("/api/v2/identityproviders/onelogin"),
         );
@@ -162,7 +170,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_ping(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersPing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            131,
             "deleteIdentityprovidersPing",
             String::from("/api/v2/identityproviders/ping"),
         );
@@ -178,7 +187,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_purecloud(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersPurecloud> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            132,
             "deleteIdentityprovidersPurecloud",
             String::from("/api/v2/identityproviders/purecloud"),
         );
@@ -194,7 +204,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_pureengage(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersPureengage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            133,
             "deleteIdentityprovidersPureengage",
             String::from("/api/v2/identityproviders/pureengage"),
         );
@@ -210,7 +221,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn delete_identityproviders_salesforce(
         &self,
     ) -> crate::Request<'a, DeleteIdentityprovidersSalesforce> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            134,
             "deleteIdentityprovidersSalesforce",
             String::from("/api/v2/identityproviders/salesforce"),
         );
@@ -227,11 +239,12 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         provider_id: &str,
     ) -> crate::Request<'a, GetIdentityprovider> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            927,
             "getIdentityprovider",
-            format!(
-                "/api/v2/identityproviders/{}", crate
-                ::operation::encode_path_segment(provider_id)
+            crate::operation::build_path(
+                &["/api/v2/identityproviders/", ""],
+                &[provider_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -244,7 +257,8 @@ impl<'a> IdentityProviderApi<'a> {
     ///
     /// OAuth scopes (any of): `identity-providers`, `identity-providers:readonly`.
     pub fn get_identityproviders(&self) -> crate::Request<'a, GetIdentityproviders> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            928,
             "getIdentityproviders",
             String::from("/api/v2/identityproviders"),
         );
@@ -260,7 +274,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_adfs(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersAdfs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            929,
             "getIdentityprovidersAdfs",
             String::from("/api/v2/identityproviders/adfs"),
         );
@@ -276,7 +291,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_cic(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersCic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            930,
             "getIdentityprovidersCic",
             String::from("/api/v2/identityproviders/cic"),
         );
@@ -292,7 +308,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_generic(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersGeneric> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            931,
             "getIdentityprovidersGeneric",
             String::from("/api/v2/identityproviders/generic"),
         );
@@ -308,7 +325,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_gsuite(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersGsuite> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            932,
             "getIdentityprovidersGsuite",
             String::from("/api/v2/identityproviders/gsuite"),
         );
@@ -324,7 +342,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_identitynow(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersIdentitynow> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            933,
             "getIdentityprovidersIdentitynow",
             String::from("/api/v2/identityproviders/identitynow"),
         );
@@ -340,7 +359,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_okta(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersOkta> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            934,
             "getIdentityprovidersOkta",
             String::from("/api/v2/identityproviders/okta"),
         );
@@ -356,7 +376,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_onelogin(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersOnelogin> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            935,
             "getIdentityprovidersOnelogin",
             String::from("/api/v2/identityproviders/onelogin"),
         );
@@ -372,7 +393,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_ping(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersPing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            936,
             "getIdentityprovidersPing",
             String::from("/api/v2/identityproviders/ping"),
         );
@@ -388,7 +410,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_purecloud(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersPurecloud> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            937,
             "getIdentityprovidersPurecloud",
             String::from("/api/v2/identityproviders/purecloud"),
         );
@@ -404,7 +427,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_pureengage(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersPureengage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            938,
             "getIdentityprovidersPureengage",
             String::from("/api/v2/identityproviders/pureengage"),
         );
@@ -420,7 +444,8 @@ impl<'a> IdentityProviderApi<'a> {
     pub fn get_identityproviders_salesforce(
         &self,
     ) -> crate::Request<'a, GetIdentityprovidersSalesforce> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            939,
             "getIdentityprovidersSalesforce",
             String::from("/api/v2/identityproviders/salesforce"),
         );
@@ -437,7 +462,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::CustomProvider,
     ) -> crate::Request<'a, PostIdentityproviders> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2547,
             "postIdentityproviders",
             String::from("/api/v2/identityproviders"),
         );
@@ -456,11 +482,12 @@ impl<'a> IdentityProviderApi<'a> {
         provider_id: &str,
         body: &genesys_model::CustomProvider,
     ) -> crate::Request<'a, PutIdentityprovider> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3176,
             "putIdentityprovider",
-            format!(
-                "/api/v2/identityproviders/{}", crate
-                ::operation::encode_path_segment(provider_id)
+            crate::operation::build_path(
+                &["/api/v2/identityproviders/", ""],
+                &[provider_id],
             ),
         );
         request.model_body(body);
@@ -477,7 +504,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::ADFS,
     ) -> crate::Request<'a, PutIdentityprovidersAdfs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3177,
             "putIdentityprovidersAdfs",
             String::from("/api/v2/identityproviders/adfs"),
         );
@@ -495,7 +523,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::CustomerInteractionCenter,
     ) -> crate::Request<'a, PutIdentityprovidersCic> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3178,
             "putIdentityprovidersCic",
             String::from("/api/v2/identityproviders/cic"),
         );
@@ -513,7 +542,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::GenericSAML,
     ) -> crate::Request<'a, PutIdentityprovidersGeneric> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3179,
             "putIdentityprovidersGeneric",
             String::from("/api/v2/identityproviders/generic"),
         );
@@ -531,7 +561,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::GSuite,
     ) -> crate::Request<'a, PutIdentityprovidersGsuite> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3180,
             "putIdentityprovidersGsuite",
             String::from("/api/v2/identityproviders/gsuite"),
         );
@@ -549,7 +580,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::IdentityNow,
     ) -> crate::Request<'a, PutIdentityprovidersIdentitynow> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3181,
             "putIdentityprovidersIdentitynow",
             String::from("/api/v2/identityproviders/identitynow"),
         );
@@ -567,7 +599,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::Okta,
     ) -> crate::Request<'a, PutIdentityprovidersOkta> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3182,
             "putIdentityprovidersOkta",
             String::from("/api/v2/identityproviders/okta"),
         );
@@ -585,7 +618,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::OneLogin,
     ) -> crate::Request<'a, PutIdentityprovidersOnelogin> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3183,
             "putIdentityprovidersOnelogin",
             String::from("/api/v2/identityproviders/onelogin"),
         );
@@ -603,7 +637,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::PingIdentity,
     ) -> crate::Request<'a, PutIdentityprovidersPing> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3184,
             "putIdentityprovidersPing",
             String::from("/api/v2/identityproviders/ping"),
         );
@@ -621,7 +656,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::PureCloud,
     ) -> crate::Request<'a, PutIdentityprovidersPurecloud> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3185,
             "putIdentityprovidersPurecloud",
             String::from("/api/v2/identityproviders/purecloud"),
         );
@@ -639,7 +675,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::PureEngage,
     ) -> crate::Request<'a, PutIdentityprovidersPureengage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3186,
             "putIdentityprovidersPureengage",
             String::from("/api/v2/identityproviders/pureengage"),
         );
@@ -657,7 +694,8 @@ impl<'a> IdentityProviderApi<'a> {
         &self,
         body: &genesys_model::Salesforce,
     ) -> crate::Request<'a, PutIdentityprovidersSalesforce> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3187,
             "putIdentityprovidersSalesforce",
             String::from("/api/v2/identityproviders/salesforce"),
         );

@@ -33,11 +33,12 @@ impl<'a> InfrastructureAsCodeApi<'a> {
         &self,
         accelerator_id: &str,
     ) -> crate::Request<'a, GetInfrastructureascodeAccelerator> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            940,
             "getInfrastructureascodeAccelerator",
-            format!(
-                "/api/v2/infrastructureascode/accelerators/{}", crate
-                ::operation::encode_path_segment(accelerator_id)
+            crate::operation::build_path(
+                &["/api/v2/infrastructureascode/accelerators/", ""],
+                &[accelerator_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -54,7 +55,8 @@ impl<'a> InfrastructureAsCodeApi<'a> {
     pub fn get_infrastructureascode_accelerators(
         &self,
     ) -> crate::Request<'a, GetInfrastructureascodeAccelerators> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            941,
             "getInfrastructureascodeAccelerators",
             String::from("/api/v2/infrastructureascode/accelerators"),
         );
@@ -73,11 +75,12 @@ impl<'a> InfrastructureAsCodeApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetInfrastructureascodeJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            942,
             "getInfrastructureascodeJob",
-            format!(
-                "/api/v2/infrastructureascode/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/infrastructureascode/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -94,7 +97,8 @@ impl<'a> InfrastructureAsCodeApi<'a> {
     pub fn get_infrastructureascode_jobs(
         &self,
     ) -> crate::Request<'a, GetInfrastructureascodeJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            943,
             "getInfrastructureascodeJobs",
             String::from("/api/v2/infrastructureascode/jobs"),
         );
@@ -113,7 +117,8 @@ impl<'a> InfrastructureAsCodeApi<'a> {
         &self,
         body: &genesys_model::AcceleratorInput,
     ) -> crate::Request<'a, PostInfrastructureascodeJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2548,
             "postInfrastructureascodeJobs",
             String::from("/api/v2/infrastructureascode/jobs"),
         );

@@ -29,11 +29,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, DeleteIntegration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            135,
             "deleteIntegration",
-            format!(
-                "/api/v2/integrations/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, DeleteIntegrationsAction> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            136,
             "deleteIntegrationsAction",
-            format!(
-                "/api/v2/integrations/actions/{}", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", ""],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +71,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, DeleteIntegrationsActionDraft> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            137,
             "deleteIntegrationsActionDraft",
-            format!(
-                "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft"],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -89,11 +92,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         credential_id: &str,
     ) -> crate::Request<'a, DeleteIntegrationsCredential> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            138,
             "deleteIntegrationsCredential",
-            format!(
-                "/api/v2/integrations/credentials/{}", crate
-                ::operation::encode_path_segment(credential_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/credentials/", ""],
+                &[credential_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -109,11 +113,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetIntegration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            944,
             "getIntegration",
-            format!(
-                "/api/v2/integrations/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -129,11 +134,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationConfigCurrent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            945,
             "getIntegrationConfigCurrent",
-            format!(
-                "/api/v2/integrations/{}/config/current", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/", "/config/current"],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -146,7 +152,8 @@ impl<'a> IntegrationsApi<'a> {
     ///
     /// OAuth scopes (any of): `integrations`, `integrations:readonly`.
     pub fn get_integrations(&self) -> crate::Request<'a, GetIntegrations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            946,
             "getIntegrations",
             String::from("/api/v2/integrations"),
         );
@@ -163,11 +170,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, GetIntegrationsAction> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            947,
             "getIntegrationsAction",
-            format!(
-                "/api/v2/integrations/actions/{}", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", ""],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -183,11 +191,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, GetIntegrationsActionDraft> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            948,
             "getIntegrationsActionDraft",
-            format!(
-                "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft"],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -203,11 +212,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, GetIntegrationsActionDraftFunction> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            949,
             "getIntegrationsActionDraftFunction",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/function", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/function"],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -224,12 +234,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         file_name: &str,
     ) -> crate::Request<'a, GetIntegrationsActionDraftSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            950,
             "getIntegrationsActionDraftSchema",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/schemas/{}", crate
-                ::operation::encode_path_segment(action_id), crate
-                ::operation::encode_path_segment(file_name)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/schemas/", ""],
+                &[action_id, file_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -246,12 +256,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         file_name: &str,
     ) -> crate::Request<'a, GetIntegrationsActionDraftTemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            951,
             "getIntegrationsActionDraftTemplate",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/templates/{}", crate
-                ::operation::encode_path_segment(action_id), crate
-                ::operation::encode_path_segment(file_name)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/templates/", ""],
+                &[action_id, file_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -267,11 +277,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, GetIntegrationsActionDraftValidation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            952,
             "getIntegrationsActionDraftValidation",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/validation", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/validation"],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -287,11 +298,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, GetIntegrationsActionFunction> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            953,
             "getIntegrationsActionFunction",
-            format!(
-                "/api/v2/integrations/actions/{}/function", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/function"],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -308,12 +320,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         file_name: &str,
     ) -> crate::Request<'a, GetIntegrationsActionSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            954,
             "getIntegrationsActionSchema",
-            format!(
-                "/api/v2/integrations/actions/{}/schemas/{}", crate
-                ::operation::encode_path_segment(action_id), crate
-                ::operation::encode_path_segment(file_name)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/schemas/", ""],
+                &[action_id, file_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -330,12 +342,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         file_name: &str,
     ) -> crate::Request<'a, GetIntegrationsActionTemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            955,
             "getIntegrationsActionTemplate",
-            format!(
-                "/api/v2/integrations/actions/{}/templates/{}", crate
-                ::operation::encode_path_segment(action_id), crate
-                ::operation::encode_path_segment(file_name)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/templates/", ""],
+                &[action_id, file_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -350,7 +362,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_actions(
         &self,
     ) -> crate::Request<'a, GetIntegrationsActions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            956,
             "getIntegrationsActions",
             String::from("/api/v2/integrations/actions"),
         );
@@ -366,7 +379,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_actions_categories(
         &self,
     ) -> crate::Request<'a, GetIntegrationsActionsCategories> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            957,
             "getIntegrationsActionsCategories",
             String::from("/api/v2/integrations/actions/categories"),
         );
@@ -382,7 +396,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_actions_certificates(
         &self,
     ) -> crate::Request<'a, GetIntegrationsActionsCertificates> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            958,
             "getIntegrationsActionsCertificates",
             String::from("/api/v2/integrations/actions/certificates"),
         );
@@ -398,7 +413,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_actions_certificates_truststore(
         &self,
     ) -> crate::Request<'a, GetIntegrationsActionsCertificatesTruststore> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            959,
             "getIntegrationsActionsCertificatesTruststore",
             String::from("/api/v2/integrations/actions/certificates/truststore"),
         );
@@ -414,7 +430,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_actions_drafts(
         &self,
     ) -> crate::Request<'a, GetIntegrationsActionsDrafts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            960,
             "getIntegrationsActionsDrafts",
             String::from("/api/v2/integrations/actions/drafts"),
         );
@@ -430,7 +447,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_actions_functions_runtimes(
         &self,
     ) -> crate::Request<'a, GetIntegrationsActionsFunctionsRuntimes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            961,
             "getIntegrationsActionsFunctionsRuntimes",
             String::from("/api/v2/integrations/actions/functions/runtimes"),
         );
@@ -448,12 +466,12 @@ impl<'a> IntegrationsApi<'a> {
         integration_id: &str,
         bot_id: &str,
     ) -> crate::Request<'a, GetIntegrationsBotconnectorBot> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            962,
             "getIntegrationsBotconnectorBot",
-            format!(
-                "/api/v2/integrations/botconnectors/{}/bots/{}", crate
-                ::operation::encode_path_segment(integration_id), crate
-                ::operation::encode_path_segment(bot_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnectors/", "/bots/", ""],
+                &[integration_id, bot_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -469,11 +487,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationsBotconnectorBots> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            963,
             "getIntegrationsBotconnectorBots",
-            format!(
-                "/api/v2/integrations/botconnectors/{}/bots", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnectors/", "/bots"],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -489,11 +508,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationsBotconnectorBotsSummaries> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            964,
             "getIntegrationsBotconnectorBotsSummaries",
-            format!(
-                "/api/v2/integrations/botconnectors/{}/bots/summaries", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnectors/", "/bots/summaries"],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -510,12 +530,12 @@ impl<'a> IntegrationsApi<'a> {
         integration_id: &str,
         bot_id: &str,
     ) -> crate::Request<'a, GetIntegrationsBotconnectorIntegrationIdBot> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            965,
             "getIntegrationsBotconnectorIntegrationIdBot",
-            format!(
-                "/api/v2/integrations/botconnector/{}/bots/{}", crate
-                ::operation::encode_path_segment(integration_id), crate
-                ::operation::encode_path_segment(bot_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnector/", "/bots/", ""],
+                &[integration_id, bot_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -532,12 +552,12 @@ impl<'a> IntegrationsApi<'a> {
         integration_id: &str,
         bot_id: &str,
     ) -> crate::Request<'a, GetIntegrationsBotconnectorIntegrationIdBotVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            966,
             "getIntegrationsBotconnectorIntegrationIdBotVersions",
-            format!(
-                "/api/v2/integrations/botconnector/{}/bots/{}/versions", crate
-                ::operation::encode_path_segment(integration_id), crate
-                ::operation::encode_path_segment(bot_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnector/", "/bots/", "/versions"],
+                &[integration_id, bot_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -553,11 +573,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationsBotconnectorIntegrationIdBots> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            967,
             "getIntegrationsBotconnectorIntegrationIdBots",
-            format!(
-                "/api/v2/integrations/botconnector/{}/bots", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnector/", "/bots"],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -573,11 +594,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationsBotconnectorIntegrationIdBotsSummaries> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            968,
             "getIntegrationsBotconnectorIntegrationIdBotsSummaries",
-            format!(
-                "/api/v2/integrations/botconnector/{}/bots/summaries", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnector/", "/bots/summaries"],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -590,7 +612,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_clientapps(
         &self,
     ) -> crate::Request<'a, GetIntegrationsClientapps> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            969,
             "getIntegrationsClientapps",
             String::from("/api/v2/integrations/clientapps"),
         );
@@ -607,11 +630,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         credential_id: &str,
     ) -> crate::Request<'a, GetIntegrationsCredential> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            970,
             "getIntegrationsCredential",
-            format!(
-                "/api/v2/integrations/credentials/{}", crate
-                ::operation::encode_path_segment(credential_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/credentials/", ""],
+                &[credential_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -629,7 +653,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_credentials(
         &self,
     ) -> crate::Request<'a, GetIntegrationsCredentials> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            971,
             "getIntegrationsCredentials",
             String::from("/api/v2/integrations/credentials"),
         );
@@ -645,7 +670,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_credentials_listing(
         &self,
     ) -> crate::Request<'a, GetIntegrationsCredentialsListing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            972,
             "getIntegrationsCredentialsListing",
             String::from("/api/v2/integrations/credentials/listing"),
         );
@@ -661,7 +687,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_credentials_types(
         &self,
     ) -> crate::Request<'a, GetIntegrationsCredentialsTypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            973,
             "getIntegrationsCredentialsTypes",
             String::from("/api/v2/integrations/credentials/types"),
         );
@@ -677,7 +704,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_audioconnector(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechAudioconnector> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            974,
             "getIntegrationsSpeechAudioconnector",
             String::from("/api/v2/integrations/speech/audioconnector"),
         );
@@ -694,11 +722,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechAudioconnectorIntegrationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            975,
             "getIntegrationsSpeechAudioconnectorIntegrationId",
-            format!(
-                "/api/v2/integrations/speech/audioconnector/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/audioconnector/", ""],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -714,11 +743,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechDialogflowAgent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            976,
             "getIntegrationsSpeechDialogflowAgent",
-            format!(
-                "/api/v2/integrations/speech/dialogflow/agents/{}", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/dialogflow/agents/", ""],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -733,7 +763,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_dialogflow_agents(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechDialogflowAgents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            977,
             "getIntegrationsSpeechDialogflowAgents",
             String::from("/api/v2/integrations/speech/dialogflow/agents"),
         );
@@ -750,11 +781,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechDialogflowcxAgent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            978,
             "getIntegrationsSpeechDialogflowcxAgent",
-            format!(
-                "/api/v2/integrations/speech/dialogflowcx/agents/{}", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/dialogflowcx/agents/", ""],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -769,7 +801,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_dialogflowcx_agents(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechDialogflowcxAgents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            979,
             "getIntegrationsSpeechDialogflowcxAgents",
             String::from("/api/v2/integrations/speech/dialogflowcx/agents"),
         );
@@ -786,11 +819,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         alias_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechLexBotAlias> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            980,
             "getIntegrationsSpeechLexBotAlias",
-            format!(
-                "/api/v2/integrations/speech/lex/bot/alias/{}", crate
-                ::operation::encode_path_segment(alias_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/lex/bot/alias/", ""],
+                &[alias_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -806,11 +840,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         bot_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechLexBotBotIdAliases> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            981,
             "getIntegrationsSpeechLexBotBotIdAliases",
-            format!(
-                "/api/v2/integrations/speech/lex/bot/{}/aliases", crate
-                ::operation::encode_path_segment(bot_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/lex/bot/", "/aliases"],
+                &[bot_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -825,7 +860,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_lex_bots(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechLexBots> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            982,
             "getIntegrationsSpeechLexBots",
             String::from("/api/v2/integrations/speech/lex/bots"),
         );
@@ -842,11 +878,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         alias_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechLexv2BotAlias> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            983,
             "getIntegrationsSpeechLexv2BotAlias",
-            format!(
-                "/api/v2/integrations/speech/lexv2/bot/alias/{}", crate
-                ::operation::encode_path_segment(alias_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/lexv2/bot/alias/", ""],
+                &[alias_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -862,11 +899,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         bot_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechLexv2BotBotIdAliases> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            984,
             "getIntegrationsSpeechLexv2BotBotIdAliases",
-            format!(
-                "/api/v2/integrations/speech/lexv2/bot/{}/aliases", crate
-                ::operation::encode_path_segment(bot_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/lexv2/bot/", "/aliases"],
+                &[bot_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -881,7 +919,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_lexv2_bots(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechLexv2Bots> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            985,
             "getIntegrationsSpeechLexv2Bots",
             String::from("/api/v2/integrations/speech/lexv2/bots"),
         );
@@ -899,12 +938,12 @@ impl<'a> IntegrationsApi<'a> {
         nuance_integration_id: &str,
         bot_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechNuanceNuanceIntegrationIdBot> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            986,
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBot",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/{}", crate
-                ::operation::encode_path_segment(nuance_integration_id), crate
-                ::operation::encode_path_segment(bot_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/", ""],
+                &[nuance_integration_id, bot_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -922,13 +961,12 @@ impl<'a> IntegrationsApi<'a> {
         bot_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechNuanceNuanceIntegrationIdBotJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            987,
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotJob",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/{}/jobs/{}", crate
-                ::operation::encode_path_segment(nuance_integration_id), crate
-                ::operation::encode_path_segment(bot_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/", "/jobs/", ""],
+                &[nuance_integration_id, bot_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -949,13 +987,12 @@ impl<'a> IntegrationsApi<'a> {
         'a,
         GetIntegrationsSpeechNuanceNuanceIntegrationIdBotJobResults,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            988,
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotJobResults",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/{}/jobs/{}/results", crate
-                ::operation::encode_path_segment(nuance_integration_id), crate
-                ::operation::encode_path_segment(bot_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/", "/jobs/", "/results"],
+                &[nuance_integration_id, bot_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -973,11 +1010,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         nuance_integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechNuanceNuanceIntegrationIdBots> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            989,
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBots",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots", crate
-                ::operation::encode_path_segment(nuance_integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots"],
+                &[nuance_integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -994,12 +1032,12 @@ impl<'a> IntegrationsApi<'a> {
         nuance_integration_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechNuanceNuanceIntegrationIdBotsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            990,
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotsJob",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/jobs/{}", crate
-                ::operation::encode_path_segment(nuance_integration_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/jobs/", ""],
+                &[nuance_integration_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1019,12 +1057,12 @@ impl<'a> IntegrationsApi<'a> {
         'a,
         GetIntegrationsSpeechNuanceNuanceIntegrationIdBotsJobResults,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            991,
             "getIntegrationsSpeechNuanceNuanceIntegrationIdBotsJobResults",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/jobs/{}/results", crate
-                ::operation::encode_path_segment(nuance_integration_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/jobs/", "/results"],
+                &[nuance_integration_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1040,11 +1078,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         engine_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechSttEngine> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            992,
             "getIntegrationsSpeechSttEngine",
-            format!(
-                "/api/v2/integrations/speech/stt/engines/{}", crate
-                ::operation::encode_path_segment(engine_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/stt/engines/", ""],
+                &[engine_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1059,7 +1098,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_stt_engines(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechSttEngines> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            993,
             "getIntegrationsSpeechSttEngines",
             String::from("/api/v2/integrations/speech/stt/engines"),
         );
@@ -1076,11 +1116,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         engine_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechTtsEngine> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            994,
             "getIntegrationsSpeechTtsEngine",
-            format!(
-                "/api/v2/integrations/speech/tts/engines/{}", crate
-                ::operation::encode_path_segment(engine_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/tts/engines/", ""],
+                &[engine_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1097,12 +1138,12 @@ impl<'a> IntegrationsApi<'a> {
         engine_id: &str,
         voice_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechTtsEngineVoice> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            995,
             "getIntegrationsSpeechTtsEngineVoice",
-            format!(
-                "/api/v2/integrations/speech/tts/engines/{}/voices/{}", crate
-                ::operation::encode_path_segment(engine_id), crate
-                ::operation::encode_path_segment(voice_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/tts/engines/", "/voices/", ""],
+                &[engine_id, voice_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1118,11 +1159,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         engine_id: &str,
     ) -> crate::Request<'a, GetIntegrationsSpeechTtsEngineVoices> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            996,
             "getIntegrationsSpeechTtsEngineVoices",
-            format!(
-                "/api/v2/integrations/speech/tts/engines/{}/voices", crate
-                ::operation::encode_path_segment(engine_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/tts/engines/", "/voices"],
+                &[engine_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1137,7 +1179,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_tts_engines(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechTtsEngines> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            997,
             "getIntegrationsSpeechTtsEngines",
             String::from("/api/v2/integrations/speech/tts/engines"),
         );
@@ -1153,7 +1196,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_speech_tts_settings(
         &self,
     ) -> crate::Request<'a, GetIntegrationsSpeechTtsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            998,
             "getIntegrationsSpeechTtsSettings",
             String::from("/api/v2/integrations/speech/tts/settings"),
         );
@@ -1170,11 +1214,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         type_id: &str,
     ) -> crate::Request<'a, GetIntegrationsType> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            999,
             "getIntegrationsType",
-            format!(
-                "/api/v2/integrations/types/{}", crate
-                ::operation::encode_path_segment(type_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/types/", ""],
+                &[type_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1191,12 +1236,12 @@ impl<'a> IntegrationsApi<'a> {
         type_id: &str,
         config_type: &str,
     ) -> crate::Request<'a, GetIntegrationsTypeConfigschema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1000,
             "getIntegrationsTypeConfigschema",
-            format!(
-                "/api/v2/integrations/types/{}/configschemas/{}", crate
-                ::operation::encode_path_segment(type_id), crate
-                ::operation::encode_path_segment(config_type)
+            crate::operation::build_path(
+                &["/api/v2/integrations/types/", "/configschemas/", ""],
+                &[type_id, config_type],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1209,7 +1254,8 @@ impl<'a> IntegrationsApi<'a> {
     ///
     /// OAuth scopes (any of): `integrations`, `integrations:readonly`.
     pub fn get_integrations_types(&self) -> crate::Request<'a, GetIntegrationsTypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1001,
             "getIntegrationsTypes",
             String::from("/api/v2/integrations/types"),
         );
@@ -1228,11 +1274,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         uc_integration_id: &str,
     ) -> crate::Request<'a, GetIntegrationsUnifiedcommunicationsClientapp> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1002,
             "getIntegrationsUnifiedcommunicationsClientapp",
-            format!(
-                "/api/v2/integrations/unifiedcommunications/clientapps/{}", crate
-                ::operation::encode_path_segment(uc_integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/unifiedcommunications/clientapps/", ""],
+                &[uc_integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1249,7 +1296,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_unifiedcommunications_clientapps(
         &self,
     ) -> crate::Request<'a, GetIntegrationsUnifiedcommunicationsClientapps> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1003,
             "getIntegrationsUnifiedcommunicationsClientapps",
             String::from("/api/v2/integrations/unifiedcommunications/clientapps"),
         );
@@ -1263,7 +1311,8 @@ impl<'a> IntegrationsApi<'a> {
     pub fn get_integrations_userapps(
         &self,
     ) -> crate::Request<'a, GetIntegrationsUserapps> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1004,
             "getIntegrationsUserapps",
             String::from("/api/v2/integrations/userapps"),
         );
@@ -1281,11 +1330,12 @@ impl<'a> IntegrationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::Integration,
     ) -> crate::Request<'a, PatchIntegration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2021,
             "patchIntegration",
-            format!(
-                "/api/v2/integrations/{}", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/", ""],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -1303,11 +1353,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &genesys_model::UpdateActionInput,
     ) -> crate::Request<'a, PatchIntegrationsAction> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2022,
             "patchIntegrationsAction",
-            format!(
-                "/api/v2/integrations/actions/{}", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", ""],
+                &[action_id],
             ),
         );
         request.model_body(body);
@@ -1325,11 +1376,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &genesys_model::UpdateDraftInput,
     ) -> crate::Request<'a, PatchIntegrationsActionDraft> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2023,
             "patchIntegrationsActionDraft",
-            format!(
-                "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft"],
+                &[action_id],
             ),
         );
         request.model_body(body);
@@ -1346,7 +1398,8 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         body: &genesys_model::CreateIntegrationRequest,
     ) -> crate::Request<'a, PostIntegrations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2549,
             "postIntegrations",
             String::from("/api/v2/integrations"),
         );
@@ -1364,11 +1417,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         action_id: &str,
     ) -> crate::Request<'a, PostIntegrationsActionDraft> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2550,
             "postIntegrationsActionDraft",
-            format!(
-                "/api/v2/integrations/actions/{}/draft", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft"],
+                &[action_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1385,11 +1439,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &genesys_model::FunctionUploadRequest,
     ) -> crate::Request<'a, PostIntegrationsActionDraftFunctionUpload> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2551,
             "postIntegrationsActionDraftFunctionUpload",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/function/upload", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/function/upload"],
+                &[action_id],
             ),
         );
         request.model_body(body);
@@ -1407,11 +1462,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &genesys_model::PublishDraftInput,
     ) -> crate::Request<'a, PostIntegrationsActionDraftPublish> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2552,
             "postIntegrationsActionDraftPublish",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/publish", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/publish"],
+                &[action_id],
             ),
         );
         request.model_body(body);
@@ -1429,11 +1485,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> crate::Request<'a, PostIntegrationsActionDraftTest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2553,
             "postIntegrationsActionDraftTest",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/test", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/test"],
+                &[action_id],
             ),
         );
         request.json_body(body);
@@ -1451,11 +1508,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> crate::Request<'a, PostIntegrationsActionExecute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2554,
             "postIntegrationsActionExecute",
-            format!(
-                "/api/v2/integrations/actions/{}/execute", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/execute"],
+                &[action_id],
             ),
         );
         request.json_body(body);
@@ -1473,11 +1531,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> crate::Request<'a, PostIntegrationsActionTest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2555,
             "postIntegrationsActionTest",
-            format!(
-                "/api/v2/integrations/actions/{}/test", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/test"],
+                &[action_id],
             ),
         );
         request.json_body(body);
@@ -1494,7 +1553,8 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         body: &genesys_model::PostActionInput,
     ) -> crate::Request<'a, PostIntegrationsActions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2556,
             "postIntegrationsActions",
             String::from("/api/v2/integrations/actions"),
         );
@@ -1512,7 +1572,8 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         body: &genesys_model::PostActionInput,
     ) -> crate::Request<'a, PostIntegrationsActionsDrafts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2557,
             "postIntegrationsActionsDrafts",
             String::from("/api/v2/integrations/actions/drafts"),
         );
@@ -1530,7 +1591,8 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         body: &genesys_model::IncomingMessageRequest,
     ) -> crate::Request<'a, PostIntegrationsBotconnectorsIncomingMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2558,
             "postIntegrationsBotconnectorsIncomingMessages",
             String::from("/api/v2/integrations/botconnectors/incoming/messages"),
         );
@@ -1548,7 +1610,8 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         body: &genesys_model::OutgoingMessageRequest,
     ) -> crate::Request<'a, PostIntegrationsBotconnectorsOutgoingMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2559,
             "postIntegrationsBotconnectorsOutgoingMessages",
             String::from("/api/v2/integrations/botconnectors/outgoing/messages"),
         );
@@ -1566,7 +1629,8 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         body: &genesys_model::Credential,
     ) -> crate::Request<'a, PostIntegrationsCredentials> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2560,
             "postIntegrationsCredentials",
             String::from("/api/v2/integrations/credentials"),
         );
@@ -1586,12 +1650,12 @@ impl<'a> IntegrationsApi<'a> {
         bot_id: &str,
         body: &String,
     ) -> crate::Request<'a, PostIntegrationsSpeechNuanceNuanceIntegrationIdBotJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2561,
             "postIntegrationsSpeechNuanceNuanceIntegrationIdBotJobs",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/{}/jobs", crate
-                ::operation::encode_path_segment(nuance_integration_id), crate
-                ::operation::encode_path_segment(bot_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/", "/jobs"],
+                &[nuance_integration_id, bot_id],
             ),
         );
         request.json_body(body);
@@ -1608,11 +1672,12 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         nuance_integration_id: &str,
     ) -> crate::Request<'a, PostIntegrationsSpeechNuanceNuanceIntegrationIdBotsJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2562,
             "postIntegrationsSpeechNuanceNuanceIntegrationIdBotsJobs",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/jobs", crate
-                ::operation::encode_path_segment(nuance_integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/jobs"],
+                &[nuance_integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1632,11 +1697,12 @@ impl<'a> IntegrationsApi<'a> {
         'a,
         PostIntegrationsSpeechNuanceNuanceIntegrationIdBotsLaunchValidate,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2563,
             "postIntegrationsSpeechNuanceNuanceIntegrationIdBotsLaunchValidate",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/launch/validate", crate
-                ::operation::encode_path_segment(nuance_integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/launch/validate"],
+                &[nuance_integration_id],
             ),
         );
         request.model_body(body);
@@ -1652,11 +1718,12 @@ impl<'a> IntegrationsApi<'a> {
         token_id: &str,
         body: &std::collections::BTreeMap<String, serde_json::Value>,
     ) -> crate::Request<'a, PostIntegrationsWebhookEvents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2564,
             "postIntegrationsWebhookEvents",
-            format!(
-                "/api/v2/integrations/webhooks/{}/events", crate
-                ::operation::encode_path_segment(token_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/webhooks/", "/events"],
+                &[token_id],
             ),
         );
         request.json_body(body);
@@ -1674,11 +1741,12 @@ impl<'a> IntegrationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::IntegrationConfiguration,
     ) -> crate::Request<'a, PutIntegrationConfigCurrent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3188,
             "putIntegrationConfigCurrent",
-            format!(
-                "/api/v2/integrations/{}/config/current", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/", "/config/current"],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -1696,11 +1764,12 @@ impl<'a> IntegrationsApi<'a> {
         action_id: &str,
         body: &genesys_model::Function,
     ) -> crate::Request<'a, PutIntegrationsActionDraftFunction> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3189,
             "putIntegrationsActionDraftFunction",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/function", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/function"],
+                &[action_id],
             ),
         );
         request.model_body(body);
@@ -1718,11 +1787,12 @@ impl<'a> IntegrationsApi<'a> {
         integration_id: &str,
         body: &genesys_model::BotList,
     ) -> crate::Request<'a, PutIntegrationsBotconnectorIntegrationIdBots> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3190,
             "putIntegrationsBotconnectorIntegrationIdBots",
-            format!(
-                "/api/v2/integrations/botconnector/{}/bots", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/botconnector/", "/bots"],
+                &[integration_id],
             ),
         );
         request.model_body(body);
@@ -1740,11 +1810,12 @@ impl<'a> IntegrationsApi<'a> {
         credential_id: &str,
         body: &genesys_model::Credential,
     ) -> crate::Request<'a, PutIntegrationsCredential> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3191,
             "putIntegrationsCredential",
-            format!(
-                "/api/v2/integrations/credentials/{}", crate
-                ::operation::encode_path_segment(credential_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/credentials/", ""],
+                &[credential_id],
             ),
         );
         request.model_body(body);
@@ -1765,11 +1836,12 @@ impl<'a> IntegrationsApi<'a> {
         'a,
         PutIntegrationsSpeechNuanceNuanceIntegrationIdBotsLaunchSettings,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3192,
             "putIntegrationsSpeechNuanceNuanceIntegrationIdBotsLaunchSettings",
-            format!(
-                "/api/v2/integrations/speech/nuance/{}/bots/launch/settings", crate
-                ::operation::encode_path_segment(nuance_integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/speech/nuance/", "/bots/launch/settings"],
+                &[nuance_integration_id],
             ),
         );
         request.model_body(body);
@@ -1786,7 +1858,8 @@ impl<'a> IntegrationsApi<'a> {
         &self,
         body: &genesys_model::TtsSettings,
     ) -> crate::Request<'a, PutIntegrationsSpeechTtsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3193,
             "putIntegrationsSpeechTtsSettings",
             String::from("/api/v2/integrations/speech/tts/settings"),
         );
@@ -1807,11 +1880,12 @@ impl<'a> IntegrationsApi<'a> {
         uc_integration_id: &str,
         body: &Vec<genesys_model::UCThirdPartyPresence>,
     ) -> crate::Request<'a, PutIntegrationsUnifiedcommunicationThirdpartypresences> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3194,
             "putIntegrationsUnifiedcommunicationThirdpartypresences",
-            format!(
-                "/api/v2/integrations/unifiedcommunications/{}/thirdpartypresences",
-                crate ::operation::encode_path_segment(uc_integration_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/unifiedcommunications/", "/thirdpartypresences"],
+                &[uc_integration_id],
             ),
         );
         request.json_body(body);

@@ -27,11 +27,12 @@ impl<'a> IntentsApi<'a> {
         &self,
         category_id: &str,
     ) -> crate::Request<'a, DeleteIntentsCategory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            139,
             "deleteIntentsCategory",
-            format!(
-                "/api/v2/intents/categories/{}", crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/categories/", ""],
+                &[category_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -45,11 +46,12 @@ impl<'a> IntentsApi<'a> {
         &self,
         customer_intent_id: &str,
     ) -> crate::Request<'a, DeleteIntentsCustomerintent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            140,
             "deleteIntentsCustomerintent",
-            format!(
-                "/api/v2/intents/customerintents/{}", crate
-                ::operation::encode_path_segment(customer_intent_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/customerintents/", ""],
+                &[customer_intent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -63,11 +65,12 @@ impl<'a> IntentsApi<'a> {
         &self,
         external_contact_id: &str,
     ) -> crate::Request<'a, GetIntentsAssignmentsExternalcontact> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1005,
             "getIntentsAssignmentsExternalcontact",
-            format!(
-                "/api/v2/intents/assignments/externalcontacts/{}", crate
-                ::operation::encode_path_segment(external_contact_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/assignments/externalcontacts/", ""],
+                &[external_contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -78,7 +81,8 @@ impl<'a> IntentsApi<'a> {
     ///
     /// Permissions: any of `externalContacts:customerIntentTaxonomy:view`.
     pub fn get_intents_categories(&self) -> crate::Request<'a, GetIntentsCategories> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1006,
             "getIntentsCategories",
             String::from("/api/v2/intents/categories"),
         );
@@ -93,11 +97,12 @@ impl<'a> IntentsApi<'a> {
         &self,
         category_id: &str,
     ) -> crate::Request<'a, GetIntentsCategory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1007,
             "getIntentsCategory",
-            format!(
-                "/api/v2/intents/categories/{}", crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/categories/", ""],
+                &[category_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -111,11 +116,12 @@ impl<'a> IntentsApi<'a> {
         &self,
         customer_intent_id: &str,
     ) -> crate::Request<'a, GetIntentsCustomerintent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1008,
             "getIntentsCustomerintent",
-            format!(
-                "/api/v2/intents/customerintents/{}", crate
-                ::operation::encode_path_segment(customer_intent_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/customerintents/", ""],
+                &[customer_intent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -129,11 +135,12 @@ impl<'a> IntentsApi<'a> {
         &self,
         customer_intent_id: &str,
     ) -> crate::Request<'a, GetIntentsCustomerintentSourceintents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1009,
             "getIntentsCustomerintentSourceintents",
-            format!(
-                "/api/v2/intents/customerintents/{}/sourceintents", crate
-                ::operation::encode_path_segment(customer_intent_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/customerintents/", "/sourceintents"],
+                &[customer_intent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -146,7 +153,8 @@ impl<'a> IntentsApi<'a> {
     pub fn get_intents_customerintents(
         &self,
     ) -> crate::Request<'a, GetIntentsCustomerintents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1010,
             "getIntentsCustomerintents",
             String::from("/api/v2/intents/customerintents"),
         );
@@ -160,7 +168,8 @@ impl<'a> IntentsApi<'a> {
     pub fn get_intents_sourceintents(
         &self,
     ) -> crate::Request<'a, GetIntentsSourceintents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1011,
             "getIntentsSourceintents",
             String::from("/api/v2/intents/sourceintents"),
         );
@@ -176,11 +185,12 @@ impl<'a> IntentsApi<'a> {
         category_id: &str,
         body: &genesys_model::IntentsCategoryPatch,
     ) -> crate::Request<'a, PatchIntentsCategory> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2024,
             "patchIntentsCategory",
-            format!(
-                "/api/v2/intents/categories/{}", crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/categories/", ""],
+                &[category_id],
             ),
         );
         request.model_body(body);
@@ -196,11 +206,12 @@ impl<'a> IntentsApi<'a> {
         customer_intent_id: &str,
         body: &genesys_model::CustomerIntentPatch,
     ) -> crate::Request<'a, PatchIntentsCustomerintent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2025,
             "patchIntentsCustomerintent",
-            format!(
-                "/api/v2/intents/customerintents/{}", crate
-                ::operation::encode_path_segment(customer_intent_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/customerintents/", ""],
+                &[customer_intent_id],
             ),
         );
         request.model_body(body);
@@ -220,12 +231,16 @@ impl<'a> IntentsApi<'a> {
         'a,
         PostIntentsAssignmentsExternalcontactCustomerintentAssignment,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2565,
             "postIntentsAssignmentsExternalcontactCustomerintentAssignment",
-            format!(
-                "/api/v2/intents/assignments/externalcontacts/{}/customerintents/{}/assignment",
-                crate ::operation::encode_path_segment(external_contact_id), crate
-                ::operation::encode_path_segment(customer_intent_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/intents/assignments/externalcontacts/",
+                    "/customerintents/",
+                    "/assignment",
+                ],
+                &[external_contact_id, customer_intent_id],
             ),
         );
         request.model_body(body);
@@ -240,7 +255,8 @@ impl<'a> IntentsApi<'a> {
         &self,
         body: &genesys_model::IntentsCategory,
     ) -> crate::Request<'a, PostIntentsCategories> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2566,
             "postIntentsCategories",
             String::from("/api/v2/intents/categories"),
         );
@@ -257,11 +273,12 @@ impl<'a> IntentsApi<'a> {
         customer_intent_id: &str,
         body: &genesys_model::BulkAddSourceIntentsRequest,
     ) -> crate::Request<'a, PostIntentsCustomerintentSourceintentsBulkAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2567,
             "postIntentsCustomerintentSourceintentsBulkAdd",
-            format!(
-                "/api/v2/intents/customerintents/{}/sourceintents/bulk/add", crate
-                ::operation::encode_path_segment(customer_intent_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/customerintents/", "/sourceintents/bulk/add"],
+                &[customer_intent_id],
             ),
         );
         request.model_body(body);
@@ -277,11 +294,12 @@ impl<'a> IntentsApi<'a> {
         customer_intent_id: &str,
         body: &genesys_model::BulkRemoveSourceIntentsRequest,
     ) -> crate::Request<'a, PostIntentsCustomerintentSourceintentsBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2568,
             "postIntentsCustomerintentSourceintentsBulkRemove",
-            format!(
-                "/api/v2/intents/customerintents/{}/sourceintents/bulk/remove", crate
-                ::operation::encode_path_segment(customer_intent_id)
+            crate::operation::build_path(
+                &["/api/v2/intents/customerintents/", "/sourceintents/bulk/remove"],
+                &[customer_intent_id],
             ),
         );
         request.model_body(body);
@@ -296,7 +314,8 @@ impl<'a> IntentsApi<'a> {
         &self,
         body: &genesys_model::CustomerIntent,
     ) -> crate::Request<'a, PostIntentsCustomerintents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2569,
             "postIntentsCustomerintents",
             String::from("/api/v2/intents/customerintents"),
         );
@@ -310,7 +329,8 @@ impl<'a> IntentsApi<'a> {
         &self,
         body: &genesys_model::BatchGetCustomerIntentsRequest,
     ) -> crate::Request<'a, PostIntentsCustomerintentsBulkRetrieve> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2570,
             "postIntentsCustomerintentsBulkRetrieve",
             String::from("/api/v2/intents/customerintents/bulk/retrieve"),
         );

@@ -27,11 +27,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsJourneysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            15,
             "deleteAnalyticsJourneysAggregatesJob",
-            format!(
-                "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/journeys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,11 +48,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         action_map_id: &str,
     ) -> crate::Request<'a, DeleteJourneyActionmap> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            141,
             "deleteJourneyActionmap",
-            format!(
-                "/api/v2/journey/actionmaps/{}", crate
-                ::operation::encode_path_segment(action_map_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actionmaps/", ""],
+                &[action_map_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -67,11 +69,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         action_template_id: &str,
     ) -> crate::Request<'a, DeleteJourneyActiontemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            142,
             "deleteJourneyActiontemplate",
-            format!(
-                "/api/v2/journey/actiontemplates/{}", crate
-                ::operation::encode_path_segment(action_template_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actiontemplates/", ""],
+                &[action_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -85,11 +88,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         config_id: &str,
     ) -> crate::Request<'a, DeleteJourneyExternaleventsConfiguration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            143,
             "deleteJourneyExternaleventsConfiguration",
-            format!(
-                "/api/v2/journey/externalevents/configurations/{}", crate
-                ::operation::encode_path_segment(config_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/configurations/", ""],
+                &[config_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -103,11 +107,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, DeleteJourneyExternaleventsSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            144,
             "deleteJourneyExternaleventsSchema",
-            format!(
-                "/api/v2/journey/externalevents/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -126,11 +131,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         outcome_id: &str,
     ) -> crate::Request<'a, DeleteJourneyOutcome> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            145,
             "deleteJourneyOutcome",
-            format!(
-                "/api/v2/journey/outcomes/{}", crate
-                ::operation::encode_path_segment(outcome_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/outcomes/", ""],
+                &[outcome_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -149,11 +155,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         predictor_id: &str,
     ) -> crate::Request<'a, DeleteJourneyOutcomesPredictor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            146,
             "deleteJourneyOutcomesPredictor",
-            format!(
-                "/api/v2/journey/outcomes/predictors/{}", crate
-                ::operation::encode_path_segment(predictor_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/outcomes/predictors/", ""],
+                &[predictor_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -169,11 +176,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         segment_id: &str,
     ) -> crate::Request<'a, DeleteJourneySegment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            147,
             "deleteJourneySegment",
-            format!(
-                "/api/v2/journey/segments/{}", crate
-                ::operation::encode_path_segment(segment_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/segments/", ""],
+                &[segment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -191,12 +199,10 @@ impl<'a> JourneyApi<'a> {
         &self,
         view_id: &str,
     ) -> crate::Request<'a, DeleteJourneyView> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            148,
             "deleteJourneyView",
-            format!(
-                "/api/v2/journey/views/{}", crate
-                ::operation::encode_path_segment(view_id)
-            ),
+            crate::operation::build_path(&["/api/v2/journey/views/", ""], &[view_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -211,11 +217,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         view_id: &str,
     ) -> crate::Request<'a, DeleteJourneyViewSchedules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            149,
             "deleteJourneyViewSchedules",
-            format!(
-                "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(view_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/schedules"],
+                &[view_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,11 +236,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsJourneysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            398,
             "getAnalyticsJourneysAggregatesJob",
-            format!(
-                "/api/v2/analytics/journeys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/journeys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -247,11 +255,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsJourneysAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            399,
             "getAnalyticsJourneysAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/journeys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/journeys/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -265,11 +274,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactJourneySegments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            736,
             "getExternalcontactsContactJourneySegments",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/journey/segments"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -285,11 +295,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         contact_id: &str,
     ) -> crate::Request<'a, GetExternalcontactsContactJourneySessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            737,
             "getExternalcontactsContactJourneySessions",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/journey/sessions", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/journey/sessions"],
+                &[contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -305,11 +316,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         action_map_id: &str,
     ) -> crate::Request<'a, GetJourneyActionmap> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1013,
             "getJourneyActionmap",
-            format!(
-                "/api/v2/journey/actionmaps/{}", crate
-                ::operation::encode_path_segment(action_map_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actionmaps/", ""],
+                &[action_map_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -322,7 +334,8 @@ impl<'a> JourneyApi<'a> {
     ///
     /// OAuth scopes (any of): `journey`, `journey:readonly`.
     pub fn get_journey_actionmaps(&self) -> crate::Request<'a, GetJourneyActionmaps> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1014,
             "getJourneyActionmaps",
             String::from("/api/v2/journey/actionmaps"),
         );
@@ -342,11 +355,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetJourneyActionmapsEstimatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1015,
             "getJourneyActionmapsEstimatesJob",
-            format!(
-                "/api/v2/journey/actionmaps/estimates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actionmaps/estimates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -365,11 +379,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetJourneyActionmapsEstimatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1016,
             "getJourneyActionmapsEstimatesJobResults",
-            format!(
-                "/api/v2/journey/actionmaps/estimates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actionmaps/estimates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -388,11 +403,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         action_target_id: &str,
     ) -> crate::Request<'a, GetJourneyActiontarget> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1017,
             "getJourneyActiontarget",
-            format!(
-                "/api/v2/journey/actiontargets/{}", crate
-                ::operation::encode_path_segment(action_target_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actiontargets/", ""],
+                &[action_target_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -410,7 +426,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_actiontargets(
         &self,
     ) -> crate::Request<'a, GetJourneyActiontargets> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1018,
             "getJourneyActiontargets",
             String::from("/api/v2/journey/actiontargets"),
         );
@@ -427,11 +444,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         action_template_id: &str,
     ) -> crate::Request<'a, GetJourneyActiontemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1019,
             "getJourneyActiontemplate",
-            format!(
-                "/api/v2/journey/actiontemplates/{}", crate
-                ::operation::encode_path_segment(action_template_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actiontemplates/", ""],
+                &[action_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -446,7 +464,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_actiontemplates(
         &self,
     ) -> crate::Request<'a, GetJourneyActiontemplates> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1020,
             "getJourneyActiontemplates",
             String::from("/api/v2/journey/actiontemplates"),
         );
@@ -462,12 +481,12 @@ impl<'a> JourneyApi<'a> {
         deployment_id: &str,
         customer_cookie_id: &str,
     ) -> crate::Request<'a, GetJourneyDeploymentCustomerPing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1021,
             "getJourneyDeploymentCustomerPing",
-            format!(
-                "/api/v2/journey/deployments/{}/customers/{}/ping", crate
-                ::operation::encode_path_segment(deployment_id), crate
-                ::operation::encode_path_segment(customer_cookie_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/deployments/", "/customers/", "/ping"],
+                &[deployment_id, customer_cookie_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -481,11 +500,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         config_id: &str,
     ) -> crate::Request<'a, GetJourneyExternaleventsConfiguration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1022,
             "getJourneyExternaleventsConfiguration",
-            format!(
-                "/api/v2/journey/externalevents/configurations/{}", crate
-                ::operation::encode_path_segment(config_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/configurations/", ""],
+                &[config_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -498,7 +518,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_externalevents_configurations(
         &self,
     ) -> crate::Request<'a, GetJourneyExternaleventsConfigurations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1023,
             "getJourneyExternaleventsConfigurations",
             String::from("/api/v2/journey/externalevents/configurations"),
         );
@@ -513,11 +534,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetJourneyExternaleventsSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1024,
             "getJourneyExternaleventsSchema",
-            format!(
-                "/api/v2/journey/externalevents/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -532,12 +554,12 @@ impl<'a> JourneyApi<'a> {
         schema_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetJourneyExternaleventsSchemaVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1025,
             "getJourneyExternaleventsSchemaVersion",
-            format!(
-                "/api/v2/journey/externalevents/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(schema_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/schemas/", "/versions/", ""],
+                &[schema_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -551,11 +573,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetJourneyExternaleventsSchemaVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1026,
             "getJourneyExternaleventsSchemaVersions",
-            format!(
-                "/api/v2/journey/externalevents/schemas/{}/versions", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/schemas/", "/versions"],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -568,7 +591,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_externalevents_schemas(
         &self,
     ) -> crate::Request<'a, GetJourneyExternaleventsSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1027,
             "getJourneyExternaleventsSchemas",
             String::from("/api/v2/journey/externalevents/schemas"),
         );
@@ -583,11 +607,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         core_type_name: &str,
     ) -> crate::Request<'a, GetJourneyExternaleventsSchemasCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1028,
             "getJourneyExternaleventsSchemasCoretype",
-            format!(
-                "/api/v2/journey/externalevents/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(core_type_name)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/schemas/coretypes/", ""],
+                &[core_type_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -600,7 +625,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_externalevents_schemas_coretypes(
         &self,
     ) -> crate::Request<'a, GetJourneyExternaleventsSchemasCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1029,
             "getJourneyExternaleventsSchemasCoretypes",
             String::from("/api/v2/journey/externalevents/schemas/coretypes"),
         );
@@ -614,7 +640,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_externalevents_schemas_limits(
         &self,
     ) -> crate::Request<'a, GetJourneyExternaleventsSchemasLimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1030,
             "getJourneyExternaleventsSchemasLimits",
             String::from("/api/v2/journey/externalevents/schemas/limits"),
         );
@@ -634,11 +661,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         outcome_id: &str,
     ) -> crate::Request<'a, GetJourneyOutcome> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1031,
             "getJourneyOutcome",
-            format!(
-                "/api/v2/journey/outcomes/{}", crate
-                ::operation::encode_path_segment(outcome_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/outcomes/", ""],
+                &[outcome_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -654,7 +682,8 @@ impl<'a> JourneyApi<'a> {
     /// OAuth scopes (any of): `journey`, `journey:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_journey_outcomes(&self) -> crate::Request<'a, GetJourneyOutcomes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1032,
             "getJourneyOutcomes",
             String::from("/api/v2/journey/outcomes"),
         );
@@ -674,11 +703,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetJourneyOutcomesAttributionsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1033,
             "getJourneyOutcomesAttributionsJob",
-            format!(
-                "/api/v2/journey/outcomes/attributions/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/outcomes/attributions/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -697,11 +727,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetJourneyOutcomesAttributionsJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1034,
             "getJourneyOutcomesAttributionsJobResults",
-            format!(
-                "/api/v2/journey/outcomes/attributions/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/outcomes/attributions/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -720,11 +751,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         predictor_id: &str,
     ) -> crate::Request<'a, GetJourneyOutcomesPredictor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1035,
             "getJourneyOutcomesPredictor",
-            format!(
-                "/api/v2/journey/outcomes/predictors/{}", crate
-                ::operation::encode_path_segment(predictor_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/outcomes/predictors/", ""],
+                &[predictor_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -742,7 +774,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_outcomes_predictors(
         &self,
     ) -> crate::Request<'a, GetJourneyOutcomesPredictors> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1036,
             "getJourneyOutcomesPredictors",
             String::from("/api/v2/journey/outcomes/predictors"),
         );
@@ -759,11 +792,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         segment_id: &str,
     ) -> crate::Request<'a, GetJourneySegment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1037,
             "getJourneySegment",
-            format!(
-                "/api/v2/journey/segments/{}", crate
-                ::operation::encode_path_segment(segment_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/segments/", ""],
+                &[segment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -776,7 +810,8 @@ impl<'a> JourneyApi<'a> {
     ///
     /// OAuth scopes (any of): `journey`, `journey:readonly`.
     pub fn get_journey_segments(&self) -> crate::Request<'a, GetJourneySegments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1038,
             "getJourneySegments",
             String::from("/api/v2/journey/segments"),
         );
@@ -793,11 +828,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         session_id: &str,
     ) -> crate::Request<'a, GetJourneySession> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1039,
             "getJourneySession",
-            format!(
-                "/api/v2/journey/sessions/{}", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/sessions/", ""],
+                &[session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -813,11 +849,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         session_id: &str,
     ) -> crate::Request<'a, GetJourneySessionEvents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1040,
             "getJourneySessionEvents",
-            format!(
-                "/api/v2/journey/sessions/{}/events", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/sessions/", "/events"],
+                &[session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -836,11 +873,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         session_id: &str,
     ) -> crate::Request<'a, GetJourneySessionOutcomescores> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1041,
             "getJourneySessionOutcomescores",
-            format!(
-                "/api/v2/journey/sessions/{}/outcomescores", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/sessions/", "/outcomescores"],
+                &[session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -855,12 +893,10 @@ impl<'a> JourneyApi<'a> {
     ///
     /// OAuth scopes (any of): `journey`, `journey:readonly`.
     pub fn get_journey_view(&self, view_id: &str) -> crate::Request<'a, GetJourneyView> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1042,
             "getJourneyView",
-            format!(
-                "/api/v2/journey/views/{}", crate
-                ::operation::encode_path_segment(view_id)
-            ),
+            crate::operation::build_path(&["/api/v2/journey/views/", ""], &[view_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -875,11 +911,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         view_id: &str,
     ) -> crate::Request<'a, GetJourneyViewSchedules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1043,
             "getJourneyViewSchedules",
-            format!(
-                "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(view_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/schedules"],
+                &[view_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -896,12 +933,12 @@ impl<'a> JourneyApi<'a> {
         view_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetJourneyViewVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1044,
             "getJourneyViewVersion",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", ""],
+                &[view_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -921,13 +958,12 @@ impl<'a> JourneyApi<'a> {
         journey_view_version: &str,
         chart_id: &str,
     ) -> crate::Request<'a, GetJourneyViewVersionChart> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1045,
             "getJourneyViewVersionChart",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/charts/{}", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_view_version), crate
-                ::operation::encode_path_segment(chart_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", "/charts/", ""],
+                &[view_id, journey_view_version, chart_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -946,14 +982,12 @@ impl<'a> JourneyApi<'a> {
         chart_id: &str,
         chart_version: &str,
     ) -> crate::Request<'a, GetJourneyViewVersionChartVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1046,
             "getJourneyViewVersionChartVersion",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/charts/{}/versions/{}", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_view_version), crate
-                ::operation::encode_path_segment(chart_id), crate
-                ::operation::encode_path_segment(chart_version)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", "/charts/", "/versions/", ""],
+                &[view_id, journey_view_version, chart_id, chart_version],
             ),
         );
         crate::Request::new(self.client, request)
@@ -971,13 +1005,12 @@ impl<'a> JourneyApi<'a> {
         journey_version_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetJourneyViewVersionJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1047,
             "getJourneyViewVersionJob",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/jobs/{}", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_version_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", "/jobs/", ""],
+                &[view_id, journey_version_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -995,13 +1028,12 @@ impl<'a> JourneyApi<'a> {
         journey_view_version: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetJourneyViewVersionJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1048,
             "getJourneyViewVersionJobResults",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/jobs/{}/results", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_view_version), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", "/jobs/", "/results"],
+                &[view_id, journey_view_version, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1020,14 +1052,18 @@ impl<'a> JourneyApi<'a> {
         job_id: &str,
         chart_id: &str,
     ) -> crate::Request<'a, GetJourneyViewVersionJobResultsChart> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1049,
             "getJourneyViewVersionJobResultsChart",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/jobs/{}/results/charts/{}", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_version_id), crate
-                ::operation::encode_path_segment(job_id), crate
-                ::operation::encode_path_segment(chart_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/journey/views/",
+                    "/versions/",
+                    "/jobs/",
+                    "/results/charts/",
+                    "",
+                ],
+                &[view_id, journey_version_id, job_id, chart_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1044,12 +1080,12 @@ impl<'a> JourneyApi<'a> {
         view_id: &str,
         journey_version_id: &str,
     ) -> crate::Request<'a, GetJourneyViewVersionJobsLatest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1050,
             "getJourneyViewVersionJobsLatest",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/jobs/latest", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_version_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", "/jobs/latest"],
+                &[view_id, journey_version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1062,7 +1098,8 @@ impl<'a> JourneyApi<'a> {
     ///
     /// OAuth scopes (any of): `journey`, `journey:readonly`.
     pub fn get_journey_views(&self) -> crate::Request<'a, GetJourneyViews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1051,
             "getJourneyViews",
             String::from("/api/v2/journey/views"),
         );
@@ -1078,7 +1115,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_views_data_details(
         &self,
     ) -> crate::Request<'a, GetJourneyViewsDataDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1052,
             "getJourneyViewsDataDetails",
             String::from("/api/v2/journey/views/data/details"),
         );
@@ -1095,11 +1133,12 @@ impl<'a> JourneyApi<'a> {
         &self,
         event_definition_id: &str,
     ) -> crate::Request<'a, GetJourneyViewsEventdefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1053,
             "getJourneyViewsEventdefinition",
-            format!(
-                "/api/v2/journey/views/eventdefinitions/{}", crate
-                ::operation::encode_path_segment(event_definition_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/eventdefinitions/", ""],
+                &[event_definition_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1114,7 +1153,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_views_eventdefinitions(
         &self,
     ) -> crate::Request<'a, GetJourneyViewsEventdefinitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1054,
             "getJourneyViewsEventdefinitions",
             String::from("/api/v2/journey/views/eventdefinitions"),
         );
@@ -1126,7 +1166,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_views_eventdefinitions_external(
         &self,
     ) -> crate::Request<'a, GetJourneyViewsEventdefinitionsExternal> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1055,
             "getJourneyViewsEventdefinitionsExternal",
             String::from("/api/v2/journey/views/eventdefinitions/external"),
         );
@@ -1138,7 +1179,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_views_eventdefinitions_external_changes(
         &self,
     ) -> crate::Request<'a, GetJourneyViewsEventdefinitionsExternalChanges> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1056,
             "getJourneyViewsEventdefinitionsExternalChanges",
             String::from("/api/v2/journey/views/eventdefinitions/external/changes"),
         );
@@ -1152,7 +1194,8 @@ impl<'a> JourneyApi<'a> {
     ///
     /// OAuth scopes (any of): `journey`, `journey:readonly`.
     pub fn get_journey_views_jobs(&self) -> crate::Request<'a, GetJourneyViewsJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1057,
             "getJourneyViewsJobs",
             String::from("/api/v2/journey/views/jobs"),
         );
@@ -1166,7 +1209,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_views_jobs_me(
         &self,
     ) -> crate::Request<'a, GetJourneyViewsJobsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1058,
             "getJourneyViewsJobsMe",
             String::from("/api/v2/journey/views/jobs/me"),
         );
@@ -1182,7 +1226,8 @@ impl<'a> JourneyApi<'a> {
     pub fn get_journey_views_schedules(
         &self,
     ) -> crate::Request<'a, GetJourneyViewsSchedules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1059,
             "getJourneyViewsSchedules",
             String::from("/api/v2/journey/views/schedules"),
         );
@@ -1200,11 +1245,12 @@ impl<'a> JourneyApi<'a> {
         action_map_id: &str,
         body: &genesys_model::PatchActionMap,
     ) -> crate::Request<'a, PatchJourneyActionmap> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2026,
             "patchJourneyActionmap",
-            format!(
-                "/api/v2/journey/actionmaps/{}", crate
-                ::operation::encode_path_segment(action_map_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actionmaps/", ""],
+                &[action_map_id],
             ),
         );
         request.model_body(body);
@@ -1222,11 +1268,12 @@ impl<'a> JourneyApi<'a> {
         action_template_id: &str,
         body: &genesys_model::PatchActionTemplate,
     ) -> crate::Request<'a, PatchJourneyActiontemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2027,
             "patchJourneyActiontemplate",
-            format!(
-                "/api/v2/journey/actiontemplates/{}", crate
-                ::operation::encode_path_segment(action_template_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/actiontemplates/", ""],
+                &[action_template_id],
             ),
         );
         request.model_body(body);
@@ -1242,11 +1289,12 @@ impl<'a> JourneyApi<'a> {
         config_id: &str,
         body: &genesys_model::UpdateExternalEventsConfigurationRequest,
     ) -> crate::Request<'a, PatchJourneyExternaleventsConfiguration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2028,
             "patchJourneyExternaleventsConfiguration",
-            format!(
-                "/api/v2/journey/externalevents/configurations/{}", crate
-                ::operation::encode_path_segment(config_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/configurations/", ""],
+                &[config_id],
             ),
         );
         request.model_body(body);
@@ -1267,11 +1315,12 @@ impl<'a> JourneyApi<'a> {
         outcome_id: &str,
         body: &genesys_model::PatchOutcome,
     ) -> crate::Request<'a, PatchJourneyOutcome> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2029,
             "patchJourneyOutcome",
-            format!(
-                "/api/v2/journey/outcomes/{}", crate
-                ::operation::encode_path_segment(outcome_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/outcomes/", ""],
+                &[outcome_id],
             ),
         );
         request.model_body(body);
@@ -1289,11 +1338,12 @@ impl<'a> JourneyApi<'a> {
         segment_id: &str,
         body: &genesys_model::PatchSegment,
     ) -> crate::Request<'a, PatchJourneySegment> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2030,
             "patchJourneySegment",
-            format!(
-                "/api/v2/journey/segments/{}", crate
-                ::operation::encode_path_segment(segment_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/segments/", ""],
+                &[segment_id],
             ),
         );
         request.model_body(body);
@@ -1313,13 +1363,12 @@ impl<'a> JourneyApi<'a> {
         job_id: &str,
         body: &genesys_model::JourneyViewJob,
     ) -> crate::Request<'a, PatchJourneyViewVersionJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2031,
             "patchJourneyViewVersionJob",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/jobs/{}", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_version_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", "/jobs/", ""],
+                &[view_id, journey_version_id, job_id],
             ),
         );
         request.model_body(body);
@@ -1334,7 +1383,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::JourneyAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsJourneysAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2215,
             "postAnalyticsJourneysAggregatesJobs",
             String::from("/api/v2/analytics/journeys/aggregates/jobs"),
         );
@@ -1352,7 +1402,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::JourneyAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsJourneysAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2216,
             "postAnalyticsJourneysAggregatesQuery",
             String::from("/api/v2/analytics/journeys/aggregates/query"),
         );
@@ -1369,11 +1420,12 @@ impl<'a> JourneyApi<'a> {
         contact_id: &str,
         body: &genesys_model::UpdateSegmentAssignmentRequest,
     ) -> crate::Request<'a, PostExternalcontactsContactJourneySegments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2473,
             "postExternalcontactsContactJourneySegments",
-            format!(
-                "/api/v2/externalcontacts/contacts/{}/journey/segments", crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/externalcontacts/contacts/", "/journey/segments"],
+                &[contact_id],
             ),
         );
         request.model_body(body);
@@ -1390,7 +1442,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::ActionMap,
     ) -> crate::Request<'a, PostJourneyActionmaps> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2571,
             "postJourneyActionmaps",
             String::from("/api/v2/journey/actionmaps"),
         );
@@ -1411,7 +1464,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::ActionMapEstimateRequest,
     ) -> crate::Request<'a, PostJourneyActionmapsEstimatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2572,
             "postJourneyActionmapsEstimatesJobs",
             String::from("/api/v2/journey/actionmaps/estimates/jobs"),
         );
@@ -1429,7 +1483,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::ActionTemplate,
     ) -> crate::Request<'a, PostJourneyActiontemplates> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2573,
             "postJourneyActiontemplates",
             String::from("/api/v2/journey/actiontemplates"),
         );
@@ -1446,11 +1501,12 @@ impl<'a> JourneyApi<'a> {
         deployment_id: &str,
         body: &genesys_model::ActionEventRequest,
     ) -> crate::Request<'a, PostJourneyDeploymentActionevent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2574,
             "postJourneyDeploymentActionevent",
-            format!(
-                "/api/v2/journey/deployments/{}/actionevent", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/deployments/", "/actionevent"],
+                &[deployment_id],
             ),
         );
         request.model_body(body);
@@ -1466,11 +1522,12 @@ impl<'a> JourneyApi<'a> {
         deployment_id: &str,
         body: &genesys_model::AppEventRequest,
     ) -> crate::Request<'a, PostJourneyDeploymentAppevents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2575,
             "postJourneyDeploymentAppevents",
-            format!(
-                "/api/v2/journey/deployments/{}/appevents", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/deployments/", "/appevents"],
+                &[deployment_id],
             ),
         );
         request.model_body(body);
@@ -1486,11 +1543,12 @@ impl<'a> JourneyApi<'a> {
         deployment_id: &str,
         body: &genesys_model::WebEventRequest,
     ) -> crate::Request<'a, PostJourneyDeploymentWebevents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2576,
             "postJourneyDeploymentWebevents",
-            format!(
-                "/api/v2/journey/deployments/{}/webevents", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/deployments/", "/webevents"],
+                &[deployment_id],
             ),
         );
         request.model_body(body);
@@ -1506,11 +1564,12 @@ impl<'a> JourneyApi<'a> {
         configuration_id: &str,
         body: &genesys_model::ExternalEventsRequest,
     ) -> crate::Request<'a, PostJourneyExternaleventsConfigurationEvents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2577,
             "postJourneyExternaleventsConfigurationEvents",
-            format!(
-                "/api/v2/journey/externalevents/configurations/{}/events", crate
-                ::operation::encode_path_segment(configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/configurations/", "/events"],
+                &[configuration_id],
             ),
         );
         request.model_body(body);
@@ -1525,7 +1584,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::CreateExternalEventsConfigurationRequest,
     ) -> crate::Request<'a, PostJourneyExternaleventsConfigurations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2578,
             "postJourneyExternaleventsConfigurations",
             String::from("/api/v2/journey/externalevents/configurations"),
         );
@@ -1541,7 +1601,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::JourneyJsonSchemaRequest,
     ) -> crate::Request<'a, PostJourneyExternaleventsSchemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2579,
             "postJourneyExternaleventsSchemas",
             String::from("/api/v2/journey/externalevents/schemas"),
         );
@@ -1559,7 +1620,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::FlowPathsQuery,
     ) -> crate::Request<'a, PostJourneyFlowsPathsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2580,
             "postJourneyFlowsPathsQuery",
             String::from("/api/v2/journey/flows/paths/query"),
         );
@@ -1580,7 +1642,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::OutcomeRequest,
     ) -> crate::Request<'a, PostJourneyOutcomes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2581,
             "postJourneyOutcomes",
             String::from("/api/v2/journey/outcomes"),
         );
@@ -1601,7 +1664,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::OutcomeAttributionListing,
     ) -> crate::Request<'a, PostJourneyOutcomesAttributionsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2582,
             "postJourneyOutcomesAttributionsJobs",
             String::from("/api/v2/journey/outcomes/attributions/jobs"),
         );
@@ -1622,7 +1686,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::OutcomePredictorRequest,
     ) -> crate::Request<'a, PostJourneyOutcomesPredictors> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2583,
             "postJourneyOutcomesPredictors",
             String::from("/api/v2/journey/outcomes/predictors"),
         );
@@ -1640,7 +1705,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::JourneySegmentRequest,
     ) -> crate::Request<'a, PostJourneySegments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2584,
             "postJourneySegments",
             String::from("/api/v2/journey/segments"),
         );
@@ -1659,11 +1725,12 @@ impl<'a> JourneyApi<'a> {
         view_id: &str,
         body: &genesys_model::JourneyViewSchedule,
     ) -> crate::Request<'a, PostJourneyViewSchedules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2585,
             "postJourneyViewSchedules",
-            format!(
-                "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(view_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/schedules"],
+                &[view_id],
             ),
         );
         request.model_body(body);
@@ -1681,12 +1748,12 @@ impl<'a> JourneyApi<'a> {
         view_id: &str,
         journey_version_id: &str,
     ) -> crate::Request<'a, PostJourneyViewVersionJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2586,
             "postJourneyViewVersionJobs",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(journey_version_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", "/jobs"],
+                &[view_id, journey_version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1705,11 +1772,12 @@ impl<'a> JourneyApi<'a> {
         view_id: &str,
         body: &genesys_model::JourneyView,
     ) -> crate::Request<'a, PostJourneyViewVersions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2587,
             "postJourneyViewVersions",
-            format!(
-                "/api/v2/journey/views/{}/versions", crate
-                ::operation::encode_path_segment(view_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions"],
+                &[view_id],
             ),
         );
         request.model_body(body);
@@ -1726,7 +1794,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &genesys_model::JourneyView,
     ) -> crate::Request<'a, PostJourneyViews> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2588,
             "postJourneyViews",
             String::from("/api/v2/journey/views"),
         );
@@ -1746,7 +1815,8 @@ impl<'a> JourneyApi<'a> {
         &self,
         body: &Vec<genesys_model::Label>,
     ) -> crate::Request<'a, PostJourneyViewsEncodingsValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2589,
             "postJourneyViewsEncodingsValidate",
             String::from("/api/v2/journey/views/encodings/validate"),
         );
@@ -1763,11 +1833,12 @@ impl<'a> JourneyApi<'a> {
         schema_id: &str,
         body: &genesys_model::JourneySchemaUpdateRequest,
     ) -> crate::Request<'a, PutJourneyExternaleventsSchema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3195,
             "putJourneyExternaleventsSchema",
-            format!(
-                "/api/v2/journey/externalevents/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/externalevents/schemas/", ""],
+                &[schema_id],
             ),
         );
         request.model_body(body);
@@ -1785,11 +1856,12 @@ impl<'a> JourneyApi<'a> {
         view_id: &str,
         body: &genesys_model::JourneyViewSchedule,
     ) -> crate::Request<'a, PutJourneyViewSchedules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3196,
             "putJourneyViewSchedules",
-            format!(
-                "/api/v2/journey/views/{}/schedules", crate
-                ::operation::encode_path_segment(view_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/schedules"],
+                &[view_id],
             ),
         );
         request.model_body(body);
@@ -1810,12 +1882,12 @@ impl<'a> JourneyApi<'a> {
         version_id: &str,
         body: &genesys_model::JourneyView,
     ) -> crate::Request<'a, PutJourneyViewVersion> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3197,
             "putJourneyViewVersion",
-            format!(
-                "/api/v2/journey/views/{}/versions/{}", crate
-                ::operation::encode_path_segment(view_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/", "/versions/", ""],
+                &[view_id, version_id],
             ),
         );
         request.model_body(body);
@@ -1829,11 +1901,12 @@ impl<'a> JourneyApi<'a> {
         event_definition_id: &str,
         body: &genesys_model::UpdateExternalEventRequest,
     ) -> crate::Request<'a, PutJourneyViewsEventdefinition> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3198,
             "putJourneyViewsEventdefinition",
-            format!(
-                "/api/v2/journey/views/eventdefinitions/{}", crate
-                ::operation::encode_path_segment(event_definition_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/eventdefinitions/", ""],
+                &[event_definition_id],
             ),
         );
         request.model_body(body);
@@ -1847,11 +1920,12 @@ impl<'a> JourneyApi<'a> {
         event_definition_id: &str,
         body: &genesys_model::ActivateExternalEventRequest,
     ) -> crate::Request<'a, PutJourneyViewsEventdefinitionActivate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3199,
             "putJourneyViewsEventdefinitionActivate",
-            format!(
-                "/api/v2/journey/views/eventdefinitions/{}/activate", crate
-                ::operation::encode_path_segment(event_definition_id)
+            crate::operation::build_path(
+                &["/api/v2/journey/views/eventdefinitions/", "/activate"],
+                &[event_definition_id],
             ),
         );
         request.model_body(body);

@@ -27,11 +27,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         connection_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeConnection> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            150,
             "deleteKnowledgeConnection",
-            format!(
-                "/api/v2/knowledge/connections/{}", crate
-                ::operation::encode_path_segment(connection_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/connections/", ""],
+                &[connection_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,11 +48,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebase> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            151,
             "deleteKnowledgeKnowledgebase",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", ""],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,12 +70,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         category_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseCategory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            152,
             "deleteKnowledgeKnowledgebaseCategory",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/categories/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/categories/", ""],
+                &[knowledge_base_id, category_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -90,12 +92,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         document_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            153,
             "deleteKnowledgeKnowledgebaseDocument",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", ""],
+                &[knowledge_base_id, document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -113,13 +115,17 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         document_variation_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseDocumentVariation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            154,
             "deleteKnowledgeKnowledgebaseDocumentVariation",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(document_variation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/knowledge/knowledgebases/",
+                    "/documents/",
+                    "/variations/",
+                    "",
+                ],
+                &[knowledge_base_id, document_id, document_variation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -136,12 +142,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         export_job_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseExportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            155,
             "deleteKnowledgeKnowledgebaseExportJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/export/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(export_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/export/jobs/", ""],
+                &[knowledge_base_id, export_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -158,12 +164,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         import_job_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseImportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            156,
             "deleteKnowledgeKnowledgebaseImportJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(import_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/import/jobs/", ""],
+                &[knowledge_base_id, import_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -180,12 +186,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         label_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseLabel> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            157,
             "deleteKnowledgeKnowledgebaseLabel",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/labels/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(label_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/labels/", ""],
+                &[knowledge_base_id, label_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -202,12 +208,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         source_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseSourcesSalesforceSourceId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            158,
             "deleteKnowledgeKnowledgebaseSourcesSalesforceSourceId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/salesforce/", ""],
+                &[knowledge_base_id, source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -224,12 +230,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         source_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseSourcesServicenowSourceId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            159,
             "deleteKnowledgeKnowledgebaseSourcesServicenowSourceId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/servicenow/", ""],
+                &[knowledge_base_id, source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -246,12 +252,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         sync_job_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeKnowledgebaseSynchronizeJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            160,
             "deleteKnowledgeKnowledgebaseSynchronizeJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(sync_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/synchronize/jobs/", ""],
+                &[knowledge_base_id, sync_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -265,11 +271,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_setting_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            161,
             "deleteKnowledgeSetting",
-            format!(
-                "/api/v2/knowledge/settings/{}", crate
-                ::operation::encode_path_segment(knowledge_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/settings/", ""],
+                &[knowledge_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -283,11 +290,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         source_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeSource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            162,
             "deleteKnowledgeSource",
-            format!(
-                "/api/v2/knowledge/sources/{}", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", ""],
+                &[source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -301,13 +309,12 @@ impl<'a> KnowledgeApi<'a> {
         synchronization_id: &str,
         file_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeSourceSynchronizationDeletion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            163,
             "deleteKnowledgeSourceSynchronizationDeletion",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions/{}", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id), crate
-                ::operation::encode_path_segment(file_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/deletions/", ""],
+                &[source_id, synchronization_id, file_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -321,13 +328,12 @@ impl<'a> KnowledgeApi<'a> {
         synchronization_id: &str,
         file_id: &str,
     ) -> crate::Request<'a, DeleteKnowledgeSourceSynchronizationUpload> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            164,
             "deleteKnowledgeSourceSynchronizationUpload",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads/{}", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id), crate
-                ::operation::encode_path_segment(file_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/uploads/", ""],
+                &[source_id, synchronization_id, file_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -341,11 +347,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         connection_id: &str,
     ) -> crate::Request<'a, GetKnowledgeConnection> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1060,
             "getKnowledgeConnection",
-            format!(
-                "/api/v2/knowledge/connections/{}", crate
-                ::operation::encode_path_segment(connection_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/connections/", ""],
+                &[connection_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -359,11 +366,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         connection_id: &str,
     ) -> crate::Request<'a, GetKnowledgeConnectionOptions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1061,
             "getKnowledgeConnectionOptions",
-            format!(
-                "/api/v2/knowledge/connections/{}/options", crate
-                ::operation::encode_path_segment(connection_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/connections/", "/options"],
+                &[connection_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -376,7 +384,8 @@ impl<'a> KnowledgeApi<'a> {
     pub fn get_knowledge_connections(
         &self,
     ) -> crate::Request<'a, GetKnowledgeConnections> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1062,
             "getKnowledgeConnections",
             String::from("/api/v2/knowledge/connections"),
         );
@@ -391,11 +400,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         session_id: &str,
     ) -> crate::Request<'a, GetKnowledgeGuestSessionCategories> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1063,
             "getKnowledgeGuestSessionCategories",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/categories", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/categories"],
+                &[session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -410,12 +420,12 @@ impl<'a> KnowledgeApi<'a> {
         session_id: &str,
         document_id: &str,
     ) -> crate::Request<'a, GetKnowledgeGuestSessionDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1064,
             "getKnowledgeGuestSessionDocument",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/{}", crate
-                ::operation::encode_path_segment(session_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/", ""],
+                &[session_id, document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -429,11 +439,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         session_id: &str,
     ) -> crate::Request<'a, GetKnowledgeGuestSessionDocuments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1065,
             "getKnowledgeGuestSessionDocuments",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents"],
+                &[session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -449,11 +460,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         integration_id: &str,
     ) -> crate::Request<'a, GetKnowledgeIntegrationOptions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1066,
             "getKnowledgeIntegrationOptions",
-            format!(
-                "/api/v2/knowledge/integrations/{}/options", crate
-                ::operation::encode_path_segment(integration_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/integrations/", "/options"],
+                &[integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -469,11 +481,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebase> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1067,
             "getKnowledgeKnowledgebase",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", ""],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -489,11 +502,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseCategories> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1068,
             "getKnowledgeKnowledgebaseCategories",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/categories", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/categories"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -510,12 +524,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         category_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseCategory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1069,
             "getKnowledgeKnowledgebaseCategory",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/categories/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/categories/", ""],
+                &[knowledge_base_id, category_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -532,12 +546,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         document_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocument> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1070,
             "getKnowledgeKnowledgebaseDocument",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", ""],
+                &[knowledge_base_id, document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -554,12 +568,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         document_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentFeedback> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1071,
             "getKnowledgeKnowledgebaseDocumentFeedback",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/feedback"],
+                &[knowledge_base_id, document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -577,13 +591,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         feedback_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentFeedbackFeedbackId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1072,
             "getKnowledgeKnowledgebaseDocumentFeedbackFeedbackId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/feedback/", ""],
+                &[knowledge_base_id, document_id, feedback_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -601,13 +614,17 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         document_variation_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentVariation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1073,
             "getKnowledgeKnowledgebaseDocumentVariation",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(document_variation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/knowledge/knowledgebases/",
+                    "/documents/",
+                    "/variations/",
+                    "",
+                ],
+                &[knowledge_base_id, document_id, document_variation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -624,12 +641,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         document_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentVariations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1074,
             "getKnowledgeKnowledgebaseDocumentVariations",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/variations"],
+                &[knowledge_base_id, document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -647,13 +664,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1075,
             "getKnowledgeKnowledgebaseDocumentVersion",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/versions/", ""],
+                &[knowledge_base_id, document_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -672,14 +688,18 @@ impl<'a> KnowledgeApi<'a> {
         version_id: &str,
         variation_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentVersionVariation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1076,
             "getKnowledgeKnowledgebaseDocumentVersionVariation",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions/{}/variations/{}",
-                crate ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(version_id), crate
-                ::operation::encode_path_segment(variation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/knowledge/knowledgebases/",
+                    "/documents/",
+                    "/versions/",
+                    "/variations/",
+                    "",
+                ],
+                &[knowledge_base_id, document_id, version_id, variation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -697,13 +717,17 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentVersionVariations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1077,
             "getKnowledgeKnowledgebaseDocumentVersionVariations",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions/{}/variations",
-                crate ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/knowledge/knowledgebases/",
+                    "/documents/",
+                    "/versions/",
+                    "/variations",
+                ],
+                &[knowledge_base_id, document_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -720,12 +744,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         document_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1078,
             "getKnowledgeKnowledgebaseDocumentVersions",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/versions"],
+                &[knowledge_base_id, document_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -741,11 +765,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocuments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1079,
             "getKnowledgeKnowledgebaseDocuments",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -757,11 +782,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseDocumentsFeedback> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1080,
             "getKnowledgeKnowledgebaseDocumentsFeedback",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/feedback", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/feedback"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -778,12 +804,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         export_job_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseExportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1081,
             "getKnowledgeKnowledgebaseExportJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/export/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(export_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/export/jobs/", ""],
+                &[knowledge_base_id, export_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -800,12 +826,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         import_job_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseImportJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1082,
             "getKnowledgeKnowledgebaseImportJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(import_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/import/jobs/", ""],
+                &[knowledge_base_id, import_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -822,12 +848,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         label_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseLabel> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1083,
             "getKnowledgeKnowledgebaseLabel",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/labels/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(label_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/labels/", ""],
+                &[knowledge_base_id, label_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -843,11 +869,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseLabels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1084,
             "getKnowledgeKnowledgebaseLabels",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/labels", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/labels"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -863,11 +890,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseOperations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1085,
             "getKnowledgeKnowledgebaseOperations",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/operations", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/operations"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -883,11 +911,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseOperationsUsersQuery> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1086,
             "getKnowledgeKnowledgebaseOperationsUsersQuery",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/operations/users/query", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/operations/users/query"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -904,12 +933,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         parse_job_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseParseJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1087,
             "getKnowledgeKnowledgebaseParseJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/parse/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(parse_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/parse/jobs/", ""],
+                &[knowledge_base_id, parse_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -925,11 +954,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseSources> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1088,
             "getKnowledgeKnowledgebaseSources",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -946,12 +976,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         source_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseSourcesSalesforceSourceId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1089,
             "getKnowledgeKnowledgebaseSourcesSalesforceSourceId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/salesforce/", ""],
+                &[knowledge_base_id, source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -968,12 +998,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         source_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseSourcesServicenowSourceId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1090,
             "getKnowledgeKnowledgebaseSourcesServicenowSourceId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/servicenow/", ""],
+                &[knowledge_base_id, source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -990,12 +1020,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         sync_job_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseSynchronizeJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1091,
             "getKnowledgeKnowledgebaseSynchronizeJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(sync_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/synchronize/jobs/", ""],
+                &[knowledge_base_id, sync_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1012,12 +1042,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         group_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseUnansweredGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1092,
             "getKnowledgeKnowledgebaseUnansweredGroup",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/unanswered/groups/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/unanswered/groups/", ""],
+                &[knowledge_base_id, group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1035,13 +1065,17 @@ impl<'a> KnowledgeApi<'a> {
         group_id: &str,
         phrase_group_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseUnansweredGroupPhrasegroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1093,
             "getKnowledgeKnowledgebaseUnansweredGroupPhrasegroup",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/unanswered/groups/{}/phrasegroups/{}",
-                crate ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(group_id), crate
-                ::operation::encode_path_segment(phrase_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/knowledge/knowledgebases/",
+                    "/unanswered/groups/",
+                    "/phrasegroups/",
+                    "",
+                ],
+                &[knowledge_base_id, group_id, phrase_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1057,11 +1091,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_base_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseUnansweredGroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1094,
             "getKnowledgeKnowledgebaseUnansweredGroups",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/unanswered/groups", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/unanswered/groups"],
+                &[knowledge_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1078,12 +1113,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseUploadsUrlsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1095,
             "getKnowledgeKnowledgebaseUploadsUrlsJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/uploads/urls/jobs/", ""],
+                &[knowledge_base_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1098,7 +1133,8 @@ impl<'a> KnowledgeApi<'a> {
     pub fn get_knowledge_knowledgebases(
         &self,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebases> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1096,
             "getKnowledgeKnowledgebases",
             String::from("/api/v2/knowledge/knowledgebases"),
         );
@@ -1113,11 +1149,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         knowledge_setting_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1097,
             "getKnowledgeSetting",
-            format!(
-                "/api/v2/knowledge/settings/{}", crate
-                ::operation::encode_path_segment(knowledge_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/settings/", ""],
+                &[knowledge_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1128,7 +1165,8 @@ impl<'a> KnowledgeApi<'a> {
     ///
     /// Permissions: all of `knowledge:knowledgeSetting:view`.
     pub fn get_knowledge_settings(&self) -> crate::Request<'a, GetKnowledgeSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1098,
             "getKnowledgeSettings",
             String::from("/api/v2/knowledge/settings"),
         );
@@ -1143,11 +1181,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         source_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1099,
             "getKnowledgeSource",
-            format!(
-                "/api/v2/knowledge/sources/{}", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", ""],
+                &[source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1162,12 +1201,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         synchronization_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSourceSynchronization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1100,
             "getKnowledgeSourceSynchronization",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", ""],
+                &[source_id, synchronization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1181,13 +1220,12 @@ impl<'a> KnowledgeApi<'a> {
         synchronization_id: &str,
         file_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSourceSynchronizationDeletion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1101,
             "getKnowledgeSourceSynchronizationDeletion",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions/{}", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id), crate
-                ::operation::encode_path_segment(file_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/deletions/", ""],
+                &[source_id, synchronization_id, file_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1200,12 +1238,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         synchronization_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSourceSynchronizationDeletions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1102,
             "getKnowledgeSourceSynchronizationDeletions",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/deletions"],
+                &[source_id, synchronization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1219,13 +1257,12 @@ impl<'a> KnowledgeApi<'a> {
         synchronization_id: &str,
         file_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSourceSynchronizationUpload> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1103,
             "getKnowledgeSourceSynchronizationUpload",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads/{}", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id), crate
-                ::operation::encode_path_segment(file_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/uploads/", ""],
+                &[source_id, synchronization_id, file_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1238,12 +1275,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         synchronization_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSourceSynchronizationUploads> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1104,
             "getKnowledgeSourceSynchronizationUploads",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/uploads"],
+                &[source_id, synchronization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1257,11 +1294,12 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         source_id: &str,
     ) -> crate::Request<'a, GetKnowledgeSourceSynchronizations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1105,
             "getKnowledgeSourceSynchronizations",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations"],
+                &[source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1272,7 +1310,8 @@ impl<'a> KnowledgeApi<'a> {
     ///
     /// Permissions: all of `knowledge:source:view`.
     pub fn get_knowledge_sources(&self) -> crate::Request<'a, GetKnowledgeSources> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1106,
             "getKnowledgeSources",
             String::from("/api/v2/knowledge/sources"),
         );
@@ -1286,7 +1325,8 @@ impl<'a> KnowledgeApi<'a> {
     pub fn get_knowledge_sources_synchronizations(
         &self,
     ) -> crate::Request<'a, GetKnowledgeSourcesSynchronizations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1107,
             "getKnowledgeSourcesSynchronizations",
             String::from("/api/v2/knowledge/sources/synchronizations"),
         );
@@ -1302,11 +1342,12 @@ impl<'a> KnowledgeApi<'a> {
         connection_id: &str,
         body: &genesys_model::ConnectionUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeConnection> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2032,
             "patchKnowledgeConnection",
-            format!(
-                "/api/v2/knowledge/connections/{}", crate
-                ::operation::encode_path_segment(connection_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/connections/", ""],
+                &[connection_id],
             ),
         );
         request.model_body(body);
@@ -1323,12 +1364,12 @@ impl<'a> KnowledgeApi<'a> {
         search_id: &str,
         body: &genesys_model::SearchUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeGuestSessionDocumentsSearchSearchId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2033,
             "patchKnowledgeGuestSessionDocumentsSearchSearchId",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/search/{}", crate
-                ::operation::encode_path_segment(session_id), crate
-                ::operation::encode_path_segment(search_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/search/", ""],
+                &[session_id, search_id],
             ),
         );
         request.model_body(body);
@@ -1346,11 +1387,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeBaseUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebase> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2034,
             "patchKnowledgeKnowledgebase",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", ""],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -1369,12 +1411,12 @@ impl<'a> KnowledgeApi<'a> {
         category_id: &str,
         body: &genesys_model::CategoryUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseCategory> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2035,
             "patchKnowledgeKnowledgebaseCategory",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/categories/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/categories/", ""],
+                &[knowledge_base_id, category_id],
             ),
         );
         request.model_body(body);
@@ -1391,12 +1433,12 @@ impl<'a> KnowledgeApi<'a> {
         search_id: &str,
         body: &genesys_model::ChunkSearchRegisterRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseChunksSearchSearchId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2036,
             "patchKnowledgeKnowledgebaseChunksSearchSearchId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/chunks/search/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(search_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/chunks/search/", ""],
+                &[knowledge_base_id, search_id],
             ),
         );
         request.model_body(body);
@@ -1415,12 +1457,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeDocumentReq,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseDocument> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2037,
             "patchKnowledgeKnowledgebaseDocument",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", ""],
+                &[knowledge_base_id, document_id],
             ),
         );
         request.model_body(body);
@@ -1440,13 +1482,12 @@ impl<'a> KnowledgeApi<'a> {
         feedback_id: &str,
         body: &genesys_model::KnowledgeDocumentFeedbackUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseDocumentFeedbackFeedbackId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2038,
             "patchKnowledgeKnowledgebaseDocumentFeedbackFeedbackId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/feedback/", ""],
+                &[knowledge_base_id, document_id, feedback_id],
             ),
         );
         request.model_body(body);
@@ -1466,13 +1507,17 @@ impl<'a> KnowledgeApi<'a> {
         document_variation_id: &str,
         body: &genesys_model::DocumentVariationRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseDocumentVariation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2039,
             "patchKnowledgeKnowledgebaseDocumentVariation",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id), crate
-                ::operation::encode_path_segment(document_variation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/knowledge/knowledgebases/",
+                    "/documents/",
+                    "/variations/",
+                    "",
+                ],
+                &[knowledge_base_id, document_id, document_variation_id],
             ),
         );
         request.model_body(body);
@@ -1491,12 +1536,12 @@ impl<'a> KnowledgeApi<'a> {
         search_id: &str,
         body: &genesys_model::SearchUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseDocumentsSearchSearchId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2040,
             "patchKnowledgeKnowledgebaseDocumentsSearchSearchId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/search/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(search_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/search/", ""],
+                &[knowledge_base_id, search_id],
             ),
         );
         request.model_body(body);
@@ -1515,12 +1560,12 @@ impl<'a> KnowledgeApi<'a> {
         import_job_id: &str,
         body: &genesys_model::ImportStatusRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseImportJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2041,
             "patchKnowledgeKnowledgebaseImportJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/import/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(import_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/import/jobs/", ""],
+                &[knowledge_base_id, import_job_id],
             ),
         );
         request.model_body(body);
@@ -1539,12 +1584,12 @@ impl<'a> KnowledgeApi<'a> {
         label_id: &str,
         body: &genesys_model::LabelUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseLabel> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2042,
             "patchKnowledgeKnowledgebaseLabel",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/labels/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(label_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/labels/", ""],
+                &[knowledge_base_id, label_id],
             ),
         );
         request.model_body(body);
@@ -1563,12 +1608,12 @@ impl<'a> KnowledgeApi<'a> {
         parse_job_id: &str,
         body: &genesys_model::KnowledgeParseJobRequestPatch,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseParseJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2043,
             "patchKnowledgeKnowledgebaseParseJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/parse/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(parse_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/parse/jobs/", ""],
+                &[knowledge_base_id, parse_job_id],
             ),
         );
         request.model_body(body);
@@ -1587,12 +1632,12 @@ impl<'a> KnowledgeApi<'a> {
         sync_job_id: &str,
         body: &genesys_model::SyncStatusRequest,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseSynchronizeJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2044,
             "patchKnowledgeKnowledgebaseSynchronizeJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(sync_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/synchronize/jobs/", ""],
+                &[knowledge_base_id, sync_job_id],
             ),
         );
         request.model_body(body);
@@ -1612,13 +1657,17 @@ impl<'a> KnowledgeApi<'a> {
         phrase_group_id: &str,
         body: &genesys_model::UnansweredPhraseGroupPatchRequestBody,
     ) -> crate::Request<'a, PatchKnowledgeKnowledgebaseUnansweredGroupPhrasegroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2045,
             "patchKnowledgeKnowledgebaseUnansweredGroupPhrasegroup",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/unanswered/groups/{}/phrasegroups/{}",
-                crate ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(group_id), crate
-                ::operation::encode_path_segment(phrase_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/knowledge/knowledgebases/",
+                    "/unanswered/groups/",
+                    "/phrasegroups/",
+                    "",
+                ],
+                &[knowledge_base_id, group_id, phrase_group_id],
             ),
         );
         request.model_body(body);
@@ -1634,11 +1683,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_setting_id: &str,
         body: &genesys_model::KnowledgeSettingsRequest,
     ) -> crate::Request<'a, PatchKnowledgeSetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2046,
             "patchKnowledgeSetting",
-            format!(
-                "/api/v2/knowledge/settings/{}", crate
-                ::operation::encode_path_segment(knowledge_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/settings/", ""],
+                &[knowledge_setting_id],
             ),
         );
         request.model_body(body);
@@ -1655,12 +1705,12 @@ impl<'a> KnowledgeApi<'a> {
         synchronization_id: &str,
         body: &genesys_model::V3SynchronizationUpdateRequest,
     ) -> crate::Request<'a, PatchKnowledgeSourceSynchronization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2047,
             "patchKnowledgeSourceSynchronization",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", ""],
+                &[source_id, synchronization_id],
             ),
         );
         request.model_body(body);
@@ -1675,7 +1725,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::ConnectionCreateRequest,
     ) -> crate::Request<'a, PostKnowledgeConnections> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2590,
             "postKnowledgeConnections",
             String::from("/api/v2/knowledge/connections"),
         );
@@ -1693,7 +1744,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::UploadUrlRequest,
     ) -> crate::Request<'a, PostKnowledgeDocumentuploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2591,
             "postKnowledgeDocumentuploads",
             String::from("/api/v2/knowledge/documentuploads"),
         );
@@ -1711,12 +1763,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeGuestDocumentCopy,
     ) -> crate::Request<'a, PostKnowledgeGuestSessionDocumentCopies> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2592,
             "postKnowledgeGuestSessionDocumentCopies",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/{}/copies", crate
-                ::operation::encode_path_segment(session_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/", "/copies"],
+                &[session_id, document_id],
             ),
         );
         request.model_body(body);
@@ -1733,12 +1785,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeGuestDocumentFeedback,
     ) -> crate::Request<'a, PostKnowledgeGuestSessionDocumentFeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2593,
             "postKnowledgeGuestSessionDocumentFeedback",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/{}/feedback", crate
-                ::operation::encode_path_segment(session_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/", "/feedback"],
+                &[session_id, document_id],
             ),
         );
         request.model_body(body);
@@ -1755,12 +1807,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeGuestDocumentView,
     ) -> crate::Request<'a, PostKnowledgeGuestSessionDocumentViews> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2594,
             "postKnowledgeGuestSessionDocumentViews",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/{}/views", crate
-                ::operation::encode_path_segment(session_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/", "/views"],
+                &[session_id, document_id],
             ),
         );
         request.model_body(body);
@@ -1776,11 +1828,12 @@ impl<'a> KnowledgeApi<'a> {
         session_id: &str,
         body: &genesys_model::KnowledgeDocumentsAnswerFilter,
     ) -> crate::Request<'a, PostKnowledgeGuestSessionDocumentsAnswers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2595,
             "postKnowledgeGuestSessionDocumentsAnswers",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/answers", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/answers"],
+                &[session_id],
             ),
         );
         request.model_body(body);
@@ -1796,11 +1849,12 @@ impl<'a> KnowledgeApi<'a> {
         session_id: &str,
         body: &genesys_model::KnowledgeGuestDocumentPresentation,
     ) -> crate::Request<'a, PostKnowledgeGuestSessionDocumentsPresentations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2596,
             "postKnowledgeGuestSessionDocumentsPresentations",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/presentations", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/presentations"],
+                &[session_id],
             ),
         );
         request.model_body(body);
@@ -1816,11 +1870,12 @@ impl<'a> KnowledgeApi<'a> {
         session_id: &str,
         body: &genesys_model::KnowledgeDocumentGuestSearchRequest,
     ) -> crate::Request<'a, PostKnowledgeGuestSessionDocumentsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2597,
             "postKnowledgeGuestSessionDocumentsSearch",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/search", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/search"],
+                &[session_id],
             ),
         );
         request.model_body(body);
@@ -1836,11 +1891,12 @@ impl<'a> KnowledgeApi<'a> {
         session_id: &str,
         body: &genesys_model::KnowledgeGuestDocumentSuggestionRequest,
     ) -> crate::Request<'a, PostKnowledgeGuestSessionDocumentsSearchSuggestions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2598,
             "postKnowledgeGuestSessionDocumentsSearchSuggestions",
-            format!(
-                "/api/v2/knowledge/guest/sessions/{}/documents/search/suggestions", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/guest/sessions/", "/documents/search/suggestions"],
+                &[session_id],
             ),
         );
         request.model_body(body);
@@ -1855,7 +1911,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::KnowledgeGuestSession,
     ) -> crate::Request<'a, PostKnowledgeGuestSessions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2599,
             "postKnowledgeGuestSessions",
             String::from("/api/v2/knowledge/guest/sessions"),
         );
@@ -1874,11 +1931,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::CategoryCreateRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseCategories> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2600,
             "postKnowledgeKnowledgebaseCategories",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/categories", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/categories"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -1894,11 +1952,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentChunkRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseChunksSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2601,
             "postKnowledgeKnowledgebaseChunksSearch",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/chunks/search", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/chunks/search"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -1917,12 +1976,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeDocumentCopy,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentCopies> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2602,
             "postKnowledgeKnowledgebaseDocumentCopies",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/copies", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/copies"],
+                &[knowledge_base_id, document_id],
             ),
         );
         request.model_body(body);
@@ -1941,12 +2000,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeDocumentFeedback,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentFeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2603,
             "postKnowledgeKnowledgebaseDocumentFeedback",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/feedback", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/feedback"],
+                &[knowledge_base_id, document_id],
             ),
         );
         request.model_body(body);
@@ -1965,12 +2024,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::DocumentVariationRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentVariations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2604,
             "postKnowledgeKnowledgebaseDocumentVariations",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/variations", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/variations"],
+                &[knowledge_base_id, document_id],
             ),
         );
         request.model_body(body);
@@ -1989,12 +2048,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeDocumentVersion,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentVersions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2605,
             "postKnowledgeKnowledgebaseDocumentVersions",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/versions", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/versions"],
+                &[knowledge_base_id, document_id],
             ),
         );
         request.model_body(body);
@@ -2013,12 +2072,12 @@ impl<'a> KnowledgeApi<'a> {
         document_id: &str,
         body: &genesys_model::KnowledgeDocumentView,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentViews> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2606,
             "postKnowledgeKnowledgebaseDocumentViews",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/{}/views", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(document_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/", "/views"],
+                &[knowledge_base_id, document_id],
             ),
         );
         request.model_body(body);
@@ -2036,11 +2095,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentReq,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocuments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2607,
             "postKnowledgeKnowledgebaseDocuments",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2058,11 +2118,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentsAnswerFilter,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsAnswers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2608,
             "postKnowledgeKnowledgebaseDocumentsAnswers",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/answers", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/answers"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2080,11 +2141,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentBulkRemoveRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2609,
             "postKnowledgeKnowledgebaseDocumentsBulkRemove",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/bulk/remove", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/bulk/remove"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2102,11 +2164,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentBulkUpdateRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsBulkUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2610,
             "postKnowledgeKnowledgebaseDocumentsBulkUpdate",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/bulk/update", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/bulk/update"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2124,11 +2187,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentPresentation,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsPresentations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2611,
             "postKnowledgeKnowledgebaseDocumentsPresentations",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/presentations", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/presentations"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2146,11 +2210,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentQuery,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2612,
             "postKnowledgeKnowledgebaseDocumentsQuery",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/query", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/query"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2168,11 +2233,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentSearchRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2613,
             "postKnowledgeKnowledgebaseDocumentsSearch",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/search", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/search"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2190,11 +2256,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentSuggestionRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsSearchSuggestions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2614,
             "postKnowledgeKnowledgebaseDocumentsSearchSuggestions",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/search/suggestions", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/search/suggestions"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2212,11 +2279,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeDocumentBulkVersionAddRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseDocumentsVersionsBulkAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2615,
             "postKnowledgeKnowledgebaseDocumentsVersionsBulkAdd",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/documents/versions/bulk/add", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/documents/versions/bulk/add"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2234,11 +2302,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeExportJobRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseExportJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2616,
             "postKnowledgeKnowledgebaseExportJobs",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/export/jobs", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/export/jobs"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2256,11 +2325,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeImportJobRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseImportJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2617,
             "postKnowledgeKnowledgebaseImportJobs",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/import/jobs", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/import/jobs"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2278,11 +2348,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::LabelCreateRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseLabels> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2618,
             "postKnowledgeKnowledgebaseLabels",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/labels", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/labels"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2301,12 +2372,12 @@ impl<'a> KnowledgeApi<'a> {
         parse_job_id: &str,
         body: &genesys_model::KnowledgeParseJobRequestImport,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseParseJobImport> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2619,
             "postKnowledgeKnowledgebaseParseJobImport",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/parse/jobs/{}/import", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(parse_job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/parse/jobs/", "/import"],
+                &[knowledge_base_id, parse_job_id],
             ),
         );
         request.model_body(body);
@@ -2324,11 +2395,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeParseJobRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseParseJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2620,
             "postKnowledgeKnowledgebaseParseJobs",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/parse/jobs", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/parse/jobs"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2346,11 +2418,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::SalesforceSourceRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseSourcesSalesforce> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2621,
             "postKnowledgeKnowledgebaseSourcesSalesforce",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/salesforce", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/salesforce"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2369,12 +2442,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         body: &serde_json::Value,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseSourcesSalesforceSourceIdSync> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2622,
             "postKnowledgeKnowledgebaseSourcesSalesforceSourceIdSync",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}/sync", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/salesforce/", "/sync"],
+                &[knowledge_base_id, source_id],
             ),
         );
         request.json_body(body);
@@ -2392,11 +2465,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::ServiceNowSourceRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseSourcesServicenow> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2623,
             "postKnowledgeKnowledgebaseSourcesServicenow",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/servicenow", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/servicenow"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2415,12 +2489,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         body: &serde_json::Value,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseSourcesServicenowSourceIdSync> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2624,
             "postKnowledgeKnowledgebaseSourcesServicenowSourceIdSync",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}/sync", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/servicenow/", "/sync"],
+                &[knowledge_base_id, source_id],
             ),
         );
         request.json_body(body);
@@ -2438,11 +2512,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::KnowledgeSyncJobRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseSynchronizeJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2625,
             "postKnowledgeKnowledgebaseSynchronizeJobs",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/synchronize/jobs", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/synchronize/jobs"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2460,11 +2535,12 @@ impl<'a> KnowledgeApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::CreateUploadSourceUrlJobRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseUploadsUrlsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2626,
             "postKnowledgeKnowledgebaseUploadsUrlsJobs",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/uploads/urls/jobs"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -2481,7 +2557,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::KnowledgeBaseCreateRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebases> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2627,
             "postKnowledgeKnowledgebases",
             String::from("/api/v2/knowledge/knowledgebases"),
         );
@@ -2497,7 +2574,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::KnowledgeSourcesSearchRequest,
     ) -> crate::Request<'a, PostKnowledgeSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2628,
             "postKnowledgeSearch",
             String::from("/api/v2/knowledge/search"),
         );
@@ -2513,7 +2591,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::KnowledgeSearchPreviewRequest,
     ) -> crate::Request<'a, PostKnowledgeSearchPreview> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2629,
             "postKnowledgeSearchPreview",
             String::from("/api/v2/knowledge/search/preview"),
         );
@@ -2529,7 +2608,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::KnowledgeSettingsRequest,
     ) -> crate::Request<'a, PostKnowledgeSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2630,
             "postKnowledgeSettings",
             String::from("/api/v2/knowledge/settings"),
         );
@@ -2545,12 +2625,12 @@ impl<'a> KnowledgeApi<'a> {
         synchronization_id: &str,
         body: &genesys_model::V3SynchronizationFileDeletionRequest,
     ) -> crate::Request<'a, PostKnowledgeSourceSynchronizationDeletions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2631,
             "postKnowledgeSourceSynchronizationDeletions",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/deletions", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/deletions"],
+                &[source_id, synchronization_id],
             ),
         );
         request.model_body(body);
@@ -2567,12 +2647,12 @@ impl<'a> KnowledgeApi<'a> {
         synchronization_id: &str,
         body: &genesys_model::V3SynchronizationUploadUrlRequest,
     ) -> crate::Request<'a, PostKnowledgeSourceSynchronizationUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2632,
             "postKnowledgeSourceSynchronizationUploads",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations/{}/uploads", crate
-                ::operation::encode_path_segment(source_id), crate
-                ::operation::encode_path_segment(synchronization_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations/", "/uploads"],
+                &[source_id, synchronization_id],
             ),
         );
         request.model_body(body);
@@ -2588,11 +2668,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         body: &genesys_model::V3StartManualSyncRequest,
     ) -> crate::Request<'a, PostKnowledgeSourceSynchronizations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2633,
             "postKnowledgeSourceSynchronizations",
-            format!(
-                "/api/v2/knowledge/sources/{}/synchronizations", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", "/synchronizations"],
+                &[source_id],
             ),
         );
         request.model_body(body);
@@ -2607,7 +2688,8 @@ impl<'a> KnowledgeApi<'a> {
         &self,
         body: &genesys_model::V3SourceCreateRequest,
     ) -> crate::Request<'a, PostKnowledgeSources> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2634,
             "postKnowledgeSources",
             String::from("/api/v2/knowledge/sources"),
         );
@@ -2627,12 +2709,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         body: &genesys_model::SalesforceSourceRequest,
     ) -> crate::Request<'a, PutKnowledgeKnowledgebaseSourcesSalesforceSourceId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3200,
             "putKnowledgeKnowledgebaseSourcesSalesforceSourceId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/salesforce/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/salesforce/", ""],
+                &[knowledge_base_id, source_id],
             ),
         );
         request.model_body(body);
@@ -2651,12 +2733,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         body: &genesys_model::ServiceNowSourceRequest,
     ) -> crate::Request<'a, PutKnowledgeKnowledgebaseSourcesServicenowSourceId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3201,
             "putKnowledgeKnowledgebaseSourcesServicenowSourceId",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/sources/servicenow/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/sources/servicenow/", ""],
+                &[knowledge_base_id, source_id],
             ),
         );
         request.model_body(body);
@@ -2672,11 +2754,12 @@ impl<'a> KnowledgeApi<'a> {
         source_id: &str,
         body: &genesys_model::V3SourceUpdateRequest,
     ) -> crate::Request<'a, PutKnowledgeSource> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3202,
             "putKnowledgeSource",
-            format!(
-                "/api/v2/knowledge/sources/{}", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/sources/", ""],
+                &[source_id],
             ),
         );
         request.model_body(body);

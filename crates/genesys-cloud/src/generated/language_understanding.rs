@@ -31,11 +31,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, DeleteLanguageunderstandingDomain> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            166,
             "deleteLanguageunderstandingDomain",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", ""],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,12 +53,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         feedback_id: &str,
     ) -> crate::Request<'a, DeleteLanguageunderstandingDomainFeedbackFeedbackId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            167,
             "deleteLanguageunderstandingDomainFeedbackFeedbackId",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/feedback/{}", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/feedback/", ""],
+                &[domain_id, feedback_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,12 +75,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         domain_version_id: &str,
     ) -> crate::Request<'a, DeleteLanguageunderstandingDomainVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            168,
             "deleteLanguageunderstandingDomainVersion",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions/{}", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(domain_version_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions/", ""],
+                &[domain_id, domain_version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -95,11 +96,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         miner_id: &str,
     ) -> crate::Request<'a, DeleteLanguageunderstandingMiner> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            169,
             "deleteLanguageunderstandingMiner",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", ""],
+                &[miner_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -116,12 +118,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         miner_id: &str,
         draft_id: &str,
     ) -> crate::Request<'a, DeleteLanguageunderstandingMinerDraft> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            170,
             "deleteLanguageunderstandingMinerDraft",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/drafts/{}", crate
-                ::operation::encode_path_segment(miner_id), crate
-                ::operation::encode_path_segment(draft_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/drafts/", ""],
+                &[miner_id, draft_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -137,11 +139,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingDomain> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1114,
             "getLanguageunderstandingDomain",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", ""],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -157,11 +160,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingDomainFeedback> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1115,
             "getLanguageunderstandingDomainFeedback",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/feedback", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/feedback"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -178,12 +182,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         feedback_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingDomainFeedbackFeedbackId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1116,
             "getLanguageunderstandingDomainFeedbackFeedbackId",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/feedback/{}", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/feedback/", ""],
+                &[domain_id, feedback_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -200,12 +204,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         domain_version_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingDomainVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1117,
             "getLanguageunderstandingDomainVersion",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions/{}", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(domain_version_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions/", ""],
+                &[domain_id, domain_version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -222,12 +226,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         domain_version_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingDomainVersionReport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1118,
             "getLanguageunderstandingDomainVersionReport",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions/{}/report", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(domain_version_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions/", "/report"],
+                &[domain_id, domain_version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -243,11 +247,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingDomainVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1119,
             "getLanguageunderstandingDomainVersions",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -262,7 +267,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
     pub fn get_languageunderstanding_domains(
         &self,
     ) -> crate::Request<'a, GetLanguageunderstandingDomains> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1120,
             "getLanguageunderstandingDomains",
             String::from("/api/v2/languageunderstanding/domains"),
         );
@@ -277,11 +283,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         language_code: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingIgnorephrase> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1121,
             "getLanguageunderstandingIgnorephrase",
-            format!(
-                "/api/v2/languageunderstanding/ignorephrases/{}", crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/ignorephrases/", ""],
+                &[language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -295,11 +302,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         language_code: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingIgnoretopic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1122,
             "getLanguageunderstandingIgnoretopic",
-            format!(
-                "/api/v2/languageunderstanding/ignoretopics/{}", crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/ignoretopics/", ""],
+                &[language_code],
             ),
         );
         crate::Request::new(self.client, request)
@@ -315,11 +323,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         miner_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMiner> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1123,
             "getLanguageunderstandingMiner",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", ""],
+                &[miner_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -336,12 +345,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         miner_id: &str,
         draft_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMinerDraft> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1124,
             "getLanguageunderstandingMinerDraft",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/drafts/{}", crate
-                ::operation::encode_path_segment(miner_id), crate
-                ::operation::encode_path_segment(draft_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/drafts/", ""],
+                &[miner_id, draft_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -357,11 +366,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         miner_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMinerDrafts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1125,
             "getLanguageunderstandingMinerDrafts",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/drafts", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/drafts"],
+                &[miner_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -378,12 +388,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         miner_id: &str,
         intent_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMinerIntent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1126,
             "getLanguageunderstandingMinerIntent",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/intents/{}", crate
-                ::operation::encode_path_segment(miner_id), crate
-                ::operation::encode_path_segment(intent_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/intents/", ""],
+                &[miner_id, intent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -399,11 +409,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         miner_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMinerIntents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1127,
             "getLanguageunderstandingMinerIntents",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/intents", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/intents"],
+                &[miner_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -420,12 +431,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         miner_id: &str,
         topic_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMinerTopic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1128,
             "getLanguageunderstandingMinerTopic",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/topics/{}", crate
-                ::operation::encode_path_segment(miner_id), crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/topics/", ""],
+                &[miner_id, topic_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -443,13 +454,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         topic_id: &str,
         phrase_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMinerTopicPhrase> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1129,
             "getLanguageunderstandingMinerTopicPhrase",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/topics/{}/phrases/{}", crate
-                ::operation::encode_path_segment(miner_id), crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(phrase_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/topics/", "/phrases/", ""],
+                &[miner_id, topic_id, phrase_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -465,11 +475,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         miner_id: &str,
     ) -> crate::Request<'a, GetLanguageunderstandingMinerTopics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1130,
             "getLanguageunderstandingMinerTopics",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/topics", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/topics"],
+                &[miner_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -484,7 +495,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
     pub fn get_languageunderstanding_miners(
         &self,
     ) -> crate::Request<'a, GetLanguageunderstandingMiners> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1131,
             "getLanguageunderstandingMiners",
             String::from("/api/v2/languageunderstanding/miners"),
         );
@@ -500,7 +512,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
     pub fn get_languageunderstanding_settings(
         &self,
     ) -> crate::Request<'a, GetLanguageunderstandingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1132,
             "getLanguageunderstandingSettings",
             String::from("/api/v2/languageunderstanding/settings"),
         );
@@ -518,11 +531,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         body: &genesys_model::NluDomain,
     ) -> crate::Request<'a, PatchLanguageunderstandingDomain> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2048,
             "patchLanguageunderstandingDomain",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", ""],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -541,12 +555,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         draft_id: &str,
         body: &genesys_model::DraftRequest,
     ) -> crate::Request<'a, PatchLanguageunderstandingMinerDraft> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2049,
             "patchLanguageunderstandingMinerDraft",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/drafts/{}", crate
-                ::operation::encode_path_segment(miner_id), crate
-                ::operation::encode_path_segment(draft_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/drafts/", ""],
+                &[miner_id, draft_id],
             ),
         );
         request.model_body(body);
@@ -564,11 +578,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         body: &genesys_model::NluFeedbackRequest,
     ) -> crate::Request<'a, PostLanguageunderstandingDomainFeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2636,
             "postLanguageunderstandingDomainFeedback",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/feedback", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/feedback"],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -587,12 +602,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_version_id: &str,
         body: &genesys_model::NluDetectionRequest,
     ) -> crate::Request<'a, PostLanguageunderstandingDomainVersionDetect> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2637,
             "postLanguageunderstandingDomainVersionDetect",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions/{}/detect", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(domain_version_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions/", "/detect"],
+                &[domain_id, domain_version_id],
             ),
         );
         request.model_body(body);
@@ -610,12 +625,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         domain_version_id: &str,
     ) -> crate::Request<'a, PostLanguageunderstandingDomainVersionPublish> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2638,
             "postLanguageunderstandingDomainVersionPublish",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions/{}/publish", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(domain_version_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions/", "/publish"],
+                &[domain_id, domain_version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -632,12 +647,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         domain_version_id: &str,
     ) -> crate::Request<'a, PostLanguageunderstandingDomainVersionTrain> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2639,
             "postLanguageunderstandingDomainVersionTrain",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions/{}/train", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(domain_version_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions/", "/train"],
+                &[domain_id, domain_version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -654,11 +669,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_id: &str,
         body: &genesys_model::NluDomainVersion,
     ) -> crate::Request<'a, PostLanguageunderstandingDomainVersions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2640,
             "postLanguageunderstandingDomainVersions",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions"],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -675,7 +691,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         body: &genesys_model::NluDomain,
     ) -> crate::Request<'a, PostLanguageunderstandingDomains> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2641,
             "postLanguageunderstandingDomains",
             String::from("/api/v2/languageunderstanding/domains"),
         );
@@ -692,11 +709,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         language_code: &str,
         body: &genesys_model::IgnorePhrasesRequest,
     ) -> crate::Request<'a, PostLanguageunderstandingIgnorephrase> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2642,
             "postLanguageunderstandingIgnorephrase",
-            format!(
-                "/api/v2/languageunderstanding/ignorephrases/{}", crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/ignorephrases/", ""],
+                &[language_code],
             ),
         );
         request.model_body(body);
@@ -712,11 +730,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         language_code: &str,
         body: &genesys_model::RemoveEntitiesRequest,
     ) -> crate::Request<'a, PostLanguageunderstandingIgnorephraseRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2643,
             "postLanguageunderstandingIgnorephraseRemove",
-            format!(
-                "/api/v2/languageunderstanding/ignorephrases/{}/remove", crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/ignorephrases/", "/remove"],
+                &[language_code],
             ),
         );
         request.model_body(body);
@@ -732,11 +751,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         language_code: &str,
         body: &genesys_model::IgnoreTopicsRequest,
     ) -> crate::Request<'a, PostLanguageunderstandingIgnoretopic> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2644,
             "postLanguageunderstandingIgnoretopic",
-            format!(
-                "/api/v2/languageunderstanding/ignoretopics/{}", crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/ignoretopics/", ""],
+                &[language_code],
             ),
         );
         request.model_body(body);
@@ -752,11 +772,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         language_code: &str,
         body: &genesys_model::RemoveEntitiesRequest,
     ) -> crate::Request<'a, PostLanguageunderstandingIgnoretopicRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2645,
             "postLanguageunderstandingIgnoretopicRemove",
-            format!(
-                "/api/v2/languageunderstanding/ignoretopics/{}/remove", crate
-                ::operation::encode_path_segment(language_code)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/ignoretopics/", "/remove"],
+                &[language_code],
             ),
         );
         request.model_body(body);
@@ -774,11 +795,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         miner_id: &str,
         body: &genesys_model::Draft,
     ) -> crate::Request<'a, PostLanguageunderstandingMinerDrafts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2646,
             "postLanguageunderstandingMinerDrafts",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/drafts", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/drafts"],
+                &[miner_id],
             ),
         );
         request.model_body(body);
@@ -796,11 +818,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         miner_id: &str,
         body: &genesys_model::MinerExecuteRequest,
     ) -> crate::Request<'a, PostLanguageunderstandingMinerExecute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2647,
             "postLanguageunderstandingMinerExecute",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/execute", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/execute"],
+                &[miner_id],
             ),
         );
         request.model_body(body);
@@ -817,7 +840,8 @@ impl<'a> LanguageUnderstandingApi<'a> {
         &self,
         body: &genesys_model::Miner,
     ) -> crate::Request<'a, PostLanguageunderstandingMiners> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2649,
             "postLanguageunderstandingMiners",
             String::from("/api/v2/languageunderstanding/miners"),
         );
@@ -837,12 +861,12 @@ impl<'a> LanguageUnderstandingApi<'a> {
         domain_version_id: &str,
         body: &genesys_model::NluDomainVersion,
     ) -> crate::Request<'a, PutLanguageunderstandingDomainVersion> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3203,
             "putLanguageunderstandingDomainVersion",
-            format!(
-                "/api/v2/languageunderstanding/domains/{}/versions/{}", crate
-                ::operation::encode_path_segment(domain_id), crate
-                ::operation::encode_path_segment(domain_version_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/domains/", "/versions/", ""],
+                &[domain_id, domain_version_id],
             ),
         );
         request.model_body(body);

@@ -32,12 +32,10 @@ impl<'a> LanguagesApi<'a> {
         &self,
         language_id: &str,
     ) -> crate::Request<'a, DeleteLanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            165,
             "deleteLanguage",
-            format!(
-                "/api/v2/languages/{}", crate
-                ::operation::encode_path_segment(language_id)
-            ),
+            crate::operation::build_path(&["/api/v2/languages/", ""], &[language_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -52,12 +50,10 @@ impl<'a> LanguagesApi<'a> {
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_language(&self, language_id: &str) -> crate::Request<'a, GetLanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1108,
             "getLanguage",
-            format!(
-                "/api/v2/languages/{}", crate
-                ::operation::encode_path_segment(language_id)
-            ),
+            crate::operation::build_path(&["/api/v2/languages/", ""], &[language_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -72,7 +68,8 @@ impl<'a> LanguagesApi<'a> {
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_languages(&self) -> crate::Request<'a, GetLanguages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1109,
             "getLanguages",
             String::from("/api/v2/languages"),
         );
@@ -86,7 +83,8 @@ impl<'a> LanguagesApi<'a> {
     pub fn get_languages_translations(
         &self,
     ) -> crate::Request<'a, GetLanguagesTranslations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1110,
             "getLanguagesTranslations",
             String::from("/api/v2/languages/translations"),
         );
@@ -101,7 +99,8 @@ impl<'a> LanguagesApi<'a> {
         &self,
         language: impl Into<String>,
     ) -> crate::Request<'a, GetLanguagesTranslationsBuiltin> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1111,
             "getLanguagesTranslationsBuiltin",
             String::from("/api/v2/languages/translations/builtin"),
         );
@@ -120,7 +119,8 @@ impl<'a> LanguagesApi<'a> {
         &self,
         language: impl Into<String>,
     ) -> crate::Request<'a, GetLanguagesTranslationsOrganization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1112,
             "getLanguagesTranslationsOrganization",
             String::from("/api/v2/languages/translations/organization"),
         );
@@ -139,11 +139,12 @@ impl<'a> LanguagesApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetLanguagesTranslationsUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1113,
             "getLanguagesTranslationsUser",
-            format!(
-                "/api/v2/languages/translations/users/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/languages/translations/users/", ""],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -162,7 +163,8 @@ impl<'a> LanguagesApi<'a> {
         &self,
         body: &genesys_model::Language,
     ) -> crate::Request<'a, PostLanguages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2635,
             "postLanguages",
             String::from("/api/v2/languages"),
         );

@@ -29,11 +29,12 @@ impl<'a> LearningApi<'a> {
         &self,
         assignment_id: &str,
     ) -> crate::Request<'a, DeleteLearningAssignment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            171,
             "deleteLearningAssignment",
-            format!(
-                "/api/v2/learning/assignments/{}", crate
-                ::operation::encode_path_segment(assignment_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", ""],
+                &[assignment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -51,11 +52,12 @@ impl<'a> LearningApi<'a> {
         &self,
         module_id: &str,
     ) -> crate::Request<'a, DeleteLearningModule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            172,
             "deleteLearningModule",
-            format!(
-                "/api/v2/learning/modules/{}", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", ""],
+                &[module_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -73,11 +75,12 @@ impl<'a> LearningApi<'a> {
         &self,
         assignment_id: &str,
     ) -> crate::Request<'a, GetLearningAssignment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1133,
             "getLearningAssignment",
-            format!(
-                "/api/v2/learning/assignments/{}", crate
-                ::operation::encode_path_segment(assignment_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", ""],
+                &[assignment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -96,12 +99,12 @@ impl<'a> LearningApi<'a> {
         assignment_id: &str,
         step_id: &str,
     ) -> crate::Request<'a, GetLearningAssignmentStep> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1134,
             "getLearningAssignmentStep",
-            format!(
-                "/api/v2/learning/assignments/{}/steps/{}", crate
-                ::operation::encode_path_segment(assignment_id), crate
-                ::operation::encode_path_segment(step_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", "/steps/", ""],
+                &[assignment_id, step_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -118,7 +121,8 @@ impl<'a> LearningApi<'a> {
     pub fn get_learning_assignments(
         &self,
     ) -> crate::Request<'a, GetLearningAssignments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1135,
             "getLearningAssignments",
             String::from("/api/v2/learning/assignments"),
         );
@@ -132,7 +136,8 @@ impl<'a> LearningApi<'a> {
     pub fn get_learning_assignments_me(
         &self,
     ) -> crate::Request<'a, GetLearningAssignmentsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1136,
             "getLearningAssignmentsMe",
             String::from("/api/v2/learning/assignments/me"),
         );
@@ -149,11 +154,12 @@ impl<'a> LearningApi<'a> {
         &self,
         module_id: &str,
     ) -> crate::Request<'a, GetLearningModule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1137,
             "getLearningModule",
-            format!(
-                "/api/v2/learning/modules/{}", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", ""],
+                &[module_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -170,12 +176,12 @@ impl<'a> LearningApi<'a> {
         module_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetLearningModuleJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1138,
             "getLearningModuleJob",
-            format!(
-                "/api/v2/learning/modules/{}/jobs/{}", crate
-                ::operation::encode_path_segment(module_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/jobs/", ""],
+                &[module_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -191,11 +197,12 @@ impl<'a> LearningApi<'a> {
         &self,
         module_id: &str,
     ) -> crate::Request<'a, GetLearningModulePreview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1139,
             "getLearningModulePreview",
-            format!(
-                "/api/v2/learning/modules/{}/preview", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/preview"],
+                &[module_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -211,11 +218,12 @@ impl<'a> LearningApi<'a> {
         &self,
         module_id: &str,
     ) -> crate::Request<'a, GetLearningModuleRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1140,
             "getLearningModuleRule",
-            format!(
-                "/api/v2/learning/modules/{}/rule", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/rule"],
+                &[module_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -232,12 +240,12 @@ impl<'a> LearningApi<'a> {
         module_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetLearningModuleVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1141,
             "getLearningModuleVersion",
-            format!(
-                "/api/v2/learning/modules/{}/versions/{}", crate
-                ::operation::encode_path_segment(module_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/versions/", ""],
+                &[module_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -250,7 +258,8 @@ impl<'a> LearningApi<'a> {
     ///
     /// OAuth scopes (any of): `learning`, `learning:readonly`.
     pub fn get_learning_modules(&self) -> crate::Request<'a, GetLearningModules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1142,
             "getLearningModules",
             String::from("/api/v2/learning/modules"),
         );
@@ -267,7 +276,8 @@ impl<'a> LearningApi<'a> {
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetLearningModulesAssignments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1143,
             "getLearningModulesAssignments",
             String::from("/api/v2/learning/modules/assignments"),
         );
@@ -293,11 +303,12 @@ impl<'a> LearningApi<'a> {
         &self,
         cover_art_id: &str,
     ) -> crate::Request<'a, GetLearningModulesCoverartCoverArtId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1144,
             "getLearningModulesCoverartCoverArtId",
-            format!(
-                "/api/v2/learning/modules/coverart/{}", crate
-                ::operation::encode_path_segment(cover_art_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/coverart/", ""],
+                &[cover_art_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -311,11 +322,12 @@ impl<'a> LearningApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetLearningScheduleslotsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1145,
             "getLearningScheduleslotsJob",
-            format!(
-                "/api/v2/learning/scheduleslots/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/scheduleslots/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -331,12 +343,10 @@ impl<'a> LearningApi<'a> {
         &self,
         scorm_id: &str,
     ) -> crate::Request<'a, GetLearningScormScormId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1146,
             "getLearningScormScormId",
-            format!(
-                "/api/v2/learning/scorm/{}", crate
-                ::operation::encode_path_segment(scorm_id)
-            ),
+            crate::operation::build_path(&["/api/v2/learning/scorm/", ""], &[scorm_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -350,11 +360,12 @@ impl<'a> LearningApi<'a> {
         assignment_id: &str,
         body: &genesys_model::LearningAssignmentUpdate,
     ) -> crate::Request<'a, PatchLearningAssignment> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2050,
             "patchLearningAssignment",
-            format!(
-                "/api/v2/learning/assignments/{}", crate
-                ::operation::encode_path_segment(assignment_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", ""],
+                &[assignment_id],
             ),
         );
         request.model_body(body);
@@ -372,11 +383,12 @@ impl<'a> LearningApi<'a> {
         assignment_id: &str,
         body: &genesys_model::LearningAssignmentReschedule,
     ) -> crate::Request<'a, PatchLearningAssignmentReschedule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2051,
             "patchLearningAssignmentReschedule",
-            format!(
-                "/api/v2/learning/assignments/{}/reschedule", crate
-                ::operation::encode_path_segment(assignment_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", "/reschedule"],
+                &[assignment_id],
             ),
         );
         request.model_body(body);
@@ -397,12 +409,12 @@ impl<'a> LearningApi<'a> {
         step_id: &str,
         body: &genesys_model::LearningAssignmentStep,
     ) -> crate::Request<'a, PatchLearningAssignmentStep> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2052,
             "patchLearningAssignmentStep",
-            format!(
-                "/api/v2/learning/assignments/{}/steps/{}", crate
-                ::operation::encode_path_segment(assignment_id), crate
-                ::operation::encode_path_segment(step_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", "/steps/", ""],
+                &[assignment_id, step_id],
             ),
         );
         request.model_body(body);
@@ -421,12 +433,12 @@ impl<'a> LearningApi<'a> {
         user_id: &str,
         body: &genesys_model::LearningAssignmentExternalUpdate,
     ) -> crate::Request<'a, PatchLearningModuleUserAssignments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2053,
             "patchLearningModuleUserAssignments",
-            format!(
-                "/api/v2/learning/modules/{}/users/{}/assignments", crate
-                ::operation::encode_path_segment(module_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/users/", "/assignments"],
+                &[module_id, user_id],
             ),
         );
         request.model_body(body);
@@ -443,7 +455,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &genesys_model::LearningAssessmentScoringRequest,
     ) -> crate::Request<'a, PostLearningAssessmentsScoring> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2650,
             "postLearningAssessmentsScoring",
             String::from("/api/v2/learning/assessments/scoring"),
         );
@@ -463,11 +476,12 @@ impl<'a> LearningApi<'a> {
         &self,
         assignment_id: &str,
     ) -> crate::Request<'a, PostLearningAssignmentReassign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2651,
             "postLearningAssignmentReassign",
-            format!(
-                "/api/v2/learning/assignments/{}/reassign", crate
-                ::operation::encode_path_segment(assignment_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", "/reassign"],
+                &[assignment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -485,11 +499,12 @@ impl<'a> LearningApi<'a> {
         &self,
         assignment_id: &str,
     ) -> crate::Request<'a, PostLearningAssignmentReset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2652,
             "postLearningAssignmentReset",
-            format!(
-                "/api/v2/learning/assignments/{}/reset", crate
-                ::operation::encode_path_segment(assignment_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/assignments/", "/reset"],
+                &[assignment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -505,7 +520,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &genesys_model::LearningAssignmentCreate,
     ) -> crate::Request<'a, PostLearningAssignments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2653,
             "postLearningAssignments",
             String::from("/api/v2/learning/assignments"),
         );
@@ -523,7 +539,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &genesys_model::LearningAssignmentAggregateParam,
     ) -> crate::Request<'a, PostLearningAssignmentsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2654,
             "postLearningAssignmentsAggregatesQuery",
             String::from("/api/v2/learning/assignments/aggregates/query"),
         );
@@ -541,7 +558,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &Vec<genesys_model::LearningAssignmentItem>,
     ) -> crate::Request<'a, PostLearningAssignmentsBulkadd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2655,
             "postLearningAssignmentsBulkadd",
             String::from("/api/v2/learning/assignments/bulkadd"),
         );
@@ -559,7 +577,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostLearningAssignmentsBulkremove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2656,
             "postLearningAssignmentsBulkremove",
             String::from("/api/v2/learning/assignments/bulkremove"),
         );
@@ -580,11 +599,12 @@ impl<'a> LearningApi<'a> {
         module_id: &str,
         body: &genesys_model::LearningModuleJobRequest,
     ) -> crate::Request<'a, PostLearningModuleJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2657,
             "postLearningModuleJobs",
-            format!(
-                "/api/v2/learning/modules/{}/jobs", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/jobs"],
+                &[module_id],
             ),
         );
         request.model_body(body);
@@ -602,11 +622,12 @@ impl<'a> LearningApi<'a> {
         module_id: &str,
         body: &genesys_model::LearningModulePublishRequest,
     ) -> crate::Request<'a, PostLearningModulePublish> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2658,
             "postLearningModulePublish",
-            format!(
-                "/api/v2/learning/modules/{}/publish", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/publish"],
+                &[module_id],
             ),
         );
         request.model_body(body);
@@ -623,11 +644,12 @@ impl<'a> LearningApi<'a> {
         &self,
         module_id: &str,
     ) -> crate::Request<'a, PostLearningModuleRuleMigrate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2659,
             "postLearningModuleRuleMigrate",
-            format!(
-                "/api/v2/learning/modules/{}/rule/migrate", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/rule/migrate"],
+                &[module_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -645,7 +667,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &genesys_model::LearningModuleRequest,
     ) -> crate::Request<'a, PostLearningModules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2660,
             "postLearningModules",
             String::from("/api/v2/learning/modules"),
         );
@@ -667,7 +690,8 @@ impl<'a> LearningApi<'a> {
         page_number: i64,
         body: &genesys_model::LearningAssignmentUserQuery,
     ) -> crate::Request<'a, PostLearningRulesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2661,
             "postLearningRulesQuery",
             String::from("/api/v2/learning/rules/query"),
         );
@@ -691,7 +715,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &genesys_model::LearningScheduleSlotsJobRequest,
     ) -> crate::Request<'a, PostLearningScheduleslotsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2662,
             "postLearningScheduleslotsJobs",
             String::from("/api/v2/learning/scheduleslots/jobs"),
         );
@@ -709,7 +734,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &genesys_model::LearningScheduleSlotsQueryRequest,
     ) -> crate::Request<'a, PostLearningScheduleslotsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2663,
             "postLearningScheduleslotsQuery",
             String::from("/api/v2/learning/scheduleslots/query"),
         );
@@ -727,7 +753,8 @@ impl<'a> LearningApi<'a> {
         &self,
         body: &genesys_model::LearningScormUploadRequest,
     ) -> crate::Request<'a, PostLearningScorm> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2664,
             "postLearningScorm",
             String::from("/api/v2/learning/scorm"),
         );
@@ -748,11 +775,12 @@ impl<'a> LearningApi<'a> {
         module_id: &str,
         body: &genesys_model::LearningModuleRequest,
     ) -> crate::Request<'a, PutLearningModule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3204,
             "putLearningModule",
-            format!(
-                "/api/v2/learning/modules/{}", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", ""],
+                &[module_id],
             ),
         );
         request.model_body(body);
@@ -772,11 +800,12 @@ impl<'a> LearningApi<'a> {
         module_id: &str,
         body: &genesys_model::LearningModulePreviewUpdateRequest,
     ) -> crate::Request<'a, PutLearningModulePreview> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3205,
             "putLearningModulePreview",
-            format!(
-                "/api/v2/learning/modules/{}/preview", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/preview"],
+                &[module_id],
             ),
         );
         request.model_body(body);
@@ -796,11 +825,12 @@ impl<'a> LearningApi<'a> {
         module_id: &str,
         body: &genesys_model::LearningModuleRule,
     ) -> crate::Request<'a, PutLearningModuleRule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3206,
             "putLearningModuleRule",
-            format!(
-                "/api/v2/learning/modules/{}/rule", crate
-                ::operation::encode_path_segment(module_id)
+            crate::operation::build_path(
+                &["/api/v2/learning/modules/", "/rule"],
+                &[module_id],
             ),
         );
         request.model_body(body);

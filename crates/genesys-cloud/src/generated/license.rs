@@ -29,11 +29,12 @@ impl<'a> LicenseApi<'a> {
         &self,
         license_id: &str,
     ) -> crate::Request<'a, GetLicenseDefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1147,
             "getLicenseDefinition",
-            format!(
-                "/api/v2/license/definitions/{}", crate
-                ::operation::encode_path_segment(license_id)
+            crate::operation::build_path(
+                &["/api/v2/license/definitions/", ""],
+                &[license_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -46,7 +47,8 @@ impl<'a> LicenseApi<'a> {
     ///
     /// OAuth scopes (any of): `license`, `license:readonly`.
     pub fn get_license_definitions(&self) -> crate::Request<'a, GetLicenseDefinitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1148,
             "getLicenseDefinitions",
             String::from("/api/v2/license/definitions"),
         );
@@ -61,11 +63,12 @@ impl<'a> LicenseApi<'a> {
         &self,
         feature_name: &str,
     ) -> crate::Request<'a, GetLicenseToggle> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1149,
             "getLicenseToggle",
-            format!(
-                "/api/v2/license/toggles/{}", crate
-                ::operation::encode_path_segment(feature_name)
+            crate::operation::build_path(
+                &["/api/v2/license/toggles/", ""],
+                &[feature_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -78,12 +81,10 @@ impl<'a> LicenseApi<'a> {
     ///
     /// OAuth scopes (any of): `license`, `license:readonly`.
     pub fn get_license_user(&self, user_id: &str) -> crate::Request<'a, GetLicenseUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1150,
             "getLicenseUser",
-            format!(
-                "/api/v2/license/users/{}", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/license/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -95,7 +96,8 @@ impl<'a> LicenseApi<'a> {
     ///
     /// OAuth scopes (any of): `license`, `license:readonly`.
     pub fn get_license_users(&self) -> crate::Request<'a, GetLicenseUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1151,
             "getLicenseUsers",
             String::from("/api/v2/license/users"),
         );
@@ -110,7 +112,8 @@ impl<'a> LicenseApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostLicenseInfer> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2665,
             "postLicenseInfer",
             String::from("/api/v2/license/infer"),
         );
@@ -128,7 +131,8 @@ impl<'a> LicenseApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostLicenseInferPermissions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2666,
             "postLicenseInferPermissions",
             String::from("/api/v2/license/infer/permissions"),
         );
@@ -146,7 +150,8 @@ impl<'a> LicenseApi<'a> {
         &self,
         body: &genesys_model::LicenseBatchAssignmentRequest,
     ) -> crate::Request<'a, PostLicenseOrganization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2667,
             "postLicenseOrganization",
             String::from("/api/v2/license/organization"),
         );
@@ -162,11 +167,12 @@ impl<'a> LicenseApi<'a> {
         &self,
         feature_name: &str,
     ) -> crate::Request<'a, PostLicenseToggle> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2668,
             "postLicenseToggle",
-            format!(
-                "/api/v2/license/toggles/{}", crate
-                ::operation::encode_path_segment(feature_name)
+            crate::operation::build_path(
+                &["/api/v2/license/toggles/", ""],
+                &[feature_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -182,7 +188,8 @@ impl<'a> LicenseApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostLicenseUsers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2669,
             "postLicenseUsers",
             String::from("/api/v2/license/users"),
         );

@@ -29,12 +29,10 @@ impl<'a> LocationsApi<'a> {
         &self,
         location_id: &str,
     ) -> crate::Request<'a, DeleteLocation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            173,
             "deleteLocation",
-            format!(
-                "/api/v2/locations/{}", crate
-                ::operation::encode_path_segment(location_id)
-            ),
+            crate::operation::build_path(&["/api/v2/locations/", ""], &[location_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -44,12 +42,10 @@ impl<'a> LocationsApi<'a> {
     ///
     /// OAuth scopes (any of): `locations`, `locations:readonly`.
     pub fn get_location(&self, location_id: &str) -> crate::Request<'a, GetLocation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1152,
             "getLocation",
-            format!(
-                "/api/v2/locations/{}", crate
-                ::operation::encode_path_segment(location_id)
-            ),
+            crate::operation::build_path(&["/api/v2/locations/", ""], &[location_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -62,11 +58,12 @@ impl<'a> LocationsApi<'a> {
         &self,
         location_id: &str,
     ) -> crate::Request<'a, GetLocationSublocations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1153,
             "getLocationSublocations",
-            format!(
-                "/api/v2/locations/{}/sublocations", crate
-                ::operation::encode_path_segment(location_id)
+            crate::operation::build_path(
+                &["/api/v2/locations/", "/sublocations"],
+                &[location_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -77,7 +74,8 @@ impl<'a> LocationsApi<'a> {
     ///
     /// OAuth scopes (any of): `locations`, `locations:readonly`.
     pub fn get_locations(&self) -> crate::Request<'a, GetLocations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1154,
             "getLocations",
             String::from("/api/v2/locations"),
         );
@@ -92,7 +90,8 @@ impl<'a> LocationsApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetLocationsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1155,
             "getLocationsSearch",
             String::from("/api/v2/locations/search"),
         );
@@ -114,12 +113,10 @@ impl<'a> LocationsApi<'a> {
         location_id: &str,
         body: &genesys_model::LocationUpdateDefinition,
     ) -> crate::Request<'a, PatchLocation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2054,
             "patchLocation",
-            format!(
-                "/api/v2/locations/{}", crate
-                ::operation::encode_path_segment(location_id)
-            ),
+            crate::operation::build_path(&["/api/v2/locations/", ""], &[location_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -135,7 +132,8 @@ impl<'a> LocationsApi<'a> {
         &self,
         body: &genesys_model::LocationCreateDefinition,
     ) -> crate::Request<'a, PostLocations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2670,
             "postLocations",
             String::from("/api/v2/locations"),
         );
@@ -151,7 +149,8 @@ impl<'a> LocationsApi<'a> {
         &self,
         body: &genesys_model::LocationSearchRequest,
     ) -> crate::Request<'a, PostLocationsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2671,
             "postLocationsSearch",
             String::from("/api/v2/locations/search"),
         );

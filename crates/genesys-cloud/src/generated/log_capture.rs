@@ -29,11 +29,12 @@ impl<'a> LogCaptureApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteDiagnosticsLogcaptureBrowserUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            94,
             "deleteDiagnosticsLogcaptureBrowserUser",
-            format!(
-                "/api/v2/diagnostics/logcapture/browser/users/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/diagnostics/logcapture/browser/users/", ""],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> LogCaptureApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetDiagnosticsLogcaptureBrowserEntriesDownloadJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            721,
             "getDiagnosticsLogcaptureBrowserEntriesDownloadJob",
-            format!(
-                "/api/v2/diagnostics/logcapture/browser/entries/download/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/diagnostics/logcapture/browser/entries/download/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +71,12 @@ impl<'a> LogCaptureApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetDiagnosticsLogcaptureBrowserUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            722,
             "getDiagnosticsLogcaptureBrowserUser",
-            format!(
-                "/api/v2/diagnostics/logcapture/browser/users/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/diagnostics/logcapture/browser/users/", ""],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -88,7 +91,8 @@ impl<'a> LogCaptureApi<'a> {
     pub fn get_diagnostics_logcapture_browser_users(
         &self,
     ) -> crate::Request<'a, GetDiagnosticsLogcaptureBrowserUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            723,
             "getDiagnosticsLogcaptureBrowserUsers",
             String::from("/api/v2/diagnostics/logcapture/browser/users"),
         );
@@ -105,7 +109,8 @@ impl<'a> LogCaptureApi<'a> {
         &self,
         body: &genesys_model::LogCaptureQueryRequest,
     ) -> crate::Request<'a, PostDiagnosticsLogcaptureBrowserEntriesDownloadJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2439,
             "postDiagnosticsLogcaptureBrowserEntriesDownloadJobs",
             String::from("/api/v2/diagnostics/logcapture/browser/entries/download/jobs"),
         );
@@ -123,7 +128,8 @@ impl<'a> LogCaptureApi<'a> {
         &self,
         body: &genesys_model::LogCaptureQueryRequest,
     ) -> crate::Request<'a, PostDiagnosticsLogcaptureBrowserEntriesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2440,
             "postDiagnosticsLogcaptureBrowserEntriesQuery",
             String::from("/api/v2/diagnostics/logcapture/browser/entries/query"),
         );
@@ -142,11 +148,12 @@ impl<'a> LogCaptureApi<'a> {
         user_id: &str,
         body: &genesys_model::LogCaptureUserConfiguration,
     ) -> crate::Request<'a, PostDiagnosticsLogcaptureBrowserUser> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2441,
             "postDiagnosticsLogcaptureBrowserUser",
-            format!(
-                "/api/v2/diagnostics/logcapture/browser/users/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/diagnostics/logcapture/browser/users/", ""],
+                &[user_id],
             ),
         );
         request.model_body(body);

@@ -30,11 +30,12 @@ impl<'a> MessagingApi<'a> {
         &self,
         message_setting_id: &str,
     ) -> crate::Request<'a, DeleteMessagingSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            174,
             "deleteMessagingSetting",
-            format!(
-                "/api/v2/messaging/settings/{}", crate
-                ::operation::encode_path_segment(message_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/messaging/settings/", ""],
+                &[message_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,7 +53,8 @@ impl<'a> MessagingApi<'a> {
     pub fn delete_messaging_settings_default(
         &self,
     ) -> crate::Request<'a, DeleteMessagingSettingsDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            175,
             "deleteMessagingSettingsDefault",
             String::from("/api/v2/messaging/settings/default"),
         );
@@ -72,11 +74,12 @@ impl<'a> MessagingApi<'a> {
         &self,
         supported_content_id: &str,
     ) -> crate::Request<'a, DeleteMessagingSupportedcontentSupportedContentId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            176,
             "deleteMessagingSupportedcontentSupportedContentId",
-            format!(
-                "/api/v2/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(supported_content_id)
+            crate::operation::build_path(
+                &["/api/v2/messaging/supportedcontent/", ""],
+                &[supported_content_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -93,11 +96,12 @@ impl<'a> MessagingApi<'a> {
         &self,
         message_setting_id: &str,
     ) -> crate::Request<'a, GetMessagingSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1156,
             "getMessagingSetting",
-            format!(
-                "/api/v2/messaging/settings/{}", crate
-                ::operation::encode_path_segment(message_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/messaging/settings/", ""],
+                &[message_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -111,7 +115,8 @@ impl<'a> MessagingApi<'a> {
     /// OAuth scopes (any of): `messaging-platform`, `messaging-platform:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_messaging_settings(&self) -> crate::Request<'a, GetMessagingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1157,
             "getMessagingSettings",
             String::from("/api/v2/messaging/settings"),
         );
@@ -130,7 +135,8 @@ impl<'a> MessagingApi<'a> {
     pub fn get_messaging_settings_default(
         &self,
     ) -> crate::Request<'a, GetMessagingSettingsDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1158,
             "getMessagingSettingsDefault",
             String::from("/api/v2/messaging/settings/default"),
         );
@@ -149,7 +155,8 @@ impl<'a> MessagingApi<'a> {
     pub fn get_messaging_supportedcontent(
         &self,
     ) -> crate::Request<'a, GetMessagingSupportedcontent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1159,
             "getMessagingSupportedcontent",
             String::from("/api/v2/messaging/supportedcontent"),
         );
@@ -169,11 +176,12 @@ impl<'a> MessagingApi<'a> {
         &self,
         supported_content_id: &str,
     ) -> crate::Request<'a, GetMessagingSupportedcontentSupportedContentId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1160,
             "getMessagingSupportedcontentSupportedContentId",
-            format!(
-                "/api/v2/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(supported_content_id)
+            crate::operation::build_path(
+                &["/api/v2/messaging/supportedcontent/", ""],
+                &[supported_content_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -191,11 +199,12 @@ impl<'a> MessagingApi<'a> {
         message_setting_id: &str,
         body: &genesys_model::MessagingSettingRequest,
     ) -> crate::Request<'a, PatchMessagingSetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2055,
             "patchMessagingSetting",
-            format!(
-                "/api/v2/messaging/settings/{}", crate
-                ::operation::encode_path_segment(message_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/messaging/settings/", ""],
+                &[message_setting_id],
             ),
         );
         request.model_body(body);
@@ -216,11 +225,12 @@ impl<'a> MessagingApi<'a> {
         supported_content_id: &str,
         body: &genesys_model::SupportedContent,
     ) -> crate::Request<'a, PatchMessagingSupportedcontentSupportedContentId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2056,
             "patchMessagingSupportedcontentSupportedContentId",
-            format!(
-                "/api/v2/messaging/supportedcontent/{}", crate
-                ::operation::encode_path_segment(supported_content_id)
+            crate::operation::build_path(
+                &["/api/v2/messaging/supportedcontent/", ""],
+                &[supported_content_id],
             ),
         );
         request.model_body(body);
@@ -238,7 +248,8 @@ impl<'a> MessagingApi<'a> {
         &self,
         body: &genesys_model::MessagingSettingRequest,
     ) -> crate::Request<'a, PostMessagingSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2672,
             "postMessagingSettings",
             String::from("/api/v2/messaging/settings"),
         );
@@ -259,7 +270,8 @@ impl<'a> MessagingApi<'a> {
         &self,
         body: &genesys_model::SupportedContent,
     ) -> crate::Request<'a, PostMessagingSupportedcontent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2673,
             "postMessagingSupportedcontent",
             String::from("/api/v2/messaging/supportedcontent"),
         );
@@ -280,7 +292,8 @@ impl<'a> MessagingApi<'a> {
         &self,
         body: &genesys_model::MessagingSettingDefaultRequest,
     ) -> crate::Request<'a, PutMessagingSettingsDefault> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3207,
             "putMessagingSettingsDefault",
             String::from("/api/v2/messaging/settings/default"),
         );

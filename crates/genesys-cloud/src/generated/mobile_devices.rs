@@ -28,12 +28,10 @@ impl<'a> MobileDevicesApi<'a> {
         &self,
         device_id: &str,
     ) -> crate::Request<'a, DeleteMobiledevice> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            177,
             "deleteMobiledevice",
-            format!(
-                "/api/v2/mobiledevices/{}", crate
-                ::operation::encode_path_segment(device_id)
-            ),
+            crate::operation::build_path(&["/api/v2/mobiledevices/", ""], &[device_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -47,12 +45,10 @@ impl<'a> MobileDevicesApi<'a> {
         &self,
         device_id: &str,
     ) -> crate::Request<'a, GetMobiledevice> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1161,
             "getMobiledevice",
-            format!(
-                "/api/v2/mobiledevices/{}", crate
-                ::operation::encode_path_segment(device_id)
-            ),
+            crate::operation::build_path(&["/api/v2/mobiledevices/", ""], &[device_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -63,7 +59,8 @@ impl<'a> MobileDevicesApi<'a> {
     /// OAuth scopes (any of): `devices`, `devices:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_mobiledevices(&self) -> crate::Request<'a, GetMobiledevices> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1162,
             "getMobiledevices",
             String::from("/api/v2/mobiledevices"),
         );
@@ -79,7 +76,8 @@ impl<'a> MobileDevicesApi<'a> {
         &self,
         body: &genesys_model::UserDevice,
     ) -> crate::Request<'a, PostMobiledevices> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2674,
             "postMobiledevices",
             String::from("/api/v2/mobiledevices"),
         );
@@ -97,12 +95,10 @@ impl<'a> MobileDevicesApi<'a> {
         device_id: &str,
         body: &genesys_model::UserDevice,
     ) -> crate::Request<'a, PutMobiledevice> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3208,
             "putMobiledevice",
-            format!(
-                "/api/v2/mobiledevices/{}", crate
-                ::operation::encode_path_segment(device_id)
-            ),
+            crate::operation::build_path(&["/api/v2/mobiledevices/", ""], &[device_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)

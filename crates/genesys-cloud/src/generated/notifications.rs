@@ -27,11 +27,12 @@ impl<'a> NotificationsApi<'a> {
         &self,
         channel_id: &str,
     ) -> crate::Request<'a, DeleteNotificationsChannelSubscriptions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            178,
             "deleteNotificationsChannelSubscriptions",
-            format!(
-                "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(channel_id)
+            crate::operation::build_path(
+                &["/api/v2/notifications/channels/", "/subscriptions"],
+                &[channel_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -44,7 +45,8 @@ impl<'a> NotificationsApi<'a> {
     pub fn get_notifications_availabletopics(
         &self,
     ) -> crate::Request<'a, GetNotificationsAvailabletopics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1163,
             "getNotificationsAvailabletopics",
             String::from("/api/v2/notifications/availabletopics"),
         );
@@ -59,11 +61,12 @@ impl<'a> NotificationsApi<'a> {
         &self,
         channel_id: &str,
     ) -> crate::Request<'a, GetNotificationsChannelSubscriptions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1164,
             "getNotificationsChannelSubscriptions",
-            format!(
-                "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(channel_id)
+            crate::operation::build_path(
+                &["/api/v2/notifications/channels/", "/subscriptions"],
+                &[channel_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -76,7 +79,8 @@ impl<'a> NotificationsApi<'a> {
     pub fn get_notifications_channels(
         &self,
     ) -> crate::Request<'a, GetNotificationsChannels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1165,
             "getNotificationsChannels",
             String::from("/api/v2/notifications/channels"),
         );
@@ -93,11 +97,12 @@ impl<'a> NotificationsApi<'a> {
         &self,
         channel_id: &str,
     ) -> crate::Request<'a, HeadNotificationsChannel> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1918,
             "headNotificationsChannel",
-            format!(
-                "/api/v2/notifications/channels/{}", crate
-                ::operation::encode_path_segment(channel_id)
+            crate::operation::build_path(
+                &["/api/v2/notifications/channels/", ""],
+                &[channel_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -112,11 +117,12 @@ impl<'a> NotificationsApi<'a> {
         channel_id: &str,
         body: &Vec<genesys_model::ChannelTopic>,
     ) -> crate::Request<'a, PostNotificationsChannelSubscriptions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2675,
             "postNotificationsChannelSubscriptions",
-            format!(
-                "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(channel_id)
+            crate::operation::build_path(
+                &["/api/v2/notifications/channels/", "/subscriptions"],
+                &[channel_id],
             ),
         );
         request.json_body(body);
@@ -132,7 +138,8 @@ impl<'a> NotificationsApi<'a> {
     pub fn post_notifications_channels(
         &self,
     ) -> crate::Request<'a, PostNotificationsChannels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2676,
             "postNotificationsChannels",
             String::from("/api/v2/notifications/channels"),
         );
@@ -148,11 +155,12 @@ impl<'a> NotificationsApi<'a> {
         channel_id: &str,
         body: &Vec<genesys_model::ChannelTopic>,
     ) -> crate::Request<'a, PutNotificationsChannelSubscriptions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3209,
             "putNotificationsChannelSubscriptions",
-            format!(
-                "/api/v2/notifications/channels/{}/subscriptions", crate
-                ::operation::encode_path_segment(channel_id)
+            crate::operation::build_path(
+                &["/api/v2/notifications/channels/", "/subscriptions"],
+                &[channel_id],
             ),
         );
         request.json_body(body);

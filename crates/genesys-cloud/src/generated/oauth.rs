@@ -29,12 +29,10 @@ impl<'a> OauthApi<'a> {
         &self,
         client_id: &str,
     ) -> crate::Request<'a, DeleteOauthClient> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            179,
             "deleteOauthClient",
-            format!(
-                "/api/v2/oauth/clients/{}", crate
-                ::operation::encode_path_segment(client_id)
-            ),
+            crate::operation::build_path(&["/api/v2/oauth/clients/", ""], &[client_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -49,11 +47,12 @@ impl<'a> OauthApi<'a> {
         &self,
         client_id: &str,
     ) -> crate::Request<'a, GetOauthAuthorization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1166,
             "getOauthAuthorization",
-            format!(
-                "/api/v2/oauth/authorizations/{}", crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/authorizations/", ""],
+                &[client_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,7 +67,8 @@ impl<'a> OauthApi<'a> {
     pub fn get_oauth_authorizations(
         &self,
     ) -> crate::Request<'a, GetOauthAuthorizations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1167,
             "getOauthAuthorizations",
             String::from("/api/v2/oauth/authorizations"),
         );
@@ -85,12 +85,10 @@ impl<'a> OauthApi<'a> {
         &self,
         client_id: &str,
     ) -> crate::Request<'a, GetOauthClient> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1168,
             "getOauthClient",
-            format!(
-                "/api/v2/oauth/clients/{}", crate
-                ::operation::encode_path_segment(client_id)
-            ),
+            crate::operation::build_path(&["/api/v2/oauth/clients/", ""], &[client_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -106,12 +104,12 @@ impl<'a> OauthApi<'a> {
         client_id: &str,
         execution_id: &str,
     ) -> crate::Request<'a, GetOauthClientUsageQueryResult> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1169,
             "getOauthClientUsageQueryResult",
-            format!(
-                "/api/v2/oauth/clients/{}/usage/query/results/{}", crate
-                ::operation::encode_path_segment(client_id), crate
-                ::operation::encode_path_segment(execution_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/clients/", "/usage/query/results/", ""],
+                &[client_id, execution_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -129,11 +127,12 @@ impl<'a> OauthApi<'a> {
         &self,
         client_id: &str,
     ) -> crate::Request<'a, GetOauthClientUsageSummary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1170,
             "getOauthClientUsageSummary",
-            format!(
-                "/api/v2/oauth/clients/{}/usage/summary", crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/clients/", "/usage/summary"],
+                &[client_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -146,7 +145,8 @@ impl<'a> OauthApi<'a> {
     ///
     /// OAuth scopes (any of): `oauth`, `oauth:readonly`.
     pub fn get_oauth_clients(&self) -> crate::Request<'a, GetOauthClients> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1171,
             "getOauthClients",
             String::from("/api/v2/oauth/clients"),
         );
@@ -158,12 +158,10 @@ impl<'a> OauthApi<'a> {
     ///
     /// OAuth scopes (any of): `oauth`, `oauth:readonly`.
     pub fn get_oauth_scope(&self, scope_id: &str) -> crate::Request<'a, GetOauthScope> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1172,
             "getOauthScope",
-            format!(
-                "/api/v2/oauth/scopes/{}", crate
-                ::operation::encode_path_segment(scope_id)
-            ),
+            crate::operation::build_path(&["/api/v2/oauth/scopes/", ""], &[scope_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -173,7 +171,8 @@ impl<'a> OauthApi<'a> {
     ///
     /// OAuth scopes (any of): `oauth`, `oauth:readonly`.
     pub fn get_oauth_scopes(&self) -> crate::Request<'a, GetOauthScopes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1173,
             "getOauthScopes",
             String::from("/api/v2/oauth/scopes"),
         );
@@ -192,11 +191,12 @@ impl<'a> OauthApi<'a> {
         &self,
         client_id: &str,
     ) -> crate::Request<'a, PostOauthClientSecret> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2677,
             "postOauthClientSecret",
-            format!(
-                "/api/v2/oauth/clients/{}/secret", crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/clients/", "/secret"],
+                &[client_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -215,11 +215,12 @@ impl<'a> OauthApi<'a> {
         client_id: &str,
         body: &genesys_model::ApiUsageClientQuery,
     ) -> crate::Request<'a, PostOauthClientUsageQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2678,
             "postOauthClientUsageQuery",
-            format!(
-                "/api/v2/oauth/clients/{}/usage/query", crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/clients/", "/usage/query"],
+                &[client_id],
             ),
         );
         request.model_body(body);
@@ -238,7 +239,8 @@ impl<'a> OauthApi<'a> {
         &self,
         body: &genesys_model::OAuthClientRequest,
     ) -> crate::Request<'a, PostOauthClients> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2679,
             "postOauthClients",
             String::from("/api/v2/oauth/clients"),
         );
@@ -257,12 +259,10 @@ impl<'a> OauthApi<'a> {
         client_id: &str,
         body: &genesys_model::OAuthClientRequest,
     ) -> crate::Request<'a, PutOauthClient> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3210,
             "putOauthClient",
-            format!(
-                "/api/v2/oauth/clients/{}", crate
-                ::operation::encode_path_segment(client_id)
-            ),
+            crate::operation::build_path(&["/api/v2/oauth/clients/", ""], &[client_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)

@@ -29,11 +29,12 @@ impl<'a> ObjectsApi<'a> {
         &self,
         division_id: &str,
     ) -> crate::Request<'a, DeleteAuthorizationDivision> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            42,
             "deleteAuthorizationDivision",
-            format!(
-                "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", ""],
+                &[division_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,11 +48,12 @@ impl<'a> ObjectsApi<'a> {
         &self,
         division_id: &str,
     ) -> crate::Request<'a, GetAuthorizationDivision> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            476,
             "getAuthorizationDivision",
-            format!(
-                "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", ""],
+                &[division_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -66,7 +68,8 @@ impl<'a> ObjectsApi<'a> {
     pub fn get_authorization_divisions(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            478,
             "getAuthorizationDivisions",
             String::from("/api/v2/authorization/divisions"),
         );
@@ -82,7 +85,8 @@ impl<'a> ObjectsApi<'a> {
     pub fn get_authorization_divisions_deleted(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsDeleted> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            479,
             "getAuthorizationDivisionsDeleted",
             String::from("/api/v2/authorization/divisions/deleted"),
         );
@@ -98,7 +102,8 @@ impl<'a> ObjectsApi<'a> {
     pub fn get_authorization_divisions_home(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsHome> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            480,
             "getAuthorizationDivisionsHome",
             String::from("/api/v2/authorization/divisions/home"),
         );
@@ -112,7 +117,8 @@ impl<'a> ObjectsApi<'a> {
     pub fn get_authorization_divisions_limit(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsLimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            481,
             "getAuthorizationDivisionsLimit",
             String::from("/api/v2/authorization/divisions/limit"),
         );
@@ -128,7 +134,8 @@ impl<'a> ObjectsApi<'a> {
     pub fn get_authorization_divisions_query(
         &self,
     ) -> crate::Request<'a, GetAuthorizationDivisionsQuery> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            482,
             "getAuthorizationDivisionsQuery",
             String::from("/api/v2/authorization/divisions/query"),
         );
@@ -147,12 +154,12 @@ impl<'a> ObjectsApi<'a> {
         object_type: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostAuthorizationDivisionObject> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2270,
             "postAuthorizationDivisionObject",
-            format!(
-                "/api/v2/authorization/divisions/{}/objects/{}", crate
-                ::operation::encode_path_segment(division_id), crate
-                ::operation::encode_path_segment(object_type)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", "/objects/", ""],
+                &[division_id, object_type],
             ),
         );
         request.json_body(body);
@@ -170,11 +177,12 @@ impl<'a> ObjectsApi<'a> {
         division_id: &str,
         body: &genesys_model::AuthzDivision,
     ) -> crate::Request<'a, PostAuthorizationDivisionRestore> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2271,
             "postAuthorizationDivisionRestore",
-            format!(
-                "/api/v2/authorization/divisions/{}/restore", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", "/restore"],
+                &[division_id],
             ),
         );
         request.model_body(body);
@@ -191,7 +199,8 @@ impl<'a> ObjectsApi<'a> {
         &self,
         body: &genesys_model::AuthzDivision,
     ) -> crate::Request<'a, PostAuthorizationDivisions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2272,
             "postAuthorizationDivisions",
             String::from("/api/v2/authorization/divisions"),
         );
@@ -210,11 +219,12 @@ impl<'a> ObjectsApi<'a> {
         division_id: &str,
         body: &genesys_model::AuthzDivision,
     ) -> crate::Request<'a, PutAuthorizationDivision> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3094,
             "putAuthorizationDivision",
-            format!(
-                "/api/v2/authorization/divisions/{}", crate
-                ::operation::encode_path_segment(division_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisions/", ""],
+                &[division_id],
             ),
         );
         request.model_body(body);

@@ -31,11 +31,12 @@ impl<'a> OperationalEventsApi<'a> {
         &self,
         event_definition_id: &str,
     ) -> crate::Request<'a, GetUsageEventsDefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1666,
             "getUsageEventsDefinition",
-            format!(
-                "/api/v2/usage/events/definitions/{}", crate
-                ::operation::encode_path_segment(event_definition_id)
+            crate::operation::build_path(
+                &["/api/v2/usage/events/definitions/", ""],
+                &[event_definition_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +51,8 @@ impl<'a> OperationalEventsApi<'a> {
     pub fn get_usage_events_definitions(
         &self,
     ) -> crate::Request<'a, GetUsageEventsDefinitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1667,
             "getUsageEventsDefinitions",
             String::from("/api/v2/usage/events/definitions"),
         );
@@ -67,7 +69,8 @@ impl<'a> OperationalEventsApi<'a> {
         &self,
         body: &genesys_model::EventAggregatesQueryRequest,
     ) -> crate::Request<'a, PostUsageEventsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2899,
             "postUsageEventsAggregatesQuery",
             String::from("/api/v2/usage/events/aggregates/query"),
         );
@@ -85,7 +88,8 @@ impl<'a> OperationalEventsApi<'a> {
         &self,
         body: &genesys_model::EventQueryRequest,
     ) -> crate::Request<'a, PostUsageEventsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2900,
             "postUsageEventsQuery",
             String::from("/api/v2/usage/events/query"),
         );

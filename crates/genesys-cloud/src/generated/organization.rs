@@ -28,7 +28,8 @@ impl<'a> OrganizationApi<'a> {
         &self,
         type_: impl Into<String>,
     ) -> crate::Request<'a, GetFieldconfig> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            806,
             "getFieldconfig",
             String::from("/api/v2/fieldconfig"),
         );
@@ -48,7 +49,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_authentication_settings(
         &self,
     ) -> crate::Request<'a, GetOrganizationsAuthenticationSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1174,
             "getOrganizationsAuthenticationSettings",
             String::from("/api/v2/organizations/authentication/settings"),
         );
@@ -65,7 +67,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_embeddedintegration(
         &self,
     ) -> crate::Request<'a, GetOrganizationsEmbeddedintegration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1175,
             "getOrganizationsEmbeddedintegration",
             String::from("/api/v2/organizations/embeddedintegration"),
         );
@@ -84,7 +87,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_ipaddressauthentication(
         &self,
     ) -> crate::Request<'a, GetOrganizationsIpaddressauthentication> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1176,
             "getOrganizationsIpaddressauthentication",
             String::from("/api/v2/organizations/ipaddressauthentication"),
         );
@@ -101,11 +105,12 @@ impl<'a> OrganizationApi<'a> {
         &self,
         request_id: &str,
     ) -> crate::Request<'a, GetOrganizationsLimitsChangerequest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1177,
             "getOrganizationsLimitsChangerequest",
-            format!(
-                "/api/v2/organizations/limits/changerequests/{}", crate
-                ::operation::encode_path_segment(request_id)
+            crate::operation::build_path(
+                &["/api/v2/organizations/limits/changerequests/", ""],
+                &[request_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -122,7 +127,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_limits_changerequests(
         &self,
     ) -> crate::Request<'a, GetOrganizationsLimitsChangerequests> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1178,
             "getOrganizationsLimitsChangerequests",
             String::from("/api/v2/organizations/limits/changerequests"),
         );
@@ -136,7 +142,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_limits_docs(
         &self,
     ) -> crate::Request<'a, GetOrganizationsLimitsDocs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1179,
             "getOrganizationsLimitsDocs",
             String::from("/api/v2/organizations/limits/docs"),
         );
@@ -150,7 +157,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_limits_docs_freetrial(
         &self,
     ) -> crate::Request<'a, GetOrganizationsLimitsDocsFreetrial> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1180,
             "getOrganizationsLimitsDocsFreetrial",
             String::from("/api/v2/organizations/limits/docs/freetrial"),
         );
@@ -165,11 +173,12 @@ impl<'a> OrganizationApi<'a> {
         &self,
         namespace_name: &str,
     ) -> crate::Request<'a, GetOrganizationsLimitsNamespace> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1181,
             "getOrganizationsLimitsNamespace",
-            format!(
-                "/api/v2/organizations/limits/namespaces/{}", crate
-                ::operation::encode_path_segment(namespace_name)
+            crate::operation::build_path(
+                &["/api/v2/organizations/limits/namespaces/", ""],
+                &[namespace_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -183,11 +192,12 @@ impl<'a> OrganizationApi<'a> {
         &self,
         namespace_name: &str,
     ) -> crate::Request<'a, GetOrganizationsLimitsNamespaceDefaults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1182,
             "getOrganizationsLimitsNamespaceDefaults",
-            format!(
-                "/api/v2/organizations/limits/namespaces/{}/defaults", crate
-                ::operation::encode_path_segment(namespace_name)
+            crate::operation::build_path(
+                &["/api/v2/organizations/limits/namespaces/", "/defaults"],
+                &[namespace_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -200,7 +210,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_limits_namespaces(
         &self,
     ) -> crate::Request<'a, GetOrganizationsLimitsNamespaces> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1183,
             "getOrganizationsLimitsNamespaces",
             String::from("/api/v2/organizations/limits/namespaces"),
         );
@@ -212,7 +223,8 @@ impl<'a> OrganizationApi<'a> {
     ///
     /// OAuth scopes (any of): `organization`, `organization:readonly`.
     pub fn get_organizations_me(&self) -> crate::Request<'a, GetOrganizationsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1184,
             "getOrganizationsMe",
             String::from("/api/v2/organizations/me"),
         );
@@ -227,7 +239,8 @@ impl<'a> OrganizationApi<'a> {
     pub fn get_organizations_whitelist(
         &self,
     ) -> crate::Request<'a, GetOrganizationsWhitelist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1185,
             "getOrganizationsWhitelist",
             String::from("/api/v2/organizations/whitelist"),
         );
@@ -244,7 +257,8 @@ impl<'a> OrganizationApi<'a> {
         &self,
         body: &genesys_model::OrgAuthSettings,
     ) -> crate::Request<'a, PatchOrganizationsAuthenticationSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2057,
             "patchOrganizationsAuthenticationSettings",
             String::from("/api/v2/organizations/authentication/settings"),
         );
@@ -263,11 +277,12 @@ impl<'a> OrganizationApi<'a> {
         feature_name: &str,
         body: &genesys_model::FeatureState,
     ) -> crate::Request<'a, PatchOrganizationsFeature> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2058,
             "patchOrganizationsFeature",
-            format!(
-                "/api/v2/organizations/features/{}", crate
-                ::operation::encode_path_segment(feature_name)
+            crate::operation::build_path(
+                &["/api/v2/organizations/features/", ""],
+                &[feature_name],
             ),
         );
         request.model_body(body);
@@ -287,7 +302,8 @@ impl<'a> OrganizationApi<'a> {
         &self,
         body: &genesys_model::EmbeddedIntegration,
     ) -> crate::Request<'a, PutOrganizationsEmbeddedintegration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3211,
             "putOrganizationsEmbeddedintegration",
             String::from("/api/v2/organizations/embeddedintegration"),
         );
@@ -308,7 +324,8 @@ impl<'a> OrganizationApi<'a> {
         &self,
         body: &genesys_model::IpAddressAuthentication,
     ) -> crate::Request<'a, PutOrganizationsIpaddressauthentication> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3212,
             "putOrganizationsIpaddressauthentication",
             String::from("/api/v2/organizations/ipaddressauthentication"),
         );
@@ -326,7 +343,8 @@ impl<'a> OrganizationApi<'a> {
         &self,
         body: &genesys_model::Organization,
     ) -> crate::Request<'a, PutOrganizationsMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3213,
             "putOrganizationsMe",
             String::from("/api/v2/organizations/me"),
         );
@@ -345,7 +363,8 @@ impl<'a> OrganizationApi<'a> {
         &self,
         body: &genesys_model::OrgWhitelistSettings,
     ) -> crate::Request<'a, PutOrganizationsWhitelist> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3214,
             "putOrganizationsWhitelist",
             String::from("/api/v2/organizations/whitelist"),
         );

@@ -31,11 +31,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustee_org_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrustee> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            180,
             "deleteOrgauthorizationTrustee",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", ""],
+                &[trustee_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,12 +53,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrusteeCloneduser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            181,
             "deleteOrgauthorizationTrusteeCloneduser",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/clonedusers/", ""],
+                &[trustee_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,12 +75,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_group_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrusteeGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            182,
             "deleteOrgauthorizationTrusteeGroup",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups/{}", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups/", ""],
+                &[trustee_org_id, trustee_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -96,12 +97,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_group_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrusteeGroupRoles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            183,
             "deleteOrgauthorizationTrusteeGroupRoles",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups/{}/roles", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups/", "/roles"],
+                &[trustee_org_id, trustee_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -118,12 +119,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrusteeUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            184,
             "deleteOrgauthorizationTrusteeUser",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users/{}", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users/", ""],
+                &[trustee_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -140,12 +141,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrusteeUserRoles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            185,
             "deleteOrgauthorizationTrusteeUserRoles",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users/{}/roles", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users/", "/roles"],
+                &[trustee_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -161,7 +162,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrustees> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            186,
             "deleteOrgauthorizationTrustees",
             String::from("/api/v2/orgauthorization/trustees"),
         );
@@ -187,11 +189,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustor_org_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrustor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            187,
             "deleteOrgauthorizationTrustor",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}", crate
-                ::operation::encode_path_segment(trustor_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", ""],
+                &[trustor_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -208,12 +211,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrustorCloneduser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            188,
             "deleteOrgauthorizationTrustorCloneduser",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/clonedusers/", ""],
+                &[trustor_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -230,12 +233,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustor_group_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrustorGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            189,
             "deleteOrgauthorizationTrustorGroup",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/groups/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustor_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/groups/", ""],
+                &[trustor_org_id, trustor_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -252,12 +255,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrustorUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            190,
             "deleteOrgauthorizationTrustorUser",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/users/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/users/", ""],
+                &[trustor_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -273,7 +276,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteOrgauthorizationTrustors> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            191,
             "deleteOrgauthorizationTrustors",
             String::from("/api/v2/orgauthorization/trustors"),
         );
@@ -299,11 +303,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         pairing_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationPairing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1186,
             "getOrgauthorizationPairing",
-            format!(
-                "/api/v2/orgauthorization/pairings/{}", crate
-                ::operation::encode_path_segment(pairing_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/pairings/", ""],
+                &[pairing_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -319,11 +324,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustee_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustee> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1187,
             "getOrgauthorizationTrustee",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", ""],
+                &[trustee_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -341,11 +347,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustee_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteeClonedusers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1188,
             "getOrgauthorizationTrusteeClonedusers",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/clonedusers", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/clonedusers"],
+                &[trustee_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -362,12 +369,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_group_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteeGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1189,
             "getOrgauthorizationTrusteeGroup",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups/{}", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups/", ""],
+                &[trustee_org_id, trustee_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -384,12 +391,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_group_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteeGroupRoles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1190,
             "getOrgauthorizationTrusteeGroupRoles",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups/{}/roles", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups/", "/roles"],
+                &[trustee_org_id, trustee_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -405,11 +412,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustee_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteeGroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1191,
             "getOrgauthorizationTrusteeGroups",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups"],
+                &[trustee_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -426,12 +434,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteeUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1192,
             "getOrgauthorizationTrusteeUser",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users/{}", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users/", ""],
+                &[trustee_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -448,12 +456,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteeUserRoles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1193,
             "getOrgauthorizationTrusteeUserRoles",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users/{}/roles", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users/", "/roles"],
+                &[trustee_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -469,11 +477,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustee_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteeUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1194,
             "getOrgauthorizationTrusteeUsers",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users"],
+                &[trustee_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -488,7 +497,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
     pub fn get_orgauthorization_trustees(
         &self,
     ) -> crate::Request<'a, GetOrgauthorizationTrustees> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1195,
             "getOrgauthorizationTrustees",
             String::from("/api/v2/orgauthorization/trustees"),
         );
@@ -504,7 +514,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
     pub fn get_orgauthorization_trustees_care(
         &self,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteesCare> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1196,
             "getOrgauthorizationTrusteesCare",
             String::from("/api/v2/orgauthorization/trustees/care"),
         );
@@ -520,7 +531,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
     pub fn get_orgauthorization_trustees_default(
         &self,
     ) -> crate::Request<'a, GetOrgauthorizationTrusteesDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1197,
             "getOrgauthorizationTrusteesDefault",
             String::from("/api/v2/orgauthorization/trustees/default"),
         );
@@ -537,11 +549,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustor_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1198,
             "getOrgauthorizationTrustor",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}", crate
-                ::operation::encode_path_segment(trustor_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", ""],
+                &[trustor_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -558,12 +571,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustorCloneduser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1199,
             "getOrgauthorizationTrustorCloneduser",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/clonedusers/", ""],
+                &[trustor_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -579,11 +592,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustor_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustorClonedusers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1200,
             "getOrgauthorizationTrustorClonedusers",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/clonedusers", crate
-                ::operation::encode_path_segment(trustor_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/clonedusers"],
+                &[trustor_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -600,12 +614,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustor_group_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustorGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1201,
             "getOrgauthorizationTrustorGroup",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/groups/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustor_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/groups/", ""],
+                &[trustor_org_id, trustor_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -621,11 +635,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustor_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustorGroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1202,
             "getOrgauthorizationTrustorGroups",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/groups", crate
-                ::operation::encode_path_segment(trustor_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/groups"],
+                &[trustor_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -642,12 +657,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustorUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1203,
             "getOrgauthorizationTrustorUser",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/users/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/users/", ""],
+                &[trustor_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -663,11 +678,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         trustor_org_id: &str,
     ) -> crate::Request<'a, GetOrgauthorizationTrustorUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1204,
             "getOrgauthorizationTrustorUsers",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/users", crate
-                ::operation::encode_path_segment(trustor_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/users"],
+                &[trustor_org_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -682,7 +698,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
     pub fn get_orgauthorization_trustors(
         &self,
     ) -> crate::Request<'a, GetOrgauthorizationTrustors> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1205,
             "getOrgauthorizationTrustors",
             String::from("/api/v2/orgauthorization/trustors"),
         );
@@ -699,7 +716,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         body: &genesys_model::TrustRequestCreate,
     ) -> crate::Request<'a, PostOrgauthorizationPairings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2680,
             "postOrgauthorizationPairings",
             String::from("/api/v2/orgauthorization/pairings"),
         );
@@ -718,11 +736,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         body: &genesys_model::TrustMemberCreate,
     ) -> crate::Request<'a, PostOrgauthorizationTrusteeGroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2681,
             "postOrgauthorizationTrusteeGroups",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups"],
+                &[trustee_org_id],
             ),
         );
         request.model_body(body);
@@ -740,11 +759,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         body: &genesys_model::TrustMemberCreate,
     ) -> crate::Request<'a, PostOrgauthorizationTrusteeUsers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2682,
             "postOrgauthorizationTrusteeUsers",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users"],
+                &[trustee_org_id],
             ),
         );
         request.model_body(body);
@@ -761,7 +781,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         body: &genesys_model::TrustCreate,
     ) -> crate::Request<'a, PostOrgauthorizationTrustees> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2683,
             "postOrgauthorizationTrustees",
             String::from("/api/v2/orgauthorization/trustees"),
         );
@@ -779,7 +800,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         body: &genesys_model::TrusteeAuditQueryRequest,
     ) -> crate::Request<'a, PostOrgauthorizationTrusteesAudits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2684,
             "postOrgauthorizationTrusteesAudits",
             String::from("/api/v2/orgauthorization/trustees/audits"),
         );
@@ -796,7 +818,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
     pub fn post_orgauthorization_trustees_care(
         &self,
     ) -> crate::Request<'a, PostOrgauthorizationTrusteesCare> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2685,
             "postOrgauthorizationTrusteesCare",
             String::from("/api/v2/orgauthorization/trustees/care"),
         );
@@ -812,7 +835,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
     pub fn post_orgauthorization_trustees_default(
         &self,
     ) -> crate::Request<'a, PostOrgauthorizationTrusteesDefault> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2686,
             "postOrgauthorizationTrusteesDefault",
             String::from("/api/v2/orgauthorization/trustees/default"),
         );
@@ -829,7 +853,8 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         &self,
         body: &genesys_model::TrustorAuditQueryRequest,
     ) -> crate::Request<'a, PostOrgauthorizationTrustorAudits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2687,
             "postOrgauthorizationTrustorAudits",
             String::from("/api/v2/orgauthorization/trustor/audits"),
         );
@@ -848,11 +873,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_org_id: &str,
         body: &genesys_model::TrustUpdate,
     ) -> crate::Request<'a, PutOrgauthorizationTrustee> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3215,
             "putOrgauthorizationTrustee",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}", crate
-                ::operation::encode_path_segment(trustee_org_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", ""],
+                &[trustee_org_id],
             ),
         );
         request.model_body(body);
@@ -871,12 +897,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_group_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PutOrgauthorizationTrusteeGroupRoledivisions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3216,
             "putOrgauthorizationTrusteeGroupRoledivisions",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups/{}/roledivisions", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups/", "/roledivisions"],
+                &[trustee_org_id, trustee_group_id],
             ),
         );
         request.model_body(body);
@@ -895,12 +921,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_group_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PutOrgauthorizationTrusteeGroupRoles> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3217,
             "putOrgauthorizationTrusteeGroupRoles",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/groups/{}/roles", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/groups/", "/roles"],
+                &[trustee_org_id, trustee_group_id],
             ),
         );
         request.json_body(body);
@@ -919,12 +945,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_user_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PutOrgauthorizationTrusteeUserRoledivisions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3218,
             "putOrgauthorizationTrusteeUserRoledivisions",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users/{}/roledivisions", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users/", "/roledivisions"],
+                &[trustee_org_id, trustee_user_id],
             ),
         );
         request.model_body(body);
@@ -943,12 +969,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustee_user_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PutOrgauthorizationTrusteeUserRoles> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3219,
             "putOrgauthorizationTrusteeUserRoles",
-            format!(
-                "/api/v2/orgauthorization/trustees/{}/users/{}/roles", crate
-                ::operation::encode_path_segment(trustee_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustees/", "/users/", "/roles"],
+                &[trustee_org_id, trustee_user_id],
             ),
         );
         request.json_body(body);
@@ -966,12 +992,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, PutOrgauthorizationTrustorCloneduser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3220,
             "putOrgauthorizationTrustorCloneduser",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/clonedusers/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/clonedusers/", ""],
+                &[trustor_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -988,12 +1014,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustor_group_id: &str,
     ) -> crate::Request<'a, PutOrgauthorizationTrustorGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3221,
             "putOrgauthorizationTrustorGroup",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/groups/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustor_group_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/groups/", ""],
+                &[trustor_org_id, trustor_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1010,12 +1036,12 @@ impl<'a> OrganizationAuthorizationApi<'a> {
         trustor_org_id: &str,
         trustee_user_id: &str,
     ) -> crate::Request<'a, PutOrgauthorizationTrustorUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3222,
             "putOrgauthorizationTrustorUser",
-            format!(
-                "/api/v2/orgauthorization/trustors/{}/users/{}", crate
-                ::operation::encode_path_segment(trustor_org_id), crate
-                ::operation::encode_path_segment(trustee_user_id)
+            crate::operation::build_path(
+                &["/api/v2/orgauthorization/trustors/", "/users/", ""],
+                &[trustor_org_id, trustee_user_id],
             ),
         );
         crate::Request::new(self.client, request)

@@ -29,11 +29,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         attempt_limits_id: &str,
     ) -> crate::Request<'a, DeleteOutboundAttemptlimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            193,
             "deleteOutboundAttemptlimit",
-            format!(
-                "/api/v2/outbound/attemptlimits/{}", crate
-                ::operation::encode_path_segment(attempt_limits_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/attemptlimits/", ""],
+                &[attempt_limits_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         callable_time_set_id: &str,
     ) -> crate::Request<'a, DeleteOutboundCallabletimeset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            194,
             "deleteOutboundCallabletimeset",
-            format!(
-                "/api/v2/outbound/callabletimesets/{}", crate
-                ::operation::encode_path_segment(callable_time_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/callabletimesets/", ""],
+                &[callable_time_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +71,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         call_analysis_set_id: &str,
     ) -> crate::Request<'a, DeleteOutboundCallanalysisresponseset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            195,
             "deleteOutboundCallanalysisresponseset",
-            format!(
-                "/api/v2/outbound/callanalysisresponsesets/{}", crate
-                ::operation::encode_path_segment(call_analysis_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/callanalysisresponsesets/", ""],
+                &[call_analysis_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -89,11 +92,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundCampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            196,
             "deleteOutboundCampaign",
-            format!(
-                "/api/v2/outbound/campaigns/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", ""],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -109,11 +113,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundCampaignProgress> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            197,
             "deleteOutboundCampaignProgress",
-            format!(
-                "/api/v2/outbound/campaigns/{}/progress", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/progress"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -129,11 +134,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_rule_id: &str,
     ) -> crate::Request<'a, DeleteOutboundCampaignrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            198,
             "deleteOutboundCampaignrule",
-            format!(
-                "/api/v2/outbound/campaignrules/{}", crate
-                ::operation::encode_path_segment(campaign_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaignrules/", ""],
+                &[campaign_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -149,11 +155,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, DeleteOutboundContactlist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            199,
             "deleteOutboundContactlist",
-            format!(
-                "/api/v2/outbound/contactlists/{}", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", ""],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -170,12 +177,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         contact_id: &str,
     ) -> crate::Request<'a, DeleteOutboundContactlistContact> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            200,
             "deleteOutboundContactlistContact",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/{}", crate
-                ::operation::encode_path_segment(contact_list_id), crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/", ""],
+                &[contact_list_id, contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -192,11 +199,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         contact_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteOutboundContactlistContacts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            201,
             "deleteOutboundContactlistContacts",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts"],
+                &[contact_list_id],
             ),
         );
         {
@@ -221,11 +229,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_filter_id: &str,
     ) -> crate::Request<'a, DeleteOutboundContactlistfilter> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            202,
             "deleteOutboundContactlistfilter",
-            format!(
-                "/api/v2/outbound/contactlistfilters/{}", crate
-                ::operation::encode_path_segment(contact_list_filter_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlistfilters/", ""],
+                &[contact_list_filter_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -241,7 +250,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteOutboundContactlists> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            203,
             "deleteOutboundContactlists",
             String::from("/api/v2/outbound/contactlists"),
         );
@@ -267,11 +277,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_template_id: &str,
     ) -> crate::Request<'a, DeleteOutboundContactlisttemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            204,
             "deleteOutboundContactlisttemplate",
-            format!(
-                "/api/v2/outbound/contactlisttemplates/{}", crate
-                ::operation::encode_path_segment(contact_list_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlisttemplates/", ""],
+                &[contact_list_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -287,7 +298,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteOutboundContactlisttemplates> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            205,
             "deleteOutboundContactlisttemplates",
             String::from("/api/v2/outbound/contactlisttemplates"),
         );
@@ -313,11 +325,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         digital_rule_set_id: &str,
     ) -> crate::Request<'a, DeleteOutboundDigitalruleset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            206,
             "deleteOutboundDigitalruleset",
-            format!(
-                "/api/v2/outbound/digitalrulesets/{}", crate
-                ::operation::encode_path_segment(digital_rule_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/digitalrulesets/", ""],
+                &[digital_rule_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -333,11 +346,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, DeleteOutboundDnclist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            207,
             "deleteOutboundDnclist",
-            format!(
-                "/api/v2/outbound/dnclists/{}", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", ""],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -355,11 +369,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, DeleteOutboundDnclistCustomexclusioncolumns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            208,
             "deleteOutboundDnclistCustomexclusioncolumns",
-            format!(
-                "/api/v2/outbound/dnclists/{}/customexclusioncolumns", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/customexclusioncolumns"],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -377,11 +392,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, DeleteOutboundDnclistEmailaddresses> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            209,
             "deleteOutboundDnclistEmailaddresses",
-            format!(
-                "/api/v2/outbound/dnclists/{}/emailaddresses", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/emailaddresses"],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -399,11 +415,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, DeleteOutboundDnclistPhonenumbers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            210,
             "deleteOutboundDnclistPhonenumbers",
-            format!(
-                "/api/v2/outbound/dnclists/{}/phonenumbers", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/phonenumbers"],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -421,11 +438,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, DeleteOutboundDnclistWhatsappnumbers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            211,
             "deleteOutboundDnclistWhatsappnumbers",
-            format!(
-                "/api/v2/outbound/dnclists/{}/whatsappnumbers", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/whatsappnumbers"],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -441,11 +459,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         file_specification_template_id: &str,
     ) -> crate::Request<'a, DeleteOutboundFilespecificationtemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            212,
             "deleteOutboundFilespecificationtemplate",
-            format!(
-                "/api/v2/outbound/filespecificationtemplates/{}", crate
-                ::operation::encode_path_segment(file_specification_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/filespecificationtemplates/", ""],
+                &[file_specification_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -461,7 +480,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteOutboundFilespecificationtemplatesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            213,
             "deleteOutboundFilespecificationtemplatesBulk",
             String::from("/api/v2/outbound/filespecificationtemplates/bulk"),
         );
@@ -487,11 +507,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         import_template_id: &str,
     ) -> crate::Request<'a, DeleteOutboundImporttemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            214,
             "deleteOutboundImporttemplate",
-            format!(
-                "/api/v2/outbound/importtemplates/{}", crate
-                ::operation::encode_path_segment(import_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/importtemplates/", ""],
+                &[import_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -507,7 +528,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, DeleteOutboundImporttemplates> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            215,
             "deleteOutboundImporttemplates",
             String::from("/api/v2/outbound/importtemplates"),
         );
@@ -533,11 +555,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundMessagingcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            216,
             "deleteOutboundMessagingcampaign",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", ""],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -555,11 +578,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundMessagingcampaignProgress> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            217,
             "deleteOutboundMessagingcampaignProgress",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}/progress", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", "/progress"],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -575,11 +599,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         rule_set_id: &str,
     ) -> crate::Request<'a, DeleteOutboundRuleset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            218,
             "deleteOutboundRuleset",
-            format!(
-                "/api/v2/outbound/rulesets/{}", crate
-                ::operation::encode_path_segment(rule_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/rulesets/", ""],
+                &[rule_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -595,11 +620,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundSchedulesCampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            219,
             "deleteOutboundSchedulesCampaign",
-            format!(
-                "/api/v2/outbound/schedules/campaigns/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/campaigns/", ""],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -615,11 +641,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         email_campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundSchedulesEmailcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            220,
             "deleteOutboundSchedulesEmailcampaign",
-            format!(
-                "/api/v2/outbound/schedules/emailcampaigns/{}", crate
-                ::operation::encode_path_segment(email_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/emailcampaigns/", ""],
+                &[email_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -635,11 +662,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundSchedulesMessagingcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            221,
             "deleteOutboundSchedulesMessagingcampaign",
-            format!(
-                "/api/v2/outbound/schedules/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/messagingcampaigns/", ""],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -655,11 +683,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         sequence_id: &str,
     ) -> crate::Request<'a, DeleteOutboundSchedulesSequence> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            222,
             "deleteOutboundSchedulesSequence",
-            format!(
-                "/api/v2/outbound/schedules/sequences/{}", crate
-                ::operation::encode_path_segment(sequence_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/sequences/", ""],
+                &[sequence_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -673,11 +702,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         whats_app_campaign_id: &str,
     ) -> crate::Request<'a, DeleteOutboundSchedulesWhatsappcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            223,
             "deleteOutboundSchedulesWhatsappcampaign",
-            format!(
-                "/api/v2/outbound/schedules/whatsappcampaigns/{}", crate
-                ::operation::encode_path_segment(whats_app_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/whatsappcampaigns/", ""],
+                &[whats_app_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -693,11 +723,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         sequence_id: &str,
     ) -> crate::Request<'a, DeleteOutboundSequence> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            224,
             "deleteOutboundSequence",
-            format!(
-                "/api/v2/outbound/sequences/{}", crate
-                ::operation::encode_path_segment(sequence_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/sequences/", ""],
+                &[sequence_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -713,11 +744,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         attempt_limits_id: &str,
     ) -> crate::Request<'a, GetOutboundAttemptlimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1209,
             "getOutboundAttemptlimit",
-            format!(
-                "/api/v2/outbound/attemptlimits/{}", crate
-                ::operation::encode_path_segment(attempt_limits_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/attemptlimits/", ""],
+                &[attempt_limits_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -732,7 +764,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_attemptlimits(
         &self,
     ) -> crate::Request<'a, GetOutboundAttemptlimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1210,
             "getOutboundAttemptlimits",
             String::from("/api/v2/outbound/attemptlimits"),
         );
@@ -749,11 +782,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         callable_time_set_id: &str,
     ) -> crate::Request<'a, GetOutboundCallabletimeset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1211,
             "getOutboundCallabletimeset",
-            format!(
-                "/api/v2/outbound/callabletimesets/{}", crate
-                ::operation::encode_path_segment(callable_time_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/callabletimesets/", ""],
+                &[callable_time_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -768,7 +802,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_callabletimesets(
         &self,
     ) -> crate::Request<'a, GetOutboundCallabletimesets> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1212,
             "getOutboundCallabletimesets",
             String::from("/api/v2/outbound/callabletimesets"),
         );
@@ -785,11 +820,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         call_analysis_set_id: &str,
     ) -> crate::Request<'a, GetOutboundCallanalysisresponseset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1213,
             "getOutboundCallanalysisresponseset",
-            format!(
-                "/api/v2/outbound/callanalysisresponsesets/{}", crate
-                ::operation::encode_path_segment(call_analysis_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/callanalysisresponsesets/", ""],
+                &[call_analysis_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -804,7 +840,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_callanalysisresponsesets(
         &self,
     ) -> crate::Request<'a, GetOutboundCallanalysisresponsesets> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1214,
             "getOutboundCallanalysisresponsesets",
             String::from("/api/v2/outbound/callanalysisresponsesets"),
         );
@@ -821,11 +858,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1215,
             "getOutboundCampaign",
-            format!(
-                "/api/v2/outbound/campaigns/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", ""],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -841,11 +879,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignAgentownedmappingpreviewResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1216,
             "getOutboundCampaignAgentownedmappingpreviewResults",
-            format!(
-                "/api/v2/outbound/campaigns/{}/agentownedmappingpreview/results", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/agentownedmappingpreview/results"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -861,11 +900,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignDiagnostics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1217,
             "getOutboundCampaignDiagnostics",
-            format!(
-                "/api/v2/outbound/campaigns/{}/diagnostics", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/diagnostics"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -881,11 +921,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignInteractions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1218,
             "getOutboundCampaignInteractions",
-            format!(
-                "/api/v2/outbound/campaigns/{}/interactions", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/interactions"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -901,11 +942,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignLinedistribution> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1219,
             "getOutboundCampaignLinedistribution",
-            format!(
-                "/api/v2/outbound/campaigns/{}/linedistribution", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/linedistribution"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -921,11 +963,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignProgress> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1220,
             "getOutboundCampaignProgress",
-            format!(
-                "/api/v2/outbound/campaigns/{}/progress", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/progress"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -941,11 +984,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignSkillcombinations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1221,
             "getOutboundCampaignSkillcombinations",
-            format!(
-                "/api/v2/outbound/campaigns/{}/skillcombinations", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/skillcombinations"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -961,11 +1005,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignStats> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1222,
             "getOutboundCampaignStats",
-            format!(
-                "/api/v2/outbound/campaigns/{}/stats", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/stats"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -981,11 +1026,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_rule_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1223,
             "getOutboundCampaignrule",
-            format!(
-                "/api/v2/outbound/campaignrules/{}", crate
-                ::operation::encode_path_segment(campaign_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaignrules/", ""],
+                &[campaign_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1000,7 +1046,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_campaignrules(
         &self,
     ) -> crate::Request<'a, GetOutboundCampaignrules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1224,
             "getOutboundCampaignrules",
             String::from("/api/v2/outbound/campaignrules"),
         );
@@ -1014,7 +1061,8 @@ impl<'a> OutboundApi<'a> {
     ///
     /// OAuth scopes (any of): `outbound`, `outbound:readonly`.
     pub fn get_outbound_campaigns(&self) -> crate::Request<'a, GetOutboundCampaigns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1225,
             "getOutboundCampaigns",
             String::from("/api/v2/outbound/campaigns"),
         );
@@ -1030,7 +1078,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_campaigns_all(
         &self,
     ) -> crate::Request<'a, GetOutboundCampaignsAll> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1226,
             "getOutboundCampaignsAll",
             String::from("/api/v2/outbound/campaigns/all"),
         );
@@ -1046,7 +1095,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_campaigns_all_divisionviews(
         &self,
     ) -> crate::Request<'a, GetOutboundCampaignsAllDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1227,
             "getOutboundCampaignsAllDivisionviews",
             String::from("/api/v2/outbound/campaigns/all/divisionviews"),
         );
@@ -1065,11 +1115,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundCampaignsDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1228,
             "getOutboundCampaignsDivisionview",
-            format!(
-                "/api/v2/outbound/campaigns/divisionviews/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/divisionviews/", ""],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1086,7 +1137,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_campaigns_divisionviews(
         &self,
     ) -> crate::Request<'a, GetOutboundCampaignsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1229,
             "getOutboundCampaignsDivisionviews",
             String::from("/api/v2/outbound/campaigns/divisionviews"),
         );
@@ -1103,11 +1155,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1230,
             "getOutboundContactlist",
-            format!(
-                "/api/v2/outbound/contactlists/{}", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", ""],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1124,12 +1177,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         contact_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistContact> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1231,
             "getOutboundContactlistContact",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/{}", crate
-                ::operation::encode_path_segment(contact_list_id), crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/", ""],
+                &[contact_list_id, contact_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1146,12 +1199,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistContactsBulkJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1232,
             "getOutboundContactlistContactsBulkJob",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/bulk/jobs/{}", crate
-                ::operation::encode_path_segment(contact_list_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/bulk/jobs/", ""],
+                &[contact_list_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1167,11 +1220,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistContactsBulkJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1233,
             "getOutboundContactlistContactsBulkJobs",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/bulk/jobs", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/bulk/jobs"],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1187,11 +1241,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1234,
             "getOutboundContactlistExport",
-            format!(
-                "/api/v2/outbound/contactlists/{}/export", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/export"],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1207,11 +1262,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistImportstatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1235,
             "getOutboundContactlistImportstatus",
-            format!(
-                "/api/v2/outbound/contactlists/{}/importstatus", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/importstatus"],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1227,11 +1283,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistTimezonemappingpreview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1236,
             "getOutboundContactlistTimezonemappingpreview",
-            format!(
-                "/api/v2/outbound/contactlists/{}/timezonemappingpreview", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/timezonemappingpreview"],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1247,11 +1304,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_filter_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistfilter> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1237,
             "getOutboundContactlistfilter",
-            format!(
-                "/api/v2/outbound/contactlistfilters/{}", crate
-                ::operation::encode_path_segment(contact_list_filter_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlistfilters/", ""],
+                &[contact_list_filter_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1266,7 +1324,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_contactlistfilters(
         &self,
     ) -> crate::Request<'a, GetOutboundContactlistfilters> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1238,
             "getOutboundContactlistfilters",
             String::from("/api/v2/outbound/contactlistfilters"),
         );
@@ -1284,7 +1343,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_contactlists(
         &self,
     ) -> crate::Request<'a, GetOutboundContactlists> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1239,
             "getOutboundContactlists",
             String::from("/api/v2/outbound/contactlists"),
         );
@@ -1303,11 +1363,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlistsDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1240,
             "getOutboundContactlistsDivisionview",
-            format!(
-                "/api/v2/outbound/contactlists/divisionviews/{}", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/divisionviews/", ""],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1324,7 +1385,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_contactlists_divisionviews(
         &self,
     ) -> crate::Request<'a, GetOutboundContactlistsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1241,
             "getOutboundContactlistsDivisionviews",
             String::from("/api/v2/outbound/contactlists/divisionviews"),
         );
@@ -1341,11 +1403,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_template_id: &str,
     ) -> crate::Request<'a, GetOutboundContactlisttemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1242,
             "getOutboundContactlisttemplate",
-            format!(
-                "/api/v2/outbound/contactlisttemplates/{}", crate
-                ::operation::encode_path_segment(contact_list_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlisttemplates/", ""],
+                &[contact_list_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1360,7 +1423,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_contactlisttemplates(
         &self,
     ) -> crate::Request<'a, GetOutboundContactlisttemplates> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1243,
             "getOutboundContactlisttemplates",
             String::from("/api/v2/outbound/contactlisttemplates"),
         );
@@ -1377,11 +1441,12 @@ impl<'a> OutboundApi<'a> {
         start: impl Into<String>,
         end: impl Into<String>,
     ) -> crate::Request<'a, GetOutboundDiagnosticsCampaignSummary> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1244,
             "getOutboundDiagnosticsCampaignSummary",
-            format!(
-                "/api/v2/outbound/diagnostics/campaigns/{}/summary", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/diagnostics/campaigns/", "/summary"],
+                &[campaign_id],
             ),
         );
         {
@@ -1405,11 +1470,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         digital_rule_set_id: &str,
     ) -> crate::Request<'a, GetOutboundDigitalruleset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1245,
             "getOutboundDigitalruleset",
-            format!(
-                "/api/v2/outbound/digitalrulesets/{}", crate
-                ::operation::encode_path_segment(digital_rule_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/digitalrulesets/", ""],
+                &[digital_rule_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1424,7 +1490,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_digitalrulesets(
         &self,
     ) -> crate::Request<'a, GetOutboundDigitalrulesets> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1246,
             "getOutboundDigitalrulesets",
             String::from("/api/v2/outbound/digitalrulesets"),
         );
@@ -1441,11 +1508,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, GetOutboundDnclist> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1247,
             "getOutboundDnclist",
-            format!(
-                "/api/v2/outbound/dnclists/{}", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", ""],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1461,11 +1529,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, GetOutboundDnclistExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1248,
             "getOutboundDnclistExport",
-            format!(
-                "/api/v2/outbound/dnclists/{}/export", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/export"],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1481,11 +1550,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, GetOutboundDnclistImportstatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1249,
             "getOutboundDnclistImportstatus",
-            format!(
-                "/api/v2/outbound/dnclists/{}/importstatus", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/importstatus"],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1498,7 +1568,8 @@ impl<'a> OutboundApi<'a> {
     ///
     /// OAuth scopes (any of): `outbound`, `outbound:readonly`.
     pub fn get_outbound_dnclists(&self) -> crate::Request<'a, GetOutboundDnclists> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1250,
             "getOutboundDnclists",
             String::from("/api/v2/outbound/dnclists"),
         );
@@ -1517,11 +1588,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, GetOutboundDnclistsDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1251,
             "getOutboundDnclistsDivisionview",
-            format!(
-                "/api/v2/outbound/dnclists/divisionviews/{}", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/divisionviews/", ""],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1538,7 +1610,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_dnclists_divisionviews(
         &self,
     ) -> crate::Request<'a, GetOutboundDnclistsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1252,
             "getOutboundDnclistsDivisionviews",
             String::from("/api/v2/outbound/dnclists/divisionviews"),
         );
@@ -1555,12 +1628,10 @@ impl<'a> OutboundApi<'a> {
         &self,
         event_id: &str,
     ) -> crate::Request<'a, GetOutboundEvent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1253,
             "getOutboundEvent",
-            format!(
-                "/api/v2/outbound/events/{}", crate
-                ::operation::encode_path_segment(event_id)
-            ),
+            crate::operation::build_path(&["/api/v2/outbound/events/", ""], &[event_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1572,7 +1643,8 @@ impl<'a> OutboundApi<'a> {
     ///
     /// OAuth scopes (any of): `outbound`, `outbound:readonly`.
     pub fn get_outbound_events(&self) -> crate::Request<'a, GetOutboundEvents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1254,
             "getOutboundEvents",
             String::from("/api/v2/outbound/events"),
         );
@@ -1589,11 +1661,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         file_specification_template_id: &str,
     ) -> crate::Request<'a, GetOutboundFilespecificationtemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1255,
             "getOutboundFilespecificationtemplate",
-            format!(
-                "/api/v2/outbound/filespecificationtemplates/{}", crate
-                ::operation::encode_path_segment(file_specification_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/filespecificationtemplates/", ""],
+                &[file_specification_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1608,7 +1681,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_filespecificationtemplates(
         &self,
     ) -> crate::Request<'a, GetOutboundFilespecificationtemplates> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1256,
             "getOutboundFilespecificationtemplates",
             String::from("/api/v2/outbound/filespecificationtemplates"),
         );
@@ -1625,11 +1699,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         import_template_id: &str,
     ) -> crate::Request<'a, GetOutboundImporttemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1257,
             "getOutboundImporttemplate",
-            format!(
-                "/api/v2/outbound/importtemplates/{}", crate
-                ::operation::encode_path_segment(import_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/importtemplates/", ""],
+                &[import_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1645,11 +1720,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         import_template_id: &str,
     ) -> crate::Request<'a, GetOutboundImporttemplateImportstatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1258,
             "getOutboundImporttemplateImportstatus",
-            format!(
-                "/api/v2/outbound/importtemplates/{}/importstatus", crate
-                ::operation::encode_path_segment(import_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/importtemplates/", "/importstatus"],
+                &[import_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1664,7 +1740,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_importtemplates(
         &self,
     ) -> crate::Request<'a, GetOutboundImporttemplates> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1259,
             "getOutboundImporttemplates",
             String::from("/api/v2/outbound/importtemplates"),
         );
@@ -1681,11 +1758,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundMessagingcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1260,
             "getOutboundMessagingcampaign",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", ""],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1701,11 +1779,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundMessagingcampaignDiagnostics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1261,
             "getOutboundMessagingcampaignDiagnostics",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}/diagnostics", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", "/diagnostics"],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1721,11 +1800,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundMessagingcampaignProgress> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1262,
             "getOutboundMessagingcampaignProgress",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}/progress", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", "/progress"],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1740,7 +1820,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_messagingcampaigns(
         &self,
     ) -> crate::Request<'a, GetOutboundMessagingcampaigns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1263,
             "getOutboundMessagingcampaigns",
             String::from("/api/v2/outbound/messagingcampaigns"),
         );
@@ -1759,11 +1840,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundMessagingcampaignsDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1264,
             "getOutboundMessagingcampaignsDivisionview",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/divisionviews/{}", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/divisionviews/", ""],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1780,7 +1862,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_messagingcampaigns_divisionviews(
         &self,
     ) -> crate::Request<'a, GetOutboundMessagingcampaignsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1265,
             "getOutboundMessagingcampaignsDivisionviews",
             String::from("/api/v2/outbound/messagingcampaigns/divisionviews"),
         );
@@ -1797,11 +1880,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         rule_set_id: &str,
     ) -> crate::Request<'a, GetOutboundRuleset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1266,
             "getOutboundRuleset",
-            format!(
-                "/api/v2/outbound/rulesets/{}", crate
-                ::operation::encode_path_segment(rule_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/rulesets/", ""],
+                &[rule_set_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1814,7 +1898,8 @@ impl<'a> OutboundApi<'a> {
     ///
     /// OAuth scopes (any of): `outbound`, `outbound:readonly`.
     pub fn get_outbound_rulesets(&self) -> crate::Request<'a, GetOutboundRulesets> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1267,
             "getOutboundRulesets",
             String::from("/api/v2/outbound/rulesets"),
         );
@@ -1831,11 +1916,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundSchedulesCampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1268,
             "getOutboundSchedulesCampaign",
-            format!(
-                "/api/v2/outbound/schedules/campaigns/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/campaigns/", ""],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1850,7 +1936,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_schedules_campaigns(
         &self,
     ) -> crate::Request<'a, GetOutboundSchedulesCampaigns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1269,
             "getOutboundSchedulesCampaigns",
             String::from("/api/v2/outbound/schedules/campaigns"),
         );
@@ -1867,11 +1954,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         email_campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundSchedulesEmailcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1270,
             "getOutboundSchedulesEmailcampaign",
-            format!(
-                "/api/v2/outbound/schedules/emailcampaigns/{}", crate
-                ::operation::encode_path_segment(email_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/emailcampaigns/", ""],
+                &[email_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1886,7 +1974,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_schedules_emailcampaigns(
         &self,
     ) -> crate::Request<'a, GetOutboundSchedulesEmailcampaigns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1271,
             "getOutboundSchedulesEmailcampaigns",
             String::from("/api/v2/outbound/schedules/emailcampaigns"),
         );
@@ -1903,11 +1992,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundSchedulesMessagingcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1272,
             "getOutboundSchedulesMessagingcampaign",
-            format!(
-                "/api/v2/outbound/schedules/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/messagingcampaigns/", ""],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1922,7 +2012,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_schedules_messagingcampaigns(
         &self,
     ) -> crate::Request<'a, GetOutboundSchedulesMessagingcampaigns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1273,
             "getOutboundSchedulesMessagingcampaigns",
             String::from("/api/v2/outbound/schedules/messagingcampaigns"),
         );
@@ -1939,11 +2030,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         sequence_id: &str,
     ) -> crate::Request<'a, GetOutboundSchedulesSequence> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1274,
             "getOutboundSchedulesSequence",
-            format!(
-                "/api/v2/outbound/schedules/sequences/{}", crate
-                ::operation::encode_path_segment(sequence_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/sequences/", ""],
+                &[sequence_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1958,7 +2050,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_schedules_sequences(
         &self,
     ) -> crate::Request<'a, GetOutboundSchedulesSequences> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1275,
             "getOutboundSchedulesSequences",
             String::from("/api/v2/outbound/schedules/sequences"),
         );
@@ -1973,11 +2066,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         whats_app_campaign_id: &str,
     ) -> crate::Request<'a, GetOutboundSchedulesWhatsappcampaign> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1276,
             "getOutboundSchedulesWhatsappcampaign",
-            format!(
-                "/api/v2/outbound/schedules/whatsappcampaigns/{}", crate
-                ::operation::encode_path_segment(whats_app_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/whatsappcampaigns/", ""],
+                &[whats_app_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1990,7 +2084,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_schedules_whatsappcampaigns(
         &self,
     ) -> crate::Request<'a, GetOutboundSchedulesWhatsappcampaigns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1277,
             "getOutboundSchedulesWhatsappcampaigns",
             String::from("/api/v2/outbound/schedules/whatsappcampaigns"),
         );
@@ -2007,11 +2102,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         sequence_id: &str,
     ) -> crate::Request<'a, GetOutboundSequence> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1278,
             "getOutboundSequence",
-            format!(
-                "/api/v2/outbound/sequences/{}", crate
-                ::operation::encode_path_segment(sequence_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/sequences/", ""],
+                &[sequence_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2024,7 +2120,8 @@ impl<'a> OutboundApi<'a> {
     ///
     /// OAuth scopes (any of): `outbound`, `outbound:readonly`.
     pub fn get_outbound_sequences(&self) -> crate::Request<'a, GetOutboundSequences> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1279,
             "getOutboundSequences",
             String::from("/api/v2/outbound/sequences"),
         );
@@ -2038,7 +2135,8 @@ impl<'a> OutboundApi<'a> {
     ///
     /// OAuth scopes (any of): `outbound`, `outbound:readonly`.
     pub fn get_outbound_settings(&self) -> crate::Request<'a, GetOutboundSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1280,
             "getOutboundSettings",
             String::from("/api/v2/outbound/settings"),
         );
@@ -2054,7 +2152,8 @@ impl<'a> OutboundApi<'a> {
     pub fn get_outbound_wrapupcodemappings(
         &self,
     ) -> crate::Request<'a, GetOutboundWrapupcodemappings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1281,
             "getOutboundWrapupcodemappings",
             String::from("/api/v2/outbound/wrapupcodemappings"),
         );
@@ -2072,11 +2171,12 @@ impl<'a> OutboundApi<'a> {
         campaign_id: &str,
         body: &genesys_model::CampaignPatchRequest,
     ) -> crate::Request<'a, PatchOutboundCampaign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2059,
             "patchOutboundCampaign",
-            format!(
-                "/api/v2/outbound/campaigns/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", ""],
+                &[campaign_id],
             ),
         );
         request.model_body(body);
@@ -2096,11 +2196,12 @@ impl<'a> OutboundApi<'a> {
         dnc_list_id: &str,
         body: &genesys_model::DncPatchCustomExclusionColumnsRequest,
     ) -> crate::Request<'a, PatchOutboundDnclistCustomexclusioncolumns> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2060,
             "patchOutboundDnclistCustomexclusioncolumns",
-            format!(
-                "/api/v2/outbound/dnclists/{}/customexclusioncolumns", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/customexclusioncolumns"],
+                &[dnc_list_id],
             ),
         );
         request.model_body(body);
@@ -2120,11 +2221,12 @@ impl<'a> OutboundApi<'a> {
         dnc_list_id: &str,
         body: &genesys_model::DncPatchEmailsRequest,
     ) -> crate::Request<'a, PatchOutboundDnclistEmailaddresses> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2061,
             "patchOutboundDnclistEmailaddresses",
-            format!(
-                "/api/v2/outbound/dnclists/{}/emailaddresses", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/emailaddresses"],
+                &[dnc_list_id],
             ),
         );
         request.model_body(body);
@@ -2144,11 +2246,12 @@ impl<'a> OutboundApi<'a> {
         dnc_list_id: &str,
         body: &genesys_model::DncPatchPhoneNumbersRequest,
     ) -> crate::Request<'a, PatchOutboundDnclistPhonenumbers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2062,
             "patchOutboundDnclistPhonenumbers",
-            format!(
-                "/api/v2/outbound/dnclists/{}/phonenumbers", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/phonenumbers"],
+                &[dnc_list_id],
             ),
         );
         request.model_body(body);
@@ -2168,11 +2271,12 @@ impl<'a> OutboundApi<'a> {
         dnc_list_id: &str,
         body: &genesys_model::DncPatchWhatsAppNumbersRequest,
     ) -> crate::Request<'a, PatchOutboundDnclistWhatsappnumbers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2063,
             "patchOutboundDnclistWhatsappnumbers",
-            format!(
-                "/api/v2/outbound/dnclists/{}/whatsappnumbers", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/whatsappnumbers"],
+                &[dnc_list_id],
             ),
         );
         request.model_body(body);
@@ -2189,7 +2293,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::OutboundSettings,
     ) -> crate::Request<'a, PatchOutboundSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2064,
             "patchOutboundSettings",
             String::from("/api/v2/outbound/settings"),
         );
@@ -2207,7 +2312,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::AttemptLimits,
     ) -> crate::Request<'a, PostOutboundAttemptlimits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2688,
             "postOutboundAttemptlimits",
             String::from("/api/v2/outbound/attemptlimits"),
         );
@@ -2225,7 +2331,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::CallableTimeSet,
     ) -> crate::Request<'a, PostOutboundCallabletimesets> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2689,
             "postOutboundCallabletimesets",
             String::from("/api/v2/outbound/callabletimesets"),
         );
@@ -2243,7 +2350,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ResponseSet,
     ) -> crate::Request<'a, PostOutboundCallanalysisresponsesets> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2690,
             "postOutboundCallanalysisresponsesets",
             String::from("/api/v2/outbound/callanalysisresponsesets"),
         );
@@ -2261,11 +2369,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, PostOutboundCampaignAgentownedmappingpreview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2691,
             "postOutboundCampaignAgentownedmappingpreview",
-            format!(
-                "/api/v2/outbound/campaigns/{}/agentownedmappingpreview", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/agentownedmappingpreview"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2283,11 +2392,12 @@ impl<'a> OutboundApi<'a> {
         campaign_id: &str,
         body: &genesys_model::ContactCallbackRequest,
     ) -> crate::Request<'a, PostOutboundCampaignCallbackSchedule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2692,
             "postOutboundCampaignCallbackSchedule",
-            format!(
-                "/api/v2/outbound/campaigns/{}/callback/schedule", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/callback/schedule"],
+                &[campaign_id],
             ),
         );
         request.model_body(body);
@@ -2304,11 +2414,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, PostOutboundCampaignStart> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2693,
             "postOutboundCampaignStart",
-            format!(
-                "/api/v2/outbound/campaigns/{}/start", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/start"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2324,11 +2435,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         campaign_id: &str,
     ) -> crate::Request<'a, PostOutboundCampaignStop> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2694,
             "postOutboundCampaignStop",
-            format!(
-                "/api/v2/outbound/campaigns/{}/stop", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/stop"],
+                &[campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2344,7 +2456,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::CampaignRule,
     ) -> crate::Request<'a, PostOutboundCampaignrules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2695,
             "postOutboundCampaignrules",
             String::from("/api/v2/outbound/campaignrules"),
         );
@@ -2362,7 +2475,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::Campaign,
     ) -> crate::Request<'a, PostOutboundCampaigns> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2696,
             "postOutboundCampaigns",
             String::from("/api/v2/outbound/campaigns"),
         );
@@ -2378,7 +2492,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostOutboundCampaignsPerformanceQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2697,
             "postOutboundCampaignsPerformanceQuery",
             String::from("/api/v2/outbound/campaigns/performance/query"),
         );
@@ -2396,7 +2511,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostOutboundCampaignsProgress> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2698,
             "postOutboundCampaignsProgress",
             String::from("/api/v2/outbound/campaigns/progress"),
         );
@@ -2414,11 +2530,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         contact_list_id: &str,
     ) -> crate::Request<'a, PostOutboundContactlistClear> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2699,
             "postOutboundContactlistClear",
-            format!(
-                "/api/v2/outbound/contactlists/{}/clear", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/clear"],
+                &[contact_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2435,11 +2552,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         body: &Vec<genesys_model::WritableDialerContact>,
     ) -> crate::Request<'a, PostOutboundContactlistContacts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2700,
             "postOutboundContactlistContacts",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts"],
+                &[contact_list_id],
             ),
         );
         request.json_body(body);
@@ -2457,11 +2575,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostOutboundContactlistContactsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2701,
             "postOutboundContactlistContactsBulk",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/bulk", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/bulk"],
+                &[contact_list_id],
             ),
         );
         request.json_body(body);
@@ -2479,11 +2598,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         body: &genesys_model::ContactBulkSearchParameters,
     ) -> crate::Request<'a, PostOutboundContactlistContactsBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2702,
             "postOutboundContactlistContactsBulkRemove",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/bulk/remove", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/bulk/remove"],
+                &[contact_list_id],
             ),
         );
         request.model_body(body);
@@ -2501,11 +2621,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         body: &genesys_model::ContactBulkEditRequest,
     ) -> crate::Request<'a, PostOutboundContactlistContactsBulkUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2703,
             "postOutboundContactlistContactsBulkUpdate",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/bulk/update", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/bulk/update"],
+                &[contact_list_id],
             ),
         );
         request.model_body(body);
@@ -2523,11 +2644,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         body: &genesys_model::ContactListingRequest,
     ) -> crate::Request<'a, PostOutboundContactlistContactsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2704,
             "postOutboundContactlistContactsSearch",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/search", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/search"],
+                &[contact_list_id],
             ),
         );
         request.model_body(body);
@@ -2547,11 +2669,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         body: &genesys_model::ContactsExportRequest,
     ) -> crate::Request<'a, PostOutboundContactlistExport> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2705,
             "postOutboundContactlistExport",
-            format!(
-                "/api/v2/outbound/contactlists/{}/export", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/export"],
+                &[contact_list_id],
             ),
         );
         request.model_body(body);
@@ -2568,7 +2691,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactListFilter,
     ) -> crate::Request<'a, PostOutboundContactlistfilters> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2706,
             "postOutboundContactlistfilters",
             String::from("/api/v2/outbound/contactlistfilters"),
         );
@@ -2586,7 +2710,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactListFilterBulkRetrieveBody,
     ) -> crate::Request<'a, PostOutboundContactlistfiltersBulkRetrieve> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2707,
             "postOutboundContactlistfiltersBulkRetrieve",
             String::from("/api/v2/outbound/contactlistfilters/bulk/retrieve"),
         );
@@ -2604,7 +2729,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactListFilter,
     ) -> crate::Request<'a, PostOutboundContactlistfiltersPreview> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2708,
             "postOutboundContactlistfiltersPreview",
             String::from("/api/v2/outbound/contactlistfilters/preview"),
         );
@@ -2622,7 +2748,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactList,
     ) -> crate::Request<'a, PostOutboundContactlists> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2709,
             "postOutboundContactlists",
             String::from("/api/v2/outbound/contactlists"),
         );
@@ -2638,7 +2765,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactListsBulkEditRequest,
     ) -> crate::Request<'a, PostOutboundContactlistsBulkUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2710,
             "postOutboundContactlistsBulkUpdate",
             String::from("/api/v2/outbound/contactlists/bulk/update"),
         );
@@ -2654,7 +2782,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactListUploadUrlRequest,
     ) -> crate::Request<'a, PostOutboundContactlistsUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2711,
             "postOutboundContactlistsUploads",
             String::from("/api/v2/outbound/contactlists/uploads"),
         );
@@ -2672,7 +2801,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactListTemplate,
     ) -> crate::Request<'a, PostOutboundContactlisttemplates> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2712,
             "postOutboundContactlisttemplates",
             String::from("/api/v2/outbound/contactlisttemplates"),
         );
@@ -2690,7 +2820,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &Vec<genesys_model::ContactListTemplate>,
     ) -> crate::Request<'a, PostOutboundContactlisttemplatesBulkAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2713,
             "postOutboundContactlisttemplatesBulkAdd",
             String::from("/api/v2/outbound/contactlisttemplates/bulk/add"),
         );
@@ -2708,7 +2839,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ContactListTemplateBulkRetrieveBody,
     ) -> crate::Request<'a, PostOutboundContactlisttemplatesBulkRetrieve> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2714,
             "postOutboundContactlisttemplatesBulkRetrieve",
             String::from("/api/v2/outbound/contactlisttemplates/bulk/retrieve"),
         );
@@ -2726,11 +2858,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, PostOutboundConversationDnc> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2715,
             "postOutboundConversationDnc",
-            format!(
-                "/api/v2/outbound/conversations/{}/dnc", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/conversations/", "/dnc"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2746,7 +2879,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::DigitalRuleSet,
     ) -> crate::Request<'a, PostOutboundDigitalrulesets> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2716,
             "postOutboundDigitalrulesets",
             String::from("/api/v2/outbound/digitalrulesets"),
         );
@@ -2767,11 +2901,12 @@ impl<'a> OutboundApi<'a> {
         dnc_list_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostOutboundDnclistEmailaddresses> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2717,
             "postOutboundDnclistEmailaddresses",
-            format!(
-                "/api/v2/outbound/dnclists/{}/emailaddresses", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/emailaddresses"],
+                &[dnc_list_id],
             ),
         );
         request.json_body(body);
@@ -2790,11 +2925,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         dnc_list_id: &str,
     ) -> crate::Request<'a, PostOutboundDnclistExport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2718,
             "postOutboundDnclistExport",
-            format!(
-                "/api/v2/outbound/dnclists/{}/export", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/export"],
+                &[dnc_list_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2813,11 +2949,12 @@ impl<'a> OutboundApi<'a> {
         dnc_list_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostOutboundDnclistPhonenumbers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2719,
             "postOutboundDnclistPhonenumbers",
-            format!(
-                "/api/v2/outbound/dnclists/{}/phonenumbers", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", "/phonenumbers"],
+                &[dnc_list_id],
             ),
         );
         request.json_body(body);
@@ -2834,7 +2971,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::DncListCreate,
     ) -> crate::Request<'a, PostOutboundDnclists> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2720,
             "postOutboundDnclists",
             String::from("/api/v2/outbound/dnclists"),
         );
@@ -2850,7 +2988,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::DNCListUploadUrlRequest,
     ) -> crate::Request<'a, PostOutboundDnclistsUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2721,
             "postOutboundDnclistsUploads",
             String::from("/api/v2/outbound/dnclists/uploads"),
         );
@@ -2868,7 +3007,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::FileSpecificationTemplate,
     ) -> crate::Request<'a, PostOutboundFilespecificationtemplates> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2722,
             "postOutboundFilespecificationtemplates",
             String::from("/api/v2/outbound/filespecificationtemplates"),
         );
@@ -2886,7 +3026,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::ImportTemplate,
     ) -> crate::Request<'a, PostOutboundImporttemplates> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2723,
             "postOutboundImporttemplates",
             String::from("/api/v2/outbound/importtemplates"),
         );
@@ -2904,7 +3045,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &Vec<genesys_model::ImportTemplate>,
     ) -> crate::Request<'a, PostOutboundImporttemplatesBulkAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2724,
             "postOutboundImporttemplatesBulkAdd",
             String::from("/api/v2/outbound/importtemplates/bulk/add"),
         );
@@ -2924,11 +3066,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, PostOutboundMessagingcampaignStart> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2725,
             "postOutboundMessagingcampaignStart",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}/start", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", "/start"],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2946,11 +3089,12 @@ impl<'a> OutboundApi<'a> {
         &self,
         messaging_campaign_id: &str,
     ) -> crate::Request<'a, PostOutboundMessagingcampaignStop> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2726,
             "postOutboundMessagingcampaignStop",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}/stop", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", "/stop"],
+                &[messaging_campaign_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2966,7 +3110,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::MessagingCampaign,
     ) -> crate::Request<'a, PostOutboundMessagingcampaigns> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2727,
             "postOutboundMessagingcampaigns",
             String::from("/api/v2/outbound/messagingcampaigns"),
         );
@@ -2984,7 +3129,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostOutboundMessagingcampaignsProgress> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2728,
             "postOutboundMessagingcampaignsProgress",
             String::from("/api/v2/outbound/messagingcampaigns/progress"),
         );
@@ -3002,7 +3148,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::RuleSet,
     ) -> crate::Request<'a, PostOutboundRulesets> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2729,
             "postOutboundRulesets",
             String::from("/api/v2/outbound/rulesets"),
         );
@@ -3020,7 +3167,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::CampaignSequence,
     ) -> crate::Request<'a, PostOutboundSequences> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2730,
             "postOutboundSequences",
             String::from("/api/v2/outbound/sequences"),
         );
@@ -3039,11 +3187,12 @@ impl<'a> OutboundApi<'a> {
         attempt_limits_id: &str,
         body: &genesys_model::AttemptLimits,
     ) -> crate::Request<'a, PutOutboundAttemptlimit> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3224,
             "putOutboundAttemptlimit",
-            format!(
-                "/api/v2/outbound/attemptlimits/{}", crate
-                ::operation::encode_path_segment(attempt_limits_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/attemptlimits/", ""],
+                &[attempt_limits_id],
             ),
         );
         request.model_body(body);
@@ -3061,11 +3210,12 @@ impl<'a> OutboundApi<'a> {
         callable_time_set_id: &str,
         body: &genesys_model::CallableTimeSet,
     ) -> crate::Request<'a, PutOutboundCallabletimeset> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3225,
             "putOutboundCallabletimeset",
-            format!(
-                "/api/v2/outbound/callabletimesets/{}", crate
-                ::operation::encode_path_segment(callable_time_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/callabletimesets/", ""],
+                &[callable_time_set_id],
             ),
         );
         request.model_body(body);
@@ -3083,11 +3233,12 @@ impl<'a> OutboundApi<'a> {
         call_analysis_set_id: &str,
         body: &genesys_model::ResponseSet,
     ) -> crate::Request<'a, PutOutboundCallanalysisresponseset> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3226,
             "putOutboundCallanalysisresponseset",
-            format!(
-                "/api/v2/outbound/callanalysisresponsesets/{}", crate
-                ::operation::encode_path_segment(call_analysis_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/callanalysisresponsesets/", ""],
+                &[call_analysis_set_id],
             ),
         );
         request.model_body(body);
@@ -3105,11 +3256,12 @@ impl<'a> OutboundApi<'a> {
         campaign_id: &str,
         body: &genesys_model::Campaign,
     ) -> crate::Request<'a, PutOutboundCampaign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3227,
             "putOutboundCampaign",
-            format!(
-                "/api/v2/outbound/campaigns/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", ""],
+                &[campaign_id],
             ),
         );
         request.model_body(body);
@@ -3128,12 +3280,12 @@ impl<'a> OutboundApi<'a> {
         user_id: &str,
         body: &genesys_model::Agent,
     ) -> crate::Request<'a, PutOutboundCampaignAgent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3228,
             "putOutboundCampaignAgent",
-            format!(
-                "/api/v2/outbound/campaigns/{}/agents/{}", crate
-                ::operation::encode_path_segment(campaign_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaigns/", "/agents/", ""],
+                &[campaign_id, user_id],
             ),
         );
         request.model_body(body);
@@ -3151,11 +3303,12 @@ impl<'a> OutboundApi<'a> {
         campaign_rule_id: &str,
         body: &genesys_model::CampaignRule,
     ) -> crate::Request<'a, PutOutboundCampaignrule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3229,
             "putOutboundCampaignrule",
-            format!(
-                "/api/v2/outbound/campaignrules/{}", crate
-                ::operation::encode_path_segment(campaign_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/campaignrules/", ""],
+                &[campaign_rule_id],
             ),
         );
         request.model_body(body);
@@ -3173,11 +3326,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_id: &str,
         body: &genesys_model::ContactList,
     ) -> crate::Request<'a, PutOutboundContactlist> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3230,
             "putOutboundContactlist",
-            format!(
-                "/api/v2/outbound/contactlists/{}", crate
-                ::operation::encode_path_segment(contact_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", ""],
+                &[contact_list_id],
             ),
         );
         request.model_body(body);
@@ -3196,12 +3350,12 @@ impl<'a> OutboundApi<'a> {
         contact_id: &str,
         body: &genesys_model::DialerContact,
     ) -> crate::Request<'a, PutOutboundContactlistContact> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3231,
             "putOutboundContactlistContact",
-            format!(
-                "/api/v2/outbound/contactlists/{}/contacts/{}", crate
-                ::operation::encode_path_segment(contact_list_id), crate
-                ::operation::encode_path_segment(contact_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlists/", "/contacts/", ""],
+                &[contact_list_id, contact_id],
             ),
         );
         request.model_body(body);
@@ -3219,11 +3373,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_filter_id: &str,
         body: &genesys_model::ContactListFilter,
     ) -> crate::Request<'a, PutOutboundContactlistfilter> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3232,
             "putOutboundContactlistfilter",
-            format!(
-                "/api/v2/outbound/contactlistfilters/{}", crate
-                ::operation::encode_path_segment(contact_list_filter_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlistfilters/", ""],
+                &[contact_list_filter_id],
             ),
         );
         request.model_body(body);
@@ -3241,11 +3396,12 @@ impl<'a> OutboundApi<'a> {
         contact_list_template_id: &str,
         body: &genesys_model::ContactListTemplate,
     ) -> crate::Request<'a, PutOutboundContactlisttemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3233,
             "putOutboundContactlisttemplate",
-            format!(
-                "/api/v2/outbound/contactlisttemplates/{}", crate
-                ::operation::encode_path_segment(contact_list_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/contactlisttemplates/", ""],
+                &[contact_list_template_id],
             ),
         );
         request.model_body(body);
@@ -3263,11 +3419,12 @@ impl<'a> OutboundApi<'a> {
         digital_rule_set_id: &str,
         body: &genesys_model::DigitalRuleSet,
     ) -> crate::Request<'a, PutOutboundDigitalruleset> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3234,
             "putOutboundDigitalruleset",
-            format!(
-                "/api/v2/outbound/digitalrulesets/{}", crate
-                ::operation::encode_path_segment(digital_rule_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/digitalrulesets/", ""],
+                &[digital_rule_set_id],
             ),
         );
         request.model_body(body);
@@ -3285,11 +3442,12 @@ impl<'a> OutboundApi<'a> {
         dnc_list_id: &str,
         body: &genesys_model::DncList,
     ) -> crate::Request<'a, PutOutboundDnclist> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3235,
             "putOutboundDnclist",
-            format!(
-                "/api/v2/outbound/dnclists/{}", crate
-                ::operation::encode_path_segment(dnc_list_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/dnclists/", ""],
+                &[dnc_list_id],
             ),
         );
         request.model_body(body);
@@ -3307,11 +3465,12 @@ impl<'a> OutboundApi<'a> {
         file_specification_template_id: &str,
         body: &genesys_model::FileSpecificationTemplate,
     ) -> crate::Request<'a, PutOutboundFilespecificationtemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3236,
             "putOutboundFilespecificationtemplate",
-            format!(
-                "/api/v2/outbound/filespecificationtemplates/{}", crate
-                ::operation::encode_path_segment(file_specification_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/filespecificationtemplates/", ""],
+                &[file_specification_template_id],
             ),
         );
         request.model_body(body);
@@ -3329,11 +3488,12 @@ impl<'a> OutboundApi<'a> {
         import_template_id: &str,
         body: &genesys_model::ImportTemplate,
     ) -> crate::Request<'a, PutOutboundImporttemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3237,
             "putOutboundImporttemplate",
-            format!(
-                "/api/v2/outbound/importtemplates/{}", crate
-                ::operation::encode_path_segment(import_template_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/importtemplates/", ""],
+                &[import_template_id],
             ),
         );
         request.model_body(body);
@@ -3351,11 +3511,12 @@ impl<'a> OutboundApi<'a> {
         messaging_campaign_id: &str,
         body: &genesys_model::MessagingCampaign,
     ) -> crate::Request<'a, PutOutboundMessagingcampaign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3238,
             "putOutboundMessagingcampaign",
-            format!(
-                "/api/v2/outbound/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/messagingcampaigns/", ""],
+                &[messaging_campaign_id],
             ),
         );
         request.model_body(body);
@@ -3373,11 +3534,12 @@ impl<'a> OutboundApi<'a> {
         rule_set_id: &str,
         body: &genesys_model::RuleSet,
     ) -> crate::Request<'a, PutOutboundRuleset> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3239,
             "putOutboundRuleset",
-            format!(
-                "/api/v2/outbound/rulesets/{}", crate
-                ::operation::encode_path_segment(rule_set_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/rulesets/", ""],
+                &[rule_set_id],
             ),
         );
         request.model_body(body);
@@ -3395,11 +3557,12 @@ impl<'a> OutboundApi<'a> {
         campaign_id: &str,
         body: &genesys_model::CampaignSchedule,
     ) -> crate::Request<'a, PutOutboundSchedulesCampaign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3240,
             "putOutboundSchedulesCampaign",
-            format!(
-                "/api/v2/outbound/schedules/campaigns/{}", crate
-                ::operation::encode_path_segment(campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/campaigns/", ""],
+                &[campaign_id],
             ),
         );
         request.model_body(body);
@@ -3417,11 +3580,12 @@ impl<'a> OutboundApi<'a> {
         email_campaign_id: &str,
         body: &genesys_model::EmailCampaignSchedule,
     ) -> crate::Request<'a, PutOutboundSchedulesEmailcampaign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3241,
             "putOutboundSchedulesEmailcampaign",
-            format!(
-                "/api/v2/outbound/schedules/emailcampaigns/{}", crate
-                ::operation::encode_path_segment(email_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/emailcampaigns/", ""],
+                &[email_campaign_id],
             ),
         );
         request.model_body(body);
@@ -3439,11 +3603,12 @@ impl<'a> OutboundApi<'a> {
         messaging_campaign_id: &str,
         body: &genesys_model::MessagingCampaignSchedule,
     ) -> crate::Request<'a, PutOutboundSchedulesMessagingcampaign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3242,
             "putOutboundSchedulesMessagingcampaign",
-            format!(
-                "/api/v2/outbound/schedules/messagingcampaigns/{}", crate
-                ::operation::encode_path_segment(messaging_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/messagingcampaigns/", ""],
+                &[messaging_campaign_id],
             ),
         );
         request.model_body(body);
@@ -3461,11 +3626,12 @@ impl<'a> OutboundApi<'a> {
         sequence_id: &str,
         body: &genesys_model::SequenceSchedule,
     ) -> crate::Request<'a, PutOutboundSchedulesSequence> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3243,
             "putOutboundSchedulesSequence",
-            format!(
-                "/api/v2/outbound/schedules/sequences/{}", crate
-                ::operation::encode_path_segment(sequence_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/sequences/", ""],
+                &[sequence_id],
             ),
         );
         request.model_body(body);
@@ -3481,11 +3647,12 @@ impl<'a> OutboundApi<'a> {
         whats_app_campaign_id: &str,
         body: &genesys_model::WhatsAppCampaignSchedule,
     ) -> crate::Request<'a, PutOutboundSchedulesWhatsappcampaign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3244,
             "putOutboundSchedulesWhatsappcampaign",
-            format!(
-                "/api/v2/outbound/schedules/whatsappcampaigns/{}", crate
-                ::operation::encode_path_segment(whats_app_campaign_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/schedules/whatsappcampaigns/", ""],
+                &[whats_app_campaign_id],
             ),
         );
         request.model_body(body);
@@ -3503,11 +3670,12 @@ impl<'a> OutboundApi<'a> {
         sequence_id: &str,
         body: &genesys_model::CampaignSequence,
     ) -> crate::Request<'a, PutOutboundSequence> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3245,
             "putOutboundSequence",
-            format!(
-                "/api/v2/outbound/sequences/{}", crate
-                ::operation::encode_path_segment(sequence_id)
+            crate::operation::build_path(
+                &["/api/v2/outbound/sequences/", ""],
+                &[sequence_id],
             ),
         );
         request.model_body(body);
@@ -3524,7 +3692,8 @@ impl<'a> OutboundApi<'a> {
         &self,
         body: &genesys_model::WrapUpCodeMapping,
     ) -> crate::Request<'a, PutOutboundWrapupcodemappings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3246,
             "putOutboundWrapupcodemappings",
             String::from("/api/v2/outbound/wrapupcodemappings"),
         );

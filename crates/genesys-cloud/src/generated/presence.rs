@@ -29,11 +29,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         definition_id: &str,
     ) -> crate::Request<'a, DeletePresenceDefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            225,
             "deletePresenceDefinition",
-            format!(
-                "/api/v2/presence/definitions/{}", crate
-                ::operation::encode_path_segment(definition_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/definitions/", ""],
+                &[definition_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         source_id: &str,
     ) -> crate::Request<'a, DeletePresenceSource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            226,
             "deletePresenceSource",
-            format!(
-                "/api/v2/presence/sources/{}", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/sources/", ""],
+                &[source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,11 +72,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         presence_id: &str,
     ) -> crate::Request<'a, DeletePresencedefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            227,
             "deletePresencedefinition",
-            format!(
-                "/api/v2/presencedefinitions/{}", crate
-                ::operation::encode_path_segment(presence_id)
+            crate::operation::build_path(
+                &["/api/v2/presencedefinitions/", ""],
+                &[presence_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -90,11 +93,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         definition_id: &str,
     ) -> crate::Request<'a, GetPresenceDefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1282,
             "getPresenceDefinition",
-            format!(
-                "/api/v2/presence/definitions/{}", crate
-                ::operation::encode_path_segment(definition_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/definitions/", ""],
+                &[definition_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -109,7 +113,8 @@ impl<'a> PresenceApi<'a> {
     pub fn get_presence_definitions(
         &self,
     ) -> crate::Request<'a, GetPresenceDefinitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1283,
             "getPresenceDefinitions",
             String::from("/api/v2/presence/definitions"),
         );
@@ -123,7 +128,8 @@ impl<'a> PresenceApi<'a> {
     ///
     /// OAuth scopes (any of): `presence`, `presence:readonly`.
     pub fn get_presence_settings(&self) -> crate::Request<'a, GetPresenceSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1284,
             "getPresenceSettings",
             String::from("/api/v2/presence/settings"),
         );
@@ -140,11 +146,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         source_id: &str,
     ) -> crate::Request<'a, GetPresenceSource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1285,
             "getPresenceSource",
-            format!(
-                "/api/v2/presence/sources/{}", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/sources/", ""],
+                &[source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -157,7 +164,8 @@ impl<'a> PresenceApi<'a> {
     ///
     /// OAuth scopes (any of): `presence`, `presence:readonly`.
     pub fn get_presence_sources(&self) -> crate::Request<'a, GetPresenceSources> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1286,
             "getPresenceSources",
             String::from("/api/v2/presence/sources"),
         );
@@ -174,11 +182,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetPresenceUserPrimarysource> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1287,
             "getPresenceUserPrimarysource",
-            format!(
-                "/api/v2/presence/users/{}/primarysource", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/users/", "/primarysource"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -195,11 +204,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         presence_id: &str,
     ) -> crate::Request<'a, GetPresencedefinition> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1288,
             "getPresencedefinition",
-            format!(
-                "/api/v2/presencedefinitions/{}", crate
-                ::operation::encode_path_segment(presence_id)
+            crate::operation::build_path(
+                &["/api/v2/presencedefinitions/", ""],
+                &[presence_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -211,7 +221,8 @@ impl<'a> PresenceApi<'a> {
     /// OAuth scopes (any of): `presence`, `presence:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_presencedefinitions(&self) -> crate::Request<'a, GetPresencedefinitions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1289,
             "getPresencedefinitions",
             String::from("/api/v2/presencedefinitions"),
         );
@@ -223,7 +234,8 @@ impl<'a> PresenceApi<'a> {
     ///
     /// OAuth scopes (any of): `presence`, `presence:readonly`.
     pub fn get_systempresences(&self) -> crate::Request<'a, GetSystempresences> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1534,
             "getSystempresences",
             String::from("/api/v2/systempresences"),
         );
@@ -241,12 +253,12 @@ impl<'a> PresenceApi<'a> {
         user_id: &str,
         source_id: &str,
     ) -> crate::Request<'a, GetUserPresence> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1683,
             "getUserPresence",
-            format!(
-                "/api/v2/users/{}/presences/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/presences/", ""],
+                &[user_id, source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -262,11 +274,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserPresencesPurecloud> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1684,
             "getUserPresencesPurecloud",
-            format!(
-                "/api/v2/users/{}/presences/purecloud", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/presences/purecloud"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -280,11 +293,12 @@ impl<'a> PresenceApi<'a> {
         &self,
         source_id: &str,
     ) -> crate::Request<'a, GetUsersPresenceBulk> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1719,
             "getUsersPresenceBulk",
-            format!(
-                "/api/v2/users/presences/{}/bulk", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/users/presences/", "/bulk"],
+                &[source_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -297,7 +311,8 @@ impl<'a> PresenceApi<'a> {
     pub fn get_users_presences_purecloud_bulk(
         &self,
     ) -> crate::Request<'a, GetUsersPresencesPurecloudBulk> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1720,
             "getUsersPresencesPurecloudBulk",
             String::from("/api/v2/users/presences/purecloud/bulk"),
         );
@@ -316,12 +331,12 @@ impl<'a> PresenceApi<'a> {
         source_id: &str,
         body: &genesys_model::UserPresence,
     ) -> crate::Request<'a, PatchUserPresence> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2117,
             "patchUserPresence",
-            format!(
-                "/api/v2/users/{}/presences/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/presences/", ""],
+                &[user_id, source_id],
             ),
         );
         request.model_body(body);
@@ -339,11 +354,12 @@ impl<'a> PresenceApi<'a> {
         user_id: &str,
         body: &genesys_model::UserPresence,
     ) -> crate::Request<'a, PatchUserPresencesPurecloud> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2118,
             "patchUserPresencesPurecloud",
-            format!(
-                "/api/v2/users/{}/presences/purecloud", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/presences/purecloud"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -360,7 +376,8 @@ impl<'a> PresenceApi<'a> {
         &self,
         body: &genesys_model::OrganizationPresenceDefinition,
     ) -> crate::Request<'a, PostPresenceDefinitions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2731,
             "postPresenceDefinitions",
             String::from("/api/v2/presence/definitions"),
         );
@@ -378,7 +395,8 @@ impl<'a> PresenceApi<'a> {
         &self,
         body: &genesys_model::Source,
     ) -> crate::Request<'a, PostPresenceSources> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2732,
             "postPresenceSources",
             String::from("/api/v2/presence/sources"),
         );
@@ -397,7 +415,8 @@ impl<'a> PresenceApi<'a> {
         &self,
         body: &genesys_model::OrganizationPresence,
     ) -> crate::Request<'a, PostPresencedefinitions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2733,
             "postPresencedefinitions",
             String::from("/api/v2/presencedefinitions"),
         );
@@ -416,11 +435,12 @@ impl<'a> PresenceApi<'a> {
         definition_id: &str,
         body: &genesys_model::OrganizationPresenceDefinition,
     ) -> crate::Request<'a, PutPresenceDefinition> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3247,
             "putPresenceDefinition",
-            format!(
-                "/api/v2/presence/definitions/{}", crate
-                ::operation::encode_path_segment(definition_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/definitions/", ""],
+                &[definition_id],
             ),
         );
         request.model_body(body);
@@ -437,7 +457,8 @@ impl<'a> PresenceApi<'a> {
         &self,
         body: &genesys_model::PresenceSettings,
     ) -> crate::Request<'a, PutPresenceSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3248,
             "putPresenceSettings",
             String::from("/api/v2/presence/settings"),
         );
@@ -456,11 +477,12 @@ impl<'a> PresenceApi<'a> {
         source_id: &str,
         body: &genesys_model::Source,
     ) -> crate::Request<'a, PutPresenceSource> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3249,
             "putPresenceSource",
-            format!(
-                "/api/v2/presence/sources/{}", crate
-                ::operation::encode_path_segment(source_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/sources/", ""],
+                &[source_id],
             ),
         );
         request.model_body(body);
@@ -478,11 +500,12 @@ impl<'a> PresenceApi<'a> {
         user_id: &str,
         body: &genesys_model::UserPrimarySource,
     ) -> crate::Request<'a, PutPresenceUserPrimarysource> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3250,
             "putPresenceUserPrimarysource",
-            format!(
-                "/api/v2/presence/users/{}/primarysource", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/presence/users/", "/primarysource"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -501,11 +524,12 @@ impl<'a> PresenceApi<'a> {
         presence_id: &str,
         body: &genesys_model::OrganizationPresence,
     ) -> crate::Request<'a, PutPresencedefinition> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3251,
             "putPresencedefinition",
-            format!(
-                "/api/v2/presencedefinitions/{}", crate
-                ::operation::encode_path_segment(presence_id)
+            crate::operation::build_path(
+                &["/api/v2/presencedefinitions/", ""],
+                &[presence_id],
             ),
         );
         request.model_body(body);
@@ -522,7 +546,8 @@ impl<'a> PresenceApi<'a> {
         &self,
         body: &Vec<genesys_model::MutableUserPresence>,
     ) -> crate::Request<'a, PutUsersPresencesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3343,
             "putUsersPresencesBulk",
             String::from("/api/v2/users/presences/bulk"),
         );

@@ -29,11 +29,12 @@ impl<'a> ProcessAutomationApi<'a> {
         &self,
         scheduled_trigger_id: &str,
     ) -> crate::Request<'a, DeleteProcessautomationScheduledtrigger> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            228,
             "deleteProcessautomationScheduledtrigger",
-            format!(
-                "/api/v2/processautomation/scheduledtriggers/{}", crate
-                ::operation::encode_path_segment(scheduled_trigger_id)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/scheduledtriggers/", ""],
+                &[scheduled_trigger_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> ProcessAutomationApi<'a> {
         &self,
         trigger_id: &str,
     ) -> crate::Request<'a, DeleteProcessautomationTrigger> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            229,
             "deleteProcessautomationTrigger",
-            format!(
-                "/api/v2/processautomation/triggers/{}", crate
-                ::operation::encode_path_segment(trigger_id)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/triggers/", ""],
+                &[trigger_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -67,11 +69,12 @@ impl<'a> ProcessAutomationApi<'a> {
         &self,
         scheduled_trigger_id: &str,
     ) -> crate::Request<'a, GetProcessautomationScheduledtrigger> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1290,
             "getProcessautomationScheduledtrigger",
-            format!(
-                "/api/v2/processautomation/scheduledtriggers/{}", crate
-                ::operation::encode_path_segment(scheduled_trigger_id)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/scheduledtriggers/", ""],
+                &[scheduled_trigger_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -84,7 +87,8 @@ impl<'a> ProcessAutomationApi<'a> {
     pub fn get_processautomation_scheduledtriggers(
         &self,
     ) -> crate::Request<'a, GetProcessautomationScheduledtriggers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1291,
             "getProcessautomationScheduledtriggers",
             String::from("/api/v2/processautomation/scheduledtriggers"),
         );
@@ -101,11 +105,12 @@ impl<'a> ProcessAutomationApi<'a> {
         &self,
         trigger_id: &str,
     ) -> crate::Request<'a, GetProcessautomationTrigger> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1292,
             "getProcessautomationTrigger",
-            format!(
-                "/api/v2/processautomation/triggers/{}", crate
-                ::operation::encode_path_segment(trigger_id)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/triggers/", ""],
+                &[trigger_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -120,7 +125,8 @@ impl<'a> ProcessAutomationApi<'a> {
     pub fn get_processautomation_triggers(
         &self,
     ) -> crate::Request<'a, GetProcessautomationTriggers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1293,
             "getProcessautomationTriggers",
             String::from("/api/v2/processautomation/triggers"),
         );
@@ -136,7 +142,8 @@ impl<'a> ProcessAutomationApi<'a> {
     pub fn get_processautomation_triggers_topics(
         &self,
     ) -> crate::Request<'a, GetProcessautomationTriggersTopics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1294,
             "getProcessautomationTriggersTopics",
             String::from("/api/v2/processautomation/triggers/topics"),
         );
@@ -151,7 +158,8 @@ impl<'a> ProcessAutomationApi<'a> {
         &self,
         body: &genesys_model::CreateScheduledTriggerRequest,
     ) -> crate::Request<'a, PostProcessautomationScheduledtriggers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2734,
             "postProcessautomationScheduledtriggers",
             String::from("/api/v2/processautomation/scheduledtriggers"),
         );
@@ -170,11 +178,12 @@ impl<'a> ProcessAutomationApi<'a> {
         trigger_id: &str,
         body: &String,
     ) -> crate::Request<'a, PostProcessautomationTriggerTest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2735,
             "postProcessautomationTriggerTest",
-            format!(
-                "/api/v2/processautomation/triggers/{}/test", crate
-                ::operation::encode_path_segment(trigger_id)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/triggers/", "/test"],
+                &[trigger_id],
             ),
         );
         request.json_body(body);
@@ -191,7 +200,8 @@ impl<'a> ProcessAutomationApi<'a> {
         &self,
         body: &genesys_model::CreateTriggerRequest,
     ) -> crate::Request<'a, PostProcessautomationTriggers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2736,
             "postProcessautomationTriggers",
             String::from("/api/v2/processautomation/triggers"),
         );
@@ -210,11 +220,12 @@ impl<'a> ProcessAutomationApi<'a> {
         topic_name: &str,
         body: &String,
     ) -> crate::Request<'a, PostProcessautomationTriggersTopicTest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2737,
             "postProcessautomationTriggersTopicTest",
-            format!(
-                "/api/v2/processautomation/triggers/topics/{}/test", crate
-                ::operation::encode_path_segment(topic_name)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/triggers/topics/", "/test"],
+                &[topic_name],
             ),
         );
         request.json_body(body);
@@ -230,11 +241,12 @@ impl<'a> ProcessAutomationApi<'a> {
         scheduled_trigger_id: &str,
         body: &genesys_model::UpdateScheduledTriggerRequest,
     ) -> crate::Request<'a, PutProcessautomationScheduledtrigger> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3252,
             "putProcessautomationScheduledtrigger",
-            format!(
-                "/api/v2/processautomation/scheduledtriggers/{}", crate
-                ::operation::encode_path_segment(scheduled_trigger_id)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/scheduledtriggers/", ""],
+                &[scheduled_trigger_id],
             ),
         );
         request.model_body(body);
@@ -252,11 +264,12 @@ impl<'a> ProcessAutomationApi<'a> {
         trigger_id: &str,
         body: &genesys_model::UpdateTriggerRequest,
     ) -> crate::Request<'a, PutProcessautomationTrigger> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3253,
             "putProcessautomationTrigger",
-            format!(
-                "/api/v2/processautomation/triggers/{}", crate
-                ::operation::encode_path_segment(trigger_id)
+            crate::operation::build_path(
+                &["/api/v2/processautomation/triggers/", ""],
+                &[trigger_id],
             ),
         );
         request.model_body(body);

@@ -27,11 +27,12 @@ impl<'a> QualityApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsEvaluationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            12,
             "deleteAnalyticsEvaluationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/evaluations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -45,11 +46,12 @@ impl<'a> QualityApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsSurveysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            19,
             "deleteAnalyticsSurveysAggregatesJob",
-            format!(
-                "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/surveys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -66,11 +68,12 @@ impl<'a> QualityApi<'a> {
         calibration_id: &str,
         calibrator_id: impl Into<String>,
     ) -> crate::Request<'a, DeleteQualityCalibration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            230,
             "deleteQualityCalibration",
-            format!(
-                "/api/v2/quality/calibrations/{}", crate
-                ::operation::encode_path_segment(calibration_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/calibrations/", ""],
+                &[calibration_id],
             ),
         );
         {
@@ -91,12 +94,12 @@ impl<'a> QualityApi<'a> {
         conversation_id: &str,
         evaluation_id: &str,
     ) -> crate::Request<'a, DeleteQualityConversationEvaluation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            231,
             "deleteQualityConversationEvaluation",
-            format!(
-                "/api/v2/quality/conversations/{}/evaluations/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(evaluation_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/conversations/", "/evaluations/", ""],
+                &[conversation_id, evaluation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -113,12 +116,10 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, DeleteQualityForm> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            232,
             "deleteQualityForm",
-            format!(
-                "/api/v2/quality/forms/{}", crate
-                ::operation::encode_path_segment(form_id)
-            ),
+            crate::operation::build_path(&["/api/v2/quality/forms/", ""], &[form_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -133,11 +134,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, DeleteQualityFormsEvaluation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            233,
             "deleteQualityFormsEvaluation",
-            format!(
-                "/api/v2/quality/forms/evaluations/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/evaluations/", ""],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -153,11 +155,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, DeleteQualityFormsSurvey> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            234,
             "deleteQualityFormsSurvey",
-            format!(
-                "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/surveys/", ""],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -172,12 +175,12 @@ impl<'a> QualityApi<'a> {
         program_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, DeleteQualityProgramAgentscoringrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            235,
             "deleteQualityProgramAgentscoringrule",
-            format!(
-                "/api/v2/quality/programs/{}/agentscoringrules/{}", crate
-                ::operation::encode_path_segment(program_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/programs/", "/agentscoringrules/", ""],
+                &[program_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -191,11 +194,12 @@ impl<'a> QualityApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsEvaluationsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            392,
             "getAnalyticsEvaluationsAggregatesJob",
-            format!(
-                "/api/v2/analytics/evaluations/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/evaluations/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -209,11 +213,12 @@ impl<'a> QualityApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsEvaluationsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            393,
             "getAnalyticsEvaluationsAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/evaluations/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/evaluations/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -227,11 +232,12 @@ impl<'a> QualityApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsSurveysAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            413,
             "getAnalyticsSurveysAggregatesJob",
-            format!(
-                "/api/v2/analytics/surveys/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/surveys/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -245,11 +251,12 @@ impl<'a> QualityApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsSurveysAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            414,
             "getAnalyticsSurveysAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/surveys/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/surveys/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -266,7 +273,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_agents_activity(
         &self,
     ) -> crate::Request<'a, GetQualityAgentsActivity> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1297,
             "getQualityAgentsActivity",
             String::from("/api/v2/quality/agents/activity"),
         );
@@ -283,11 +291,12 @@ impl<'a> QualityApi<'a> {
         &self,
         calibration_id: &str,
     ) -> crate::Request<'a, GetQualityCalibration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1298,
             "getQualityCalibration",
-            format!(
-                "/api/v2/quality/calibrations/{}", crate
-                ::operation::encode_path_segment(calibration_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/calibrations/", ""],
+                &[calibration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -305,7 +314,8 @@ impl<'a> QualityApi<'a> {
         &self,
         calibrator_id: impl Into<String>,
     ) -> crate::Request<'a, GetQualityCalibrations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1299,
             "getQualityCalibrations",
             String::from("/api/v2/quality/calibrations"),
         );
@@ -327,12 +337,12 @@ impl<'a> QualityApi<'a> {
         conversation_id: &str,
         evaluation_id: &str,
     ) -> crate::Request<'a, GetQualityConversationEvaluation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1300,
             "getQualityConversationEvaluation",
-            format!(
-                "/api/v2/quality/conversations/{}/evaluations/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(evaluation_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/conversations/", "/evaluations/", ""],
+                &[conversation_id, evaluation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -348,11 +358,12 @@ impl<'a> QualityApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetQualityConversationSurveys> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1301,
             "getQualityConversationSurveys",
-            format!(
-                "/api/v2/quality/conversations/{}/surveys", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/conversations/", "/surveys"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -368,11 +379,12 @@ impl<'a> QualityApi<'a> {
         &self,
         transaction_id: &str,
     ) -> crate::Request<'a, GetQualityConversationsAuditsQueryTransactionId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1302,
             "getQualityConversationsAuditsQueryTransactionId",
-            format!(
-                "/api/v2/quality/conversations/audits/query/{}", crate
-                ::operation::encode_path_segment(transaction_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/conversations/audits/query/", ""],
+                &[transaction_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -388,11 +400,12 @@ impl<'a> QualityApi<'a> {
         &self,
         transaction_id: &str,
     ) -> crate::Request<'a, GetQualityConversationsAuditsQueryTransactionIdResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1303,
             "getQualityConversationsAuditsQueryTransactionIdResults",
-            format!(
-                "/api/v2/quality/conversations/audits/query/{}/results", crate
-                ::operation::encode_path_segment(transaction_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/conversations/audits/query/", "/results"],
+                &[transaction_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -409,7 +422,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_evaluations_query(
         &self,
     ) -> crate::Request<'a, GetQualityEvaluationsQuery> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1304,
             "getQualityEvaluationsQuery",
             String::from("/api/v2/quality/evaluations/query"),
         );
@@ -425,7 +439,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_evaluators_activity(
         &self,
     ) -> crate::Request<'a, GetQualityEvaluatorsActivity> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1305,
             "getQualityEvaluatorsActivity",
             String::from("/api/v2/quality/evaluators/activity"),
         );
@@ -440,12 +455,10 @@ impl<'a> QualityApi<'a> {
     /// OAuth scopes (any of): `quality`, `quality:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_quality_form(&self, form_id: &str) -> crate::Request<'a, GetQualityForm> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1306,
             "getQualityForm",
-            format!(
-                "/api/v2/quality/forms/{}", crate
-                ::operation::encode_path_segment(form_id)
-            ),
+            crate::operation::build_path(&["/api/v2/quality/forms/", ""], &[form_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -461,11 +474,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityFormVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1307,
             "getQualityFormVersions",
-            format!(
-                "/api/v2/quality/forms/{}/versions", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/", "/versions"],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -479,7 +493,8 @@ impl<'a> QualityApi<'a> {
     /// OAuth scopes (any of): `quality`, `quality:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_quality_forms(&self) -> crate::Request<'a, GetQualityForms> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1308,
             "getQualityForms",
             String::from("/api/v2/quality/forms"),
         );
@@ -496,11 +511,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityFormsEvaluation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1309,
             "getQualityFormsEvaluation",
-            format!(
-                "/api/v2/quality/forms/evaluations/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/evaluations/", ""],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -516,11 +532,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityFormsEvaluationVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1310,
             "getQualityFormsEvaluationVersions",
-            format!(
-                "/api/v2/quality/forms/evaluations/{}/versions", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/evaluations/", "/versions"],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -537,7 +554,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_forms_evaluations(
         &self,
     ) -> crate::Request<'a, GetQualityFormsEvaluations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1311,
             "getQualityFormsEvaluations",
             String::from("/api/v2/quality/forms/evaluations"),
         );
@@ -552,7 +570,8 @@ impl<'a> QualityApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetQualityFormsEvaluationsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1312,
             "getQualityFormsEvaluationsBulk",
             String::from("/api/v2/quality/forms/evaluations/bulk"),
         );
@@ -578,7 +597,8 @@ impl<'a> QualityApi<'a> {
         &self,
         context_id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetQualityFormsEvaluationsBulkContexts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1313,
             "getQualityFormsEvaluationsBulkContexts",
             String::from("/api/v2/quality/forms/evaluations/bulk/contexts"),
         );
@@ -604,11 +624,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityFormsSurvey> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1314,
             "getQualityFormsSurvey",
-            format!(
-                "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/surveys/", ""],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -624,11 +645,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityFormsSurveyVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1315,
             "getQualityFormsSurveyVersions",
-            format!(
-                "/api/v2/quality/forms/surveys/{}/versions", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/surveys/", "/versions"],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -643,7 +665,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_forms_surveys(
         &self,
     ) -> crate::Request<'a, GetQualityFormsSurveys> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1316,
             "getQualityFormsSurveys",
             String::from("/api/v2/quality/forms/surveys"),
         );
@@ -660,7 +683,8 @@ impl<'a> QualityApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetQualityFormsSurveysBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1317,
             "getQualityFormsSurveysBulk",
             String::from("/api/v2/quality/forms/surveys/bulk"),
         );
@@ -686,7 +710,8 @@ impl<'a> QualityApi<'a> {
         &self,
         context_id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetQualityFormsSurveysBulkContexts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1318,
             "getQualityFormsSurveysBulkContexts",
             String::from("/api/v2/quality/forms/surveys/bulk/contexts"),
         );
@@ -711,12 +736,12 @@ impl<'a> QualityApi<'a> {
         program_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, GetQualityProgramAgentscoringrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1319,
             "getQualityProgramAgentscoringrule",
-            format!(
-                "/api/v2/quality/programs/{}/agentscoringrules/{}", crate
-                ::operation::encode_path_segment(program_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/programs/", "/agentscoringrules/", ""],
+                &[program_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -730,11 +755,12 @@ impl<'a> QualityApi<'a> {
         &self,
         program_id: &str,
     ) -> crate::Request<'a, GetQualityProgramAgentscoringrules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1320,
             "getQualityProgramAgentscoringrules",
-            format!(
-                "/api/v2/quality/programs/{}/agentscoringrules", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/programs/", "/agentscoringrules"],
+                &[program_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -751,11 +777,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityPublishedform> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1321,
             "getQualityPublishedform",
-            format!(
-                "/api/v2/quality/publishedforms/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/publishedforms/", ""],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -771,7 +798,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_publishedforms(
         &self,
     ) -> crate::Request<'a, GetQualityPublishedforms> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1322,
             "getQualityPublishedforms",
             String::from("/api/v2/quality/publishedforms"),
         );
@@ -788,11 +816,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityPublishedformsEvaluation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1323,
             "getQualityPublishedformsEvaluation",
-            format!(
-                "/api/v2/quality/publishedforms/evaluations/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/publishedforms/evaluations/", ""],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -807,7 +836,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_publishedforms_evaluations(
         &self,
     ) -> crate::Request<'a, GetQualityPublishedformsEvaluations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1324,
             "getQualityPublishedformsEvaluations",
             String::from("/api/v2/quality/publishedforms/evaluations"),
         );
@@ -820,11 +850,12 @@ impl<'a> QualityApi<'a> {
         &self,
         evaluation_form_id: &str,
     ) -> crate::Request<'a, GetQualityPublishedformsEvaluationsDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1325,
             "getQualityPublishedformsEvaluationsDivisionview",
-            format!(
-                "/api/v2/quality/publishedforms/evaluations/divisionviews/{}", crate
-                ::operation::encode_path_segment(evaluation_form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/publishedforms/evaluations/divisionviews/", ""],
+                &[evaluation_form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -836,7 +867,8 @@ impl<'a> QualityApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetQualityPublishedformsEvaluationsDivisionviews> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1326,
             "getQualityPublishedformsEvaluationsDivisionviews",
             String::from("/api/v2/quality/publishedforms/evaluations/divisionviews"),
         );
@@ -862,11 +894,12 @@ impl<'a> QualityApi<'a> {
         &self,
         form_id: &str,
     ) -> crate::Request<'a, GetQualityPublishedformsSurvey> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1327,
             "getQualityPublishedformsSurvey",
-            format!(
-                "/api/v2/quality/publishedforms/surveys/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/publishedforms/surveys/", ""],
+                &[form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -881,7 +914,8 @@ impl<'a> QualityApi<'a> {
     pub fn get_quality_publishedforms_surveys(
         &self,
     ) -> crate::Request<'a, GetQualityPublishedformsSurveys> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1328,
             "getQualityPublishedformsSurveys",
             String::from("/api/v2/quality/publishedforms/surveys"),
         );
@@ -894,11 +928,12 @@ impl<'a> QualityApi<'a> {
         &self,
         survey_form_id: &str,
     ) -> crate::Request<'a, GetQualityPublishedformsSurveysDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1329,
             "getQualityPublishedformsSurveysDivisionview",
-            format!(
-                "/api/v2/quality/publishedforms/surveys/divisionviews/{}", crate
-                ::operation::encode_path_segment(survey_form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/publishedforms/surveys/divisionviews/", ""],
+                &[survey_form_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -910,7 +945,8 @@ impl<'a> QualityApi<'a> {
         &self,
         id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetQualityPublishedformsSurveysDivisionviews> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1330,
             "getQualityPublishedformsSurveysDivisionviews",
             String::from("/api/v2/quality/publishedforms/surveys/divisionviews"),
         );
@@ -936,12 +972,10 @@ impl<'a> QualityApi<'a> {
         &self,
         survey_id: &str,
     ) -> crate::Request<'a, GetQualitySurvey> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1331,
             "getQualitySurvey",
-            format!(
-                "/api/v2/quality/surveys/{}", crate
-                ::operation::encode_path_segment(survey_id)
-            ),
+            crate::operation::build_path(&["/api/v2/quality/surveys/", ""], &[survey_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -954,7 +988,8 @@ impl<'a> QualityApi<'a> {
         &self,
         customer_survey_url: impl Into<String>,
     ) -> crate::Request<'a, GetQualitySurveysScorable> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1332,
             "getQualitySurveysScorable",
             String::from("/api/v2/quality/surveys/scorable"),
         );
@@ -976,11 +1011,12 @@ impl<'a> QualityApi<'a> {
         form_id: &str,
         body: &genesys_model::SurveyForm,
     ) -> crate::Request<'a, PatchQualityFormsSurvey> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2065,
             "patchQualityFormsSurvey",
-            format!(
-                "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/surveys/", ""],
+                &[form_id],
             ),
         );
         request.model_body(body);
@@ -995,7 +1031,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::EvaluationAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsEvaluationsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2207,
             "postAnalyticsEvaluationsAggregatesJobs",
             String::from("/api/v2/analytics/evaluations/aggregates/jobs"),
         );
@@ -1013,7 +1050,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::EvaluationAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsEvaluationsAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2208,
             "postAnalyticsEvaluationsAggregatesQuery",
             String::from("/api/v2/analytics/evaluations/aggregates/query"),
         );
@@ -1029,7 +1067,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::SurveyAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsSurveysAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2230,
             "postAnalyticsSurveysAggregatesJobs",
             String::from("/api/v2/analytics/surveys/aggregates/jobs"),
         );
@@ -1047,7 +1086,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::SurveyAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsSurveysAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2231,
             "postAnalyticsSurveysAggregatesQuery",
             String::from("/api/v2/analytics/surveys/aggregates/query"),
         );
@@ -1065,7 +1105,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::CalibrationCreate,
     ) -> crate::Request<'a, PostQualityCalibrations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2738,
             "postQualityCalibrations",
             String::from("/api/v2/quality/calibrations"),
         );
@@ -1084,11 +1125,12 @@ impl<'a> QualityApi<'a> {
         conversation_id: &str,
         body: &genesys_model::EvaluationCreateBody,
     ) -> crate::Request<'a, PostQualityConversationEvaluations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2739,
             "postQualityConversationEvaluations",
-            format!(
-                "/api/v2/quality/conversations/{}/evaluations", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/conversations/", "/evaluations"],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -1105,7 +1147,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::QMAuditQueryRequest,
     ) -> crate::Request<'a, PostQualityConversationsAuditsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2740,
             "postQualityConversationsAuditsQuery",
             String::from("/api/v2/quality/conversations/audits/query"),
         );
@@ -1121,7 +1164,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::EvaluationAggregationQueryMe,
     ) -> crate::Request<'a, PostQualityEvaluationsAggregatesQueryMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2741,
             "postQualityEvaluationsAggregatesQueryMe",
             String::from("/api/v2/quality/evaluations/aggregates/query/me"),
         );
@@ -1137,7 +1181,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::EvaluationFormAndScoringSet,
     ) -> crate::Request<'a, PostQualityEvaluationsScoring> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2742,
             "postQualityEvaluationsScoring",
             String::from("/api/v2/quality/evaluations/scoring"),
         );
@@ -1155,7 +1200,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::EvaluationSearchRequestDTO,
     ) -> crate::Request<'a, PostQualityEvaluationsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2743,
             "postQualityEvaluationsSearch",
             String::from("/api/v2/quality/evaluations/search"),
         );
@@ -1174,7 +1220,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::EvaluationForm,
     ) -> crate::Request<'a, PostQualityForms> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2744,
             "postQualityForms",
             String::from("/api/v2/quality/forms"),
         );
@@ -1192,7 +1239,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::EvaluationForm,
     ) -> crate::Request<'a, PostQualityFormsEvaluations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2745,
             "postQualityFormsEvaluations",
             String::from("/api/v2/quality/forms/evaluations"),
         );
@@ -1210,7 +1258,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::SurveyForm,
     ) -> crate::Request<'a, PostQualityFormsSurveys> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2746,
             "postQualityFormsSurveys",
             String::from("/api/v2/quality/forms/surveys"),
         );
@@ -1229,11 +1278,12 @@ impl<'a> QualityApi<'a> {
         program_id: &str,
         body: &genesys_model::AgentScoringRule,
     ) -> crate::Request<'a, PostQualityProgramAgentscoringrules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2747,
             "postQualityProgramAgentscoringrules",
-            format!(
-                "/api/v2/quality/programs/{}/agentscoringrules", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/programs/", "/agentscoringrules"],
+                &[program_id],
             ),
         );
         request.model_body(body);
@@ -1251,7 +1301,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::PublishForm,
     ) -> crate::Request<'a, PostQualityPublishedforms> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2748,
             "postQualityPublishedforms",
             String::from("/api/v2/quality/publishedforms"),
         );
@@ -1269,7 +1320,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::PublishForm,
     ) -> crate::Request<'a, PostQualityPublishedformsEvaluations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2749,
             "postQualityPublishedformsEvaluations",
             String::from("/api/v2/quality/publishedforms/evaluations"),
         );
@@ -1287,7 +1339,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::PublishForm,
     ) -> crate::Request<'a, PostQualityPublishedformsSurveys> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2750,
             "postQualityPublishedformsSurveys",
             String::from("/api/v2/quality/publishedforms/surveys"),
         );
@@ -1303,7 +1356,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::CreateSurveyRequest,
     ) -> crate::Request<'a, PostQualitySurveys> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2751,
             "postQualitySurveys",
             String::from("/api/v2/quality/surveys"),
         );
@@ -1319,7 +1373,8 @@ impl<'a> QualityApi<'a> {
         &self,
         body: &genesys_model::SurveyFormAndScoringSet,
     ) -> crate::Request<'a, PostQualitySurveysScoring> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2752,
             "postQualitySurveysScoring",
             String::from("/api/v2/quality/surveys/scoring"),
         );
@@ -1338,11 +1393,12 @@ impl<'a> QualityApi<'a> {
         calibration_id: &str,
         body: &genesys_model::Calibration,
     ) -> crate::Request<'a, PutQualityCalibration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3254,
             "putQualityCalibration",
-            format!(
-                "/api/v2/quality/calibrations/{}", crate
-                ::operation::encode_path_segment(calibration_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/calibrations/", ""],
+                &[calibration_id],
             ),
         );
         request.model_body(body);
@@ -1363,12 +1419,12 @@ impl<'a> QualityApi<'a> {
         evaluation_id: &str,
         body: &genesys_model::Evaluation,
     ) -> crate::Request<'a, PutQualityConversationEvaluation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3255,
             "putQualityConversationEvaluation",
-            format!(
-                "/api/v2/quality/conversations/{}/evaluations/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(evaluation_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/conversations/", "/evaluations/", ""],
+                &[conversation_id, evaluation_id],
             ),
         );
         request.model_body(body);
@@ -1387,12 +1443,10 @@ impl<'a> QualityApi<'a> {
         form_id: &str,
         body: &genesys_model::EvaluationForm,
     ) -> crate::Request<'a, PutQualityForm> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3256,
             "putQualityForm",
-            format!(
-                "/api/v2/quality/forms/{}", crate
-                ::operation::encode_path_segment(form_id)
-            ),
+            crate::operation::build_path(&["/api/v2/quality/forms/", ""], &[form_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -1409,11 +1463,12 @@ impl<'a> QualityApi<'a> {
         form_id: &str,
         body: &genesys_model::EvaluationForm,
     ) -> crate::Request<'a, PutQualityFormsEvaluation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3257,
             "putQualityFormsEvaluation",
-            format!(
-                "/api/v2/quality/forms/evaluations/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/evaluations/", ""],
+                &[form_id],
             ),
         );
         request.model_body(body);
@@ -1431,11 +1486,12 @@ impl<'a> QualityApi<'a> {
         form_id: &str,
         body: &genesys_model::AiScoringSettings,
     ) -> crate::Request<'a, PutQualityFormsEvaluationAiscoringSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3258,
             "putQualityFormsEvaluationAiscoringSettings",
-            format!(
-                "/api/v2/quality/forms/evaluations/{}/aiscoring/settings", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/evaluations/", "/aiscoring/settings"],
+                &[form_id],
             ),
         );
         request.model_body(body);
@@ -1453,11 +1509,12 @@ impl<'a> QualityApi<'a> {
         form_id: &str,
         body: &genesys_model::SurveyForm,
     ) -> crate::Request<'a, PutQualityFormsSurvey> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3259,
             "putQualityFormsSurvey",
-            format!(
-                "/api/v2/quality/forms/surveys/{}", crate
-                ::operation::encode_path_segment(form_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/forms/surveys/", ""],
+                &[form_id],
             ),
         );
         request.model_body(body);
@@ -1474,12 +1531,12 @@ impl<'a> QualityApi<'a> {
         rule_id: &str,
         body: &genesys_model::AgentScoringRule,
     ) -> crate::Request<'a, PutQualityProgramAgentscoringrule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3260,
             "putQualityProgramAgentscoringrule",
-            format!(
-                "/api/v2/quality/programs/{}/agentscoringrules/{}", crate
-                ::operation::encode_path_segment(program_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/quality/programs/", "/agentscoringrules/", ""],
+                &[program_id, rule_id],
             ),
         );
         request.model_body(body);
@@ -1495,7 +1552,8 @@ impl<'a> QualityApi<'a> {
         customer_survey_url: impl Into<String>,
         body: &genesys_model::ScorableSurvey,
     ) -> crate::Request<'a, PutQualitySurveysScorable> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3261,
             "putQualitySurveysScorable",
             String::from("/api/v2/quality/surveys/scorable"),
         );

@@ -31,13 +31,12 @@ impl<'a> RecordingApi<'a> {
         recording_id: &str,
         annotation_id: &str,
     ) -> crate::Request<'a, DeleteConversationRecordingAnnotation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            77,
             "deleteConversationRecordingAnnotation",
-            format!(
-                "/api/v2/conversations/{}/recordings/{}/annotations/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id), crate
-                ::operation::encode_path_segment(annotation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings/", "/annotations/", ""],
+                &[conversation_id, recording_id, annotation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -53,11 +52,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         orphan_id: &str,
     ) -> crate::Request<'a, DeleteOrphanrecording> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            192,
             "deleteOrphanrecording",
-            format!(
-                "/api/v2/orphanrecordings/{}", crate
-                ::operation::encode_path_segment(orphan_id)
+            crate::operation::build_path(
+                &["/api/v2/orphanrecordings/", ""],
+                &[orphan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -75,7 +75,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         ids: impl Into<String>,
     ) -> crate::Request<'a, DeleteRecordingCrossplatformMediaretentionpolicies> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            236,
             "deleteRecordingCrossplatformMediaretentionpolicies",
             String::from("/api/v2/recording/crossplatform/mediaretentionpolicies"),
         );
@@ -96,11 +97,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         policy_id: &str,
     ) -> crate::Request<'a, DeleteRecordingCrossplatformMediaretentionpolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            237,
             "deleteRecordingCrossplatformMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/crossplatform/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -116,12 +118,10 @@ impl<'a> RecordingApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteRecordingJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            238,
             "deleteRecordingJob",
-            format!(
-                "/api/v2/recording/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
-            ),
+            crate::operation::build_path(&["/api/v2/recording/jobs/", ""], &[job_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -138,7 +138,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         ids: impl Into<String>,
     ) -> crate::Request<'a, DeleteRecordingMediaretentionpolicies> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            239,
             "deleteRecordingMediaretentionpolicies",
             String::from("/api/v2/recording/mediaretentionpolicies"),
         );
@@ -159,11 +160,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         policy_id: &str,
     ) -> crate::Request<'a, DeleteRecordingMediaretentionpolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            240,
             "deleteRecordingMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -182,12 +184,12 @@ impl<'a> RecordingApi<'a> {
         conversation_id: &str,
         recording_id: &str,
     ) -> crate::Request<'a, GetConversationRecording> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            610,
             "getConversationRecording",
-            format!(
-                "/api/v2/conversations/{}/recordings/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings/", ""],
+                &[conversation_id, recording_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -205,13 +207,12 @@ impl<'a> RecordingApi<'a> {
         recording_id: &str,
         annotation_id: &str,
     ) -> crate::Request<'a, GetConversationRecordingAnnotation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            611,
             "getConversationRecordingAnnotation",
-            format!(
-                "/api/v2/conversations/{}/recordings/{}/annotations/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id), crate
-                ::operation::encode_path_segment(annotation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings/", "/annotations/", ""],
+                &[conversation_id, recording_id, annotation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -228,12 +229,12 @@ impl<'a> RecordingApi<'a> {
         conversation_id: &str,
         recording_id: &str,
     ) -> crate::Request<'a, GetConversationRecordingAnnotations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            612,
             "getConversationRecordingAnnotations",
-            format!(
-                "/api/v2/conversations/{}/recordings/{}/annotations", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings/", "/annotations"],
+                &[conversation_id, recording_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -249,11 +250,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationRecordingmetadata> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            613,
             "getConversationRecordingmetadata",
-            format!(
-                "/api/v2/conversations/{}/recordingmetadata", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordingmetadata"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -270,12 +272,12 @@ impl<'a> RecordingApi<'a> {
         conversation_id: &str,
         recording_id: &str,
     ) -> crate::Request<'a, GetConversationRecordingmetadataRecordingId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            614,
             "getConversationRecordingmetadataRecordingId",
-            format!(
-                "/api/v2/conversations/{}/recordingmetadata/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordingmetadata/", ""],
+                &[conversation_id, recording_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -293,11 +295,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetConversationRecordings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            615,
             "getConversationRecordings",
-            format!(
-                "/api/v2/conversations/{}/recordings", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -313,11 +316,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         orphan_id: &str,
     ) -> crate::Request<'a, GetOrphanrecording> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1206,
             "getOrphanrecording",
-            format!(
-                "/api/v2/orphanrecordings/{}", crate
-                ::operation::encode_path_segment(orphan_id)
+            crate::operation::build_path(
+                &["/api/v2/orphanrecordings/", ""],
+                &[orphan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -335,11 +339,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         orphan_id: &str,
     ) -> crate::Request<'a, GetOrphanrecordingMedia> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1207,
             "getOrphanrecordingMedia",
-            format!(
-                "/api/v2/orphanrecordings/{}/media", crate
-                ::operation::encode_path_segment(orphan_id)
+            crate::operation::build_path(
+                &["/api/v2/orphanrecordings/", "/media"],
+                &[orphan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -352,7 +357,8 @@ impl<'a> RecordingApi<'a> {
     ///
     /// OAuth scopes (any of): `quality`, `quality:readonly`.
     pub fn get_orphanrecordings(&self) -> crate::Request<'a, GetOrphanrecordings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1208,
             "getOrphanrecordings",
             String::from("/api/v2/orphanrecordings"),
         );
@@ -367,11 +373,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetRecordingBatchrequest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1333,
             "getRecordingBatchrequest",
-            format!(
-                "/api/v2/recording/batchrequests/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/batchrequests/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -388,7 +395,8 @@ impl<'a> RecordingApi<'a> {
     pub fn get_recording_crossplatform_mediaretentionpolicies(
         &self,
     ) -> crate::Request<'a, GetRecordingCrossplatformMediaretentionpolicies> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1334,
             "getRecordingCrossplatformMediaretentionpolicies",
             String::from("/api/v2/recording/crossplatform/mediaretentionpolicies"),
         );
@@ -405,11 +413,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         policy_id: &str,
     ) -> crate::Request<'a, GetRecordingCrossplatformMediaretentionpolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1335,
             "getRecordingCrossplatformMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/crossplatform/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -425,12 +434,10 @@ impl<'a> RecordingApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetRecordingJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1336,
             "getRecordingJob",
-            format!(
-                "/api/v2/recording/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
-            ),
+            crate::operation::build_path(&["/api/v2/recording/jobs/", ""], &[job_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -445,11 +452,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetRecordingJobFailedrecordings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1337,
             "getRecordingJobFailedrecordings",
-            format!(
-                "/api/v2/recording/jobs/{}/failedrecordings", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/jobs/", "/failedrecordings"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -462,7 +470,8 @@ impl<'a> RecordingApi<'a> {
     ///
     /// OAuth scopes (any of): `recordings`, `recordings:readonly`.
     pub fn get_recording_jobs(&self) -> crate::Request<'a, GetRecordingJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1338,
             "getRecordingJobs",
             String::from("/api/v2/recording/jobs"),
         );
@@ -479,11 +488,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         key_configuration_id: &str,
     ) -> crate::Request<'a, GetRecordingKeyconfiguration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1339,
             "getRecordingKeyconfiguration",
-            format!(
-                "/api/v2/recording/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(key_configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/keyconfigurations/", ""],
+                &[key_configuration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -498,7 +508,8 @@ impl<'a> RecordingApi<'a> {
     pub fn get_recording_keyconfigurations(
         &self,
     ) -> crate::Request<'a, GetRecordingKeyconfigurations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1340,
             "getRecordingKeyconfigurations",
             String::from("/api/v2/recording/keyconfigurations"),
         );
@@ -516,7 +527,8 @@ impl<'a> RecordingApi<'a> {
     pub fn get_recording_mediaretentionpolicies(
         &self,
     ) -> crate::Request<'a, GetRecordingMediaretentionpolicies> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1341,
             "getRecordingMediaretentionpolicies",
             String::from("/api/v2/recording/mediaretentionpolicies"),
         );
@@ -533,11 +545,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         policy_id: &str,
     ) -> crate::Request<'a, GetRecordingMediaretentionpolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1342,
             "getRecordingMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -552,7 +565,8 @@ impl<'a> RecordingApi<'a> {
     pub fn get_recording_recordingkeys(
         &self,
     ) -> crate::Request<'a, GetRecordingRecordingkeys> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1343,
             "getRecordingRecordingkeys",
             String::from("/api/v2/recording/recordingkeys"),
         );
@@ -568,7 +582,8 @@ impl<'a> RecordingApi<'a> {
     pub fn get_recording_recordingkeys_rotationschedule(
         &self,
     ) -> crate::Request<'a, GetRecordingRecordingkeysRotationschedule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1344,
             "getRecordingRecordingkeysRotationschedule",
             String::from("/api/v2/recording/recordingkeys/rotationschedule"),
         );
@@ -580,7 +595,8 @@ impl<'a> RecordingApi<'a> {
     ///
     /// OAuth scopes (any of): `recordings`, `recordings:readonly`.
     pub fn get_recording_settings(&self) -> crate::Request<'a, GetRecordingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1345,
             "getRecordingSettings",
             String::from("/api/v2/recording/settings"),
         );
@@ -597,11 +613,12 @@ impl<'a> RecordingApi<'a> {
         &self,
         report_id: &str,
     ) -> crate::Request<'a, GetRecordingUploadsReport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1346,
             "getRecordingUploadsReport",
-            format!(
-                "/api/v2/recording/uploads/reports/{}", crate
-                ::operation::encode_path_segment(report_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/uploads/reports/", ""],
+                &[report_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -617,7 +634,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         retention_threshold_days: i64,
     ) -> crate::Request<'a, GetRecordingsRetentionQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1347,
             "getRecordingsRetentionQuery",
             String::from("/api/v2/recordings/retention/query"),
         );
@@ -637,7 +655,8 @@ impl<'a> RecordingApi<'a> {
     pub fn get_recordings_screensessions_details(
         &self,
     ) -> crate::Request<'a, GetRecordingsScreensessionsDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1348,
             "getRecordingsScreensessionsDetails",
             String::from("/api/v2/recordings/screensessions/details"),
         );
@@ -655,11 +674,12 @@ impl<'a> RecordingApi<'a> {
         policy_id: &str,
         body: &genesys_model::CrossPlatformPolicyUpdate,
     ) -> crate::Request<'a, PatchRecordingCrossplatformMediaretentionpolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2066,
             "patchRecordingCrossplatformMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/crossplatform/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         request.model_body(body);
@@ -677,11 +697,12 @@ impl<'a> RecordingApi<'a> {
         policy_id: &str,
         body: &genesys_model::PolicyUpdate,
     ) -> crate::Request<'a, PatchRecordingMediaretentionpolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2067,
             "patchRecordingMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         request.model_body(body);
@@ -702,12 +723,12 @@ impl<'a> RecordingApi<'a> {
         recording_id: &str,
         body: &genesys_model::Annotation,
     ) -> crate::Request<'a, PostConversationRecordingAnnotations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2357,
             "postConversationRecordingAnnotations",
-            format!(
-                "/api/v2/conversations/{}/recordings/{}/annotations", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings/", "/annotations"],
+                &[conversation_id, recording_id],
             ),
         );
         request.model_body(body);
@@ -724,7 +745,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::BatchDownloadJobSubmission,
     ) -> crate::Request<'a, PostRecordingBatchrequests> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2753,
             "postRecordingBatchrequests",
             String::from("/api/v2/recording/batchrequests"),
         );
@@ -744,7 +766,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::CrossPlatformPolicyCreate,
     ) -> crate::Request<'a, PostRecordingCrossplatformMediaretentionpolicies> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2754,
             "postRecordingCrossplatformMediaretentionpolicies",
             String::from("/api/v2/recording/crossplatform/mediaretentionpolicies"),
         );
@@ -764,7 +787,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::RecordingJobsQuery,
     ) -> crate::Request<'a, PostRecordingJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2755,
             "postRecordingJobs",
             String::from("/api/v2/recording/jobs"),
         );
@@ -782,7 +806,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::RecordingEncryptionConfiguration,
     ) -> crate::Request<'a, PostRecordingKeyconfigurations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2756,
             "postRecordingKeyconfigurations",
             String::from("/api/v2/recording/keyconfigurations"),
         );
@@ -800,7 +825,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::RecordingEncryptionConfiguration,
     ) -> crate::Request<'a, PostRecordingKeyconfigurationsValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2757,
             "postRecordingKeyconfigurationsValidate",
             String::from("/api/v2/recording/keyconfigurations/validate"),
         );
@@ -818,7 +844,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::LocalEncryptionKeyRequest,
     ) -> crate::Request<'a, PostRecordingLocalkeys> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2758,
             "postRecordingLocalkeys",
             String::from("/api/v2/recording/localkeys"),
         );
@@ -838,7 +865,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::PolicyCreate,
     ) -> crate::Request<'a, PostRecordingMediaretentionpolicies> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2759,
             "postRecordingMediaretentionpolicies",
             String::from("/api/v2/recording/mediaretentionpolicies"),
         );
@@ -855,7 +883,8 @@ impl<'a> RecordingApi<'a> {
     pub fn post_recording_recordingkeys(
         &self,
     ) -> crate::Request<'a, PostRecordingRecordingkeys> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2760,
             "postRecordingRecordingkeys",
             String::from("/api/v2/recording/recordingkeys"),
         );
@@ -872,7 +901,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::RecordingUploadReportRequest,
     ) -> crate::Request<'a, PostRecordingUploadsReports> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2761,
             "postRecordingUploadsReports",
             String::from("/api/v2/recording/uploads/reports"),
         );
@@ -888,7 +918,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::ConversationDeletionProtectionQuery,
     ) -> crate::Request<'a, PostRecordingsDeletionprotection> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2762,
             "postRecordingsDeletionprotection",
             String::from("/api/v2/recordings/deletionprotection"),
         );
@@ -904,7 +935,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::AcknowledgeScreenRecordingRequest,
     ) -> crate::Request<'a, PostRecordingsScreensessionsAcknowledge> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2763,
             "postRecordingsScreensessionsAcknowledge",
             String::from("/api/v2/recordings/screensessions/acknowledge"),
         );
@@ -920,7 +952,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::ScreenRecordingMetaDataRequest,
     ) -> crate::Request<'a, PostRecordingsScreensessionsMetadata> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2764,
             "postRecordingsScreensessionsMetadata",
             String::from("/api/v2/recordings/screensessions/metadata"),
         );
@@ -942,12 +975,12 @@ impl<'a> RecordingApi<'a> {
         recording_id: &str,
         body: &genesys_model::Recording,
     ) -> crate::Request<'a, PutConversationRecording> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3116,
             "putConversationRecording",
-            format!(
-                "/api/v2/conversations/{}/recordings/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings/", ""],
+                &[conversation_id, recording_id],
             ),
         );
         request.model_body(body);
@@ -969,13 +1002,12 @@ impl<'a> RecordingApi<'a> {
         annotation_id: &str,
         body: &genesys_model::Annotation,
     ) -> crate::Request<'a, PutConversationRecordingAnnotation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3117,
             "putConversationRecordingAnnotation",
-            format!(
-                "/api/v2/conversations/{}/recordings/{}/annotations/{}", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(recording_id), crate
-                ::operation::encode_path_segment(annotation_id)
+            crate::operation::build_path(
+                &["/api/v2/conversations/", "/recordings/", "/annotations/", ""],
+                &[conversation_id, recording_id, annotation_id],
             ),
         );
         request.model_body(body);
@@ -995,11 +1027,12 @@ impl<'a> RecordingApi<'a> {
         orphan_id: &str,
         body: &genesys_model::OrphanUpdateRequest,
     ) -> crate::Request<'a, PutOrphanrecording> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3223,
             "putOrphanrecording",
-            format!(
-                "/api/v2/orphanrecordings/{}", crate
-                ::operation::encode_path_segment(orphan_id)
+            crate::operation::build_path(
+                &["/api/v2/orphanrecordings/", ""],
+                &[orphan_id],
             ),
         );
         request.model_body(body);
@@ -1019,11 +1052,12 @@ impl<'a> RecordingApi<'a> {
         policy_id: &str,
         body: &genesys_model::CrossPlatformPolicy,
     ) -> crate::Request<'a, PutRecordingCrossplatformMediaretentionpolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3262,
             "putRecordingCrossplatformMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/crossplatform/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/crossplatform/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         request.model_body(body);
@@ -1043,12 +1077,10 @@ impl<'a> RecordingApi<'a> {
         job_id: &str,
         body: &genesys_model::ExecuteRecordingJobsQuery,
     ) -> crate::Request<'a, PutRecordingJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3263,
             "putRecordingJob",
-            format!(
-                "/api/v2/recording/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
-            ),
+            crate::operation::build_path(&["/api/v2/recording/jobs/", ""], &[job_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -1065,11 +1097,12 @@ impl<'a> RecordingApi<'a> {
         key_configuration_id: &str,
         body: &genesys_model::RecordingEncryptionConfiguration,
     ) -> crate::Request<'a, PutRecordingKeyconfiguration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3264,
             "putRecordingKeyconfiguration",
-            format!(
-                "/api/v2/recording/keyconfigurations/{}", crate
-                ::operation::encode_path_segment(key_configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/keyconfigurations/", ""],
+                &[key_configuration_id],
             ),
         );
         request.model_body(body);
@@ -1089,11 +1122,12 @@ impl<'a> RecordingApi<'a> {
         policy_id: &str,
         body: &genesys_model::Policy,
     ) -> crate::Request<'a, PutRecordingMediaretentionpolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3265,
             "putRecordingMediaretentionpolicy",
-            format!(
-                "/api/v2/recording/mediaretentionpolicies/{}", crate
-                ::operation::encode_path_segment(policy_id)
+            crate::operation::build_path(
+                &["/api/v2/recording/mediaretentionpolicies/", ""],
+                &[policy_id],
             ),
         );
         request.model_body(body);
@@ -1110,7 +1144,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::KeyRotationSchedule,
     ) -> crate::Request<'a, PutRecordingRecordingkeysRotationschedule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3266,
             "putRecordingRecordingkeysRotationschedule",
             String::from("/api/v2/recording/recordingkeys/rotationschedule"),
         );
@@ -1128,7 +1163,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::RecordingSettings,
     ) -> crate::Request<'a, PutRecordingSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3267,
             "putRecordingSettings",
             String::from("/api/v2/recording/settings"),
         );
@@ -1146,7 +1182,8 @@ impl<'a> RecordingApi<'a> {
         &self,
         body: &genesys_model::ConversationDeletionProtectionQuery,
     ) -> crate::Request<'a, PutRecordingsDeletionprotection> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3268,
             "putRecordingsDeletionprotection",
             String::from("/api/v2/recordings/deletionprotection"),
         );

@@ -33,11 +33,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         library_id: &str,
     ) -> crate::Request<'a, DeleteResponsemanagementLibrary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            241,
             "deleteResponsemanagementLibrary",
-            format!(
-                "/api/v2/responsemanagement/libraries/{}", crate
-                ::operation::encode_path_segment(library_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/libraries/", ""],
+                &[library_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -55,11 +56,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         response_id: &str,
     ) -> crate::Request<'a, DeleteResponsemanagementResponse> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            242,
             "deleteResponsemanagementResponse",
-            format!(
-                "/api/v2/responsemanagement/responses/{}", crate
-                ::operation::encode_path_segment(response_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responses/", ""],
+                &[response_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -75,11 +77,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         response_asset_id: &str,
     ) -> crate::Request<'a, DeleteResponsemanagementResponseasset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            243,
             "deleteResponsemanagementResponseasset",
-            format!(
-                "/api/v2/responsemanagement/responseassets/{}", crate
-                ::operation::encode_path_segment(response_asset_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responseassets/", ""],
+                &[response_asset_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -94,7 +97,8 @@ impl<'a> ResponseManagementApi<'a> {
     pub fn get_responsemanagement_libraries(
         &self,
     ) -> crate::Request<'a, GetResponsemanagementLibraries> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1349,
             "getResponsemanagementLibraries",
             String::from("/api/v2/responsemanagement/libraries"),
         );
@@ -107,11 +111,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         library_id: &str,
     ) -> crate::Request<'a, GetResponsemanagementLibrariesDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1350,
             "getResponsemanagementLibrariesDivisionview",
-            format!(
-                "/api/v2/responsemanagement/libraries/divisionviews/{}", crate
-                ::operation::encode_path_segment(library_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/libraries/divisionviews/", ""],
+                &[library_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -122,7 +127,8 @@ impl<'a> ResponseManagementApi<'a> {
     pub fn get_responsemanagement_libraries_divisionviews(
         &self,
     ) -> crate::Request<'a, GetResponsemanagementLibrariesDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1351,
             "getResponsemanagementLibrariesDivisionviews",
             String::from("/api/v2/responsemanagement/libraries/divisionviews"),
         );
@@ -139,11 +145,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         library_id: &str,
     ) -> crate::Request<'a, GetResponsemanagementLibrary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1352,
             "getResponsemanagementLibrary",
-            format!(
-                "/api/v2/responsemanagement/libraries/{}", crate
-                ::operation::encode_path_segment(library_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/libraries/", ""],
+                &[library_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -159,11 +166,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         response_id: &str,
     ) -> crate::Request<'a, GetResponsemanagementResponse> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1353,
             "getResponsemanagementResponse",
-            format!(
-                "/api/v2/responsemanagement/responses/{}", crate
-                ::operation::encode_path_segment(response_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responses/", ""],
+                &[response_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -179,11 +187,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         response_asset_id: &str,
     ) -> crate::Request<'a, GetResponsemanagementResponseasset> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1354,
             "getResponsemanagementResponseasset",
-            format!(
-                "/api/v2/responsemanagement/responseassets/{}", crate
-                ::operation::encode_path_segment(response_asset_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responseassets/", ""],
+                &[response_asset_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -199,11 +208,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         status_id: &str,
     ) -> crate::Request<'a, GetResponsemanagementResponseassetsStatusStatusId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1355,
             "getResponsemanagementResponseassetsStatusStatusId",
-            format!(
-                "/api/v2/responsemanagement/responseassets/status/{}", crate
-                ::operation::encode_path_segment(status_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responseassets/status/", ""],
+                &[status_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -219,7 +229,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         library_id: impl Into<String>,
     ) -> crate::Request<'a, GetResponsemanagementResponses> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1356,
             "getResponsemanagementResponses",
             String::from("/api/v2/responsemanagement/responses"),
         );
@@ -236,11 +247,12 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         response_id: &str,
     ) -> crate::Request<'a, GetResponsemanagementResponsesDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1357,
             "getResponsemanagementResponsesDivisionview",
-            format!(
-                "/api/v2/responsemanagement/responses/divisionviews/{}", crate
-                ::operation::encode_path_segment(response_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responses/divisionviews/", ""],
+                &[response_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -256,7 +268,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::Library,
     ) -> crate::Request<'a, PostResponsemanagementLibraries> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2765,
             "postResponsemanagementLibraries",
             String::from("/api/v2/responsemanagement/libraries"),
         );
@@ -274,7 +287,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::LibraryBatchRequest,
     ) -> crate::Request<'a, PostResponsemanagementLibrariesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2766,
             "postResponsemanagementLibrariesBulk",
             String::from("/api/v2/responsemanagement/libraries/bulk"),
         );
@@ -290,7 +304,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::QueryCriteriaQuery,
     ) -> crate::Request<'a, PostResponsemanagementLibrariesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2767,
             "postResponsemanagementLibrariesQuery",
             String::from("/api/v2/responsemanagement/libraries/query"),
         );
@@ -306,7 +321,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::ResponseAssetBulkRequest,
     ) -> crate::Request<'a, PostResponsemanagementResponseassetsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2768,
             "postResponsemanagementResponseassetsBulk",
             String::from("/api/v2/responsemanagement/responseassets/bulk"),
         );
@@ -324,7 +340,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::ResponseAssetSearchRequest,
     ) -> crate::Request<'a, PostResponsemanagementResponseassetsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2769,
             "postResponsemanagementResponseassetsSearch",
             String::from("/api/v2/responsemanagement/responseassets/search"),
         );
@@ -342,7 +359,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::CreateResponseAssetRequest,
     ) -> crate::Request<'a, PostResponsemanagementResponseassetsUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2770,
             "postResponsemanagementResponseassetsUploads",
             String::from("/api/v2/responsemanagement/responseassets/uploads"),
         );
@@ -360,7 +378,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::Response,
     ) -> crate::Request<'a, PostResponsemanagementResponses> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2771,
             "postResponsemanagementResponses",
             String::from("/api/v2/responsemanagement/responses"),
         );
@@ -374,7 +393,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::ResponseQueryRequest,
     ) -> crate::Request<'a, PostResponsemanagementResponsesDivisionviewsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2772,
             "postResponsemanagementResponsesDivisionviewsQuery",
             String::from("/api/v2/responsemanagement/responses/divisionviews/query"),
         );
@@ -392,7 +412,8 @@ impl<'a> ResponseManagementApi<'a> {
         &self,
         body: &genesys_model::ResponseQueryRequest,
     ) -> crate::Request<'a, PostResponsemanagementResponsesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2773,
             "postResponsemanagementResponsesQuery",
             String::from("/api/v2/responsemanagement/responses/query"),
         );
@@ -413,11 +434,12 @@ impl<'a> ResponseManagementApi<'a> {
         library_id: &str,
         body: &genesys_model::Library,
     ) -> crate::Request<'a, PutResponsemanagementLibrary> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3269,
             "putResponsemanagementLibrary",
-            format!(
-                "/api/v2/responsemanagement/libraries/{}", crate
-                ::operation::encode_path_segment(library_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/libraries/", ""],
+                &[library_id],
             ),
         );
         request.model_body(body);
@@ -437,11 +459,12 @@ impl<'a> ResponseManagementApi<'a> {
         response_id: &str,
         body: &genesys_model::Response,
     ) -> crate::Request<'a, PutResponsemanagementResponse> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3270,
             "putResponsemanagementResponse",
-            format!(
-                "/api/v2/responsemanagement/responses/{}", crate
-                ::operation::encode_path_segment(response_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responses/", ""],
+                &[response_id],
             ),
         );
         request.model_body(body);
@@ -459,11 +482,12 @@ impl<'a> ResponseManagementApi<'a> {
         response_asset_id: &str,
         body: &genesys_model::ResponseAssetRequest,
     ) -> crate::Request<'a, PutResponsemanagementResponseasset> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3271,
             "putResponsemanagementResponseasset",
-            format!(
-                "/api/v2/responsemanagement/responseassets/{}", crate
-                ::operation::encode_path_segment(response_asset_id)
+            crate::operation::build_path(
+                &["/api/v2/responsemanagement/responseassets/", ""],
+                &[response_asset_id],
             ),
         );
         request.model_body(body);

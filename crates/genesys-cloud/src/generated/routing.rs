@@ -29,11 +29,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         assessment_id: &str,
     ) -> crate::Request<'a, DeleteRoutingAssessment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            244,
             "deleteRoutingAssessment",
-            format!(
-                "/api/v2/routing/assessments/{}", crate
-                ::operation::encode_path_segment(assessment_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/assessments/", ""],
+                &[assessment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,7 +49,8 @@ impl<'a> RoutingApi<'a> {
     pub fn delete_routing_directroutingbackup_settings_me(
         &self,
     ) -> crate::Request<'a, DeleteRoutingDirectroutingbackupSettingsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            245,
             "deleteRoutingDirectroutingbackupSettingsMe",
             String::from("/api/v2/routing/directroutingbackup/settings/me"),
         );
@@ -65,11 +67,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, DeleteRoutingEmailDomain> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            246,
             "deleteRoutingEmailDomain",
-            format!(
-                "/api/v2/routing/email/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", ""],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -86,12 +89,12 @@ impl<'a> RoutingApi<'a> {
         domain_name: &str,
         route_id: &str,
     ) -> crate::Request<'a, DeleteRoutingEmailDomainRoute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            247,
             "deleteRoutingEmailDomainRoute",
-            format!(
-                "/api/v2/routing/email/domains/{}/routes/{}", crate
-                ::operation::encode_path_segment(domain_name), crate
-                ::operation::encode_path_segment(route_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/routes/", ""],
+                &[domain_name, route_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -107,11 +110,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, DeleteRoutingEmailOutboundDomain> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            248,
             "deleteRoutingEmailOutboundDomain",
-            format!(
-                "/api/v2/routing/email/outbound/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/outbound/domains/", ""],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -123,11 +127,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         email_setting_id: &str,
     ) -> crate::Request<'a, DeleteRoutingEmailSettingEmailSettingId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            249,
             "deleteRoutingEmailSettingEmailSettingId",
-            format!(
-                "/api/v2/routing/email/setting/{}", crate
-                ::operation::encode_path_segment(email_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/setting/", ""],
+                &[email_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -143,11 +148,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         language_id: &str,
     ) -> crate::Request<'a, DeleteRoutingLanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            250,
             "deleteRoutingLanguage",
-            format!(
-                "/api/v2/routing/languages/{}", crate
-                ::operation::encode_path_segment(language_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/languages/", ""],
+                &[language_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -163,11 +169,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         predictor_id: &str,
     ) -> crate::Request<'a, DeleteRoutingPredictor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            251,
             "deleteRoutingPredictor",
-            format!(
-                "/api/v2/routing/predictors/{}", crate
-                ::operation::encode_path_segment(predictor_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/", ""],
+                &[predictor_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -181,11 +188,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         kpi_id: &str,
     ) -> crate::Request<'a, DeleteRoutingPredictorsKeyperformanceindicator> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            252,
             "deleteRoutingPredictorsKeyperformanceindicator",
-            format!(
-                "/api/v2/routing/predictors/keyperformanceindicators/{}", crate
-                ::operation::encode_path_segment(kpi_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/keyperformanceindicators/", ""],
+                &[kpi_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -201,12 +209,10 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, DeleteRoutingQueue> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            253,
             "deleteRoutingQueue",
-            format!(
-                "/api/v2/routing/queues/{}", crate
-                ::operation::encode_path_segment(queue_id)
-            ),
+            crate::operation::build_path(&["/api/v2/routing/queues/", ""], &[queue_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -222,12 +228,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         member_id: &str,
     ) -> crate::Request<'a, DeleteRoutingQueueMember> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            254,
             "deleteRoutingQueueMember",
-            format!(
-                "/api/v2/routing/queues/{}/members/{}", crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(member_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/members/", ""],
+                &[queue_id, member_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -245,12 +251,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         member_id: &str,
     ) -> crate::Request<'a, DeleteRoutingQueueUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            255,
             "deleteRoutingQueueUser",
-            format!(
-                "/api/v2/routing/queues/{}/users/{}", crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(member_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/users/", ""],
+                &[queue_id, member_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -267,12 +273,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         code_id: &str,
     ) -> crate::Request<'a, DeleteRoutingQueueWrapupcode> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            256,
             "deleteRoutingQueueWrapupcode",
-            format!(
-                "/api/v2/routing/queues/{}/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(code_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/wrapupcodes/", ""],
+                &[queue_id, code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -285,7 +291,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`.
     pub fn delete_routing_settings(&self) -> crate::Request<'a, DeleteRoutingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            257,
             "deleteRoutingSettings",
             String::from("/api/v2/routing/settings"),
         );
@@ -302,12 +309,10 @@ impl<'a> RoutingApi<'a> {
         &self,
         skill_id: &str,
     ) -> crate::Request<'a, DeleteRoutingSkill> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            258,
             "deleteRoutingSkill",
-            format!(
-                "/api/v2/routing/skills/{}", crate
-                ::operation::encode_path_segment(skill_id)
-            ),
+            crate::operation::build_path(&["/api/v2/routing/skills/", ""], &[skill_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -318,11 +323,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         expression_id: &str,
     ) -> crate::Request<'a, DeleteRoutingSkillexpression> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            259,
             "deleteRoutingSkillexpression",
-            format!(
-                "/api/v2/routing/skillexpressions/{}", crate
-                ::operation::encode_path_segment(expression_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillexpressions/", ""],
+                &[expression_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -333,7 +339,8 @@ impl<'a> RoutingApi<'a> {
     pub fn delete_routing_skillexpressions(
         &self,
     ) -> crate::Request<'a, DeleteRoutingSkillexpressions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            260,
             "deleteRoutingSkillexpressions",
             String::from("/api/v2/routing/skillexpressions"),
         );
@@ -350,11 +357,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         skill_group_id: &str,
     ) -> crate::Request<'a, DeleteRoutingSkillgroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            261,
             "deleteRoutingSkillgroup",
-            format!(
-                "/api/v2/routing/skillgroups/{}", crate
-                ::operation::encode_path_segment(skill_group_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillgroups/", ""],
+                &[skill_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -370,11 +378,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         address_id: &str,
     ) -> crate::Request<'a, DeleteRoutingSmsAddress> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            262,
             "deleteRoutingSmsAddress",
-            format!(
-                "/api/v2/routing/sms/addresses/{}", crate
-                ::operation::encode_path_segment(address_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/sms/addresses/", ""],
+                &[address_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -390,11 +399,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         phone_number_id: &str,
     ) -> crate::Request<'a, DeleteRoutingSmsPhonenumber> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            263,
             "deleteRoutingSmsPhonenumber",
-            format!(
-                "/api/v2/routing/sms/phonenumbers/{}", crate
-                ::operation::encode_path_segment(phone_number_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/sms/phonenumbers/", ""],
+                &[phone_number_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -410,11 +420,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteRoutingUserDirectroutingbackupSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            264,
             "deleteRoutingUserDirectroutingbackupSettings",
-            format!(
-                "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/directroutingbackup/settings"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -430,11 +441,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteRoutingUserUtilization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            265,
             "deleteRoutingUserUtilization",
-            format!(
-                "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/utilization"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -449,7 +461,8 @@ impl<'a> RoutingApi<'a> {
     pub fn delete_routing_utilization(
         &self,
     ) -> crate::Request<'a, DeleteRoutingUtilization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            266,
             "deleteRoutingUtilization",
             String::from("/api/v2/routing/utilization"),
         );
@@ -466,11 +479,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         label_id: &str,
     ) -> crate::Request<'a, DeleteRoutingUtilizationLabel> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            267,
             "deleteRoutingUtilizationLabel",
-            format!(
-                "/api/v2/routing/utilization/labels/{}", crate
-                ::operation::encode_path_segment(label_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/utilization/labels/", ""],
+                &[label_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -486,11 +500,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         code_id: &str,
     ) -> crate::Request<'a, DeleteRoutingWrapupcode> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            268,
             "deleteRoutingWrapupcode",
-            format!(
-                "/api/v2/routing/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(code_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/wrapupcodes/", ""],
+                &[code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -507,12 +522,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         language_id: &str,
     ) -> crate::Request<'a, DeleteUserRoutinglanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            318,
             "deleteUserRoutinglanguage",
-            format!(
-                "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(language_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages/", ""],
+                &[user_id, language_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -529,12 +544,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         skill_id: &str,
     ) -> crate::Request<'a, DeleteUserRoutingskill> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            319,
             "deleteUserRoutingskill",
-            format!(
-                "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(skill_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/", ""],
+                &[user_id, skill_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -550,11 +565,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         assessment_id: &str,
     ) -> crate::Request<'a, GetRoutingAssessment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1358,
             "getRoutingAssessment",
-            format!(
-                "/api/v2/routing/assessments/{}", crate
-                ::operation::encode_path_segment(assessment_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/assessments/", ""],
+                &[assessment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -567,7 +583,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_assessments(&self) -> crate::Request<'a, GetRoutingAssessments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1359,
             "getRoutingAssessments",
             String::from("/api/v2/routing/assessments"),
         );
@@ -584,11 +601,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetRoutingAssessmentsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1360,
             "getRoutingAssessmentsJob",
-            format!(
-                "/api/v2/routing/assessments/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/assessments/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -603,7 +621,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_assessments_jobs(
         &self,
     ) -> crate::Request<'a, GetRoutingAssessmentsJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1361,
             "getRoutingAssessmentsJobs",
             String::from("/api/v2/routing/assessments/jobs"),
         );
@@ -617,7 +636,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_availablemediatypes(
         &self,
     ) -> crate::Request<'a, GetRoutingAvailablemediatypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1362,
             "getRoutingAvailablemediatypes",
             String::from("/api/v2/routing/availablemediatypes"),
         );
@@ -633,7 +653,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_directroutingbackup_settings_me(
         &self,
     ) -> crate::Request<'a, GetRoutingDirectroutingbackupSettingsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1363,
             "getRoutingDirectroutingbackupSettingsMe",
             String::from("/api/v2/routing/directroutingbackup/settings/me"),
         );
@@ -650,11 +671,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailDomain> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1364,
             "getRoutingEmailDomain",
-            format!(
-                "/api/v2/routing/email/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", ""],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -668,11 +690,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailDomainDkim> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1365,
             "getRoutingEmailDomainDkim",
-            format!(
-                "/api/v2/routing/email/domains/{}/dkim", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/dkim"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -686,11 +709,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailDomainMailfrom> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1366,
             "getRoutingEmailDomainMailfrom",
-            format!(
-                "/api/v2/routing/email/domains/{}/mailfrom", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/mailfrom"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -707,12 +731,12 @@ impl<'a> RoutingApi<'a> {
         domain_name: &str,
         route_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailDomainRoute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1367,
             "getRoutingEmailDomainRoute",
-            format!(
-                "/api/v2/routing/email/domains/{}/routes/{}", crate
-                ::operation::encode_path_segment(domain_name), crate
-                ::operation::encode_path_segment(route_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/routes/", ""],
+                &[domain_name, route_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -729,12 +753,12 @@ impl<'a> RoutingApi<'a> {
         domain_name: &str,
         route_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailDomainRouteIdentityresolution> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1368,
             "getRoutingEmailDomainRouteIdentityresolution",
-            format!(
-                "/api/v2/routing/email/domains/{}/routes/{}/identityresolution", crate
-                ::operation::encode_path_segment(domain_name), crate
-                ::operation::encode_path_segment(route_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/routes/", "/identityresolution"],
+                &[domain_name, route_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -750,11 +774,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_name: &str,
     ) -> crate::Request<'a, GetRoutingEmailDomainRoutes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1369,
             "getRoutingEmailDomainRoutes",
-            format!(
-                "/api/v2/routing/email/domains/{}/routes", crate
-                ::operation::encode_path_segment(domain_name)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/routes"],
+                &[domain_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -768,11 +793,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailDomainVerification> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1370,
             "getRoutingEmailDomainVerification",
-            format!(
-                "/api/v2/routing/email/domains/{}/verification", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/verification"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -787,7 +813,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_email_domains(
         &self,
     ) -> crate::Request<'a, GetRoutingEmailDomains> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1371,
             "getRoutingEmailDomains",
             String::from("/api/v2/routing/email/domains"),
         );
@@ -804,11 +831,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailOutboundDomain> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1372,
             "getRoutingEmailOutboundDomain",
-            format!(
-                "/api/v2/routing/email/outbound/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/outbound/domains/", ""],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -824,11 +852,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailOutboundDomainActivation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1373,
             "getRoutingEmailOutboundDomainActivation",
-            format!(
-                "/api/v2/routing/email/outbound/domains/{}/activation", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/outbound/domains/", "/activation"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -843,7 +872,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_email_outbound_domains(
         &self,
     ) -> crate::Request<'a, GetRoutingEmailOutboundDomains> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1374,
             "getRoutingEmailOutboundDomains",
             String::from("/api/v2/routing/email/outbound/domains"),
         );
@@ -855,7 +885,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_email_setting(
         &self,
     ) -> crate::Request<'a, GetRoutingEmailSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1375,
             "getRoutingEmailSetting",
             String::from("/api/v2/routing/email/setting"),
         );
@@ -868,11 +899,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         email_setting_id: &str,
     ) -> crate::Request<'a, GetRoutingEmailSettingEmailSettingId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1376,
             "getRoutingEmailSettingEmailSettingId",
-            format!(
-                "/api/v2/routing/email/setting/{}", crate
-                ::operation::encode_path_segment(email_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/setting/", ""],
+                &[email_setting_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -885,7 +917,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_email_setup(&self) -> crate::Request<'a, GetRoutingEmailSetup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1377,
             "getRoutingEmailSetup",
             String::from("/api/v2/routing/email/setup"),
         );
@@ -900,11 +933,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         language_id: &str,
     ) -> crate::Request<'a, GetRoutingLanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1378,
             "getRoutingLanguage",
-            format!(
-                "/api/v2/routing/languages/{}", crate
-                ::operation::encode_path_segment(language_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/languages/", ""],
+                &[language_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -915,7 +949,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_languages(&self) -> crate::Request<'a, GetRoutingLanguages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1379,
             "getRoutingLanguages",
             String::from("/api/v2/routing/languages"),
         );
@@ -932,11 +967,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         recipient_id: &str,
     ) -> crate::Request<'a, GetRoutingMessageRecipient> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1380,
             "getRoutingMessageRecipient",
-            format!(
-                "/api/v2/routing/message/recipients/{}", crate
-                ::operation::encode_path_segment(recipient_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/message/recipients/", ""],
+                &[recipient_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -951,7 +987,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_message_recipients(
         &self,
     ) -> crate::Request<'a, GetRoutingMessageRecipients> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1381,
             "getRoutingMessageRecipients",
             String::from("/api/v2/routing/message/recipients"),
         );
@@ -968,11 +1005,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         predictor_id: &str,
     ) -> crate::Request<'a, GetRoutingPredictor> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1382,
             "getRoutingPredictor",
-            format!(
-                "/api/v2/routing/predictors/{}", crate
-                ::operation::encode_path_segment(predictor_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/", ""],
+                &[predictor_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -989,12 +1027,12 @@ impl<'a> RoutingApi<'a> {
         predictor_id: &str,
         model_id: &str,
     ) -> crate::Request<'a, GetRoutingPredictorModelFeatures> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1383,
             "getRoutingPredictorModelFeatures",
-            format!(
-                "/api/v2/routing/predictors/{}/models/{}/features", crate
-                ::operation::encode_path_segment(predictor_id), crate
-                ::operation::encode_path_segment(model_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/", "/models/", "/features"],
+                &[predictor_id, model_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1010,11 +1048,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         predictor_id: &str,
     ) -> crate::Request<'a, GetRoutingPredictorModels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1384,
             "getRoutingPredictorModels",
-            format!(
-                "/api/v2/routing/predictors/{}/models", crate
-                ::operation::encode_path_segment(predictor_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/", "/models"],
+                &[predictor_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1027,7 +1066,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_predictors(&self) -> crate::Request<'a, GetRoutingPredictors> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1385,
             "getRoutingPredictors",
             String::from("/api/v2/routing/predictors"),
         );
@@ -1042,11 +1082,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         kpi_id: &str,
     ) -> crate::Request<'a, GetRoutingPredictorsKeyperformanceindicator> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1386,
             "getRoutingPredictorsKeyperformanceindicator",
-            format!(
-                "/api/v2/routing/predictors/keyperformanceindicators/{}", crate
-                ::operation::encode_path_segment(kpi_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/keyperformanceindicators/", ""],
+                &[kpi_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1061,7 +1102,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_predictors_keyperformanceindicators(
         &self,
     ) -> crate::Request<'a, GetRoutingPredictorsKeyperformanceindicators> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1387,
             "getRoutingPredictorsKeyperformanceindicators",
             String::from("/api/v2/routing/predictors/keyperformanceindicators"),
         );
@@ -1075,7 +1117,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_predictors_keyperformanceindicatortypes(
         &self,
     ) -> crate::Request<'a, GetRoutingPredictorsKeyperformanceindicatortypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1388,
             "getRoutingPredictorsKeyperformanceindicatortypes",
             String::from("/api/v2/routing/predictors/keyperformanceindicatortypes"),
         );
@@ -1092,12 +1135,10 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueue> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1389,
             "getRoutingQueue",
-            format!(
-                "/api/v2/routing/queues/{}", crate
-                ::operation::encode_path_segment(queue_id)
-            ),
+            crate::operation::build_path(&["/api/v2/routing/queues/", ""], &[queue_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1112,11 +1153,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueAssistant> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1390,
             "getRoutingQueueAssistant",
-            format!(
-                "/api/v2/routing/queues/{}/assistant", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/assistant"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1133,12 +1175,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         comparison_period_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueComparisonperiod> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1391,
             "getRoutingQueueComparisonperiod",
-            format!(
-                "/api/v2/routing/queues/{}/comparisonperiods/{}", crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(comparison_period_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/comparisonperiods/", ""],
+                &[queue_id, comparison_period_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1154,11 +1196,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueComparisonperiods> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1392,
             "getRoutingQueueComparisonperiods",
-            format!(
-                "/api/v2/routing/queues/{}/comparisonperiods", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/comparisonperiods"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1174,11 +1217,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueEstimatedwaittime> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1393,
             "getRoutingQueueEstimatedwaittime",
-            format!(
-                "/api/v2/routing/queues/{}/estimatedwaittime", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/estimatedwaittime"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1194,11 +1238,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueIdentityresolution> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1394,
             "getRoutingQueueIdentityresolution",
-            format!(
-                "/api/v2/routing/queues/{}/identityresolution", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/identityresolution"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1215,12 +1260,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         media_type: &str,
     ) -> crate::Request<'a, GetRoutingQueueMediatypeEstimatedwaittime> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1395,
             "getRoutingQueueMediatypeEstimatedwaittime",
-            format!(
-                "/api/v2/routing/queues/{}/mediatypes/{}/estimatedwaittime", crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(media_type)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/mediatypes/", "/estimatedwaittime"],
+                &[queue_id, media_type],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1236,11 +1281,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueMembers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1396,
             "getRoutingQueueMembers",
-            format!(
-                "/api/v2/routing/queues/{}/members", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/members"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1257,11 +1303,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1397,
             "getRoutingQueueUsers",
-            format!(
-                "/api/v2/routing/queues/{}/users", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/users"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1277,11 +1324,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingQueueWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1398,
             "getRoutingQueueWrapupcodes",
-            format!(
-                "/api/v2/routing/queues/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/wrapupcodes"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1294,7 +1342,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_queues(&self) -> crate::Request<'a, GetRoutingQueues> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1399,
             "getRoutingQueues",
             String::from("/api/v2/routing/queues"),
         );
@@ -1310,7 +1359,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_queues_divisionviews(
         &self,
     ) -> crate::Request<'a, GetRoutingQueuesDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1400,
             "getRoutingQueuesDivisionviews",
             String::from("/api/v2/routing/queues/divisionviews"),
         );
@@ -1326,7 +1376,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_queues_divisionviews_all(
         &self,
     ) -> crate::Request<'a, GetRoutingQueuesDivisionviewsAll> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1401,
             "getRoutingQueuesDivisionviewsAll",
             String::from("/api/v2/routing/queues/divisionviews/all"),
         );
@@ -1338,7 +1389,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_queues_me(&self) -> crate::Request<'a, GetRoutingQueuesMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1402,
             "getRoutingQueuesMe",
             String::from("/api/v2/routing/queues/me"),
         );
@@ -1350,7 +1402,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_settings(&self) -> crate::Request<'a, GetRoutingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1403,
             "getRoutingSettings",
             String::from("/api/v2/routing/settings"),
         );
@@ -1364,7 +1417,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_settings_contactcenter(
         &self,
     ) -> crate::Request<'a, GetRoutingSettingsContactcenter> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1404,
             "getRoutingSettingsContactcenter",
             String::from("/api/v2/routing/settings/contactcenter"),
         );
@@ -1380,7 +1434,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_settings_transcription(
         &self,
     ) -> crate::Request<'a, GetRoutingSettingsTranscription> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1405,
             "getRoutingSettingsTranscription",
             String::from("/api/v2/routing/settings/transcription"),
         );
@@ -1397,12 +1452,10 @@ impl<'a> RoutingApi<'a> {
         &self,
         skill_id: &str,
     ) -> crate::Request<'a, GetRoutingSkill> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1406,
             "getRoutingSkill",
-            format!(
-                "/api/v2/routing/skills/{}", crate
-                ::operation::encode_path_segment(skill_id)
-            ),
+            crate::operation::build_path(&["/api/v2/routing/skills/", ""], &[skill_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1413,11 +1466,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         expression_id: &str,
     ) -> crate::Request<'a, GetRoutingSkillexpression> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1407,
             "getRoutingSkillexpression",
-            format!(
-                "/api/v2/routing/skillexpressions/{}", crate
-                ::operation::encode_path_segment(expression_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillexpressions/", ""],
+                &[expression_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1428,7 +1482,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_skillexpressions(
         &self,
     ) -> crate::Request<'a, GetRoutingSkillexpressions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1408,
             "getRoutingSkillexpressions",
             String::from("/api/v2/routing/skillexpressions"),
         );
@@ -1441,11 +1496,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetRoutingSkillexpressionsQueueQueueId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1409,
             "getRoutingSkillexpressionsQueueQueueId",
-            format!(
-                "/api/v2/routing/skillexpressions/queue/{}", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillexpressions/queue/", ""],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1461,11 +1517,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         skill_group_id: &str,
     ) -> crate::Request<'a, GetRoutingSkillgroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1410,
             "getRoutingSkillgroup",
-            format!(
-                "/api/v2/routing/skillgroups/{}", crate
-                ::operation::encode_path_segment(skill_group_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillgroups/", ""],
+                &[skill_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1481,11 +1538,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         skill_group_id: &str,
     ) -> crate::Request<'a, GetRoutingSkillgroupMembers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1411,
             "getRoutingSkillgroupMembers",
-            format!(
-                "/api/v2/routing/skillgroups/{}/members", crate
-                ::operation::encode_path_segment(skill_group_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillgroups/", "/members"],
+                &[skill_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1501,11 +1559,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         skill_group_id: &str,
     ) -> crate::Request<'a, GetRoutingSkillgroupMembersDivisions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1412,
             "getRoutingSkillgroupMembersDivisions",
-            format!(
-                "/api/v2/routing/skillgroups/{}/members/divisions", crate
-                ::operation::encode_path_segment(skill_group_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillgroups/", "/members/divisions"],
+                &[skill_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1518,7 +1577,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_skillgroups(&self) -> crate::Request<'a, GetRoutingSkillgroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1413,
             "getRoutingSkillgroups",
             String::from("/api/v2/routing/skillgroups"),
         );
@@ -1532,7 +1592,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_skills(&self) -> crate::Request<'a, GetRoutingSkills> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1414,
             "getRoutingSkills",
             String::from("/api/v2/routing/skills"),
         );
@@ -1549,11 +1610,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         address_id: &str,
     ) -> crate::Request<'a, GetRoutingSmsAddress> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1415,
             "getRoutingSmsAddress",
-            format!(
-                "/api/v2/routing/sms/addresses/{}", crate
-                ::operation::encode_path_segment(address_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/sms/addresses/", ""],
+                &[address_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1568,7 +1630,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_sms_addresses(
         &self,
     ) -> crate::Request<'a, GetRoutingSmsAddresses> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1416,
             "getRoutingSmsAddresses",
             String::from("/api/v2/routing/sms/addresses"),
         );
@@ -1588,7 +1651,8 @@ impl<'a> RoutingApi<'a> {
         country_code: impl Into<String>,
         phone_number_type: impl Into<String>,
     ) -> crate::Request<'a, GetRoutingSmsAvailablephonenumbers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1417,
             "getRoutingSmsAvailablephonenumbers",
             String::from("/api/v2/routing/sms/availablephonenumbers"),
         );
@@ -1613,11 +1677,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         address_id: &str,
     ) -> crate::Request<'a, GetRoutingSmsIdentityresolutionPhonenumber> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1418,
             "getRoutingSmsIdentityresolutionPhonenumber",
-            format!(
-                "/api/v2/routing/sms/identityresolution/phonenumbers/{}", crate
-                ::operation::encode_path_segment(address_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/sms/identityresolution/phonenumbers/", ""],
+                &[address_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1635,11 +1700,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         phone_number_id: &str,
     ) -> crate::Request<'a, GetRoutingSmsPhonenumber> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1419,
             "getRoutingSmsPhonenumber",
-            format!(
-                "/api/v2/routing/sms/phonenumbers/{}", crate
-                ::operation::encode_path_segment(phone_number_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/sms/phonenumbers/", ""],
+                &[phone_number_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1656,7 +1722,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_sms_phonenumbers(
         &self,
     ) -> crate::Request<'a, GetRoutingSmsPhonenumbers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1420,
             "getRoutingSmsPhonenumbers",
             String::from("/api/v2/routing/sms/phonenumbers"),
         );
@@ -1673,11 +1740,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetRoutingUserDirectroutingbackupSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1421,
             "getRoutingUserDirectroutingbackupSettings",
-            format!(
-                "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/directroutingbackup/settings"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1693,11 +1761,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetRoutingUserUtilization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1422,
             "getRoutingUserUtilization",
-            format!(
-                "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/utilization"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1710,7 +1779,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_utilization(&self) -> crate::Request<'a, GetRoutingUtilization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1423,
             "getRoutingUtilization",
             String::from("/api/v2/routing/utilization"),
         );
@@ -1727,11 +1797,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         label_id: &str,
     ) -> crate::Request<'a, GetRoutingUtilizationLabel> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1424,
             "getRoutingUtilizationLabel",
-            format!(
-                "/api/v2/routing/utilization/labels/{}", crate
-                ::operation::encode_path_segment(label_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/utilization/labels/", ""],
+                &[label_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1747,11 +1818,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         label_id: &str,
     ) -> crate::Request<'a, GetRoutingUtilizationLabelAgents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1425,
             "getRoutingUtilizationLabelAgents",
-            format!(
-                "/api/v2/routing/utilization/labels/{}/agents", crate
-                ::operation::encode_path_segment(label_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/utilization/labels/", "/agents"],
+                &[label_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1766,7 +1838,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_utilization_labels(
         &self,
     ) -> crate::Request<'a, GetRoutingUtilizationLabels> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1426,
             "getRoutingUtilizationLabels",
             String::from("/api/v2/routing/utilization/labels"),
         );
@@ -1783,11 +1856,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         code_id: &str,
     ) -> crate::Request<'a, GetRoutingWrapupcode> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1427,
             "getRoutingWrapupcode",
-            format!(
-                "/api/v2/routing/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(code_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/wrapupcodes/", ""],
+                &[code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1800,7 +1874,8 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `routing`, `routing:readonly`.
     pub fn get_routing_wrapupcodes(&self) -> crate::Request<'a, GetRoutingWrapupcodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1428,
             "getRoutingWrapupcodes",
             String::from("/api/v2/routing/wrapupcodes"),
         );
@@ -1817,11 +1892,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         code_id: &str,
     ) -> crate::Request<'a, GetRoutingWrapupcodesDivisionview> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1429,
             "getRoutingWrapupcodesDivisionview",
-            format!(
-                "/api/v2/routing/wrapupcodes/divisionviews/{}", crate
-                ::operation::encode_path_segment(code_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/wrapupcodes/divisionviews/", ""],
+                &[code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1838,7 +1914,8 @@ impl<'a> RoutingApi<'a> {
     pub fn get_routing_wrapupcodes_divisionviews(
         &self,
     ) -> crate::Request<'a, GetRoutingWrapupcodesDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1430,
             "getRoutingWrapupcodesDivisionviews",
             String::from("/api/v2/routing/wrapupcodes/divisionviews"),
         );
@@ -1852,12 +1929,10 @@ impl<'a> RoutingApi<'a> {
     ///
     /// OAuth scopes (any of): `users`, `users:readonly`.
     pub fn get_user_queues(&self, user_id: &str) -> crate::Request<'a, GetUserQueues> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1687,
             "getUserQueues",
-            format!(
-                "/api/v2/users/{}/queues", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/queues"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1870,11 +1945,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserRoutinglanguages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1689,
             "getUserRoutinglanguages",
-            format!(
-                "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1888,11 +1964,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserRoutingskills> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1690,
             "getUserRoutingskills",
-            format!(
-                "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1908,12 +1985,10 @@ impl<'a> RoutingApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserSkillgroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1693,
             "getUserSkillgroups",
-            format!(
-                "/api/v2/users/{}/skillgroups", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/skillgroups"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1931,11 +2006,12 @@ impl<'a> RoutingApi<'a> {
         conversation_id: &str,
         body: &genesys_model::RoutingConversationAttributesRequest,
     ) -> crate::Request<'a, PatchRoutingConversation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2068,
             "patchRoutingConversation",
-            format!(
-                "/api/v2/routing/conversations/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/conversations/", ""],
+                &[conversation_id],
             ),
         );
         request.model_body(body);
@@ -1953,11 +2029,12 @@ impl<'a> RoutingApi<'a> {
         domain_id: &str,
         body: &genesys_model::InboundDomainPatchRequest,
     ) -> crate::Request<'a, PatchRoutingEmailDomain> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2069,
             "patchRoutingEmailDomain",
-            format!(
-                "/api/v2/routing/email/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", ""],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -1975,11 +2052,12 @@ impl<'a> RoutingApi<'a> {
         domain_id: &str,
         body: &genesys_model::InboundDomainPatchRequest,
     ) -> crate::Request<'a, PatchRoutingEmailDomainValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2070,
             "patchRoutingEmailDomainValidate",
-            format!(
-                "/api/v2/routing/email/domains/{}/validate", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/validate"],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -1995,11 +2073,12 @@ impl<'a> RoutingApi<'a> {
         domain_id: &str,
         body: &genesys_model::OutboundDomainPatchRequest,
     ) -> crate::Request<'a, PatchRoutingEmailOutboundDomain> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2071,
             "patchRoutingEmailOutboundDomain",
-            format!(
-                "/api/v2/routing/email/outbound/domains/{}", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/outbound/domains/", ""],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -2013,11 +2092,12 @@ impl<'a> RoutingApi<'a> {
         email_setting_id: &str,
         body: &genesys_model::EmailSetting,
     ) -> crate::Request<'a, PatchRoutingEmailSettingEmailSettingId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2072,
             "patchRoutingEmailSettingEmailSettingId",
-            format!(
-                "/api/v2/routing/email/setting/{}", crate
-                ::operation::encode_path_segment(email_setting_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/setting/", ""],
+                &[email_setting_id],
             ),
         );
         request.model_body(body);
@@ -2035,11 +2115,12 @@ impl<'a> RoutingApi<'a> {
         predictor_id: &str,
         body: &genesys_model::PatchPredictorRequest,
     ) -> crate::Request<'a, PatchRoutingPredictor> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2073,
             "patchRoutingPredictor",
-            format!(
-                "/api/v2/routing/predictors/{}", crate
-                ::operation::encode_path_segment(predictor_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/", ""],
+                &[predictor_id],
             ),
         );
         request.model_body(body);
@@ -2055,11 +2136,12 @@ impl<'a> RoutingApi<'a> {
         kpi_id: &str,
         body: &genesys_model::UpdateKpiRequest,
     ) -> crate::Request<'a, PatchRoutingPredictorsKeyperformanceindicator> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2074,
             "patchRoutingPredictorsKeyperformanceindicator",
-            format!(
-                "/api/v2/routing/predictors/keyperformanceindicators/{}", crate
-                ::operation::encode_path_segment(kpi_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/predictors/keyperformanceindicators/", ""],
+                &[kpi_id],
             ),
         );
         request.model_body(body);
@@ -2078,12 +2160,12 @@ impl<'a> RoutingApi<'a> {
         member_id: &str,
         body: &genesys_model::QueueMember,
     ) -> crate::Request<'a, PatchRoutingQueueMember> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2075,
             "patchRoutingQueueMember",
-            format!(
-                "/api/v2/routing/queues/{}/members/{}", crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(member_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/members/", ""],
+                &[queue_id, member_id],
             ),
         );
         request.model_body(body);
@@ -2103,11 +2185,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &Vec<genesys_model::QueueMember>,
     ) -> crate::Request<'a, PatchRoutingQueueMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2076,
             "patchRoutingQueueMembers",
-            format!(
-                "/api/v2/routing/queues/{}/members", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/members"],
+                &[queue_id],
             ),
         );
         request.json_body(body);
@@ -2127,12 +2210,12 @@ impl<'a> RoutingApi<'a> {
         member_id: &str,
         body: &genesys_model::QueueMember,
     ) -> crate::Request<'a, PatchRoutingQueueUser> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2077,
             "patchRoutingQueueUser",
-            format!(
-                "/api/v2/routing/queues/{}/users/{}", crate
-                ::operation::encode_path_segment(queue_id), crate
-                ::operation::encode_path_segment(member_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/users/", ""],
+                &[queue_id, member_id],
             ),
         );
         request.model_body(body);
@@ -2151,11 +2234,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &Vec<genesys_model::QueueMember>,
     ) -> crate::Request<'a, PatchRoutingQueueUsers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2078,
             "patchRoutingQueueUsers",
-            format!(
-                "/api/v2/routing/queues/{}/users", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/users"],
+                &[queue_id],
             ),
         );
         request.json_body(body);
@@ -2172,7 +2256,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::ContactCenterSettings,
     ) -> crate::Request<'a, PatchRoutingSettingsContactcenter> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2079,
             "patchRoutingSettingsContactcenter",
             String::from("/api/v2/routing/settings/contactcenter"),
         );
@@ -2190,7 +2275,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::TranscriptionSettings,
     ) -> crate::Request<'a, PatchRoutingSettingsTranscription> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2080,
             "patchRoutingSettingsTranscription",
             String::from("/api/v2/routing/settings/transcription"),
         );
@@ -2207,12 +2293,10 @@ impl<'a> RoutingApi<'a> {
         skill_id: &str,
         body: &genesys_model::UpdateSkillDivisionRequest,
     ) -> crate::Request<'a, PatchRoutingSkill> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2081,
             "patchRoutingSkill",
-            format!(
-                "/api/v2/routing/skills/{}", crate
-                ::operation::encode_path_segment(skill_id)
-            ),
+            crate::operation::build_path(&["/api/v2/routing/skills/", ""], &[skill_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -2229,11 +2313,12 @@ impl<'a> RoutingApi<'a> {
         skill_group_id: &str,
         body: &genesys_model::SkillGroup,
     ) -> crate::Request<'a, PatchRoutingSkillgroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2082,
             "patchRoutingSkillgroup",
-            format!(
-                "/api/v2/routing/skillgroups/{}", crate
-                ::operation::encode_path_segment(skill_group_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillgroups/", ""],
+                &[skill_group_id],
             ),
         );
         request.model_body(body);
@@ -2253,11 +2338,12 @@ impl<'a> RoutingApi<'a> {
         phone_number_id: &str,
         body: &genesys_model::SmsPhoneNumberPatchRequest,
     ) -> crate::Request<'a, PatchRoutingSmsPhonenumber> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2083,
             "patchRoutingSmsPhonenumber",
-            format!(
-                "/api/v2/routing/sms/phonenumbers/{}", crate
-                ::operation::encode_path_segment(phone_number_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/sms/phonenumbers/", ""],
+                &[phone_number_id],
             ),
         );
         request.model_body(body);
@@ -2276,12 +2362,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &genesys_model::UserQueue,
     ) -> crate::Request<'a, PatchUserQueue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2119,
             "patchUserQueue",
-            format!(
-                "/api/v2/users/{}/queues/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/queues/", ""],
+                &[user_id, queue_id],
             ),
         );
         request.model_body(body);
@@ -2301,12 +2387,10 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserQueue>,
     ) -> crate::Request<'a, PatchUserQueues> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2120,
             "patchUserQueues",
-            format!(
-                "/api/v2/users/{}/queues", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/queues"], &[user_id]),
         );
         request.json_body(body);
         crate::Request::new(self.client, request)
@@ -2324,12 +2408,12 @@ impl<'a> RoutingApi<'a> {
         language_id: &str,
         body: &genesys_model::UserRoutingLanguage,
     ) -> crate::Request<'a, PatchUserRoutinglanguage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2121,
             "patchUserRoutinglanguage",
-            format!(
-                "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(language_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages/", ""],
+                &[user_id, language_id],
             ),
         );
         request.model_body(body);
@@ -2347,11 +2431,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserRoutingLanguagePost>,
     ) -> crate::Request<'a, PatchUserRoutinglanguagesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2122,
             "patchUserRoutinglanguagesBulk",
-            format!(
-                "/api/v2/users/{}/routinglanguages/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages/bulk"],
+                &[user_id],
             ),
         );
         request.json_body(body);
@@ -2369,11 +2454,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserRoutingSkillPost>,
     ) -> crate::Request<'a, PatchUserRoutingskillsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2123,
             "patchUserRoutingskillsBulk",
-            format!(
-                "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/bulk"],
+                &[user_id],
             ),
         );
         request.json_body(body);
@@ -2390,7 +2476,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::QueueObservationQuery,
     ) -> crate::Request<'a, PostAnalyticsQueuesObservationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2219,
             "postAnalyticsQueuesObservationsQuery",
             String::from("/api/v2/analytics/queues/observations/query"),
         );
@@ -2408,7 +2495,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::RoutingActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsRoutingActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2227,
             "postAnalyticsRoutingActivityQuery",
             String::from("/api/v2/analytics/routing/activity/query"),
         );
@@ -2426,7 +2514,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::CreateBenefitAssessmentRequest,
     ) -> crate::Request<'a, PostRoutingAssessments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2774,
             "postRoutingAssessments",
             String::from("/api/v2/routing/assessments"),
         );
@@ -2446,7 +2535,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::CreateBenefitAssessmentJobRequest,
     ) -> crate::Request<'a, PostRoutingAssessmentsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2775,
             "postRoutingAssessmentsJobs",
             String::from("/api/v2/routing/assessments/jobs"),
         );
@@ -2462,11 +2552,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, PostRoutingEmailDomainDkim> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2776,
             "postRoutingEmailDomainDkim",
-            format!(
-                "/api/v2/routing/email/domains/{}/dkim", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/dkim"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2481,11 +2572,12 @@ impl<'a> RoutingApi<'a> {
         domain_id: &str,
         body: &genesys_model::MailFromResult,
     ) -> crate::Request<'a, PostRoutingEmailDomainMailfrom> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2777,
             "postRoutingEmailDomainMailfrom",
-            format!(
-                "/api/v2/routing/email/domains/{}/mailfrom", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/mailfrom"],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -2503,11 +2595,12 @@ impl<'a> RoutingApi<'a> {
         domain_name: &str,
         body: &genesys_model::InboundRoute,
     ) -> crate::Request<'a, PostRoutingEmailDomainRoutes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2778,
             "postRoutingEmailDomainRoutes",
-            format!(
-                "/api/v2/routing/email/domains/{}/routes", crate
-                ::operation::encode_path_segment(domain_name)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/routes"],
+                &[domain_name],
             ),
         );
         request.model_body(body);
@@ -2527,11 +2620,12 @@ impl<'a> RoutingApi<'a> {
         domain_id: &str,
         body: &genesys_model::TestMessage,
     ) -> crate::Request<'a, PostRoutingEmailDomainTestconnection> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2779,
             "postRoutingEmailDomainTestconnection",
-            format!(
-                "/api/v2/routing/email/domains/{}/testconnection", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/testconnection"],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -2546,11 +2640,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, PostRoutingEmailDomainVerification> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2780,
             "postRoutingEmailDomainVerification",
-            format!(
-                "/api/v2/routing/email/domains/{}/verification", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/verification"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2566,7 +2661,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::InboundDomainCreateRequest,
     ) -> crate::Request<'a, PostRoutingEmailDomains> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2781,
             "postRoutingEmailDomains",
             String::from("/api/v2/routing/email/domains"),
         );
@@ -2585,11 +2681,12 @@ impl<'a> RoutingApi<'a> {
         domain_id: &str,
         body: &genesys_model::TestMessage,
     ) -> crate::Request<'a, PostRoutingEmailOutboundDomainTestconnection> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2782,
             "postRoutingEmailOutboundDomainTestconnection",
-            format!(
-                "/api/v2/routing/email/outbound/domains/{}/testconnection", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/outbound/domains/", "/testconnection"],
+                &[domain_id],
             ),
         );
         request.model_body(body);
@@ -2606,7 +2703,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::OutboundDomainCreateRequest,
     ) -> crate::Request<'a, PostRoutingEmailOutboundDomains> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2783,
             "postRoutingEmailOutboundDomains",
             String::from("/api/v2/routing/email/outbound/domains"),
         );
@@ -2624,7 +2722,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::OutboundDomainCreateRequest,
     ) -> crate::Request<'a, PostRoutingEmailOutboundDomainsSimulated> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2784,
             "postRoutingEmailOutboundDomainsSimulated",
             String::from("/api/v2/routing/email/outbound/domains/simulated"),
         );
@@ -2638,7 +2737,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::EmailSetting,
     ) -> crate::Request<'a, PostRoutingEmailSetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2785,
             "postRoutingEmailSetting",
             String::from("/api/v2/routing/email/setting"),
         );
@@ -2656,7 +2756,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::Language,
     ) -> crate::Request<'a, PostRoutingLanguages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2786,
             "postRoutingLanguages",
             String::from("/api/v2/routing/languages"),
         );
@@ -2674,7 +2775,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::CreatePredictorRequest,
     ) -> crate::Request<'a, PostRoutingPredictors> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2787,
             "postRoutingPredictors",
             String::from("/api/v2/routing/predictors"),
         );
@@ -2690,7 +2792,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::CreateKpiRequest,
     ) -> crate::Request<'a, PostRoutingPredictorsKeyperformanceindicators> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2788,
             "postRoutingPredictorsKeyperformanceindicators",
             String::from("/api/v2/routing/predictors/keyperformanceindicators"),
         );
@@ -2709,11 +2812,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &Vec<genesys_model::WritableEntity>,
     ) -> crate::Request<'a, PostRoutingQueueMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2789,
             "postRoutingQueueMembers",
-            format!(
-                "/api/v2/routing/queues/{}/members", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/members"],
+                &[queue_id],
             ),
         );
         request.json_body(body);
@@ -2732,11 +2836,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &Vec<genesys_model::WritableEntity>,
     ) -> crate::Request<'a, PostRoutingQueueUsers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2790,
             "postRoutingQueueUsers",
-            format!(
-                "/api/v2/routing/queues/{}/users", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/users"],
+                &[queue_id],
             ),
         );
         request.json_body(body);
@@ -2754,11 +2859,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &Vec<genesys_model::WrapUpCodeReference>,
     ) -> crate::Request<'a, PostRoutingQueueWrapupcodes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2791,
             "postRoutingQueueWrapupcodes",
-            format!(
-                "/api/v2/routing/queues/{}/wrapupcodes", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/wrapupcodes"],
+                &[queue_id],
             ),
         );
         request.json_body(body);
@@ -2775,7 +2881,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::CreateQueueRequest,
     ) -> crate::Request<'a, PostRoutingQueues> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2792,
             "postRoutingQueues",
             String::from("/api/v2/routing/queues"),
         );
@@ -2789,7 +2896,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::SkillExpressionData,
     ) -> crate::Request<'a, PostRoutingSkillexpressionsValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2793,
             "postRoutingSkillexpressionsValidate",
             String::from("/api/v2/routing/skillexpressions/validate"),
         );
@@ -2808,11 +2916,12 @@ impl<'a> RoutingApi<'a> {
         skill_group_id: &str,
         body: &genesys_model::SkillGroupMemberDivisions,
     ) -> crate::Request<'a, PostRoutingSkillgroupMembersDivisions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2794,
             "postRoutingSkillgroupMembersDivisions",
-            format!(
-                "/api/v2/routing/skillgroups/{}/members/divisions", crate
-                ::operation::encode_path_segment(skill_group_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/skillgroups/", "/members/divisions"],
+                &[skill_group_id],
             ),
         );
         request.model_body(body);
@@ -2829,7 +2938,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::SkillGroupWithMemberDivisions,
     ) -> crate::Request<'a, PostRoutingSkillgroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2795,
             "postRoutingSkillgroups",
             String::from("/api/v2/routing/skillgroups"),
         );
@@ -2847,7 +2957,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::CreateRoutingSkill,
     ) -> crate::Request<'a, PostRoutingSkills> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2796,
             "postRoutingSkills",
             String::from("/api/v2/routing/skills"),
         );
@@ -2865,7 +2976,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::SmsAddressProvision,
     ) -> crate::Request<'a, PostRoutingSmsAddresses> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2797,
             "postRoutingSmsAddresses",
             String::from("/api/v2/routing/sms/addresses"),
         );
@@ -2885,7 +2997,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::SmsPhoneNumberProvision,
     ) -> crate::Request<'a, PostRoutingSmsPhonenumbers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2798,
             "postRoutingSmsPhonenumbers",
             String::from("/api/v2/routing/sms/phonenumbers"),
         );
@@ -2903,7 +3016,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::SmsAlphanumericProvision,
     ) -> crate::Request<'a, PostRoutingSmsPhonenumbersAlphanumeric> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2799,
             "postRoutingSmsPhonenumbersAlphanumeric",
             String::from("/api/v2/routing/sms/phonenumbers/alphanumeric"),
         );
@@ -2921,7 +3035,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::SmsPhoneNumberImport,
     ) -> crate::Request<'a, PostRoutingSmsPhonenumbersImport> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2800,
             "postRoutingSmsPhonenumbersImport",
             String::from("/api/v2/routing/sms/phonenumbers/import"),
         );
@@ -2939,7 +3054,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::CreateUtilizationLabelRequest,
     ) -> crate::Request<'a, PostRoutingUtilizationLabels> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2801,
             "postRoutingUtilizationLabels",
             String::from("/api/v2/routing/utilization/labels"),
         );
@@ -2957,7 +3073,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::WrapupCodeRequest,
     ) -> crate::Request<'a, PostRoutingWrapupcodes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2802,
             "postRoutingWrapupcodes",
             String::from("/api/v2/routing/wrapupcodes"),
         );
@@ -2976,11 +3093,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &genesys_model::UserRoutingLanguagePost,
     ) -> crate::Request<'a, PostUserRoutinglanguages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2907,
             "postUserRoutinglanguages",
-            format!(
-                "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -2998,11 +3116,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &genesys_model::UserRoutingSkillPost,
     ) -> crate::Request<'a, PostUserRoutingskills> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2908,
             "postUserRoutingskills",
-            format!(
-                "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -3019,7 +3138,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::AgentDirectRoutingBackupSettings,
     ) -> crate::Request<'a, PutRoutingDirectroutingbackupSettingsMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3272,
             "putRoutingDirectroutingbackupSettingsMe",
             String::from("/api/v2/routing/directroutingbackup/settings/me"),
         );
@@ -3039,12 +3159,12 @@ impl<'a> RoutingApi<'a> {
         route_id: &str,
         body: &genesys_model::InboundRoute,
     ) -> crate::Request<'a, PutRoutingEmailDomainRoute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3273,
             "putRoutingEmailDomainRoute",
-            format!(
-                "/api/v2/routing/email/domains/{}/routes/{}", crate
-                ::operation::encode_path_segment(domain_name), crate
-                ::operation::encode_path_segment(route_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/routes/", ""],
+                &[domain_name, route_id],
             ),
         );
         request.model_body(body);
@@ -3063,12 +3183,12 @@ impl<'a> RoutingApi<'a> {
         route_id: &str,
         body: &genesys_model::RouteIdentityResolutionConfig,
     ) -> crate::Request<'a, PutRoutingEmailDomainRouteIdentityresolution> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3274,
             "putRoutingEmailDomainRouteIdentityresolution",
-            format!(
-                "/api/v2/routing/email/domains/{}/routes/{}/identityresolution", crate
-                ::operation::encode_path_segment(domain_name), crate
-                ::operation::encode_path_segment(route_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/domains/", "/routes/", "/identityresolution"],
+                &[domain_name, route_id],
             ),
         );
         request.model_body(body);
@@ -3085,11 +3205,12 @@ impl<'a> RoutingApi<'a> {
         &self,
         domain_id: &str,
     ) -> crate::Request<'a, PutRoutingEmailOutboundDomainActivation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3275,
             "putRoutingEmailOutboundDomainActivation",
-            format!(
-                "/api/v2/routing/email/outbound/domains/{}/activation", crate
-                ::operation::encode_path_segment(domain_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/email/outbound/domains/", "/activation"],
+                &[domain_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3106,11 +3227,12 @@ impl<'a> RoutingApi<'a> {
         recipient_id: &str,
         body: &genesys_model::RecipientRequest,
     ) -> crate::Request<'a, PutRoutingMessageRecipient> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3276,
             "putRoutingMessageRecipient",
-            format!(
-                "/api/v2/routing/message/recipients/{}", crate
-                ::operation::encode_path_segment(recipient_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/message/recipients/", ""],
+                &[recipient_id],
             ),
         );
         request.model_body(body);
@@ -3128,12 +3250,10 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &genesys_model::QueueRequest,
     ) -> crate::Request<'a, PutRoutingQueue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3277,
             "putRoutingQueue",
-            format!(
-                "/api/v2/routing/queues/{}", crate
-                ::operation::encode_path_segment(queue_id)
-            ),
+            crate::operation::build_path(&["/api/v2/routing/queues/", ""], &[queue_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -3150,11 +3270,12 @@ impl<'a> RoutingApi<'a> {
         queue_id: &str,
         body: &genesys_model::IdentityResolutionQueueConfig,
     ) -> crate::Request<'a, PutRoutingQueueIdentityresolution> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3278,
             "putRoutingQueueIdentityresolution",
-            format!(
-                "/api/v2/routing/queues/{}/identityresolution", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/queues/", "/identityresolution"],
+                &[queue_id],
             ),
         );
         request.model_body(body);
@@ -3171,7 +3292,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::RoutingSettings,
     ) -> crate::Request<'a, PutRoutingSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3279,
             "putRoutingSettings",
             String::from("/api/v2/routing/settings"),
         );
@@ -3189,7 +3311,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::TranscriptionSettings,
     ) -> crate::Request<'a, PutRoutingSettingsTranscription> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3280,
             "putRoutingSettingsTranscription",
             String::from("/api/v2/routing/settings/transcription"),
         );
@@ -3208,11 +3331,12 @@ impl<'a> RoutingApi<'a> {
         address_id: &str,
         body: &genesys_model::SmsIdentityResolutionConfig,
     ) -> crate::Request<'a, PutRoutingSmsIdentityresolutionPhonenumber> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3281,
             "putRoutingSmsIdentityresolutionPhonenumber",
-            format!(
-                "/api/v2/routing/sms/identityresolution/phonenumbers/{}", crate
-                ::operation::encode_path_segment(address_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/sms/identityresolution/phonenumbers/", ""],
+                &[address_id],
             ),
         );
         request.model_body(body);
@@ -3230,11 +3354,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &genesys_model::AgentDirectRoutingBackupSettings,
     ) -> crate::Request<'a, PutRoutingUserDirectroutingbackupSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3282,
             "putRoutingUserDirectroutingbackupSettings",
-            format!(
-                "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/directroutingbackup/settings"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -3252,11 +3377,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &genesys_model::UtilizationRequest,
     ) -> crate::Request<'a, PutRoutingUserUtilization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3283,
             "putRoutingUserUtilization",
-            format!(
-                "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/utilization"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -3273,7 +3399,8 @@ impl<'a> RoutingApi<'a> {
         &self,
         body: &genesys_model::UtilizationRequest,
     ) -> crate::Request<'a, PutRoutingUtilization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3284,
             "putRoutingUtilization",
             String::from("/api/v2/routing/utilization"),
         );
@@ -3292,11 +3419,12 @@ impl<'a> RoutingApi<'a> {
         label_id: &str,
         body: &genesys_model::UpdateUtilizationLabelRequest,
     ) -> crate::Request<'a, PutRoutingUtilizationLabel> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3285,
             "putRoutingUtilizationLabel",
-            format!(
-                "/api/v2/routing/utilization/labels/{}", crate
-                ::operation::encode_path_segment(label_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/utilization/labels/", ""],
+                &[label_id],
             ),
         );
         request.model_body(body);
@@ -3314,11 +3442,12 @@ impl<'a> RoutingApi<'a> {
         code_id: &str,
         body: &genesys_model::WrapupCodeRequest,
     ) -> crate::Request<'a, PutRoutingWrapupcode> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3286,
             "putRoutingWrapupcode",
-            format!(
-                "/api/v2/routing/wrapupcodes/{}", crate
-                ::operation::encode_path_segment(code_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/wrapupcodes/", ""],
+                &[code_id],
             ),
         );
         request.model_body(body);
@@ -3337,12 +3466,12 @@ impl<'a> RoutingApi<'a> {
         skill_id: &str,
         body: &genesys_model::UserRoutingSkill,
     ) -> crate::Request<'a, PutUserRoutingskill> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3332,
             "putUserRoutingskill",
-            format!(
-                "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(skill_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/", ""],
+                &[user_id, skill_id],
             ),
         );
         request.model_body(body);
@@ -3360,11 +3489,12 @@ impl<'a> RoutingApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserRoutingSkillPost>,
     ) -> crate::Request<'a, PutUserRoutingskillsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3333,
             "putUserRoutingskillsBulk",
-            format!(
-                "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/bulk"],
+                &[user_id],
             ),
         );
         request.json_body(body);

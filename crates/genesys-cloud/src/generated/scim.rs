@@ -26,11 +26,10 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`.
     pub fn delete_scim_user(&self, user_id: &str) -> crate::Request<'a, DeleteScimUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            269,
             "deleteScimUser",
-            format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -45,12 +44,10 @@ impl<'a> ScimApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteScimV2User> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            270,
             "deleteScimV2User",
-            format!(
-                "/api/v2/scim/v2/users/{}", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -62,12 +59,10 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_group(&self, group_id: &str) -> crate::Request<'a, GetScimGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1431,
             "getScimGroup",
-            format!(
-                "/api/v2/scim/groups/{}", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/groups/", ""], &[group_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -79,7 +74,8 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_groups(&self) -> crate::Request<'a, GetScimGroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1432,
             "getScimGroups",
             String::from("/api/v2/scim/groups"),
         );
@@ -94,11 +90,12 @@ impl<'a> ScimApi<'a> {
         &self,
         resource_type: &str,
     ) -> crate::Request<'a, GetScimResourcetype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1433,
             "getScimResourcetype",
-            format!(
-                "/api/v2/scim/resourcetypes/{}", crate
-                ::operation::encode_path_segment(resource_type)
+            crate::operation::build_path(
+                &["/api/v2/scim/resourcetypes/", ""],
+                &[resource_type],
             ),
         );
         crate::Request::new(self.client, request)
@@ -109,7 +106,8 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_resourcetypes(&self) -> crate::Request<'a, GetScimResourcetypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1434,
             "getScimResourcetypes",
             String::from("/api/v2/scim/resourcetypes"),
         );
@@ -121,12 +119,10 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_schema(&self, schema_id: &str) -> crate::Request<'a, GetScimSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1435,
             "getScimSchema",
-            format!(
-                "/api/v2/scim/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/schemas/", ""], &[schema_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -136,7 +132,8 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_schemas(&self) -> crate::Request<'a, GetScimSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1436,
             "getScimSchemas",
             String::from("/api/v2/scim/schemas"),
         );
@@ -150,7 +147,8 @@ impl<'a> ScimApi<'a> {
     pub fn get_scim_serviceproviderconfig(
         &self,
     ) -> crate::Request<'a, GetScimServiceproviderconfig> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1437,
             "getScimServiceproviderconfig",
             String::from("/api/v2/scim/serviceproviderconfig"),
         );
@@ -162,11 +160,10 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_user(&self, user_id: &str) -> crate::Request<'a, GetScimUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1438,
             "getScimUser",
-            format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -178,7 +175,8 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_users(&self) -> crate::Request<'a, GetScimUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1439,
             "getScimUsers",
             String::from("/api/v2/scim/users"),
         );
@@ -195,12 +193,10 @@ impl<'a> ScimApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetScimV2Group> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1440,
             "getScimV2Group",
-            format!(
-                "/api/v2/scim/v2/groups/{}", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/groups/", ""], &[group_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -215,7 +211,8 @@ impl<'a> ScimApi<'a> {
         &self,
         filter: impl Into<String>,
     ) -> crate::Request<'a, GetScimV2Groups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1441,
             "getScimV2Groups",
             String::from("/api/v2/scim/v2/groups"),
         );
@@ -234,11 +231,12 @@ impl<'a> ScimApi<'a> {
         &self,
         resource_type: &str,
     ) -> crate::Request<'a, GetScimV2Resourcetype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1442,
             "getScimV2Resourcetype",
-            format!(
-                "/api/v2/scim/v2/resourcetypes/{}", crate
-                ::operation::encode_path_segment(resource_type)
+            crate::operation::build_path(
+                &["/api/v2/scim/v2/resourcetypes/", ""],
+                &[resource_type],
             ),
         );
         crate::Request::new(self.client, request)
@@ -251,7 +249,8 @@ impl<'a> ScimApi<'a> {
     pub fn get_scim_v2_resourcetypes(
         &self,
     ) -> crate::Request<'a, GetScimV2Resourcetypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1443,
             "getScimV2Resourcetypes",
             String::from("/api/v2/scim/v2/resourcetypes"),
         );
@@ -266,12 +265,10 @@ impl<'a> ScimApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetScimV2Schema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1444,
             "getScimV2Schema",
-            format!(
-                "/api/v2/scim/v2/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/schemas/", ""], &[schema_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -281,7 +278,8 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_v2_schemas(&self) -> crate::Request<'a, GetScimV2Schemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1445,
             "getScimV2Schemas",
             String::from("/api/v2/scim/v2/schemas"),
         );
@@ -295,7 +293,8 @@ impl<'a> ScimApi<'a> {
     pub fn get_scim_v2_serviceproviderconfig(
         &self,
     ) -> crate::Request<'a, GetScimV2Serviceproviderconfig> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1446,
             "getScimV2Serviceproviderconfig",
             String::from("/api/v2/scim/v2/serviceproviderconfig"),
         );
@@ -307,12 +306,10 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_v2_user(&self, user_id: &str) -> crate::Request<'a, GetScimV2User> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1447,
             "getScimV2User",
-            format!(
-                "/api/v2/scim/v2/users/{}", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -324,7 +321,8 @@ impl<'a> ScimApi<'a> {
     ///
     /// OAuth scopes (any of): `scim`, `scim:readonly`.
     pub fn get_scim_v2_users(&self) -> crate::Request<'a, GetScimV2Users> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1448,
             "getScimV2Users",
             String::from("/api/v2/scim/v2/users"),
         );
@@ -342,12 +340,10 @@ impl<'a> ScimApi<'a> {
         group_id: &str,
         body: &genesys_model::ScimV2PatchRequest,
     ) -> crate::Request<'a, PatchScimGroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2084,
             "patchScimGroup",
-            format!(
-                "/api/v2/scim/groups/{}", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/groups/", ""], &[group_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -364,11 +360,10 @@ impl<'a> ScimApi<'a> {
         user_id: &str,
         body: &genesys_model::ScimV2PatchRequest,
     ) -> crate::Request<'a, PatchScimUser> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2085,
             "patchScimUser",
-            format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/users/", ""], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -385,12 +380,10 @@ impl<'a> ScimApi<'a> {
         group_id: &str,
         body: &genesys_model::ScimV2PatchRequest,
     ) -> crate::Request<'a, PatchScimV2Group> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2086,
             "patchScimV2Group",
-            format!(
-                "/api/v2/scim/v2/groups/{}", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/groups/", ""], &[group_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -407,12 +400,10 @@ impl<'a> ScimApi<'a> {
         user_id: &str,
         body: &genesys_model::ScimV2PatchRequest,
     ) -> crate::Request<'a, PatchScimV2User> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2087,
             "patchScimV2User",
-            format!(
-                "/api/v2/scim/v2/users/{}", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/users/", ""], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -428,7 +419,8 @@ impl<'a> ScimApi<'a> {
         &self,
         body: &genesys_model::ScimV2CreateUser,
     ) -> crate::Request<'a, PostScimUsers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2803,
             "postScimUsers",
             String::from("/api/v2/scim/users"),
         );
@@ -446,7 +438,8 @@ impl<'a> ScimApi<'a> {
         &self,
         body: &genesys_model::ScimV2CreateUser,
     ) -> crate::Request<'a, PostScimV2Users> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2804,
             "postScimV2Users",
             String::from("/api/v2/scim/v2/users"),
         );
@@ -465,12 +458,10 @@ impl<'a> ScimApi<'a> {
         group_id: &str,
         body: &genesys_model::ScimV2Group,
     ) -> crate::Request<'a, PutScimGroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3287,
             "putScimGroup",
-            format!(
-                "/api/v2/scim/groups/{}", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/groups/", ""], &[group_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -487,11 +478,10 @@ impl<'a> ScimApi<'a> {
         user_id: &str,
         body: &genesys_model::ScimV2User,
     ) -> crate::Request<'a, PutScimUser> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3288,
             "putScimUser",
-            format!(
-                "/api/v2/scim/users/{}", crate ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/users/", ""], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -508,12 +498,10 @@ impl<'a> ScimApi<'a> {
         group_id: &str,
         body: &genesys_model::ScimV2Group,
     ) -> crate::Request<'a, PutScimV2Group> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3289,
             "putScimV2Group",
-            format!(
-                "/api/v2/scim/v2/groups/{}", crate
-                ::operation::encode_path_segment(group_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/groups/", ""], &[group_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -530,12 +518,10 @@ impl<'a> ScimApi<'a> {
         user_id: &str,
         body: &genesys_model::ScimV2User,
     ) -> crate::Request<'a, PutScimV2User> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3290,
             "putScimV2User",
-            format!(
-                "/api/v2/scim/v2/users/{}", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scim/v2/users/", ""], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)

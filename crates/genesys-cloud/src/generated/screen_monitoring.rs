@@ -29,13 +29,17 @@ impl<'a> ScreenMonitoringApi<'a> {
         participant_id: &str,
         screen_monitoring_id: &str,
     ) -> crate::Request<'a, DeleteConversationParticipantScreenmonitorsSession> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            76,
             "deleteConversationParticipantScreenmonitorsSession",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/screenmonitors/sessions/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(screen_monitoring_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/participants/",
+                    "/screenmonitors/sessions/",
+                    "",
+                ],
+                &[conversation_id, participant_id, screen_monitoring_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -48,12 +52,12 @@ impl<'a> ScreenMonitoringApi<'a> {
         user_id: &str,
         screen_monitoring_id: &str,
     ) -> crate::Request<'a, DeleteUserScreenmonitorsSession> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            320,
             "deleteUserScreenmonitorsSession",
-            format!(
-                "/api/v2/users/{}/screenmonitors/sessions/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(screen_monitoring_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/screenmonitors/sessions/", ""],
+                &[user_id, screen_monitoring_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -67,13 +71,17 @@ impl<'a> ScreenMonitoringApi<'a> {
         participant_id: &str,
         screen_monitoring_id: &str,
     ) -> crate::Request<'a, GetConversationParticipantScreenmonitorsSession> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            605,
             "getConversationParticipantScreenmonitorsSession",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/screenmonitors/sessions/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id), crate
-                ::operation::encode_path_segment(screen_monitoring_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/participants/",
+                    "/screenmonitors/sessions/",
+                    "",
+                ],
+                &[conversation_id, participant_id, screen_monitoring_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -84,7 +92,8 @@ impl<'a> ScreenMonitoringApi<'a> {
     pub fn get_screenmonitors_sessions_details(
         &self,
     ) -> crate::Request<'a, GetScreenmonitorsSessionsDetails> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1449,
             "getScreenmonitorsSessionsDetails",
             String::from("/api/v2/screenmonitors/sessions/details"),
         );
@@ -96,7 +105,8 @@ impl<'a> ScreenMonitoringApi<'a> {
     pub fn get_screenmonitors_settings(
         &self,
     ) -> crate::Request<'a, GetScreenmonitorsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1450,
             "getScreenmonitorsSettings",
             String::from("/api/v2/screenmonitors/settings"),
         );
@@ -109,11 +119,12 @@ impl<'a> ScreenMonitoringApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetScreenmonitorsUserSessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1451,
             "getScreenmonitorsUserSessions",
-            format!(
-                "/api/v2/screenmonitors/users/{}/sessions", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/screenmonitors/users/", "/sessions"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -126,12 +137,12 @@ impl<'a> ScreenMonitoringApi<'a> {
         user_id: &str,
         screen_monitoring_id: &str,
     ) -> crate::Request<'a, GetUserScreenmonitorsSession> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1692,
             "getUserScreenmonitorsSession",
-            format!(
-                "/api/v2/users/{}/screenmonitors/sessions/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(screen_monitoring_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/screenmonitors/sessions/", ""],
+                &[user_id, screen_monitoring_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -144,12 +155,16 @@ impl<'a> ScreenMonitoringApi<'a> {
         conversation_id: &str,
         participant_id: &str,
     ) -> crate::Request<'a, PostConversationParticipantScreenmonitorsSessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2354,
             "postConversationParticipantScreenmonitorsSessions",
-            format!(
-                "/api/v2/conversations/{}/participants/{}/screenmonitors/sessions", crate
-                ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(participant_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/conversations/",
+                    "/participants/",
+                    "/screenmonitors/sessions",
+                ],
+                &[conversation_id, participant_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -161,7 +176,8 @@ impl<'a> ScreenMonitoringApi<'a> {
         &self,
         body: &Vec<String>,
     ) -> crate::Request<'a, PostScreenmonitorsSessionsUsersDetails> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2805,
             "postScreenmonitorsSessionsUsersDetails",
             String::from("/api/v2/screenmonitors/sessions/users/details"),
         );
@@ -175,11 +191,12 @@ impl<'a> ScreenMonitoringApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, PostUserScreenmonitorsSessions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2909,
             "postUserScreenmonitorsSessions",
-            format!(
-                "/api/v2/users/{}/screenmonitors/sessions", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/screenmonitors/sessions"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -191,7 +208,8 @@ impl<'a> ScreenMonitoringApi<'a> {
         &self,
         body: &genesys_model::ScreenMonitorSettings,
     ) -> crate::Request<'a, PutScreenmonitorsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3291,
             "putScreenmonitorsSettings",
             String::from("/api/v2/screenmonitors/settings"),
         );

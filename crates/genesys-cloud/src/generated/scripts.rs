@@ -26,11 +26,10 @@ impl<'a> ScriptsApi<'a> {
     ///
     /// OAuth scopes (any of): `scripts`, `scripts:readonly`.
     pub fn get_script(&self, script_id: &str) -> crate::Request<'a, GetScript> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1452,
             "getScript",
-            format!(
-                "/api/v2/scripts/{}", crate ::operation::encode_path_segment(script_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scripts/", ""], &[script_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -46,12 +45,12 @@ impl<'a> ScriptsApi<'a> {
         script_id: &str,
         page_id: &str,
     ) -> crate::Request<'a, GetScriptPage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1453,
             "getScriptPage",
-            format!(
-                "/api/v2/scripts/{}/pages/{}", crate
-                ::operation::encode_path_segment(script_id), crate
-                ::operation::encode_path_segment(page_id)
+            crate::operation::build_path(
+                &["/api/v2/scripts/", "/pages/", ""],
+                &[script_id, page_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -67,12 +66,10 @@ impl<'a> ScriptsApi<'a> {
         &self,
         script_id: &str,
     ) -> crate::Request<'a, GetScriptPages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1454,
             "getScriptPages",
-            format!(
-                "/api/v2/scripts/{}/pages", crate
-                ::operation::encode_path_segment(script_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scripts/", "/pages"], &[script_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -84,7 +81,8 @@ impl<'a> ScriptsApi<'a> {
     ///
     /// OAuth scopes (any of): `scripts`, `scripts:readonly`.
     pub fn get_scripts(&self) -> crate::Request<'a, GetScripts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1455,
             "getScripts",
             String::from("/api/v2/scripts"),
         );
@@ -100,7 +98,8 @@ impl<'a> ScriptsApi<'a> {
     pub fn get_scripts_divisionviews(
         &self,
     ) -> crate::Request<'a, GetScriptsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1456,
             "getScriptsDivisionviews",
             String::from("/api/v2/scripts/divisionviews"),
         );
@@ -114,7 +113,8 @@ impl<'a> ScriptsApi<'a> {
     ///
     /// OAuth scopes (any of): `scripts`, `scripts:readonly`.
     pub fn get_scripts_published(&self) -> crate::Request<'a, GetScriptsPublished> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1457,
             "getScriptsPublished",
             String::from("/api/v2/scripts/published"),
         );
@@ -131,11 +131,12 @@ impl<'a> ScriptsApi<'a> {
         &self,
         script_id: &str,
     ) -> crate::Request<'a, GetScriptsPublishedDivisionviewVariables> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1458,
             "getScriptsPublishedDivisionviewVariables",
-            format!(
-                "/api/v2/scripts/published/divisionviews/{}/variables", crate
-                ::operation::encode_path_segment(script_id)
+            crate::operation::build_path(
+                &["/api/v2/scripts/published/divisionviews/", "/variables"],
+                &[script_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -150,7 +151,8 @@ impl<'a> ScriptsApi<'a> {
     pub fn get_scripts_published_divisionviews(
         &self,
     ) -> crate::Request<'a, GetScriptsPublishedDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1459,
             "getScriptsPublishedDivisionviews",
             String::from("/api/v2/scripts/published/divisionviews"),
         );
@@ -167,11 +169,12 @@ impl<'a> ScriptsApi<'a> {
         &self,
         script_id: &str,
     ) -> crate::Request<'a, GetScriptsPublishedScriptId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1460,
             "getScriptsPublishedScriptId",
-            format!(
-                "/api/v2/scripts/published/{}", crate
-                ::operation::encode_path_segment(script_id)
+            crate::operation::build_path(
+                &["/api/v2/scripts/published/", ""],
+                &[script_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -188,12 +191,12 @@ impl<'a> ScriptsApi<'a> {
         script_id: &str,
         page_id: &str,
     ) -> crate::Request<'a, GetScriptsPublishedScriptIdPage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1461,
             "getScriptsPublishedScriptIdPage",
-            format!(
-                "/api/v2/scripts/published/{}/pages/{}", crate
-                ::operation::encode_path_segment(script_id), crate
-                ::operation::encode_path_segment(page_id)
+            crate::operation::build_path(
+                &["/api/v2/scripts/published/", "/pages/", ""],
+                &[script_id, page_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -209,11 +212,12 @@ impl<'a> ScriptsApi<'a> {
         &self,
         script_id: &str,
     ) -> crate::Request<'a, GetScriptsPublishedScriptIdPages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1462,
             "getScriptsPublishedScriptIdPages",
-            format!(
-                "/api/v2/scripts/published/{}/pages", crate
-                ::operation::encode_path_segment(script_id)
+            crate::operation::build_path(
+                &["/api/v2/scripts/published/", "/pages"],
+                &[script_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,11 +233,12 @@ impl<'a> ScriptsApi<'a> {
         &self,
         script_id: &str,
     ) -> crate::Request<'a, GetScriptsPublishedScriptIdVariables> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1463,
             "getScriptsPublishedScriptIdVariables",
-            format!(
-                "/api/v2/scripts/published/{}/variables", crate
-                ::operation::encode_path_segment(script_id)
+            crate::operation::build_path(
+                &["/api/v2/scripts/published/", "/variables"],
+                &[script_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -249,11 +254,12 @@ impl<'a> ScriptsApi<'a> {
         &self,
         upload_id: &str,
     ) -> crate::Request<'a, GetScriptsUploadStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1464,
             "getScriptsUploadStatus",
-            format!(
-                "/api/v2/scripts/uploads/{}/status", crate
-                ::operation::encode_path_segment(upload_id)
+            crate::operation::build_path(
+                &["/api/v2/scripts/uploads/", "/status"],
+                &[upload_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -270,12 +276,10 @@ impl<'a> ScriptsApi<'a> {
         script_id: &str,
         body: &genesys_model::ExportScriptRequest,
     ) -> crate::Request<'a, PostScriptExport> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2807,
             "postScriptExport",
-            format!(
-                "/api/v2/scripts/{}/export", crate
-                ::operation::encode_path_segment(script_id)
-            ),
+            crate::operation::build_path(&["/api/v2/scripts/", "/export"], &[script_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -291,7 +295,8 @@ impl<'a> ScriptsApi<'a> {
         &self,
         body: &genesys_model::PublishScriptRequestData,
     ) -> crate::Request<'a, PostScriptsPublished> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2808,
             "postScriptsPublished",
             String::from("/api/v2/scripts/published"),
         );

@@ -27,7 +27,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetDocumentationGknSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            724,
             "getDocumentationGknSearch",
             String::from("/api/v2/documentation/gkn/search"),
         );
@@ -46,7 +47,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetDocumentationSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            725,
             "getDocumentationSearch",
             String::from("/api/v2/documentation/search"),
         );
@@ -65,7 +67,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetGroupsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            920,
             "getGroupsSearch",
             String::from("/api/v2/groups/search"),
         );
@@ -84,7 +87,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetLocationsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1155,
             "getLocationsSearch",
             String::from("/api/v2/locations/search"),
         );
@@ -102,7 +106,8 @@ impl<'a> SearchApi<'a> {
     ///
     /// OAuth scopes (any of): `search:readonly`.
     pub fn get_search(&self, q64: impl Into<String>) -> crate::Request<'a, GetSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1465,
             "getSearch",
             String::from("/api/v2/search"),
         );
@@ -123,7 +128,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetSearchSuggest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1466,
             "getSearchSuggest",
             String::from("/api/v2/search/suggest"),
         );
@@ -144,7 +150,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSitesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1643,
             "getTelephonyProvidersEdgesSitesSearch",
             String::from("/api/v2/telephony/providers/edges/sites/search"),
         );
@@ -165,7 +172,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetUsersSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1727,
             "getUsersSearch",
             String::from("/api/v2/users/search"),
         );
@@ -184,7 +192,8 @@ impl<'a> SearchApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetVoicemailSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1741,
             "getVoicemailSearch",
             String::from("/api/v2/voicemail/search"),
         );
@@ -203,7 +212,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::ConversationCustomAttributesSearchRequest,
     ) -> crate::Request<'a, PostConversationsCustomattributesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2387,
             "postConversationsCustomattributesSearch",
             String::from("/api/v2/conversations/customattributes/search"),
         );
@@ -221,7 +231,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::ConversationParticipantSearchRequest,
     ) -> crate::Request<'a, PostConversationsParticipantsAttributesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2429,
             "postConversationsParticipantsAttributesSearch",
             String::from("/api/v2/conversations/participants/attributes/search"),
         );
@@ -237,7 +248,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::DocumentationV2SearchRequest,
     ) -> crate::Request<'a, PostDocumentationAllSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2442,
             "postDocumentationAllSearch",
             String::from("/api/v2/documentation/all/search"),
         );
@@ -253,7 +265,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::GKNDocumentationSearchRequest,
     ) -> crate::Request<'a, PostDocumentationGknSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2443,
             "postDocumentationGknSearch",
             String::from("/api/v2/documentation/gkn/search"),
         );
@@ -269,7 +282,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::DocumentationSearchRequest,
     ) -> crate::Request<'a, PostDocumentationSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2444,
             "postDocumentationSearch",
             String::from("/api/v2/documentation/search"),
         );
@@ -285,7 +299,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::GroupSearchRequest,
     ) -> crate::Request<'a, PostGroupsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2540,
             "postGroupsSearch",
             String::from("/api/v2/groups/search"),
         );
@@ -301,7 +316,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::LocationSearchRequest,
     ) -> crate::Request<'a, PostLocationsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2671,
             "postLocationsSearch",
             String::from("/api/v2/locations/search"),
         );
@@ -319,7 +335,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::SearchRequest,
     ) -> crate::Request<'a, PostSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2809,
             "postSearch",
             String::from("/api/v2/search"),
         );
@@ -337,7 +354,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::SuggestSearchRequest,
     ) -> crate::Request<'a, PostSearchSuggest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2810,
             "postSearchSuggest",
             String::from("/api/v2/search/suggest"),
         );
@@ -355,7 +373,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::TranscriptSearchRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsTranscriptsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2835,
             "postSpeechandtextanalyticsTranscriptsSearch",
             String::from("/api/v2/speechandtextanalytics/transcripts/search"),
         );
@@ -373,7 +392,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::TeamSearchRequest,
     ) -> crate::Request<'a, PostTeamsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2855,
             "postTeamsSearch",
             String::from("/api/v2/teams/search"),
         );
@@ -391,7 +411,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::SiteSearchRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesSitesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2885,
             "postTelephonyProvidersEdgesSitesSearch",
             String::from("/api/v2/telephony/providers/edges/sites/search"),
         );
@@ -409,7 +430,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2920,
             "postUsersSearch",
             String::from("/api/v2/users/search"),
         );
@@ -427,7 +449,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearchConversationTarget> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2921,
             "postUsersSearchConversationTarget",
             String::from("/api/v2/users/search/conversation/target"),
         );
@@ -445,7 +468,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearchQueuemembersManage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2922,
             "postUsersSearchQueuemembersManage",
             String::from("/api/v2/users/search/queuemembers/manage"),
         );
@@ -463,7 +487,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearchTeamsAssign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2923,
             "postUsersSearchTeamsAssign",
             String::from("/api/v2/users/search/teams/assign"),
         );
@@ -479,7 +504,8 @@ impl<'a> SearchApi<'a> {
         &self,
         body: &genesys_model::VoicemailSearchRequest,
     ) -> crate::Request<'a, PostVoicemailSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2925,
             "postVoicemailSearch",
             String::from("/api/v2/voicemail/search"),
         );

@@ -28,7 +28,8 @@ impl<'a> SettingsApi<'a> {
     pub fn delete_emails_settings_threading(
         &self,
     ) -> crate::Request<'a, DeleteEmailsSettingsThreading> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            95,
             "deleteEmailsSettingsThreading",
             String::from("/api/v2/emails/settings/threading"),
         );
@@ -44,7 +45,8 @@ impl<'a> SettingsApi<'a> {
     pub fn delete_externalcontacts_settings(
         &self,
     ) -> crate::Request<'a, DeleteExternalcontactsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            108,
             "deleteExternalcontactsSettings",
             String::from("/api/v2/externalcontacts/settings"),
         );
@@ -61,11 +63,12 @@ impl<'a> SettingsApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, DeleteUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            325,
             "deleteUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -78,7 +81,8 @@ impl<'a> SettingsApi<'a> {
     ///
     /// OAuth scopes (any of): `conversations`, `conversations:readonly`.
     pub fn get_emails_settings(&self) -> crate::Request<'a, GetEmailsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            727,
             "getEmailsSettings",
             String::from("/api/v2/emails/settings"),
         );
@@ -94,7 +98,8 @@ impl<'a> SettingsApi<'a> {
     pub fn get_emails_settings_threading(
         &self,
     ) -> crate::Request<'a, GetEmailsSettingsThreading> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            728,
             "getEmailsSettingsThreading",
             String::from("/api/v2/emails/settings/threading"),
         );
@@ -110,7 +115,8 @@ impl<'a> SettingsApi<'a> {
     pub fn get_externalcontacts_settings(
         &self,
     ) -> crate::Request<'a, GetExternalcontactsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            799,
             "getExternalcontactsSettings",
             String::from("/api/v2/externalcontacts/settings"),
         );
@@ -126,7 +132,8 @@ impl<'a> SettingsApi<'a> {
     pub fn get_settings_executiondata(
         &self,
     ) -> crate::Request<'a, GetSettingsExecutiondata> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1467,
             "getSettingsExecutiondata",
             String::from("/api/v2/settings/executiondata"),
         );
@@ -143,11 +150,12 @@ impl<'a> SettingsApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, GetUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1704,
             "getUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -163,7 +171,8 @@ impl<'a> SettingsApi<'a> {
         &self,
         body: &genesys_model::EmailSettings,
     ) -> crate::Request<'a, PatchEmailsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2005,
             "patchEmailsSettings",
             String::from("/api/v2/emails/settings"),
         );
@@ -181,7 +190,8 @@ impl<'a> SettingsApi<'a> {
         &self,
         body: &genesys_model::EmailThreadingSettings,
     ) -> crate::Request<'a, PatchEmailsSettingsThreading> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2006,
             "patchEmailsSettingsThreading",
             String::from("/api/v2/emails/settings/threading"),
         );
@@ -199,7 +209,8 @@ impl<'a> SettingsApi<'a> {
         &self,
         body: &genesys_model::ExecutionDataSettingsRequest,
     ) -> crate::Request<'a, PatchSettingsExecutiondata> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2088,
             "patchSettingsExecutiondata",
             String::from("/api/v2/settings/executiondata"),
         );
@@ -218,11 +229,12 @@ impl<'a> SettingsApi<'a> {
         agent_id: &str,
         body: &genesys_model::AutoAnswerSettings,
     ) -> crate::Request<'a, PatchUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2124,
             "patchUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -239,7 +251,8 @@ impl<'a> SettingsApi<'a> {
         &self,
         body: &genesys_model::ExternalContactsSettings,
     ) -> crate::Request<'a, PutExternalcontactsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3157,
             "putExternalcontactsSettings",
             String::from("/api/v2/externalcontacts/settings"),
         );
@@ -258,11 +271,12 @@ impl<'a> SettingsApi<'a> {
         agent_id: &str,
         body: &genesys_model::AutoAnswerSettings,
     ) -> crate::Request<'a, PutUsersAgentuiAgentsAutoanswerAgentIdSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3340,
             "putUsersAgentuiAgentsAutoanswerAgentIdSettings",
-            format!(
-                "/api/v2/users/agentui/agents/autoanswer/{}/settings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/users/agentui/agents/autoanswer/", "/settings"],
+                &[agent_id],
             ),
         );
         request.model_body(body);

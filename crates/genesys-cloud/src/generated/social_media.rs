@@ -29,11 +29,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         escalation_rule_id: &str,
     ) -> crate::Request<'a, DeleteSocialmediaEscalationrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            271,
             "deleteSocialmediaEscalationrule",
-            format!(
-                "/api/v2/socialmedia/escalationrules/{}", crate
-                ::operation::encode_path_segment(escalation_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/escalationrules/", ""],
+                &[escalation_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         message_id: &str,
     ) -> crate::Request<'a, DeleteSocialmediaMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            272,
             "deleteSocialmediaMessage",
-            format!(
-                "/api/v2/socialmedia/messages/{}", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/messages/", ""],
+                &[message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +71,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         topic_id: &str,
     ) -> crate::Request<'a, DeleteSocialmediaTopic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            273,
             "deleteSocialmediaTopic",
-            format!(
-                "/api/v2/socialmedia/topics/{}", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", ""],
+                &[topic_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -93,12 +96,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         DeleteSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            274,
             "deleteSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(facebook_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/facebook/", ""],
+                &[topic_id, facebook_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -118,12 +121,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         DeleteSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            275,
             "deleteSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/googlebusinessprofile/",
+                    "",
+                ],
+                &[topic_id, google_business_profile_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -141,12 +148,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         DeleteSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            276,
             "deleteSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(instagram_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/instagram/", ""],
+                &[topic_id, instagram_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -163,12 +170,12 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         open_id: &str,
     ) -> crate::Request<'a, DeleteSocialmediaTopicDataingestionrulesOpenOpenId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            277,
             "deleteSocialmediaTopicDataingestionrulesOpenOpenId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(open_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/open/", ""],
+                &[topic_id, open_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -188,12 +195,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         DeleteSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            278,
             "deleteSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(twitter_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/twitter/", ""],
+                &[topic_id, twitter_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -209,11 +216,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSocialmediaAnalyticsAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1468,
             "getSocialmediaAnalyticsAggregatesJob",
-            format!(
-                "/api/v2/socialmedia/analytics/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/analytics/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,11 +237,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSocialmediaAnalyticsAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1469,
             "getSocialmediaAnalyticsAggregatesJobResults",
-            format!(
-                "/api/v2/socialmedia/analytics/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/analytics/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -249,11 +258,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSocialmediaAnalyticsMessagesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1470,
             "getSocialmediaAnalyticsMessagesJob",
-            format!(
-                "/api/v2/socialmedia/analytics/messages/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/analytics/messages/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -269,11 +279,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSocialmediaAnalyticsMessagesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1471,
             "getSocialmediaAnalyticsMessagesJobResults",
-            format!(
-                "/api/v2/socialmedia/analytics/messages/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/analytics/messages/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -289,11 +300,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         escalation_rule_id: &str,
     ) -> crate::Request<'a, GetSocialmediaEscalationrule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1472,
             "getSocialmediaEscalationrule",
-            format!(
-                "/api/v2/socialmedia/escalationrules/{}", crate
-                ::operation::encode_path_segment(escalation_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/escalationrules/", ""],
+                &[escalation_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -309,7 +321,8 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         division_id: impl Into<String>,
     ) -> crate::Request<'a, GetSocialmediaEscalationrules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1473,
             "getSocialmediaEscalationrules",
             String::from("/api/v2/socialmedia/escalationrules"),
         );
@@ -330,11 +343,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         topic_id: &str,
     ) -> crate::Request<'a, GetSocialmediaTopic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1474,
             "getSocialmediaTopic",
-            format!(
-                "/api/v2/socialmedia/topics/{}", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", ""],
+                &[topic_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -350,11 +364,12 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         topic_id: &str,
     ) -> crate::Request<'a, GetSocialmediaTopicDataingestionrules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1475,
             "getSocialmediaTopicDataingestionrules",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules"],
+                &[topic_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -374,12 +389,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1476,
             "getSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(facebook_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/facebook/", ""],
+                &[topic_id, facebook_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -400,13 +415,17 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersion,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1477,
             "getSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersion",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}/versions/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(facebook_ingestion_rule_id), crate
-                ::operation::encode_path_segment(data_ingestion_rule_version)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/facebook/",
+                    "/versions/",
+                    "",
+                ],
+                &[topic_id, facebook_ingestion_rule_id, data_ingestion_rule_version],
             ),
         );
         crate::Request::new(self.client, request)
@@ -426,12 +445,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersions,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1478,
             "getSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleIdVersions",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}/versions",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(facebook_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/facebook/",
+                    "/versions",
+                ],
+                &[topic_id, facebook_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -451,12 +474,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1479,
             "getSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/googlebusinessprofile/",
+                    "",
+                ],
+                &[topic_id, google_business_profile_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -477,13 +504,21 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersion,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1480,
             "getSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersion",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}/versions/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id),
-                crate ::operation::encode_path_segment(data_ingestion_rule_version)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/googlebusinessprofile/",
+                    "/versions/",
+                    "",
+                ],
+                &[
+                    topic_id,
+                    google_business_profile_ingestion_rule_id,
+                    data_ingestion_rule_version,
+                ],
             ),
         );
         crate::Request::new(self.client, request)
@@ -503,12 +538,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersions,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1481,
             "getSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleIdVersions",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}/versions",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/googlebusinessprofile/",
+                    "/versions",
+                ],
+                &[topic_id, google_business_profile_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -526,12 +565,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1482,
             "getSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(instagram_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/instagram/", ""],
+                &[topic_id, instagram_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -550,13 +589,17 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersion,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1483,
             "getSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersion",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}/versions/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(instagram_ingestion_rule_id), crate
-                ::operation::encode_path_segment(data_ingestion_rule_version)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/instagram/",
+                    "/versions/",
+                    "",
+                ],
+                &[topic_id, instagram_ingestion_rule_id, data_ingestion_rule_version],
             ),
         );
         crate::Request::new(self.client, request)
@@ -574,12 +617,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersions,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1484,
             "getSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleIdVersions",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}/versions",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(instagram_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/instagram/",
+                    "/versions",
+                ],
+                &[topic_id, instagram_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -596,12 +643,12 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         open_id: &str,
     ) -> crate::Request<'a, GetSocialmediaTopicDataingestionrulesOpenOpenId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1485,
             "getSocialmediaTopicDataingestionrulesOpenOpenId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(open_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/open/", ""],
+                &[topic_id, open_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -619,13 +666,17 @@ impl<'a> SocialMediaApi<'a> {
         open_id: &str,
         data_ingestion_rule_version: &str,
     ) -> crate::Request<'a, GetSocialmediaTopicDataingestionrulesOpenOpenIdVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1486,
             "getSocialmediaTopicDataingestionrulesOpenOpenIdVersion",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/versions/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(open_id), crate
-                ::operation::encode_path_segment(data_ingestion_rule_version)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/open/",
+                    "/versions/",
+                    "",
+                ],
+                &[topic_id, open_id, data_ingestion_rule_version],
             ),
         );
         crate::Request::new(self.client, request)
@@ -642,12 +693,16 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         open_id: &str,
     ) -> crate::Request<'a, GetSocialmediaTopicDataingestionrulesOpenOpenIdVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1487,
             "getSocialmediaTopicDataingestionrulesOpenOpenIdVersions",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/versions",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(open_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/open/",
+                    "/versions",
+                ],
+                &[topic_id, open_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -667,12 +722,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1488,
             "getSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(twitter_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/twitter/", ""],
+                &[topic_id, twitter_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -693,13 +748,17 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersion,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1489,
             "getSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersion",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}/versions/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(twitter_ingestion_rule_id), crate
-                ::operation::encode_path_segment(data_ingestion_rule_version)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/twitter/",
+                    "/versions/",
+                    "",
+                ],
+                &[topic_id, twitter_ingestion_rule_id, data_ingestion_rule_version],
             ),
         );
         crate::Request::new(self.client, request)
@@ -719,12 +778,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         GetSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersions,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1490,
             "getSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleIdVersions",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}/versions",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(twitter_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/twitter/",
+                    "/versions",
+                ],
+                &[topic_id, twitter_ingestion_rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -737,7 +800,8 @@ impl<'a> SocialMediaApi<'a> {
     ///
     /// OAuth scopes (any of): `social-media`, `social-media:readonly`.
     pub fn get_socialmedia_topics(&self) -> crate::Request<'a, GetSocialmediaTopics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1491,
             "getSocialmediaTopics",
             String::from("/api/v2/socialmedia/topics"),
         );
@@ -755,11 +819,12 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         body: &genesys_model::SocialTopicPatchRequest,
     ) -> crate::Request<'a, PatchSocialmediaTopic> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2089,
             "patchSocialmediaTopic",
-            format!(
-                "/api/v2/socialmedia/topics/{}", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", ""],
+                &[topic_id],
             ),
         );
         request.model_body(body);
@@ -781,12 +846,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PatchSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2090,
             "patchSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(facebook_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/facebook/", ""],
+                &[topic_id, facebook_ingestion_rule_id],
             ),
         );
         request.model_body(body);
@@ -808,12 +873,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PatchSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2091,
             "patchSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/googlebusinessprofile/",
+                    "",
+                ],
+                &[topic_id, google_business_profile_ingestion_rule_id],
             ),
         );
         request.model_body(body);
@@ -833,12 +902,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PatchSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2092,
             "patchSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(instagram_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/instagram/", ""],
+                &[topic_id, instagram_ingestion_rule_id],
             ),
         );
         request.model_body(body);
@@ -857,12 +926,12 @@ impl<'a> SocialMediaApi<'a> {
         open_id: &str,
         body: &genesys_model::DataIngestionRuleStatusPatchRequest,
     ) -> crate::Request<'a, PatchSocialmediaTopicDataingestionrulesOpenOpenId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2093,
             "patchSocialmediaTopicDataingestionrulesOpenOpenId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(open_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/open/", ""],
+                &[topic_id, open_id],
             ),
         );
         request.model_body(body);
@@ -884,12 +953,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PatchSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2094,
             "patchSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(twitter_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/twitter/", ""],
+                &[topic_id, twitter_ingestion_rule_id],
             ),
         );
         request.model_body(body);
@@ -906,7 +975,8 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         body: &genesys_model::SocialMediaAsyncAggregationQuery,
     ) -> crate::Request<'a, PostSocialmediaAnalyticsAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2811,
             "postSocialmediaAnalyticsAggregatesJobs",
             String::from("/api/v2/socialmedia/analytics/aggregates/jobs"),
         );
@@ -924,7 +994,8 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         body: &genesys_model::SocialMediaAsyncDetailQuery,
     ) -> crate::Request<'a, PostSocialmediaAnalyticsMessagesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2812,
             "postSocialmediaAnalyticsMessagesJobs",
             String::from("/api/v2/socialmedia/analytics/messages/jobs"),
         );
@@ -942,7 +1013,8 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         body: &genesys_model::EscalationRuleRequest,
     ) -> crate::Request<'a, PostSocialmediaEscalationrules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2813,
             "postSocialmediaEscalationrules",
             String::from("/api/v2/socialmedia/escalationrules"),
         );
@@ -961,7 +1033,8 @@ impl<'a> SocialMediaApi<'a> {
         division_id: impl Into<String>,
         body: &genesys_model::ManualEscalationRequest,
     ) -> crate::Request<'a, PostSocialmediaEscalationsMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2814,
             "postSocialmediaEscalationsMessages",
             String::from("/api/v2/socialmedia/escalations/messages"),
         );
@@ -984,11 +1057,12 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         body: &genesys_model::FacebookDataIngestionRuleRequest,
     ) -> crate::Request<'a, PostSocialmediaTopicDataingestionrulesFacebook> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2815,
             "postSocialmediaTopicDataingestionrulesFacebook",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/facebook"],
+                &[topic_id],
             ),
         );
         request.model_body(body);
@@ -1009,11 +1083,15 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PostSocialmediaTopicDataingestionrulesGooglebusinessprofile,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2816,
             "postSocialmediaTopicDataingestionrulesGooglebusinessprofile",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile",
-                crate ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/googlebusinessprofile",
+                ],
+                &[topic_id],
             ),
         );
         request.model_body(body);
@@ -1029,11 +1107,12 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         body: &genesys_model::InstagramDataIngestionRuleRequest,
     ) -> crate::Request<'a, PostSocialmediaTopicDataingestionrulesInstagram> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2817,
             "postSocialmediaTopicDataingestionrulesInstagram",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/instagram"],
+                &[topic_id],
             ),
         );
         request.model_body(body);
@@ -1051,11 +1130,12 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         body: &genesys_model::OpenDataIngestionRuleRequest,
     ) -> crate::Request<'a, PostSocialmediaTopicDataingestionrulesOpen> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2818,
             "postSocialmediaTopicDataingestionrulesOpen",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/open"],
+                &[topic_id],
             ),
         );
         request.model_body(body);
@@ -1079,12 +1159,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PostSocialmediaTopicDataingestionrulesOpenRuleIdMessagesBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2819,
             "postSocialmediaTopicDataingestionrulesOpenRuleIdMessagesBulk",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/messages/bulk",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/open/",
+                    "/messages/bulk",
+                ],
+                &[topic_id, rule_id],
             ),
         );
         request.json_body(body);
@@ -1108,12 +1192,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PostSocialmediaTopicDataingestionrulesOpenRuleIdReactionsBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2820,
             "postSocialmediaTopicDataingestionrulesOpenRuleIdReactionsBulk",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}/reactions/bulk",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/open/",
+                    "/reactions/bulk",
+                ],
+                &[topic_id, rule_id],
             ),
         );
         request.model_body(body);
@@ -1131,11 +1219,12 @@ impl<'a> SocialMediaApi<'a> {
         topic_id: &str,
         body: &genesys_model::TwitterDataIngestionRuleRequest,
     ) -> crate::Request<'a, PostSocialmediaTopicDataingestionrulesTwitter> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2821,
             "postSocialmediaTopicDataingestionrulesTwitter",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/twitter"],
+                &[topic_id],
             ),
         );
         request.model_body(body);
@@ -1152,7 +1241,8 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         body: &genesys_model::SocialTopicRequest,
     ) -> crate::Request<'a, PostSocialmediaTopics> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2822,
             "postSocialmediaTopics",
             String::from("/api/v2/socialmedia/topics"),
         );
@@ -1170,7 +1260,8 @@ impl<'a> SocialMediaApi<'a> {
         &self,
         body: &genesys_model::TwitterDataHistoricalTweetRequest,
     ) -> crate::Request<'a, PostSocialmediaTwitterHistoricalTweets> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2823,
             "postSocialmediaTwitterHistoricalTweets",
             String::from("/api/v2/socialmedia/twitter/historical/tweets"),
         );
@@ -1189,11 +1280,12 @@ impl<'a> SocialMediaApi<'a> {
         escalation_rule_id: &str,
         body: &genesys_model::EscalationRuleRequest,
     ) -> crate::Request<'a, PutSocialmediaEscalationrule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3292,
             "putSocialmediaEscalationrule",
-            format!(
-                "/api/v2/socialmedia/escalationrules/{}", crate
-                ::operation::encode_path_segment(escalation_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/escalationrules/", ""],
+                &[escalation_rule_id],
             ),
         );
         request.model_body(body);
@@ -1215,12 +1307,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PutSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3293,
             "putSocialmediaTopicDataingestionrulesFacebookFacebookIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/facebook/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(facebook_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/facebook/", ""],
+                &[topic_id, facebook_ingestion_rule_id],
             ),
         );
         request.model_body(body);
@@ -1242,12 +1334,16 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PutSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3294,
             "putSocialmediaTopicDataingestionrulesGooglebusinessprofileGoogleBusinessProfileIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/googlebusinessprofile/{}",
-                crate ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(google_business_profile_ingestion_rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/socialmedia/topics/",
+                    "/dataingestionrules/googlebusinessprofile/",
+                    "",
+                ],
+                &[topic_id, google_business_profile_ingestion_rule_id],
             ),
         );
         request.model_body(body);
@@ -1267,12 +1363,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PutSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3295,
             "putSocialmediaTopicDataingestionrulesInstagramInstagramIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/instagram/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(instagram_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/instagram/", ""],
+                &[topic_id, instagram_ingestion_rule_id],
             ),
         );
         request.model_body(body);
@@ -1291,12 +1387,12 @@ impl<'a> SocialMediaApi<'a> {
         open_id: &str,
         body: &genesys_model::OpenDataIngestionRuleRequest,
     ) -> crate::Request<'a, PutSocialmediaTopicDataingestionrulesOpenOpenId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3296,
             "putSocialmediaTopicDataingestionrulesOpenOpenId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/open/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(open_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/open/", ""],
+                &[topic_id, open_id],
             ),
         );
         request.model_body(body);
@@ -1318,12 +1414,12 @@ impl<'a> SocialMediaApi<'a> {
         'a,
         PutSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3297,
             "putSocialmediaTopicDataingestionrulesTwitterTwitterIngestionRuleId",
-            format!(
-                "/api/v2/socialmedia/topics/{}/dataingestionrules/twitter/{}", crate
-                ::operation::encode_path_segment(topic_id), crate
-                ::operation::encode_path_segment(twitter_ingestion_rule_id)
+            crate::operation::build_path(
+                &["/api/v2/socialmedia/topics/", "/dataingestionrules/twitter/", ""],
+                &[topic_id, twitter_ingestion_rule_id],
             ),
         );
         request.model_body(body);

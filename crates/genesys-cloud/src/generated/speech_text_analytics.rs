@@ -31,11 +31,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         category_id: &str,
     ) -> crate::Request<'a, DeleteSpeechandtextanalyticsCategory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            279,
             "deleteSpeechandtextanalyticsCategory",
-            format!(
-                "/api/v2/speechandtextanalytics/categories/{}", crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/categories/", ""],
+                &[category_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -54,11 +55,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         'a,
         DeleteSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            280,
             "deleteSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId",
-            format!(
-                "/api/v2/speechandtextanalytics/dictionaryfeedback/{}", crate
-                ::operation::encode_path_segment(dictionary_feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/dictionaryfeedback/", ""],
+                &[dictionary_feedback_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,11 +76,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         program_id: &str,
     ) -> crate::Request<'a, DeleteSpeechandtextanalyticsProgram> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            281,
             "deleteSpeechandtextanalyticsProgram",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", ""],
+                &[program_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -94,11 +97,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteSpeechandtextanalyticsReprocessingJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            282,
             "deleteSpeechandtextanalyticsReprocessingJob",
-            format!(
-                "/api/v2/speechandtextanalytics/reprocessing/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/reprocessing/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -113,7 +117,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn delete_speechandtextanalytics_sentimentfeedback(
         &self,
     ) -> crate::Request<'a, DeleteSpeechandtextanalyticsSentimentfeedback> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            283,
             "deleteSpeechandtextanalyticsSentimentfeedback",
             String::from("/api/v2/speechandtextanalytics/sentimentfeedback"),
         );
@@ -133,11 +138,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         'a,
         DeleteSpeechandtextanalyticsSentimentfeedbackSentimentFeedbackId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            284,
             "deleteSpeechandtextanalyticsSentimentfeedbackSentimentFeedbackId",
-            format!(
-                "/api/v2/speechandtextanalytics/sentimentfeedback/{}", crate
-                ::operation::encode_path_segment(sentiment_feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/sentimentfeedback/", ""],
+                &[sentiment_feedback_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -153,11 +159,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         topic_id: &str,
     ) -> crate::Request<'a, DeleteSpeechandtextanalyticsTopic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            285,
             "deleteSpeechandtextanalyticsTopic",
-            format!(
-                "/api/v2/speechandtextanalytics/topics/{}", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/topics/", ""],
+                &[topic_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -172,7 +179,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_categories(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsCategories> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1492,
             "getSpeechandtextanalyticsCategories",
             String::from("/api/v2/speechandtextanalytics/categories"),
         );
@@ -189,11 +197,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         category_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsCategory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1493,
             "getSpeechandtextanalyticsCategory",
-            format!(
-                "/api/v2/speechandtextanalytics/categories/{}", crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/categories/", ""],
+                &[category_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -209,11 +218,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsConversation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1494,
             "getSpeechandtextanalyticsConversation",
-            format!(
-                "/api/v2/speechandtextanalytics/conversations/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/conversations/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -229,11 +239,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsConversationCategories> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1495,
             "getSpeechandtextanalyticsConversationCategories",
-            format!(
-                "/api/v2/speechandtextanalytics/conversations/{}/categories", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/conversations/", "/categories"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -253,12 +264,16 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         'a,
         GetSpeechandtextanalyticsConversationCommunicationTranscripturl,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1496,
             "getSpeechandtextanalyticsConversationCommunicationTranscripturl",
-            format!(
-                "/api/v2/speechandtextanalytics/conversations/{}/communications/{}/transcripturl",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/speechandtextanalytics/conversations/",
+                    "/communications/",
+                    "/transcripturl",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -278,12 +293,16 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         'a,
         GetSpeechandtextanalyticsConversationCommunicationTranscripturls,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1497,
             "getSpeechandtextanalyticsConversationCommunicationTranscripturls",
-            format!(
-                "/api/v2/speechandtextanalytics/conversations/{}/communications/{}/transcripturls",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/speechandtextanalytics/conversations/",
+                    "/communications/",
+                    "/transcripturls",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -297,11 +316,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsConversationSentiments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1498,
             "getSpeechandtextanalyticsConversationSentiments",
-            format!(
-                "/api/v2/speechandtextanalytics/conversations/{}/sentiments", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/conversations/", "/sentiments"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -317,11 +337,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsConversationSummaries> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1499,
             "getSpeechandtextanalyticsConversationSummaries",
-            format!(
-                "/api/v2/speechandtextanalytics/conversations/{}/summaries", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/conversations/", "/summaries"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -336,7 +357,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_dictionaryfeedback(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsDictionaryfeedback> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1500,
             "getSpeechandtextanalyticsDictionaryfeedback",
             String::from("/api/v2/speechandtextanalytics/dictionaryfeedback"),
         );
@@ -356,11 +378,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         'a,
         GetSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1501,
             "getSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId",
-            format!(
-                "/api/v2/speechandtextanalytics/dictionaryfeedback/{}", crate
-                ::operation::encode_path_segment(dictionary_feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/dictionaryfeedback/", ""],
+                &[dictionary_feedback_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -376,11 +399,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         program_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgram> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1502,
             "getSpeechandtextanalyticsProgram",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", ""],
+                &[program_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -396,11 +420,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         program_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramMappings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1503,
             "getSpeechandtextanalyticsProgramMappings",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/mappings", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/mappings"],
+                &[program_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -416,11 +441,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         program_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramSettingsInsights> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1504,
             "getSpeechandtextanalyticsProgramSettingsInsights",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/settings/insights", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/settings/insights"],
+                &[program_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -432,11 +458,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         program_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramSettingsProcessing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1505,
             "getSpeechandtextanalyticsProgramSettingsProcessing",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/settings/processing", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/settings/processing"],
+                &[program_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -452,11 +479,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         program_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramTranscriptionengines> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1506,
             "getSpeechandtextanalyticsProgramTranscriptionengines",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/transcriptionengines", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/transcriptionengines"],
+                &[program_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -471,7 +499,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_programs(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsPrograms> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1507,
             "getSpeechandtextanalyticsPrograms",
             String::from("/api/v2/speechandtextanalytics/programs"),
         );
@@ -488,11 +517,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramsGeneralJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1508,
             "getSpeechandtextanalyticsProgramsGeneralJob",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/general/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/general/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -507,7 +537,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_programs_mappings(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramsMappings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1509,
             "getSpeechandtextanalyticsProgramsMappings",
             String::from("/api/v2/speechandtextanalytics/programs/mappings"),
         );
@@ -524,11 +555,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramsPublishjob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1510,
             "getSpeechandtextanalyticsProgramsPublishjob",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/publishjobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/publishjobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -543,7 +575,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_programs_settings_insights(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramsSettingsInsights> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1511,
             "getSpeechandtextanalyticsProgramsSettingsInsights",
             String::from("/api/v2/speechandtextanalytics/programs/settings/insights"),
         );
@@ -555,7 +588,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_programs_settings_processing(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramsSettingsProcessing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1512,
             "getSpeechandtextanalyticsProgramsSettingsProcessing",
             String::from("/api/v2/speechandtextanalytics/programs/settings/processing"),
         );
@@ -570,11 +604,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramsTopiclinksJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1513,
             "getSpeechandtextanalyticsProgramsTopiclinksJob",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/topiclinks/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/topiclinks/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -590,7 +625,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         'a,
         GetSpeechandtextanalyticsProgramsTranscriptionenginesDialects,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1514,
             "getSpeechandtextanalyticsProgramsTranscriptionenginesDialects",
             String::from(
                 "/api/v2/speechandtextanalytics/programs/transcriptionengines/dialects",
@@ -608,7 +644,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_programs_unpublished(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsProgramsUnpublished> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1515,
             "getSpeechandtextanalyticsProgramsUnpublished",
             String::from("/api/v2/speechandtextanalytics/programs/unpublished"),
         );
@@ -625,11 +662,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsReprocessingJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1516,
             "getSpeechandtextanalyticsReprocessingJob",
-            format!(
-                "/api/v2/speechandtextanalytics/reprocessing/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/reprocessing/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -645,11 +683,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsReprocessingJobInteractions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1517,
             "getSpeechandtextanalyticsReprocessingJobInteractions",
-            format!(
-                "/api/v2/speechandtextanalytics/reprocessing/jobs/{}/interactions", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/reprocessing/jobs/", "/interactions"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -664,7 +703,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_reprocessing_jobs(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsReprocessingJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1518,
             "getSpeechandtextanalyticsReprocessingJobs",
             String::from("/api/v2/speechandtextanalytics/reprocessing/jobs"),
         );
@@ -678,7 +718,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_sentiment_dialects(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsSentimentDialects> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1519,
             "getSpeechandtextanalyticsSentimentDialects",
             String::from("/api/v2/speechandtextanalytics/sentiment/dialects"),
         );
@@ -694,7 +735,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_sentimentfeedback(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsSentimentfeedback> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1520,
             "getSpeechandtextanalyticsSentimentfeedback",
             String::from("/api/v2/speechandtextanalytics/sentimentfeedback"),
         );
@@ -710,7 +752,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_settings(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1521,
             "getSpeechandtextanalyticsSettings",
             String::from("/api/v2/speechandtextanalytics/settings"),
         );
@@ -727,11 +770,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         topic_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopic> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1522,
             "getSpeechandtextanalyticsTopic",
-            format!(
-                "/api/v2/speechandtextanalytics/topics/{}", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/topics/", ""],
+                &[topic_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -746,7 +790,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_topics(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1523,
             "getSpeechandtextanalyticsTopics",
             String::from("/api/v2/speechandtextanalytics/topics"),
         );
@@ -760,7 +805,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_topics_dialects(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopicsDialects> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1524,
             "getSpeechandtextanalyticsTopicsDialects",
             String::from("/api/v2/speechandtextanalytics/topics/dialects"),
         );
@@ -776,7 +822,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_topics_general(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopicsGeneral> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1525,
             "getSpeechandtextanalyticsTopicsGeneral",
             String::from("/api/v2/speechandtextanalytics/topics/general"),
         );
@@ -792,7 +839,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_topics_general_status(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopicsGeneralStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1526,
             "getSpeechandtextanalyticsTopicsGeneralStatus",
             String::from("/api/v2/speechandtextanalytics/topics/general/status"),
         );
@@ -805,11 +853,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopicsGeneratedphrasesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1527,
             "getSpeechandtextanalyticsTopicsGeneratedphrasesJob",
-            format!(
-                "/api/v2/speechandtextanalytics/topics/generatedphrases/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/topics/generatedphrases/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -825,11 +874,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopicsPublishjob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1528,
             "getSpeechandtextanalyticsTopicsPublishjob",
-            format!(
-                "/api/v2/speechandtextanalytics/topics/publishjobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/topics/publishjobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -845,11 +895,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTopicsTestphraseJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1529,
             "getSpeechandtextanalyticsTopicsTestphraseJob",
-            format!(
-                "/api/v2/speechandtextanalytics/topics/testphrase/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/topics/testphrase/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -866,12 +917,16 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         language_id: &str,
         conversation_id: &str,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTranslationsLanguageConversation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1530,
             "getSpeechandtextanalyticsTranslationsLanguageConversation",
-            format!(
-                "/api/v2/speechandtextanalytics/translations/languages/{}/conversations/{}",
-                crate ::operation::encode_path_segment(language_id), crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/speechandtextanalytics/translations/languages/",
+                    "/conversations/",
+                    "",
+                ],
+                &[language_id, conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -886,7 +941,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
     pub fn get_speechandtextanalytics_translations_languages(
         &self,
     ) -> crate::Request<'a, GetSpeechandtextanalyticsTranslationsLanguages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1531,
             "getSpeechandtextanalyticsTranslationsLanguages",
             String::from("/api/v2/speechandtextanalytics/translations/languages"),
         );
@@ -900,11 +956,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         program_id: &str,
         body: &genesys_model::ProcessingSettingsRequest,
     ) -> crate::Request<'a, PatchSpeechandtextanalyticsProgramSettingsProcessing> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2095,
             "patchSpeechandtextanalyticsProgramSettingsProcessing",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/settings/processing", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/settings/processing"],
+                &[program_id],
             ),
         );
         request.model_body(body);
@@ -921,7 +978,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::SpeechTextAnalyticsSettingsRequest,
     ) -> crate::Request<'a, PatchSpeechandtextanalyticsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2096,
             "patchSpeechandtextanalyticsSettings",
             String::from("/api/v2/speechandtextanalytics/settings"),
         );
@@ -939,7 +997,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::CategoryRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsCategories> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2824,
             "postSpeechandtextanalyticsCategories",
             String::from("/api/v2/speechandtextanalytics/categories"),
         );
@@ -957,7 +1016,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::DictionaryFeedback,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsDictionaryfeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2825,
             "postSpeechandtextanalyticsDictionaryfeedback",
             String::from("/api/v2/speechandtextanalytics/dictionaryfeedback"),
         );
@@ -975,7 +1035,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::ProgramRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsPrograms> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2826,
             "postSpeechandtextanalyticsPrograms",
             String::from("/api/v2/speechandtextanalytics/programs"),
         );
@@ -993,7 +1054,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::GeneralProgramJobRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsProgramsGeneralJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2827,
             "postSpeechandtextanalyticsProgramsGeneralJobs",
             String::from("/api/v2/speechandtextanalytics/programs/general/jobs"),
         );
@@ -1011,7 +1073,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::ProgramJobRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsProgramsPublishjobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2828,
             "postSpeechandtextanalyticsProgramsPublishjobs",
             String::from("/api/v2/speechandtextanalytics/programs/publishjobs"),
         );
@@ -1029,7 +1092,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::CreateReprocessJobRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsReprocessingJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2829,
             "postSpeechandtextanalyticsReprocessingJobs",
             String::from("/api/v2/speechandtextanalytics/reprocessing/jobs"),
         );
@@ -1047,7 +1111,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::SentimentFeedback,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsSentimentfeedback> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2830,
             "postSpeechandtextanalyticsSentimentfeedback",
             String::from("/api/v2/speechandtextanalytics/sentimentfeedback"),
         );
@@ -1065,7 +1130,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::TopicRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsTopics> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2831,
             "postSpeechandtextanalyticsTopics",
             String::from("/api/v2/speechandtextanalytics/topics"),
         );
@@ -1079,7 +1145,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::GenAIPhrasesJobRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsTopicsGeneratedphrasesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2832,
             "postSpeechandtextanalyticsTopicsGeneratedphrasesJobs",
             String::from("/api/v2/speechandtextanalytics/topics/generatedphrases/jobs"),
         );
@@ -1097,7 +1164,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::TopicJobRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsTopicsPublishjobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2833,
             "postSpeechandtextanalyticsTopicsPublishjobs",
             String::from("/api/v2/speechandtextanalytics/topics/publishjobs"),
         );
@@ -1115,7 +1183,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::TestTopicPhraseJobRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsTopicsTestphraseJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2834,
             "postSpeechandtextanalyticsTopicsTestphraseJobs",
             String::from("/api/v2/speechandtextanalytics/topics/testphrase/jobs"),
         );
@@ -1133,7 +1202,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::TranscriptSearchRequest,
     ) -> crate::Request<'a, PostSpeechandtextanalyticsTranscriptsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2835,
             "postSpeechandtextanalyticsTranscriptsSearch",
             String::from("/api/v2/speechandtextanalytics/transcripts/search"),
         );
@@ -1152,11 +1222,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         category_id: &str,
         body: &genesys_model::CategoryRequest,
     ) -> crate::Request<'a, PutSpeechandtextanalyticsCategory> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3298,
             "putSpeechandtextanalyticsCategory",
-            format!(
-                "/api/v2/speechandtextanalytics/categories/{}", crate
-                ::operation::encode_path_segment(category_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/categories/", ""],
+                &[category_id],
             ),
         );
         request.model_body(body);
@@ -1177,11 +1248,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         'a,
         PutSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3299,
             "putSpeechandtextanalyticsDictionaryfeedbackDictionaryFeedbackId",
-            format!(
-                "/api/v2/speechandtextanalytics/dictionaryfeedback/{}", crate
-                ::operation::encode_path_segment(dictionary_feedback_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/dictionaryfeedback/", ""],
+                &[dictionary_feedback_id],
             ),
         );
         request.model_body(body);
@@ -1199,11 +1271,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         program_id: &str,
         body: &genesys_model::ProgramRequest,
     ) -> crate::Request<'a, PutSpeechandtextanalyticsProgram> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3300,
             "putSpeechandtextanalyticsProgram",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", ""],
+                &[program_id],
             ),
         );
         request.model_body(body);
@@ -1221,11 +1294,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         program_id: &str,
         body: &genesys_model::ProgramMappingsRequest,
     ) -> crate::Request<'a, PutSpeechandtextanalyticsProgramMappings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3301,
             "putSpeechandtextanalyticsProgramMappings",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/mappings", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/mappings"],
+                &[program_id],
             ),
         );
         request.model_body(body);
@@ -1243,11 +1317,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         program_id: &str,
         body: &genesys_model::InsightsSettingsRequest,
     ) -> crate::Request<'a, PutSpeechandtextanalyticsProgramSettingsInsights> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3302,
             "putSpeechandtextanalyticsProgramSettingsInsights",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/settings/insights", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/settings/insights"],
+                &[program_id],
             ),
         );
         request.model_body(body);
@@ -1265,11 +1340,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         program_id: &str,
         body: &genesys_model::TranscriptionEnginesRequest,
     ) -> crate::Request<'a, PutSpeechandtextanalyticsProgramTranscriptionengines> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3303,
             "putSpeechandtextanalyticsProgramTranscriptionengines",
-            format!(
-                "/api/v2/speechandtextanalytics/programs/{}/transcriptionengines", crate
-                ::operation::encode_path_segment(program_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/programs/", "/transcriptionengines"],
+                &[program_id],
             ),
         );
         request.model_body(body);
@@ -1286,7 +1362,8 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         &self,
         body: &genesys_model::SpeechTextAnalyticsSettingsRequest,
     ) -> crate::Request<'a, PutSpeechandtextanalyticsSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3304,
             "putSpeechandtextanalyticsSettings",
             String::from("/api/v2/speechandtextanalytics/settings"),
         );
@@ -1305,11 +1382,12 @@ impl<'a> SpeechTextAnalyticsApi<'a> {
         topic_id: &str,
         body: &genesys_model::TopicRequest,
     ) -> crate::Request<'a, PutSpeechandtextanalyticsTopic> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3305,
             "putSpeechandtextanalyticsTopic",
-            format!(
-                "/api/v2/speechandtextanalytics/topics/{}", crate
-                ::operation::encode_path_segment(topic_id)
+            crate::operation::build_path(
+                &["/api/v2/speechandtextanalytics/topics/", ""],
+                &[topic_id],
             ),
         );
         request.model_body(body);

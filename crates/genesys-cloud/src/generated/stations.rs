@@ -29,11 +29,12 @@ impl<'a> StationsApi<'a> {
         &self,
         station_id: &str,
     ) -> crate::Request<'a, DeleteStationAssociateduser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            286,
             "deleteStationAssociateduser",
-            format!(
-                "/api/v2/stations/{}/associateduser", crate
-                ::operation::encode_path_segment(station_id)
+            crate::operation::build_path(
+                &["/api/v2/stations/", "/associateduser"],
+                &[station_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -44,11 +45,10 @@ impl<'a> StationsApi<'a> {
     ///
     /// OAuth scopes (any of): `stations`, `stations:readonly`.
     pub fn get_station(&self, station_id: &str) -> crate::Request<'a, GetStation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1532,
             "getStation",
-            format!(
-                "/api/v2/stations/{}", crate ::operation::encode_path_segment(station_id)
-            ),
+            crate::operation::build_path(&["/api/v2/stations/", ""], &[station_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -58,7 +58,8 @@ impl<'a> StationsApi<'a> {
     ///
     /// OAuth scopes (any of): `stations`, `stations:readonly`.
     pub fn get_stations(&self) -> crate::Request<'a, GetStations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1533,
             "getStations",
             String::from("/api/v2/stations"),
         );

@@ -26,7 +26,8 @@ impl<'a> SuggestApi<'a> {
     ///
     /// OAuth scopes (any of): `search:readonly`.
     pub fn get_search(&self, q64: impl Into<String>) -> crate::Request<'a, GetSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1465,
             "getSearch",
             String::from("/api/v2/search"),
         );
@@ -47,7 +48,8 @@ impl<'a> SuggestApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetSearchSuggest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1466,
             "getSearchSuggest",
             String::from("/api/v2/search/suggest"),
         );
@@ -68,7 +70,8 @@ impl<'a> SuggestApi<'a> {
         &self,
         body: &genesys_model::SearchRequest,
     ) -> crate::Request<'a, PostSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2809,
             "postSearch",
             String::from("/api/v2/search"),
         );
@@ -86,7 +89,8 @@ impl<'a> SuggestApi<'a> {
         &self,
         body: &genesys_model::SuggestSearchRequest,
     ) -> crate::Request<'a, PostSearchSuggest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2810,
             "postSearchSuggest",
             String::from("/api/v2/search/suggest"),
         );

@@ -29,11 +29,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workbin_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorkbin> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            287,
             "deleteTaskmanagementWorkbin",
-            format!(
-                "/api/v2/taskmanagement/workbins/{}", crate
-                ::operation::encode_path_segment(workbin_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workbins/", ""],
+                &[workbin_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workitem_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorkitem> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            288,
             "deleteTaskmanagementWorkitem",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", ""],
+                &[workitem_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,11 +71,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         bulk_job_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorkitemsBulkAddJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            289,
             "deleteTaskmanagementWorkitemsBulkAddJob",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/add/jobs/", ""],
+                &[bulk_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -89,11 +92,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         bulk_job_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorkitemsBulkTerminateJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            290,
             "deleteTaskmanagementWorkitemsBulkTerminateJob",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/terminate/jobs/", ""],
+                &[bulk_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -109,11 +113,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorkitemsSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            291,
             "deleteTaskmanagementWorkitemsSchema",
-            format!(
-                "/api/v2/taskmanagement/workitems/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -129,11 +134,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorktype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            292,
             "deleteTaskmanagementWorktype",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", ""],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -150,12 +156,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorktypeFlowsDatebasedRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            293,
             "deleteTaskmanagementWorktypeFlowsDatebasedRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/datebased/rules/", ""],
+                &[worktype_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -172,12 +178,16 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorktypeFlowsOnattributechangeRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            294,
             "deleteTaskmanagementWorktypeFlowsOnattributechangeRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules/{}",
-                crate ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/taskmanagement/worktypes/",
+                    "/flows/onattributechange/rules/",
+                    "",
+                ],
+                &[worktype_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -194,12 +204,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorktypeFlowsOncreateRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            295,
             "deleteTaskmanagementWorktypeFlowsOncreateRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/oncreate/rules/", ""],
+                &[worktype_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -216,12 +226,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         status_id: &str,
     ) -> crate::Request<'a, DeleteTaskmanagementWorktypeStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            296,
             "deleteTaskmanagementWorktypeStatus",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/statuses/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(status_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/statuses/", ""],
+                &[worktype_id, status_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -237,11 +247,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workbin_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkbin> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1535,
             "getTaskmanagementWorkbin",
-            format!(
-                "/api/v2/taskmanagement/workbins/{}", crate
-                ::operation::encode_path_segment(workbin_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workbins/", ""],
+                &[workbin_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -257,11 +268,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workbin_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkbinHistory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1536,
             "getTaskmanagementWorkbinHistory",
-            format!(
-                "/api/v2/taskmanagement/workbins/{}/history", crate
-                ::operation::encode_path_segment(workbin_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workbins/", "/history"],
+                &[workbin_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -278,12 +290,12 @@ impl<'a> TaskManagementApi<'a> {
         workbin_id: &str,
         entity_version: i64,
     ) -> crate::Request<'a, GetTaskmanagementWorkbinVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1537,
             "getTaskmanagementWorkbinVersion",
-            format!(
-                "/api/v2/taskmanagement/workbins/{}/versions/{}", crate
-                ::operation::encode_path_segment(workbin_id), crate
-                ::operation::encode_path_segment(& entity_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workbins/", "/versions/", ""],
+                &[workbin_id, &entity_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -299,11 +311,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workbin_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkbinVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1538,
             "getTaskmanagementWorkbinVersions",
-            format!(
-                "/api/v2/taskmanagement/workbins/{}/versions", crate
-                ::operation::encode_path_segment(workbin_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workbins/", "/versions"],
+                &[workbin_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -319,11 +332,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workitem_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitem> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1539,
             "getTaskmanagementWorkitem",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", ""],
+                &[workitem_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -339,11 +353,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workitem_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemHistory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1540,
             "getTaskmanagementWorkitemHistory",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/history", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/history"],
+                &[workitem_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -360,12 +375,12 @@ impl<'a> TaskManagementApi<'a> {
         workitem_id: &str,
         user_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemUserWrapups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1541,
             "getTaskmanagementWorkitemUserWrapups",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/users/{}/wrapups", crate
-                ::operation::encode_path_segment(workitem_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/users/", "/wrapups"],
+                &[workitem_id, user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -382,12 +397,12 @@ impl<'a> TaskManagementApi<'a> {
         workitem_id: &str,
         entity_version: i64,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1542,
             "getTaskmanagementWorkitemVersion",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/versions/{}", crate
-                ::operation::encode_path_segment(workitem_id), crate
-                ::operation::encode_path_segment(& entity_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/versions/", ""],
+                &[workitem_id, &entity_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -403,11 +418,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workitem_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1543,
             "getTaskmanagementWorkitemVersions",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/versions", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/versions"],
+                &[workitem_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -423,11 +439,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workitem_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemWrapups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1544,
             "getTaskmanagementWorkitemWrapups",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/wrapups", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/wrapups"],
+                &[workitem_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -443,11 +460,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         bulk_job_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsBulkAddJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1545,
             "getTaskmanagementWorkitemsBulkAddJob",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/add/jobs/", ""],
+                &[bulk_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -463,11 +481,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         bulk_job_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsBulkAddJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1546,
             "getTaskmanagementWorkitemsBulkAddJobResults",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}/results", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/add/jobs/", "/results"],
+                &[bulk_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -482,7 +501,8 @@ impl<'a> TaskManagementApi<'a> {
     pub fn get_taskmanagement_workitems_bulk_jobs_users_me(
         &self,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsBulkJobsUsersMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1547,
             "getTaskmanagementWorkitemsBulkJobsUsersMe",
             String::from("/api/v2/taskmanagement/workitems/bulk/jobs/users/me"),
         );
@@ -499,11 +519,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         bulk_job_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsBulkTerminateJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1548,
             "getTaskmanagementWorkitemsBulkTerminateJob",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/terminate/jobs/", ""],
+                &[bulk_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -519,11 +540,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         bulk_job_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsBulkTerminateJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1549,
             "getTaskmanagementWorkitemsBulkTerminateJobResults",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}/results", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/terminate/jobs/", "/results"],
+                &[bulk_job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -539,11 +561,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsQueryJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1550,
             "getTaskmanagementWorkitemsQueryJob",
-            format!(
-                "/api/v2/taskmanagement/workitems/query/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/query/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -559,11 +582,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsQueryJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1551,
             "getTaskmanagementWorkitemsQueryJobResults",
-            format!(
-                "/api/v2/taskmanagement/workitems/query/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/query/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -579,11 +603,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1552,
             "getTaskmanagementWorkitemsSchema",
-            format!(
-                "/api/v2/taskmanagement/workitems/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -600,12 +625,12 @@ impl<'a> TaskManagementApi<'a> {
         schema_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsSchemaVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1553,
             "getTaskmanagementWorkitemsSchemaVersion",
-            format!(
-                "/api/v2/taskmanagement/workitems/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(schema_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/schemas/", "/versions/", ""],
+                &[schema_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -621,11 +646,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsSchemaVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1554,
             "getTaskmanagementWorkitemsSchemaVersions",
-            format!(
-                "/api/v2/taskmanagement/workitems/schemas/{}/versions", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/schemas/", "/versions"],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -640,7 +666,8 @@ impl<'a> TaskManagementApi<'a> {
     pub fn get_taskmanagement_workitems_schemas(
         &self,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1555,
             "getTaskmanagementWorkitemsSchemas",
             String::from("/api/v2/taskmanagement/workitems/schemas"),
         );
@@ -657,11 +684,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         core_type_name: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsSchemasCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1556,
             "getTaskmanagementWorkitemsSchemasCoretype",
-            format!(
-                "/api/v2/taskmanagement/workitems/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(core_type_name)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/schemas/coretypes/", ""],
+                &[core_type_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -676,7 +704,8 @@ impl<'a> TaskManagementApi<'a> {
     pub fn get_taskmanagement_workitems_schemas_coretypes(
         &self,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsSchemasCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1557,
             "getTaskmanagementWorkitemsSchemasCoretypes",
             String::from("/api/v2/taskmanagement/workitems/schemas/coretypes"),
         );
@@ -692,7 +721,8 @@ impl<'a> TaskManagementApi<'a> {
     pub fn get_taskmanagement_workitems_schemas_limits(
         &self,
     ) -> crate::Request<'a, GetTaskmanagementWorkitemsSchemasLimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1558,
             "getTaskmanagementWorkitemsSchemasLimits",
             String::from("/api/v2/taskmanagement/workitems/schemas/limits"),
         );
@@ -709,11 +739,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1559,
             "getTaskmanagementWorktype",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", ""],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -730,12 +761,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeFlowsDatebasedRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1560,
             "getTaskmanagementWorktypeFlowsDatebasedRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/datebased/rules/", ""],
+                &[worktype_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -751,11 +782,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeFlowsDatebasedRules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1561,
             "getTaskmanagementWorktypeFlowsDatebasedRules",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/datebased/rules"],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -772,12 +804,16 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeFlowsOnattributechangeRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1562,
             "getTaskmanagementWorktypeFlowsOnattributechangeRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules/{}",
-                crate ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/taskmanagement/worktypes/",
+                    "/flows/onattributechange/rules/",
+                    "",
+                ],
+                &[worktype_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -793,11 +829,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeFlowsOnattributechangeRules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1563,
             "getTaskmanagementWorktypeFlowsOnattributechangeRules",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules",
-                crate ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/onattributechange/rules"],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -814,12 +851,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         rule_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeFlowsOncreateRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1564,
             "getTaskmanagementWorktypeFlowsOncreateRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/oncreate/rules/", ""],
+                &[worktype_id, rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -835,11 +872,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeFlowsOncreateRules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1565,
             "getTaskmanagementWorktypeFlowsOncreateRules",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/oncreate/rules"],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -855,11 +893,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeHistory> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1566,
             "getTaskmanagementWorktypeHistory",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/history", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/history"],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -876,12 +915,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         status_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeStatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1567,
             "getTaskmanagementWorktypeStatus",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/statuses/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(status_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/statuses/", ""],
+                &[worktype_id, status_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -897,11 +936,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeStatuses> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1568,
             "getTaskmanagementWorktypeStatuses",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/statuses", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/statuses"],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -918,12 +958,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         entity_version: i64,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1569,
             "getTaskmanagementWorktypeVersion",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/versions/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(& entity_version.to_string())
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/versions/", ""],
+                &[worktype_id, &entity_version.to_string()],
             ),
         );
         crate::Request::new(self.client, request)
@@ -939,11 +979,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         worktype_id: &str,
     ) -> crate::Request<'a, GetTaskmanagementWorktypeVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1570,
             "getTaskmanagementWorktypeVersions",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/versions", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/versions"],
+                &[worktype_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -960,11 +1001,12 @@ impl<'a> TaskManagementApi<'a> {
         workbin_id: &str,
         body: &genesys_model::WorkbinUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorkbin> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2097,
             "patchTaskmanagementWorkbin",
-            format!(
-                "/api/v2/taskmanagement/workbins/{}", crate
-                ::operation::encode_path_segment(workbin_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workbins/", ""],
+                &[workbin_id],
             ),
         );
         request.model_body(body);
@@ -982,11 +1024,12 @@ impl<'a> TaskManagementApi<'a> {
         workitem_id: &str,
         body: &genesys_model::WorkitemUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorkitem> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2098,
             "patchTaskmanagementWorkitem",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", ""],
+                &[workitem_id],
             ),
         );
         request.model_body(body);
@@ -1004,11 +1047,12 @@ impl<'a> TaskManagementApi<'a> {
         workitem_id: &str,
         body: &genesys_model::WorkitemManualAssign,
     ) -> crate::Request<'a, PatchTaskmanagementWorkitemAssignment> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2099,
             "patchTaskmanagementWorkitemAssignment",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/assignment", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/assignment"],
+                &[workitem_id],
             ),
         );
         request.model_body(body);
@@ -1027,12 +1071,12 @@ impl<'a> TaskManagementApi<'a> {
         user_id: &str,
         body: &genesys_model::WorkitemWrapupUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorkitemUserWrapups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2100,
             "patchTaskmanagementWorkitemUserWrapups",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/users/{}/wrapups", crate
-                ::operation::encode_path_segment(workitem_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/users/", "/wrapups"],
+                &[workitem_id, user_id],
             ),
         );
         request.model_body(body);
@@ -1050,11 +1094,12 @@ impl<'a> TaskManagementApi<'a> {
         workitem_id: &str,
         body: &genesys_model::WorkitemWrapupUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorkitemUsersMeWrapups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2101,
             "patchTaskmanagementWorkitemUsersMeWrapups",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/users/me/wrapups", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/users/me/wrapups"],
+                &[workitem_id],
             ),
         );
         request.model_body(body);
@@ -1072,11 +1117,12 @@ impl<'a> TaskManagementApi<'a> {
         bulk_job_id: &str,
         body: &genesys_model::BulkJobUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorkitemsBulkAddJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2102,
             "patchTaskmanagementWorkitemsBulkAddJob",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/add/jobs/{}", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/add/jobs/", ""],
+                &[bulk_job_id],
             ),
         );
         request.model_body(body);
@@ -1094,11 +1140,12 @@ impl<'a> TaskManagementApi<'a> {
         bulk_job_id: &str,
         body: &genesys_model::BulkJobUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorkitemsBulkTerminateJob> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2103,
             "patchTaskmanagementWorkitemsBulkTerminateJob",
-            format!(
-                "/api/v2/taskmanagement/workitems/bulk/terminate/jobs/{}", crate
-                ::operation::encode_path_segment(bulk_job_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/bulk/terminate/jobs/", ""],
+                &[bulk_job_id],
             ),
         );
         request.model_body(body);
@@ -1116,11 +1163,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         body: &genesys_model::WorktypeUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorktype> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2104,
             "patchTaskmanagementWorktype",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", ""],
+                &[worktype_id],
             ),
         );
         request.model_body(body);
@@ -1139,12 +1187,12 @@ impl<'a> TaskManagementApi<'a> {
         rule_id: &str,
         body: &genesys_model::WorkitemDateBasedRuleUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorktypeFlowsDatebasedRule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2105,
             "patchTaskmanagementWorktypeFlowsDatebasedRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/datebased/rules/", ""],
+                &[worktype_id, rule_id],
             ),
         );
         request.model_body(body);
@@ -1163,12 +1211,16 @@ impl<'a> TaskManagementApi<'a> {
         rule_id: &str,
         body: &genesys_model::WorkitemOnAttributeChangeRuleUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorktypeFlowsOnattributechangeRule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2106,
             "patchTaskmanagementWorktypeFlowsOnattributechangeRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules/{}",
-                crate ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/taskmanagement/worktypes/",
+                    "/flows/onattributechange/rules/",
+                    "",
+                ],
+                &[worktype_id, rule_id],
             ),
         );
         request.model_body(body);
@@ -1187,12 +1239,12 @@ impl<'a> TaskManagementApi<'a> {
         rule_id: &str,
         body: &genesys_model::WorkitemOnCreateRuleUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorktypeFlowsOncreateRule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2107,
             "patchTaskmanagementWorktypeFlowsOncreateRule",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/oncreate/rules/", ""],
+                &[worktype_id, rule_id],
             ),
         );
         request.model_body(body);
@@ -1211,12 +1263,12 @@ impl<'a> TaskManagementApi<'a> {
         status_id: &str,
         body: &genesys_model::WorkitemStatusUpdate,
     ) -> crate::Request<'a, PatchTaskmanagementWorktypeStatus> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2108,
             "patchTaskmanagementWorktypeStatus",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/statuses/{}", crate
-                ::operation::encode_path_segment(worktype_id), crate
-                ::operation::encode_path_segment(status_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/statuses/", ""],
+                &[worktype_id, status_id],
             ),
         );
         request.model_body(body);
@@ -1233,7 +1285,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::WorkbinCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorkbins> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2836,
             "postTaskmanagementWorkbins",
             String::from("/api/v2/taskmanagement/workbins"),
         );
@@ -1251,7 +1304,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::WorkbinQueryRequest,
     ) -> crate::Request<'a, PostTaskmanagementWorkbinsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2837,
             "postTaskmanagementWorkbinsQuery",
             String::from("/api/v2/taskmanagement/workbins/query"),
         );
@@ -1269,11 +1323,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workitem_id: &str,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemAcdCancel> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2838,
             "postTaskmanagementWorkitemAcdCancel",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/acd/cancel", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/acd/cancel"],
+                &[workitem_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1289,11 +1344,12 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         workitem_id: &str,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemDisconnect> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2839,
             "postTaskmanagementWorkitemDisconnect",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/disconnect", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/disconnect"],
+                &[workitem_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1310,11 +1366,12 @@ impl<'a> TaskManagementApi<'a> {
         workitem_id: &str,
         body: &genesys_model::WorkitemTerminate,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemTerminate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2840,
             "postTaskmanagementWorkitemTerminate",
-            format!(
-                "/api/v2/taskmanagement/workitems/{}/terminate", crate
-                ::operation::encode_path_segment(workitem_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/", "/terminate"],
+                &[workitem_id],
             ),
         );
         request.model_body(body);
@@ -1331,7 +1388,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::WorkitemCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorkitems> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2841,
             "postTaskmanagementWorkitems",
             String::from("/api/v2/taskmanagement/workitems"),
         );
@@ -1349,7 +1407,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::BulkJobAddRequest,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemsBulkAddJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2842,
             "postTaskmanagementWorkitemsBulkAddJobs",
             String::from("/api/v2/taskmanagement/workitems/bulk/add/jobs"),
         );
@@ -1367,7 +1426,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::BulkJobTerminateRequest,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemsBulkTerminateJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2843,
             "postTaskmanagementWorkitemsBulkTerminateJobs",
             String::from("/api/v2/taskmanagement/workitems/bulk/terminate/jobs"),
         );
@@ -1385,7 +1445,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::WorkitemQueryPostRequest,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2844,
             "postTaskmanagementWorkitemsQuery",
             String::from("/api/v2/taskmanagement/workitems/query"),
         );
@@ -1403,7 +1464,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::WorkitemQueryJobCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemsQueryJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2845,
             "postTaskmanagementWorkitemsQueryJobs",
             String::from("/api/v2/taskmanagement/workitems/query/jobs"),
         );
@@ -1421,7 +1483,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PostTaskmanagementWorkitemsSchemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2846,
             "postTaskmanagementWorkitemsSchemas",
             String::from("/api/v2/taskmanagement/workitems/schemas"),
         );
@@ -1440,11 +1503,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         body: &genesys_model::WorkitemDateBasedRuleCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorktypeFlowsDatebasedRules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2847,
             "postTaskmanagementWorktypeFlowsDatebasedRules",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/datebased/rules", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/datebased/rules"],
+                &[worktype_id],
             ),
         );
         request.model_body(body);
@@ -1462,11 +1526,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         body: &genesys_model::WorkitemOnAttributeChangeRuleCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorktypeFlowsOnattributechangeRules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2848,
             "postTaskmanagementWorktypeFlowsOnattributechangeRules",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/onattributechange/rules",
-                crate ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/onattributechange/rules"],
+                &[worktype_id],
             ),
         );
         request.model_body(body);
@@ -1484,11 +1549,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         body: &genesys_model::WorkitemOnCreateRuleCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorktypeFlowsOncreateRules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2849,
             "postTaskmanagementWorktypeFlowsOncreateRules",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/flows/oncreate/rules", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/flows/oncreate/rules"],
+                &[worktype_id],
             ),
         );
         request.model_body(body);
@@ -1506,11 +1572,12 @@ impl<'a> TaskManagementApi<'a> {
         worktype_id: &str,
         body: &genesys_model::WorkitemStatusCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorktypeStatuses> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2850,
             "postTaskmanagementWorktypeStatuses",
-            format!(
-                "/api/v2/taskmanagement/worktypes/{}/statuses", crate
-                ::operation::encode_path_segment(worktype_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/worktypes/", "/statuses"],
+                &[worktype_id],
             ),
         );
         request.model_body(body);
@@ -1527,7 +1594,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::WorktypeCreate,
     ) -> crate::Request<'a, PostTaskmanagementWorktypes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2851,
             "postTaskmanagementWorktypes",
             String::from("/api/v2/taskmanagement/worktypes"),
         );
@@ -1547,7 +1615,8 @@ impl<'a> TaskManagementApi<'a> {
         &self,
         body: &genesys_model::WorktypeQueryRequest,
     ) -> crate::Request<'a, PostTaskmanagementWorktypesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2852,
             "postTaskmanagementWorktypesQuery",
             String::from("/api/v2/taskmanagement/worktypes/query"),
         );
@@ -1566,11 +1635,12 @@ impl<'a> TaskManagementApi<'a> {
         schema_id: &str,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PutTaskmanagementWorkitemsSchema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3306,
             "putTaskmanagementWorkitemsSchema",
-            format!(
-                "/api/v2/taskmanagement/workitems/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/taskmanagement/workitems/schemas/", ""],
+                &[schema_id],
             ),
         );
         request.model_body(body);

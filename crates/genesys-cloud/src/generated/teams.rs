@@ -26,9 +26,10 @@ impl<'a> TeamsApi<'a> {
     ///
     /// OAuth scopes (any of): `groups`.
     pub fn delete_team(&self, team_id: &str) -> crate::Request<'a, DeleteTeam> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            297,
             "deleteTeam",
-            format!("/api/v2/teams/{}", crate ::operation::encode_path_segment(team_id)),
+            crate::operation::build_path(&["/api/v2/teams/", ""], &[team_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -44,12 +45,10 @@ impl<'a> TeamsApi<'a> {
         team_id: &str,
         id: impl Into<String>,
     ) -> crate::Request<'a, DeleteTeamMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            298,
             "deleteTeamMembers",
-            format!(
-                "/api/v2/teams/{}/members", crate
-                ::operation::encode_path_segment(team_id)
-            ),
+            crate::operation::build_path(&["/api/v2/teams/", "/members"], &[team_id]),
         );
         {
             let value = id;
@@ -65,9 +64,10 @@ impl<'a> TeamsApi<'a> {
     ///
     /// OAuth scopes (any of): `groups`, `groups:readonly`.
     pub fn get_team(&self, team_id: &str) -> crate::Request<'a, GetTeam> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1571,
             "getTeam",
-            format!("/api/v2/teams/{}", crate ::operation::encode_path_segment(team_id)),
+            crate::operation::build_path(&["/api/v2/teams/", ""], &[team_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -79,12 +79,10 @@ impl<'a> TeamsApi<'a> {
     ///
     /// OAuth scopes (any of): `groups`, `groups:readonly`.
     pub fn get_team_members(&self, team_id: &str) -> crate::Request<'a, GetTeamMembers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1572,
             "getTeamMembers",
-            format!(
-                "/api/v2/teams/{}/members", crate
-                ::operation::encode_path_segment(team_id)
-            ),
+            crate::operation::build_path(&["/api/v2/teams/", "/members"], &[team_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -96,7 +94,8 @@ impl<'a> TeamsApi<'a> {
     ///
     /// OAuth scopes (any of): `groups`, `groups:readonly`.
     pub fn get_teams(&self) -> crate::Request<'a, GetTeams> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1573,
             "getTeams",
             String::from("/api/v2/teams"),
         );
@@ -114,9 +113,10 @@ impl<'a> TeamsApi<'a> {
         team_id: &str,
         body: &genesys_model::Team,
     ) -> crate::Request<'a, PatchTeam> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2109,
             "patchTeam",
-            format!("/api/v2/teams/{}", crate ::operation::encode_path_segment(team_id)),
+            crate::operation::build_path(&["/api/v2/teams/", ""], &[team_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -132,7 +132,8 @@ impl<'a> TeamsApi<'a> {
         &self,
         body: &genesys_model::TeamActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsTeamsActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2235,
             "postAnalyticsTeamsActivityQuery",
             String::from("/api/v2/analytics/teams/activity/query"),
         );
@@ -151,12 +152,10 @@ impl<'a> TeamsApi<'a> {
         team_id: &str,
         body: &genesys_model::TeamMembers,
     ) -> crate::Request<'a, PostTeamMembers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2853,
             "postTeamMembers",
-            format!(
-                "/api/v2/teams/{}/members", crate
-                ::operation::encode_path_segment(team_id)
-            ),
+            crate::operation::build_path(&["/api/v2/teams/", "/members"], &[team_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -172,7 +171,8 @@ impl<'a> TeamsApi<'a> {
         &self,
         body: &genesys_model::Team,
     ) -> crate::Request<'a, PostTeams> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2854,
             "postTeams",
             String::from("/api/v2/teams"),
         );
@@ -190,7 +190,8 @@ impl<'a> TeamsApi<'a> {
         &self,
         body: &genesys_model::TeamSearchRequest,
     ) -> crate::Request<'a, PostTeamsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2855,
             "postTeamsSearch",
             String::from("/api/v2/teams/search"),
         );

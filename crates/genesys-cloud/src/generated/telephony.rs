@@ -25,11 +25,12 @@ impl<'a> TelephonyApi<'a> {
         &self,
         target_organization_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyOrganizationLinkTargetOrganizationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            299,
             "deleteTelephonyOrganizationLinkTargetOrganizationId",
-            format!(
-                "/api/v2/telephony/organization/link/{}", crate
-                ::operation::encode_path_segment(target_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/organization/link/", ""],
+                &[target_organization_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -43,11 +44,12 @@ impl<'a> TelephonyApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, GetTelephonyAgentGreetings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1574,
             "getTelephonyAgentGreetings",
-            format!(
-                "/api/v2/telephony/agents/{}/greetings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/agents/", "/greetings"],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -60,7 +62,8 @@ impl<'a> TelephonyApi<'a> {
     pub fn get_telephony_agents_greetings_me(
         &self,
     ) -> crate::Request<'a, GetTelephonyAgentsGreetingsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1575,
             "getTelephonyAgentsGreetingsMe",
             String::from("/api/v2/telephony/agents/greetings/me"),
         );
@@ -74,7 +77,8 @@ impl<'a> TelephonyApi<'a> {
     pub fn get_telephony_calls_metrics(
         &self,
     ) -> crate::Request<'a, GetTelephonyCallsMetrics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1576,
             "getTelephonyCallsMetrics",
             String::from("/api/v2/telephony/calls/metrics"),
         );
@@ -90,7 +94,8 @@ impl<'a> TelephonyApi<'a> {
     pub fn get_telephony_mediaregions(
         &self,
     ) -> crate::Request<'a, GetTelephonyMediaregions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1577,
             "getTelephonyMediaregions",
             String::from("/api/v2/telephony/mediaregions"),
         );
@@ -102,7 +107,8 @@ impl<'a> TelephonyApi<'a> {
     pub fn get_telephony_numbers_routing(
         &self,
     ) -> crate::Request<'a, GetTelephonyNumbersRouting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1578,
             "getTelephonyNumbersRouting",
             String::from("/api/v2/telephony/numbers/routing"),
         );
@@ -114,7 +120,8 @@ impl<'a> TelephonyApi<'a> {
     pub fn get_telephony_organization_link(
         &self,
     ) -> crate::Request<'a, GetTelephonyOrganizationLink> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1579,
             "getTelephonyOrganizationLink",
             String::from("/api/v2/telephony/organization/link"),
         );
@@ -126,7 +133,8 @@ impl<'a> TelephonyApi<'a> {
     pub fn get_telephony_organization_link_regions(
         &self,
     ) -> crate::Request<'a, GetTelephonyOrganizationLinkRegions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1580,
             "getTelephonyOrganizationLinkRegions",
             String::from("/api/v2/telephony/organization/link/regions"),
         );
@@ -139,7 +147,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         type_: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyPrefixes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1581,
             "getTelephonyPrefixes",
             String::from("/api/v2/telephony/prefixes"),
         );
@@ -156,7 +165,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         number: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyPrefixesSimulateCall> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1582,
             "getTelephonyPrefixesSimulateCall",
             String::from("/api/v2/telephony/prefixes/simulate/call"),
         );
@@ -172,7 +182,8 @@ impl<'a> TelephonyApi<'a> {
     ///
     /// Permissions: any of `telephony:settings:view`.
     pub fn get_telephony_settings(&self) -> crate::Request<'a, GetTelephonySettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1655,
             "getTelephonySettings",
             String::from("/api/v2/telephony/settings"),
         );
@@ -191,11 +202,12 @@ impl<'a> TelephonyApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetTelephonySipmessagesConversation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1656,
             "getTelephonySipmessagesConversation",
-            format!(
-                "/api/v2/telephony/sipmessages/conversations/{}", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/sipmessages/conversations/", ""],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -213,11 +225,12 @@ impl<'a> TelephonyApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetTelephonySipmessagesConversationHeaders> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1657,
             "getTelephonySipmessagesConversationHeaders",
-            format!(
-                "/api/v2/telephony/sipmessages/conversations/{}/headers", crate
-                ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/sipmessages/conversations/", "/headers"],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -236,7 +249,8 @@ impl<'a> TelephonyApi<'a> {
         date_start: genesys_model::DateTime,
         date_end: genesys_model::DateTime,
     ) -> crate::Request<'a, GetTelephonySiptraces> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1658,
             "getTelephonySiptraces",
             String::from("/api/v2/telephony/siptraces"),
         );
@@ -261,11 +275,12 @@ impl<'a> TelephonyApi<'a> {
         &self,
         download_id: &str,
     ) -> crate::Request<'a, GetTelephonySiptracesDownloadDownloadId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1659,
             "getTelephonySiptracesDownloadDownloadId",
-            format!(
-                "/api/v2/telephony/siptraces/download/{}", crate
-                ::operation::encode_path_segment(download_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/siptraces/download/", ""],
+                &[download_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -281,11 +296,12 @@ impl<'a> TelephonyApi<'a> {
         'a,
         PatchTelephonyOrganizationLinkApproveRequestingOrganizationId,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2110,
             "patchTelephonyOrganizationLinkApproveRequestingOrganizationId",
-            format!(
-                "/api/v2/telephony/organization/link/approve/{}", crate
-                ::operation::encode_path_segment(requesting_organization_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/organization/link/approve/", ""],
+                &[requesting_organization_id],
             ),
         );
         request.model_body(body);
@@ -298,7 +314,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &Vec<genesys_model::NumberRoutingRequest>,
     ) -> crate::Request<'a, PostTelephonyNumbersRouting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2856,
             "postTelephonyNumbersRouting",
             String::from("/api/v2/telephony/numbers/routing"),
         );
@@ -312,7 +329,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &genesys_model::DisasterRecoveryAllRoutingRequest,
     ) -> crate::Request<'a, PostTelephonyNumbersRoutingAll> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2857,
             "postTelephonyNumbersRoutingAll",
             String::from("/api/v2/telephony/numbers/routing/all"),
         );
@@ -326,7 +344,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &genesys_model::NumberRoutingResetOrganizationRequest,
     ) -> crate::Request<'a, PostTelephonyNumbersRoutingReset> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2858,
             "postTelephonyNumbersRoutingReset",
             String::from("/api/v2/telephony/numbers/routing/reset"),
         );
@@ -340,7 +359,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &genesys_model::CreateOrganizationLink,
     ) -> crate::Request<'a, PostTelephonyOrganizationLink> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2859,
             "postTelephonyOrganizationLink",
             String::from("/api/v2/telephony/organization/link"),
         );
@@ -354,7 +374,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &genesys_model::BulkPrefixesRequest,
     ) -> crate::Request<'a, PostTelephonyPrefixesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2860,
             "postTelephonyPrefixesBulk",
             String::from("/api/v2/telephony/prefixes/bulk"),
         );
@@ -372,7 +393,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &genesys_model::SIPSearchPublicRequest,
     ) -> crate::Request<'a, PostTelephonySiptracesDownload> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2889,
             "postTelephonySiptracesDownload",
             String::from("/api/v2/telephony/siptraces/download"),
         );
@@ -389,11 +411,12 @@ impl<'a> TelephonyApi<'a> {
         agent_id: &str,
         body: &genesys_model::AgentGreeting,
     ) -> crate::Request<'a, PutTelephonyAgentGreetings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3307,
             "putTelephonyAgentGreetings",
-            format!(
-                "/api/v2/telephony/agents/{}/greetings", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/agents/", "/greetings"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -408,7 +431,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &genesys_model::SelfAgentGreeting,
     ) -> crate::Request<'a, PutTelephonyAgentsGreetingsMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3308,
             "putTelephonyAgentsGreetingsMe",
             String::from("/api/v2/telephony/agents/greetings/me"),
         );
@@ -424,7 +448,8 @@ impl<'a> TelephonyApi<'a> {
         &self,
         body: &genesys_model::TelephonySettings,
     ) -> crate::Request<'a, PutTelephonySettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3324,
             "putTelephonySettings",
             String::from("/api/v2/telephony/settings"),
         );

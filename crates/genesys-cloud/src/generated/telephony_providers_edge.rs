@@ -31,11 +31,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdge> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            300,
             "deleteTelephonyProvidersEdge",
-            format!(
-                "/api/v2/telephony/providers/edges/{}", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", ""],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -52,12 +53,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         interface_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgeLogicalinterface> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            301,
             "deleteTelephonyProvidersEdgeLogicalinterface",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logicalinterfaces/{}", crate
-                ::operation::encode_path_segment(edge_id), crate
-                ::operation::encode_path_segment(interface_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logicalinterfaces/", ""],
+                &[edge_id, interface_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,11 +72,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgeSoftwareupdate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            302,
             "deleteTelephonyProvidersEdgeSoftwareupdate",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/softwareupdate", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/softwareupdate"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -90,7 +92,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn delete_telephony_providers_edges_alertablepresences(
         &self,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesAlertablepresences> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            303,
             "deleteTelephonyProvidersEdgesAlertablepresences",
             String::from("/api/v2/telephony/providers/edges/alertablepresences"),
         );
@@ -107,11 +110,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         certificate_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesCertificateauthority> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            304,
             "deleteTelephonyProvidersEdgesCertificateauthority",
-            format!(
-                "/api/v2/telephony/providers/edges/certificateauthorities/{}", crate
-                ::operation::encode_path_segment(certificate_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/certificateauthorities/", ""],
+                &[certificate_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -127,11 +131,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         did_pool_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesDidpool> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            305,
             "deleteTelephonyProvidersEdgesDidpool",
-            format!(
-                "/api/v2/telephony/providers/edges/didpools/{}", crate
-                ::operation::encode_path_segment(did_pool_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/didpools/", ""],
+                &[did_pool_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -147,11 +152,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_group_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesEdgegroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            306,
             "deleteTelephonyProvidersEdgesEdgegroup",
-            format!(
-                "/api/v2/telephony/providers/edges/edgegroups/{}", crate
-                ::operation::encode_path_segment(edge_group_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/edgegroups/", ""],
+                &[edge_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -167,11 +173,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         extension_pool_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesExtensionpool> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            307,
             "deleteTelephonyProvidersEdgesExtensionpool",
-            format!(
-                "/api/v2/telephony/providers/edges/extensionpools/{}", crate
-                ::operation::encode_path_segment(extension_pool_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/extensionpools/", ""],
+                &[extension_pool_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -187,11 +194,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         phone_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesPhone> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            308,
             "deleteTelephonyProvidersEdgesPhone",
-            format!(
-                "/api/v2/telephony/providers/edges/phones/{}", crate
-                ::operation::encode_path_segment(phone_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/phones/", ""],
+                &[phone_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -207,11 +215,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         phone_base_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesPhonebasesetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            309,
             "deleteTelephonyProvidersEdgesPhonebasesetting",
-            format!(
-                "/api/v2/telephony/providers/edges/phonebasesettings/{}", crate
-                ::operation::encode_path_segment(phone_base_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/phonebasesettings/", ""],
+                &[phone_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -227,11 +236,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         site_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesSite> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            310,
             "deleteTelephonyProvidersEdgesSite",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", ""],
+                &[site_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -248,12 +258,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         outbound_route_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesSiteOutboundroute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            311,
             "deleteTelephonyProvidersEdgesSiteOutboundroute",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/outboundroutes/{}", crate
-                ::operation::encode_path_segment(site_id), crate
-                ::operation::encode_path_segment(outbound_route_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/outboundroutes/", ""],
+                &[site_id, outbound_route_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -269,11 +279,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         trunk_base_settings_id: &str,
     ) -> crate::Request<'a, DeleteTelephonyProvidersEdgesTrunkbasesetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            312,
             "deleteTelephonyProvidersEdgesTrunkbasesetting",
-            format!(
-                "/api/v2/telephony/providers/edges/trunkbasesettings/{}", crate
-                ::operation::encode_path_segment(trunk_base_settings_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/trunkbasesettings/", ""],
+                &[trunk_base_settings_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -289,11 +300,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdge> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1583,
             "getTelephonyProvidersEdge",
-            format!(
-                "/api/v2/telephony/providers/edges/{}", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", ""],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -309,11 +321,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeDiagnosticNslookup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1584,
             "getTelephonyProvidersEdgeDiagnosticNslookup",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/nslookup", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/nslookup"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -329,11 +342,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeDiagnosticPing> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1585,
             "getTelephonyProvidersEdgeDiagnosticPing",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/ping", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/ping"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -349,11 +363,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeDiagnosticRoute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1586,
             "getTelephonyProvidersEdgeDiagnosticRoute",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/route", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/route"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -369,11 +384,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeDiagnosticTracepath> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1587,
             "getTelephonyProvidersEdgeDiagnosticTracepath",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/tracepath", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/tracepath"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -390,12 +406,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         interface_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeLogicalinterface> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1588,
             "getTelephonyProvidersEdgeLogicalinterface",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logicalinterfaces/{}", crate
-                ::operation::encode_path_segment(edge_id), crate
-                ::operation::encode_path_segment(interface_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logicalinterfaces/", ""],
+                &[edge_id, interface_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -413,11 +429,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeLogicalinterfaces> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1589,
             "getTelephonyProvidersEdgeLogicalinterfaces",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logicalinterfaces", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logicalinterfaces"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -434,12 +451,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeLogsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1590,
             "getTelephonyProvidersEdgeLogsJob",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logs/jobs/{}", crate
-                ::operation::encode_path_segment(edge_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logs/jobs/", ""],
+                &[edge_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -455,11 +472,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeMetrics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1591,
             "getTelephonyProvidersEdgeMetrics",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/metrics", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/metrics"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -478,12 +496,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         interface_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgePhysicalinterface> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1592,
             "getTelephonyProvidersEdgePhysicalinterface",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/physicalinterfaces/{}", crate
-                ::operation::encode_path_segment(edge_id), crate
-                ::operation::encode_path_segment(interface_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/physicalinterfaces/", ""],
+                &[edge_id, interface_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -499,11 +517,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgePhysicalinterfaces> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1593,
             "getTelephonyProvidersEdgePhysicalinterfaces",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/physicalinterfaces", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/physicalinterfaces"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -519,11 +538,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeSetuppackage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1594,
             "getTelephonyProvidersEdgeSetuppackage",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/setuppackage", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/setuppackage"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -537,11 +557,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeSoftwareupdate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1595,
             "getTelephonyProvidersEdgeSoftwareupdate",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/softwareupdate", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/softwareupdate"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -555,11 +576,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeSoftwareversions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1596,
             "getTelephonyProvidersEdgeSoftwareversions",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/softwareversions", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/softwareversions"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -577,11 +599,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgeTrunks> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1597,
             "getTelephonyProvidersEdgeTrunks",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/trunks", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/trunks"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -596,7 +619,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdges> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1598,
             "getTelephonyProvidersEdges",
             String::from("/api/v2/telephony/providers/edges"),
         );
@@ -612,7 +636,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_alertablepresences(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesAlertablepresences> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1599,
             "getTelephonyProvidersEdgesAlertablepresences",
             String::from("/api/v2/telephony/providers/edges/alertablepresences"),
         );
@@ -628,7 +653,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_certificateauthorities(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesCertificateauthorities> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1600,
             "getTelephonyProvidersEdgesCertificateauthorities",
             String::from("/api/v2/telephony/providers/edges/certificateauthorities"),
         );
@@ -645,11 +671,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         certificate_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesCertificateauthority> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1601,
             "getTelephonyProvidersEdgesCertificateauthority",
-            format!(
-                "/api/v2/telephony/providers/edges/certificateauthorities/{}", crate
-                ::operation::encode_path_segment(certificate_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/certificateauthorities/", ""],
+                &[certificate_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -665,11 +692,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         did_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesDid> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1602,
             "getTelephonyProvidersEdgesDid",
-            format!(
-                "/api/v2/telephony/providers/edges/dids/{}", crate
-                ::operation::encode_path_segment(did_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/dids/", ""],
+                &[did_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -685,11 +713,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         did_pool_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesDidpool> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1603,
             "getTelephonyProvidersEdgesDidpool",
-            format!(
-                "/api/v2/telephony/providers/edges/didpools/{}", crate
-                ::operation::encode_path_segment(did_pool_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/didpools/", ""],
+                &[did_pool_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -704,7 +733,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_didpools(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesDidpools> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1604,
             "getTelephonyProvidersEdgesDidpools",
             String::from("/api/v2/telephony/providers/edges/didpools"),
         );
@@ -721,7 +751,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         type_: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesDidpoolsDids> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1605,
             "getTelephonyProvidersEdgesDidpoolsDids",
             String::from("/api/v2/telephony/providers/edges/didpools/dids"),
         );
@@ -741,7 +772,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_dids(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesDids> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1606,
             "getTelephonyProvidersEdgesDids",
             String::from("/api/v2/telephony/providers/edges/dids"),
         );
@@ -758,11 +790,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_group_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesEdgegroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1607,
             "getTelephonyProvidersEdgesEdgegroup",
-            format!(
-                "/api/v2/telephony/providers/edges/edgegroups/{}", crate
-                ::operation::encode_path_segment(edge_group_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/edgegroups/", ""],
+                &[edge_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -779,12 +812,16 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edgegroup_id: &str,
         edgetrunkbase_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesEdgegroupEdgetrunkbase> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1608,
             "getTelephonyProvidersEdgesEdgegroupEdgetrunkbase",
-            format!(
-                "/api/v2/telephony/providers/edges/edgegroups/{}/edgetrunkbases/{}",
-                crate ::operation::encode_path_segment(edgegroup_id), crate
-                ::operation::encode_path_segment(edgetrunkbase_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/telephony/providers/edges/edgegroups/",
+                    "/edgetrunkbases/",
+                    "",
+                ],
+                &[edgegroup_id, edgetrunkbase_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -799,7 +836,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_edgegroups(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesEdgegroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1609,
             "getTelephonyProvidersEdgesEdgegroups",
             String::from("/api/v2/telephony/providers/edges/edgegroups"),
         );
@@ -815,7 +853,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_edgeversionreport(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesEdgeversionreport> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1610,
             "getTelephonyProvidersEdgesEdgeversionreport",
             String::from("/api/v2/telephony/providers/edges/edgeversionreport"),
         );
@@ -831,7 +870,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_expired(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesExpired> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1611,
             "getTelephonyProvidersEdgesExpired",
             String::from("/api/v2/telephony/providers/edges/expired"),
         );
@@ -848,11 +888,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         extension_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesExtension> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1612,
             "getTelephonyProvidersEdgesExtension",
-            format!(
-                "/api/v2/telephony/providers/edges/extensions/{}", crate
-                ::operation::encode_path_segment(extension_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/extensions/", ""],
+                &[extension_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -868,11 +909,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         extension_pool_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesExtensionpool> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1613,
             "getTelephonyProvidersEdgesExtensionpool",
-            format!(
-                "/api/v2/telephony/providers/edges/extensionpools/{}", crate
-                ::operation::encode_path_segment(extension_pool_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/extensionpools/", ""],
+                &[extension_pool_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -887,7 +929,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_extensionpools(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesExtensionpools> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1614,
             "getTelephonyProvidersEdgesExtensionpools",
             String::from("/api/v2/telephony/providers/edges/extensionpools"),
         );
@@ -905,7 +948,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_extensionpools_divisionviews(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesExtensionpoolsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1615,
             "getTelephonyProvidersEdgesExtensionpoolsDivisionviews",
             String::from(
                 "/api/v2/telephony/providers/edges/extensionpools/divisionviews",
@@ -923,7 +967,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_extensions(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesExtensions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1616,
             "getTelephonyProvidersEdgesExtensions",
             String::from("/api/v2/telephony/providers/edges/extensions"),
         );
@@ -940,11 +985,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         line_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesLine> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1617,
             "getTelephonyProvidersEdgesLine",
-            format!(
-                "/api/v2/telephony/providers/edges/lines/{}", crate
-                ::operation::encode_path_segment(line_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/lines/", ""],
+                &[line_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -960,11 +1006,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         line_base_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesLinebasesetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1618,
             "getTelephonyProvidersEdgesLinebasesetting",
-            format!(
-                "/api/v2/telephony/providers/edges/linebasesettings/{}", crate
-                ::operation::encode_path_segment(line_base_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/linebasesettings/", ""],
+                &[line_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -979,7 +1026,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_linebasesettings(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesLinebasesettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1619,
             "getTelephonyProvidersEdgesLinebasesettings",
             String::from("/api/v2/telephony/providers/edges/linebasesettings"),
         );
@@ -995,7 +1043,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_lines(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesLines> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1620,
             "getTelephonyProvidersEdgesLines",
             String::from("/api/v2/telephony/providers/edges/lines"),
         );
@@ -1012,7 +1061,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         line_base_settings_id: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesLinesTemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1621,
             "getTelephonyProvidersEdgesLinesTemplate",
             String::from("/api/v2/telephony/providers/edges/lines/template"),
         );
@@ -1035,7 +1085,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_ids: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesLogicalinterfaces> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1622,
             "getTelephonyProvidersEdgesLogicalinterfaces",
             String::from("/api/v2/telephony/providers/edges/logicalinterfaces"),
         );
@@ -1056,11 +1107,15 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         conversation_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesMediastatisticsConversation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1623,
             "getTelephonyProvidersEdgesMediastatisticsConversation",
-            format!(
-                "/api/v2/telephony/providers/edges/mediastatistics/conversations/{}",
-                crate ::operation::encode_path_segment(conversation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/telephony/providers/edges/mediastatistics/conversations/",
+                    "",
+                ],
+                &[conversation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1080,12 +1135,16 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         'a,
         GetTelephonyProvidersEdgesMediastatisticsConversationCommunication,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1624,
             "getTelephonyProvidersEdgesMediastatisticsConversationCommunication",
-            format!(
-                "/api/v2/telephony/providers/edges/mediastatistics/conversations/{}/communications/{}",
-                crate ::operation::encode_path_segment(conversation_id), crate
-                ::operation::encode_path_segment(communication_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/telephony/providers/edges/mediastatistics/conversations/",
+                    "/communications/",
+                    "",
+                ],
+                &[conversation_id, communication_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1101,7 +1160,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_ids: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesMetrics> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1625,
             "getTelephonyProvidersEdgesMetrics",
             String::from("/api/v2/telephony/providers/edges/metrics"),
         );
@@ -1121,7 +1181,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_outboundroutes(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesOutboundroutes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1626,
             "getTelephonyProvidersEdgesOutboundroutes",
             String::from("/api/v2/telephony/providers/edges/outboundroutes"),
         );
@@ -1138,11 +1199,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         phone_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesPhone> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1627,
             "getTelephonyProvidersEdgesPhone",
-            format!(
-                "/api/v2/telephony/providers/edges/phones/{}", crate
-                ::operation::encode_path_segment(phone_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/phones/", ""],
+                &[phone_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1158,11 +1220,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         phone_base_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesPhonebasesetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1628,
             "getTelephonyProvidersEdgesPhonebasesetting",
-            format!(
-                "/api/v2/telephony/providers/edges/phonebasesettings/{}", crate
-                ::operation::encode_path_segment(phone_base_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/phonebasesettings/", ""],
+                &[phone_base_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1177,7 +1240,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_phonebasesettings(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesPhonebasesettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1629,
             "getTelephonyProvidersEdgesPhonebasesettings",
             String::from("/api/v2/telephony/providers/edges/phonebasesettings"),
         );
@@ -1196,7 +1260,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         'a,
         GetTelephonyProvidersEdgesPhonebasesettingsAvailablemetabases,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1630,
             "getTelephonyProvidersEdgesPhonebasesettingsAvailablemetabases",
             String::from(
                 "/api/v2/telephony/providers/edges/phonebasesettings/availablemetabases",
@@ -1215,7 +1280,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         phone_metabase_id: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesPhonebasesettingsTemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1631,
             "getTelephonyProvidersEdgesPhonebasesettingsTemplate",
             String::from("/api/v2/telephony/providers/edges/phonebasesettings/template"),
         );
@@ -1235,7 +1301,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_phones(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesPhones> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1632,
             "getTelephonyProvidersEdgesPhones",
             String::from("/api/v2/telephony/providers/edges/phones"),
         );
@@ -1252,7 +1319,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         phone_base_settings_id: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesPhonesTemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1633,
             "getTelephonyProvidersEdgesPhonesTemplate",
             String::from("/api/v2/telephony/providers/edges/phones/template"),
         );
@@ -1275,7 +1343,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_ids: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesPhysicalinterfaces> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1634,
             "getTelephonyProvidersEdgesPhysicalinterfaces",
             String::from("/api/v2/telephony/providers/edges/physicalinterfaces"),
         );
@@ -1296,11 +1365,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         site_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSite> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1635,
             "getTelephonyProvidersEdgesSite",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", ""],
+                &[site_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1317,12 +1387,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         number_plan_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSiteNumberplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1636,
             "getTelephonyProvidersEdgesSiteNumberplan",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/numberplans/{}", crate
-                ::operation::encode_path_segment(site_id), crate
-                ::operation::encode_path_segment(number_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/numberplans/", ""],
+                &[site_id, number_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1338,11 +1408,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         site_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSiteNumberplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1637,
             "getTelephonyProvidersEdgesSiteNumberplans",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/numberplans", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/numberplans"],
+                &[site_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1358,11 +1429,15 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         site_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSiteNumberplansClassifications> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1638,
             "getTelephonyProvidersEdgesSiteNumberplansClassifications",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/numberplans/classifications",
-                crate ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/telephony/providers/edges/sites/",
+                    "/numberplans/classifications",
+                ],
+                &[site_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1379,12 +1454,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         outbound_route_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSiteOutboundroute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1639,
             "getTelephonyProvidersEdgesSiteOutboundroute",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/outboundroutes/{}", crate
-                ::operation::encode_path_segment(site_id), crate
-                ::operation::encode_path_segment(outbound_route_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/outboundroutes/", ""],
+                &[site_id, outbound_route_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1400,11 +1475,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         site_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSiteOutboundroutes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1640,
             "getTelephonyProvidersEdgesSiteOutboundroutes",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/outboundroutes", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/outboundroutes"],
+                &[site_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1420,11 +1496,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         site_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSiteSiteconnections> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1641,
             "getTelephonyProvidersEdgesSiteSiteconnections",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/siteconnections", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/siteconnections"],
+                &[site_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1437,7 +1514,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_sites(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSites> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1642,
             "getTelephonyProvidersEdgesSites",
             String::from("/api/v2/telephony/providers/edges/sites"),
         );
@@ -1454,7 +1532,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesSitesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1643,
             "getTelephonyProvidersEdgesSitesSearch",
             String::from("/api/v2/telephony/providers/edges/sites/search"),
         );
@@ -1472,7 +1551,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_timezones(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTimezones> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1644,
             "getTelephonyProvidersEdgesTimezones",
             String::from("/api/v2/telephony/providers/edges/timezones"),
         );
@@ -1489,11 +1569,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         trunk_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunk> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1645,
             "getTelephonyProvidersEdgesTrunk",
-            format!(
-                "/api/v2/telephony/providers/edges/trunks/{}", crate
-                ::operation::encode_path_segment(trunk_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/trunks/", ""],
+                &[trunk_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1509,11 +1590,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         trunk_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunkMetrics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1646,
             "getTelephonyProvidersEdgesTrunkMetrics",
-            format!(
-                "/api/v2/telephony/providers/edges/trunks/{}/metrics", crate
-                ::operation::encode_path_segment(trunk_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/trunks/", "/metrics"],
+                &[trunk_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1531,11 +1613,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         trunk_base_settings_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunkbasesetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1647,
             "getTelephonyProvidersEdgesTrunkbasesetting",
-            format!(
-                "/api/v2/telephony/providers/edges/trunkbasesettings/{}", crate
-                ::operation::encode_path_segment(trunk_base_settings_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/trunkbasesettings/", ""],
+                &[trunk_base_settings_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1552,7 +1635,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_trunkbasesettings(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunkbasesettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1648,
             "getTelephonyProvidersEdgesTrunkbasesettings",
             String::from("/api/v2/telephony/providers/edges/trunkbasesettings"),
         );
@@ -1571,7 +1655,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         'a,
         GetTelephonyProvidersEdgesTrunkbasesettingsAvailablemetabases,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1649,
             "getTelephonyProvidersEdgesTrunkbasesettingsAvailablemetabases",
             String::from(
                 "/api/v2/telephony/providers/edges/trunkbasesettings/availablemetabases",
@@ -1588,11 +1673,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         site_id: &str,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunkbasesettingsSiteSiteId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1650,
             "getTelephonyProvidersEdgesTrunkbasesettingsSiteSiteId",
-            format!(
-                "/api/v2/telephony/providers/edges/trunkbasesettings/site/{}", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/trunkbasesettings/site/", ""],
+                &[site_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1608,7 +1694,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         trunk_metabase_id: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunkbasesettingsTemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1651,
             "getTelephonyProvidersEdgesTrunkbasesettingsTemplate",
             String::from("/api/v2/telephony/providers/edges/trunkbasesettings/template"),
         );
@@ -1630,7 +1717,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_trunks(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunks> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1652,
             "getTelephonyProvidersEdgesTrunks",
             String::from("/api/v2/telephony/providers/edges/trunks"),
         );
@@ -1647,7 +1735,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         trunk_ids: impl Into<String>,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunksMetrics> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1653,
             "getTelephonyProvidersEdgesTrunksMetrics",
             String::from("/api/v2/telephony/providers/edges/trunks/metrics"),
         );
@@ -1667,7 +1756,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
     pub fn get_telephony_providers_edges_trunkswithrecording(
         &self,
     ) -> crate::Request<'a, GetTelephonyProvidersEdgesTrunkswithrecording> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1654,
             "getTelephonyProvidersEdgesTrunkswithrecording",
             String::from("/api/v2/telephony/providers/edges/trunkswithrecording"),
         );
@@ -1685,11 +1775,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         body: &genesys_model::DisableSiteConnectionsRequest,
     ) -> crate::Request<'a, PatchTelephonyProvidersEdgesSiteSiteconnections> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2111,
             "patchTelephonyProvidersEdgesSiteSiteconnections",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/siteconnections", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/siteconnections"],
+                &[site_id],
             ),
         );
         request.model_body(body);
@@ -1707,11 +1798,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeNetworkDiagnosticRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeDiagnosticNslookup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2861,
             "postTelephonyProvidersEdgeDiagnosticNslookup",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/nslookup", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/nslookup"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1729,11 +1821,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeNetworkDiagnosticRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeDiagnosticPing> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2862,
             "postTelephonyProvidersEdgeDiagnosticPing",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/ping", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/ping"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1751,11 +1844,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeNetworkDiagnosticRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeDiagnosticRoute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2863,
             "postTelephonyProvidersEdgeDiagnosticRoute",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/route", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/route"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1773,11 +1867,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeNetworkDiagnosticRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeDiagnosticTracepath> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2864,
             "postTelephonyProvidersEdgeDiagnosticTracepath",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/diagnostic/tracepath", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/diagnostic/tracepath"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1797,11 +1892,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::DomainLogicalInterface,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeLogicalinterfaces> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2865,
             "postTelephonyProvidersEdgeLogicalinterfaces",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logicalinterfaces", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logicalinterfaces"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1820,12 +1916,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         job_id: &str,
         body: &genesys_model::EdgeLogsJobUploadRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeLogsJobUpload> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2866,
             "postTelephonyProvidersEdgeLogsJobUpload",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logs/jobs/{}/upload", crate
-                ::operation::encode_path_segment(edge_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logs/jobs/", "/upload"],
+                &[edge_id, job_id],
             ),
         );
         request.model_body(body);
@@ -1843,11 +1939,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeLogsJobRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeLogsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2867,
             "postTelephonyProvidersEdgeLogsJobs",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logs/jobs", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logs/jobs"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1861,11 +1958,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeOfflineConfiguration,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeOfflineconfiguration> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2868,
             "postTelephonyProvidersEdgeOfflineconfiguration",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/offlineconfiguration", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/offlineconfiguration"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1883,11 +1981,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeRebootParameters,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeReboot> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2869,
             "postTelephonyProvidersEdgeReboot",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/reboot", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/reboot"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1903,11 +2002,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::DomainEdgeSoftwareUpdateDto,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeSoftwareupdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2870,
             "postTelephonyProvidersEdgeSoftwareupdate",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/softwareupdate", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/softwareupdate"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1925,11 +2025,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::EdgeServiceStateRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeStatuscode> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2871,
             "postTelephonyProvidersEdgeStatuscode",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/statuscode", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/statuscode"],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -1946,11 +2047,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         edge_id: &str,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgeUnpair> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2872,
             "postTelephonyProvidersEdgeUnpair",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/unpair", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/unpair"],
+                &[edge_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1966,7 +2068,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::Edge,
     ) -> crate::Request<'a, PostTelephonyProvidersEdges> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2873,
             "postTelephonyProvidersEdges",
             String::from("/api/v2/telephony/providers/edges"),
         );
@@ -1982,7 +2085,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::ValidateAddressRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesAddressvalidation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2874,
             "postTelephonyProvidersEdgesAddressvalidation",
             String::from("/api/v2/telephony/providers/edges/addressvalidation"),
         );
@@ -2000,7 +2104,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::DomainCertificateAuthority,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesCertificateauthorities> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2875,
             "postTelephonyProvidersEdgesCertificateauthorities",
             String::from("/api/v2/telephony/providers/edges/certificateauthorities"),
         );
@@ -2018,7 +2123,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::DIDPool,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesDidpools> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2876,
             "postTelephonyProvidersEdgesDidpools",
             String::from("/api/v2/telephony/providers/edges/didpools"),
         );
@@ -2036,7 +2142,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::EdgeGroup,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesEdgegroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2877,
             "postTelephonyProvidersEdgesEdgegroups",
             String::from("/api/v2/telephony/providers/edges/edgegroups"),
         );
@@ -2054,7 +2161,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::ExtensionPool,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesExtensionpools> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2878,
             "postTelephonyProvidersEdgesExtensionpools",
             String::from("/api/v2/telephony/providers/edges/extensionpools"),
         );
@@ -2072,11 +2180,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         phone_id: &str,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesPhoneReboot> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2879,
             "postTelephonyProvidersEdgesPhoneReboot",
-            format!(
-                "/api/v2/telephony/providers/edges/phones/{}/reboot", crate
-                ::operation::encode_path_segment(phone_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/phones/", "/reboot"],
+                &[phone_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2092,7 +2201,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::PhoneBase,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesPhonebasesettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2880,
             "postTelephonyProvidersEdgesPhonebasesettings",
             String::from("/api/v2/telephony/providers/edges/phonebasesettings"),
         );
@@ -2110,7 +2220,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::Phone,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesPhones> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2881,
             "postTelephonyProvidersEdgesPhones",
             String::from("/api/v2/telephony/providers/edges/phones"),
         );
@@ -2128,7 +2239,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::PhonesReboot,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesPhonesReboot> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2882,
             "postTelephonyProvidersEdgesPhonesReboot",
             String::from("/api/v2/telephony/providers/edges/phones/reboot"),
         );
@@ -2147,11 +2259,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         body: &genesys_model::OutboundRouteBase,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesSiteOutboundroutes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2883,
             "postTelephonyProvidersEdgesSiteOutboundroutes",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/outboundroutes", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/outboundroutes"],
+                &[site_id],
             ),
         );
         request.model_body(body);
@@ -2168,7 +2281,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::Site,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesSites> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2884,
             "postTelephonyProvidersEdgesSites",
             String::from("/api/v2/telephony/providers/edges/sites"),
         );
@@ -2186,7 +2300,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::SiteSearchRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesSitesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2885,
             "postTelephonyProvidersEdgesSitesSearch",
             String::from("/api/v2/telephony/providers/edges/sites/search"),
         );
@@ -2204,7 +2319,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::TrunkBase,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesTrunkbasesettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2886,
             "postTelephonyProvidersEdgesTrunkbasesettings",
             String::from("/api/v2/telephony/providers/edges/trunkbasesettings"),
         );
@@ -2220,7 +2336,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::TelephonySearchRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesTrunkbasesettingsSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2887,
             "postTelephonyProvidersEdgesTrunkbasesettingsSearch",
             String::from("/api/v2/telephony/providers/edges/trunkbasesettings/search"),
         );
@@ -2234,7 +2351,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::TelephonySearchRequest,
     ) -> crate::Request<'a, PostTelephonyProvidersEdgesTrunksSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2888,
             "postTelephonyProvidersEdgesTrunksSearch",
             String::from("/api/v2/telephony/providers/edges/trunks/search"),
         );
@@ -2253,11 +2371,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_id: &str,
         body: &genesys_model::Edge,
     ) -> crate::Request<'a, PutTelephonyProvidersEdge> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3309,
             "putTelephonyProvidersEdge",
-            format!(
-                "/api/v2/telephony/providers/edges/{}", crate
-                ::operation::encode_path_segment(edge_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", ""],
+                &[edge_id],
             ),
         );
         request.model_body(body);
@@ -2276,12 +2395,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         interface_id: &str,
         body: &genesys_model::DomainLogicalInterface,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgeLogicalinterface> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3310,
             "putTelephonyProvidersEdgeLogicalinterface",
-            format!(
-                "/api/v2/telephony/providers/edges/{}/logicalinterfaces/{}", crate
-                ::operation::encode_path_segment(edge_id), crate
-                ::operation::encode_path_segment(interface_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/", "/logicalinterfaces/", ""],
+                &[edge_id, interface_id],
             ),
         );
         request.model_body(body);
@@ -2298,7 +2417,8 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         &self,
         body: &genesys_model::AlertablePresences,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesAlertablepresences> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3311,
             "putTelephonyProvidersEdgesAlertablepresences",
             String::from("/api/v2/telephony/providers/edges/alertablepresences"),
         );
@@ -2317,11 +2437,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         certificate_id: &str,
         body: &genesys_model::DomainCertificateAuthority,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesCertificateauthority> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3312,
             "putTelephonyProvidersEdgesCertificateauthority",
-            format!(
-                "/api/v2/telephony/providers/edges/certificateauthorities/{}", crate
-                ::operation::encode_path_segment(certificate_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/certificateauthorities/", ""],
+                &[certificate_id],
             ),
         );
         request.model_body(body);
@@ -2339,11 +2460,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         did_pool_id: &str,
         body: &genesys_model::DIDPool,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesDidpool> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3313,
             "putTelephonyProvidersEdgesDidpool",
-            format!(
-                "/api/v2/telephony/providers/edges/didpools/{}", crate
-                ::operation::encode_path_segment(did_pool_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/didpools/", ""],
+                &[did_pool_id],
             ),
         );
         request.model_body(body);
@@ -2361,11 +2483,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edge_group_id: &str,
         body: &genesys_model::EdgeGroup,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesEdgegroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3314,
             "putTelephonyProvidersEdgesEdgegroup",
-            format!(
-                "/api/v2/telephony/providers/edges/edgegroups/{}", crate
-                ::operation::encode_path_segment(edge_group_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/edgegroups/", ""],
+                &[edge_group_id],
             ),
         );
         request.model_body(body);
@@ -2384,12 +2507,16 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         edgetrunkbase_id: &str,
         body: &genesys_model::EdgeTrunkBase,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesEdgegroupEdgetrunkbase> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3315,
             "putTelephonyProvidersEdgesEdgegroupEdgetrunkbase",
-            format!(
-                "/api/v2/telephony/providers/edges/edgegroups/{}/edgetrunkbases/{}",
-                crate ::operation::encode_path_segment(edgegroup_id), crate
-                ::operation::encode_path_segment(edgetrunkbase_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/telephony/providers/edges/edgegroups/",
+                    "/edgetrunkbases/",
+                    "",
+                ],
+                &[edgegroup_id, edgetrunkbase_id],
             ),
         );
         request.model_body(body);
@@ -2407,11 +2534,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         extension_pool_id: &str,
         body: &genesys_model::ExtensionPool,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesExtensionpool> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3316,
             "putTelephonyProvidersEdgesExtensionpool",
-            format!(
-                "/api/v2/telephony/providers/edges/extensionpools/{}", crate
-                ::operation::encode_path_segment(extension_pool_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/extensionpools/", ""],
+                &[extension_pool_id],
             ),
         );
         request.model_body(body);
@@ -2429,11 +2557,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         phone_id: &str,
         body: &genesys_model::Phone,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesPhone> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3317,
             "putTelephonyProvidersEdgesPhone",
-            format!(
-                "/api/v2/telephony/providers/edges/phones/{}", crate
-                ::operation::encode_path_segment(phone_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/phones/", ""],
+                &[phone_id],
             ),
         );
         request.model_body(body);
@@ -2451,11 +2580,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         phone_base_id: &str,
         body: &genesys_model::PhoneBase,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesPhonebasesetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3318,
             "putTelephonyProvidersEdgesPhonebasesetting",
-            format!(
-                "/api/v2/telephony/providers/edges/phonebasesettings/{}", crate
-                ::operation::encode_path_segment(phone_base_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/phonebasesettings/", ""],
+                &[phone_base_id],
             ),
         );
         request.model_body(body);
@@ -2473,11 +2603,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         body: &genesys_model::Site,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesSite> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3319,
             "putTelephonyProvidersEdgesSite",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", ""],
+                &[site_id],
             ),
         );
         request.model_body(body);
@@ -2495,11 +2626,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         body: &Vec<genesys_model::NumberPlan>,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesSiteNumberplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3320,
             "putTelephonyProvidersEdgesSiteNumberplans",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/numberplans", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/numberplans"],
+                &[site_id],
             ),
         );
         request.json_body(body);
@@ -2518,12 +2650,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         outbound_route_id: &str,
         body: &genesys_model::OutboundRouteBase,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesSiteOutboundroute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3321,
             "putTelephonyProvidersEdgesSiteOutboundroute",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/outboundroutes/{}", crate
-                ::operation::encode_path_segment(site_id), crate
-                ::operation::encode_path_segment(outbound_route_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/outboundroutes/", ""],
+                &[site_id, outbound_route_id],
             ),
         );
         request.model_body(body);
@@ -2541,11 +2673,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         site_id: &str,
         body: &genesys_model::SiteConnections,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesSiteSiteconnections> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3322,
             "putTelephonyProvidersEdgesSiteSiteconnections",
-            format!(
-                "/api/v2/telephony/providers/edges/sites/{}/siteconnections", crate
-                ::operation::encode_path_segment(site_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/sites/", "/siteconnections"],
+                &[site_id],
             ),
         );
         request.model_body(body);
@@ -2563,11 +2696,12 @@ impl<'a> TelephonyProvidersEdgeApi<'a> {
         trunk_base_settings_id: &str,
         body: &genesys_model::TrunkBase,
     ) -> crate::Request<'a, PutTelephonyProvidersEdgesTrunkbasesetting> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3323,
             "putTelephonyProvidersEdgesTrunkbasesetting",
-            format!(
-                "/api/v2/telephony/providers/edges/trunkbasesettings/{}", crate
-                ::operation::encode_path_segment(trunk_base_settings_id)
+            crate::operation::build_path(
+                &["/api/v2/telephony/providers/edges/trunkbasesettings/", ""],
+                &[trunk_base_settings_id],
             ),
         );
         request.model_body(body);

@@ -28,7 +28,8 @@ impl<'a> TextbotsApi<'a> {
     ///
     /// OAuth scopes (any of): `integrations`, `integrations:readonly`.
     pub fn get_textbots_bots_search(&self) -> crate::Request<'a, GetTextbotsBotsSearch> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1660,
             "getTextbotsBotsSearch",
             String::from("/api/v2/textbots/bots/search"),
         );
@@ -48,11 +49,12 @@ impl<'a> TextbotsApi<'a> {
         session_id: &str,
         body: &genesys_model::TextBotFlowTurnRequest,
     ) -> crate::Request<'a, PostTextbotsBotflowsSessionTurns> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2890,
             "postTextbotsBotflowsSessionTurns",
-            format!(
-                "/api/v2/textbots/botflows/sessions/{}/turns", crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/textbots/botflows/sessions/", "/turns"],
+                &[session_id],
             ),
         );
         request.model_body(body);
@@ -71,7 +73,8 @@ impl<'a> TextbotsApi<'a> {
         &self,
         body: &genesys_model::TextBotFlowLaunchRequest,
     ) -> crate::Request<'a, PostTextbotsBotflowsSessions> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2891,
             "postTextbotsBotflowsSessions",
             String::from("/api/v2/textbots/botflows/sessions"),
         );
@@ -91,7 +94,8 @@ impl<'a> TextbotsApi<'a> {
         &self,
         body: &genesys_model::PostTextRequest,
     ) -> crate::Request<'a, PostTextbotsBotsExecute> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2892,
             "postTextbotsBotsExecute",
             String::from("/api/v2/textbots/bots/execute"),
         );

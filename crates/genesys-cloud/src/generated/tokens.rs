@@ -26,9 +26,10 @@ impl<'a> TokensApi<'a> {
     ///
     /// OAuth scopes (any of): `user-basic-info`.
     pub fn delete_token(&self, user_id: &str) -> crate::Request<'a, DeleteToken> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            313,
             "deleteToken",
-            format!("/api/v2/tokens/{}", crate ::operation::encode_path_segment(user_id)),
+            crate::operation::build_path(&["/api/v2/tokens/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -38,7 +39,8 @@ impl<'a> TokensApi<'a> {
     ///
     /// OAuth scopes (any of): `user-basic-info`.
     pub fn delete_tokens_me(&self) -> crate::Request<'a, DeleteTokensMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            314,
             "deleteTokensMe",
             String::from("/api/v2/tokens/me"),
         );
@@ -50,7 +52,8 @@ impl<'a> TokensApi<'a> {
     ///
     /// OAuth scopes (any of): `user-basic-info`.
     pub fn get_tokens_me(&self) -> crate::Request<'a, GetTokensMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1662,
             "getTokensMe",
             String::from("/api/v2/tokens/me"),
         );
@@ -62,7 +65,8 @@ impl<'a> TokensApi<'a> {
     ///
     /// OAuth scopes (any of): `authorization`, `authorization:readonly`, `organization`, `organization:readonly`.
     pub fn get_tokens_timeout(&self) -> crate::Request<'a, GetTokensTimeout> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1663,
             "getTokensTimeout",
             String::from("/api/v2/tokens/timeout"),
         );
@@ -74,7 +78,8 @@ impl<'a> TokensApi<'a> {
     ///
     /// OAuth scopes (any of): `user-basic-info`.
     pub fn head_tokens_me(&self) -> crate::Request<'a, HeadTokensMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1919,
             "headTokensMe",
             String::from("/api/v2/tokens/me"),
         );
@@ -91,7 +96,8 @@ impl<'a> TokensApi<'a> {
         &self,
         body: &genesys_model::IdleTokenTimeout,
     ) -> crate::Request<'a, PutTokensTimeout> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3325,
             "putTokensTimeout",
             String::from("/api/v2/tokens/timeout"),
         );

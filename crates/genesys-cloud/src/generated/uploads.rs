@@ -30,12 +30,12 @@ impl<'a> UploadsApi<'a> {
         knowledge_base_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetKnowledgeKnowledgebaseUploadsUrlsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1095,
             "getKnowledgeKnowledgebaseUploadsUrlsJob",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs/{}", crate
-                ::operation::encode_path_segment(knowledge_base_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/uploads/urls/jobs/", ""],
+                &[knowledge_base_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -51,7 +51,8 @@ impl<'a> UploadsApi<'a> {
         &self,
         body: &genesys_model::GamificationContestPrizeImageUploadUrlRequest,
     ) -> crate::Request<'a, PostGamificationContestsUploadsPrizeimages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2524,
             "postGamificationContestsUploadsPrizeimages",
             String::from("/api/v2/gamification/contests/uploads/prizeimages"),
         );
@@ -67,7 +68,8 @@ impl<'a> UploadsApi<'a> {
         &self,
         body: &genesys_model::UploadUrlRequest,
     ) -> crate::Request<'a, PostGuidesUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2546,
             "postGuidesUploads",
             String::from("/api/v2/guides/uploads"),
         );
@@ -86,11 +88,12 @@ impl<'a> UploadsApi<'a> {
         action_id: &str,
         body: &genesys_model::FunctionUploadRequest,
     ) -> crate::Request<'a, PostIntegrationsActionDraftFunctionUpload> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2551,
             "postIntegrationsActionDraftFunctionUpload",
-            format!(
-                "/api/v2/integrations/actions/{}/draft/function/upload", crate
-                ::operation::encode_path_segment(action_id)
+            crate::operation::build_path(
+                &["/api/v2/integrations/actions/", "/draft/function/upload"],
+                &[action_id],
             ),
         );
         request.model_body(body);
@@ -107,7 +110,8 @@ impl<'a> UploadsApi<'a> {
         &self,
         body: &genesys_model::UploadUrlRequest,
     ) -> crate::Request<'a, PostKnowledgeDocumentuploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2591,
             "postKnowledgeDocumentuploads",
             String::from("/api/v2/knowledge/documentuploads"),
         );
@@ -126,11 +130,12 @@ impl<'a> UploadsApi<'a> {
         knowledge_base_id: &str,
         body: &genesys_model::CreateUploadSourceUrlJobRequest,
     ) -> crate::Request<'a, PostKnowledgeKnowledgebaseUploadsUrlsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2626,
             "postKnowledgeKnowledgebaseUploadsUrlsJobs",
-            format!(
-                "/api/v2/knowledge/knowledgebases/{}/uploads/urls/jobs", crate
-                ::operation::encode_path_segment(knowledge_base_id)
+            crate::operation::build_path(
+                &["/api/v2/knowledge/knowledgebases/", "/uploads/urls/jobs"],
+                &[knowledge_base_id],
             ),
         );
         request.model_body(body);
@@ -148,11 +153,12 @@ impl<'a> UploadsApi<'a> {
         miner_id: &str,
         body: &genesys_model::Empty,
     ) -> crate::Request<'a, PostLanguageunderstandingMinerUploads> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2648,
             "postLanguageunderstandingMinerUploads",
-            format!(
-                "/api/v2/languageunderstanding/miners/{}/uploads", crate
-                ::operation::encode_path_segment(miner_id)
+            crate::operation::build_path(
+                &["/api/v2/languageunderstanding/miners/", "/uploads"],
+                &[miner_id],
             ),
         );
         request.model_body(body);
@@ -169,7 +175,8 @@ impl<'a> UploadsApi<'a> {
         &self,
         body: &genesys_model::LearningCoverArtUploadUrlRequest,
     ) -> crate::Request<'a, PostUploadsLearningCoverart> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2893,
             "postUploadsLearningCoverart",
             String::from("/api/v2/uploads/learning/coverart"),
         );
@@ -187,7 +194,8 @@ impl<'a> UploadsApi<'a> {
         &self,
         body: &genesys_model::UploadUrlRequest,
     ) -> crate::Request<'a, PostUploadsPublicassetsImages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2894,
             "postUploadsPublicassetsImages",
             String::from("/api/v2/uploads/publicassets/images"),
         );
@@ -205,7 +213,8 @@ impl<'a> UploadsApi<'a> {
         &self,
         body: &genesys_model::UploadUrlRequest,
     ) -> crate::Request<'a, PostUploadsRecordings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2895,
             "postUploadsRecordings",
             String::from("/api/v2/uploads/recordings"),
         );
@@ -223,7 +232,8 @@ impl<'a> UploadsApi<'a> {
         &self,
         body: &genesys_model::UploadUrlRequest,
     ) -> crate::Request<'a, PostUploadsWorkforcemanagementHistoricaldataCsv> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2896,
             "postUploadsWorkforcemanagementHistoricaldataCsv",
             String::from("/api/v2/uploads/workforcemanagement/historicaldata/csv"),
         );

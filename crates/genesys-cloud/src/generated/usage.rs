@@ -30,12 +30,12 @@ impl<'a> UsageApi<'a> {
         client_id: &str,
         execution_id: &str,
     ) -> crate::Request<'a, GetOauthClientUsageQueryResult> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1169,
             "getOauthClientUsageQueryResult",
-            format!(
-                "/api/v2/oauth/clients/{}/usage/query/results/{}", crate
-                ::operation::encode_path_segment(client_id), crate
-                ::operation::encode_path_segment(execution_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/clients/", "/usage/query/results/", ""],
+                &[client_id, execution_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -53,11 +53,12 @@ impl<'a> UsageApi<'a> {
         &self,
         client_id: &str,
     ) -> crate::Request<'a, GetOauthClientUsageSummary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1170,
             "getOauthClientUsageSummary",
-            format!(
-                "/api/v2/oauth/clients/{}/usage/summary", crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/clients/", "/usage/summary"],
+                &[client_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -71,11 +72,12 @@ impl<'a> UsageApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetUsageAggregatesQueryJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1664,
             "getUsageAggregatesQueryJob",
-            format!(
-                "/api/v2/usage/aggregates/query/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/usage/aggregates/query/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -90,12 +92,12 @@ impl<'a> UsageApi<'a> {
         client_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetUsageClientClientIdAggregatesQueryJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1665,
             "getUsageClientClientIdAggregatesQueryJob",
-            format!(
-                "/api/v2/usage/client/{}/aggregates/query/jobs/{}", crate
-                ::operation::encode_path_segment(client_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/usage/client/", "/aggregates/query/jobs/", ""],
+                &[client_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -111,11 +113,12 @@ impl<'a> UsageApi<'a> {
         &self,
         execution_id: &str,
     ) -> crate::Request<'a, GetUsageQueryExecutionIdResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1668,
             "getUsageQueryExecutionIdResults",
-            format!(
-                "/api/v2/usage/query/{}/results", crate
-                ::operation::encode_path_segment(execution_id)
+            crate::operation::build_path(
+                &["/api/v2/usage/query/", "/results"],
+                &[execution_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -131,11 +134,12 @@ impl<'a> UsageApi<'a> {
         &self,
         execution_id: &str,
     ) -> crate::Request<'a, GetUsageSimplesearchExecutionIdResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1669,
             "getUsageSimplesearchExecutionIdResults",
-            format!(
-                "/api/v2/usage/simplesearch/{}/results", crate
-                ::operation::encode_path_segment(execution_id)
+            crate::operation::build_path(
+                &["/api/v2/usage/simplesearch/", "/results"],
+                &[execution_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -154,11 +158,12 @@ impl<'a> UsageApi<'a> {
         client_id: &str,
         body: &genesys_model::ApiUsageClientQuery,
     ) -> crate::Request<'a, PostOauthClientUsageQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2678,
             "postOauthClientUsageQuery",
-            format!(
-                "/api/v2/oauth/clients/{}/usage/query", crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/oauth/clients/", "/usage/query"],
+                &[client_id],
             ),
         );
         request.model_body(body);
@@ -175,7 +180,8 @@ impl<'a> UsageApi<'a> {
         &self,
         body: &genesys_model::OrganizationPublicApiUsageQueryRequest,
     ) -> crate::Request<'a, PostUsageAggregatesQueryJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2897,
             "postUsageAggregatesQueryJobs",
             String::from("/api/v2/usage/aggregates/query/jobs"),
         );
@@ -194,11 +200,12 @@ impl<'a> UsageApi<'a> {
         client_id: &str,
         body: &genesys_model::ClientPublicApiUsageQueryRequest,
     ) -> crate::Request<'a, PostUsageClientClientIdAggregatesQueryJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2898,
             "postUsageClientClientIdAggregatesQueryJobs",
-            format!(
-                "/api/v2/usage/client/{}/aggregates/query/jobs", crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/usage/client/", "/aggregates/query/jobs"],
+                &[client_id],
             ),
         );
         request.model_body(body);
@@ -217,7 +224,8 @@ impl<'a> UsageApi<'a> {
         &self,
         body: &genesys_model::ApiUsageOrganizationQuery,
     ) -> crate::Request<'a, PostUsageQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2901,
             "postUsageQuery",
             String::from("/api/v2/usage/query"),
         );
@@ -237,7 +245,8 @@ impl<'a> UsageApi<'a> {
         &self,
         body: &genesys_model::ApiUsageSimpleSearch,
     ) -> crate::Request<'a, PostUsageSimplesearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2902,
             "postUsageSimplesearch",
             String::from("/api/v2/usage/simplesearch"),
         );

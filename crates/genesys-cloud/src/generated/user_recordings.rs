@@ -27,11 +27,12 @@ impl<'a> UserRecordingsApi<'a> {
         &self,
         recording_id: &str,
     ) -> crate::Request<'a, DeleteUserrecording> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            324,
             "deleteUserrecording",
-            format!(
-                "/api/v2/userrecordings/{}", crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/userrecordings/", ""],
+                &[recording_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -45,11 +46,12 @@ impl<'a> UserRecordingsApi<'a> {
         &self,
         recording_id: &str,
     ) -> crate::Request<'a, GetUserrecording> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1699,
             "getUserrecording",
-            format!(
-                "/api/v2/userrecordings/{}", crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/userrecordings/", ""],
+                &[recording_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -65,11 +67,12 @@ impl<'a> UserRecordingsApi<'a> {
         &self,
         recording_id: &str,
     ) -> crate::Request<'a, GetUserrecordingTranscoding> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1700,
             "getUserrecordingTranscoding",
-            format!(
-                "/api/v2/userrecordings/{}/transcoding", crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/userrecordings/", "/transcoding"],
+                &[recording_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -80,7 +83,8 @@ impl<'a> UserRecordingsApi<'a> {
     ///
     /// OAuth scopes (any of): `user-recordings`, `user-recordings:readonly`.
     pub fn get_userrecordings(&self) -> crate::Request<'a, GetUserrecordings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1701,
             "getUserrecordings",
             String::from("/api/v2/userrecordings"),
         );
@@ -94,7 +98,8 @@ impl<'a> UserRecordingsApi<'a> {
     pub fn get_userrecordings_summary(
         &self,
     ) -> crate::Request<'a, GetUserrecordingsSummary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1702,
             "getUserrecordingsSummary",
             String::from("/api/v2/userrecordings/summary"),
         );
@@ -110,11 +115,12 @@ impl<'a> UserRecordingsApi<'a> {
         recording_id: &str,
         body: &genesys_model::UserRecording,
     ) -> crate::Request<'a, PutUserrecording> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3339,
             "putUserrecording",
-            format!(
-                "/api/v2/userrecordings/{}", crate
-                ::operation::encode_path_segment(recording_id)
+            crate::operation::build_path(
+                &["/api/v2/userrecordings/", ""],
+                &[recording_id],
             ),
         );
         request.model_body(body);

@@ -27,11 +27,12 @@ impl<'a> UsersApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsUsersAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            22,
             "deleteAnalyticsUsersAggregatesJob",
-            format!(
-                "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -47,11 +48,12 @@ impl<'a> UsersApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, DeleteAnalyticsUsersDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            23,
             "deleteAnalyticsUsersDetailsJob",
-            format!(
-                "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -69,13 +71,12 @@ impl<'a> UsersApi<'a> {
         division_id: &str,
         role_id: &str,
     ) -> crate::Request<'a, DeleteAuthorizationSubjectDivisionRole> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            45,
             "deleteAuthorizationSubjectDivisionRole",
-            format!(
-                "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(subject_id), crate
-                ::operation::encode_path_segment(division_id), crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/divisions/", "/roles/", ""],
+                &[subject_id, division_id, role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -90,7 +91,8 @@ impl<'a> UsersApi<'a> {
     pub fn delete_routing_directroutingbackup_settings_me(
         &self,
     ) -> crate::Request<'a, DeleteRoutingDirectroutingbackupSettingsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            245,
             "deleteRoutingDirectroutingbackupSettingsMe",
             String::from("/api/v2/routing/directroutingbackup/settings/me"),
         );
@@ -107,11 +109,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteRoutingUserDirectroutingbackupSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            264,
             "deleteRoutingUserDirectroutingbackupSettings",
-            format!(
-                "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/directroutingbackup/settings"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -127,11 +130,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteRoutingUserUtilization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            265,
             "deleteRoutingUserUtilization",
-            format!(
-                "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/utilization"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -144,9 +148,10 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `users`.
     pub fn delete_user(&self, user_id: &str) -> crate::Request<'a, DeleteUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            315,
             "deleteUser",
-            format!("/api/v2/users/{}", crate ::operation::encode_path_segment(user_id)),
+            crate::operation::build_path(&["/api/v2/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -160,12 +165,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         schema_id: &str,
     ) -> crate::Request<'a, DeleteUserCustomattribute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            316,
             "deleteUserCustomattribute",
-            format!(
-                "/api/v2/users/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/customattributes/", ""],
+                &[user_id, schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -183,13 +188,12 @@ impl<'a> UsersApi<'a> {
         authority_name: &str,
         external_key: &str,
     ) -> crate::Request<'a, DeleteUserExternalidAuthorityNameExternalKey> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            317,
             "deleteUserExternalidAuthorityNameExternalKey",
-            format!(
-                "/api/v2/users/{}/externalid/{}/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(authority_name), crate
-                ::operation::encode_path_segment(external_key)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/externalid/", "/", ""],
+                &[user_id, authority_name, external_key],
             ),
         );
         crate::Request::new(self.client, request)
@@ -206,12 +210,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         language_id: &str,
     ) -> crate::Request<'a, DeleteUserRoutinglanguage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            318,
             "deleteUserRoutinglanguage",
-            format!(
-                "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(language_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages/", ""],
+                &[user_id, language_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -228,12 +232,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         skill_id: &str,
     ) -> crate::Request<'a, DeleteUserRoutingskill> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            319,
             "deleteUserRoutingskill",
-            format!(
-                "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(skill_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/", ""],
+                &[user_id, skill_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -249,11 +253,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteUserStationAssociatedstation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            321,
             "deleteUserStationAssociatedstation",
-            format!(
-                "/api/v2/users/{}/station/associatedstation", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/station/associatedstation"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -269,11 +274,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, DeleteUserStationDefaultstation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            322,
             "deleteUserStationDefaultstation",
-            format!(
-                "/api/v2/users/{}/station/defaultstation", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/station/defaultstation"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -290,12 +296,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         verifier_id: &str,
     ) -> crate::Request<'a, DeleteUserVerifier> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            323,
             "deleteUserVerifier",
-            format!(
-                "/api/v2/users/{}/verifiers/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(verifier_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/verifiers/", ""],
+                &[user_id, verifier_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -309,11 +315,12 @@ impl<'a> UsersApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, DeleteUsersCustomattributesSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            326,
             "deleteUsersCustomattributesSchema",
-            format!(
-                "/api/v2/users/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/users/customattributes/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -325,11 +332,12 @@ impl<'a> UsersApi<'a> {
         &self,
         verifier_id: &str,
     ) -> crate::Request<'a, DeleteUsersMeVerifier> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            327,
             "deleteUsersMeVerifier",
-            format!(
-                "/api/v2/users/me/verifiers/{}", crate
-                ::operation::encode_path_segment(verifier_id)
+            crate::operation::build_path(
+                &["/api/v2/users/me/verifiers/", ""],
+                &[verifier_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -342,7 +350,8 @@ impl<'a> UsersApi<'a> {
     pub fn delete_users_stations_me_associatedstation(
         &self,
     ) -> crate::Request<'a, DeleteUsersStationsMeAssociatedstation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            329,
             "deleteUsersStationsMeAssociatedstation",
             String::from("/api/v2/users/stations/me/associatedstation"),
         );
@@ -357,11 +366,12 @@ impl<'a> UsersApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersAggregatesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            419,
             "getAnalyticsUsersAggregatesJob",
-            format!(
-                "/api/v2/analytics/users/aggregates/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/aggregates/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -375,11 +385,12 @@ impl<'a> UsersApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersAggregatesJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            420,
             "getAnalyticsUsersAggregatesJobResults",
-            format!(
-                "/api/v2/analytics/users/aggregates/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/aggregates/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -395,11 +406,12 @@ impl<'a> UsersApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersDetailsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            421,
             "getAnalyticsUsersDetailsJob",
-            format!(
-                "/api/v2/analytics/users/details/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/details/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -415,11 +427,12 @@ impl<'a> UsersApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetAnalyticsUsersDetailsJobResults> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            422,
             "getAnalyticsUsersDetailsJobResults",
-            format!(
-                "/api/v2/analytics/users/details/jobs/{}/results", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/analytics/users/details/jobs/", "/results"],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -434,7 +447,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_analytics_users_details_jobs_availability(
         &self,
     ) -> crate::Request<'a, GetAnalyticsUsersDetailsJobsAvailability> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            423,
             "getAnalyticsUsersDetailsJobsAvailability",
             String::from("/api/v2/analytics/users/details/jobs/availability"),
         );
@@ -452,7 +466,8 @@ impl<'a> UsersApi<'a> {
         &self,
         permission: impl Into<String>,
     ) -> crate::Request<'a, GetAuthorizationDivisionspermittedMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            483,
             "getAuthorizationDivisionspermittedMe",
             String::from("/api/v2/authorization/divisionspermitted/me"),
         );
@@ -471,7 +486,8 @@ impl<'a> UsersApi<'a> {
         &self,
         permission: impl Into<String>,
     ) -> crate::Request<'a, GetAuthorizationDivisionspermittedPagedMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            484,
             "getAuthorizationDivisionspermittedPagedMe",
             String::from("/api/v2/authorization/divisionspermitted/paged/me"),
         );
@@ -494,11 +510,12 @@ impl<'a> UsersApi<'a> {
         subject_id: &str,
         permission: impl Into<String>,
     ) -> crate::Request<'a, GetAuthorizationDivisionspermittedPagedSubjectId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            485,
             "getAuthorizationDivisionspermittedPagedSubjectId",
-            format!(
-                "/api/v2/authorization/divisionspermitted/paged/{}", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/divisionspermitted/paged/", ""],
+                &[subject_id],
             ),
         );
         {
@@ -518,11 +535,12 @@ impl<'a> UsersApi<'a> {
         &self,
         subject_id: &str,
     ) -> crate::Request<'a, GetAuthorizationSubject> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            502,
             "getAuthorizationSubject",
-            format!(
-                "/api/v2/authorization/subjects/{}", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", ""],
+                &[subject_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -535,7 +553,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_authorization_subjects_me(
         &self,
     ) -> crate::Request<'a, GetAuthorizationSubjectsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            503,
             "getAuthorizationSubjectsMe",
             String::from("/api/v2/authorization/subjects/me"),
         );
@@ -551,7 +570,8 @@ impl<'a> UsersApi<'a> {
         &self,
         type_: impl Into<String>,
     ) -> crate::Request<'a, GetFieldconfig> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            806,
             "getFieldconfig",
             String::from("/api/v2/fieldconfig"),
         );
@@ -570,7 +590,8 @@ impl<'a> UsersApi<'a> {
     /// OAuth scopes (any of): `users`, `users:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_profiles_users(&self) -> crate::Request<'a, GetProfilesUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1296,
             "getProfilesUsers",
             String::from("/api/v2/profiles/users"),
         );
@@ -586,7 +607,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_routing_directroutingbackup_settings_me(
         &self,
     ) -> crate::Request<'a, GetRoutingDirectroutingbackupSettingsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1363,
             "getRoutingDirectroutingbackupSettingsMe",
             String::from("/api/v2/routing/directroutingbackup/settings/me"),
         );
@@ -603,11 +625,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetRoutingUserDirectroutingbackupSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1421,
             "getRoutingUserDirectroutingbackupSettings",
-            format!(
-                "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/directroutingbackup/settings"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -623,11 +646,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetRoutingUserUtilization> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1422,
             "getRoutingUserUtilization",
-            format!(
-                "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/utilization"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -638,9 +662,10 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `users`, `users:readonly`.
     pub fn get_user(&self, user_id: &str) -> crate::Request<'a, GetUser> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1670,
             "getUser",
-            format!("/api/v2/users/{}", crate ::operation::encode_path_segment(user_id)),
+            crate::operation::build_path(&["/api/v2/users/", ""], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -653,12 +678,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserAdjacents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1671,
             "getUserAdjacents",
-            format!(
-                "/api/v2/users/{}/adjacents", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/adjacents"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -673,11 +696,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserCallforwarding> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1672,
             "getUserCallforwarding",
-            format!(
-                "/api/v2/users/{}/callforwarding", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/callforwarding"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -692,12 +716,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         schema_id: &str,
     ) -> crate::Request<'a, GetUserCustomattribute> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1673,
             "getUserCustomattribute",
-            format!(
-                "/api/v2/users/{}/customattributes/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/customattributes/", ""],
+                &[user_id, schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -712,11 +736,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         schema_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetUserCustomattributesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1674,
             "getUserCustomattributesBulk",
-            format!(
-                "/api/v2/users/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/customattributes/bulk"],
+                &[user_id],
             ),
         );
         {
@@ -739,11 +764,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserDirectreports> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1675,
             "getUserDirectreports",
-            format!(
-                "/api/v2/users/{}/directreports", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/directreports"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -757,12 +783,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserExternalid> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1676,
             "getUserExternalid",
-            format!(
-                "/api/v2/users/{}/externalid", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/externalid"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -778,12 +802,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         authority_name: &str,
     ) -> crate::Request<'a, GetUserExternalidAuthorityName> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1677,
             "getUserExternalidAuthorityName",
-            format!(
-                "/api/v2/users/{}/externalid/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(authority_name)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/externalid/", ""],
+                &[user_id, authority_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -798,12 +822,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserFavorites> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1678,
             "getUserFavorites",
-            format!(
-                "/api/v2/users/{}/favorites", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/favorites"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -817,12 +839,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         client_id: &str,
     ) -> crate::Request<'a, GetUserGeolocation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1679,
             "getUserGeolocation",
-            format!(
-                "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/geolocations/", ""],
+                &[user_id, client_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -836,12 +858,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserOutofoffice> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1682,
             "getUserOutofoffice",
-            format!(
-                "/api/v2/users/{}/outofoffice", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/outofoffice"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -854,12 +874,10 @@ impl<'a> UsersApi<'a> {
     /// OAuth scopes (any of): `users`, `users:readonly`.
     #[deprecated(note = "deprecated in the Genesys Cloud API")]
     pub fn get_user_profile(&self, user_id: &str) -> crate::Request<'a, GetUserProfile> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1685,
             "getUserProfile",
-            format!(
-                "/api/v2/users/{}/profile", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/profile"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -874,11 +892,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserProfileskills> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1686,
             "getUserProfileskills",
-            format!(
-                "/api/v2/users/{}/profileskills", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/profileskills"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -891,12 +910,10 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `users`, `users:readonly`.
     pub fn get_user_queues(&self, user_id: &str) -> crate::Request<'a, GetUserQueues> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1687,
             "getUserQueues",
-            format!(
-                "/api/v2/users/{}/queues", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/queues"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -908,12 +925,10 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `authorization`, `authorization:readonly`.
     pub fn get_user_roles(&self, subject_id: &str) -> crate::Request<'a, GetUserRoles> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1688,
             "getUserRoles",
-            format!(
-                "/api/v2/users/{}/roles", crate
-                ::operation::encode_path_segment(subject_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/roles"], &[subject_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -926,11 +941,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserRoutinglanguages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1689,
             "getUserRoutinglanguages",
-            format!(
-                "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -944,11 +960,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserRoutingskills> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1690,
             "getUserRoutingskills",
-            format!(
-                "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -962,11 +979,12 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserRoutingstatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1691,
             "getUserRoutingstatus",
-            format!(
-                "/api/v2/users/{}/routingstatus", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingstatus"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -982,12 +1000,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserSkillgroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1693,
             "getUserSkillgroups",
-            format!(
-                "/api/v2/users/{}/skillgroups", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/skillgroups"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -999,11 +1015,10 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `users`, `users:readonly`.
     pub fn get_user_state(&self, user_id: &str) -> crate::Request<'a, GetUserState> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1694,
             "getUserState",
-            format!(
-                "/api/v2/users/{}/state", crate ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/state"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1015,12 +1030,10 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `users`, `users:readonly`.
     pub fn get_user_station(&self, user_id: &str) -> crate::Request<'a, GetUserStation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1695,
             "getUserStation",
-            format!(
-                "/api/v2/users/{}/station", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/station"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1033,12 +1046,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserSuperiors> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1696,
             "getUserSuperiors",
-            format!(
-                "/api/v2/users/{}/superiors", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/superiors"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1053,12 +1064,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserTrustors> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1697,
             "getUserTrustors",
-            format!(
-                "/api/v2/users/{}/trustors", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/trustors"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1073,12 +1082,10 @@ impl<'a> UsersApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetUserVerifiers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1698,
             "getUserVerifiers",
-            format!(
-                "/api/v2/users/{}/verifiers", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/verifiers"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1088,7 +1095,8 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `users`, `users:readonly`.
     pub fn get_users(&self) -> crate::Request<'a, GetUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1703,
             "getUsers",
             String::from("/api/v2/users"),
         );
@@ -1102,7 +1110,8 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `organization`, `organization:readonly`.
     pub fn get_users_chats_me(&self) -> crate::Request<'a, GetUsersChatsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1705,
             "getUsersChatsMe",
             String::from("/api/v2/users/chats/me"),
         );
@@ -1117,11 +1126,12 @@ impl<'a> UsersApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetUsersCustomattributesSchema> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1706,
             "getUsersCustomattributesSchema",
-            format!(
-                "/api/v2/users/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/users/customattributes/schemas/", ""],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1136,12 +1146,12 @@ impl<'a> UsersApi<'a> {
         schema_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetUsersCustomattributesSchemaVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1707,
             "getUsersCustomattributesSchemaVersion",
-            format!(
-                "/api/v2/users/customattributes/schemas/{}/versions/{}", crate
-                ::operation::encode_path_segment(schema_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/users/customattributes/schemas/", "/versions/", ""],
+                &[schema_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1155,11 +1165,12 @@ impl<'a> UsersApi<'a> {
         &self,
         schema_id: &str,
     ) -> crate::Request<'a, GetUsersCustomattributesSchemaVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1708,
             "getUsersCustomattributesSchemaVersions",
-            format!(
-                "/api/v2/users/customattributes/schemas/{}/versions", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/users/customattributes/schemas/", "/versions"],
+                &[schema_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1172,7 +1183,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_users_customattributes_schemas(
         &self,
     ) -> crate::Request<'a, GetUsersCustomattributesSchemas> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1709,
             "getUsersCustomattributesSchemas",
             String::from("/api/v2/users/customattributes/schemas"),
         );
@@ -1187,11 +1199,12 @@ impl<'a> UsersApi<'a> {
         &self,
         core_type_name: &str,
     ) -> crate::Request<'a, GetUsersCustomattributesSchemasCoretype> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1710,
             "getUsersCustomattributesSchemasCoretype",
-            format!(
-                "/api/v2/users/customattributes/schemas/coretypes/{}", crate
-                ::operation::encode_path_segment(core_type_name)
+            crate::operation::build_path(
+                &["/api/v2/users/customattributes/schemas/coretypes/", ""],
+                &[core_type_name],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1204,7 +1217,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_users_customattributes_schemas_coretypes(
         &self,
     ) -> crate::Request<'a, GetUsersCustomattributesSchemasCoretypes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1711,
             "getUsersCustomattributesSchemasCoretypes",
             String::from("/api/v2/users/customattributes/schemas/coretypes"),
         );
@@ -1218,7 +1232,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_users_customattributes_schemas_limits(
         &self,
     ) -> crate::Request<'a, GetUsersCustomattributesSchemasLimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1712,
             "getUsersCustomattributesSchemasLimits",
             String::from("/api/v2/users/customattributes/schemas/limits"),
         );
@@ -1236,7 +1251,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_users_development_activities(
         &self,
     ) -> crate::Request<'a, GetUsersDevelopmentActivities> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1713,
             "getUsersDevelopmentActivities",
             String::from("/api/v2/users/development/activities"),
         );
@@ -1252,7 +1268,8 @@ impl<'a> UsersApi<'a> {
     pub fn get_users_development_activities_me(
         &self,
     ) -> crate::Request<'a, GetUsersDevelopmentActivitiesMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1714,
             "getUsersDevelopmentActivitiesMe",
             String::from("/api/v2/users/development/activities/me"),
         );
@@ -1272,11 +1289,12 @@ impl<'a> UsersApi<'a> {
         activity_id: &str,
         type_: impl Into<String>,
     ) -> crate::Request<'a, GetUsersDevelopmentActivity> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1715,
             "getUsersDevelopmentActivity",
-            format!(
-                "/api/v2/users/development/activities/{}", crate
-                ::operation::encode_path_segment(activity_id)
+            crate::operation::build_path(
+                &["/api/v2/users/development/activities/", ""],
+                &[activity_id],
             ),
         );
         {
@@ -1297,12 +1315,12 @@ impl<'a> UsersApi<'a> {
         authority_name: &str,
         external_key: &str,
     ) -> crate::Request<'a, GetUsersExternalidAuthorityNameExternalKey> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1716,
             "getUsersExternalidAuthorityNameExternalKey",
-            format!(
-                "/api/v2/users/externalid/{}/{}", crate
-                ::operation::encode_path_segment(authority_name), crate
-                ::operation::encode_path_segment(external_key)
+            crate::operation::build_path(
+                &["/api/v2/users/externalid/", "/", ""],
+                &[authority_name, external_key],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1317,7 +1335,8 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `user-basic-info`.
     pub fn get_users_me(&self) -> crate::Request<'a, GetUsersMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1717,
             "getUsersMe",
             String::from("/api/v2/users/me"),
         );
@@ -1327,7 +1346,8 @@ impl<'a> UsersApi<'a> {
     ///
     /// `GET /api/v2/users/me/verifiers` (operation `getUsersMeVerifiers`).
     pub fn get_users_me_verifiers(&self) -> crate::Request<'a, GetUsersMeVerifiers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1718,
             "getUsersMeVerifiers",
             String::from("/api/v2/users/me/verifiers"),
         );
@@ -1339,7 +1359,8 @@ impl<'a> UsersApi<'a> {
     ///
     /// Permissions: any of `directory:user:view`.
     pub fn get_users_query(&self) -> crate::Request<'a, GetUsersQuery> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1721,
             "getUsersQuery",
             String::from("/api/v2/users/query"),
         );
@@ -1356,7 +1377,8 @@ impl<'a> UsersApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetUsersSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1727,
             "getUsersSearch",
             String::from("/api/v2/users/search"),
         );
@@ -1372,7 +1394,8 @@ impl<'a> UsersApi<'a> {
     ///
     /// Permissions: any of `telephony:selfStationAssociation:view`.
     pub fn get_users_stations_me(&self) -> crate::Request<'a, GetUsersStationsMe> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1728,
             "getUsersStationsMe",
             String::from("/api/v2/users/stations/me"),
         );
@@ -1392,9 +1415,10 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UpdateUser,
     ) -> crate::Request<'a, PatchUser> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2112,
             "patchUser",
-            format!("/api/v2/users/{}", crate ::operation::encode_path_segment(user_id)),
+            crate::operation::build_path(&["/api/v2/users/", ""], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -1411,11 +1435,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::CallForwarding,
     ) -> crate::Request<'a, PatchUserCallforwarding> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2113,
             "patchUserCallforwarding",
-            format!(
-                "/api/v2/users/{}/callforwarding", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/callforwarding"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -1431,11 +1456,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UserCustomAttributesUpdateRequest,
     ) -> crate::Request<'a, PatchUserCustomattributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2114,
             "patchUserCustomattributes",
-            format!(
-                "/api/v2/users/{}/customattributes", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/customattributes"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -1451,11 +1477,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserCustomAttributesUpdateRequest>,
     ) -> crate::Request<'a, PatchUserCustomattributesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2115,
             "patchUserCustomattributesBulk",
-            format!(
-                "/api/v2/users/{}/customattributes/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/customattributes/bulk"],
+                &[user_id],
             ),
         );
         request.json_body(body);
@@ -1474,12 +1501,12 @@ impl<'a> UsersApi<'a> {
         client_id: &str,
         body: &genesys_model::Geolocation,
     ) -> crate::Request<'a, PatchUserGeolocation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2116,
             "patchUserGeolocation",
-            format!(
-                "/api/v2/users/{}/geolocations/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(client_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/geolocations/", ""],
+                &[user_id, client_id],
             ),
         );
         request.model_body(body);
@@ -1498,12 +1525,12 @@ impl<'a> UsersApi<'a> {
         queue_id: &str,
         body: &genesys_model::UserQueue,
     ) -> crate::Request<'a, PatchUserQueue> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2119,
             "patchUserQueue",
-            format!(
-                "/api/v2/users/{}/queues/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/queues/", ""],
+                &[user_id, queue_id],
             ),
         );
         request.model_body(body);
@@ -1523,12 +1550,10 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserQueue>,
     ) -> crate::Request<'a, PatchUserQueues> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2120,
             "patchUserQueues",
-            format!(
-                "/api/v2/users/{}/queues", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/queues"], &[user_id]),
         );
         request.json_body(body);
         crate::Request::new(self.client, request)
@@ -1546,12 +1571,12 @@ impl<'a> UsersApi<'a> {
         language_id: &str,
         body: &genesys_model::UserRoutingLanguage,
     ) -> crate::Request<'a, PatchUserRoutinglanguage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2121,
             "patchUserRoutinglanguage",
-            format!(
-                "/api/v2/users/{}/routinglanguages/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(language_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages/", ""],
+                &[user_id, language_id],
             ),
         );
         request.model_body(body);
@@ -1569,11 +1594,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserRoutingLanguagePost>,
     ) -> crate::Request<'a, PatchUserRoutinglanguagesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2122,
             "patchUserRoutinglanguagesBulk",
-            format!(
-                "/api/v2/users/{}/routinglanguages/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages/bulk"],
+                &[user_id],
             ),
         );
         request.json_body(body);
@@ -1591,11 +1617,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserRoutingSkillPost>,
     ) -> crate::Request<'a, PatchUserRoutingskillsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2123,
             "patchUserRoutingskillsBulk",
-            format!(
-                "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/bulk"],
+                &[user_id],
             ),
         );
         request.json_body(body);
@@ -1612,7 +1639,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &Vec<genesys_model::PatchUser>,
     ) -> crate::Request<'a, PatchUsersBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2125,
             "patchUsersBulk",
             String::from("/api/v2/users/bulk"),
         );
@@ -1630,7 +1658,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserActivityQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersActivityQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2238,
             "postAnalyticsUsersActivityQuery",
             String::from("/api/v2/analytics/users/activity/query"),
         );
@@ -1646,7 +1675,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserAsyncAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersAggregatesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2239,
             "postAnalyticsUsersAggregatesJobs",
             String::from("/api/v2/analytics/users/aggregates/jobs"),
         );
@@ -1664,7 +1694,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserAggregationQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2240,
             "postAnalyticsUsersAggregatesQuery",
             String::from("/api/v2/analytics/users/aggregates/query"),
         );
@@ -1682,7 +1713,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::AsyncUserDetailsQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersDetailsJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2241,
             "postAnalyticsUsersDetailsJobs",
             String::from("/api/v2/analytics/users/details/jobs"),
         );
@@ -1700,7 +1732,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserDetailsQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersDetailsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2242,
             "postAnalyticsUsersDetailsQuery",
             String::from("/api/v2/analytics/users/details/query"),
         );
@@ -1718,7 +1751,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserObservationQuery,
     ) -> crate::Request<'a, PostAnalyticsUsersObservationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2243,
             "postAnalyticsUsersObservationsQuery",
             String::from("/api/v2/analytics/users/observations/query"),
         );
@@ -1737,11 +1771,12 @@ impl<'a> UsersApi<'a> {
         subject_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PostAuthorizationSubjectBulkadd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2280,
             "postAuthorizationSubjectBulkadd",
-            format!(
-                "/api/v2/authorization/subjects/{}/bulkadd", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/bulkadd"],
+                &[subject_id],
             ),
         );
         request.model_body(body);
@@ -1759,11 +1794,12 @@ impl<'a> UsersApi<'a> {
         subject_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PostAuthorizationSubjectBulkremove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2281,
             "postAuthorizationSubjectBulkremove",
-            format!(
-                "/api/v2/authorization/subjects/{}/bulkremove", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/bulkremove"],
+                &[subject_id],
             ),
         );
         request.model_body(body);
@@ -1783,11 +1819,12 @@ impl<'a> UsersApi<'a> {
         subject_id: &str,
         body: &genesys_model::RoleDivisionGrants,
     ) -> crate::Request<'a, PostAuthorizationSubjectBulkreplace> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2282,
             "postAuthorizationSubjectBulkreplace",
-            format!(
-                "/api/v2/authorization/subjects/{}/bulkreplace", crate
-                ::operation::encode_path_segment(subject_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/bulkreplace"],
+                &[subject_id],
             ),
         );
         request.model_body(body);
@@ -1806,13 +1843,12 @@ impl<'a> UsersApi<'a> {
         division_id: &str,
         role_id: &str,
     ) -> crate::Request<'a, PostAuthorizationSubjectDivisionRole> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2283,
             "postAuthorizationSubjectDivisionRole",
-            format!(
-                "/api/v2/authorization/subjects/{}/divisions/{}/roles/{}", crate
-                ::operation::encode_path_segment(subject_id), crate
-                ::operation::encode_path_segment(division_id), crate
-                ::operation::encode_path_segment(role_id)
+            crate::operation::build_path(
+                &["/api/v2/authorization/subjects/", "/divisions/", "/roles/", ""],
+                &[subject_id, division_id, role_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1831,12 +1867,10 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UserExternalIdentifier,
     ) -> crate::Request<'a, PostUserExternalid> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2903,
             "postUserExternalid",
-            format!(
-                "/api/v2/users/{}/externalid", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/externalid"], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -1849,12 +1883,10 @@ impl<'a> UsersApi<'a> {
     ///
     /// OAuth scopes (any of): `users`.
     pub fn post_user_invite(&self, user_id: &str) -> crate::Request<'a, PostUserInvite> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2905,
             "postUserInvite",
-            format!(
-                "/api/v2/users/{}/invite", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/invite"], &[user_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -1870,12 +1902,10 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::ChangePasswordRequest,
     ) -> crate::Request<'a, PostUserPassword> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2906,
             "postUserPassword",
-            format!(
-                "/api/v2/users/{}/password", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/password"], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -1892,11 +1922,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UserRoutingLanguagePost,
     ) -> crate::Request<'a, PostUserRoutinglanguages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2907,
             "postUserRoutinglanguages",
-            format!(
-                "/api/v2/users/{}/routinglanguages", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routinglanguages"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -1914,11 +1945,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UserRoutingSkillPost,
     ) -> crate::Request<'a, PostUserRoutingskills> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2908,
             "postUserRoutingskills",
-            format!(
-                "/api/v2/users/{}/routingskills", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -1937,7 +1969,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::CreateUser,
     ) -> crate::Request<'a, PostUsers> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2910,
             "postUsers",
             String::from("/api/v2/users"),
         );
@@ -1953,7 +1986,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PostUsersCustomattributesSchemas> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2911,
             "postUsersCustomattributesSchemas",
             String::from("/api/v2/users/customattributes/schemas"),
         );
@@ -1973,7 +2007,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::DevelopmentActivityAggregateParam,
     ) -> crate::Request<'a, PostUsersDevelopmentActivitiesAggregatesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2912,
             "postUsersDevelopmentActivitiesAggregatesQuery",
             String::from("/api/v2/users/development/activities/aggregates/query"),
         );
@@ -1991,7 +2026,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::ChangeMyPasswordRequest,
     ) -> crate::Request<'a, PostUsersMePassword> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2913,
             "postUsersMePassword",
             String::from("/api/v2/users/me/password"),
         );
@@ -2005,7 +2041,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::CreateVerifierRequest,
     ) -> crate::Request<'a, PostUsersMeVerifiersTotp> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2914,
             "postUsersMeVerifiersTotp",
             String::from("/api/v2/users/me/verifiers/totp"),
         );
@@ -2020,11 +2057,12 @@ impl<'a> UsersApi<'a> {
         verifier_id: &str,
         body: &genesys_model::ValidateVerifierRequest,
     ) -> crate::Request<'a, PostUsersMeVerifiersTotpVerifierId> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2915,
             "postUsersMeVerifiersTotpVerifierId",
-            format!(
-                "/api/v2/users/me/verifiers/totp/{}", crate
-                ::operation::encode_path_segment(verifier_id)
+            crate::operation::build_path(
+                &["/api/v2/users/me/verifiers/totp/", ""],
+                &[verifier_id],
             ),
         );
         request.model_body(body);
@@ -2039,7 +2077,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::FinishWebAuthnRegistrationRequest,
     ) -> crate::Request<'a, PostUsersMeVerifiersWebauthnRegister> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2916,
             "postUsersMeVerifiersWebauthnRegister",
             String::from("/api/v2/users/me/verifiers/webauthn/register"),
         );
@@ -2054,7 +2093,8 @@ impl<'a> UsersApi<'a> {
     pub fn post_users_me_verifiers_webauthn_register_options(
         &self,
     ) -> crate::Request<'a, PostUsersMeVerifiersWebauthnRegisterOptions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2917,
             "postUsersMeVerifiersWebauthnRegisterOptions",
             String::from("/api/v2/users/me/verifiers/webauthn/register/options"),
         );
@@ -2071,7 +2111,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2920,
             "postUsersSearch",
             String::from("/api/v2/users/search"),
         );
@@ -2089,7 +2130,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearchConversationTarget> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2921,
             "postUsersSearchConversationTarget",
             String::from("/api/v2/users/search/conversation/target"),
         );
@@ -2107,7 +2149,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearchQueuemembersManage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2922,
             "postUsersSearchQueuemembersManage",
             String::from("/api/v2/users/search/queuemembers/manage"),
         );
@@ -2125,7 +2168,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::UserSearchRequest,
     ) -> crate::Request<'a, PostUsersSearchTeamsAssign> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2923,
             "postUsersSearchTeamsAssign",
             String::from("/api/v2/users/search/teams/assign"),
         );
@@ -2143,7 +2187,8 @@ impl<'a> UsersApi<'a> {
         &self,
         body: &genesys_model::AgentDirectRoutingBackupSettings,
     ) -> crate::Request<'a, PutRoutingDirectroutingbackupSettingsMe> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3272,
             "putRoutingDirectroutingbackupSettingsMe",
             String::from("/api/v2/routing/directroutingbackup/settings/me"),
         );
@@ -2162,11 +2207,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::AgentDirectRoutingBackupSettings,
     ) -> crate::Request<'a, PutRoutingUserDirectroutingbackupSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3282,
             "putRoutingUserDirectroutingbackupSettings",
-            format!(
-                "/api/v2/routing/users/{}/directroutingbackup/settings", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/directroutingbackup/settings"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -2184,11 +2230,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UtilizationRequest,
     ) -> crate::Request<'a, PutRoutingUserUtilization> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3283,
             "putRoutingUserUtilization",
-            format!(
-                "/api/v2/routing/users/{}/utilization", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/routing/users/", "/utilization"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -2206,11 +2253,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::CallForwarding,
     ) -> crate::Request<'a, PutUserCallforwarding> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3326,
             "putUserCallforwarding",
-            format!(
-                "/api/v2/users/{}/callforwarding", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/callforwarding"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -2226,11 +2274,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UserCustomAttributesUpdateRequest,
     ) -> crate::Request<'a, PutUserCustomattributes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3327,
             "putUserCustomattributes",
-            format!(
-                "/api/v2/users/{}/customattributes", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/customattributes"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -2246,12 +2295,10 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::OutOfOffice,
     ) -> crate::Request<'a, PutUserOutofoffice> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3329,
             "putUserOutofoffice",
-            format!(
-                "/api/v2/users/{}/outofoffice", crate
-                ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/outofoffice"], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -2268,11 +2315,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PutUserProfileskills> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3330,
             "putUserProfileskills",
-            format!(
-                "/api/v2/users/{}/profileskills", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/profileskills"],
+                &[user_id],
             ),
         );
         request.json_body(body);
@@ -2290,12 +2338,10 @@ impl<'a> UsersApi<'a> {
         subject_id: &str,
         body: &Vec<String>,
     ) -> crate::Request<'a, PutUserRoles> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3331,
             "putUserRoles",
-            format!(
-                "/api/v2/users/{}/roles", crate
-                ::operation::encode_path_segment(subject_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/roles"], &[subject_id]),
         );
         request.json_body(body);
         crate::Request::new(self.client, request)
@@ -2313,12 +2359,12 @@ impl<'a> UsersApi<'a> {
         skill_id: &str,
         body: &genesys_model::UserRoutingSkill,
     ) -> crate::Request<'a, PutUserRoutingskill> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3332,
             "putUserRoutingskill",
-            format!(
-                "/api/v2/users/{}/routingskills/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(skill_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/", ""],
+                &[user_id, skill_id],
             ),
         );
         request.model_body(body);
@@ -2336,11 +2382,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &Vec<genesys_model::UserRoutingSkillPost>,
     ) -> crate::Request<'a, PutUserRoutingskillsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3333,
             "putUserRoutingskillsBulk",
-            format!(
-                "/api/v2/users/{}/routingskills/bulk", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingskills/bulk"],
+                &[user_id],
             ),
         );
         request.json_body(body);
@@ -2356,11 +2403,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::RoutingStatus,
     ) -> crate::Request<'a, PutUserRoutingstatus> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3334,
             "putUserRoutingstatus",
-            format!(
-                "/api/v2/users/{}/routingstatus", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/routingstatus"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -2378,11 +2426,10 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         body: &genesys_model::UserState,
     ) -> crate::Request<'a, PutUserState> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3335,
             "putUserState",
-            format!(
-                "/api/v2/users/{}/state", crate ::operation::encode_path_segment(user_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/", "/state"], &[user_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -2399,12 +2446,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         station_id: &str,
     ) -> crate::Request<'a, PutUserStationAssociatedstationStationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3336,
             "putUserStationAssociatedstationStationId",
-            format!(
-                "/api/v2/users/{}/station/associatedstation/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(station_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/station/associatedstation/", ""],
+                &[user_id, station_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2421,12 +2468,12 @@ impl<'a> UsersApi<'a> {
         user_id: &str,
         station_id: &str,
     ) -> crate::Request<'a, PutUserStationDefaultstationStationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3337,
             "putUserStationDefaultstationStationId",
-            format!(
-                "/api/v2/users/{}/station/defaultstation/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(station_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/station/defaultstation/", ""],
+                &[user_id, station_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2444,12 +2491,12 @@ impl<'a> UsersApi<'a> {
         verifier_id: &str,
         body: &genesys_model::UpdateVerifierRequest,
     ) -> crate::Request<'a, PutUserVerifier> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3338,
             "putUserVerifier",
-            format!(
-                "/api/v2/users/{}/verifiers/{}", crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(verifier_id)
+            crate::operation::build_path(
+                &["/api/v2/users/", "/verifiers/", ""],
+                &[user_id, verifier_id],
             ),
         );
         request.model_body(body);
@@ -2465,11 +2512,12 @@ impl<'a> UsersApi<'a> {
         schema_id: &str,
         body: &genesys_model::DataSchema,
     ) -> crate::Request<'a, PutUsersCustomattributesSchema> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3341,
             "putUsersCustomattributesSchema",
-            format!(
-                "/api/v2/users/customattributes/schemas/{}", crate
-                ::operation::encode_path_segment(schema_id)
+            crate::operation::build_path(
+                &["/api/v2/users/customattributes/schemas/", ""],
+                &[schema_id],
             ),
         );
         request.model_body(body);
@@ -2483,11 +2531,12 @@ impl<'a> UsersApi<'a> {
         verifier_id: &str,
         body: &genesys_model::UpdateVerifierRequest,
     ) -> crate::Request<'a, PutUsersMeVerifier> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3342,
             "putUsersMeVerifier",
-            format!(
-                "/api/v2/users/me/verifiers/{}", crate
-                ::operation::encode_path_segment(verifier_id)
+            crate::operation::build_path(
+                &["/api/v2/users/me/verifiers/", ""],
+                &[verifier_id],
             ),
         );
         request.model_body(body);
@@ -2502,11 +2551,12 @@ impl<'a> UsersApi<'a> {
         &self,
         station_id: &str,
     ) -> crate::Request<'a, PutUsersStationsMeAssociatedstationStationId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3344,
             "putUsersStationsMeAssociatedstationStationId",
-            format!(
-                "/api/v2/users/stations/me/associatedstation/{}", crate
-                ::operation::encode_path_segment(station_id)
+            crate::operation::build_path(
+                &["/api/v2/users/stations/me/associatedstation/", ""],
+                &[station_id],
             ),
         );
         crate::Request::new(self.client, request)

@@ -27,11 +27,10 @@ impl<'a> UsersRulesApi<'a> {
         &self,
         rule_id: &str,
     ) -> crate::Request<'a, DeleteUsersRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            328,
             "deleteUsersRule",
-            format!(
-                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(rule_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/rules/", ""], &[rule_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -41,11 +40,10 @@ impl<'a> UsersRulesApi<'a> {
     ///
     /// Permissions: any of `users:rules:view`.
     pub fn get_users_rule(&self, rule_id: &str) -> crate::Request<'a, GetUsersRule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1722,
             "getUsersRule",
-            format!(
-                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(rule_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/rules/", ""], &[rule_id]),
         );
         crate::Request::new(self.client, request)
     }
@@ -60,13 +58,12 @@ impl<'a> UsersRulesApi<'a> {
         rule_type: &str,
         type_id: &str,
     ) -> crate::Request<'a, GetUsersRuleDependentTypeId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1723,
             "getUsersRuleDependentTypeId",
-            format!(
-                "/api/v2/users/rules/{}/dependents/{}/{}", crate
-                ::operation::encode_path_segment(rule_id), crate
-                ::operation::encode_path_segment(rule_type), crate
-                ::operation::encode_path_segment(type_id)
+            crate::operation::build_path(
+                &["/api/v2/users/rules/", "/dependents/", "/", ""],
+                &[rule_id, rule_type, type_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -80,11 +77,12 @@ impl<'a> UsersRulesApi<'a> {
         &self,
         rule_id: &str,
     ) -> crate::Request<'a, GetUsersRuleDependents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1724,
             "getUsersRuleDependents",
-            format!(
-                "/api/v2/users/rules/{}/dependents", crate
-                ::operation::encode_path_segment(rule_id)
+            crate::operation::build_path(
+                &["/api/v2/users/rules/", "/dependents"],
+                &[rule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -98,7 +96,8 @@ impl<'a> UsersRulesApi<'a> {
         &self,
         types: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetUsersRules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1725,
             "getUsersRules",
             String::from("/api/v2/users/rules"),
         );
@@ -122,11 +121,12 @@ impl<'a> UsersRulesApi<'a> {
         &self,
         rule_type: &str,
     ) -> crate::Request<'a, GetUsersRulesSetting> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1726,
             "getUsersRulesSetting",
-            format!(
-                "/api/v2/users/rules/settings/{}", crate
-                ::operation::encode_path_segment(rule_type)
+            crate::operation::build_path(
+                &["/api/v2/users/rules/settings/", ""],
+                &[rule_type],
             ),
         );
         crate::Request::new(self.client, request)
@@ -143,11 +143,10 @@ impl<'a> UsersRulesApi<'a> {
         rule_id: &str,
         body: &genesys_model::UsersRulesUpdateRuleRequest,
     ) -> crate::Request<'a, PatchUsersRule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2126,
             "patchUsersRule",
-            format!(
-                "/api/v2/users/rules/{}", crate ::operation::encode_path_segment(rule_id)
-            ),
+            crate::operation::build_path(&["/api/v2/users/rules/", ""], &[rule_id]),
         );
         request.model_body(body);
         crate::Request::new(self.client, request)
@@ -163,7 +162,8 @@ impl<'a> UsersRulesApi<'a> {
         &self,
         body: &genesys_model::UsersRulesCreateRuleRequest,
     ) -> crate::Request<'a, PostUsersRules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2918,
             "postUsersRules",
             String::from("/api/v2/users/rules"),
         );
@@ -181,7 +181,8 @@ impl<'a> UsersRulesApi<'a> {
         &self,
         body: &genesys_model::UsersRulesQueryRuleRequest,
     ) -> crate::Request<'a, PostUsersRulesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2919,
             "postUsersRulesQuery",
             String::from("/api/v2/users/rules/query"),
         );

@@ -22,7 +22,8 @@ impl<'a> UtilitiesApi<'a> {
     ///
     /// `GET /api/v2/date` (operation `getDate`).
     pub fn get_date(&self) -> crate::Request<'a, GetDate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            717,
             "getDate",
             String::from("/api/v2/date"),
         );
@@ -32,7 +33,8 @@ impl<'a> UtilitiesApi<'a> {
     ///
     /// `GET /api/v2/ipranges` (operation `getIpranges`).
     pub fn get_ipranges(&self) -> crate::Request<'a, GetIpranges> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1012,
             "getIpranges",
             String::from("/api/v2/ipranges"),
         );
@@ -42,7 +44,8 @@ impl<'a> UtilitiesApi<'a> {
     ///
     /// `GET /api/v2/timezones` (operation `getTimezones`).
     pub fn get_timezones(&self) -> crate::Request<'a, GetTimezones> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1661,
             "getTimezones",
             String::from("/api/v2/timezones"),
         );
@@ -57,7 +60,8 @@ impl<'a> UtilitiesApi<'a> {
         &self,
         body: &genesys_model::Certificate,
     ) -> crate::Request<'a, PostCertificateDetails> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2315,
             "postCertificateDetails",
             String::from("/api/v2/certificate/details"),
         );

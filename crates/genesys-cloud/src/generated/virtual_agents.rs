@@ -25,11 +25,12 @@ impl<'a> VirtualAgentsApi<'a> {
         &self,
         virtual_agent_id: &str,
     ) -> crate::Request<'a, DeleteAgenticVirtualagentJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            0,
             "deleteAgenticVirtualagentJobs",
-            format!(
-                "/api/v2/agentic/virtualagents/{}/jobs", crate
-                ::operation::encode_path_segment(virtual_agent_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", "/jobs"],
+                &[virtual_agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -41,11 +42,12 @@ impl<'a> VirtualAgentsApi<'a> {
         &self,
         virtual_agent_id: &str,
     ) -> crate::Request<'a, GetAgenticVirtualagent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            361,
             "getAgenticVirtualagent",
-            format!(
-                "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(virtual_agent_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", ""],
+                &[virtual_agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -58,12 +60,12 @@ impl<'a> VirtualAgentsApi<'a> {
         virtual_agent_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetAgenticVirtualagentJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            362,
             "getAgenticVirtualagentJob",
-            format!(
-                "/api/v2/agentic/virtualagents/{}/jobs/{}", crate
-                ::operation::encode_path_segment(virtual_agent_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", "/jobs/", ""],
+                &[virtual_agent_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -74,7 +76,8 @@ impl<'a> VirtualAgentsApi<'a> {
     pub fn get_agentic_virtualagents(
         &self,
     ) -> crate::Request<'a, GetAgenticVirtualagents> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            363,
             "getAgenticVirtualagents",
             String::from("/api/v2/agentic/virtualagents"),
         );
@@ -88,11 +91,12 @@ impl<'a> VirtualAgentsApi<'a> {
         virtual_agent_id: &str,
         body: &genesys_model::UpdateAgenticVirtualAgent,
     ) -> crate::Request<'a, PatchAgenticVirtualagent> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1920,
             "patchAgenticVirtualagent",
-            format!(
-                "/api/v2/agentic/virtualagents/{}", crate
-                ::operation::encode_path_segment(virtual_agent_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", ""],
+                &[virtual_agent_id],
             ),
         );
         request.model_body(body);
@@ -107,12 +111,12 @@ impl<'a> VirtualAgentsApi<'a> {
         version_id: &str,
         body: &genesys_model::AgenticVirtualAgentVersionPublishJobRequest,
     ) -> crate::Request<'a, PostAgenticVirtualagentVersionJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2180,
             "postAgenticVirtualagentVersionJobs",
-            format!(
-                "/api/v2/agentic/virtualagents/{}/versions/{}/jobs", crate
-                ::operation::encode_path_segment(virtual_agent_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/agentic/virtualagents/", "/versions/", "/jobs"],
+                &[virtual_agent_id, version_id],
             ),
         );
         request.model_body(body);
@@ -125,7 +129,8 @@ impl<'a> VirtualAgentsApi<'a> {
         &self,
         body: &genesys_model::CreateAgenticVirtualAgent,
     ) -> crate::Request<'a, PostAgenticVirtualagents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2181,
             "postAgenticVirtualagents",
             String::from("/api/v2/agentic/virtualagents"),
         );

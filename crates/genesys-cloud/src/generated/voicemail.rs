@@ -31,11 +31,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         message_id: &str,
     ) -> crate::Request<'a, DeleteVoicemailMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            330,
             "deleteVoicemailMessage",
-            format!(
-                "/api/v2/voicemail/messages/{}", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/messages/", ""],
+                &[message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -50,7 +51,8 @@ impl<'a> VoicemailApi<'a> {
     pub fn delete_voicemail_messages(
         &self,
     ) -> crate::Request<'a, DeleteVoicemailMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            331,
             "deleteVoicemailMessages",
             String::from("/api/v2/voicemail/messages"),
         );
@@ -65,11 +67,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetVoicemailGroupMailbox> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1729,
             "getVoicemailGroupMailbox",
-            format!(
-                "/api/v2/voicemail/groups/{}/mailbox", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/groups/", "/mailbox"],
+                &[group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -83,11 +86,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetVoicemailGroupMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1730,
             "getVoicemailGroupMessages",
-            format!(
-                "/api/v2/voicemail/groups/{}/messages", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/groups/", "/messages"],
+                &[group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -103,11 +107,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         group_id: &str,
     ) -> crate::Request<'a, GetVoicemailGroupPolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1731,
             "getVoicemailGroupPolicy",
-            format!(
-                "/api/v2/voicemail/groups/{}/policy", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/groups/", "/policy"],
+                &[group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -120,7 +125,8 @@ impl<'a> VoicemailApi<'a> {
     ///
     /// OAuth scopes (any of): `voicemail`, `voicemail:readonly`.
     pub fn get_voicemail_mailbox(&self) -> crate::Request<'a, GetVoicemailMailbox> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1732,
             "getVoicemailMailbox",
             String::from("/api/v2/voicemail/mailbox"),
         );
@@ -134,7 +140,8 @@ impl<'a> VoicemailApi<'a> {
     ///
     /// OAuth scopes (any of): `voicemail`, `voicemail:readonly`.
     pub fn get_voicemail_me_mailbox(&self) -> crate::Request<'a, GetVoicemailMeMailbox> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1733,
             "getVoicemailMeMailbox",
             String::from("/api/v2/voicemail/me/mailbox"),
         );
@@ -148,7 +155,8 @@ impl<'a> VoicemailApi<'a> {
     pub fn get_voicemail_me_messages(
         &self,
     ) -> crate::Request<'a, GetVoicemailMeMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1734,
             "getVoicemailMeMessages",
             String::from("/api/v2/voicemail/me/messages"),
         );
@@ -160,7 +168,8 @@ impl<'a> VoicemailApi<'a> {
     ///
     /// OAuth scopes (any of): `voicemail`, `voicemail:readonly`.
     pub fn get_voicemail_me_policy(&self) -> crate::Request<'a, GetVoicemailMePolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1735,
             "getVoicemailMePolicy",
             String::from("/api/v2/voicemail/me/policy"),
         );
@@ -177,11 +186,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         message_id: &str,
     ) -> crate::Request<'a, GetVoicemailMessage> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1736,
             "getVoicemailMessage",
-            format!(
-                "/api/v2/voicemail/messages/{}", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/messages/", ""],
+                &[message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -199,11 +209,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         message_id: &str,
     ) -> crate::Request<'a, GetVoicemailMessageMedia> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1737,
             "getVoicemailMessageMedia",
-            format!(
-                "/api/v2/voicemail/messages/{}/media", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/messages/", "/media"],
+                &[message_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -216,7 +227,8 @@ impl<'a> VoicemailApi<'a> {
     ///
     /// OAuth scopes (any of): `voicemail`, `voicemail:readonly`.
     pub fn get_voicemail_messages(&self) -> crate::Request<'a, GetVoicemailMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1738,
             "getVoicemailMessages",
             String::from("/api/v2/voicemail/messages"),
         );
@@ -230,7 +242,8 @@ impl<'a> VoicemailApi<'a> {
     ///
     /// OAuth scopes (any of): `voicemail`, `voicemail:readonly`.
     pub fn get_voicemail_policy(&self) -> crate::Request<'a, GetVoicemailPolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1739,
             "getVoicemailPolicy",
             String::from("/api/v2/voicemail/policy"),
         );
@@ -247,11 +260,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         queue_id: &str,
     ) -> crate::Request<'a, GetVoicemailQueueMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1740,
             "getVoicemailQueueMessages",
-            format!(
-                "/api/v2/voicemail/queues/{}/messages", crate
-                ::operation::encode_path_segment(queue_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/queues/", "/messages"],
+                &[queue_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -265,7 +279,8 @@ impl<'a> VoicemailApi<'a> {
         &self,
         q64: impl Into<String>,
     ) -> crate::Request<'a, GetVoicemailSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1741,
             "getVoicemailSearch",
             String::from("/api/v2/voicemail/search"),
         );
@@ -286,11 +301,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetVoicemailUserMailbox> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1742,
             "getVoicemailUserMailbox",
-            format!(
-                "/api/v2/voicemail/users/{}/mailbox", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/users/", "/mailbox"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -306,11 +322,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetVoicemailUserMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1743,
             "getVoicemailUserMessages",
-            format!(
-                "/api/v2/voicemail/users/{}/messages", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/users/", "/messages"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -326,11 +343,12 @@ impl<'a> VoicemailApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetVoicemailUserpolicy> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1744,
             "getVoicemailUserpolicy",
-            format!(
-                "/api/v2/voicemail/userpolicies/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/userpolicies/", ""],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -347,11 +365,12 @@ impl<'a> VoicemailApi<'a> {
         group_id: &str,
         body: &genesys_model::VoicemailGroupPolicy,
     ) -> crate::Request<'a, PatchVoicemailGroupPolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2127,
             "patchVoicemailGroupPolicy",
-            format!(
-                "/api/v2/voicemail/groups/{}/policy", crate
-                ::operation::encode_path_segment(group_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/groups/", "/policy"],
+                &[group_id],
             ),
         );
         request.model_body(body);
@@ -366,7 +385,8 @@ impl<'a> VoicemailApi<'a> {
         &self,
         body: &genesys_model::VoicemailUserPolicy,
     ) -> crate::Request<'a, PatchVoicemailMePolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2128,
             "patchVoicemailMePolicy",
             String::from("/api/v2/voicemail/me/policy"),
         );
@@ -387,11 +407,12 @@ impl<'a> VoicemailApi<'a> {
         message_id: &str,
         body: &genesys_model::VoicemailMessage,
     ) -> crate::Request<'a, PatchVoicemailMessage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2129,
             "patchVoicemailMessage",
-            format!(
-                "/api/v2/voicemail/messages/{}", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/messages/", ""],
+                &[message_id],
             ),
         );
         request.model_body(body);
@@ -409,11 +430,12 @@ impl<'a> VoicemailApi<'a> {
         user_id: &str,
         body: &genesys_model::VoicemailUserPolicy,
     ) -> crate::Request<'a, PatchVoicemailUserpolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2130,
             "patchVoicemailUserpolicy",
-            format!(
-                "/api/v2/voicemail/userpolicies/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/userpolicies/", ""],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -430,7 +452,8 @@ impl<'a> VoicemailApi<'a> {
         &self,
         body: &genesys_model::CopyVoicemailMessage,
     ) -> crate::Request<'a, PostVoicemailMessages> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2924,
             "postVoicemailMessages",
             String::from("/api/v2/voicemail/messages"),
         );
@@ -446,7 +469,8 @@ impl<'a> VoicemailApi<'a> {
         &self,
         body: &genesys_model::VoicemailSearchRequest,
     ) -> crate::Request<'a, PostVoicemailSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2925,
             "postVoicemailSearch",
             String::from("/api/v2/voicemail/search"),
         );
@@ -467,11 +491,12 @@ impl<'a> VoicemailApi<'a> {
         message_id: &str,
         body: &genesys_model::VoicemailMessage,
     ) -> crate::Request<'a, PutVoicemailMessage> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3345,
             "putVoicemailMessage",
-            format!(
-                "/api/v2/voicemail/messages/{}", crate
-                ::operation::encode_path_segment(message_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/messages/", ""],
+                &[message_id],
             ),
         );
         request.model_body(body);
@@ -488,7 +513,8 @@ impl<'a> VoicemailApi<'a> {
         &self,
         body: &genesys_model::VoicemailOrganizationPolicy,
     ) -> crate::Request<'a, PutVoicemailPolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3346,
             "putVoicemailPolicy",
             String::from("/api/v2/voicemail/policy"),
         );
@@ -507,11 +533,12 @@ impl<'a> VoicemailApi<'a> {
         user_id: &str,
         body: &genesys_model::VoicemailUserPolicy,
     ) -> crate::Request<'a, PutVoicemailUserpolicy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3347,
             "putVoicemailUserpolicy",
-            format!(
-                "/api/v2/voicemail/userpolicies/{}", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/voicemail/userpolicies/", ""],
+                &[user_id],
             ),
         );
         request.model_body(body);

@@ -29,11 +29,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         configuration_id: &str,
     ) -> crate::Request<'a, DeleteWebdeploymentsConfiguration> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            332,
             "deleteWebdeploymentsConfiguration",
-            format!(
-                "/api/v2/webdeployments/configurations/{}", crate
-                ::operation::encode_path_segment(configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/configurations/", ""],
+                &[configuration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         deployment_id: &str,
     ) -> crate::Request<'a, DeleteWebdeploymentsDeployment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            333,
             "deleteWebdeploymentsDeployment",
-            format!(
-                "/api/v2/webdeployments/deployments/{}", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", ""],
+                &[deployment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -68,12 +70,12 @@ impl<'a> WebDeploymentsApi<'a> {
         deployment_id: &str,
         session_id: &str,
     ) -> crate::Request<'a, DeleteWebdeploymentsDeploymentCobrowseSessionId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            334,
             "deleteWebdeploymentsDeploymentCobrowseSessionId",
-            format!(
-                "/api/v2/webdeployments/deployments/{}/cobrowse/{}", crate
-                ::operation::encode_path_segment(deployment_id), crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", "/cobrowse/", ""],
+                &[deployment_id, session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -84,7 +86,8 @@ impl<'a> WebDeploymentsApi<'a> {
     pub fn delete_webdeployments_token_revoke(
         &self,
     ) -> crate::Request<'a, DeleteWebdeploymentsTokenRevoke> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            335,
             "deleteWebdeploymentsTokenRevoke",
             String::from("/api/v2/webdeployments/token/revoke"),
         );
@@ -102,12 +105,12 @@ impl<'a> WebDeploymentsApi<'a> {
         configuration_id: &str,
         version_id: &str,
     ) -> crate::Request<'a, GetWebdeploymentsConfigurationVersion> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1745,
             "getWebdeploymentsConfigurationVersion",
-            format!(
-                "/api/v2/webdeployments/configurations/{}/versions/{}", crate
-                ::operation::encode_path_segment(configuration_id), crate
-                ::operation::encode_path_segment(version_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/configurations/", "/versions/", ""],
+                &[configuration_id, version_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -123,11 +126,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         configuration_id: &str,
     ) -> crate::Request<'a, GetWebdeploymentsConfigurationVersions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1746,
             "getWebdeploymentsConfigurationVersions",
-            format!(
-                "/api/v2/webdeployments/configurations/{}/versions", crate
-                ::operation::encode_path_segment(configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/configurations/", "/versions"],
+                &[configuration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -143,11 +147,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         configuration_id: &str,
     ) -> crate::Request<'a, GetWebdeploymentsConfigurationVersionsDraft> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1747,
             "getWebdeploymentsConfigurationVersionsDraft",
-            format!(
-                "/api/v2/webdeployments/configurations/{}/versions/draft", crate
-                ::operation::encode_path_segment(configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/configurations/", "/versions/draft"],
+                &[configuration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -162,7 +167,8 @@ impl<'a> WebDeploymentsApi<'a> {
     pub fn get_webdeployments_configurations(
         &self,
     ) -> crate::Request<'a, GetWebdeploymentsConfigurations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1748,
             "getWebdeploymentsConfigurations",
             String::from("/api/v2/webdeployments/configurations"),
         );
@@ -179,11 +185,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         deployment_id: &str,
     ) -> crate::Request<'a, GetWebdeploymentsDeployment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1749,
             "getWebdeploymentsDeployment",
-            format!(
-                "/api/v2/webdeployments/deployments/{}", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", ""],
+                &[deployment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -198,12 +205,12 @@ impl<'a> WebDeploymentsApi<'a> {
         deployment_id: &str,
         session_id: &str,
     ) -> crate::Request<'a, GetWebdeploymentsDeploymentCobrowseSessionId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1750,
             "getWebdeploymentsDeploymentCobrowseSessionId",
-            format!(
-                "/api/v2/webdeployments/deployments/{}/cobrowse/{}", crate
-                ::operation::encode_path_segment(deployment_id), crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", "/cobrowse/", ""],
+                &[deployment_id, session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -217,11 +224,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         deployment_id: &str,
     ) -> crate::Request<'a, GetWebdeploymentsDeploymentConfigurations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1751,
             "getWebdeploymentsDeploymentConfigurations",
-            format!(
-                "/api/v2/webdeployments/deployments/{}/configurations", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", "/configurations"],
+                &[deployment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -237,11 +245,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         deployment_id: &str,
     ) -> crate::Request<'a, GetWebdeploymentsDeploymentIdentityresolution> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1752,
             "getWebdeploymentsDeploymentIdentityresolution",
-            format!(
-                "/api/v2/webdeployments/deployments/{}/identityresolution", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", "/identityresolution"],
+                &[deployment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -256,7 +265,8 @@ impl<'a> WebDeploymentsApi<'a> {
     pub fn get_webdeployments_deployments(
         &self,
     ) -> crate::Request<'a, GetWebdeploymentsDeployments> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1753,
             "getWebdeploymentsDeployments",
             String::from("/api/v2/webdeployments/deployments"),
         );
@@ -273,11 +283,12 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         configuration_id: &str,
     ) -> crate::Request<'a, PostWebdeploymentsConfigurationVersionsDraftPublish> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2926,
             "postWebdeploymentsConfigurationVersionsDraftPublish",
-            format!(
-                "/api/v2/webdeployments/configurations/{}/versions/draft/publish", crate
-                ::operation::encode_path_segment(configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/configurations/", "/versions/draft/publish"],
+                &[configuration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -293,7 +304,8 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         body: &genesys_model::WebDeploymentConfigurationVersion,
     ) -> crate::Request<'a, PostWebdeploymentsConfigurations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2927,
             "postWebdeploymentsConfigurations",
             String::from("/api/v2/webdeployments/configurations"),
         );
@@ -311,7 +323,8 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         body: &genesys_model::WebDeployment,
     ) -> crate::Request<'a, PostWebdeploymentsDeployments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2928,
             "postWebdeploymentsDeployments",
             String::from("/api/v2/webdeployments/deployments"),
         );
@@ -327,7 +340,8 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         body: &genesys_model::WebDeploymentsOAuthExchangeRequest,
     ) -> crate::Request<'a, PostWebdeploymentsTokenOauthcodegrantjwtexchange> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2929,
             "postWebdeploymentsTokenOauthcodegrantjwtexchange",
             String::from("/api/v2/webdeployments/token/oauthcodegrantjwtexchange"),
         );
@@ -343,7 +357,8 @@ impl<'a> WebDeploymentsApi<'a> {
         &self,
         body: &genesys_model::WebDeploymentsRefreshJWTRequest,
     ) -> crate::Request<'a, PostWebdeploymentsTokenRefresh> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2930,
             "postWebdeploymentsTokenRefresh",
             String::from("/api/v2/webdeployments/token/refresh"),
         );
@@ -362,11 +377,12 @@ impl<'a> WebDeploymentsApi<'a> {
         configuration_id: &str,
         body: &genesys_model::WebDeploymentConfigurationVersion,
     ) -> crate::Request<'a, PutWebdeploymentsConfigurationVersionsDraft> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3348,
             "putWebdeploymentsConfigurationVersionsDraft",
-            format!(
-                "/api/v2/webdeployments/configurations/{}/versions/draft", crate
-                ::operation::encode_path_segment(configuration_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/configurations/", "/versions/draft"],
+                &[configuration_id],
             ),
         );
         request.model_body(body);
@@ -384,11 +400,12 @@ impl<'a> WebDeploymentsApi<'a> {
         deployment_id: &str,
         body: &genesys_model::WebDeployment,
     ) -> crate::Request<'a, PutWebdeploymentsDeployment> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3349,
             "putWebdeploymentsDeployment",
-            format!(
-                "/api/v2/webdeployments/deployments/{}", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", ""],
+                &[deployment_id],
             ),
         );
         request.model_body(body);
@@ -406,11 +423,12 @@ impl<'a> WebDeploymentsApi<'a> {
         deployment_id: &str,
         body: &genesys_model::DeploymentIdentityResolutionConfig,
     ) -> crate::Request<'a, PutWebdeploymentsDeploymentIdentityresolution> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3350,
             "putWebdeploymentsDeploymentIdentityresolution",
-            format!(
-                "/api/v2/webdeployments/deployments/{}/identityresolution", crate
-                ::operation::encode_path_segment(deployment_id)
+            crate::operation::build_path(
+                &["/api/v2/webdeployments/deployments/", "/identityresolution"],
+                &[deployment_id],
             ),
         );
         request.model_body(body);

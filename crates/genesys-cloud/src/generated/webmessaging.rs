@@ -26,12 +26,12 @@ impl<'a> WebmessagingApi<'a> {
         deployment_id: &str,
         token_id: &str,
     ) -> crate::Request<'a, DeleteWebmessagingDeploymentPushdevice> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            336,
             "deleteWebmessagingDeploymentPushdevice",
-            format!(
-                "/api/v2/webmessaging/deployments/{}/pushdevices/{}", crate
-                ::operation::encode_path_segment(deployment_id), crate
-                ::operation::encode_path_segment(token_id)
+            crate::operation::build_path(
+                &["/api/v2/webmessaging/deployments/", "/pushdevices/", ""],
+                &[deployment_id, token_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -42,7 +42,8 @@ impl<'a> WebmessagingApi<'a> {
     pub fn get_webmessaging_messages(
         &self,
     ) -> crate::Request<'a, GetWebmessagingMessages> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1754,
             "getWebmessagingMessages",
             String::from("/api/v2/webmessaging/messages"),
         );
@@ -57,12 +58,12 @@ impl<'a> WebmessagingApi<'a> {
         token_id: &str,
         body: &genesys_model::PushDeviceUpdateRequest,
     ) -> crate::Request<'a, PatchWebmessagingDeploymentPushdevice> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2131,
             "patchWebmessagingDeploymentPushdevice",
-            format!(
-                "/api/v2/webmessaging/deployments/{}/pushdevices/{}", crate
-                ::operation::encode_path_segment(deployment_id), crate
-                ::operation::encode_path_segment(token_id)
+            crate::operation::build_path(
+                &["/api/v2/webmessaging/deployments/", "/pushdevices/", ""],
+                &[deployment_id, token_id],
             ),
         );
         request.model_body(body);
@@ -77,12 +78,12 @@ impl<'a> WebmessagingApi<'a> {
         token_id: &str,
         body: &genesys_model::PushDeviceInsertRequest,
     ) -> crate::Request<'a, PostWebmessagingDeploymentPushdevice> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2931,
             "postWebmessagingDeploymentPushdevice",
-            format!(
-                "/api/v2/webmessaging/deployments/{}/pushdevices/{}", crate
-                ::operation::encode_path_segment(deployment_id), crate
-                ::operation::encode_path_segment(token_id)
+            crate::operation::build_path(
+                &["/api/v2/webmessaging/deployments/", "/pushdevices/", ""],
+                &[deployment_id, token_id],
             ),
         );
         request.model_body(body);

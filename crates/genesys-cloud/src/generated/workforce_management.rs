@@ -27,11 +27,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         adjustment_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementAdherenceAdjustment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            337,
             "deleteWorkforcemanagementAdherenceAdjustment",
-            format!(
-                "/api/v2/workforcemanagement/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(adjustment_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/adherence/adjustments/", ""],
+                &[adjustment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -49,11 +50,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            338,
             "deleteWorkforcemanagementBusinessunit",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", ""],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -70,12 +72,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         activity_code_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitActivitycode> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            339,
             "deleteWorkforcemanagementBusinessunitActivitycode",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activitycodes/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_code_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activitycodes/", ""],
+                &[business_unit_id, activity_code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -91,12 +93,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         DeleteWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            340,
             "deleteWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(reason_code_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes/",
+                    "",
+                ],
+                &[business_unit_id, reason_code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -112,11 +118,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         DeleteWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            341,
             "deleteWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes/bulk",
+                ],
+                &[business_unit_id],
             ),
         );
         {
@@ -143,12 +153,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         DeleteWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocationshistory,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            342,
             "deleteWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocationshistory",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocationshistory",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/staffinggroupallocationshistory",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -165,12 +179,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         planning_group_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitPlanninggroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            343,
             "deleteWorkforcemanagementBusinessunitPlanninggroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/planninggroups/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(planning_group_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/planninggroups/", ""],
+                &[business_unit_id, planning_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -183,12 +197,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         bid_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitSchedulebid> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            344,
             "deleteWorkforcemanagementBusinessunitSchedulebid",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/schedulebids/", ""],
+                &[business_unit_id, bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -202,13 +216,17 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         bid_group_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitSchedulebidGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            345,
             "deleteWorkforcemanagementBusinessunitSchedulebidGroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/groups/",
+                    "",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -225,12 +243,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         run_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitSchedulingRun> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            346,
             "deleteWorkforcemanagementBusinessunitSchedulingRun",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(run_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/scheduling/runs/", ""],
+                &[business_unit_id, run_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -247,12 +265,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         service_goal_template_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitServicegoaltemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            347,
             "deleteWorkforcemanagementBusinessunitServicegoaltemplate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(service_goal_template_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/servicegoaltemplates/",
+                    "",
+                ],
+                &[business_unit_id, service_goal_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -269,12 +291,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         staffing_group_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitStaffinggroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            348,
             "deleteWorkforcemanagementBusinessunitStaffinggroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(staffing_group_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/staffinggroups/", ""],
+                &[business_unit_id, staffing_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -291,12 +313,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         time_off_limit_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitTimeofflimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            349,
             "deleteWorkforcemanagementBusinessunitTimeofflimit",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeofflimits/", ""],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -313,12 +335,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         time_off_plan_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitTimeoffplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            350,
             "deleteWorkforcemanagementBusinessunitTimeoffplan",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeoffplans/", ""],
+                &[business_unit_id, time_off_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -336,13 +358,17 @@ impl<'a> WorkforceManagementApi<'a> {
         week_id: &str,
         schedule_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitWeekSchedule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            351,
             "deleteWorkforcemanagementBusinessunitWeekSchedule",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -362,13 +388,17 @@ impl<'a> WorkforceManagementApi<'a> {
         week_date_id: &str,
         forecast_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitWeekShorttermforecast> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            352,
             "deleteWorkforcemanagementBusinessunitWeekShorttermforecast",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -385,12 +415,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         bid_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitWorkplanbid> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            353,
             "deleteWorkforcemanagementBusinessunitWorkplanbid",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/workplanbids/", ""],
+                &[business_unit_id, bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -408,13 +438,17 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         bid_group_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementBusinessunitWorkplanbidGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            354,
             "deleteWorkforcemanagementBusinessunitWorkplanbidGroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/groups/",
+                    "",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -429,7 +463,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn delete_workforcemanagement_calendar_url_ics(
         &self,
     ) -> crate::Request<'a, DeleteWorkforcemanagementCalendarUrlIcs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            355,
             "deleteWorkforcemanagementCalendarUrlIcs",
             String::from("/api/v2/workforcemanagement/calendar/url/ics"),
         );
@@ -446,11 +481,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementManagementunit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            356,
             "deleteWorkforcemanagementManagementunit",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", ""],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -468,12 +504,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         time_off_limit_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementManagementunitTimeofflimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            357,
             "deleteWorkforcemanagementManagementunitTimeofflimit",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeofflimits/", ""],
+                &[management_unit_id, time_off_limit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -491,12 +527,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         time_off_plan_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementManagementunitTimeoffplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            358,
             "deleteWorkforcemanagementManagementunitTimeoffplan",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeoffplans/", ""],
+                &[management_unit_id, time_off_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -513,12 +549,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         work_plan_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementManagementunitWorkplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            359,
             "deleteWorkforcemanagementManagementunitWorkplan",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplans/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/workplans/", ""],
+                &[management_unit_id, work_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -535,12 +571,16 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         work_plan_rotation_id: &str,
     ) -> crate::Request<'a, DeleteWorkforcemanagementManagementunitWorkplanrotation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            360,
             "deleteWorkforcemanagementManagementunitWorkplanrotation",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_rotation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/workplanrotations/",
+                    "",
+                ],
+                &[management_unit_id, work_plan_rotation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -556,7 +596,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         user_id: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetWorkforcemanagementAdherence> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1755,
             "getWorkforcemanagementAdherence",
             String::from("/api/v2/workforcemanagement/adherence"),
         );
@@ -578,11 +619,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         adjustment_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAdherenceAdjustment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1756,
             "getWorkforcemanagementAdherenceAdjustment",
-            format!(
-                "/api/v2/workforcemanagement/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(adjustment_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/adherence/adjustments/", ""],
+                &[adjustment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -598,11 +640,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         explanation_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAdherenceExplanation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1757,
             "getWorkforcemanagementAdherenceExplanation",
-            format!(
-                "/api/v2/workforcemanagement/adherence/explanations/{}", crate
-                ::operation::encode_path_segment(explanation_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/adherence/explanations/", ""],
+                &[explanation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -618,11 +661,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAdherenceExplanationsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1758,
             "getWorkforcemanagementAdherenceExplanationsJob",
-            format!(
-                "/api/v2/workforcemanagement/adherence/explanations/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/adherence/explanations/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -638,11 +682,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAdherenceHistoricalBulkJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1759,
             "getWorkforcemanagementAdherenceHistoricalBulkJob",
-            format!(
-                "/api/v2/workforcemanagement/adherence/historical/bulk/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/adherence/historical/bulk/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -660,11 +705,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAdherenceHistoricalJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1760,
             "getWorkforcemanagementAdherenceHistoricalJob",
-            format!(
-                "/api/v2/workforcemanagement/adherence/historical/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/adherence/historical/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -677,12 +723,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         adjustment_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAgentAdherenceAdjustment> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1761,
             "getWorkforcemanagementAgentAdherenceAdjustment",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(agent_id), crate
-                ::operation::encode_path_segment(adjustment_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/adherence/adjustments/", ""],
+                &[agent_id, adjustment_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -699,12 +745,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         explanation_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAgentAdherenceExplanation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1762,
             "getWorkforcemanagementAgentAdherenceExplanation",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/adherence/explanations/{}", crate
-                ::operation::encode_path_segment(agent_id), crate
-                ::operation::encode_path_segment(explanation_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/adherence/explanations/", ""],
+                &[agent_id, explanation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -720,11 +766,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         agent_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAgentManagementunit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1763,
             "getWorkforcemanagementAgentManagementunit",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/managementunit", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/managementunit"],
+                &[agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -738,11 +785,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAgentsMeAdherenceHistoricalJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1764,
             "getWorkforcemanagementAgentsMeAdherenceHistoricalJob",
-            format!(
-                "/api/v2/workforcemanagement/agents/me/adherence/historical/jobs/{}",
-                crate ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/agents/me/adherence/historical/jobs/",
+                    "",
+                ],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -757,7 +808,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_agents_me_managementunit(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementAgentsMeManagementunit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1765,
             "getWorkforcemanagementAgentsMeManagementunit",
             String::from("/api/v2/workforcemanagement/agents/me/managementunit"),
         );
@@ -776,11 +828,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAlternativeshiftsOffersJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1766,
             "getWorkforcemanagementAlternativeshiftsOffersJob",
-            format!(
-                "/api/v2/workforcemanagement/alternativeshifts/offers/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/alternativeshifts/offers/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -798,11 +851,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAlternativeshiftsOffersSearchJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1767,
             "getWorkforcemanagementAlternativeshiftsOffersSearchJob",
-            format!(
-                "/api/v2/workforcemanagement/alternativeshifts/offers/search/jobs/{}",
-                crate ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/alternativeshifts/offers/search/jobs/",
+                    "",
+                ],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -817,7 +874,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_alternativeshifts_settings(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementAlternativeshiftsSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1768,
             "getWorkforcemanagementAlternativeshiftsSettings",
             String::from("/api/v2/workforcemanagement/alternativeshifts/settings"),
         );
@@ -834,11 +892,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         trade_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAlternativeshiftsTrade> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1769,
             "getWorkforcemanagementAlternativeshiftsTrade",
-            format!(
-                "/api/v2/workforcemanagement/alternativeshifts/trades/{}", crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/alternativeshifts/trades/", ""],
+                &[trade_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -853,7 +912,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_alternativeshifts_trades(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementAlternativeshiftsTrades> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1770,
             "getWorkforcemanagementAlternativeshiftsTrades",
             String::from("/api/v2/workforcemanagement/alternativeshifts/trades"),
         );
@@ -872,11 +932,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAlternativeshiftsTradesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1771,
             "getWorkforcemanagementAlternativeshiftsTradesJob",
-            format!(
-                "/api/v2/workforcemanagement/alternativeshifts/trades/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/alternativeshifts/trades/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -894,11 +955,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementAlternativeshiftsTradesStateJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1772,
             "getWorkforcemanagementAlternativeshiftsTradesStateJob",
-            format!(
-                "/api/v2/workforcemanagement/alternativeshifts/trades/state/jobs/{}",
-                crate ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/alternativeshifts/trades/state/jobs/",
+                    "",
+                ],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -916,11 +981,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1773,
             "getWorkforcemanagementBusinessunit",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", ""],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -937,12 +1003,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         activity_code_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivitycode> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1774,
             "getWorkforcemanagementBusinessunitActivitycode",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activitycodes/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_code_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activitycodes/", ""],
+                &[business_unit_id, activity_code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -958,11 +1024,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivitycodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1775,
             "getWorkforcemanagementBusinessunitActivitycodes",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activitycodes", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activitycodes"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -979,12 +1046,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         activity_plan_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivityplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1776,
             "getWorkforcemanagementBusinessunitActivityplan",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activityplans/", ""],
+                &[business_unit_id, activity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -998,13 +1065,17 @@ impl<'a> WorkforceManagementApi<'a> {
         activity_plan_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivityplanDeletionsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1777,
             "getWorkforcemanagementBusinessunitActivityplanDeletionsJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/deletions/jobs/",
+                    "",
+                ],
+                &[business_unit_id, activity_plan_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1017,12 +1088,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         activity_plan_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivityplanJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1778,
             "getWorkforcemanagementBusinessunitActivityplanJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/jobs",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/jobs",
+                ],
+                &[business_unit_id, activity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1041,15 +1116,19 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitActivityplanOccurrenceSessionUsersDeletionsJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1779,
             "getWorkforcemanagementBusinessunitActivityplanOccurrenceSessionUsersDeletionsJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/{}/users/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id), crate
-                ::operation::encode_path_segment(occurrence_id), crate
-                ::operation::encode_path_segment(session_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/occurrences/",
+                    "/sessions/",
+                    "/users/deletions/jobs/",
+                    "",
+                ],
+                &[business_unit_id, activity_plan_id, occurrence_id, session_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1067,14 +1146,18 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitActivityplanOccurrenceSessionsDeletionsJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1780,
             "getWorkforcemanagementBusinessunitActivityplanOccurrenceSessionsDeletionsJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id), crate
-                ::operation::encode_path_segment(occurrence_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/occurrences/",
+                    "/sessions/deletions/jobs/",
+                    "",
+                ],
+                &[business_unit_id, activity_plan_id, occurrence_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1091,13 +1174,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitActivityplanOccurrencesDeletionsJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1781,
             "getWorkforcemanagementBusinessunitActivityplanOccurrencesDeletionsJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/deletions/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/occurrences/deletions/jobs/",
+                    "",
+                ],
+                &[business_unit_id, activity_plan_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1115,13 +1202,17 @@ impl<'a> WorkforceManagementApi<'a> {
         activity_plan_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivityplanRunsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1782,
             "getWorkforcemanagementBusinessunitActivityplanRunsJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/runs/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/runs/jobs/",
+                    "",
+                ],
+                &[business_unit_id, activity_plan_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1137,11 +1228,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivityplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1783,
             "getWorkforcemanagementBusinessunitActivityplans",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activityplans"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1157,11 +1249,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitActivityplansJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1784,
             "getWorkforcemanagementBusinessunitActivityplansJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/jobs", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activityplans/jobs"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1174,11 +1267,15 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         adjustment_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitAdherenceAdjustmentsBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1785,
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsBulk",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/bulk",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/bulk",
+                ],
+                &[business_unit_id],
             ),
         );
         {
@@ -1205,12 +1302,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1786,
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/query/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1225,11 +1326,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJobs,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1787,
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/query/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1245,12 +1350,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1788,
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(reason_code_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes/",
+                    "",
+                ],
+                &[business_unit_id, reason_code_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1265,11 +1374,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodes,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1789,
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodes",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes",
+                ],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1285,11 +1398,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1790,
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes/bulk",
+                ],
+                &[business_unit_id],
             ),
         );
         {
@@ -1313,11 +1430,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAdherenceAdjustmentsSettings,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1791,
             "getWorkforcemanagementBusinessunitAdherenceAdjustmentsSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1336,11 +1457,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAlternativeshiftsSettings,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1792,
             "getWorkforcemanagementBusinessunitAlternativeshiftsSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/alternativeshifts/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1357,12 +1482,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         trade_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitAlternativeshiftsTrade> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1793,
             "getWorkforcemanagementBusinessunitAlternativeshiftsTrade",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/trades/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/alternativeshifts/trades/",
+                    "",
+                ],
+                &[business_unit_id, trade_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1384,12 +1513,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitAlternativeshiftsTradesSearchJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1794,
             "getWorkforcemanagementBusinessunitAlternativeshiftsTradesSearchJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/trades/search/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/alternativeshifts/trades/search/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1404,12 +1537,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         capacity_plan_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitCapacityplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1795,
             "getWorkforcemanagementBusinessunitCapacityplan",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/capacityplans/", ""],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1422,12 +1555,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         capacity_plan_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitCapacityplanForecast> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1796,
             "getWorkforcemanagementBusinessunitCapacityplanForecast",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/forecast",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/forecast",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1445,12 +1582,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocations,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1797,
             "getWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocations",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocations",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/staffinggroupallocations",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1468,12 +1609,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitCapacityplanStaffingrequirements,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1798,
             "getWorkforcemanagementBusinessunitCapacityplanStaffingrequirements",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffingrequirements",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/staffingrequirements",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1492,13 +1637,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitCapacityplanningLongtermrequirementsAutomaticbestmethodWeekForecast,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1799,
             "getWorkforcemanagementBusinessunitCapacityplanningLongtermrequirementsAutomaticbestmethodWeekForecast",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplanning/longtermrequirements/automaticbestmethod/weeks/{}/forecasts/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplanning/longtermrequirements/automaticbestmethod/weeks/",
+                    "/forecasts/",
+                    "",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1512,11 +1661,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitCapacityplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1800,
             "getWorkforcemanagementBusinessunitCapacityplans",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/capacityplans"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1529,12 +1679,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitDecisionmetricsJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1801,
             "getWorkforcemanagementBusinessunitDecisionmetricsJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/decisionmetrics/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/decisionmetrics/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1551,11 +1705,15 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         date: genesys_model::Date,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitIntradayPlanninggroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1802,
             "getWorkforcemanagementBusinessunitIntradayPlanninggroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/intraday/planninggroups",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/intraday/planninggroups",
+                ],
+                &[business_unit_id],
             ),
         );
         {
@@ -1578,11 +1736,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitMainforecastContinuousforecastSession,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1803,
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSession",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session",
+                ],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1598,12 +1760,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportForecastJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1804,
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportForecastJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/forecast/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/export/forecast/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1619,12 +1785,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportHistoricalJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1805,
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportHistoricalJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/historical/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/export/historical/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1640,12 +1810,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportSnapshotJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1806,
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportSnapshotJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/snapshot/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/export/snapshot/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1665,12 +1839,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionSessionId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1807,
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionSessionId",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/",
+                    "",
+                ],
+                &[business_unit_id, session_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1691,13 +1869,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionSessionIdSnapshotSnapshotId,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1808,
             "getWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionSessionIdSnapshotSnapshotId",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/{}/snapshot/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(session_id), crate
-                ::operation::encode_path_segment(snapshot_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/",
+                    "/snapshot/",
+                    "",
+                ],
+                &[business_unit_id, session_id, snapshot_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1711,11 +1893,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitManagementunits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1809,
             "getWorkforcemanagementBusinessunitManagementunits",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/managementunits", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/managementunits"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1729,11 +1912,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitMinimumstaffingSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1810,
             "getWorkforcemanagementBusinessunitMinimumstaffingSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/minimumstaffing/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/minimumstaffing/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1746,12 +1933,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         opportunity_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitOpportunity> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1811,
             "getWorkforcemanagementBusinessunitOpportunity",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(opportunity_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/opportunities/", ""],
+                &[business_unit_id, opportunity_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1768,12 +1955,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         planning_group_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitPlanninggroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1812,
             "getWorkforcemanagementBusinessunitPlanninggroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/planninggroups/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(planning_group_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/planninggroups/", ""],
+                &[business_unit_id, planning_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1789,11 +1976,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitPlanninggroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1813,
             "getWorkforcemanagementBusinessunitPlanninggroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/planninggroups", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/planninggroups"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1806,12 +1994,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulebid> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1814,
             "getWorkforcemanagementBusinessunitSchedulebid",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/schedulebids/", ""],
+                &[business_unit_id, bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1825,13 +2013,17 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         bid_group_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulebidGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1815,
             "getWorkforcemanagementBusinessunitSchedulebidGroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/groups/",
+                    "",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1848,13 +2040,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitSchedulebidGroupPreferences,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1816,
             "getWorkforcemanagementBusinessunitSchedulebidGroupPreferences",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/groups/",
+                    "/preferences",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1867,12 +2063,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulebidGroupsSummary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1817,
             "getWorkforcemanagementBusinessunitSchedulebidGroupsSummary",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/summary",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/groups/summary",
+                ],
+                &[business_unit_id, bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1884,11 +2084,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulebids> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1818,
             "getWorkforcemanagementBusinessunitSchedulebids",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/schedulebids"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1902,11 +2103,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulerSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1819,
             "getWorkforcemanagementBusinessunitSchedulerSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/scheduler/settings", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/scheduler/settings"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1923,12 +2125,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         run_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulingRun> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1820,
             "getWorkforcemanagementBusinessunitSchedulingRun",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(run_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/scheduling/runs/", ""],
+                &[business_unit_id, run_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -1947,12 +2149,16 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_ids: impl IntoIterator<Item = impl Into<String>>,
         expand: impl IntoIterator<Item = impl Into<String>>,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulingRunResult> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1821,
             "getWorkforcemanagementBusinessunitSchedulingRunResult",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}/result",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(run_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/scheduling/runs/",
+                    "/result",
+                ],
+                &[business_unit_id, run_id],
             ),
         );
         {
@@ -1986,11 +2192,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitSchedulingRuns> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1822,
             "getWorkforcemanagementBusinessunitSchedulingRuns",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/scheduling/runs"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2007,11 +2214,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitSchedulingpreferencesSettings,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1823,
             "getWorkforcemanagementBusinessunitSchedulingpreferencesSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulingpreferences/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulingpreferences/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2028,12 +2239,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         service_goal_template_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitServicegoaltemplate> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1824,
             "getWorkforcemanagementBusinessunitServicegoaltemplate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(service_goal_template_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/servicegoaltemplates/",
+                    "",
+                ],
+                &[business_unit_id, service_goal_template_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2049,11 +2264,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitServicegoaltemplates> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1825,
             "getWorkforcemanagementBusinessunitServicegoaltemplates",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/servicegoaltemplates"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2073,12 +2289,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitShifttradingTradesEvaluateJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1826,
             "getWorkforcemanagementBusinessunitShifttradingTradesEvaluateJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/evaluate/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/trades/evaluate/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2098,12 +2318,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitShifttradingTradesQueryJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1827,
             "getWorkforcemanagementBusinessunitShifttradingTradesQueryJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/query/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/trades/query/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2123,12 +2347,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitShifttradingTradesStateBulkJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1828,
             "getWorkforcemanagementBusinessunitShifttradingTradesStateBulkJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/state/bulk/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/trades/state/bulk/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2148,12 +2376,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitShifttradingUnmatchedSearchJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1829,
             "getWorkforcemanagementBusinessunitShifttradingUnmatchedSearchJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/unmatched/search/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/unmatched/search/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2173,12 +2405,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitShifttradingWeeksSummaryJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1830,
             "getWorkforcemanagementBusinessunitShifttradingWeeksSummaryJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/weeks/summary/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/weeks/summary/jobs/",
+                    "",
+                ],
+                &[business_unit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2195,12 +2431,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         staffing_group_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitStaffinggroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1831,
             "getWorkforcemanagementBusinessunitStaffinggroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(staffing_group_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/staffinggroups/", ""],
+                &[business_unit_id, staffing_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2216,11 +2452,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitStaffinggroups> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1832,
             "getWorkforcemanagementBusinessunitStaffinggroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/staffinggroups", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/staffinggroups"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2239,12 +2476,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         time_off_limit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitTimeofflimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1833,
             "getWorkforcemanagementBusinessunitTimeofflimit",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeofflimits/", ""],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2261,13 +2498,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitTimeofflimitGranularityconversionJob,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1834,
             "getWorkforcemanagementBusinessunitTimeofflimitGranularityconversionJob",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/granularityconversion/jobs/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/",
+                    "/granularityconversion/jobs/",
+                    "",
+                ],
+                &[business_unit_id, time_off_limit_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2283,12 +2524,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitTimeofflimitGranularityconversionJobs,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1835,
             "getWorkforcemanagementBusinessunitTimeofflimitGranularityconversionJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/granularityconversion/jobs",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/",
+                    "/granularityconversion/jobs",
+                ],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2304,11 +2549,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitTimeofflimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1836,
             "getWorkforcemanagementBusinessunitTimeofflimits",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeofflimits"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2325,12 +2571,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         time_off_plan_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitTimeoffplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1837,
             "getWorkforcemanagementBusinessunitTimeoffplan",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeoffplans/", ""],
+                &[business_unit_id, time_off_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2346,11 +2592,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitTimeoffplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1838,
             "getWorkforcemanagementBusinessunitTimeoffplans",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeoffplans"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2364,11 +2611,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1839,
             "getWorkforcemanagementBusinessunitUsers",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/users", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/users"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2386,13 +2634,17 @@ impl<'a> WorkforceManagementApi<'a> {
         week_id: &str,
         schedule_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWeekSchedule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1840,
             "getWorkforcemanagementBusinessunitWeekSchedule",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2413,13 +2665,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekScheduleGenerationresults,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1841,
             "getWorkforcemanagementBusinessunitWeekScheduleGenerationresults",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/generationresults",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/generationresults",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2440,13 +2696,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekScheduleHeadcountforecast,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1842,
             "getWorkforcemanagementBusinessunitWeekScheduleHeadcountforecast",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/headcountforecast",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/headcountforecast",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2465,14 +2725,18 @@ impl<'a> WorkforceManagementApi<'a> {
         schedule_id: &str,
         agent_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWeekScheduleHistoryAgent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1843,
             "getWorkforcemanagementBusinessunitWeekScheduleHistoryAgent",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/history/agents/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id), crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/history/agents/",
+                    "",
+                ],
+                &[business_unit_id, week_id, schedule_id, agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2493,13 +2757,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekSchedulePerformancepredictions,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1844,
             "getWorkforcemanagementBusinessunitWeekSchedulePerformancepredictions",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/performancepredictions",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2521,14 +2789,18 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculation,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1845,
             "getWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculation",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions/recalculations/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id), crate
-                ::operation::encode_path_segment(recalculation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/performancepredictions/recalculations/",
+                    "",
+                ],
+                &[business_unit_id, week_id, schedule_id, recalculation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2547,12 +2819,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         week_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWeekSchedules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1846,
             "getWorkforcemanagementBusinessunitWeekSchedules",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/weeks/", "/schedules"],
+                &[business_unit_id, week_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2570,13 +2842,17 @@ impl<'a> WorkforceManagementApi<'a> {
         week_date_id: &str,
         forecast_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWeekShorttermforecast> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1847,
             "getWorkforcemanagementBusinessunitWeekShorttermforecast",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2599,13 +2875,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekShorttermforecastData,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1848,
             "getWorkforcemanagementBusinessunitWeekShorttermforecastData",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/data",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "/data",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2626,13 +2906,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekShorttermforecastGenerationresults,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1849,
             "getWorkforcemanagementBusinessunitWeekShorttermforecastGenerationresults",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/generationresults",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "/generationresults",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2655,13 +2939,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekShorttermforecastLongtermforecastdata,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1850,
             "getWorkforcemanagementBusinessunitWeekShorttermforecastLongtermforecastdata",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/longtermforecastdata",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "/longtermforecastdata",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2682,13 +2970,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekShorttermforecastPlanninggroups,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1851,
             "getWorkforcemanagementBusinessunitWeekShorttermforecastPlanninggroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/planninggroups",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "/planninggroups",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2709,13 +3001,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWeekShorttermforecastStaffingrequirement,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1852,
             "getWorkforcemanagementBusinessunitWeekShorttermforecastStaffingrequirement",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/staffingrequirement",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "/staffingrequirement",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2734,12 +3030,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         week_date_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWeekShorttermforecasts> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1853,
             "getWorkforcemanagementBusinessunitWeekShorttermforecasts",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts",
+                ],
+                &[business_unit_id, week_date_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2756,12 +3056,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWorkplanbid> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1854,
             "getWorkforcemanagementBusinessunitWorkplanbid",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/workplanbids/", ""],
+                &[business_unit_id, bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2779,13 +3079,17 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         bid_group_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWorkplanbidGroup> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1855,
             "getWorkforcemanagementBusinessunitWorkplanbidGroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/groups/",
+                    "",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2806,13 +3110,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementBusinessunitWorkplanbidGroupPreferences,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1856,
             "getWorkforcemanagementBusinessunitWorkplanbidGroupPreferences",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/groups/",
+                    "/preferences",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2829,12 +3137,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWorkplanbidGroupsSummary> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1857,
             "getWorkforcemanagementBusinessunitWorkplanbidGroupsSummary",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/summary",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/groups/summary",
+                ],
+                &[business_unit_id, bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2850,11 +3162,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         business_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitWorkplanbids> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1858,
             "getWorkforcemanagementBusinessunitWorkplanbids",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/workplanbids"],
+                &[business_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2867,7 +3180,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_businessunits(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1859,
             "getWorkforcemanagementBusinessunits",
             String::from("/api/v2/workforcemanagement/businessunits"),
         );
@@ -2883,7 +3197,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_businessunits_divisionviews(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementBusinessunitsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1860,
             "getWorkforcemanagementBusinessunitsDivisionviews",
             String::from("/api/v2/workforcemanagement/businessunits/divisionviews"),
         );
@@ -2898,7 +3213,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         calendar_id: impl Into<String>,
     ) -> crate::Request<'a, GetWorkforcemanagementCalendarDataIcs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            1861,
             "getWorkforcemanagementCalendarDataIcs",
             String::from("/api/v2/workforcemanagement/calendar/data/ics"),
         );
@@ -2918,7 +3234,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_calendar_url_ics(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementCalendarUrlIcs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1862,
             "getWorkforcemanagementCalendarUrlIcs",
             String::from("/api/v2/workforcemanagement/calendar/url/ics"),
         );
@@ -2935,11 +3252,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementHistoricaldataBulkRemoveJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1863,
             "getWorkforcemanagementHistoricaldataBulkRemoveJob",
-            format!(
-                "/api/v2/workforcemanagement/historicaldata/bulk/remove/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/historicaldata/bulk/remove/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -2954,7 +3272,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_historicaldata_bulk_remove_jobs(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementHistoricaldataBulkRemoveJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1864,
             "getWorkforcemanagementHistoricaldataBulkRemoveJobs",
             String::from("/api/v2/workforcemanagement/historicaldata/bulk/remove/jobs"),
         );
@@ -2970,7 +3289,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_historicaldata_importstatus(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementHistoricaldataImportstatus> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1865,
             "getWorkforcemanagementHistoricaldataImportstatus",
             String::from("/api/v2/workforcemanagement/historicaldata/importstatus"),
         );
@@ -2987,11 +3307,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementHistoricaldataImportstatusJobId> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1866,
             "getWorkforcemanagementHistoricaldataImportstatusJobId",
-            format!(
-                "/api/v2/workforcemanagement/historicaldata/importstatus/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/historicaldata/importstatus/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3006,7 +3327,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_integrations_hris(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementIntegrationsHris> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1867,
             "getWorkforcemanagementIntegrationsHris",
             String::from("/api/v2/workforcemanagement/integrations/hris"),
         );
@@ -3021,11 +3343,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementIntegrationsHrisTimeofftypesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1868,
             "getWorkforcemanagementIntegrationsHrisTimeofftypesJob",
-            format!(
-                "/api/v2/workforcemanagement/integrations/hris/timeofftypes/jobs/{}",
-                crate ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/integrations/hris/timeofftypes/jobs/",
+                    "",
+                ],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3043,11 +3369,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1869,
             "getWorkforcemanagementManagementunit",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", ""],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3064,11 +3391,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitActivitycodes> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1870,
             "getWorkforcemanagementManagementunitActivitycodes",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/activitycodes", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/activitycodes"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3084,11 +3412,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitAdherence> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1871,
             "getWorkforcemanagementManagementunitAdherence",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/adherence", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/adherence"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3105,12 +3434,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         agent_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitAgent> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1872,
             "getWorkforcemanagementManagementunitAgent",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/agents/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/agents/", ""],
+                &[management_unit_id, agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3130,12 +3459,16 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         agent_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitAgentShifttrades> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1873,
             "getWorkforcemanagementManagementunitAgentShifttrades",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/agents/{}/shifttrades",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/agents/",
+                    "/shifttrades",
+                ],
+                &[management_unit_id, agent_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3147,11 +3480,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitDecisionmetrics> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1874,
             "getWorkforcemanagementManagementunitDecisionmetrics",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/decisionmetrics", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/decisionmetrics"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3170,11 +3504,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitShifttradesMatched> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1875,
             "getWorkforcemanagementManagementunitShifttradesMatched",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/shifttrades/matched",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/shifttrades/matched",
+                ],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3190,11 +3528,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitShifttradesUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1876,
             "getWorkforcemanagementManagementunitShifttradesUsers",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/shifttrades/users", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/shifttrades/users"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3214,12 +3553,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         time_off_limit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitTimeofflimit> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1877,
             "getWorkforcemanagementManagementunitTimeofflimit",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeofflimits/", ""],
+                &[management_unit_id, time_off_limit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3238,11 +3577,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitTimeofflimits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1878,
             "getWorkforcemanagementManagementunitTimeofflimits",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeofflimits"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3260,12 +3600,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         time_off_plan_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitTimeoffplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1879,
             "getWorkforcemanagementManagementunitTimeoffplan",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeoffplans/", ""],
+                &[management_unit_id, time_off_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3282,11 +3622,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitTimeoffplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1880,
             "getWorkforcemanagementManagementunitTimeoffplans",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeoffplans"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3304,13 +3645,17 @@ impl<'a> WorkforceManagementApi<'a> {
         user_id: &str,
         time_off_request_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitUserTimeoffrequest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1881,
             "getWorkforcemanagementManagementunitUserTimeoffrequest",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(time_off_request_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/users/",
+                    "/timeoffrequests/",
+                    "",
+                ],
+                &[management_unit_id, user_id, time_off_request_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3331,13 +3676,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         GetWorkforcemanagementManagementunitUserTimeoffrequestTimeofflimits,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1882,
             "getWorkforcemanagementManagementunitUserTimeoffrequestTimeofflimits",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}/timeofflimits",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(time_off_request_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/users/",
+                    "/timeoffrequests/",
+                    "/timeofflimits",
+                ],
+                &[management_unit_id, user_id, time_off_request_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3354,12 +3703,16 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         user_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitUserTimeoffrequests> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1883,
             "getWorkforcemanagementManagementunitUserTimeoffrequests",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/users/",
+                    "/timeoffrequests",
+                ],
+                &[management_unit_id, user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3375,11 +3728,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitUsers> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1884,
             "getWorkforcemanagementManagementunitUsers",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/users"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3398,13 +3752,17 @@ impl<'a> WorkforceManagementApi<'a> {
         week_id: &str,
         schedule_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitWeekSchedule> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1885,
             "getWorkforcemanagementManagementunitWeekSchedule",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/schedules/{}",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "",
+                ],
+                &[management_unit_id, week_id, schedule_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3422,12 +3780,16 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         week_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitWeekSchedules> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1886,
             "getWorkforcemanagementManagementunitWeekSchedules",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/schedules",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/schedules",
+                ],
+                &[management_unit_id, week_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3447,12 +3809,16 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         week_date_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitWeekShifttrades> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1887,
             "getWorkforcemanagementManagementunitWeekShifttrades",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/shifttrades",
+                ],
+                &[management_unit_id, week_date_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3469,12 +3835,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         work_plan_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitWorkplan> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1888,
             "getWorkforcemanagementManagementunitWorkplan",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplans/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/workplans/", ""],
+                &[management_unit_id, work_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3491,12 +3857,16 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         work_plan_rotation_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitWorkplanrotation> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1889,
             "getWorkforcemanagementManagementunitWorkplanrotation",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_rotation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/workplanrotations/",
+                    "",
+                ],
+                &[management_unit_id, work_plan_rotation_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3512,11 +3882,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitWorkplanrotations> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1890,
             "getWorkforcemanagementManagementunitWorkplanrotations",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplanrotations", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/workplanrotations"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3534,11 +3905,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         management_unit_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitWorkplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1891,
             "getWorkforcemanagementManagementunitWorkplans",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplans", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/workplans"],
+                &[management_unit_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3551,7 +3923,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_managementunits(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunits> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1892,
             "getWorkforcemanagementManagementunits",
             String::from("/api/v2/workforcemanagement/managementunits"),
         );
@@ -3567,7 +3940,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_managementunits_divisionviews(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementManagementunitsDivisionviews> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1893,
             "getWorkforcemanagementManagementunitsDivisionviews",
             String::from("/api/v2/workforcemanagement/managementunits/divisionviews"),
         );
@@ -3583,7 +3957,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_notifications(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementNotifications> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1894,
             "getWorkforcemanagementNotifications",
             String::from("/api/v2/workforcemanagement/notifications"),
         );
@@ -3596,11 +3971,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementSchedulebidPreference> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1895,
             "getWorkforcemanagementSchedulebidPreference",
-            format!(
-                "/api/v2/workforcemanagement/schedulebids/{}/preference", crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/schedulebids/", "/preference"],
+                &[bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3612,11 +3988,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementSchedulebidSchedulesets> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1896,
             "getWorkforcemanagementSchedulebidSchedulesets",
-            format!(
-                "/api/v2/workforcemanagement/schedulebids/{}/schedulesets", crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/schedulebids/", "/schedulesets"],
+                &[bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3627,7 +4004,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_schedulebids(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementSchedulebids> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1897,
             "getWorkforcemanagementSchedulebids",
             String::from("/api/v2/workforcemanagement/schedulebids"),
         );
@@ -3644,11 +4022,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementSchedulingjob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1898,
             "getWorkforcemanagementSchedulingjob",
-            format!(
-                "/api/v2/workforcemanagement/schedulingjobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/schedulingjobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3661,7 +4040,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_schedulingpreferences_settings(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementSchedulingpreferencesSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1899,
             "getWorkforcemanagementSchedulingpreferencesSettings",
             String::from("/api/v2/workforcemanagement/schedulingpreferences/settings"),
         );
@@ -3680,7 +4060,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_shifttrades(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementShifttrades> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1900,
             "getWorkforcemanagementShifttrades",
             String::from("/api/v2/workforcemanagement/shifttrades"),
         );
@@ -3698,12 +4079,12 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementShifttradingTradeJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1901,
             "getWorkforcemanagementShifttradingTradeJob",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/{}/jobs/{}", crate
-                ::operation::encode_path_segment(trade_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/shifttrading/trades/", "/jobs/", ""],
+                &[trade_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3720,12 +4101,16 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementShifttradingTradeMatchJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1902,
             "getWorkforcemanagementShifttradingTradeMatchJob",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/{}/match/jobs/{}", crate
-                ::operation::encode_path_segment(trade_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/shifttrading/trades/",
+                    "/match/jobs/",
+                    "",
+                ],
+                &[trade_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3742,12 +4127,16 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementShifttradingTradeStateJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1903,
             "getWorkforcemanagementShifttradingTradeStateJob",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/{}/state/jobs/{}", crate
-                ::operation::encode_path_segment(trade_id), crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/shifttrading/trades/",
+                    "/state/jobs/",
+                    "",
+                ],
+                &[trade_id, job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3763,11 +4152,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementShifttradingTradesJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1904,
             "getWorkforcemanagementShifttradingTradesJob",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/shifttrading/trades/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3783,11 +4173,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementShifttradingTradesMineQueryJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1905,
             "getWorkforcemanagementShifttradingTradesMineQueryJob",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/mine/query/jobs/{}",
-                crate ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/shifttrading/trades/mine/query/jobs/",
+                    "",
+                ],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3801,11 +4195,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementShrinkageJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1906,
             "getWorkforcemanagementShrinkageJob",
-            format!(
-                "/api/v2/workforcemanagement/shrinkage/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/shrinkage/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3821,11 +4216,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         team_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementTeamAdherence> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1907,
             "getWorkforcemanagementTeamAdherence",
-            format!(
-                "/api/v2/workforcemanagement/teams/{}/adherence", crate
-                ::operation::encode_path_segment(team_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/teams/", "/adherence"],
+                &[team_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3839,11 +4235,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementTimeoffbalanceJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1908,
             "getWorkforcemanagementTimeoffbalanceJob",
-            format!(
-                "/api/v2/workforcemanagement/timeoffbalance/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/timeoffbalance/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3859,11 +4256,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         time_off_request_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementTimeoffrequest> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1909,
             "getWorkforcemanagementTimeoffrequest",
-            format!(
-                "/api/v2/workforcemanagement/timeoffrequests/{}", crate
-                ::operation::encode_path_segment(time_off_request_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/timeoffrequests/", ""],
+                &[time_off_request_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3879,11 +4277,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         time_off_request_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementTimeoffrequestWaitlistpositions> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1910,
             "getWorkforcemanagementTimeoffrequestWaitlistpositions",
-            format!(
-                "/api/v2/workforcemanagement/timeoffrequests/{}/waitlistpositions", crate
-                ::operation::encode_path_segment(time_off_request_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/timeoffrequests/", "/waitlistpositions"],
+                &[time_off_request_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3898,7 +4297,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_timeoffrequests(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementTimeoffrequests> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1911,
             "getWorkforcemanagementTimeoffrequests",
             String::from("/api/v2/workforcemanagement/timeoffrequests"),
         );
@@ -3912,7 +4312,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_unavailabletimes_settings(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementUnavailabletimesSettings> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1912,
             "getWorkforcemanagementUnavailabletimesSettings",
             String::from("/api/v2/workforcemanagement/unavailabletimes/settings"),
         );
@@ -3927,11 +4328,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         job_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementUnavailabletimesValidationJob> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1913,
             "getWorkforcemanagementUnavailabletimesValidationJob",
-            format!(
-                "/api/v2/workforcemanagement/unavailabletimes/validation/jobs/{}", crate
-                ::operation::encode_path_segment(job_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/unavailabletimes/validation/jobs/", ""],
+                &[job_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3947,11 +4349,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         user_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementUserWorkplanbidranks> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1914,
             "getWorkforcemanagementUserWorkplanbidranks",
-            format!(
-                "/api/v2/workforcemanagement/users/{}/workplanbidranks", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/users/", "/workplanbidranks"],
+                &[user_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3967,11 +4370,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementWorkplanbidPreferences> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1915,
             "getWorkforcemanagementWorkplanbidPreferences",
-            format!(
-                "/api/v2/workforcemanagement/workplanbids/{}/preferences", crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/workplanbids/", "/preferences"],
+                &[bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -3987,11 +4391,12 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         bid_id: &str,
     ) -> crate::Request<'a, GetWorkforcemanagementWorkplanbidWorkplans> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1916,
             "getWorkforcemanagementWorkplanbidWorkplans",
-            format!(
-                "/api/v2/workforcemanagement/workplanbids/{}/workplans", crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/workplanbids/", "/workplans"],
+                &[bid_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -4006,7 +4411,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn get_workforcemanagement_workplanbids(
         &self,
     ) -> crate::Request<'a, GetWorkforcemanagementWorkplanbids> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            1917,
             "getWorkforcemanagementWorkplanbids",
             String::from("/api/v2/workforcemanagement/workplanbids"),
         );
@@ -4020,11 +4426,12 @@ impl<'a> WorkforceManagementApi<'a> {
         adjustment_id: &str,
         body: &genesys_model::UpdateAdherenceAdjustmentAgentRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementAdherenceAdjustment> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2132,
             "patchWorkforcemanagementAdherenceAdjustment",
-            format!(
-                "/api/v2/workforcemanagement/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(adjustment_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/adherence/adjustments/", ""],
+                &[adjustment_id],
             ),
         );
         request.model_body(body);
@@ -4039,12 +4446,12 @@ impl<'a> WorkforceManagementApi<'a> {
         adjustment_id: &str,
         body: &genesys_model::UpdateAdherenceAdjustmentAdminRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementAgentAdherenceAdjustment> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2133,
             "patchWorkforcemanagementAgentAdherenceAdjustment",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/adherence/adjustments/{}", crate
-                ::operation::encode_path_segment(agent_id), crate
-                ::operation::encode_path_segment(adjustment_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/adherence/adjustments/", ""],
+                &[agent_id, adjustment_id],
             ),
         );
         request.model_body(body);
@@ -4063,12 +4470,12 @@ impl<'a> WorkforceManagementApi<'a> {
         explanation_id: &str,
         body: &genesys_model::UpdateAdherenceExplanationStatusRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementAgentAdherenceExplanation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2134,
             "patchWorkforcemanagementAgentAdherenceExplanation",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/adherence/explanations/{}", crate
-                ::operation::encode_path_segment(agent_id), crate
-                ::operation::encode_path_segment(explanation_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/adherence/explanations/", ""],
+                &[agent_id, explanation_id],
             ),
         );
         request.model_body(body);
@@ -4084,11 +4491,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         body: &genesys_model::UpdateUnavailableTimesRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementAgentUnavailabletimes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2135,
             "patchWorkforcemanagementAgentUnavailabletimes",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/unavailabletimes", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/unavailabletimes"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -4106,11 +4514,12 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         body: &genesys_model::AgentUpdateAlternativeShiftTradeRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementAlternativeshiftsTrade> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2136,
             "patchWorkforcemanagementAlternativeshiftsTrade",
-            format!(
-                "/api/v2/workforcemanagement/alternativeshifts/trades/{}", crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/alternativeshifts/trades/", ""],
+                &[trade_id],
             ),
         );
         request.model_body(body);
@@ -4127,7 +4536,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AdminBulkUpdateAlternativeShiftTradeStateRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementAlternativeshiftsTradesStateJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2137,
             "patchWorkforcemanagementAlternativeshiftsTradesStateJobs",
             String::from(
                 "/api/v2/workforcemanagement/alternativeshifts/trades/state/jobs",
@@ -4148,11 +4558,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::UpdateBusinessUnitRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunit> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2138,
             "patchWorkforcemanagementBusinessunit",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", ""],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4171,12 +4582,12 @@ impl<'a> WorkforceManagementApi<'a> {
         activity_code_id: &str,
         body: &genesys_model::UpdateActivityCodeRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitActivitycode> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2139,
             "patchWorkforcemanagementBusinessunitActivitycode",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activitycodes/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_code_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activitycodes/", ""],
+                &[business_unit_id, activity_code_id],
             ),
         );
         request.model_body(body);
@@ -4190,11 +4601,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::BulkUpdateActivityCodeRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitActivitycodesBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2140,
             "patchWorkforcemanagementBusinessunitActivitycodesBulk",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activitycodes/bulk", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activitycodes/bulk"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4215,12 +4627,12 @@ impl<'a> WorkforceManagementApi<'a> {
         activity_plan_id: &str,
         body: &genesys_model::UpdateActivityPlanRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitActivityplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2141,
             "patchWorkforcemanagementBusinessunitActivityplan",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activityplans/", ""],
+                &[business_unit_id, activity_plan_id],
             ),
         );
         request.model_body(body);
@@ -4237,11 +4649,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitAdherenceAdjustmentsBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2142,
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsBulk",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/bulk",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/bulk",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4259,12 +4675,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2143,
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncode",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(reason_code_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes/",
+                    "",
+                ],
+                &[business_unit_id, reason_code_id],
             ),
         );
         request.model_body(body);
@@ -4281,11 +4701,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2144,
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes/bulk",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4302,11 +4726,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitAdherenceAdjustmentsSettings,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2145,
             "patchWorkforcemanagementBusinessunitAdherenceAdjustmentsSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4327,11 +4755,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitAlternativeshiftsSettings,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2146,
             "patchWorkforcemanagementBusinessunitAlternativeshiftsSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/alternativeshifts/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4348,12 +4780,12 @@ impl<'a> WorkforceManagementApi<'a> {
         capacity_plan_id: &str,
         body: &genesys_model::UpdateCapacityPlanRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitCapacityplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2147,
             "patchWorkforcemanagementBusinessunitCapacityplan",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/capacityplans/", ""],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         request.model_body(body);
@@ -4372,11 +4804,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitMinimumstaffingSettings,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2148,
             "patchWorkforcemanagementBusinessunitMinimumstaffingSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/minimumstaffing/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/minimumstaffing/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4393,12 +4829,12 @@ impl<'a> WorkforceManagementApi<'a> {
         opportunity_id: &str,
         body: &genesys_model::PatchOpportunityRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitOpportunity> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2149,
             "patchWorkforcemanagementBusinessunitOpportunity",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(opportunity_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/opportunities/", ""],
+                &[business_unit_id, opportunity_id],
             ),
         );
         request.model_body(body);
@@ -4419,12 +4855,12 @@ impl<'a> WorkforceManagementApi<'a> {
         planning_group_id: &str,
         body: &genesys_model::UpdatePlanningGroupRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitPlanninggroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2150,
             "patchWorkforcemanagementBusinessunitPlanninggroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/planninggroups/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(planning_group_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/planninggroups/", ""],
+                &[business_unit_id, planning_group_id],
             ),
         );
         request.model_body(body);
@@ -4439,12 +4875,12 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::UpdateScheduleBid,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitSchedulebid> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2151,
             "patchWorkforcemanagementBusinessunitSchedulebid",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/schedulebids/", ""],
+                &[business_unit_id, bid_id],
             ),
         );
         request.model_body(body);
@@ -4460,13 +4896,17 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_group_id: &str,
         body: &genesys_model::ScheduleBidGroupUpdate,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitSchedulebidGroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2152,
             "patchWorkforcemanagementBusinessunitSchedulebidGroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/groups/",
+                    "",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         request.model_body(body);
@@ -4485,13 +4925,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitSchedulebidGroupPreferences,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2153,
             "patchWorkforcemanagementBusinessunitSchedulebidGroupPreferences",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/groups/",
+                    "/preferences",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         request.model_body(body);
@@ -4507,11 +4951,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::BuSchedulerSettingsRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitSchedulerSettings> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2154,
             "patchWorkforcemanagementBusinessunitSchedulerSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/scheduler/settings", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/scheduler/settings"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4530,12 +4975,12 @@ impl<'a> WorkforceManagementApi<'a> {
         run_id: &str,
         body: &genesys_model::PatchBuScheduleRunRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitSchedulingRun> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2155,
             "patchWorkforcemanagementBusinessunitSchedulingRun",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/scheduling/runs/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(run_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/scheduling/runs/", ""],
+                &[business_unit_id, run_id],
             ),
         );
         request.model_body(body);
@@ -4554,11 +4999,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitSchedulingpreferencesSettings,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2156,
             "patchWorkforcemanagementBusinessunitSchedulingpreferencesSettings",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulingpreferences/settings",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulingpreferences/settings",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -4577,12 +5026,16 @@ impl<'a> WorkforceManagementApi<'a> {
         service_goal_template_id: &str,
         body: &genesys_model::UpdateServiceGoalTemplate,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitServicegoaltemplate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2157,
             "patchWorkforcemanagementBusinessunitServicegoaltemplate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(service_goal_template_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/servicegoaltemplates/",
+                    "",
+                ],
+                &[business_unit_id, service_goal_template_id],
             ),
         );
         request.model_body(body);
@@ -4601,12 +5054,12 @@ impl<'a> WorkforceManagementApi<'a> {
         staffing_group_id: &str,
         body: &genesys_model::UpdateStaffingGroupRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitStaffinggroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2158,
             "patchWorkforcemanagementBusinessunitStaffinggroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(staffing_group_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/staffinggroups/", ""],
+                &[business_unit_id, staffing_group_id],
             ),
         );
         request.model_body(body);
@@ -4625,12 +5078,12 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_plan_id: &str,
         body: &genesys_model::BuUpdateTimeOffPlanRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitTimeoffplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2159,
             "patchWorkforcemanagementBusinessunitTimeoffplan",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeoffplans/", ""],
+                &[business_unit_id, time_off_plan_id],
             ),
         );
         request.model_body(body);
@@ -4649,12 +5102,12 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::UpdateWorkPlanBid,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitWorkplanbid> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2160,
             "patchWorkforcemanagementBusinessunitWorkplanbid",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/workplanbids/", ""],
+                &[business_unit_id, bid_id],
             ),
         );
         request.model_body(body);
@@ -4674,13 +5127,17 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_group_id: &str,
         body: &genesys_model::WorkPlanBidGroupUpdate,
     ) -> crate::Request<'a, PatchWorkforcemanagementBusinessunitWorkplanbidGroup> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2161,
             "patchWorkforcemanagementBusinessunitWorkplanbidGroup",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/groups/",
+                    "",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         request.model_body(body);
@@ -4703,13 +5160,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementBusinessunitWorkplanbidGroupPreferences,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2162,
             "patchWorkforcemanagementBusinessunitWorkplanbidGroupPreferences",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups/{}/preferences",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id), crate
-                ::operation::encode_path_segment(bid_group_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/groups/",
+                    "/preferences",
+                ],
+                &[business_unit_id, bid_id, bid_group_id],
             ),
         );
         request.model_body(body);
@@ -4727,11 +5188,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::UpdateManagementUnitRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunit> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2163,
             "patchWorkforcemanagementManagementunit",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", ""],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -4749,11 +5211,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::UpdateMuAgentsRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitAgents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2164,
             "patchWorkforcemanagementManagementunitAgents",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/agents", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/agents"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -4771,11 +5234,15 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::UpdateMuAgentWorkPlansBatchRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitAgentsWorkplansBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2165,
             "patchWorkforcemanagementManagementunitAgentsWorkplansBulk",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/agents/workplans/bulk",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/agents/workplans/bulk",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -4797,12 +5264,12 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_limit_id: &str,
         body: &genesys_model::UpdateTimeOffLimitRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitTimeofflimit> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2166,
             "patchWorkforcemanagementManagementunitTimeofflimit",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeofflimits/", ""],
+                &[management_unit_id, time_off_limit_id],
             ),
         );
         request.model_body(body);
@@ -4822,12 +5289,12 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_plan_id: &str,
         body: &genesys_model::UpdateTimeOffPlanRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitTimeoffplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2167,
             "patchWorkforcemanagementManagementunitTimeoffplan",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffplans/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeoffplans/", ""],
+                &[management_unit_id, time_off_plan_id],
             ),
         );
         request.model_body(body);
@@ -4850,13 +5317,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementManagementunitTimeoffrequestUserIntegrationstatus,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2168,
             "patchWorkforcemanagementManagementunitTimeoffrequestUserIntegrationstatus",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/{}/users/{}/integrationstatus",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_request_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/timeoffrequests/",
+                    "/users/",
+                    "/integrationstatus",
+                ],
+                &[management_unit_id, time_off_request_id, user_id],
             ),
         );
         request.model_body(body);
@@ -4875,11 +5346,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PatchWorkforcemanagementManagementunitUnavailabletimesSettings,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2169,
             "patchWorkforcemanagementManagementunitUnavailabletimesSettings",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/unavailabletimes/settings",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/unavailabletimes/settings",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -4899,13 +5374,17 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_request_id: &str,
         body: &genesys_model::AdminTimeOffRequestPatch,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitUserTimeoffrequest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2170,
             "patchWorkforcemanagementManagementunitUserTimeoffrequest",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(time_off_request_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/users/",
+                    "/timeoffrequests/",
+                    "",
+                ],
+                &[management_unit_id, user_id, time_off_request_id],
             ),
         );
         request.model_body(body);
@@ -4928,13 +5407,17 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         body: &genesys_model::PatchShiftTradeRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitWeekShifttrade> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2171,
             "patchWorkforcemanagementManagementunitWeekShifttrade",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/{}",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/shifttrades/",
+                    "",
+                ],
+                &[management_unit_id, week_date_id, trade_id],
             ),
         );
         request.model_body(body);
@@ -4953,12 +5436,12 @@ impl<'a> WorkforceManagementApi<'a> {
         work_plan_id: &str,
         body: &genesys_model::WorkPlan,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitWorkplan> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2172,
             "patchWorkforcemanagementManagementunitWorkplan",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplans/{}", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/workplans/", ""],
+                &[management_unit_id, work_plan_id],
             ),
         );
         request.model_body(body);
@@ -4977,12 +5460,16 @@ impl<'a> WorkforceManagementApi<'a> {
         work_plan_rotation_id: &str,
         body: &genesys_model::UpdateWorkPlanRotationRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementManagementunitWorkplanrotation> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2173,
             "patchWorkforcemanagementManagementunitWorkplanrotation",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_rotation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/workplanrotations/",
+                    "",
+                ],
+                &[management_unit_id, work_plan_rotation_id],
             ),
         );
         request.model_body(body);
@@ -4997,7 +5484,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::UpdateAgentSchedulingPreferencesRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementSchedulingpreferences> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2174,
             "patchWorkforcemanagementSchedulingpreferences",
             String::from("/api/v2/workforcemanagement/schedulingpreferences"),
         );
@@ -5016,11 +5504,12 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_request_id: &str,
         body: &genesys_model::AgentTimeOffRequestPatch,
     ) -> crate::Request<'a, PatchWorkforcemanagementTimeoffrequest> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2175,
             "patchWorkforcemanagementTimeoffrequest",
-            format!(
-                "/api/v2/workforcemanagement/timeoffrequests/{}", crate
-                ::operation::encode_path_segment(time_off_request_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/timeoffrequests/", ""],
+                &[time_off_request_id],
             ),
         );
         request.model_body(body);
@@ -5035,7 +5524,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::UpdateUnavailableTimesRequest,
     ) -> crate::Request<'a, PatchWorkforcemanagementUnavailabletimes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2176,
             "patchWorkforcemanagementUnavailabletimes",
             String::from("/api/v2/workforcemanagement/unavailabletimes"),
         );
@@ -5054,11 +5544,12 @@ impl<'a> WorkforceManagementApi<'a> {
         user_id: &str,
         body: &genesys_model::WorkPlanBidRanks,
     ) -> crate::Request<'a, PatchWorkforcemanagementUserWorkplanbidranks> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2177,
             "patchWorkforcemanagementUserWorkplanbidranks",
-            format!(
-                "/api/v2/workforcemanagement/users/{}/workplanbidranks", crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/users/", "/workplanbidranks"],
+                &[user_id],
             ),
         );
         request.model_body(body);
@@ -5075,7 +5566,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &Vec<genesys_model::WorkPlanBidRanks>,
     ) -> crate::Request<'a, PatchWorkforcemanagementUsersWorkplanbidranksBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2178,
             "patchWorkforcemanagementUsersWorkplanbidranksBulk",
             String::from("/api/v2/workforcemanagement/users/workplanbidranks/bulk"),
         );
@@ -5094,11 +5586,12 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::UpdateAgentWorkPlanBiddingPreference,
     ) -> crate::Request<'a, PatchWorkforcemanagementWorkplanbidPreferences> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2179,
             "patchWorkforcemanagementWorkplanbidPreferences",
-            format!(
-                "/api/v2/workforcemanagement/workplanbids/{}/preferences", crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/workplanbids/", "/preferences"],
+                &[bid_id],
             ),
         );
         request.model_body(body);
@@ -5111,7 +5604,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AddAdherenceAdjustmentAgentRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAdherenceAdjustments> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2932,
             "postWorkforcemanagementAdherenceAdjustments",
             String::from("/api/v2/workforcemanagement/adherence/adjustments"),
         );
@@ -5125,7 +5619,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AgentQueryAdherenceAdjustmentsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAdherenceAdjustmentsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2933,
             "postWorkforcemanagementAdherenceAdjustmentsQuery",
             String::from("/api/v2/workforcemanagement/adherence/adjustments/query"),
         );
@@ -5143,7 +5638,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AddAdherenceExplanationAgentRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAdherenceExplanations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2934,
             "postWorkforcemanagementAdherenceExplanations",
             String::from("/api/v2/workforcemanagement/adherence/explanations"),
         );
@@ -5161,7 +5657,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AgentQueryAdherenceExplanationsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAdherenceExplanationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2935,
             "postWorkforcemanagementAdherenceExplanationsQuery",
             String::from("/api/v2/workforcemanagement/adherence/explanations/query"),
         );
@@ -5179,7 +5676,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::WfmHistoricalAdherenceBulkQuery,
     ) -> crate::Request<'a, PostWorkforcemanagementAdherenceHistoricalBulk> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2936,
             "postWorkforcemanagementAdherenceHistoricalBulk",
             String::from("/api/v2/workforcemanagement/adherence/historical/bulk"),
         );
@@ -5194,11 +5692,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         body: &genesys_model::AgentQueryAdherenceAdjustmentsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentAdherenceAdjustmentsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2937,
             "postWorkforcemanagementAgentAdherenceAdjustmentsQuery",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/adherence/adjustments/query",
-                crate ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/adherence/adjustments/query"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -5216,11 +5715,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         body: &genesys_model::AddAdherenceExplanationAdminRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentAdherenceExplanations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2938,
             "postWorkforcemanagementAgentAdherenceExplanations",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/adherence/explanations", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/adherence/explanations"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -5238,11 +5738,15 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         body: &genesys_model::AgentQueryAdherenceExplanationsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentAdherenceExplanationsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2939,
             "postWorkforcemanagementAgentAdherenceExplanationsQuery",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/adherence/explanations/query",
-                crate ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/agents/",
+                    "/adherence/explanations/query",
+                ],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -5258,11 +5762,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         body: &genesys_model::QueryAgentSchedulingPreferencesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentSchedulingpreferencesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2940,
             "postWorkforcemanagementAgentSchedulingpreferencesQuery",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/schedulingpreferences/query",
-                crate ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/schedulingpreferences/query"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -5278,11 +5783,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         body: &genesys_model::QueryAgentUnavailableTimesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentUnavailabletimesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2941,
             "postWorkforcemanagementAgentUnavailabletimesQuery",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/unavailabletimes/query", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/unavailabletimes/query"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -5299,7 +5805,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::MoveAgentsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgents> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2942,
             "postWorkforcemanagementAgents",
             String::from("/api/v2/workforcemanagement/agents"),
         );
@@ -5317,7 +5824,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::QueryAgentsIntegrationsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentsIntegrationsHrisQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2943,
             "postWorkforcemanagementAgentsIntegrationsHrisQuery",
             String::from("/api/v2/workforcemanagement/agents/integrations/hris/query"),
         );
@@ -5335,7 +5843,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::WfmHistoricalAdherenceQueryForAgent,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentsMeAdherenceHistoricalJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2944,
             "postWorkforcemanagementAgentsMeAdherenceHistoricalJobs",
             String::from(
                 "/api/v2/workforcemanagement/agents/me/adherence/historical/jobs",
@@ -5355,7 +5864,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AgentPossibleWorkShiftsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentsMePossibleworkshifts> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2945,
             "postWorkforcemanagementAgentsMePossibleworkshifts",
             String::from("/api/v2/workforcemanagement/agents/me/possibleworkshifts"),
         );
@@ -5374,7 +5884,8 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementAgentsOpportunitiesEnrollmentsBulkAdd,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2946,
             "postWorkforcemanagementAgentsOpportunitiesEnrollmentsBulkAdd",
             String::from(
                 "/api/v2/workforcemanagement/agents/opportunities/enrollments/bulk/add",
@@ -5395,7 +5906,8 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementAgentsOpportunitiesEnrollmentsBulkStatusesUpdate,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2947,
             "postWorkforcemanagementAgentsOpportunitiesEnrollmentsBulkStatusesUpdate",
             String::from(
                 "/api/v2/workforcemanagement/agents/opportunities/enrollments/bulk/statuses/update",
@@ -5413,7 +5925,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::QueryOpportunitiesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentsOpportunitiesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2948,
             "postWorkforcemanagementAgentsOpportunitiesQuery",
             String::from("/api/v2/workforcemanagement/agents/opportunities/query"),
         );
@@ -5429,7 +5942,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AgentMuScheduleQuery,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentschedulesManagementunitsMine> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2949,
             "postWorkforcemanagementAgentschedulesManagementunitsMine",
             String::from(
                 "/api/v2/workforcemanagement/agentschedules/managementunits/mine",
@@ -5449,7 +5963,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::BuGetCurrentAgentScheduleRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAgentschedulesMine> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2950,
             "postWorkforcemanagementAgentschedulesMine",
             String::from("/api/v2/workforcemanagement/agentschedules/mine"),
         );
@@ -5467,7 +5982,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AlternativeShiftOffersRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAlternativeshiftsOffersJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2951,
             "postWorkforcemanagementAlternativeshiftsOffersJobs",
             String::from("/api/v2/workforcemanagement/alternativeshifts/offers/jobs"),
         );
@@ -5485,7 +6001,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AlternativeShiftSearchOffersRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAlternativeshiftsOffersSearchJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2952,
             "postWorkforcemanagementAlternativeshiftsOffersSearchJobs",
             String::from(
                 "/api/v2/workforcemanagement/alternativeshifts/offers/search/jobs",
@@ -5505,7 +6022,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::CreateAlternativeShiftTradeRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementAlternativeshiftsTrades> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2953,
             "postWorkforcemanagementAlternativeshiftsTrades",
             String::from("/api/v2/workforcemanagement/alternativeshifts/trades"),
         );
@@ -5524,11 +6042,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CreateActivityCodeRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitActivitycodes> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2954,
             "postWorkforcemanagementBusinessunitActivitycodes",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activitycodes", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activitycodes"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5547,12 +6066,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitActivityplanDeletionsJobs,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2955,
             "postWorkforcemanagementBusinessunitActivityplanDeletionsJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/deletions/jobs",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/deletions/jobs",
+                ],
+                &[business_unit_id, activity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5571,14 +6094,18 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitActivityplanOccurrenceSessionUsersDeletionsJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2956,
             "postWorkforcemanagementBusinessunitActivityplanOccurrenceSessionUsersDeletionsJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/{}/users/deletions/jobs",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id), crate
-                ::operation::encode_path_segment(occurrence_id), crate
-                ::operation::encode_path_segment(session_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/occurrences/",
+                    "/sessions/",
+                    "/users/deletions/jobs",
+                ],
+                &[business_unit_id, activity_plan_id, occurrence_id, session_id],
             ),
         );
         request.model_body(body);
@@ -5597,13 +6124,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitActivityplanOccurrenceSessionsDeletionsJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2957,
             "postWorkforcemanagementBusinessunitActivityplanOccurrenceSessionsDeletionsJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/{}/sessions/deletions/jobs",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id), crate
-                ::operation::encode_path_segment(occurrence_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/occurrences/",
+                    "/sessions/deletions/jobs",
+                ],
+                &[business_unit_id, activity_plan_id, occurrence_id],
             ),
         );
         request.model_body(body);
@@ -5623,12 +6154,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitActivityplanOccurrencesDeletionsJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2958,
             "postWorkforcemanagementBusinessunitActivityplanOccurrencesDeletionsJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/occurrences/deletions/jobs",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/occurrences/deletions/jobs",
+                ],
+                &[business_unit_id, activity_plan_id],
             ),
         );
         request.model_body(body);
@@ -5648,12 +6183,16 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         activity_plan_id: &str,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitActivityplanRunsJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2959,
             "postWorkforcemanagementBusinessunitActivityplanRunsJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans/{}/runs/jobs",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(activity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/activityplans/",
+                    "/runs/jobs",
+                ],
+                &[business_unit_id, activity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5670,11 +6209,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CreateActivityPlanRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitActivityplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2960,
             "postWorkforcemanagementBusinessunitActivityplans",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/activityplans", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/activityplans"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5691,11 +6231,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitAdherenceAdjustmentsQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2961,
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5712,11 +6256,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2962,
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsQueryJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/query/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/query/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5733,11 +6281,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodes,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2963,
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodes",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5754,11 +6306,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2964,
             "postWorkforcemanagementBusinessunitAdherenceAdjustmentsReasoncodesBulk",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/adjustments/reasoncodes/bulk",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/adjustments/reasoncodes/bulk",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5779,11 +6335,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitAdherenceExplanationsQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2965,
             "postWorkforcemanagementBusinessunitAdherenceExplanationsQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/adherence/explanations/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/adherence/explanations/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5801,11 +6361,15 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::BuSearchAgentSchedulesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitAgentschedulesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2966,
             "postWorkforcemanagementBusinessunitAgentschedulesSearch",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/agentschedules/search",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/agentschedules/search",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5826,11 +6390,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitAlternativeshiftsTradesSearch,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2967,
             "postWorkforcemanagementBusinessunitAlternativeshiftsTradesSearch",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/alternativeshifts/trades/search",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/alternativeshifts/trades/search",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5847,12 +6415,16 @@ impl<'a> WorkforceManagementApi<'a> {
         capacity_plan_id: &str,
         body: &genesys_model::CopyCapacityPlanRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitCapacityplanCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2968,
             "postWorkforcemanagementBusinessunitCapacityplanCopy",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/copy",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/copy",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         request.model_body(body);
@@ -5871,12 +6443,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitCapacityplanRequirementGenerate,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2969,
             "postWorkforcemanagementBusinessunitCapacityplanRequirementGenerate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/requirement/generate",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/requirement/generate",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5895,12 +6471,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocations,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2970,
             "postWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocations",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocations",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/staffinggroupallocations",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         request.model_body(body);
@@ -5920,12 +6500,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocationshistoryQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2971,
             "postWorkforcemanagementBusinessunitCapacityplanStaffinggroupallocationshistoryQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/{}/staffinggroupallocationshistory/query",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(capacity_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/",
+                    "/staffinggroupallocationshistory/query",
+                ],
+                &[business_unit_id, capacity_plan_id],
             ),
         );
         request.model_body(body);
@@ -5945,13 +6529,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitCapacityplanningLongtermrequirementsAutomaticbestmethodWeekForecastForceregenerate,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            2972,
             "postWorkforcemanagementBusinessunitCapacityplanningLongtermrequirementsAutomaticbestmethodWeekForecastForceregenerate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplanning/longtermrequirements/automaticbestmethod/weeks/{}/forecasts/{}/forceregenerate",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplanning/longtermrequirements/automaticbestmethod/weeks/",
+                    "/forecasts/",
+                    "/forceregenerate",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -5966,11 +6554,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CapacityPlanRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitCapacityplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2973,
             "postWorkforcemanagementBusinessunitCapacityplans",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/capacityplans"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -5986,11 +6575,15 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CapacityPlanDeleteRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitCapacityplansBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2974,
             "postWorkforcemanagementBusinessunitCapacityplansBulkRemove",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/capacityplans/bulk/remove",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/capacityplans/bulk/remove",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6004,11 +6597,15 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::DecisionMetricsUpdateJobRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitDecisionmetricsUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2975,
             "postWorkforcemanagementBusinessunitDecisionmetricsUpdate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/decisionmetrics/update",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/decisionmetrics/update",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6025,11 +6622,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitDecisionmetricsUpdateUploadurl,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2976,
             "postWorkforcemanagementBusinessunitDecisionmetricsUpdateUploadurl",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/decisionmetrics/update/uploadurl",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/decisionmetrics/update/uploadurl",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6047,11 +6648,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::IntradayPlanningGroupRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitIntraday> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2977,
             "postWorkforcemanagementBusinessunitIntraday",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/intraday", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/intraday"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6068,11 +6670,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportForecastJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2978,
             "postWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportForecastJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/forecast/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/export/forecast/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6089,11 +6695,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportHistoricalJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2979,
             "postWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportHistoricalJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/historical/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/export/historical/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6110,11 +6720,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportSnapshotJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2980,
             "postWorkforcemanagementBusinessunitMainforecastContinuousforecastSessionExportSnapshotJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/mainforecast/continuousforecast/session/export/snapshot/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/mainforecast/continuousforecast/session/export/snapshot/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6128,11 +6742,15 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::BulkAddOpportunitiesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitOpportunitiesBulkAdd> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2981,
             "postWorkforcemanagementBusinessunitOpportunitiesBulkAdd",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/add",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/opportunities/bulk/add",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6151,11 +6769,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitOpportunitiesBulkPublish,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2982,
             "postWorkforcemanagementBusinessunitOpportunitiesBulkPublish",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/publish",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/opportunities/bulk/publish",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6171,11 +6793,15 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::BulkOpportunitiesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitOpportunitiesBulkRemove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2983,
             "postWorkforcemanagementBusinessunitOpportunitiesBulkRemove",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/remove",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/opportunities/bulk/remove",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6194,11 +6820,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitOpportunitiesBulkStatusesUpdate,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2984,
             "postWorkforcemanagementBusinessunitOpportunitiesBulkStatusesUpdate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/bulk/statuses/update",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/opportunities/bulk/statuses/update",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6217,11 +6847,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitOpportunitiesEnrollmentsBulkStatusesUpdate,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2985,
             "postWorkforcemanagementBusinessunitOpportunitiesEnrollmentsBulkStatusesUpdate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/enrollments/bulk/statuses/update",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/opportunities/enrollments/bulk/statuses/update",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6240,11 +6874,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitOpportunitiesEnrollmentsQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2986,
             "postWorkforcemanagementBusinessunitOpportunitiesEnrollmentsQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/enrollments/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/opportunities/enrollments/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6261,11 +6899,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitOpportunitiesExternalactivitiesQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2987,
             "postWorkforcemanagementBusinessunitOpportunitiesExternalactivitiesQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/externalactivities/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/opportunities/externalactivities/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6279,11 +6921,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::QueryOpportunitiesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitOpportunitiesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2988,
             "postWorkforcemanagementBusinessunitOpportunitiesQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/opportunities/query", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/opportunities/query"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6303,11 +6946,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CreatePlanningGroupRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitPlanninggroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2989,
             "postWorkforcemanagementBusinessunitPlanninggroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/planninggroups", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/planninggroups"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6322,12 +6966,16 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::CopyScheduleBid,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitSchedulebidCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2990,
             "postWorkforcemanagementBusinessunitSchedulebidCopy",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/copy",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/copy",
+                ],
+                &[business_unit_id, bid_id],
             ),
         );
         request.model_body(body);
@@ -6342,12 +6990,16 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::ScheduleBidGroupCreate,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitSchedulebidGroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2991,
             "postWorkforcemanagementBusinessunitSchedulebidGroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/{}/groups",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/",
+                    "/groups",
+                ],
+                &[business_unit_id, bid_id],
             ),
         );
         request.model_body(body);
@@ -6361,11 +7013,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CreateScheduleBid,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitSchedulebids> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2992,
             "postWorkforcemanagementBusinessunitSchedulebids",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/schedulebids"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6382,11 +7035,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitSchedulebidsEffectiveschedulesets,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2993,
             "postWorkforcemanagementBusinessunitSchedulebidsEffectiveschedulesets",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/schedulebids/effectiveschedulesets",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/schedulebids/effectiveschedulesets",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6404,11 +7061,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CreateServiceGoalTemplate,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitServicegoaltemplates> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2994,
             "postWorkforcemanagementBusinessunitServicegoaltemplates",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/servicegoaltemplates",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/servicegoaltemplates"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6427,11 +7085,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitShifttradingTradesEvaluateJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2995,
             "postWorkforcemanagementBusinessunitShifttradingTradesEvaluateJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/evaluate/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/trades/evaluate/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6450,11 +7112,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitShifttradingTradesQueryJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2996,
             "postWorkforcemanagementBusinessunitShifttradingTradesQueryJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/query/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/trades/query/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6473,11 +7139,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitShifttradingTradesStateBulkJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2997,
             "postWorkforcemanagementBusinessunitShifttradingTradesStateBulkJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/trades/state/bulk/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/trades/state/bulk/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6496,11 +7166,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitShifttradingUnmatchedSearchJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2998,
             "postWorkforcemanagementBusinessunitShifttradingUnmatchedSearchJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/unmatched/search/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/unmatched/search/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6519,11 +7193,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitShifttradingWeeksSummaryJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            2999,
             "postWorkforcemanagementBusinessunitShifttradingWeeksSummaryJobs",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/shifttrading/weeks/summary/jobs",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/shifttrading/weeks/summary/jobs",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6541,11 +7219,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CreateStaffingGroupRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitStaffinggroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3000,
             "postWorkforcemanagementBusinessunitStaffinggroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/staffinggroups", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/staffinggroups"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6564,11 +7243,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitStaffinggroupsPlanninggroupsQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3001,
             "postWorkforcemanagementBusinessunitStaffinggroupsPlanninggroupsQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/planninggroups/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/staffinggroups/planninggroups/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6586,11 +7269,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::QueryUserStaffingGroupListRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitStaffinggroupsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3002,
             "postWorkforcemanagementBusinessunitStaffinggroupsQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/staffinggroups/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/staffinggroups/query"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6608,12 +7292,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitTimeofflimitGranularityconversion,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3003,
             "postWorkforcemanagementBusinessunitTimeofflimitGranularityconversion",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/granularityconversion",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/",
+                    "/granularityconversion",
+                ],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         request.model_body(body);
@@ -6633,12 +7321,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitTimeofflimitValuesImport,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3004,
             "postWorkforcemanagementBusinessunitTimeofflimitValuesImport",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values/import",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/",
+                    "/values/import",
+                ],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         request.model_body(body);
@@ -6658,12 +7350,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitTimeofflimitValuesImportUploadurl,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3005,
             "postWorkforcemanagementBusinessunitTimeofflimitValuesImportUploadurl",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values/import/uploadurl",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/",
+                    "/values/import/uploadurl",
+                ],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         request.model_body(body);
@@ -6678,12 +7374,16 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_limit_id: &str,
         body: &genesys_model::QueryTimeOffLimitValuesForGranularityRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitTimeofflimitValuesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3006,
             "postWorkforcemanagementBusinessunitTimeofflimitValuesQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values/query",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/",
+                    "/values/query",
+                ],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         request.model_body(body);
@@ -6701,11 +7401,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::BuCreateTimeOffLimitRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitTimeofflimits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3007,
             "postWorkforcemanagementBusinessunitTimeofflimits",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeofflimits"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6727,11 +7428,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitTimeofflimitsValuesQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3008,
             "postWorkforcemanagementBusinessunitTimeofflimitsValuesQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/values/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/values/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6749,11 +7454,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::BuCreateTimeOffPlanRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitTimeoffplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3009,
             "postWorkforcemanagementBusinessunitTimeoffplans",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/timeoffplans"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6772,11 +7478,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitUnavailabletimesSchedulesQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3010,
             "postWorkforcemanagementBusinessunitUnavailabletimesSchedulesQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/unavailabletimes/schedules/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/unavailabletimes/schedules/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6795,11 +7505,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitUnavailabletimesSettingsQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3011,
             "postWorkforcemanagementBusinessunitUnavailabletimesSettingsQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/unavailabletimes/settings/query",
-                crate ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/unavailabletimes/settings/query",
+                ],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -6822,13 +7536,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekScheduleAgentschedulesQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3012,
             "postWorkforcemanagementBusinessunitWeekScheduleAgentschedulesQuery",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/agentschedules/query",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/agentschedules/query",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         request.model_body(body);
@@ -6848,13 +7566,17 @@ impl<'a> WorkforceManagementApi<'a> {
         schedule_id: &str,
         body: &genesys_model::BuCopyScheduleRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWeekScheduleCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3013,
             "postWorkforcemanagementBusinessunitWeekScheduleCopy",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/copy",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/copy",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         request.model_body(body);
@@ -6877,13 +7599,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculations,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3014,
             "postWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculations",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions/recalculations",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/performancepredictions/recalculations",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         request.model_body(body);
@@ -6906,13 +7632,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculationsUploadurl,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3015,
             "postWorkforcemanagementBusinessunitWeekSchedulePerformancepredictionsRecalculationsUploadurl",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/performancepredictions/recalculations/uploadurl",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/performancepredictions/recalculations/uploadurl",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         request.model_body(body);
@@ -6932,13 +7662,17 @@ impl<'a> WorkforceManagementApi<'a> {
         schedule_id: &str,
         body: &genesys_model::BuRescheduleRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWeekScheduleReschedule> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3016,
             "postWorkforcemanagementBusinessunitWeekScheduleReschedule",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/reschedule",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/reschedule",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         request.model_body(body);
@@ -6960,13 +7694,17 @@ impl<'a> WorkforceManagementApi<'a> {
         schedule_id: &str,
         body: &genesys_model::ProcessScheduleUpdateUploadRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWeekScheduleUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3017,
             "postWorkforcemanagementBusinessunitWeekScheduleUpdate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/update",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/update",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         request.model_body(body);
@@ -6991,13 +7729,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekScheduleUpdateUploadurl,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3018,
             "postWorkforcemanagementBusinessunitWeekScheduleUpdateUploadurl",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/{}/update/uploadurl",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id), crate
-                ::operation::encode_path_segment(schedule_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/",
+                    "/update/uploadurl",
+                ],
+                &[business_unit_id, week_id, schedule_id],
             ),
         );
         request.model_body(body);
@@ -7016,12 +7758,12 @@ impl<'a> WorkforceManagementApi<'a> {
         week_id: &str,
         body: &genesys_model::BuCreateBlankScheduleRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWeekSchedules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3019,
             "postWorkforcemanagementBusinessunitWeekSchedules",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules", crate
-                ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/weeks/", "/schedules"],
+                &[business_unit_id, week_id],
             ),
         );
         request.model_body(body);
@@ -7040,12 +7782,16 @@ impl<'a> WorkforceManagementApi<'a> {
         week_id: &str,
         body: &genesys_model::BuGenerateScheduleRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWeekSchedulesGenerate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3020,
             "postWorkforcemanagementBusinessunitWeekSchedulesGenerate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/generate",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/generate",
+                ],
+                &[business_unit_id, week_id],
             ),
         );
         request.model_body(body);
@@ -7066,12 +7812,16 @@ impl<'a> WorkforceManagementApi<'a> {
         week_id: &str,
         body: &genesys_model::WfmProcessUploadRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWeekSchedulesImport> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3021,
             "postWorkforcemanagementBusinessunitWeekSchedulesImport",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/import",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/import",
+                ],
+                &[business_unit_id, week_id],
             ),
         );
         request.model_body(body);
@@ -7095,12 +7845,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekSchedulesImportUploadurl,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3022,
             "postWorkforcemanagementBusinessunitWeekSchedulesImportUploadurl",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/schedules/import/uploadurl",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/schedules/import/uploadurl",
+                ],
+                &[business_unit_id, week_id],
             ),
         );
         request.model_body(body);
@@ -7123,13 +7877,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekShorttermforecastCopy,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3023,
             "postWorkforcemanagementBusinessunitWeekShorttermforecastCopy",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/{}/copy",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(forecast_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/",
+                    "/copy",
+                ],
+                &[business_unit_id, week_date_id, forecast_id],
             ),
         );
         request.model_body(body);
@@ -7151,12 +7909,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekShorttermforecastsGenerate,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3024,
             "postWorkforcemanagementBusinessunitWeekShorttermforecastsGenerate",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/generate",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/generate",
+                ],
+                &[business_unit_id, week_date_id],
             ),
         );
         request.model_body(body);
@@ -7180,12 +7942,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekShorttermforecastsImport,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3025,
             "postWorkforcemanagementBusinessunitWeekShorttermforecastsImport",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/import",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/import",
+                ],
+                &[business_unit_id, week_date_id],
             ),
         );
         request.model_body(body);
@@ -7209,12 +7975,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementBusinessunitWeekShorttermforecastsImportUploadurl,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3026,
             "postWorkforcemanagementBusinessunitWeekShorttermforecastsImportUploadurl",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/weeks/{}/shorttermforecasts/import/uploadurl",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/weeks/",
+                    "/shorttermforecasts/import/uploadurl",
+                ],
+                &[business_unit_id, week_date_id],
             ),
         );
         request.model_body(body);
@@ -7233,12 +8003,16 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::CopyWorkPlanBid,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWorkplanbidCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3027,
             "postWorkforcemanagementBusinessunitWorkplanbidCopy",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/copy",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/copy",
+                ],
+                &[business_unit_id, bid_id],
             ),
         );
         request.model_body(body);
@@ -7257,12 +8031,16 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::WorkPlanBidGroupCreate,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWorkplanbidGroups> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3028,
             "postWorkforcemanagementBusinessunitWorkplanbidGroups",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids/{}/groups",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/workplanbids/",
+                    "/groups",
+                ],
+                &[business_unit_id, bid_id],
             ),
         );
         request.model_body(body);
@@ -7280,11 +8058,12 @@ impl<'a> WorkforceManagementApi<'a> {
         business_unit_id: &str,
         body: &genesys_model::CreateWorkPlanBid,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunitWorkplanbids> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3029,
             "postWorkforcemanagementBusinessunitWorkplanbids",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/workplanbids", crate
-                ::operation::encode_path_segment(business_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/businessunits/", "/workplanbids"],
+                &[business_unit_id],
             ),
         );
         request.model_body(body);
@@ -7303,7 +8082,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::CreateBusinessUnitRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementBusinessunits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3030,
             "postWorkforcemanagementBusinessunits",
             String::from("/api/v2/workforcemanagement/businessunits"),
         );
@@ -7320,7 +8100,8 @@ impl<'a> WorkforceManagementApi<'a> {
     pub fn post_workforcemanagement_calendar_url_ics(
         &self,
     ) -> crate::Request<'a, PostWorkforcemanagementCalendarUrlIcs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3031,
             "postWorkforcemanagementCalendarUrlIcs",
             String::from("/api/v2/workforcemanagement/calendar/url/ics"),
         );
@@ -7337,7 +8118,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::HistoricalImportDeleteFilesJobRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementHistoricaldataBulkRemoveJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3032,
             "postWorkforcemanagementHistoricaldataBulkRemoveJobs",
             String::from("/api/v2/workforcemanagement/historicaldata/bulk/remove/jobs"),
         );
@@ -7355,7 +8137,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::ValidationServiceRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementHistoricaldataValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3033,
             "postWorkforcemanagementHistoricaldataValidate",
             String::from("/api/v2/workforcemanagement/historicaldata/validate"),
         );
@@ -7373,11 +8156,15 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         hris_integration_id: &str,
     ) -> crate::Request<'a, PostWorkforcemanagementIntegrationsHriTimeofftypesJobs> {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3034,
             "postWorkforcemanagementIntegrationsHriTimeofftypesJobs",
-            format!(
-                "/api/v2/workforcemanagement/integrations/hris/{}/timeofftypes/jobs",
-                crate ::operation::encode_path_segment(hris_integration_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/integrations/hris/",
+                    "/timeofftypes/jobs",
+                ],
+                &[hris_integration_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -7394,11 +8181,15 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::GetAgentsWorkPlansRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitAgentsWorkplansQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3035,
             "postWorkforcemanagementManagementunitAgentsWorkplansQuery",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/agents/workplans/query",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/agents/workplans/query",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7416,11 +8207,15 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::BuSearchAgentSchedulesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitAgentschedulesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3036,
             "postWorkforcemanagementManagementunitAgentschedulesSearch",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/agentschedules/search",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/agentschedules/search",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7443,11 +8238,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitHistoricaladherencequery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3037,
             "postWorkforcemanagementManagementunitHistoricaladherencequery",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/historicaladherencequery",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/historicaladherencequery",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7467,11 +8266,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::MoveManagementUnitRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitMove> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3038,
             "postWorkforcemanagementManagementunitMove",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/move", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/move"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7490,11 +8290,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::UserListScheduleRequestBody,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitSchedulesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3039,
             "postWorkforcemanagementManagementunitSchedulesSearch",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/schedules/search", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/schedules/search"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7514,11 +8315,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::WfmHistoricalShrinkageRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitShrinkageJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3040,
             "postWorkforcemanagementManagementunitShrinkageJobs",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/shrinkage/jobs", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/shrinkage/jobs"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7539,11 +8341,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::CreateTimeOffLimitRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitTimeofflimits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3041,
             "postWorkforcemanagementManagementunitTimeofflimits",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeofflimits", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeofflimits"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7565,11 +8368,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitTimeofflimitsValuesQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3042,
             "postWorkforcemanagementManagementunitTimeofflimitsValuesQuery",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/values/query",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/timeofflimits/values/query",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7588,11 +8395,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::CreateTimeOffPlanRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitTimeoffplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3043,
             "postWorkforcemanagementManagementunitTimeoffplans",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffplans", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeoffplans"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7610,11 +8418,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::CreateAdminTimeOffRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitTimeoffrequests> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3044,
             "postWorkforcemanagementManagementunitTimeoffrequests",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/timeoffrequests"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7635,11 +8444,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitTimeoffrequestsIntegrationstatusQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3045,
             "postWorkforcemanagementManagementunitTimeoffrequestsIntegrationstatusQuery",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/integrationstatus/query",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/timeoffrequests/integrationstatus/query",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7659,11 +8472,15 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::TimeOffRequestQueryBody,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitTimeoffrequestsQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3046,
             "postWorkforcemanagementManagementunitTimeoffrequestsQuery",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/query",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/timeoffrequests/query",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7684,11 +8501,15 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitTimeoffrequestsWaitlistpositionsQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3047,
             "postWorkforcemanagementManagementunitTimeoffrequestsWaitlistpositionsQuery",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeoffrequests/waitlistpositions/query",
-                crate ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/timeoffrequests/waitlistpositions/query",
+                ],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7710,12 +8531,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitUserTimeoffbalanceJobs,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3048,
             "postWorkforcemanagementManagementunitUserTimeoffbalanceJobs",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffbalance/jobs",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/users/",
+                    "/timeoffbalance/jobs",
+                ],
+                &[management_unit_id, user_id],
             ),
         );
         request.model_body(body);
@@ -7737,13 +8562,17 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitUserTimeoffrequestTimeoffbalanceJobs,
     > {
-        let request = crate::operation::OperationRequest::new(
+        let request = crate::operation::OperationRequest::indexed(
+            3049,
             "postWorkforcemanagementManagementunitUserTimeoffrequestTimeoffbalanceJobs",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/{}/timeoffbalance/jobs",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(user_id), crate
-                ::operation::encode_path_segment(time_off_request_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/users/",
+                    "/timeoffrequests/",
+                    "/timeoffbalance/jobs",
+                ],
+                &[management_unit_id, user_id, time_off_request_id],
             ),
         );
         crate::Request::new(self.client, request)
@@ -7764,12 +8593,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitUserTimeoffrequestsEstimate,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3050,
             "postWorkforcemanagementManagementunitUserTimeoffrequestsEstimate",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/users/{}/timeoffrequests/estimate",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(user_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/users/",
+                    "/timeoffrequests/estimate",
+                ],
+                &[management_unit_id, user_id],
             ),
         );
         request.model_body(body);
@@ -7792,13 +8625,17 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         body: &genesys_model::MatchShiftTradeRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWeekShifttradeMatch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3051,
             "postWorkforcemanagementManagementunitWeekShifttradeMatch",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/{}/match",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_date_id), crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/shifttrades/",
+                    "/match",
+                ],
+                &[management_unit_id, week_date_id, trade_id],
             ),
         );
         request.model_body(body);
@@ -7820,12 +8657,16 @@ impl<'a> WorkforceManagementApi<'a> {
         week_date_id: &str,
         body: &genesys_model::AddShiftTradeRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWeekShifttrades> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3052,
             "postWorkforcemanagementManagementunitWeekShifttrades",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/shifttrades",
+                ],
+                &[management_unit_id, week_date_id],
             ),
         );
         request.model_body(body);
@@ -7847,12 +8688,16 @@ impl<'a> WorkforceManagementApi<'a> {
         week_date_id: &str,
         body: &genesys_model::SearchShiftTradesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWeekShifttradesSearch> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3053,
             "postWorkforcemanagementManagementunitWeekShifttradesSearch",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/search",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/shifttrades/search",
+                ],
+                &[management_unit_id, week_date_id],
             ),
         );
         request.model_body(body);
@@ -7877,12 +8722,16 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementManagementunitWeekShifttradesStateBulk,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3054,
             "postWorkforcemanagementManagementunitWeekShifttradesStateBulk",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/weeks/{}/shifttrades/state/bulk",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(week_date_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/weeks/",
+                    "/shifttrades/state/bulk",
+                ],
+                &[management_unit_id, week_date_id],
             ),
         );
         request.model_body(body);
@@ -7901,12 +8750,16 @@ impl<'a> WorkforceManagementApi<'a> {
         work_plan_id: &str,
         body: &genesys_model::CopyWorkPlan,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWorkplanCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3055,
             "postWorkforcemanagementManagementunitWorkplanCopy",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplans/{}/copy", crate
-                ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/workplans/",
+                    "/copy",
+                ],
+                &[management_unit_id, work_plan_id],
             ),
         );
         request.model_body(body);
@@ -7925,12 +8778,16 @@ impl<'a> WorkforceManagementApi<'a> {
         work_plan_id: &str,
         body: &genesys_model::WorkPlanValidationRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWorkplanValidate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3056,
             "postWorkforcemanagementManagementunitWorkplanValidate",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplans/{}/validate",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/workplans/",
+                    "/validate",
+                ],
+                &[management_unit_id, work_plan_id],
             ),
         );
         request.model_body(body);
@@ -7949,12 +8806,16 @@ impl<'a> WorkforceManagementApi<'a> {
         work_plan_rotation_id: &str,
         body: &genesys_model::CopyWorkPlanRotationRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWorkplanrotationCopy> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3057,
             "postWorkforcemanagementManagementunitWorkplanrotationCopy",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplanrotations/{}/copy",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(work_plan_rotation_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/workplanrotations/",
+                    "/copy",
+                ],
+                &[management_unit_id, work_plan_rotation_id],
             ),
         );
         request.model_body(body);
@@ -7972,11 +8833,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::AddWorkPlanRotationRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWorkplanrotations> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3058,
             "postWorkforcemanagementManagementunitWorkplanrotations",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplanrotations", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/workplanrotations"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -7994,11 +8856,12 @@ impl<'a> WorkforceManagementApi<'a> {
         management_unit_id: &str,
         body: &genesys_model::CreateWorkPlan,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunitWorkplans> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3059,
             "postWorkforcemanagementManagementunitWorkplans",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/workplans", crate
-                ::operation::encode_path_segment(management_unit_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/managementunits/", "/workplans"],
+                &[management_unit_id],
             ),
         );
         request.model_body(body);
@@ -8017,7 +8880,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::CreateManagementUnitApiRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementManagementunits> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3060,
             "postWorkforcemanagementManagementunits",
             String::from("/api/v2/workforcemanagement/managementunits"),
         );
@@ -8033,7 +8897,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::UpdateNotificationsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementNotificationsUpdate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3061,
             "postWorkforcemanagementNotificationsUpdate",
             String::from("/api/v2/workforcemanagement/notifications/update"),
         );
@@ -8052,7 +8917,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::CurrentUserScheduleRequestBody,
     ) -> crate::Request<'a, PostWorkforcemanagementSchedules> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3062,
             "postWorkforcemanagementSchedules",
             String::from("/api/v2/workforcemanagement/schedules"),
         );
@@ -8068,7 +8934,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::QueryAgentSchedulingPreferencesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementSchedulingpreferencesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3063,
             "postWorkforcemanagementSchedulingpreferencesQuery",
             String::from("/api/v2/workforcemanagement/schedulingpreferences/query"),
         );
@@ -8085,11 +8952,12 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         body: &genesys_model::UpdateShiftTradeJobRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementShifttradingTradeJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3064,
             "postWorkforcemanagementShifttradingTradeJobs",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/{}/jobs", crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/shifttrading/trades/", "/jobs"],
+                &[trade_id],
             ),
         );
         request.model_body(body);
@@ -8105,11 +8973,12 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         body: &genesys_model::MatchShiftTradeJobRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementShifttradingTradeMatchJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3065,
             "postWorkforcemanagementShifttradingTradeMatchJobs",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/{}/match/jobs", crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/shifttrading/trades/", "/match/jobs"],
+                &[trade_id],
             ),
         );
         request.model_body(body);
@@ -8125,11 +8994,12 @@ impl<'a> WorkforceManagementApi<'a> {
         trade_id: &str,
         body: &genesys_model::UpdateShiftTradeStateJobRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementShifttradingTradeStateJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3066,
             "postWorkforcemanagementShifttradingTradeStateJobs",
-            format!(
-                "/api/v2/workforcemanagement/shifttrading/trades/{}/state/jobs", crate
-                ::operation::encode_path_segment(trade_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/shifttrading/trades/", "/state/jobs"],
+                &[trade_id],
             ),
         );
         request.model_body(body);
@@ -8144,7 +9014,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AddShiftTradeJobRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementShifttradingTradesJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3067,
             "postWorkforcemanagementShifttradingTradesJobs",
             String::from("/api/v2/workforcemanagement/shifttrading/trades/jobs"),
         );
@@ -8160,7 +9031,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::QueryAgentShiftTradeListJobRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementShifttradingTradesMineQueryJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3068,
             "postWorkforcemanagementShifttradingTradesMineQueryJobs",
             String::from(
                 "/api/v2/workforcemanagement/shifttrading/trades/mine/query/jobs",
@@ -8183,11 +9055,12 @@ impl<'a> WorkforceManagementApi<'a> {
         team_id: &str,
         body: &genesys_model::WfmHistoricalAdherenceQueryForTeams,
     ) -> crate::Request<'a, PostWorkforcemanagementTeamAdherenceHistorical> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3069,
             "postWorkforcemanagementTeamAdherenceHistorical",
-            format!(
-                "/api/v2/workforcemanagement/teams/{}/adherence/historical", crate
-                ::operation::encode_path_segment(team_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/teams/", "/adherence/historical"],
+                &[team_id],
             ),
         );
         request.model_body(body);
@@ -8207,11 +9080,12 @@ impl<'a> WorkforceManagementApi<'a> {
         team_id: &str,
         body: &genesys_model::WfmHistoricalShrinkageTeamsRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementTeamShrinkageJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3070,
             "postWorkforcemanagementTeamShrinkageJobs",
-            format!(
-                "/api/v2/workforcemanagement/teams/{}/shrinkage/jobs", crate
-                ::operation::encode_path_segment(team_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/teams/", "/shrinkage/jobs"],
+                &[team_id],
             ),
         );
         request.model_body(body);
@@ -8228,7 +9102,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::TimeOffBalanceRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementTimeoffbalanceJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3071,
             "postWorkforcemanagementTimeoffbalanceJobs",
             String::from("/api/v2/workforcemanagement/timeoffbalance/jobs"),
         );
@@ -8246,7 +9121,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::AvailableTimeOffRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementTimeofflimitsAvailableQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3072,
             "postWorkforcemanagementTimeofflimitsAvailableQuery",
             String::from("/api/v2/workforcemanagement/timeofflimits/available/query"),
         );
@@ -8264,7 +9140,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::CreateAgentTimeOffRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementTimeoffrequests> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3073,
             "postWorkforcemanagementTimeoffrequests",
             String::from("/api/v2/workforcemanagement/timeoffrequests"),
         );
@@ -8282,7 +9159,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::EstimateAvailableTimeOffRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementTimeoffrequestsEstimate> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3074,
             "postWorkforcemanagementTimeoffrequestsEstimate",
             String::from("/api/v2/workforcemanagement/timeoffrequests/estimate"),
         );
@@ -8303,7 +9181,8 @@ impl<'a> WorkforceManagementApi<'a> {
         'a,
         PostWorkforcemanagementTimeoffrequestsIntegrationstatusQuery,
     > {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3075,
             "postWorkforcemanagementTimeoffrequestsIntegrationstatusQuery",
             String::from(
                 "/api/v2/workforcemanagement/timeoffrequests/integrationstatus/query",
@@ -8321,7 +9200,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::QueryAgentUnavailableTimesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementUnavailabletimesQuery> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3076,
             "postWorkforcemanagementUnavailabletimesQuery",
             String::from("/api/v2/workforcemanagement/unavailabletimes/query"),
         );
@@ -8337,7 +9217,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::ValidateAgentUnavailableTimesRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementUnavailabletimesValidationJobs> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3077,
             "postWorkforcemanagementUnavailabletimesValidationJobs",
             String::from("/api/v2/workforcemanagement/unavailabletimes/validation/jobs"),
         );
@@ -8351,7 +9232,8 @@ impl<'a> WorkforceManagementApi<'a> {
         &self,
         body: &genesys_model::UsersActivityRequest,
     ) -> crate::Request<'a, PostWorkforcemanagementUsersActivity> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3078,
             "postWorkforcemanagementUsersActivity",
             String::from("/api/v2/workforcemanagement/users/activity"),
         );
@@ -8370,11 +9252,12 @@ impl<'a> WorkforceManagementApi<'a> {
         agent_id: &str,
         body: &genesys_model::AgentIntegrationsRequest,
     ) -> crate::Request<'a, PutWorkforcemanagementAgentIntegrationsHris> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3351,
             "putWorkforcemanagementAgentIntegrationsHris",
-            format!(
-                "/api/v2/workforcemanagement/agents/{}/integrations/hris", crate
-                ::operation::encode_path_segment(agent_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/agents/", "/integrations/hris"],
+                &[agent_id],
             ),
         );
         request.model_body(body);
@@ -8395,12 +9278,16 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_limit_id: &str,
         body: &genesys_model::BuSetTimeOffLimitValuesRequest,
     ) -> crate::Request<'a, PutWorkforcemanagementBusinessunitTimeofflimitValues> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3352,
             "putWorkforcemanagementBusinessunitTimeofflimitValues",
-            format!(
-                "/api/v2/workforcemanagement/businessunits/{}/timeofflimits/{}/values",
-                crate ::operation::encode_path_segment(business_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/businessunits/",
+                    "/timeofflimits/",
+                    "/values",
+                ],
+                &[business_unit_id, time_off_limit_id],
             ),
         );
         request.model_body(body);
@@ -8422,12 +9309,16 @@ impl<'a> WorkforceManagementApi<'a> {
         time_off_limit_id: &str,
         body: &genesys_model::SetTimeOffLimitValuesRequest,
     ) -> crate::Request<'a, PutWorkforcemanagementManagementunitTimeofflimitValues> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3353,
             "putWorkforcemanagementManagementunitTimeofflimitValues",
-            format!(
-                "/api/v2/workforcemanagement/managementunits/{}/timeofflimits/{}/values",
-                crate ::operation::encode_path_segment(management_unit_id), crate
-                ::operation::encode_path_segment(time_off_limit_id)
+            crate::operation::build_path(
+                &[
+                    "/api/v2/workforcemanagement/managementunits/",
+                    "/timeofflimits/",
+                    "/values",
+                ],
+                &[management_unit_id, time_off_limit_id],
             ),
         );
         request.model_body(body);
@@ -8441,11 +9332,12 @@ impl<'a> WorkforceManagementApi<'a> {
         bid_id: &str,
         body: &genesys_model::UpdateAgentScheduleBiddingPreference,
     ) -> crate::Request<'a, PutWorkforcemanagementSchedulebidPreference> {
-        let mut request = crate::operation::OperationRequest::new(
+        let mut request = crate::operation::OperationRequest::indexed(
+            3354,
             "putWorkforcemanagementSchedulebidPreference",
-            format!(
-                "/api/v2/workforcemanagement/schedulebids/{}/preference", crate
-                ::operation::encode_path_segment(bid_id)
+            crate::operation::build_path(
+                &["/api/v2/workforcemanagement/schedulebids/", "/preference"],
+                &[bid_id],
             ),
         );
         request.model_body(body);
