@@ -781,6 +781,40 @@ async fn a_placed_call_sends_each_state_once_in_order() {
 }
 
 #[tokio::test]
+async fn overlapping_calls_send_each_state_once_even_to_a_later_subscriber() {
+    let (emu, http) = start(EmulatorConfig::default()).await;
+    let user = emu.user_token(seed::DEFAULT_USER_ID);
+    let calls = user_calls(seed::DEFAULT_USER_ID);
+    let id_of = |r: Resp| r.json()["id"].as_str().unwrap().to_owned();
+    // Call A is placed before anyone listens: its later events are still
+    // made when they fall due.
+    let a = id_of(call(&http, Method::POST, CALLS, &user, PHONE_BODY).await);
+    let (channel, uri) = create_channel(&http, &user).await;
+    subscribe(&http, &user, &channel, &[&calls]).await;
+    let mut ws = connect(&uri).await;
+    let mut next = async || {
+        let e = next_json(&mut ws).await;
+        let id = e["eventBody"]["id"].as_str().unwrap().to_owned();
+        (id, states(&e)[0].clone())
+    };
+
+    // Default timings: contacting 1 s after creation, connected 2 s later.
+    emu.clock().advance(Duration::from_secs(1));
+    assert_eq!(next().await, (a.clone(), "contacting".to_owned()));
+    let b = id_of(call(&http, Method::POST, CALLS, &user, PHONE_BODY).await);
+    assert_eq!(next().await, (b.clone(), "dialing".to_owned()));
+    // A waits to connect while B, placed later, moves on first.
+    emu.clock().advance(Duration::from_secs(1));
+    assert_eq!(next().await, (b.clone(), "contacting".to_owned()));
+    emu.clock().advance(Duration::from_secs(1));
+    assert_eq!(next().await, (a.clone(), "connected".to_owned()));
+    emu.clock().advance(Duration::from_secs(1));
+    assert_eq!(next().await, (b.clone(), "connected".to_owned()));
+    assert_quiet(&mut ws).await;
+    assert_eq!(emu.counters().events_sent(&calls), 5);
+}
+
+#[tokio::test]
 async fn a_jump_of_the_clock_sends_every_state_in_order() {
     let (emu, http) = start(EmulatorConfig::default()).await;
     let cc = emu.client_credentials_token(seed::DEFAULT_CLIENT_ID);

@@ -17,12 +17,76 @@ use crate::api::{PHASES, conversation_model_at};
 use crate::ids;
 use crate::state::{Conversation, Destination, Shared};
 
-/// The bodies one topic gets for a call: one per phase of
-/// [`crate::api::PHASES`].
-#[derive(Debug, Clone)]
-pub(crate) struct Delivery {
-    pub(crate) topic: String,
-    pub(crate) bodies: Vec<Value>,
+/// Which event body a topic gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// `ConversationCallEventTopicCallConversation` (the calls topics).
+    Call,
+    /// `ConversationEventTopicConversation` (the conversations topic).
+    Conversation,
+}
+
+/// What a call's events are made from: the call as the REST API shows it in
+/// each phase of [`crate::api::PHASES`], and the topics that hear about it.
+/// Made when the call is created; the JSON bodies are built only when a
+/// phase is due and some channel listens (a load test's calls usually have
+/// no listener, and building every body up front cost ten times the rest of
+/// creating a call).
+#[derive(Debug)]
+pub(crate) struct CallEvents {
+    id: String,
+    name: Option<String>,
+    /// One per phase.
+    models: Vec<CallConversation>,
+    /// Every topic that hears about this call, with the body it gets: the
+    /// calls and conversations topics of the placing user and of a called
+    /// user, and the queue's calls topic for a call to a queue.
+    pub(crate) topics: Vec<(String, BodyKind)>,
+}
+
+impl CallEvents {
+    pub(crate) fn new(shared: &Shared, conv: &Conversation) -> Self {
+        let mut users = vec![conv.user_id.clone()];
+        if let Destination::User(target) = &conv.destination
+            && !users.contains(target)
+        {
+            users.push(target.clone());
+        }
+        let mut topics = Vec::new();
+        for user in &users {
+            topics.push((
+                format!("v2.users.{user}.conversations.calls"),
+                BodyKind::Call,
+            ));
+            topics.push((
+                format!("v2.users.{user}.conversations"),
+                BodyKind::Conversation,
+            ));
+        }
+        if let Destination::Queue(queue) = &conv.destination {
+            topics.push((
+                format!("v2.routing.queues.{queue}.conversations.calls"),
+                BodyKind::Call,
+            ));
+        }
+        Self {
+            id: conv.id.clone(),
+            name: conversation_name(shared, conv),
+            models: (0..PHASES.len())
+                .map(|p| conversation_model_at(shared, conv, p))
+                .collect(),
+            topics,
+        }
+    }
+
+    /// The body of `kind` for `phase`; `None` past the last phase.
+    pub(crate) fn body(&self, kind: BodyKind, phase: usize) -> Option<Value> {
+        let model = self.models.get(phase)?;
+        Some(match kind {
+            BodyKind::Call => call_event_body(model, &self.id, self.name.as_deref()),
+            BodyKind::Conversation => conversation_event_body(model, &self.id),
+        })
+    }
 }
 
 /// Participant fields of `CallConversation` that the call event's
@@ -79,10 +143,10 @@ fn conversation_name(shared: &Shared, conv: &Conversation) -> Option<String> {
     }
 }
 
-/// `ConversationCallEventTopicCallConversation` of the call in `phase`.
-pub(crate) fn call_event_body(shared: &Shared, conv: &Conversation, phase: usize) -> Value {
-    let model = conversation_model_at(shared, conv, phase);
-    let participants: Vec<Value> = participants(&model)
+/// `ConversationCallEventTopicCallConversation` of the call `id` as `model`
+/// shows it.
+fn call_event_body(model: &CallConversation, id: &str, name: Option<&str>) -> Value {
+    let participants: Vec<Value> = participants(model)
         .iter()
         .map(|p| {
             let mut out = Map::new();
@@ -103,8 +167,8 @@ pub(crate) fn call_event_body(shared: &Shared, conv: &Conversation, phase: usize
         })
         .collect();
     let mut body = Map::new();
-    body.insert("id".to_owned(), json!(conv.id));
-    if let Some(name) = conversation_name(shared, conv) {
+    body.insert("id".to_owned(), json!(id));
+    if let Some(name) = name {
         body.insert("name".to_owned(), json!(name));
     }
     body.insert("participants".to_owned(), Value::Array(participants));
@@ -117,11 +181,10 @@ pub(crate) fn call_event_body(shared: &Shared, conv: &Conversation, phase: usize
     Value::Object(body)
 }
 
-/// `ConversationEventTopicConversation` of the call in `phase`: every
-/// participant with one entry in `calls`.
-pub(crate) fn conversation_event_body(shared: &Shared, conv: &Conversation, phase: usize) -> Value {
-    let model = conversation_model_at(shared, conv, phase);
-    let participants: Vec<Value> = participants(&model)
+/// `ConversationEventTopicConversation` of the call `id` as `model` shows
+/// it: every participant with one entry in `calls`.
+fn conversation_event_body(model: &CallConversation, id: &str) -> Value {
+    let participants: Vec<Value> = participants(model)
         .iter()
         .map(|p| {
             let mut out = Map::new();
@@ -171,48 +234,10 @@ pub(crate) fn conversation_event_body(shared: &Shared, conv: &Conversation, phas
         })
         .collect();
     json!({
-        "id": conv.id,
+        "id": id,
         "maxParticipants": model.max_participants.unwrap_or(10),
         "participants": participants,
         "recordingState": "none",
         "securePause": false,
     })
-}
-
-/// Every topic that hears about this call, with its body for each phase:
-/// the calls and conversations topics of the placing user and of a called
-/// user, and the queue's calls topic for a call to a queue.
-pub(crate) fn call_deliveries(shared: &Shared, conv: &Conversation) -> Vec<Delivery> {
-    let mut users = vec![conv.user_id.clone()];
-    if let Destination::User(target) = &conv.destination
-        && !users.contains(target)
-    {
-        users.push(target.clone());
-    }
-    let phases = 0..PHASES.len();
-    let calls: Vec<Value> = phases
-        .clone()
-        .map(|p| call_event_body(shared, conv, p))
-        .collect();
-    let conversations: Vec<Value> = phases
-        .map(|p| conversation_event_body(shared, conv, p))
-        .collect();
-    let mut out = Vec::new();
-    for user in &users {
-        out.push(Delivery {
-            topic: format!("v2.users.{user}.conversations.calls"),
-            bodies: calls.clone(),
-        });
-        out.push(Delivery {
-            topic: format!("v2.users.{user}.conversations"),
-            bodies: conversations.clone(),
-        });
-    }
-    if let Destination::Queue(queue) = &conv.destination {
-        out.push(Delivery {
-            topic: format!("v2.routing.queues.{queue}.conversations.calls"),
-            bodies: calls,
-        });
-    }
-    out
 }

@@ -30,7 +30,7 @@ use crate::counters::Counters;
 use crate::ids;
 use crate::state::{Principal, Shared};
 
-use events::Delivery;
+use events::CallEvents;
 use topics::{ScriptedRejection, Verdict};
 
 /// Who owns a channel: the token's principal and its OAuth client (Genesys
@@ -94,7 +94,16 @@ struct TrackedCall {
     timeline: [OffsetDateTime; 3],
     /// The last phase whose events were sent.
     emitted: usize,
-    deliveries: Vec<Delivery>,
+    events: CallEvents,
+}
+
+impl TrackedCall {
+    /// Sends phase `phase`'s events to whoever listens.
+    fn emit(&self, hub: &Notifications, state: &HubState, phase: usize) {
+        for (topic, kind) in &self.events.topics {
+            hub.deliver_with(state, topic, || self.events.body(*kind, phase));
+        }
+    }
 }
 
 #[derive(Default)]
@@ -702,20 +711,16 @@ impl Notifications {
     pub(crate) fn call_created(
         &self,
         timeline: [OffsetDateTime; 3],
-        deliveries: impl FnOnce() -> Vec<Delivery>,
+        events: impl FnOnce() -> CallEvents,
     ) {
-        let deliveries = deliveries();
-        let (mut state, now) = self.lock_current();
-        for d in &deliveries {
-            if let Some(body) = d.bodies.first() {
-                self.deliver(&state, &d.topic, body);
-            }
-        }
-        state.calls.push(TrackedCall {
+        let tracked = TrackedCall {
             timeline,
             emitted: 0,
-            deliveries,
-        });
+            events: events(),
+        };
+        let (mut state, now) = self.lock_current();
+        tracked.emit(self, &state, 0);
+        state.calls.push(tracked);
         self.run_due_locked(&mut state, now);
         drop(state);
         self.wake.notify_one();
@@ -743,15 +748,33 @@ impl Notifications {
 
     /// Writes an event to every connected channel subscribed to `topic`.
     fn deliver(&self, state: &HubState, topic: &str, body: &Value) -> usize {
-        // The envelope is serialized only when some channel listens: most
-        // calls of a load test have no subscriber at all.
-        let mut text: Option<String> = None;
+        self.deliver_with(state, topic, || Some(body.clone()))
+    }
+
+    /// [`deliver`](Self::deliver) with a body made only when some channel
+    /// listens (most calls of a load test have no subscriber at all); a body
+    /// of `None` sends nothing.
+    fn deliver_with(
+        &self,
+        state: &HubState,
+        topic: &str,
+        body: impl FnOnce() -> Option<Value>,
+    ) -> usize {
+        let mut body = Some(body);
+        let mut text: Option<Option<String>> = None;
         let mut sent = 0;
         for channel in &state.channels {
             if let Some(conn) = &channel.conn
                 && channel.topics.iter().any(|t| t == topic)
             {
-                let text = text.get_or_insert_with(|| envelope(topic, body));
+                let made = text.get_or_insert_with(|| {
+                    body.take()
+                        .and_then(|make| make())
+                        .map(|b| envelope(topic, &b))
+                });
+                let Some(text) = made else {
+                    return 0;
+                };
                 conn.send(Out::Text(text.clone()));
                 self.counters.record_event_sent(topic);
                 sent += 1;
@@ -803,7 +826,23 @@ impl Notifications {
             Expire,
         }
         let mut due: Vec<(OffsetDateTime, Kind, String)> = Vec::new();
-        for (ci, call) in state.calls.iter().enumerate() {
+        // Calls are kept in creation order and share their phase durations,
+        // so each phase's times grow along the list: those in their second
+        // phase come first, then those in their first, and in each part the
+        // due ones are a prefix. Only those are looked at, not every pending
+        // call on every request.
+        let second = state.calls.partition_point(|c| c.emitted > 0);
+        let next_due = |c: &TrackedCall| c.timeline.get(c.emitted + 1).is_some_and(|t| *t <= now);
+        let due_second = state.calls[..second]
+            .iter()
+            .take_while(|c| next_due(c))
+            .count();
+        let due_first = state.calls[second..]
+            .iter()
+            .take_while(|c| next_due(c))
+            .count();
+        for ci in (0..due_second).chain(second..second + due_first) {
+            let call = &state.calls[ci];
             for phase in call.emitted + 1..call.timeline.len() {
                 if call.timeline[phase] <= now {
                     due.push((
@@ -838,11 +877,7 @@ impl Notifications {
                     if phase != tracked.emitted + 1 {
                         continue;
                     }
-                    for d in &tracked.deliveries {
-                        if let Some(body) = d.bodies.get(phase) {
-                            self.deliver(state, &d.topic, body);
-                        }
-                    }
+                    tracked.emit(self, state, phase);
                     state.calls[call].emitted = phase;
                 }
                 Kind::Heartbeat => {
@@ -881,9 +916,13 @@ impl Notifications {
     }
 
     fn next_deadline(&self, state: &HubState) -> Option<OffsetDateTime> {
-        let calls = state
-            .calls
-            .iter()
+        // In creation order, those in their second phase come first, then
+        // the rest (see `run_due_locked`): the first of each is the earliest.
+        let second = state.calls.iter().take_while(|c| c.emitted > 0);
+        let first = state.calls.iter().find(|c| c.emitted == 0);
+        let calls = second
+            .take(1)
+            .chain(first)
             .filter_map(|c| c.timeline.get(c.emitted + 1).copied());
         let channels = state.channels.iter().flat_map(|c| {
             let conn = c.conn.as_ref();
