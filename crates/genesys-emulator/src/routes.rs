@@ -168,22 +168,33 @@ fn segments(path: &str) -> Vec<&str> {
 }
 
 fn match_template(template: &str, path: &[&str]) -> Option<Vec<String>> {
-    let t = segments(template);
-    if t.len() != path.len() {
-        return None;
-    }
-    let mut params = Vec::new();
-    for (ts, ps) in t.iter().zip(path) {
-        if ts.starts_with('{') {
-            if ps.is_empty() {
-                return None;
-            }
-            params.push(percent_decode(ps));
-        } else if ts != ps {
+    // Every request is matched against every route: check without
+    // allocating, and decode parameters only for the route that fits.
+    let template = template.strip_suffix('/').unwrap_or(template);
+    let mut t = template.split('/').skip(1);
+    for ps in path {
+        let ts = t.next()?;
+        let fits = if ts.starts_with('{') {
+            !ps.is_empty()
+        } else {
+            ts == *ps
+        };
+        if !fits {
             return None;
         }
     }
-    Some(params)
+    if t.next().is_some() {
+        return None;
+    }
+    Some(
+        template
+            .split('/')
+            .skip(1)
+            .zip(path)
+            .filter(|(ts, _)| ts.starts_with('{'))
+            .map(|(_, ps)| percent_decode(ps))
+            .collect(),
+    )
 }
 
 /// Decodes `%XX` escapes in a path segment (invalid escapes stay as they are).

@@ -110,7 +110,8 @@ impl TrackedCall {
 struct HubState {
     /// Live channels, oldest first.
     channels: Vec<Channel>,
-    calls: Vec<TrackedCall>,
+    /// In creation order (see `run_due_locked`).
+    calls: std::collections::VecDeque<TrackedCall>,
     rejections: Vec<ScriptedRejection>,
     next_conn: u64,
 }
@@ -720,7 +721,7 @@ impl Notifications {
         };
         let (mut state, now) = self.lock_current();
         tracked.emit(self, &state, 0);
-        state.calls.push(tracked);
+        state.calls.push_back(tracked);
         self.run_due_locked(&mut state, now);
         drop(state);
         self.wake.notify_one();
@@ -833,12 +834,14 @@ impl Notifications {
         // call on every request.
         let second = state.calls.partition_point(|c| c.emitted > 0);
         let next_due = |c: &TrackedCall| c.timeline.get(c.emitted + 1).is_some_and(|t| *t <= now);
-        let due_second = state.calls[..second]
-            .iter()
+        let due_second = state
+            .calls
+            .range(..second)
             .take_while(|c| next_due(c))
             .count();
-        let due_first = state.calls[second..]
-            .iter()
+        let due_first = state
+            .calls
+            .range(second..)
             .take_while(|c| next_due(c))
             .count();
         for ci in (0..due_second).chain(second..second + due_first) {
@@ -912,7 +915,10 @@ impl Notifications {
             }
         }
         let last = PHASES_LAST;
-        state.calls.retain(|c| c.emitted < last);
+        // Finished calls are a prefix too (the earliest to connect).
+        while state.calls.front().is_some_and(|c| c.emitted >= last) {
+            state.calls.pop_front();
+        }
     }
 
     fn next_deadline(&self, state: &HubState) -> Option<OffsetDateTime> {
