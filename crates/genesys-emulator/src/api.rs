@@ -644,7 +644,7 @@ fn create_call(call: &Call<'_>, user: &UserRec, body: &CreateCallRequest) -> Api
     call.shared
         .notifications
         .call_created(call_timeline(call.shared, conversation.created_at), || {
-            events::CallEvents::new(call.shared, &conversation)
+            events::CallEvents::new(&conversation)
         });
     ok(&CreateCallResponse {
         id: Some(id.clone()),

@@ -171,6 +171,7 @@ impl Emulator {
         let ws = if tls.is_some() { "wss" } else { "ws" };
         let shared = Arc::new(Shared::new(config, format!("{ws}://{addr}"), rx.clone()));
         let weak = Arc::downgrade(&shared);
+        shared.notifications.set_emulator(weak.clone());
         shared.clock.on_advance(move || {
             if let Some(shared) = weak.upgrade() {
                 shared.notifications.run_due();

@@ -26,18 +26,14 @@ pub(crate) enum BodyKind {
     Conversation,
 }
 
-/// What a call's events are made from: the call as the REST API shows it in
-/// each phase of [`crate::api::PHASES`], and the topics that hear about it.
-/// Made when the call is created; the JSON bodies are built only when a
-/// phase is due and some channel listens (a load test's calls usually have
-/// no listener, and building every body up front cost ten times the rest of
-/// creating a call).
+/// What a call's events are made from: the call, and the topics that hear
+/// about it. The call is turned into its phase's `CallConversation` and the
+/// JSON bodies only when a phase falls due and some channel listens: a load
+/// test's calls usually have no listener, and building every phase's bodies
+/// up front cost ten times the rest of creating a call.
 #[derive(Debug)]
 pub(crate) struct CallEvents {
-    id: String,
-    name: Option<String>,
-    /// One per phase.
-    models: Vec<CallConversation>,
+    conversation: Conversation,
     /// Every topic that hears about this call, with the body it gets: the
     /// calls and conversations topics of the placing user and of a called
     /// user, and the queue's calls topic for a call to a queue.
@@ -45,7 +41,7 @@ pub(crate) struct CallEvents {
 }
 
 impl CallEvents {
-    pub(crate) fn new(shared: &Shared, conv: &Conversation) -> Self {
+    pub(crate) fn new(conv: &Conversation) -> Self {
         let mut users = vec![conv.user_id.clone()];
         if let Destination::User(target) = &conv.destination
             && !users.contains(target)
@@ -70,21 +66,24 @@ impl CallEvents {
             ));
         }
         Self {
-            id: conv.id.clone(),
-            name: conversation_name(shared, conv),
-            models: (0..PHASES.len())
-                .map(|p| conversation_model_at(shared, conv, p))
-                .collect(),
+            conversation: conv.clone(),
             topics,
         }
     }
 
     /// The body of `kind` for `phase`; `None` past the last phase.
-    pub(crate) fn body(&self, kind: BodyKind, phase: usize) -> Option<Value> {
-        let model = self.models.get(phase)?;
+    pub(crate) fn body(&self, shared: &Shared, kind: BodyKind, phase: usize) -> Option<Value> {
+        if phase >= PHASES.len() {
+            return None;
+        }
+        let conv = &self.conversation;
+        let model = conversation_model_at(shared, conv, phase);
         Some(match kind {
-            BodyKind::Call => call_event_body(model, &self.id, self.name.as_deref()),
-            BodyKind::Conversation => conversation_event_body(model, &self.id),
+            BodyKind::Call => {
+                let name = conversation_name(shared, conv);
+                call_event_body(&model, &conv.id, name.as_deref())
+            }
+            BodyKind::Conversation => conversation_event_body(&model, &conv.id),
         })
     }
 }

@@ -16,7 +16,7 @@ pub(crate) mod topics;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use rand::Rng as _;
@@ -100,8 +100,12 @@ struct TrackedCall {
 impl TrackedCall {
     /// Sends phase `phase`'s events to whoever listens.
     fn emit(&self, hub: &Notifications, state: &HubState, phase: usize) {
+        // Gone only while the emulator shuts down: nothing to send then.
+        let Some(shared) = hub.shared.get().and_then(Weak::upgrade) else {
+            return;
+        };
         for (topic, kind) in &self.events.topics {
-            hub.deliver_with(state, topic, || self.events.body(*kind, phase));
+            hub.deliver_with(state, topic, || self.events.body(&shared, *kind, phase));
         }
     }
 }
@@ -254,6 +258,9 @@ pub struct Notifications {
     ws_base: String,
     /// Wakes the scheduler when the schedule changes.
     wake: Notify,
+    /// The emulator, to build call events from when they fall due (see
+    /// [`Notifications::set_emulator`]).
+    shared: OnceLock<Weak<Shared>>,
 }
 
 impl fmt::Debug for Notifications {
@@ -281,7 +288,14 @@ impl Notifications {
             org_id,
             ws_base,
             wake: Notify::new(),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// Gives the hub the emulator it belongs to, once it is shared: call
+    /// events are built from the emulator's world when they fall due.
+    pub(crate) fn set_emulator(&self, shared: Weak<Shared>) {
+        let _ = self.shared.set(shared);
     }
 
     fn lock(&self) -> MutexGuard<'_, HubState> {
