@@ -283,12 +283,22 @@ impl BaseUrl {
 
     /// Appends a path (and query), which must start with `/`.
     pub fn join(&self, path_and_query: &str) -> Result<Uri, TransportError> {
-        self.join_owned(path_and_query.to_owned())
+        self.join_with(path_and_query.to_owned(), Some(path_and_query))
     }
 
     /// [`join`](Self::join) for a path the caller no longer needs: without
-    /// a gateway prefix its buffer becomes the URI's, with no copy.
+    /// a gateway prefix its buffer becomes the URI's, with no copy. An error
+    /// does not quote the path (the transport's errors name its template).
     pub(crate) fn join_owned(&self, path_and_query: String) -> Result<Uri, TransportError> {
+        self.join_with(path_and_query, None)
+    }
+
+    /// `shown`: the path an error quotes, if any.
+    fn join_with(
+        &self,
+        path_and_query: String,
+        shown: Option<&str>,
+    ) -> Result<Uri, TransportError> {
         if !path_and_query.starts_with('/') {
             return Err(TransportError::InvalidUrl {
                 reason: format!("request path `{path_and_query}` must start with `/`"),
@@ -299,11 +309,12 @@ impl BaseUrl {
         } else {
             format!("{}{}", self.prefix, path_and_query)
         };
-        // Parsed from the owned buffer, which the URI keeps (no copy). The
-        // error names the path template (the transport's error carries it),
-        // not the path, which is gone by then.
+        // Parsed from the owned buffer, which the URI keeps (no copy).
         let pq = PathAndQuery::try_from(joined).map_err(|e| TransportError::InvalidUrl {
-            reason: format!("the request path is invalid: {e}"),
+            reason: match shown {
+                Some(path) => format!("request path `{path}` is invalid: {e}"),
+                None => format!("the request path is invalid: {e}"),
+            },
         })?;
         Uri::builder()
             .scheme(self.scheme.clone())
@@ -481,6 +492,20 @@ impl FromStr for Environment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_that_is_not_a_uri_path_is_refused_naming_it() {
+        let base = BaseUrl::parse("https://api.mypurecloud.com").unwrap();
+        let uri = base.join("/api/v2/users?pageSize=5").unwrap();
+        assert_eq!(
+            uri.to_string(),
+            "https://api.mypurecloud.com/api/v2/users?pageSize=5"
+        );
+        let err = base.join("/api/v2/a b").unwrap_err().to_string();
+        assert!(err.contains("`/api/v2/a b` is invalid"), "{err}");
+        let err = base.join("api/v2").unwrap_err().to_string();
+        assert!(err.contains("must start with `/`"), "{err}");
+    }
 
     #[test]
     fn table_matches_the_sdks() {
