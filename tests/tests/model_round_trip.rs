@@ -206,6 +206,30 @@ fn explicit_nulls_are_sent_when_asked_and_kept_when_decoded() {
     let participant = &call.participants.as_ref().unwrap()[0];
     assert!(participant.is_null(genesys_model::CallMediaParticipant::STATE));
     assert!(call.explicit_nulls().is_empty());
+    // Null is told apart whatever the field's type: a number decoded
+    // leniently, an array, a map, a nested model, a date. Empty values are
+    // values, not nulls.
+    let text = r#"{"version":null,"addresses":null,"manager":null,"dateLastLogin":null,"certifications":[],"name":"","acdAutoAnswer":false}"#;
+    let user_nulls: User = serde_json::from_str(text).unwrap();
+    for field in [User::VERSION, User::ADDRESSES, User::MANAGER, User::DATE_LAST_LOGIN] {
+        assert!(user_nulls.is_null(field), "{field:?}");
+    }
+    for field in [User::CERTIFICATIONS, User::NAME, User::ACD_AUTO_ANSWER, User::ID] {
+        assert!(!user_nulls.is_null(field), "{field:?}");
+    }
+    assert_eq!(
+        serde_json::to_value(&user_nulls).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
+    // A null inside an array is the item's, not the array field's.
+    let call: CallConversation = serde_json::from_str(
+        r#"{"id":"c1","participants":[{"id":"p1","wrapup":null}],"recordingState":null}"#,
+    )
+    .unwrap();
+    assert!(call.is_null(CallConversation::RECORDING_STATE));
+    assert!(!call.is_null(CallConversation::PARTICIPANTS));
+    let participant = &call.participants.as_ref().unwrap()[0];
+    assert!(participant.is_null(genesys_model::CallMediaParticipant::WRAPUP));
     // A null is not a value: decoded and constructed models differ by it.
     let without: User = serde_json::from_str(r#"{"id":"u1","name":"Ada"}"#).unwrap();
     assert_ne!(user, without);

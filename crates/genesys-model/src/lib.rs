@@ -41,7 +41,6 @@ pub mod catalogue;
 mod datetime;
 pub mod model;
 pub mod notifications;
-mod null_spy;
 pub mod nulls;
 
 #[doc(hidden)]

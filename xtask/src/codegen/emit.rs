@@ -232,25 +232,24 @@ fn emit_model(model: &ModelDef) -> TokenStream {
         let json = &f.json;
         let fname = ident(&f.rust);
         if f.ty.is_lenient() {
-            quote! { #json => self.#fname = map.next_value::<crate::__private::Lenient<_>>()?.0, }
+            quote! { #json => crate::__private::set(&mut self.#fname, map.next_value::<crate::__private::Lenient<_>>()?.0, #json), }
         } else if matches!(f.ty, Ty::Vec(_)) {
-            quote! { #json => self.#fname = map.next_value::<crate::__private::Compact<_>>()?.0, }
+            quote! { #json => crate::__private::set(&mut self.#fname, map.next_value::<crate::__private::Compact<_>>()?.0, #json), }
         } else {
-            quote! { #json => self.#fname = map.next_value()?, }
+            quote! { #json => crate::__private::set(&mut self.#fname, map.next_value()?, #json), }
         }
     });
     let decode_body = if model.fields.is_empty() {
         quote! {
             let _ = (key, map);
-            Ok(false)
+            Ok(crate::__private::Decoded::Unknown)
         }
     } else {
         quote! {
-            match key {
+            Ok(match key {
                 #(#decode_arms)*
-                _ => return Ok(false),
-            }
-            Ok(true)
+                _ => crate::__private::Decoded::Unknown,
+            })
         }
     };
 
@@ -310,7 +309,6 @@ fn emit_model(model: &ModelDef) -> TokenStream {
         }
     };
     let expecting = format!("a {} object", model.spec_name);
-    let field_names = model.fields.iter().map(|f| &f.json);
     let map_binding = if model.fields.is_empty() {
         quote! { map }
     } else {
@@ -361,13 +359,12 @@ fn emit_model(model: &ModelDef) -> TokenStream {
                 &mut self,
                 key: &str,
                 map: &mut A,
-            ) -> Result<bool, A::Error> {
+            ) -> Result<crate::__private::Decoded, A::Error> {
                 #decode_body
             }
             fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
                 &mut self.unknown_fields
             }
-            const FIELD_NAMES: &'static [&'static str] = &[#(#field_names),*];
             fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
                 Some(&mut self.explicit_nulls)
             }

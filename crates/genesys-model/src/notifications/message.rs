@@ -114,12 +114,11 @@ macro_rules! small_model {
                 &mut self,
                 key: &str,
                 map: &mut A,
-            ) -> Result<bool, A::Error> {
-                match key {
-                    $($json => self.$field = map.next_value()?,)*
-                    _ => return Ok(false),
-                }
-                Ok(true)
+            ) -> Result<crate::__private::Decoded, A::Error> {
+                Ok(match key {
+                    $($json => crate::__private::set(&mut self.$field, map.next_value()?, $json),)*
+                    _ => crate::__private::Decoded::Unknown,
+                })
             }
             fn unknown_fields_slot(&mut self) -> &mut UnknownFields {
                 &mut self.unknown_fields
